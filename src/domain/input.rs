@@ -1,0 +1,521 @@
+//! Raw input as callers send it, and the rules that turn it into a valid
+//! [`NewPause`]. Every refusal is a [`ValidationError`] naming the field.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use chrono::Duration;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use super::duration::{format_duration, parse_duration};
+use super::pause::{Notify, OnExpire};
+
+/// Longest title, in characters.
+pub const MAX_TITLE_CHARS: usize = 200;
+/// Longest description, in characters.
+pub const MAX_DESCRIPTION_CHARS: usize = 10_000;
+/// Largest `data`, in bytes of compact JSON.
+pub const MAX_DATA_BYTES: usize = 256 * 1024;
+/// Longest comment on a decision, in characters.
+pub const MAX_COMMENT_CHARS: usize = 2_000;
+/// Longest actor name or idempotency key, in characters.
+pub const MAX_NAME_CHARS: usize = 200;
+/// Most email recipients on one pause.
+pub const MAX_RECIPIENTS: usize = 50;
+
+/// Input that breaks a rule: which field, and a sentence saying why.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{message}")]
+pub struct ValidationError {
+    /// The offending field, as named in the request.
+    pub field: String,
+    /// A sentence naming the field and the problem.
+    pub message: String,
+}
+
+impl ValidationError {
+    /// An error on `field` with a full message.
+    pub fn new(field: impl Into<String>, message: impl Into<String>) -> Self {
+        Self {
+            field: field.into(),
+            message: message.into(),
+        }
+    }
+}
+
+/// `POST /api/v1/pauses` as sent. Unknown fields are refused, so a typo such
+/// as `expire_in` is an error rather than a silent default.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PauseRequest {
+    /// Required, 1–200 characters.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub title: Option<String>,
+    /// Up to 10,000 characters.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    /// Any JSON up to 256 KiB.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub data: Option<Value>,
+    /// Target to start on approval.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub target: Option<String>,
+    /// Overrides of the target's settings, limited to its `overridable` keys.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub target_params: Option<Value>,
+    /// Target to start on rejection.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub on_reject: Option<String>,
+    /// `"24h"` or whole seconds (string or number).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expires_in: Option<Value>,
+    /// `expire`, `approve` or `reject`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub on_expire: Option<String>,
+    /// Who to tell.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub notify: Option<NotifyRequest>,
+    /// Makes a retried create return the first pause.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub idempotency_key: Option<String>,
+}
+
+/// `notify` as sent.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NotifyRequest {
+    /// Addresses to email.
+    #[serde(default)]
+    pub email: Vec<String>,
+    /// Channel names to post to.
+    #[serde(default)]
+    pub channels: Vec<String>,
+}
+
+/// What the configuration allows a new pause to ask for.
+#[derive(Debug, Clone)]
+pub struct CreatePolicy {
+    /// Expiry when the request names none.
+    pub default_expires_in: Duration,
+    /// Longest expiry a request may ask for.
+    pub max_expires_in: Duration,
+    /// Configured targets, each with the `target_params` keys it lets a pause set.
+    pub targets: BTreeMap<String, Vec<String>>,
+    /// Configured channel names.
+    pub channels: BTreeSet<String>,
+}
+
+/// A pause request that passed every rule.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewPause {
+    /// Trimmed, 1–200 characters.
+    pub title: String,
+    /// Possibly empty.
+    pub description: String,
+    /// `{}` when none was sent.
+    pub data: Value,
+    /// A configured target.
+    pub target: Option<String>,
+    /// Only keys the target allows.
+    pub target_params: Option<Value>,
+    /// A configured target.
+    pub on_reject: Option<String>,
+    /// Positive and within the maximum.
+    pub expires_in: Duration,
+    /// What expiry does.
+    pub on_expire: OnExpire,
+    /// Valid addresses, each once, and configured channels.
+    pub notify: Notify,
+    /// At most 200 characters.
+    pub idempotency_key: Option<String>,
+}
+
+impl NewPause {
+    /// Checks every field of `request` against the rules and `policy`.
+    pub fn parse(request: PauseRequest, policy: &CreatePolicy) -> Result<Self, ValidationError> {
+        let target = parse_target("target", request.target, policy)?;
+        Ok(Self {
+            title: parse_title(request.title)?,
+            description: parse_description(request.description)?,
+            data: parse_data(request.data)?,
+            target_params: parse_target_params(request.target_params, target.as_deref(), policy)?,
+            target,
+            on_reject: parse_target("on_reject", request.on_reject, policy)?,
+            expires_in: parse_expires_in(request.expires_in, policy)?,
+            on_expire: parse_on_expire(request.on_expire)?,
+            notify: parse_notify(request.notify.unwrap_or_default(), policy)?,
+            idempotency_key: parse_idempotency_key(request.idempotency_key)?,
+        })
+    }
+}
+
+fn parse_title(title: Option<String>) -> Result<String, ValidationError> {
+    let title = title.ok_or_else(|| ValidationError::new("title", "title is required"))?;
+    let title = title.trim();
+    if title.is_empty() {
+        return Err(ValidationError::new("title", "title must not be empty"));
+    }
+    let chars = title.chars().count();
+    if chars > MAX_TITLE_CHARS {
+        return Err(ValidationError::new(
+            "title",
+            format!("title is {chars} characters long; the most allowed is {MAX_TITLE_CHARS}"),
+        ));
+    }
+    Ok(title.to_owned())
+}
+
+fn parse_description(description: Option<String>) -> Result<String, ValidationError> {
+    let description = description.unwrap_or_default();
+    let chars = description.chars().count();
+    if chars > MAX_DESCRIPTION_CHARS {
+        return Err(ValidationError::new(
+            "description",
+            format!(
+                "description is {chars} characters long; the most allowed is {MAX_DESCRIPTION_CHARS}"
+            ),
+        ));
+    }
+    Ok(description)
+}
+
+fn parse_data(data: Option<Value>) -> Result<Value, ValidationError> {
+    let data = data.unwrap_or_else(|| Value::Object(Default::default()));
+    let size = serde_json::to_vec(&data).map(|v| v.len()).unwrap_or(0);
+    if size > MAX_DATA_BYTES {
+        return Err(ValidationError::new(
+            "data",
+            format!("data is {size} bytes as JSON; the most allowed is {MAX_DATA_BYTES}"),
+        ));
+    }
+    Ok(data)
+}
+
+fn parse_target(
+    field: &str,
+    name: Option<String>,
+    policy: &CreatePolicy,
+) -> Result<Option<String>, ValidationError> {
+    let Some(name) = name else { return Ok(None) };
+    if policy.targets.contains_key(&name) {
+        return Ok(Some(name));
+    }
+    let known = join_names(policy.targets.keys());
+    Err(ValidationError::new(
+        field,
+        format!("{field} {name:?} is not a configured target (configured: {known})"),
+    ))
+}
+
+fn parse_target_params(
+    params: Option<Value>,
+    target: Option<&str>,
+    policy: &CreatePolicy,
+) -> Result<Option<Value>, ValidationError> {
+    let Some(params) = params else {
+        return Ok(None);
+    };
+    let field = "target_params";
+    let Value::Object(map) = &params else {
+        return Err(ValidationError::new(
+            field,
+            "target_params must be a JSON object",
+        ));
+    };
+    let Some(target) = target else {
+        return Err(ValidationError::new(field, "target_params needs a target"));
+    };
+    let allowed = &policy.targets[target];
+    if let Some(key) = map.keys().find(|key| !allowed.contains(key)) {
+        let allowed = join_names(allowed.iter());
+        return Err(ValidationError::new(
+            field,
+            format!(
+                "target_params may not set {key:?}: target {target:?} lets a pause override only: {allowed}"
+            ),
+        ));
+    }
+    Ok(Some(params))
+}
+
+fn parse_expires_in(
+    expires_in: Option<Value>,
+    policy: &CreatePolicy,
+) -> Result<Duration, ValidationError> {
+    let field = "expires_in";
+    let duration = match expires_in {
+        None => policy.default_expires_in,
+        Some(Value::String(text)) => parse_duration(&text)
+            .map_err(|why| ValidationError::new(field, format!("expires_in: {why}")))?,
+        Some(Value::Number(n)) => match n.as_u64() {
+            Some(seconds) if seconds > 0 => parse_duration(&seconds.to_string())
+                .map_err(|why| ValidationError::new(field, format!("expires_in: {why}")))?,
+            _ => {
+                return Err(ValidationError::new(
+                    field,
+                    format!("expires_in must be a positive whole number of seconds, got {n}"),
+                ));
+            }
+        },
+        Some(other) => {
+            return Err(ValidationError::new(
+                field,
+                format!("expires_in must be a string like \"24h\" or whole seconds, got {other}"),
+            ));
+        }
+    };
+    if duration > policy.max_expires_in {
+        return Err(ValidationError::new(
+            field,
+            format!(
+                "expires_in is {}; the most allowed is {} (max_expires_in)",
+                format_duration(duration),
+                format_duration(policy.max_expires_in)
+            ),
+        ));
+    }
+    Ok(duration)
+}
+
+fn parse_on_expire(on_expire: Option<String>) -> Result<OnExpire, ValidationError> {
+    match on_expire {
+        None => Ok(OnExpire::default()),
+        Some(text) => OnExpire::parse(&text).ok_or_else(|| {
+            ValidationError::new(
+                "on_expire",
+                format!("on_expire must be \"expire\", \"approve\" or \"reject\", got {text:?}"),
+            )
+        }),
+    }
+}
+
+fn parse_notify(notify: NotifyRequest, policy: &CreatePolicy) -> Result<Notify, ValidationError> {
+    if notify.email.len() > MAX_RECIPIENTS {
+        return Err(ValidationError::new(
+            "notify.email",
+            format!(
+                "notify.email lists {} addresses; the most allowed is {MAX_RECIPIENTS}",
+                notify.email.len()
+            ),
+        ));
+    }
+    let mut email: Vec<String> = Vec::new();
+    for address in notify.email {
+        let address = parse_email(&address)?;
+        if !email.iter().any(|seen| seen.eq_ignore_ascii_case(&address)) {
+            email.push(address);
+        }
+    }
+    let mut channels: Vec<String> = Vec::new();
+    for name in notify.channels {
+        if !policy.channels.contains(&name) {
+            let known = join_names(policy.channels.iter());
+            return Err(ValidationError::new(
+                "notify.channels",
+                format!(
+                    "notify.channels: {name:?} is not a configured channel (configured: {known})"
+                ),
+            ));
+        }
+        if !channels.contains(&name) {
+            channels.push(name);
+        }
+    }
+    Ok(Notify { email, channels })
+}
+
+/// Accepts a plain address (`ana@example.com`): one `@`, a dotted domain, no
+/// spaces. Display names are not accepted: the address is also the actor.
+fn parse_email(address: &str) -> Result<String, ValidationError> {
+    let address = address.trim();
+    let valid = address.len() <= 254
+        && !address
+            .chars()
+            .any(|c| c.is_whitespace() || c.is_control() || "<>,;\"".contains(c))
+        && match address.split_once('@') {
+            Some((local, domain)) => {
+                !local.is_empty()
+                    && !domain.contains('@')
+                    && domain.contains('.')
+                    && !domain.starts_with('.')
+                    && !domain.ends_with('.')
+            }
+            None => false,
+        };
+    if valid {
+        Ok(address.to_owned())
+    } else {
+        Err(ValidationError::new(
+            "notify.email",
+            format!("notify.email: {address:?} is not an email address"),
+        ))
+    }
+}
+
+fn parse_idempotency_key(key: Option<String>) -> Result<Option<String>, ValidationError> {
+    match key {
+        Some(key) if key.is_empty() || key.chars().count() > MAX_NAME_CHARS => {
+            Err(ValidationError::new(
+                "idempotency_key",
+                format!("idempotency_key must be 1 to {MAX_NAME_CHARS} characters"),
+            ))
+        }
+        other => Ok(other),
+    }
+}
+
+fn join_names<'a>(names: impl Iterator<Item = &'a String>) -> String {
+    let names: Vec<&str> = names.map(String::as_str).collect();
+    if names.is_empty() {
+        "none".to_owned()
+    } else {
+        names.join(", ")
+    }
+}
+
+/// The optional parts of a decision made with the API key or a token.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DecisionInput {
+    /// Who decides, e.g. `ci-bot`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub actor: Option<String>,
+    /// Why.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub comment: Option<String>,
+}
+
+/// Trims a comment; empty becomes `None`; too long is refused.
+pub fn validate_comment(comment: Option<String>) -> Result<Option<String>, ValidationError> {
+    let comment = comment
+        .map(|c| c.trim().to_owned())
+        .filter(|c| !c.is_empty());
+    match comment {
+        Some(c) if c.chars().count() > MAX_COMMENT_CHARS => Err(ValidationError::new(
+            "comment",
+            format!("comment is longer than {MAX_COMMENT_CHARS} characters"),
+        )),
+        other => Ok(other),
+    }
+}
+
+/// Trims an actor name; empty becomes `None`; too long is refused.
+pub fn validate_name(field: &str, name: Option<String>) -> Result<Option<String>, ValidationError> {
+    let name = name.map(|n| n.trim().to_owned()).filter(|n| !n.is_empty());
+    match name {
+        Some(n) if n.chars().count() > MAX_NAME_CHARS => Err(ValidationError::new(
+            field,
+            format!("{field} is longer than {MAX_NAME_CHARS} characters"),
+        )),
+        other => Ok(other),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn policy() -> CreatePolicy {
+        CreatePolicy {
+            default_expires_in: Duration::hours(24),
+            max_expires_in: Duration::days(30),
+            targets: BTreeMap::from([
+                ("adf".to_owned(), vec!["pipeline".to_owned()]),
+                ("hook".to_owned(), vec![]),
+            ]),
+            channels: BTreeSet::from(["ops".to_owned()]),
+        }
+    }
+
+    fn request(body: Value) -> PauseRequest {
+        serde_json::from_value(body).unwrap()
+    }
+
+    fn error_for(body: Value) -> ValidationError {
+        NewPause::parse(request(body), &policy()).unwrap_err()
+    }
+
+    #[test]
+    fn a_title_alone_is_enough() {
+        let pause = NewPause::parse(request(json!({"title": " Load? "})), &policy()).unwrap();
+        assert_eq!(pause.title, "Load?");
+        assert_eq!(pause.expires_in, Duration::hours(24));
+        assert_eq!(pause.data, json!({}));
+        assert_eq!(pause.on_expire, OnExpire::Expire);
+    }
+
+    #[test]
+    fn each_broken_rule_names_its_field() {
+        let cases = [
+            (json!({}), "title"),
+            (json!({"title": "x".repeat(201)}), "title"),
+            (
+                json!({"title": "t", "description": "d".repeat(10_001)}),
+                "description",
+            ),
+            (json!({"title": "t", "expires_in": "soon"}), "expires_in"),
+            (json!({"title": "t", "expires_in": "31d"}), "expires_in"),
+            (json!({"title": "t", "expires_in": 0}), "expires_in"),
+            (json!({"title": "t", "target": "nope"}), "target"),
+            (json!({"title": "t", "on_reject": "nope"}), "on_reject"),
+            (json!({"title": "t", "on_expire": "later"}), "on_expire"),
+            (
+                json!({"title": "t", "notify": {"email": ["not-an-address"]}}),
+                "notify.email",
+            ),
+            (
+                json!({"title": "t", "notify": {"channels": ["nope"]}}),
+                "notify.channels",
+            ),
+            (
+                json!({"title": "t", "target": "adf", "target_params": {"factory": "x"}}),
+                "target_params",
+            ),
+            (
+                json!({"title": "t", "data": "x".repeat(MAX_DATA_BYTES)}),
+                "data",
+            ),
+        ];
+        for (body, field) in cases {
+            let error = error_for(body.clone());
+            assert_eq!(error.field, field, "{body}");
+            assert!(
+                error.message.contains(field),
+                "{} should name {field}",
+                error.message
+            );
+        }
+    }
+
+    #[test]
+    fn expires_in_accepts_every_documented_form_up_to_the_maximum() {
+        for (value, seconds) in [(json!("1s"), 1), (json!(1), 1), (json!("30d"), 30 * 86_400)] {
+            let pause = NewPause::parse(
+                request(json!({"title": "t", "expires_in": value})),
+                &policy(),
+            )
+            .unwrap();
+            assert_eq!(pause.expires_in.num_seconds(), seconds);
+        }
+        assert!(
+            error_for(json!({"title": "t", "expires_in": "31d"}))
+                .message
+                .contains("30d")
+        );
+    }
+
+    #[test]
+    fn allowed_target_params_and_duplicate_recipients_pass() {
+        let pause = NewPause::parse(
+            request(
+                json!({"title": "t", "target": "adf", "target_params": {"pipeline": "p2"},
+                "notify": {"email": ["a@example.com", "A@example.com"], "channels": ["ops"]}}),
+            ),
+            &policy(),
+        )
+        .unwrap();
+        assert_eq!(pause.notify.email, vec!["a@example.com"]);
+        assert_eq!(pause.target_params, Some(json!({"pipeline": "p2"})));
+    }
+}

@@ -1,0 +1,22 @@
+//! Pure types and rules of pausegate, with no I/O: what a pause is, how its
+//! state may change, what a token is, and how raw input becomes a valid pause.
+//! Nothing here knows about HTTP, SQL or the clock; callers pass `now` in.
+
+mod duration;
+mod ids;
+mod input;
+mod pause;
+pub mod time;
+mod token;
+
+pub use duration::{format_duration, parse_duration};
+pub use ids::{DeliveryId, PauseId};
+pub use input::{
+    CreatePolicy, DecisionInput, NewPause, PauseRequest, ValidationError, validate_comment,
+    validate_name,
+};
+pub use pause::{
+    Decision, Delivery, DeliveryKind, DeliveryState, Notify, OnExpire, Pause, PauseState, Verdict,
+    Via,
+};
+pub use token::{Token, TokenHash};

@@ -1,0 +1,338 @@
+//! A pause and its history: state, decisions and deliveries, with the rules
+//! for how it may change. Serialized exactly as the API shows it.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use super::ids::{DeliveryId, PauseId};
+use super::time;
+
+/// Where a pause stands. Only `Pending` ever changes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PauseState {
+    /// Waiting for a decision.
+    Pending,
+    /// Someone (or the timeout) approved it.
+    Approved,
+    /// Someone (or the timeout) rejected it.
+    Rejected,
+    /// Nobody decided before it expired.
+    Expired,
+    /// Withdrawn through the API before anyone decided.
+    Cancelled,
+}
+
+impl PauseState {
+    /// The state as stored and shown.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Pending => "pending",
+            Self::Approved => "approved",
+            Self::Rejected => "rejected",
+            Self::Expired => "expired",
+            Self::Cancelled => "cancelled",
+        }
+    }
+
+    /// Reads a state back from text; `None` for anything unknown.
+    pub fn parse(text: &str) -> Option<Self> {
+        [
+            Self::Pending,
+            Self::Approved,
+            Self::Rejected,
+            Self::Expired,
+            Self::Cancelled,
+        ]
+        .into_iter()
+        .find(|state| state.as_str() == text)
+    }
+}
+
+/// What a decision says.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Verdict {
+    /// Go ahead.
+    Approve,
+    /// Stop.
+    Reject,
+}
+
+impl Verdict {
+    /// The verdict as stored and shown.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Approve => "approve",
+            Self::Reject => "reject",
+        }
+    }
+
+    /// Reads `approve` or `reject`.
+    pub fn parse(text: &str) -> Option<Self> {
+        match text {
+            "approve" => Some(Self::Approve),
+            "reject" => Some(Self::Reject),
+            _ => None,
+        }
+    }
+
+    /// The state a pending pause moves to on this verdict.
+    pub fn resulting_state(self) -> PauseState {
+        match self {
+            Self::Approve => PauseState::Approved,
+            Self::Reject => PauseState::Rejected,
+        }
+    }
+}
+
+/// How a decision reached pausegate.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Via {
+    /// Through a review link (the page or `POST /api/v1/decisions`).
+    Link,
+    /// Through the management API with the API key.
+    Api,
+    /// Recorded by expiry, as `on_expire` asked.
+    Timeout,
+}
+
+impl Via {
+    /// The channel as stored and shown.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Link => "link",
+            Self::Api => "api",
+            Self::Timeout => "timeout",
+        }
+    }
+
+    /// Reads a stored channel.
+    pub fn parse(text: &str) -> Option<Self> {
+        match text {
+            "link" => Some(Self::Link),
+            "api" => Some(Self::Api),
+            "timeout" => Some(Self::Timeout),
+            _ => None,
+        }
+    }
+}
+
+/// What happens when a pause reaches `expires_at` undecided.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum OnExpire {
+    /// Becomes `expired`, with no decision.
+    #[default]
+    Expire,
+    /// Approved, recorded `via: "timeout"`.
+    Approve,
+    /// Rejected, recorded `via: "timeout"`.
+    Reject,
+}
+
+impl OnExpire {
+    /// The setting as stored and shown.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Expire => "expire",
+            Self::Approve => "approve",
+            Self::Reject => "reject",
+        }
+    }
+
+    /// Reads `expire`, `approve` or `reject`.
+    pub fn parse(text: &str) -> Option<Self> {
+        match text {
+            "expire" => Some(Self::Expire),
+            "approve" => Some(Self::Approve),
+            "reject" => Some(Self::Reject),
+            _ => None,
+        }
+    }
+
+    /// The verdict expiry records, if any.
+    pub fn verdict(self) -> Option<Verdict> {
+        match self {
+            Self::Expire => None,
+            Self::Approve => Some(Verdict::Approve),
+            Self::Reject => Some(Verdict::Reject),
+        }
+    }
+}
+
+/// Who is told about a pause.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Notify {
+    /// Addresses that each get a personal link.
+    #[serde(default)]
+    pub email: Vec<String>,
+    /// Configured channel names that get a shared link.
+    #[serde(default)]
+    pub channels: Vec<String>,
+}
+
+impl Notify {
+    /// True when nobody is to be told.
+    pub fn is_empty(&self) -> bool {
+        self.email.is_empty() && self.channels.is_empty()
+    }
+}
+
+/// One recorded decision.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Decision {
+    /// Approve or reject.
+    pub decision: Verdict,
+    /// Who decided: an email address, a self-declared name, an API caller's
+    /// label, or `null` when the link holder gave no name.
+    pub actor: Option<String>,
+    /// How the decision arrived.
+    pub via: Via,
+    /// The decider's comment, if any.
+    pub comment: Option<String>,
+    /// When it was recorded.
+    #[serde(with = "time::required")]
+    pub at: DateTime<Utc>,
+}
+
+/// What a delivery sends.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DeliveryKind {
+    /// Starts a configured target.
+    Trigger,
+    /// Emails one person.
+    Email,
+    /// Posts to a configured channel.
+    Channel,
+}
+
+/// Where a delivery stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DeliveryState {
+    /// Not yet sent, or waiting for its next attempt.
+    Pending,
+    /// The receiver accepted it.
+    Delivered,
+    /// Given up: attempts ran out or the receiver refused it.
+    Failed,
+}
+
+/// One attempt-tracked send through the outbox, as the API shows it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Delivery {
+    /// Stays the same across retries, so receivers can de-duplicate.
+    pub id: DeliveryId,
+    /// What is sent.
+    pub kind: DeliveryKind,
+    /// The target, address or channel it goes to.
+    pub destination: String,
+    /// Where it stands.
+    pub state: DeliveryState,
+    /// Attempts made so far.
+    pub attempts: u32,
+    /// Why the last attempt failed, if it did.
+    pub last_error: Option<String>,
+    /// The id the receiver gave the run it started (an ADF `runId`).
+    pub external_id: Option<String>,
+    /// When the next attempt is due, while pending.
+    #[serde(default, with = "time::optional")]
+    pub next_attempt_at: Option<DateTime<Utc>>,
+    /// When it last changed.
+    #[serde(with = "time::required")]
+    pub updated_at: DateTime<Utc>,
+}
+
+/// A pause with everything that happened to it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Pause {
+    /// `pau_…`.
+    pub id: PauseId,
+    /// Where it stands.
+    pub state: PauseState,
+    /// One line saying what waits (1–200 characters).
+    pub title: String,
+    /// More words for the reviewer.
+    pub description: String,
+    /// Opaque JSON handed to the pipeline that resumes.
+    pub data: Value,
+    /// Target started on approval.
+    pub target: Option<String>,
+    /// Per-pause overrides of the target's settings.
+    #[serde(default)]
+    pub target_params: Option<Value>,
+    /// Target started on rejection.
+    pub on_reject: Option<String>,
+    /// What expiry does.
+    #[serde(default)]
+    pub on_expire: OnExpire,
+    /// Who is told.
+    #[serde(default)]
+    pub notify: Notify,
+    /// When it was created.
+    #[serde(with = "time::required")]
+    pub created_at: DateTime<Utc>,
+    /// When it stops accepting decisions.
+    #[serde(with = "time::required")]
+    pub expires_at: DateTime<Utc>,
+    /// When it left `pending`.
+    #[serde(with = "time::optional")]
+    pub decided_at: Option<DateTime<Utc>>,
+    /// Decisions recorded (at most one: the first wins).
+    pub decisions: Vec<Decision>,
+    /// Triggers and notifications sent for it.
+    pub deliveries: Vec<Delivery>,
+}
+
+impl Pause {
+    /// True while it still waits and its expiry has not passed.
+    pub fn is_open(&self, now: DateTime<Utc>) -> bool {
+        self.state == PauseState::Pending && now < self.expires_at
+    }
+
+    /// True when it still says pending but its time has run out.
+    pub fn is_due_for_expiry(&self, now: DateTime<Utc>) -> bool {
+        self.state == PauseState::Pending && now >= self.expires_at
+    }
+
+    /// True when it ended by running out of time rather than by a person.
+    pub fn ended_by_expiry(&self) -> bool {
+        self.state == PauseState::Expired || self.decision().is_some_and(|d| d.via == Via::Timeout)
+    }
+
+    /// The decision that settled it, if one did.
+    pub fn decision(&self) -> Option<&Decision> {
+        self.decisions.first()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn each_state_reads_back_from_its_name() {
+        for state in [
+            PauseState::Pending,
+            PauseState::Approved,
+            PauseState::Rejected,
+            PauseState::Expired,
+            PauseState::Cancelled,
+        ] {
+            assert_eq!(PauseState::parse(state.as_str()), Some(state));
+        }
+        assert_eq!(PauseState::parse("done"), None);
+    }
+
+    #[test]
+    fn verdicts_lead_to_their_states() {
+        assert_eq!(Verdict::Approve.resulting_state(), PauseState::Approved);
+        assert_eq!(Verdict::Reject.resulting_state(), PauseState::Rejected);
+        assert_eq!(OnExpire::Expire.verdict(), None);
+        assert_eq!(OnExpire::Approve.verdict(), Some(Verdict::Approve));
+    }
+}

@@ -1,0 +1,181 @@
+//! Durable state behind one trait, [`Store`], whose methods are whole use
+//! cases: each runs in its own transaction and leaves the data consistent on
+//! its own. Knows `domain` and SQL; never HTTP, never the clock (callers pass
+//! `now`). The backend is picked once from the database URL by [`open`].
+
+mod migrations;
+mod rows;
+mod sqlite;
+
+use std::sync::Arc;
+
+use anyhow::{Context, bail};
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+
+use crate::domain::{Decision, NewPause, Pause, PauseId, PauseState, TokenHash};
+
+pub use sqlite::SqliteStore;
+
+/// What a token opens, besides the pause.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TokenKind {
+    /// The link handed back to whoever created the pause.
+    Creator,
+    /// A personal link emailed to one recipient.
+    Recipient,
+    /// A link shared in a channel: the page asks who is deciding.
+    Channel,
+}
+
+impl TokenKind {
+    /// The kind as stored.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Creator => "creator",
+            Self::Recipient => "recipient",
+            Self::Channel => "channel",
+        }
+    }
+
+    fn parse(text: &str) -> anyhow::Result<Self> {
+        match text {
+            "creator" => Ok(Self::Creator),
+            "recipient" => Ok(Self::Recipient),
+            "channel" => Ok(Self::Channel),
+            other => bail!("unknown token kind {other:?} in the database"),
+        }
+    }
+}
+
+/// A stored token, found by its hash.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TokenRecord {
+    /// The pause it opens.
+    pub pause_id: PauseId,
+    /// Who it was made for.
+    pub kind: TokenKind,
+    /// For a personal link, the recipient's address: the actor of a decision made with it.
+    pub actor: Option<String>,
+}
+
+/// Everything needed to store a new pause in one go.
+#[derive(Debug, Clone)]
+pub struct NewPauseRecord {
+    /// The id it will have.
+    pub id: PauseId,
+    /// The validated request.
+    pub pause: NewPause,
+    /// When it was created.
+    pub created_at: DateTime<Utc>,
+    /// When it expires.
+    pub expires_at: DateTime<Utc>,
+    /// The hash of the creator's link token.
+    pub creator_token: TokenHash,
+}
+
+/// What `create_pause` did.
+#[derive(Debug, Clone)]
+pub enum Created {
+    /// A new pause was stored.
+    New(Pause),
+    /// The idempotency key was seen before: this is the earlier pause, and
+    /// the new creator token now opens it too.
+    Replayed(Pause),
+}
+
+/// Which side of `expires_at` a settlement may happen on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Deadline {
+    /// A person or API call: only while `now < expires_at`.
+    BeforeExpiry,
+    /// The expiry sweep: only once `now >= expires_at`.
+    AfterExpiry,
+}
+
+/// A move of a pending pause to a final state, applied atomically.
+#[derive(Debug, Clone)]
+pub struct Settlement {
+    /// The state it ends in.
+    pub state: PauseState,
+    /// The decision recorded with it, if any (none for expire and cancel).
+    pub decision: Option<Decision>,
+    /// Which side of the expiry this is allowed on.
+    pub deadline: Deadline,
+}
+
+/// Where a page of the list starts: just after this pause.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Cursor {
+    /// `created_at` of the last pause on the previous page.
+    pub created_at: DateTime<Utc>,
+    /// Its id, to break ties.
+    pub id: PauseId,
+}
+
+/// A request for one page of pauses, newest first.
+#[derive(Debug, Clone)]
+pub struct ListQuery {
+    /// Only pauses in this state.
+    pub state: Option<PauseState>,
+    /// Page size.
+    pub limit: u32,
+    /// Start after this pause.
+    pub after: Option<Cursor>,
+}
+
+/// One page of pauses.
+#[derive(Debug, Clone)]
+pub struct PausePage {
+    /// The pauses, newest first.
+    pub items: Vec<Pause>,
+    /// Where the next page starts, if there is one.
+    pub next: Option<Cursor>,
+}
+
+/// The durable state of pausegate. Each method is one atomic use case.
+#[async_trait]
+pub trait Store: Send + Sync + 'static {
+    /// Stores a pause with its creator token, or, when its idempotency key
+    /// was used before, adds the token to the earlier pause.
+    async fn create_pause(&self, record: NewPauseRecord) -> anyhow::Result<Created>;
+
+    /// The pause with its decisions and deliveries.
+    async fn pause(&self, id: &PauseId) -> anyhow::Result<Option<Pause>>;
+
+    /// The token with this hash, if one is stored.
+    async fn token(&self, hash: &TokenHash) -> anyhow::Result<Option<TokenRecord>>;
+
+    /// A page of pauses, newest first.
+    async fn list_pauses(&self, query: &ListQuery) -> anyhow::Result<PausePage>;
+
+    /// Applies `settlement` if the pause is still pending and on the allowed
+    /// side of its expiry. Returns whether it was applied: the first caller
+    /// wins, every later one gets `false` and changes nothing.
+    async fn settle(
+        &self,
+        id: &PauseId,
+        settlement: &Settlement,
+        now: DateTime<Utc>,
+    ) -> anyhow::Result<bool>;
+
+    /// Pending pauses whose expiry has passed, oldest expiry first.
+    async fn due_for_expiry(&self, now: DateTime<Utc>, limit: u32) -> anyhow::Result<Vec<PauseId>>;
+
+    /// Succeeds when the database answers.
+    async fn ping(&self) -> anyhow::Result<()>;
+
+    /// Closes the connections, waiting for queries under way.
+    async fn close(&self);
+}
+
+/// Opens the backend named by `url` (`sqlite://…`) and brings its schema up to date.
+pub async fn open(url: &str) -> anyhow::Result<Arc<dyn Store>> {
+    if url.starts_with("sqlite:") {
+        let store = SqliteStore::open(url)
+            .await
+            .with_context(|| format!("cannot open the SQLite database {url}"))?;
+        return Ok(Arc::new(store));
+    }
+    bail!("database URL must start with sqlite: (for example sqlite://pausegate.db), got {url:?}")
+}

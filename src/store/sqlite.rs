@@ -1,0 +1,317 @@
+//! The embedded SQLite backend. WAL mode lets readers run beside the writer;
+//! all writes go through a single connection, so concurrent decisions queue
+//! in the process instead of failing with "database is locked".
+
+use std::str::FromStr;
+use std::time::Duration;
+
+use anyhow::Context;
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use sqlx::sqlite::{
+    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteRow,
+    SqliteSynchronous,
+};
+use sqlx::{Row, SqliteConnection};
+
+use super::rows::{DecisionRow, PauseRow, to_millis};
+use super::{
+    Created, Cursor, Deadline, ListQuery, NewPauseRecord, PausePage, Settlement, Store, TokenKind,
+    TokenRecord, migrations,
+};
+use crate::domain::{Pause, PauseId, TokenHash};
+
+/// Readers that may run at once beside the writer.
+const READERS: u32 = 4;
+
+const PAUSE_COLUMNS: &str = "id, state, title, description, data, target, target_params, \
+     on_reject, on_expire, notify, created_at, expires_at, decided_at";
+
+/// pausegate's state in one SQLite file.
+pub struct SqliteStore {
+    writer: SqlitePool,
+    reader: SqlitePool,
+}
+
+impl SqliteStore {
+    /// Opens (creating if missing) the database at `url` and migrates it.
+    pub async fn open(url: &str) -> anyhow::Result<Self> {
+        let options = SqliteConnectOptions::from_str(url)?
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            .synchronous(SqliteSynchronous::Normal)
+            .busy_timeout(Duration::from_secs(10))
+            .foreign_keys(true);
+        let writer = SqlitePoolOptions::new()
+            .max_connections(1)
+            .connect_with(options.clone())
+            .await?;
+        migrations::sqlite()
+            .run(&writer)
+            .await
+            .context("cannot apply the database migrations")?;
+        let reader = SqlitePoolOptions::new()
+            .max_connections(READERS)
+            .connect_with(options.read_only(true))
+            .await?;
+        Ok(Self { writer, reader })
+    }
+
+    async fn insert_token(
+        conn: &mut SqliteConnection,
+        pause_id: &PauseId,
+        hash: &TokenHash,
+        kind: TokenKind,
+        actor: Option<&str>,
+        now: DateTime<Utc>,
+    ) -> anyhow::Result<()> {
+        sqlx::query(
+            "INSERT INTO tokens (hash, pause_id, kind, actor, created_at) VALUES (?, ?, ?, ?, ?)",
+        )
+        .bind(hash.as_bytes().as_slice())
+        .bind(pause_id.as_str())
+        .bind(kind.as_str())
+        .bind(actor)
+        .bind(to_millis(now))
+        .execute(conn)
+        .await?;
+        Ok(())
+    }
+
+    /// Inserts the pause unless its idempotency key is taken; true if inserted.
+    async fn insert_pause(
+        conn: &mut SqliteConnection,
+        record: &NewPauseRecord,
+    ) -> anyhow::Result<bool> {
+        let pause = &record.pause;
+        let inserted = sqlx::query(
+            "INSERT INTO pauses (id, state, title, description, data, target, target_params, \
+             on_reject, on_expire, notify, idempotency_key, created_at, expires_at) \
+             VALUES (?, 'pending', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) \
+             ON CONFLICT (idempotency_key) DO NOTHING",
+        )
+        .bind(record.id.as_str())
+        .bind(&pause.title)
+        .bind(&pause.description)
+        .bind(pause.data.to_string())
+        .bind(&pause.target)
+        .bind(pause.target_params.as_ref().map(|p| p.to_string()))
+        .bind(&pause.on_reject)
+        .bind(pause.on_expire.as_str())
+        .bind(serde_json::to_string(&pause.notify)?)
+        .bind(&pause.idempotency_key)
+        .bind(to_millis(record.created_at))
+        .bind(to_millis(record.expires_at))
+        .execute(&mut *conn)
+        .await?;
+        Ok(inserted.rows_affected() == 1)
+    }
+
+    async fn load_pause(&self, id: &str) -> anyhow::Result<Option<Pause>> {
+        let sql = format!("SELECT {PAUSE_COLUMNS} FROM pauses WHERE id = ?");
+        let Some(row) = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(id)
+            .fetch_optional(&self.reader)
+            .await?
+        else {
+            return Ok(None);
+        };
+        self.complete(pause_row(&row)?).await.map(Some)
+    }
+
+    /// Adds the decisions to a pause row.
+    async fn complete(&self, row: PauseRow) -> anyhow::Result<Pause> {
+        let decisions = sqlx::query(
+            "SELECT decision, actor, via, comment, at FROM decisions WHERE pause_id = ?",
+        )
+        .bind(&row.id)
+        .fetch_all(&self.reader)
+        .await?
+        .iter()
+        .map(decision_row)
+        .collect::<Result<Vec<_>, _>>()?;
+        row.into_pause(decisions)
+    }
+}
+
+#[async_trait]
+impl Store for SqliteStore {
+    async fn create_pause(&self, record: NewPauseRecord) -> anyhow::Result<Created> {
+        let mut tx = self.writer.begin().await?;
+        let inserted = Self::insert_pause(&mut tx, &record).await?;
+        let pause_id = if inserted {
+            record.id.clone()
+        } else {
+            let id: String = sqlx::query_scalar("SELECT id FROM pauses WHERE idempotency_key = ?")
+                .bind(&record.pause.idempotency_key)
+                .fetch_one(&mut *tx)
+                .await?;
+            PauseId::from_stored(id)
+        };
+        let creator = TokenKind::Creator;
+        Self::insert_token(
+            &mut tx,
+            &pause_id,
+            &record.creator_token,
+            creator,
+            None,
+            record.created_at,
+        )
+        .await?;
+        tx.commit().await?;
+        let pause = self
+            .load_pause(pause_id.as_str())
+            .await?
+            .context("a pause just stored cannot be read back")?;
+        Ok(if inserted {
+            Created::New(pause)
+        } else {
+            Created::Replayed(pause)
+        })
+    }
+
+    async fn pause(&self, id: &PauseId) -> anyhow::Result<Option<Pause>> {
+        self.load_pause(id.as_str()).await
+    }
+
+    async fn token(&self, hash: &TokenHash) -> anyhow::Result<Option<TokenRecord>> {
+        let row = sqlx::query("SELECT pause_id, kind, actor FROM tokens WHERE hash = ?")
+            .bind(hash.as_bytes().as_slice())
+            .fetch_optional(&self.reader)
+            .await?;
+        row.map(|row| {
+            Ok(TokenRecord {
+                pause_id: PauseId::from_stored(row.try_get::<String, _>("pause_id")?),
+                kind: TokenKind::parse(row.try_get("kind")?)?,
+                actor: row.try_get("actor")?,
+            })
+        })
+        .transpose()
+    }
+
+    async fn list_pauses(&self, query: &ListQuery) -> anyhow::Result<PausePage> {
+        // Keyset pagination: stable while pauses are added, no OFFSET scans.
+        let sql = format!(
+            "SELECT {PAUSE_COLUMNS} FROM pauses \
+             WHERE (?1 IS NULL OR state = ?1) \
+               AND (?2 IS NULL OR created_at < ?2 OR (created_at = ?2 AND id < ?3)) \
+             ORDER BY created_at DESC, id DESC LIMIT ?4"
+        );
+        let after = query.after.as_ref();
+        let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(query.state.map(|s| s.as_str()))
+            .bind(after.map(|c| to_millis(c.created_at)))
+            .bind(after.map(|c| c.id.as_str()))
+            .bind(i64::from(query.limit) + 1)
+            .fetch_all(&self.reader)
+            .await?;
+        let has_more = rows.len() > query.limit as usize;
+        let mut items = Vec::with_capacity(rows.len());
+        for row in rows.iter().take(query.limit as usize) {
+            items.push(self.complete(pause_row(row)?).await?);
+        }
+        let next = match items.last() {
+            Some(last) if has_more => Some(Cursor {
+                created_at: last.created_at,
+                id: last.id.clone(),
+            }),
+            _ => None,
+        };
+        Ok(PausePage { items, next })
+    }
+
+    async fn settle(
+        &self,
+        id: &PauseId,
+        settlement: &Settlement,
+        now: DateTime<Utc>,
+    ) -> anyhow::Result<bool> {
+        let sql = match settlement.deadline {
+            Deadline::BeforeExpiry => {
+                "UPDATE pauses SET state = ?, decided_at = ? \
+                 WHERE id = ? AND state = 'pending' AND expires_at > ?"
+            }
+            Deadline::AfterExpiry => {
+                "UPDATE pauses SET state = ?, decided_at = ? \
+                 WHERE id = ? AND state = 'pending' AND expires_at <= ?"
+            }
+        };
+        let mut tx = self.writer.begin().await?;
+        let updated = sqlx::query(sql)
+            .bind(settlement.state.as_str())
+            .bind(to_millis(now))
+            .bind(id.as_str())
+            .bind(to_millis(now))
+            .execute(&mut *tx)
+            .await?;
+        if updated.rows_affected() == 0 {
+            return Ok(false);
+        }
+        if let Some(decision) = &settlement.decision {
+            sqlx::query(
+                "INSERT INTO decisions (pause_id, decision, actor, via, comment, at) \
+                 VALUES (?, ?, ?, ?, ?, ?)",
+            )
+            .bind(id.as_str())
+            .bind(decision.decision.as_str())
+            .bind(&decision.actor)
+            .bind(decision.via.as_str())
+            .bind(&decision.comment)
+            .bind(to_millis(decision.at))
+            .execute(&mut *tx)
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(true)
+    }
+
+    async fn due_for_expiry(&self, now: DateTime<Utc>, limit: u32) -> anyhow::Result<Vec<PauseId>> {
+        let ids: Vec<String> = sqlx::query_scalar(
+            "SELECT id FROM pauses WHERE state = 'pending' AND expires_at <= ? \
+             ORDER BY expires_at LIMIT ?",
+        )
+        .bind(to_millis(now))
+        .bind(i64::from(limit))
+        .fetch_all(&self.reader)
+        .await?;
+        Ok(ids.into_iter().map(PauseId::from_stored).collect())
+    }
+
+    async fn ping(&self) -> anyhow::Result<()> {
+        sqlx::query("SELECT 1").execute(&self.reader).await?;
+        Ok(())
+    }
+
+    async fn close(&self) {
+        self.reader.close().await;
+        self.writer.close().await;
+    }
+}
+
+fn pause_row(row: &SqliteRow) -> anyhow::Result<PauseRow> {
+    Ok(PauseRow {
+        id: row.try_get("id")?,
+        state: row.try_get("state")?,
+        title: row.try_get("title")?,
+        description: row.try_get("description")?,
+        data: row.try_get("data")?,
+        target: row.try_get("target")?,
+        target_params: row.try_get("target_params")?,
+        on_reject: row.try_get("on_reject")?,
+        on_expire: row.try_get("on_expire")?,
+        notify: row.try_get("notify")?,
+        created_at: row.try_get("created_at")?,
+        expires_at: row.try_get("expires_at")?,
+        decided_at: row.try_get("decided_at")?,
+    })
+}
+
+fn decision_row(row: &SqliteRow) -> anyhow::Result<DecisionRow> {
+    Ok(DecisionRow {
+        decision: row.try_get("decision")?,
+        actor: row.try_get("actor")?,
+        via: row.try_get("via")?,
+        comment: row.try_get("comment")?,
+        at: row.try_get("at")?,
+    })
+}

@@ -1,0 +1,47 @@
+//! The TOML config file as written. Parsed strictly: an unknown key or a
+//! value of the wrong type stops start-up with the file, line and key.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use serde::Deserialize;
+
+use super::targets::{ChannelFile, TargetFile};
+
+/// Every key the config file may hold; all optional.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ConfigFile {
+    /// Address to listen on.
+    pub listen: Option<String>,
+    /// Base URL of links.
+    pub public_url: Option<String>,
+    /// `sqlite://…`.
+    pub database_url: Option<String>,
+    /// Names the variable holding the API key (secrets never sit in the file).
+    pub api_key_env: Option<String>,
+    /// Expiry of a pause that names none.
+    pub default_expires_in: Option<String>,
+    /// Longest expiry a pause may ask for.
+    pub max_expires_in: Option<String>,
+    /// Pipelines to start on demand.
+    #[serde(default)]
+    pub targets: BTreeMap<String, TargetFile>,
+    /// Places to post about pauses.
+    #[serde(default)]
+    pub channels: BTreeMap<String, ChannelFile>,
+}
+
+impl ConfigFile {
+    /// Reads and parses `path`; the error names the file.
+    pub fn read(path: &Path) -> Result<Self, String> {
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| format!("cannot read config file {}: {e}", path.display()))?;
+        Self::parse(&text).map_err(|e| format!("config file {}: {e}", path.display()))
+    }
+
+    /// Parses TOML text.
+    pub fn parse(text: &str) -> Result<Self, String> {
+        toml::from_str(text).map_err(|e| e.to_string())
+    }
+}

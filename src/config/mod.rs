@@ -1,0 +1,160 @@
+//! Settings, resolved in the order the contract gives: flag, environment
+//! variable, config file, default. Targets and channels come from the file,
+//! their secrets from the environment. Any problem stops start-up with a
+//! message naming the file, key and problem.
+
+mod file;
+mod secret;
+mod targets;
+
+use std::collections::BTreeMap;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use chrono::Duration;
+
+use crate::domain::{CreatePolicy, parse_duration};
+
+pub use file::ConfigFile;
+pub use secret::{Env, Secret};
+pub use targets::{
+    AdfTarget, AirflowTarget, Channel, ChannelKind, GithubTarget, Target, TargetSpec, parse_url,
+};
+
+/// The settings `serve` takes as flags or environment variables.
+#[derive(Debug, Clone, Default, clap::Args)]
+pub struct ServeArgs {
+    /// TOML config file with targets, channels and defaults.
+    #[arg(long, env = "PAUSEGATE_CONFIG")]
+    pub config: Option<PathBuf>,
+    /// Address to listen on [default: 127.0.0.1:8080].
+    #[arg(long, env = "PAUSEGATE_LISTEN")]
+    pub listen: Option<String>,
+    /// Base URL of review links [default: http:// + listen address].
+    #[arg(long, env = "PAUSEGATE_PUBLIC_URL")]
+    pub public_url: Option<String>,
+    /// Database URL [default: sqlite://pausegate.db].
+    #[arg(long, env = "PAUSEGATE_DATABASE_URL")]
+    pub database_url: Option<String>,
+    /// API key the management API accepts [default: none, the API refuses everything].
+    #[arg(long, env = "PAUSEGATE_API_KEY", hide_env_values = true)]
+    pub api_key: Option<String>,
+}
+
+/// Everything the server needs, checked.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// Where to listen.
+    pub listen: SocketAddr,
+    /// Base of review links; `None` means `http://` + the bound address.
+    pub public_url: Option<String>,
+    /// Where the state lives.
+    pub database_url: String,
+    /// The key the management API accepts; none refuses every call.
+    pub api_key: Option<Secret>,
+    /// Expiry of a pause that names none.
+    pub default_expires_in: Duration,
+    /// Longest expiry a pause may ask for.
+    pub max_expires_in: Duration,
+    /// Configured targets by name.
+    pub targets: BTreeMap<String, Target>,
+    /// Configured channels by name.
+    pub channels: BTreeMap<String, Channel>,
+}
+
+impl Settings {
+    /// Resolves flags and environment (`args`), the config file they name,
+    /// and defaults. `env` supplies the variables `*_env` keys name.
+    pub fn load(args: ServeArgs, env: &Env) -> Result<Self, String> {
+        let (file, origin) = match &args.config {
+            Some(path) => (
+                ConfigFile::read(path)?,
+                format!("config file {}", path.display()),
+            ),
+            None => (ConfigFile::default(), "settings".to_owned()),
+        };
+        Self::resolve(args, file, env).map_err(|e| format!("{origin}: {e}"))
+    }
+
+    fn resolve(args: ServeArgs, file: ConfigFile, env: &Env) -> Result<Self, String> {
+        let listen_text = args
+            .listen
+            .or(file.listen)
+            .unwrap_or_else(|| "127.0.0.1:8080".to_owned());
+        let listen = listen_text.parse().map_err(|_| {
+            format!("listen: {listen_text:?} is not an address like 127.0.0.1:8080")
+        })?;
+        let public_url = args
+            .public_url
+            .or(file.public_url)
+            .map(|url| {
+                parse_url("public_url", &url)?;
+                Ok::<_, String>(url.trim_end_matches('/').to_owned())
+            })
+            .transpose()?;
+        let api_key = match (args.api_key, file.api_key_env) {
+            (Some(key), _) => Some(Secret::new(key)),
+            (None, Some(var)) => Some(env.secret("api_key_env", &var)?),
+            (None, None) => None,
+        };
+        let default_expires_in = duration("default_expires_in", file.default_expires_in, "24h")?;
+        let max_expires_in = duration("max_expires_in", file.max_expires_in, "30d")?;
+        if default_expires_in > max_expires_in {
+            return Err("default_expires_in: must not be longer than max_expires_in".to_owned());
+        }
+        Ok(Self {
+            listen,
+            public_url,
+            database_url: args
+                .database_url
+                .or(file.database_url)
+                .unwrap_or_else(|| "sqlite://pausegate.db".to_owned()),
+            api_key,
+            default_expires_in,
+            max_expires_in,
+            targets: targets::resolve_targets(file.targets, env)?,
+            channels: targets::resolve_channels(file.channels, env)?,
+        })
+    }
+
+    /// Settings for tests and embedding: defaults, a database URL, a key.
+    pub fn with_database(database_url: impl Into<String>, api_key: Option<&str>) -> Self {
+        let args = ServeArgs {
+            database_url: Some(database_url.into()),
+            api_key: api_key.map(str::to_owned),
+            listen: Some("127.0.0.1:0".to_owned()),
+            ..ServeArgs::default()
+        };
+        Self::resolve(args, ConfigFile::default(), &Env::Map(Default::default()))
+            .expect("default settings are valid")
+    }
+
+    /// Replaces targets and channels with those of a config text (tests).
+    pub fn with_config_text(mut self, text: &str, env: &Env) -> Result<Self, String> {
+        let file = ConfigFile::parse(text)?;
+        self.targets = targets::resolve_targets(file.targets, env)?;
+        self.channels = targets::resolve_channels(file.channels, env)?;
+        Ok(self)
+    }
+
+    /// What a new pause may ask for under these settings.
+    pub fn create_policy(&self) -> CreatePolicy {
+        CreatePolicy {
+            default_expires_in: self.default_expires_in,
+            max_expires_in: self.max_expires_in,
+            targets: self
+                .targets
+                .iter()
+                .map(|(name, target)| (name.clone(), target.overridable.clone()))
+                .collect(),
+            channels: self.channels.keys().cloned().collect(),
+        }
+    }
+}
+
+fn duration(key: &str, value: Option<String>, default: &str) -> Result<Duration, String> {
+    parse_duration(value.as_deref().unwrap_or(default)).map_err(|e| format!("{key}: {e}"))
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,87 @@
+//! Secrets named by `*_env` keys: read from the environment at start-up and
+//! kept in a type whose `Debug` never shows the value.
+
+use std::collections::HashMap;
+use std::fmt;
+
+/// A secret value: an API key, a client secret, a webhook URL.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Secret(String);
+
+impl Secret {
+    /// Wraps a secret value.
+    pub fn new(value: impl Into<String>) -> Self {
+        Self(value.into())
+    }
+
+    /// The value itself, for the one place that sends it.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Secret([redacted])")
+    }
+}
+
+/// Where `*_env` names are looked up: the process environment in
+/// production, a map in tests (so they never touch the real environment).
+#[derive(Debug, Clone, Default)]
+pub enum Env {
+    /// The process environment.
+    #[default]
+    Process,
+    /// Only these variables.
+    Map(HashMap<String, String>),
+}
+
+impl Env {
+    /// A fixed set of variables.
+    pub fn from_pairs<'a>(pairs: impl IntoIterator<Item = (&'a str, &'a str)>) -> Self {
+        Self::Map(
+            pairs
+                .into_iter()
+                .map(|(k, v)| (k.to_owned(), v.to_owned()))
+                .collect(),
+        )
+    }
+
+    /// The variable's value; unset and empty are the same.
+    pub fn get(&self, name: &str) -> Option<String> {
+        let value = match self {
+            Self::Process => std::env::var(name).ok(),
+            Self::Map(map) => map.get(name).cloned(),
+        };
+        value.filter(|v| !v.is_empty())
+    }
+
+    /// The secret the variable holds, or an error naming the key and variable.
+    pub fn secret(&self, key: &str, variable: &str) -> Result<Secret, String> {
+        self.get(variable)
+            .map(Secret::new)
+            .ok_or_else(|| format!("{key}: environment variable {variable} is not set"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_secret_never_shows_in_debug() {
+        assert_eq!(
+            format!("{:?}", Secret::new("hunter2")),
+            "Secret([redacted])"
+        );
+    }
+
+    #[test]
+    fn a_missing_variable_names_key_and_variable() {
+        let env = Env::from_pairs([("SET", "x")]);
+        assert_eq!(env.secret("k", "SET").unwrap().expose(), "x");
+        let error = env.secret("targets.a.token_env", "UNSET").unwrap_err();
+        assert!(error.contains("targets.a.token_env") && error.contains("UNSET"));
+    }
+}

@@ -1,0 +1,314 @@
+//! Targets (the pipelines pausegate starts) and channels (where it posts),
+//! as written in the config file, and their checked, ready-to-use form with
+//! secrets read from the environment.
+
+use std::collections::BTreeMap;
+
+use reqwest::Url;
+use serde::Deserialize;
+
+use super::secret::{Env, Secret};
+
+/// `[targets.NAME]` as written.
+#[derive(Debug, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum TargetFile {
+    /// A signed JSON POST to any URL.
+    Webhook(WebhookFile),
+    /// An Azure Data Factory pipeline run.
+    AzureDataFactory(AdfFile),
+    /// A GitHub Actions `workflow_dispatch`.
+    GithubWorkflow(GithubFile),
+    /// An Airflow DAG run.
+    AirflowDag(AirflowFile),
+}
+
+/// `kind = "webhook"`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WebhookFile {
+    url: String,
+    secret_env: Option<String>,
+    max_per_hour: Option<u32>,
+}
+
+/// `kind = "azure_data_factory"`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AdfFile {
+    tenant_id: String,
+    client_id: String,
+    client_secret_env: String,
+    subscription_id: String,
+    resource_group: String,
+    factory: String,
+    pipeline: String,
+    #[serde(default)]
+    overridable: Vec<String>,
+    authority_host: Option<String>,
+    management_endpoint: Option<String>,
+    max_per_hour: Option<u32>,
+}
+
+/// `kind = "github_workflow"`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct GithubFile {
+    owner: String,
+    repo: String,
+    workflow: String,
+    #[serde(rename = "ref")]
+    git_ref: String,
+    token_env: String,
+    #[serde(default)]
+    overridable: Vec<String>,
+    api_url: Option<String>,
+    max_per_hour: Option<u32>,
+}
+
+/// `kind = "airflow_dag"`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AirflowFile {
+    base_url: String,
+    dag_id: String,
+    token_env: Option<String>,
+    #[serde(default)]
+    overridable: Vec<String>,
+    max_per_hour: Option<u32>,
+}
+
+/// `[channels.NAME]` as written.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ChannelFile {
+    kind: ChannelKind,
+    webhook_url_env: String,
+}
+
+/// Where a channel posts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ChannelKind {
+    /// A Slack incoming webhook.
+    Slack,
+    /// A Microsoft Teams incoming webhook.
+    Teams,
+}
+
+/// A configured target, checked and with its secrets loaded.
+#[derive(Debug, Clone)]
+pub struct Target {
+    /// The name pauses use.
+    pub name: String,
+    /// What it starts and how.
+    pub spec: TargetSpec,
+    /// Settings a pause may override in `target_params`.
+    pub overridable: Vec<String>,
+    /// Most deliveries per hour; more wait their turn.
+    pub max_per_hour: Option<u32>,
+}
+
+/// The kind-specific part of a target.
+#[derive(Debug, Clone)]
+pub enum TargetSpec {
+    /// POST the event to `url`, signed when a secret is set.
+    Webhook {
+        /// Where to POST.
+        url: Url,
+        /// HMAC key for `Pausegate-Signature`.
+        secret: Option<Secret>,
+    },
+    /// Azure Data Factory `createRun`.
+    AzureDataFactory(AdfTarget),
+    /// GitHub Actions `workflow_dispatch`.
+    GithubWorkflow(GithubTarget),
+    /// Airflow 3 DAG run.
+    AirflowDag(AirflowTarget),
+}
+
+/// An Azure Data Factory pipeline and the service principal that starts it.
+#[derive(Debug, Clone)]
+pub struct AdfTarget {
+    pub tenant_id: String,
+    pub client_id: String,
+    pub client_secret: Secret,
+    pub subscription_id: String,
+    pub resource_group: String,
+    pub factory: String,
+    pub pipeline: String,
+    /// Entra ID host, e.g. `https://login.microsoftonline.com`.
+    pub authority_host: Url,
+    /// ARM host, e.g. `https://management.azure.com`.
+    pub management_endpoint: Url,
+}
+
+/// A GitHub Actions workflow.
+#[derive(Debug, Clone)]
+pub struct GithubTarget {
+    pub owner: String,
+    pub repo: String,
+    pub workflow: String,
+    pub git_ref: String,
+    pub token: Secret,
+    /// `https://api.github.com`, or a GitHub Enterprise API root.
+    pub api_url: Url,
+}
+
+/// An Airflow DAG.
+#[derive(Debug, Clone)]
+pub struct AirflowTarget {
+    pub base_url: Url,
+    pub dag_id: String,
+    pub token: Option<Secret>,
+}
+
+/// A configured channel, with its webhook URL loaded.
+#[derive(Debug, Clone)]
+pub struct Channel {
+    /// The name pauses use.
+    pub name: String,
+    /// Slack or Teams.
+    pub kind: ChannelKind,
+    /// The incoming-webhook URL (a secret: anyone holding it can post).
+    pub webhook_url: Secret,
+}
+
+/// Checks every target; the error names `targets.NAME.key`.
+pub fn resolve_targets(
+    files: BTreeMap<String, TargetFile>,
+    env: &Env,
+) -> Result<BTreeMap<String, Target>, String> {
+    files
+        .into_iter()
+        .map(|(name, file)| {
+            let target = resolve_target(&name, file, env)?;
+            Ok((name, target))
+        })
+        .collect()
+}
+
+fn resolve_target(name: &str, file: TargetFile, env: &Env) -> Result<Target, String> {
+    let key = |k: &str| format!("targets.{name}.{k}");
+    let (spec, overridable, max_per_hour, allowed): (_, _, _, &[&str]) = match file {
+        TargetFile::Webhook(f) => {
+            let spec = TargetSpec::Webhook {
+                url: parse_url(&key("url"), &f.url)?,
+                secret: f
+                    .secret_env
+                    .map(|var| env.secret(&key("secret_env"), &var))
+                    .transpose()?,
+            };
+            (spec, Vec::new(), f.max_per_hour, &[])
+        }
+        TargetFile::AzureDataFactory(f) => {
+            let spec = TargetSpec::AzureDataFactory(AdfTarget {
+                client_secret: env.secret(&key("client_secret_env"), &f.client_secret_env)?,
+                authority_host: parse_url(
+                    &key("authority_host"),
+                    f.authority_host
+                        .as_deref()
+                        .unwrap_or("https://login.microsoftonline.com"),
+                )?,
+                management_endpoint: parse_url(
+                    &key("management_endpoint"),
+                    f.management_endpoint
+                        .as_deref()
+                        .unwrap_or("https://management.azure.com"),
+                )?,
+                tenant_id: f.tenant_id,
+                client_id: f.client_id,
+                subscription_id: f.subscription_id,
+                resource_group: f.resource_group,
+                factory: f.factory,
+                pipeline: f.pipeline,
+            });
+            (
+                spec,
+                f.overridable,
+                f.max_per_hour,
+                &["pipeline", "factory", "resource_group"],
+            )
+        }
+        TargetFile::GithubWorkflow(f) => {
+            let spec = TargetSpec::GithubWorkflow(GithubTarget {
+                token: env.secret(&key("token_env"), &f.token_env)?,
+                api_url: parse_url(
+                    &key("api_url"),
+                    f.api_url.as_deref().unwrap_or("https://api.github.com"),
+                )?,
+                owner: f.owner,
+                repo: f.repo,
+                workflow: f.workflow,
+                git_ref: f.git_ref,
+            });
+            (spec, f.overridable, f.max_per_hour, &["ref", "workflow"])
+        }
+        TargetFile::AirflowDag(f) => {
+            let spec = TargetSpec::AirflowDag(AirflowTarget {
+                base_url: parse_url(&key("base_url"), &f.base_url)?,
+                token: f
+                    .token_env
+                    .map(|var| env.secret(&key("token_env"), &var))
+                    .transpose()?,
+                dag_id: f.dag_id,
+            });
+            (spec, f.overridable, f.max_per_hour, &["dag_id"])
+        }
+    };
+    if let Some(bad) = overridable.iter().find(|k| !allowed.contains(&k.as_str())) {
+        let allowed = if allowed.is_empty() {
+            "none".to_owned()
+        } else {
+            allowed.join(", ")
+        };
+        return Err(format!(
+            "{}: {bad:?} cannot be overridden for this kind of target (allowed: {allowed})",
+            key("overridable")
+        ));
+    }
+    if max_per_hour == Some(0) {
+        return Err(format!("{}: must be at least 1", key("max_per_hour")));
+    }
+    Ok(Target {
+        name: name.to_owned(),
+        spec,
+        overridable,
+        max_per_hour,
+    })
+}
+
+/// Checks every channel; the error names `channels.NAME.key`.
+pub fn resolve_channels(
+    files: BTreeMap<String, ChannelFile>,
+    env: &Env,
+) -> Result<BTreeMap<String, Channel>, String> {
+    files
+        .into_iter()
+        .map(|(name, file)| {
+            let key = format!("channels.{name}.webhook_url_env");
+            let webhook_url = env.secret(&key, &file.webhook_url_env)?;
+            parse_url(&key, webhook_url.expose()).map_err(|_| {
+                format!(
+                    "{key}: environment variable {} does not hold an http(s) URL",
+                    file.webhook_url_env
+                )
+            })?;
+            let channel = Channel {
+                name: name.clone(),
+                kind: file.kind,
+                webhook_url,
+            };
+            Ok((name, channel))
+        })
+        .collect()
+}
+
+/// Parses an http(s) URL; the error names the key.
+pub fn parse_url(key: &str, text: &str) -> Result<Url, String> {
+    let url = Url::parse(text).map_err(|e| format!("{key}: {text:?} is not a valid URL ({e})"))?;
+    if !matches!(url.scheme(), "http" | "https") {
+        return Err(format!("{key}: {text:?} must be an http or https URL"));
+    }
+    Ok(url)
+}

@@ -1,0 +1,188 @@
+use std::io::Write;
+
+use super::*;
+
+fn write_config(text: &str) -> tempfile::NamedTempFile {
+    let mut file = tempfile::NamedTempFile::new().unwrap();
+    file.write_all(text.as_bytes()).unwrap();
+    file
+}
+
+fn load(text: &str, args: ServeArgs, env: &Env) -> Result<Settings, String> {
+    let file = write_config(text);
+    Settings::load(
+        ServeArgs {
+            config: Some(file.path().to_owned()),
+            ..args
+        },
+        env,
+    )
+}
+
+const FULL: &str = r#"
+default_expires_in = "2h"
+max_expires_in = "7d"
+
+[targets.sales-part2]
+kind = "azure_data_factory"
+tenant_id = "t"
+client_id = "c"
+client_secret_env = "ADF_SECRET"
+subscription_id = "s"
+resource_group = "rg"
+factory = "f"
+pipeline = "p"
+overridable = ["pipeline"]
+
+[targets.deploy-hook]
+kind = "webhook"
+url = "https://ci.example.com/resume"
+secret_env = "HOOK_SECRET"
+
+[targets.release]
+kind = "github_workflow"
+owner = "acme"
+repo = "app"
+workflow = "deploy.yml"
+ref = "main"
+token_env = "GH_TOKEN"
+
+[targets.nightly]
+kind = "airflow_dag"
+base_url = "http://airflow:8080"
+dag_id = "nightly"
+
+[channels.ops-slack]
+kind = "slack"
+webhook_url_env = "SLACK_WEBHOOK"
+"#;
+
+fn full_env() -> Env {
+    Env::from_pairs([
+        ("ADF_SECRET", "s3cret"),
+        ("HOOK_SECRET", "h"),
+        ("GH_TOKEN", "g"),
+        ("SLACK_WEBHOOK", "https://hooks.slack.com/services/x"),
+    ])
+}
+
+#[test]
+fn defaults_need_no_file() {
+    let settings = Settings::load(ServeArgs::default(), &Env::from_pairs([])).unwrap();
+    assert_eq!(settings.listen.to_string(), "127.0.0.1:8080");
+    assert_eq!(settings.database_url, "sqlite://pausegate.db");
+    assert_eq!(settings.public_url, None);
+    assert!(settings.api_key.is_none());
+    assert_eq!(settings.default_expires_in, Duration::hours(24));
+    assert_eq!(settings.max_expires_in, Duration::days(30));
+}
+
+#[test]
+fn a_full_file_loads_every_kind() {
+    let settings = load(FULL, ServeArgs::default(), &full_env()).unwrap();
+    assert_eq!(settings.targets.len(), 4);
+    assert_eq!(settings.default_expires_in, Duration::hours(2));
+    let adf = &settings.targets["sales-part2"];
+    assert_eq!(adf.overridable, vec!["pipeline"]);
+    match &adf.spec {
+        TargetSpec::AzureDataFactory(adf) => {
+            assert_eq!(adf.client_secret.expose(), "s3cret");
+            assert_eq!(
+                adf.management_endpoint.as_str(),
+                "https://management.azure.com/"
+            );
+        }
+        other => panic!("expected ADF, got {other:?}"),
+    }
+    assert_eq!(settings.channels["ops-slack"].kind, ChannelKind::Slack);
+    let policy = settings.create_policy();
+    assert!(policy.targets.contains_key("nightly"));
+    assert!(policy.channels.contains("ops-slack"));
+}
+
+#[test]
+fn flags_beat_the_file() {
+    let text = "listen = \"127.0.0.1:9000\"\ndatabase_url = \"sqlite://file.db\"\n";
+    let from_file = load(text, ServeArgs::default(), &Env::from_pairs([])).unwrap();
+    assert_eq!(from_file.listen.to_string(), "127.0.0.1:9000");
+    let args = ServeArgs {
+        listen: Some("127.0.0.1:9100".to_owned()),
+        ..ServeArgs::default()
+    };
+    let from_flag = load(text, args, &Env::from_pairs([])).unwrap();
+    assert_eq!(from_flag.listen.to_string(), "127.0.0.1:9100");
+    assert_eq!(from_flag.database_url, "sqlite://file.db");
+}
+
+#[test]
+fn an_unknown_key_names_the_file_and_key() {
+    let file = write_config("listen = \"127.0.0.1:1\"\nlisten_port = 5\n");
+    let error = Settings::load(
+        ServeArgs {
+            config: Some(file.path().to_owned()),
+            ..ServeArgs::default()
+        },
+        &Env::from_pairs([]),
+    )
+    .unwrap_err();
+    assert!(
+        error.contains(&file.path().display().to_string()),
+        "{error}"
+    );
+    assert!(error.contains("listen_port"), "{error}");
+}
+
+#[test]
+fn an_unknown_key_inside_a_target_is_refused() {
+    let text = "[targets.t]\nkind = \"webhook\"\nurl = \"http://x\"\nsecrt_env = \"X\"\n";
+    let error = load(text, ServeArgs::default(), &Env::from_pairs([])).unwrap_err();
+    assert!(error.contains("secrt_env"), "{error}");
+}
+
+#[test]
+fn bad_values_name_their_key() {
+    let cases = [
+        ("default_expires_in = \"soon\"", "default_expires_in"),
+        ("listen = \"nowhere\"", "listen"),
+        ("public_url = \"ftp://x\"", "public_url"),
+        (
+            "[targets.t]\nkind = \"webhook\"\nurl = \"not a url\"",
+            "targets.t.url",
+        ),
+        ("[targets.t]\nkind = \"carrier_pigeon\"", "carrier_pigeon"),
+        (
+            "[targets.t]\nkind = \"webhook\"\nurl = \"http://x\"\nmax_per_hour = 0",
+            "targets.t.max_per_hour",
+        ),
+        (
+            "[targets.t]\nkind = \"airflow_dag\"\nbase_url = \"http://a\"\ndag_id = \"d\"\noverridable = [\"base_url\"]",
+            "targets.t.overridable",
+        ),
+    ];
+    for (text, key) in cases {
+        let error = load(text, ServeArgs::default(), &Env::from_pairs([])).unwrap_err();
+        assert!(error.contains(key), "{text}: {error}");
+    }
+}
+
+#[test]
+fn a_missing_secret_variable_stops_start_up() {
+    let env = Env::from_pairs([
+        ("HOOK_SECRET", "h"),
+        ("GH_TOKEN", "g"),
+        ("SLACK_WEBHOOK", "https://x"),
+    ]);
+    let error = load(FULL, ServeArgs::default(), &env).unwrap_err();
+    assert!(
+        error.contains("targets.sales-part2.client_secret_env"),
+        "{error}"
+    );
+    assert!(error.contains("ADF_SECRET"), "{error}");
+}
+
+#[test]
+fn the_api_key_can_come_from_a_variable_named_in_the_file() {
+    let env = Env::from_pairs([("MY_KEY", "k1")]);
+    let settings = load("api_key_env = \"MY_KEY\"", ServeArgs::default(), &env).unwrap();
+    assert_eq!(settings.api_key.unwrap().expose(), "k1");
+}

@@ -1,0 +1,201 @@
+//! The use cases of pausegate: create a pause, read it (by id, by token, as a
+//! list), decide, cancel, expire, and wait for a decision. Knows `domain` and
+//! the `Store` trait; never HTTP or SQL. Every read first settles a pause
+//! whose expiry has passed, so no caller ever sees a stale `pending`.
+
+mod cursor;
+mod decide;
+mod wait;
+
+use std::sync::Arc;
+
+use chrono::{DateTime, Utc};
+use tokio::sync::broadcast;
+
+use crate::clock::Clock;
+use crate::domain::{
+    CreatePolicy, NewPause, Pause, PauseId, PauseRequest, PauseState, Token, ValidationError,
+};
+use crate::store::{Created, ListQuery, NewPauseRecord, Store, TokenRecord};
+
+pub use decide::TokenDecision;
+
+/// Largest page a list may ask for.
+pub const MAX_PAGE: u32 = 200;
+/// Page size when none is asked for.
+pub const DEFAULT_PAGE: u32 = 50;
+
+/// Why a use case could not do what was asked.
+#[derive(Debug, thiserror::Error)]
+pub enum PauseError {
+    /// No pause or token by that name.
+    #[error("not found")]
+    NotFound,
+    /// The input broke a rule.
+    #[error(transparent)]
+    Invalid(#[from] ValidationError),
+    /// Someone decided (or cancelled) first.
+    #[error("the pause is already {}", .0.state.as_str())]
+    AlreadySettled(Box<Pause>),
+    /// Its time ran out before a decision.
+    #[error("the pause expired")]
+    Expired(Box<Pause>),
+    /// The store failed: a bug or an outage, never the caller's fault.
+    #[error(transparent)]
+    Internal(#[from] anyhow::Error),
+}
+
+/// A pause just created, with the link token that opens it.
+#[derive(Debug)]
+pub struct CreatedPause {
+    /// The pause as stored.
+    pub pause: Pause,
+    /// The creator's token: shown once, never stored.
+    pub token: Token,
+    /// True when an idempotency key matched an earlier pause.
+    pub replayed: bool,
+}
+
+/// What a token opens: the pause and who the token was made for.
+#[derive(Debug)]
+pub struct Review {
+    /// The pause, not pending only if someone already decided it.
+    pub pause: Pause,
+    /// The token's record.
+    pub token: TokenRecord,
+}
+
+/// One page of the list, with the cursor of the next.
+#[derive(Debug)]
+pub struct Listing {
+    /// Newest first.
+    pub items: Vec<Pause>,
+    /// Opaque cursor for the next page.
+    pub next_cursor: Option<String>,
+}
+
+/// The use cases, sharing one store, clock and wake-up channel.
+pub struct Pauses {
+    store: Arc<dyn Store>,
+    clock: Arc<dyn Clock>,
+    policy: CreatePolicy,
+    settled: broadcast::Sender<PauseId>,
+}
+
+impl Pauses {
+    /// Use cases over `store`, timed by `clock`, checking new pauses against `policy`.
+    pub fn new(store: Arc<dyn Store>, clock: Arc<dyn Clock>, policy: CreatePolicy) -> Self {
+        let (settled, _) = broadcast::channel(1024);
+        Self {
+            store,
+            clock,
+            policy,
+            settled,
+        }
+    }
+
+    /// The current time by the injected clock.
+    pub fn now(&self) -> DateTime<Utc> {
+        self.clock.now()
+    }
+
+    /// The store, for health checks.
+    pub fn store(&self) -> &Arc<dyn Store> {
+        &self.store
+    }
+
+    /// Validates and stores a pause with a fresh creator token. With a known
+    /// idempotency key, returns the earlier pause with another fresh token.
+    pub async fn create(&self, request: PauseRequest) -> Result<CreatedPause, PauseError> {
+        let pause = NewPause::parse(request, &self.policy)?;
+        let now = self.clock.now();
+        let token = Token::mint();
+        let record = NewPauseRecord {
+            id: PauseId::generate(),
+            created_at: now,
+            expires_at: now + pause.expires_in,
+            creator_token: token.hash(),
+            pause,
+        };
+        let (pause, replayed) = match self.store.create_pause(record).await? {
+            Created::New(pause) => (pause, false),
+            Created::Replayed(pause) => (self.settle_if_due(pause).await?, true),
+        };
+        Ok(CreatedPause {
+            pause,
+            token,
+            replayed,
+        })
+    }
+
+    /// The pause with this id.
+    pub async fn get(&self, id: &PauseId) -> Result<Pause, PauseError> {
+        let pause = self.store.pause(id).await?.ok_or(PauseError::NotFound)?;
+        self.settle_if_due(pause).await
+    }
+
+    /// What a token opens. A pause that ended by expiry answers `Expired`:
+    /// its link no longer shows anything to decide.
+    pub async fn review(&self, token: &str) -> Result<Review, PauseError> {
+        let token = Token::parse(token).ok_or(PauseError::NotFound)?;
+        let record = self
+            .store
+            .token(&token.hash())
+            .await?
+            .ok_or(PauseError::NotFound)?;
+        let pause = self.get(&record.pause_id).await?;
+        if pause.ended_by_expiry() {
+            return Err(PauseError::Expired(Box::new(pause)));
+        }
+        Ok(Review {
+            pause,
+            token: record,
+        })
+    }
+
+    /// A page of pauses, newest first, optionally in one state.
+    pub async fn list(
+        &self,
+        state: Option<&str>,
+        limit: Option<u32>,
+        cursor: Option<&str>,
+    ) -> Result<Listing, PauseError> {
+        let state = state
+            .map(|text| {
+                PauseState::parse(text).ok_or_else(|| {
+                    ValidationError::new(
+                        "state",
+                        format!(
+                            "state must be pending, approved, rejected, expired or cancelled, got {text:?}"
+                        ),
+                    )
+                })
+            })
+            .transpose()?;
+        let limit = limit.unwrap_or(DEFAULT_PAGE);
+        if limit == 0 || limit > MAX_PAGE {
+            let message = format!("limit must be between 1 and {MAX_PAGE}, got {limit}");
+            return Err(ValidationError::new("limit", message).into());
+        }
+        let after = cursor.map(cursor::decode).transpose()?;
+        self.expire_due().await?;
+        let page = self
+            .store
+            .list_pauses(&ListQuery {
+                state,
+                limit,
+                after,
+            })
+            .await?;
+        Ok(Listing {
+            items: page.items,
+            next_cursor: page.next.as_ref().map(cursor::encode),
+        })
+    }
+
+    /// Tells waiters that `id` left `pending`.
+    fn announce(&self, id: &PauseId) {
+        // No receivers is normal: nobody is waiting.
+        let _ = self.settled.send(id.clone());
+    }
+}

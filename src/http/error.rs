@@ -1,0 +1,112 @@
+//! The API's one error type and its JSON shape:
+//! `{"error": {"code": "…", "message": "…"}}`. Internal causes are attached
+//! to the response for the request log, never sent to the caller.
+
+use axum::Json;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use serde_json::json;
+
+use crate::domain::{Pause, ValidationError, time::rfc3339};
+use crate::pauses::PauseError;
+
+/// Why an API request failed.
+#[derive(Debug)]
+pub enum ApiError {
+    /// 400: bad input; the message names the field.
+    Invalid(String),
+    /// 401: no key, a wrong key, or no key configured.
+    Unauthorized(String),
+    /// 404.
+    NotFound(String),
+    /// 409: decided or cancelled already.
+    AlreadySettled(String),
+    /// 410: past its expiry.
+    Expired(String),
+    /// 413.
+    TooLarge(String),
+    /// 500: a bug or an outage; the cause goes to the log only.
+    Internal(anyhow::Error),
+}
+
+/// The cause of a 500, carried to the request-log middleware.
+#[derive(Debug, Clone)]
+pub struct InternalCause(pub String);
+
+impl ApiError {
+    fn status_and_code(&self) -> (StatusCode, &'static str) {
+        match self {
+            Self::Invalid(_) => (StatusCode::BAD_REQUEST, "invalid_request"),
+            Self::Unauthorized(_) => (StatusCode::UNAUTHORIZED, "unauthorized"),
+            Self::NotFound(_) => (StatusCode::NOT_FOUND, "not_found"),
+            Self::AlreadySettled(_) => (StatusCode::CONFLICT, "already_decided"),
+            Self::Expired(_) => (StatusCode::GONE, "expired"),
+            Self::TooLarge(_) => (StatusCode::PAYLOAD_TOO_LARGE, "body_too_large"),
+            Self::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal"),
+        }
+    }
+}
+
+impl From<ValidationError> for ApiError {
+    fn from(error: ValidationError) -> Self {
+        Self::Invalid(error.message)
+    }
+}
+
+impl From<PauseError> for ApiError {
+    fn from(error: PauseError) -> Self {
+        match error {
+            PauseError::NotFound => Self::NotFound("no pause or token by that name".to_owned()),
+            PauseError::Invalid(e) => e.into(),
+            PauseError::AlreadySettled(pause) => Self::AlreadySettled(settled_message(&pause)),
+            PauseError::Expired(pause) => Self::Expired(format!(
+                "pause {} expired at {}",
+                pause.id,
+                rfc3339(&pause.expires_at)
+            )),
+            PauseError::Internal(e) => Self::Internal(e),
+        }
+    }
+}
+
+/// "pause pau_… was already approved by ana at …".
+pub fn settled_message(pause: &Pause) -> String {
+    let when = pause.decided_at.as_ref().map(rfc3339).unwrap_or_default();
+    match pause.decision() {
+        Some(d) => format!(
+            "pause {} was already {} by {} at {when}",
+            pause.id,
+            pause.state.as_str(),
+            d.actor.as_deref().unwrap_or(d.via.as_str())
+        ),
+        None => format!(
+            "pause {} was already {} at {when}",
+            pause.id,
+            pause.state.as_str()
+        ),
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let (status, code) = self.status_and_code();
+        let (message, cause) = match self {
+            Self::Internal(e) => (
+                "internal error; the server log has the details".to_owned(),
+                Some(InternalCause(format!("{e:#}"))),
+            ),
+            Self::Invalid(m)
+            | Self::Unauthorized(m)
+            | Self::NotFound(m)
+            | Self::AlreadySettled(m)
+            | Self::Expired(m)
+            | Self::TooLarge(m) => (m, None),
+        };
+        let body = json!({"error": {"code": code, "message": message}});
+        let mut response = (status, Json(body)).into_response();
+        if let Some(cause) = cause {
+            response.extensions_mut().insert(cause);
+        }
+        response
+    }
+}

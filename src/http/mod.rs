@@ -1,0 +1,97 @@
+//! The HTTP face of pausegate: the management API (API key), the endpoints a
+//! token opens, the review pages, and health checks. Knows the `pauses` use
+//! cases, never SQL. Request logs and security headers wrap every route.
+
+mod api;
+mod auth;
+mod body;
+mod error;
+mod logging;
+mod ops;
+mod pages;
+mod security;
+mod token_api;
+
+use std::sync::Arc;
+
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
+use axum::middleware;
+use axum::routing::{get, post};
+use tokio_util::sync::CancellationToken;
+
+use crate::config::Secret;
+use crate::pauses::Pauses;
+use crate::render::Renderer;
+
+pub use auth::ApiKey;
+pub use body::MAX_BODY_BYTES;
+pub use error::ApiError;
+pub use logging::redact_path;
+
+/// What every handler can reach.
+#[derive(Clone)]
+pub struct AppState {
+    /// The use cases.
+    pub pauses: Arc<Pauses>,
+    /// The page templates.
+    pub renderer: Arc<Renderer>,
+    /// The key the management API accepts.
+    pub api_key: Arc<ApiKey>,
+    /// Base of review links, without a trailing slash.
+    pub public_url: Arc<str>,
+    /// Cancelled when the server begins to shut down; ends long polls early.
+    pub shutdown: CancellationToken,
+}
+
+impl AppState {
+    /// Builds the state; `api_key` of `None` makes the management API refuse everything.
+    pub fn new(
+        pauses: Arc<Pauses>,
+        renderer: Arc<Renderer>,
+        api_key: Option<&Secret>,
+        public_url: &str,
+        shutdown: CancellationToken,
+    ) -> Self {
+        Self {
+            pauses,
+            renderer,
+            api_key: Arc::new(ApiKey::new(api_key)),
+            public_url: public_url.trim_end_matches('/').into(),
+            shutdown,
+        }
+    }
+
+    /// The review link a token opens.
+    pub fn review_url(&self, token: &str) -> String {
+        format!("{}/r/{token}", self.public_url)
+    }
+}
+
+/// The whole application as one router.
+pub fn app(state: AppState) -> Router {
+    let management = Router::new()
+        .route("/api/v1/pauses", post(api::create).get(api::list))
+        .route("/api/v1/pauses/{id}", get(api::get))
+        .route("/api/v1/pauses/{id}/approve", post(api::approve))
+        .route("/api/v1/pauses/{id}/reject", post(api::reject))
+        .route("/api/v1/pauses/{id}/cancel", post(api::cancel))
+        .route("/api/v1/pauses/{id}/wait", get(api::wait))
+        .route_layer(middleware::from_fn_with_state(
+            state.clone(),
+            auth::require_api_key,
+        ));
+    Router::new()
+        .merge(management)
+        .route("/api/v1/decisions", post(token_api::decide))
+        .route("/api/v1/lookup", post(token_api::lookup))
+        .route("/r/{token}", get(pages::review).post(pages::decide))
+        .route("/assets/style.css", get(pages::stylesheet))
+        .route("/healthz", get(ops::healthz))
+        .route("/readyz", get(ops::readyz))
+        .fallback(ops::not_found)
+        .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+        .layer(middleware::from_fn(security::headers))
+        .layer(middleware::from_fn(logging::log_request))
+        .with_state(state)
+}

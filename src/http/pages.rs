@@ -1,0 +1,219 @@
+//! The pages a review link opens. `GET` only reads (mail scanners open
+//! links before people do); `POST` decides and answers with the outcome.
+
+use axum::Form;
+use axum::extract::rejection::FormRejection;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::http::header::CONTENT_TYPE;
+use axum::response::{Html, IntoResponse, Response};
+use serde::Deserialize;
+use serde_json::json;
+
+use super::AppState;
+use super::error::InternalCause;
+use crate::domain::{Pause, PauseState, Verdict, Via};
+use crate::pauses::{PauseError, Review, TokenDecision};
+use crate::render::{STYLESHEET, readable, relative};
+use crate::store::TokenKind;
+
+/// The review form.
+#[derive(Deserialize)]
+pub struct ReviewForm {
+    decision: String,
+    #[serde(default)]
+    comment: Option<String>,
+    #[serde(default)]
+    name: Option<String>,
+}
+
+/// `GET /r/{token}`: the review page, or the outcome once decided.
+pub async fn review(State(state): State<AppState>, Path(token): Path<String>) -> Response {
+    match state.pauses.review(&token).await {
+        Ok(Review { pause, .. }) if pause.state != PauseState::Pending => {
+            outcome(&state, StatusCode::OK, &pause, None)
+        }
+        Ok(review) => review_page(&state, &review),
+        Err(error) => error_page(&state, error),
+    }
+}
+
+/// `POST /r/{token}`: records the decision and shows the outcome.
+pub async fn decide(
+    State(state): State<AppState>,
+    Path(token): Path<String>,
+    form: Result<Form<ReviewForm>, FormRejection>,
+) -> Response {
+    let form = match form {
+        Ok(Form(form)) => form,
+        Err(rejection) => {
+            let status = rejection.status();
+            return notice(
+                &state,
+                status,
+                "The form could not be read",
+                &rejection.body_text(),
+            );
+        }
+    };
+    let Some(verdict) = Verdict::parse(&form.decision) else {
+        let message = "Choose Approve or Reject.";
+        return notice(
+            &state,
+            StatusCode::BAD_REQUEST,
+            "No decision was made",
+            message,
+        );
+    };
+    let decision = TokenDecision {
+        verdict,
+        name: form.name,
+        comment: form.comment,
+    };
+    match state.pauses.decide_by_token(&token, decision).await {
+        Ok(pause) => outcome(&state, StatusCode::OK, &pause, None),
+        Err(error) => error_page(&state, error),
+    }
+}
+
+/// `GET /assets/style.css`.
+pub async fn stylesheet() -> Response {
+    ([(CONTENT_TYPE, "text/css; charset=utf-8")], STYLESHEET).into_response()
+}
+
+fn review_page(state: &AppState, review: &Review) -> Response {
+    let now = state.pauses.now();
+    let pause = &review.pause;
+    let recipient = match review.token.kind {
+        TokenKind::Recipient => review.token.actor.clone(),
+        TokenKind::Creator | TokenKind::Channel => None,
+    };
+    let context = json!({
+        "pause": pause,
+        "data": pretty(pause),
+        "expires_words": relative(pause.expires_at, now),
+        "expires_at": readable(pause.expires_at),
+        "created_words": relative(pause.created_at, now),
+        "recipient": recipient,
+    });
+    page(state, StatusCode::OK, "review.html", context)
+}
+
+/// The outcome of a settled pause; with `heading` for the 409 page.
+fn outcome(state: &AppState, status: StatusCode, pause: &Pause, heading: Option<&str>) -> Response {
+    let heading = heading.unwrap_or(match pause.state {
+        PauseState::Approved => "Approved",
+        PauseState::Rejected => "Rejected",
+        PauseState::Cancelled => "Cancelled",
+        PauseState::Expired => "Expired",
+        PauseState::Pending => "Waiting",
+    });
+    let context = json!({
+        "heading": heading,
+        "summary": summary(pause, state.pauses.now()),
+        "decision": pause.decision(),
+        "pause": pause,
+        "data": pretty(pause),
+    });
+    page(state, status, "outcome.html", context)
+}
+
+/// Says who settled the pause and when, in a sentence.
+fn summary(pause: &Pause, now: chrono::DateTime<chrono::Utc>) -> String {
+    let at = pause.decided_at.unwrap_or(pause.expires_at);
+    let when = format!("{} ({})", relative(at, now), readable(at));
+    match (pause.state, pause.decision()) {
+        (PauseState::Cancelled, _) => format!("Cancelled through the API {when}."),
+        (PauseState::Expired, _) => format!("Nobody decided before it expired {when}."),
+        (_, Some(decision)) => {
+            let verb = match decision.decision {
+                Verdict::Approve => "Approved",
+                Verdict::Reject => "Rejected",
+            };
+            let who = match (&decision.actor, decision.via) {
+                (Some(actor), _) => actor.clone(),
+                (None, Via::Link) => "someone with the review link".to_owned(),
+                (None, Via::Api) => "an API call".to_owned(),
+                (None, Via::Timeout) => "timeout, as the request asked".to_owned(),
+            };
+            format!("{verb} by {who} {when}.")
+        }
+        (_, None) => format!("Still waiting; it expires {when}."),
+    }
+}
+
+fn error_page(state: &AppState, error: PauseError) -> Response {
+    match error {
+        PauseError::NotFound => notice(
+            state,
+            StatusCode::NOT_FOUND,
+            "This link is not valid",
+            "It may be incomplete or mistyped. Open the link from the message you received.",
+        ),
+        PauseError::Expired(pause) => {
+            let message = format!(
+                "{} Nothing can be decided any more.",
+                summary(&pause, state.pauses.now())
+            );
+            notice(
+                state,
+                StatusCode::GONE,
+                "This request has expired",
+                &message,
+            )
+        }
+        PauseError::AlreadySettled(pause) => {
+            outcome(state, StatusCode::CONFLICT, &pause, Some("Already decided"))
+        }
+        PauseError::Invalid(e) => notice(
+            state,
+            StatusCode::BAD_REQUEST,
+            "That did not work",
+            &e.message,
+        ),
+        PauseError::Internal(e) => {
+            let mut response = notice(
+                state,
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "Something went wrong",
+                "Your decision may not have been recorded. Please try again in a moment.",
+            );
+            response
+                .extensions_mut()
+                .insert(InternalCause(format!("{e:#}")));
+            response
+        }
+    }
+}
+
+/// A page with a heading and a sentence.
+pub fn notice(state: &AppState, status: StatusCode, heading: &str, message: &str) -> Response {
+    let context = json!({"heading": heading, "message": message});
+    page(state, status, "notice.html", context)
+}
+
+fn page(
+    state: &AppState,
+    status: StatusCode,
+    template: &str,
+    context: serde_json::Value,
+) -> Response {
+    match state.renderer.render(template, context) {
+        Ok(html) => (status, Html(html)).into_response(),
+        Err(e) => {
+            let mut response = (
+                StatusCode::INTERNAL_SERVER_ERROR,
+                Html("Something went wrong."),
+            )
+                .into_response();
+            response
+                .extensions_mut()
+                .insert(InternalCause(format!("template {template}: {e:#}")));
+            response
+        }
+    }
+}
+
+fn pretty(pause: &Pause) -> String {
+    serde_json::to_string_pretty(&pause.data).unwrap_or_default()
+}

@@ -1,0 +1,104 @@
+//! Wires the layers into a running server: opens the store, builds the use
+//! cases and the router, binds the listener, and runs HTTP beside the expiry
+//! sweep until the shutdown future resolves. Tests build one with a manual
+//! clock; `pausegate serve` with the system clock.
+
+use std::future::Future;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::Context;
+use tokio::net::TcpListener;
+use tokio_util::sync::CancellationToken;
+
+use crate::clock::Clock;
+use crate::config::Settings;
+use crate::http::{self, AppState};
+use crate::pauses::Pauses;
+use crate::render::Renderer;
+
+/// How often pauses past their expiry are settled in the background.
+const SWEEP_EVERY: Duration = Duration::from_secs(1);
+
+/// A bound, ready server.
+pub struct Server {
+    listener: TcpListener,
+    state: AppState,
+}
+
+impl Server {
+    /// Opens the database, compiles the templates and binds the address.
+    pub async fn bind(settings: &Settings, clock: Arc<dyn Clock>) -> anyhow::Result<Self> {
+        let renderer = Arc::new(Renderer::embedded()?);
+        let store = crate::store::open(&settings.database_url).await?;
+        let pauses = Arc::new(Pauses::new(store, clock, settings.create_policy()));
+        let listener = TcpListener::bind(settings.listen)
+            .await
+            .with_context(|| format!("cannot listen on {}", settings.listen))?;
+        let local_addr = listener.local_addr()?;
+        let public_url = settings
+            .public_url
+            .clone()
+            .unwrap_or_else(|| format!("http://{local_addr}"));
+        let state = AppState::new(
+            pauses,
+            renderer,
+            settings.api_key.as_ref(),
+            &public_url,
+            CancellationToken::new(),
+        );
+        Ok(Self { listener, state })
+    }
+
+    /// The address actually bound (useful with port 0).
+    pub fn local_addr(&self) -> SocketAddr {
+        self.listener
+            .local_addr()
+            .expect("a bound listener has an address")
+    }
+
+    /// The use cases, for tests that drive them directly.
+    pub fn pauses(&self) -> Arc<Pauses> {
+        self.state.pauses.clone()
+    }
+
+    /// Serves until `shutdown` resolves, then lets requests under way finish
+    /// (long polls answer at once) and closes the database.
+    pub async fn run(
+        self,
+        shutdown: impl Future<Output = ()> + Send + 'static,
+    ) -> anyhow::Result<()> {
+        let stopping = self.state.shutdown.clone();
+        let pauses = self.state.pauses.clone();
+        let sweeper = tokio::spawn(sweep_expired(pauses.clone(), stopping.clone()));
+        tracing::info!("listening on http://{}", self.local_addr());
+        let signal = stopping.clone();
+        let served = axum::serve(self.listener, http::app(self.state))
+            .with_graceful_shutdown(async move {
+                shutdown.await;
+                signal.cancel();
+            })
+            .await;
+        stopping.cancel();
+        sweeper.await.ok();
+        pauses.store().close().await;
+        tracing::info!("stopped");
+        served.context("the HTTP server failed")
+    }
+}
+
+/// Settles expired pauses every [`SWEEP_EVERY`] until cancelled.
+async fn sweep_expired(pauses: Arc<Pauses>, stopping: CancellationToken) {
+    loop {
+        tokio::select! {
+            () = stopping.cancelled() => return,
+            () = tokio::time::sleep(SWEEP_EVERY) => {}
+        }
+        match pauses.expire_due().await {
+            Ok(0) => {}
+            Ok(settled) => tracing::info!(settled, "settled expired pauses"),
+            Err(error) => tracing::error!(error = %error, "expiry sweep failed"),
+        }
+    }
+}

@@ -1,0 +1,111 @@
+//! Expiry, tested by moving the clock rather than sleeping.
+
+use chrono::Duration;
+use reqwest::{Method, StatusCode};
+use serde_json::{Value, json};
+
+use crate::helpers::TestApp;
+
+#[tokio::test]
+async fn an_expired_link_gets_410_and_an_unknown_one_404() {
+    let app = TestApp::spawn().await;
+    let (_, created) = app
+        .create(json!({"title": "Soon gone", "expires_in": "1h"}))
+        .await;
+    let (id, token) = (
+        created["id"].as_str().unwrap(),
+        created["token"].as_str().unwrap(),
+    );
+
+    app.clock.advance(Duration::minutes(59));
+    assert_eq!(app.open_link(token).await.0, StatusCode::OK);
+
+    app.clock.advance(Duration::minutes(2));
+    let (status, page) = app.open_link(token).await;
+    assert_eq!(status, StatusCode::GONE);
+    assert!(page.contains("expired"), "{page}");
+    assert_eq!(
+        app.submit(token, &[("decision", "approve")]).await.0,
+        StatusCode::GONE
+    );
+    let path = format!("/api/v1/pauses/{id}/approve");
+    let response = app.api(Method::POST, &path).send().await.unwrap();
+    assert_eq!(response.status(), StatusCode::GONE);
+    let body: Value = response.json().await.unwrap();
+    assert_eq!(body["error"]["code"], "expired");
+
+    let pause = app.get_pause(id).await;
+    assert_eq!(pause["state"], "expired");
+    assert_eq!(pause["decisions"], json!([]));
+
+    let unknown = pausegate::domain::Token::mint();
+    let (status, page) = app.open_link(unknown.expose()).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    assert!(page.contains("not valid"));
+    assert_eq!(app.open_link("short").await.0, StatusCode::NOT_FOUND);
+    assert_eq!(
+        app.submit("short", &[("decision", "approve")]).await.0,
+        StatusCode::NOT_FOUND
+    );
+}
+
+#[tokio::test]
+async fn one_second_is_a_valid_expiry() {
+    let app = TestApp::spawn().await;
+    let (status, created) = app
+        .create(json!({"title": "blink", "expires_in": "1s"}))
+        .await;
+    assert_eq!(status, StatusCode::CREATED);
+    app.clock.advance(Duration::seconds(1));
+    let pause = app.get_pause(created["id"].as_str().unwrap()).await;
+    assert_eq!(pause["state"], "expired");
+}
+
+#[tokio::test]
+async fn the_sweep_applies_on_expire_as_a_timeout_decision() {
+    let app = TestApp::spawn().await;
+    let (_, approve) = app
+        .create(json!({"title": "a", "expires_in": 60, "on_expire": "approve"}))
+        .await;
+    let (_, reject) = app
+        .create(json!({"title": "r", "expires_in": "1m", "on_expire": "reject"}))
+        .await;
+    let (_, expire) = app.create(json!({"title": "e", "expires_in": "1m"})).await;
+    let (_, later) = app
+        .create(json!({"title": "later", "expires_in": "2h"}))
+        .await;
+
+    app.clock.advance(Duration::minutes(5));
+    // The background sweep may get there first; either way, afterwards
+    // nothing is left to settle.
+    app.pauses.expire_due().await.unwrap();
+    assert_eq!(
+        app.pauses.expire_due().await.unwrap(),
+        0,
+        "a second sweep finds nothing"
+    );
+
+    let approved = app.get_pause(approve["id"].as_str().unwrap()).await;
+    assert_eq!(approved["state"], "approved");
+    assert_eq!(approved["decisions"][0]["via"], "timeout");
+    assert_eq!(approved["decisions"][0]["decision"], "approve");
+    let rejected = app.get_pause(reject["id"].as_str().unwrap()).await;
+    assert_eq!(rejected["state"], "rejected");
+    assert_eq!(rejected["decisions"][0]["via"], "timeout");
+    assert_eq!(
+        app.get_pause(expire["id"].as_str().unwrap()).await["state"],
+        "expired"
+    );
+    assert_eq!(
+        app.get_pause(later["id"].as_str().unwrap()).await["state"],
+        "pending"
+    );
+
+    let (status, page) = app.open_link(approve["token"].as_str().unwrap()).await;
+    assert_eq!(
+        status,
+        StatusCode::GONE,
+        "a link that timed out is gone even if approved"
+    );
+    assert!(page.contains("timeout"), "{page}");
+}

@@ -1,0 +1,160 @@
+//! `TestApp`: one server per test, on its own port and database file, with
+//! a manual clock the test can move.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use pausegate::clock::ManualClock;
+use pausegate::config::{Env, Settings};
+use pausegate::pauses::Pauses;
+use pausegate::server::Server;
+use reqwest::{Method, RequestBuilder, StatusCode};
+use serde_json::{Value, json};
+use tempfile::TempDir;
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
+
+pub const API_KEY: &str = "test-key-0123456789";
+
+/// A running server and what a test needs to talk to it.
+pub struct TestApp {
+    pub base: String,
+    pub client: reqwest::Client,
+    pub clock: ManualClock,
+    pub pauses: Arc<Pauses>,
+    pub dir: TempDir,
+    pub settings: Settings,
+    stop: Option<oneshot::Sender<()>>,
+    task: Option<JoinHandle<anyhow::Result<()>>>,
+}
+
+impl TestApp {
+    /// A server with default settings on a fresh database.
+    pub async fn spawn() -> Self {
+        Self::spawn_with_config("").await
+    }
+
+    /// A server whose targets and channels come from `config` (TOML).
+    pub async fn spawn_with_config(config: &str) -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        let env = Env::from_pairs([
+            ("TEST_SECRET", "s3cret"),
+            ("TEST_HOOK_URL", "http://127.0.0.1:9/hook"),
+        ]);
+        let settings = Settings::with_database(database_url(&dir), Some(API_KEY))
+            .with_config_text(config, &env)
+            .unwrap();
+        Self::start(dir, settings, ManualClock::starting_now()).await
+    }
+
+    /// Starts a server on `dir`'s database with `settings` and `clock`.
+    pub async fn start(dir: TempDir, settings: Settings, clock: ManualClock) -> Self {
+        let server = Server::bind(&settings, Arc::new(clock.clone()))
+            .await
+            .unwrap();
+        let addr: SocketAddr = server.local_addr();
+        let pauses = server.pauses();
+        let (stop, stopped) = oneshot::channel::<()>();
+        let task = tokio::spawn(server.run(async {
+            stopped.await.ok();
+        }));
+        Self {
+            base: format!("http://{addr}"),
+            client: reqwest::Client::new(),
+            clock,
+            pauses,
+            dir,
+            settings,
+            stop: Some(stop),
+            task: Some(task),
+        }
+    }
+
+    /// Stops the server and waits until it has closed the database.
+    pub async fn stop(mut self) -> (TempDir, Settings, ManualClock) {
+        self.stop.take().unwrap().send(()).ok();
+        self.task.take().unwrap().await.unwrap().unwrap();
+        (self.dir, self.settings, self.clock)
+    }
+
+    /// A request with the API key.
+    pub fn api(&self, method: Method, path: &str) -> RequestBuilder {
+        self.client
+            .request(method, format!("{}{path}", self.base))
+            .bearer_auth(API_KEY)
+    }
+
+    /// Creates a pause; returns status and body.
+    pub async fn create(&self, body: Value) -> (StatusCode, Value) {
+        let response = self
+            .api(Method::POST, "/api/v1/pauses")
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
+        let status = response.status();
+        (status, response.json().await.unwrap())
+    }
+
+    /// Creates a pause that must succeed; returns the body (with `token`).
+    pub async fn create_ok(&self, title: &str) -> Value {
+        let (status, body) = self.create(json!({"title": title})).await;
+        assert_eq!(status, StatusCode::CREATED, "{body}");
+        body
+    }
+
+    /// Reads a pause by id.
+    pub async fn get_pause(&self, id: &str) -> Value {
+        let response = self
+            .api(Method::GET, &format!("/api/v1/pauses/{id}"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), StatusCode::OK);
+        response.json().await.unwrap()
+    }
+
+    /// `GET /r/{token}`: status and page.
+    pub async fn open_link(&self, token: &str) -> (StatusCode, String) {
+        let response = self
+            .client
+            .get(format!("{}/r/{token}", self.base))
+            .send()
+            .await
+            .unwrap();
+        (response.status(), response.text().await.unwrap())
+    }
+
+    /// `POST /r/{token}` with the review form.
+    pub async fn submit(&self, token: &str, form: &[(&str, &str)]) -> (StatusCode, String) {
+        let response = self
+            .client
+            .post(format!("{}/r/{token}", self.base))
+            .form(form)
+            .send()
+            .await
+            .unwrap();
+        (response.status(), response.text().await.unwrap())
+    }
+}
+
+/// `sqlite://…` for a database file inside `dir`.
+pub fn database_url(dir: &TempDir) -> String {
+    format!("sqlite://{}", dir.path().join("pausegate.db").display())
+}
+
+/// True if any of `files` holds `needle` as bytes.
+pub fn any_file_contains(files: &[PathBuf], needle: &str) -> bool {
+    files.iter().any(|path| {
+        let bytes = std::fs::read(path).unwrap_or_default();
+        bytes
+            .windows(needle.len())
+            .any(|window| window == needle.as_bytes())
+    })
+}
+
+/// The `error.message` of an error body.
+pub fn error_message(body: &Value) -> &str {
+    body["error"]["message"].as_str().unwrap_or_default()
+}

@@ -1,0 +1,13 @@
+//! End-to-end tests: real HTTP against a server on port 0 and a fresh SQLite
+//! file per test. One test binary, so the crate links once.
+
+mod helpers;
+
+mod binary;
+mod create;
+mod decide;
+mod expiry;
+mod list;
+mod pages;
+mod restart;
+mod wait;

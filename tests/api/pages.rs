@@ -1,0 +1,91 @@
+//! The review page: what it shows and the headers it sends.
+
+use reqwest::StatusCode;
+use serde_json::json;
+
+use crate::helpers::TestApp;
+
+#[tokio::test]
+async fn the_review_page_shows_everything_escaped_with_security_headers() {
+    let app = TestApp::spawn().await;
+    let (_, created) = app
+        .create(json!({
+            "title": "Load <b>sales</b>?",
+            "description": "12,345 rows staged",
+            "data": {"run_date": "2026-11-23", "note": "<script>alert(1)</script>"},
+            "expires_in": "3h",
+        }))
+        .await;
+    let token = created["token"].as_str().unwrap();
+    let response = app
+        .client
+        .get(format!("{}/r/{token}", app.base))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    let headers = response.headers().clone();
+    assert_eq!(headers["cache-control"], "no-store");
+    assert_eq!(headers["referrer-policy"], "no-referrer");
+    assert_eq!(headers["x-content-type-options"], "nosniff");
+    let csp = headers["content-security-policy"].to_str().unwrap();
+    assert!(csp.contains("frame-ancestors 'none'"), "{csp}");
+    assert!(
+        headers["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/html")
+    );
+
+    let page = response.text().await.unwrap();
+    assert!(page.contains("12,345 rows staged"));
+    assert!(page.contains("run_date"));
+    assert!(page.contains("expires") || page.contains("Expires"));
+    assert!(page.contains("in 3 hours"), "expiry in words");
+    assert!(!page.contains("<script>"), "data is escaped");
+    assert!(!page.contains("<b>sales"), "the title is escaped");
+    assert!(page.contains("value=\"approve\"") && page.contains("value=\"reject\""));
+    assert!(page.contains("name=\"comment\""));
+
+    let css = app
+        .client
+        .get(format!("{}/assets/style.css", app.base))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(css.status(), StatusCode::OK);
+    assert!(
+        css.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/css")
+    );
+}
+
+#[tokio::test]
+async fn a_form_without_a_decision_changes_nothing() {
+    let app = TestApp::spawn().await;
+    let created = app.create_ok("careful").await;
+    let token = created["token"].as_str().unwrap();
+    let (status, page) = app.submit(token, &[("decision", "maybe")]).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(page.contains("Approve or Reject"));
+    assert_eq!(
+        app.get_pause(created["id"].as_str().unwrap()).await["state"],
+        "pending"
+    );
+}
+
+#[tokio::test]
+async fn health_endpoints_answer() {
+    let app = TestApp::spawn().await;
+    for path in ["/healthz", "/readyz"] {
+        let response = app
+            .client
+            .get(format!("{}{path}", app.base))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), StatusCode::OK, "{path}");
+    }
+}

@@ -1,6 +1,7 @@
 //! Wires the layers into a running server: opens the store, builds the use
-//! cases and the router, binds the listener, and runs HTTP beside the expiry
-//! sweep until the shutdown future resolves. Tests build one with a manual
+//! cases, the outbox and the router, binds the listener, and runs HTTP
+//! beside the expiry sweep and the outbox worker until the shutdown future
+//! resolves. Tests build one with a manual
 //! clock; `pausegate serve` with the system clock.
 
 use std::future::Future;
@@ -15,6 +16,7 @@ use tokio_util::sync::CancellationToken;
 use crate::clock::Clock;
 use crate::config::Settings;
 use crate::http::{self, AppState};
+use crate::outbox::Outbox;
 use crate::pauses::Pauses;
 use crate::render::Renderer;
 
@@ -25,6 +27,8 @@ const SWEEP_EVERY: Duration = Duration::from_secs(1);
 pub struct Server {
     listener: TcpListener,
     state: AppState,
+    outbox: Arc<Outbox>,
+    background_tasks: bool,
 }
 
 impl Server {
@@ -32,7 +36,13 @@ impl Server {
     pub async fn bind(settings: &Settings, clock: Arc<dyn Clock>) -> anyhow::Result<Self> {
         let renderer = Arc::new(Renderer::embedded()?);
         let store = crate::store::open(&settings.database_url).await?;
-        let pauses = Arc::new(Pauses::new(store, clock, settings.create_policy()));
+        let pauses = Arc::new(Pauses::new(
+            store.clone(),
+            clock.clone(),
+            settings.create_policy(),
+        ));
+        let wake = pauses.deliveries_waiting();
+        let outbox = Arc::new(Outbox::new(store, clock, settings, wake)?);
         let listener = TcpListener::bind(settings.listen)
             .await
             .with_context(|| format!("cannot listen on {}", settings.listen))?;
@@ -48,7 +58,12 @@ impl Server {
             &public_url,
             CancellationToken::new(),
         );
-        Ok(Self { listener, state })
+        Ok(Self {
+            listener,
+            state,
+            outbox,
+            background_tasks: settings.background_tasks,
+        })
     }
 
     /// The address actually bound (useful with port 0).
@@ -63,6 +78,11 @@ impl Server {
         self.state.pauses.clone()
     }
 
+    /// The outbox worker, for tests that drive it directly.
+    pub fn outbox(&self) -> Arc<Outbox> {
+        self.outbox.clone()
+    }
+
     /// Serves until `shutdown` resolves, then lets requests under way finish
     /// (long polls answer at once) and closes the database.
     pub async fn run(
@@ -71,7 +91,11 @@ impl Server {
     ) -> anyhow::Result<()> {
         let stopping = self.state.shutdown.clone();
         let pauses = self.state.pauses.clone();
-        let sweeper = tokio::spawn(sweep_expired(pauses.clone(), stopping.clone()));
+        let mut background = tokio::task::JoinSet::new();
+        if self.background_tasks {
+            background.spawn(sweep_expired(pauses.clone(), stopping.clone()));
+            background.spawn(self.outbox.clone().run(stopping.clone()));
+        }
         tracing::info!("listening on http://{}", self.local_addr());
         let signal = stopping.clone();
         let served = axum::serve(self.listener, http::app(self.state))
@@ -81,7 +105,7 @@ impl Server {
             })
             .await;
         stopping.cancel();
-        sweeper.await.ok();
+        background.join_all().await;
         pauses.store().close().await;
         tracing::info!("stopped");
         served.context("the HTTP server failed")

@@ -24,6 +24,9 @@ pub struct ConfigFile {
     pub default_expires_in: Option<String>,
     /// Longest expiry a pause may ask for.
     pub max_expires_in: Option<String>,
+    /// How the outbox sends.
+    #[serde(default)]
+    pub delivery: DeliveryFile,
     /// Pipelines to start on demand.
     #[serde(default)]
     pub targets: BTreeMap<String, TargetFile>,
@@ -44,4 +47,16 @@ impl ConfigFile {
     pub fn parse(text: &str) -> Result<Self, String> {
         toml::from_str(text).map_err(|e| e.to_string())
     }
+}
+
+/// `[delivery]`: how triggers and notifications are sent.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DeliveryFile {
+    /// Longest a single request to a receiver may take (`30s`).
+    pub timeout: Option<String>,
+    /// Attempts before a delivery is marked failed (`10`).
+    pub max_attempts: Option<u32>,
+    /// Longest wait between attempts (`1h`).
+    pub max_backoff: Option<String>,
 }

@@ -15,10 +15,11 @@ use chrono::Duration;
 
 use crate::domain::{CreatePolicy, parse_duration};
 
-pub use file::ConfigFile;
+pub use file::{ConfigFile, DeliveryFile};
 pub use secret::{Env, Secret};
 pub use targets::{
-    AdfTarget, AirflowTarget, Channel, ChannelKind, GithubTarget, Target, TargetSpec, parse_url,
+    AdfTarget, AirflowTarget, Channel, ChannelKind, GithubTarget, ParameterSource, Target,
+    TargetSpec, parse_url,
 };
 
 /// The settings `serve` takes as flags or environment variables.
@@ -60,6 +61,45 @@ pub struct Settings {
     pub targets: BTreeMap<String, Target>,
     /// Configured channels by name.
     pub channels: BTreeMap<String, Channel>,
+    /// How the outbox sends.
+    pub delivery: DeliverySettings,
+    /// Run the expiry sweep and the outbox worker in the background. Always
+    /// on in `serve`; tests turn it off to drive both by hand.
+    pub background_tasks: bool,
+}
+
+/// How the outbox sends.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DeliverySettings {
+    /// Longest one request to a receiver may take.
+    pub timeout: std::time::Duration,
+    /// Attempts before giving up.
+    pub max_attempts: u32,
+    /// Longest wait between attempts.
+    pub max_backoff: Duration,
+}
+
+impl DeliverySettings {
+    fn resolve(file: DeliveryFile) -> Result<Self, String> {
+        let timeout = duration("delivery.timeout", file.timeout, "30s")?;
+        let max_attempts = file.max_attempts.unwrap_or(10);
+        if max_attempts == 0 {
+            return Err("delivery.max_attempts: must be at least 1".to_owned());
+        }
+        Ok(Self {
+            timeout: timeout
+                .to_std()
+                .map_err(|e| format!("delivery.timeout: {e}"))?,
+            max_attempts,
+            max_backoff: duration("delivery.max_backoff", file.max_backoff, "1h")?,
+        })
+    }
+
+    /// How long a claimed delivery is held before another worker may take
+    /// it: room for a token fetch, a send and one retry of the send.
+    pub fn lease(&self) -> Duration {
+        Duration::from_std(self.timeout * 4).unwrap_or(Duration::minutes(2))
+    }
 }
 
 impl Settings {
@@ -114,6 +154,8 @@ impl Settings {
             max_expires_in,
             targets: targets::resolve_targets(file.targets, env)?,
             channels: targets::resolve_channels(file.channels, env)?,
+            delivery: DeliverySettings::resolve(file.delivery)?,
+            background_tasks: true,
         })
     }
 
@@ -134,6 +176,7 @@ impl Settings {
         let file = ConfigFile::parse(text)?;
         self.targets = targets::resolve_targets(file.targets, env)?;
         self.channels = targets::resolve_channels(file.channels, env)?;
+        self.delivery = DeliverySettings::resolve(file.delivery)?;
         Ok(self)
     }
 

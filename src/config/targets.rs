@@ -47,6 +47,7 @@ pub struct AdfFile {
     overridable: Vec<String>,
     authority_host: Option<String>,
     management_endpoint: Option<String>,
+    parameters: Option<BTreeMap<String, String>>,
     max_per_hour: Option<u32>,
 }
 
@@ -141,6 +142,67 @@ pub struct AdfTarget {
     pub authority_host: Url,
     /// ARM host, e.g. `https://management.azure.com`.
     pub management_endpoint: Url,
+    /// The pipeline parameters `createRun` passes, and where each comes from.
+    pub parameters: BTreeMap<String, ParameterSource>,
+}
+
+/// Where a pipeline parameter's value comes from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ParameterSource {
+    /// The pause id.
+    PauseId,
+    /// The whole `data` object.
+    Data,
+    /// One top-level key of `data` (`data.run_date`); `null` when absent.
+    DataKey(String),
+    /// The pause title.
+    Title,
+    /// `pause.approved`, `pause.rejected` or `pause.expired`.
+    Event,
+    /// Who decided, if anyone.
+    Actor,
+    /// The decider's comment, if any.
+    Comment,
+}
+
+impl ParameterSource {
+    /// Reads `pause_id`, `data`, `data.KEY`, `title`, `event`, `actor` or `comment`.
+    pub fn parse(text: &str) -> Option<Self> {
+        Some(match text {
+            "pause_id" => Self::PauseId,
+            "data" => Self::Data,
+            "title" => Self::Title,
+            "event" => Self::Event,
+            "actor" => Self::Actor,
+            "comment" => Self::Comment,
+            _ => match text.strip_prefix("data.") {
+                Some(key) if !key.is_empty() => Self::DataKey(key.to_owned()),
+                _ => return None,
+            },
+        })
+    }
+}
+
+fn parse_parameters(
+    key: &str,
+    parameters: Option<BTreeMap<String, String>>,
+) -> Result<BTreeMap<String, ParameterSource>, String> {
+    let Some(parameters) = parameters else {
+        return Ok(BTreeMap::from([
+            ("pause_id".to_owned(), ParameterSource::PauseId),
+            ("data".to_owned(), ParameterSource::Data),
+        ]));
+    };
+    parameters
+        .into_iter()
+        .map(|(name, source)| match ParameterSource::parse(&source) {
+            Some(parsed) => Ok((name, parsed)),
+            None => Err(format!(
+                "{key}.{name}: {source:?} is not a source; use pause_id, data, data.KEY, \
+                 title, event, actor or comment"
+            )),
+        })
+        .collect()
 }
 
 /// A GitHub Actions workflow.
@@ -203,6 +265,7 @@ fn resolve_target(name: &str, file: TargetFile, env: &Env) -> Result<Target, Str
         }
         TargetFile::AzureDataFactory(f) => {
             let spec = TargetSpec::AzureDataFactory(AdfTarget {
+                parameters: parse_parameters(&key("parameters"), f.parameters)?,
                 client_secret: env.secret(&key("client_secret_env"), &f.client_secret_env)?,
                 authority_host: parse_url(
                     &key("authority_host"),

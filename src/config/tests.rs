@@ -186,3 +186,38 @@ fn the_api_key_can_come_from_a_variable_named_in_the_file() {
     let settings = load("api_key_env = \"MY_KEY\"", ServeArgs::default(), &env).unwrap();
     assert_eq!(settings.api_key.unwrap().expose(), "k1");
 }
+
+#[test]
+fn adf_parameters_default_to_pause_id_and_data_and_can_be_mapped() {
+    let settings = load(FULL, ServeArgs::default(), &full_env()).unwrap();
+    let TargetSpec::AzureDataFactory(adf) = &settings.targets["sales-part2"].spec else {
+        panic!("expected ADF");
+    };
+    assert_eq!(adf.parameters.len(), 2);
+    assert_eq!(adf.parameters["pause_id"], ParameterSource::PauseId);
+    assert_eq!(adf.parameters["data"], ParameterSource::Data);
+
+    let mapped = FULL.replace(
+        "overridable = [\"pipeline\"]",
+        "overridable = [\"pipeline\"]\nparameters = { run_date = \"data.run_date\", approver = \"actor\" }",
+    );
+    let settings = load(&mapped, ServeArgs::default(), &full_env()).unwrap();
+    let TargetSpec::AzureDataFactory(adf) = &settings.targets["sales-part2"].spec else {
+        panic!("expected ADF");
+    };
+    assert_eq!(adf.parameters["run_date"], ParameterSource::DataKey("run_date".into()));
+    assert_eq!(adf.parameters["approver"], ParameterSource::Actor);
+
+    let broken = FULL.replace("overridable = [\"pipeline\"]", "parameters = { x = \"nonsense\" }");
+    let error = load(&broken, ServeArgs::default(), &full_env()).unwrap_err();
+    assert!(error.contains("targets.sales-part2.parameters.x"), "{error}");
+}
+
+#[test]
+fn delivery_settings_have_defaults_and_checks() {
+    let settings = Settings::load(ServeArgs::default(), &Env::from_pairs([])).unwrap();
+    assert_eq!(settings.delivery.max_attempts, 10);
+    assert_eq!(settings.delivery.timeout, std::time::Duration::from_secs(30));
+    let error = load("[delivery]\nmax_attempts = 0", ServeArgs::default(), &Env::from_pairs([])).unwrap_err();
+    assert!(error.contains("delivery.max_attempts"), "{error}");
+}

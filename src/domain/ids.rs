@@ -59,6 +59,11 @@ id_type!(
     DeliveryId,
     "del_"
 );
+id_type!(
+    /// Names one claim of a delivery, so only the lease holder records its outcome.
+    LeaseId,
+    "lse_"
+);
 
 #[cfg(test)]
 mod tests {

@@ -235,6 +235,12 @@ fn parse_target_params(
             ),
         ));
     }
+    if let Some((key, _)) = map.iter().find(|(_, value)| !value.is_string()) {
+        return Err(ValidationError::new(
+            field,
+            format!("target_params.{key} must be a string"),
+        ));
+    }
     Ok(Some(params))
 }
 

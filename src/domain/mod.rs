@@ -2,6 +2,7 @@
 //! state may change, what a token is, and how raw input becomes a valid pause.
 //! Nothing here knows about HTTP, SQL or the clock; callers pass `now` in.
 
+mod delivery;
 mod duration;
 mod ids;
 mod input;
@@ -9,14 +10,12 @@ mod pause;
 pub mod time;
 mod token;
 
+pub use delivery::{Delivery, DeliveryKind, DeliveryState, Event, NewDelivery, trigger_for};
 pub use duration::{format_duration, parse_duration};
-pub use ids::{DeliveryId, PauseId};
+pub use ids::{DeliveryId, LeaseId, PauseId};
 pub use input::{
     CreatePolicy, DecisionInput, NewPause, PauseRequest, ValidationError, validate_comment,
     validate_name,
 };
-pub use pause::{
-    Decision, Delivery, DeliveryKind, DeliveryState, Notify, OnExpire, Pause, PauseState, Verdict,
-    Via,
-};
+pub use pause::{Decision, Notify, OnExpire, Pause, PauseState, Verdict, Via};
 pub use token::{Token, TokenHash};

@@ -5,7 +5,8 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use super::ids::{DeliveryId, PauseId};
+use super::delivery::Delivery;
+use super::ids::PauseId;
 use super::time;
 
 /// Where a pause stands. Only `Pending` ever changes.
@@ -196,55 +197,6 @@ pub struct Decision {
     /// When it was recorded.
     #[serde(with = "time::required")]
     pub at: DateTime<Utc>,
-}
-
-/// What a delivery sends.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum DeliveryKind {
-    /// Starts a configured target.
-    Trigger,
-    /// Emails one person.
-    Email,
-    /// Posts to a configured channel.
-    Channel,
-}
-
-/// Where a delivery stands.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum DeliveryState {
-    /// Not yet sent, or waiting for its next attempt.
-    Pending,
-    /// The receiver accepted it.
-    Delivered,
-    /// Given up: attempts ran out or the receiver refused it.
-    Failed,
-}
-
-/// One attempt-tracked send through the outbox, as the API shows it.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Delivery {
-    /// Stays the same across retries, so receivers can de-duplicate.
-    pub id: DeliveryId,
-    /// What is sent.
-    pub kind: DeliveryKind,
-    /// The target, address or channel it goes to.
-    pub destination: String,
-    /// Where it stands.
-    pub state: DeliveryState,
-    /// Attempts made so far.
-    pub attempts: u32,
-    /// Why the last attempt failed, if it did.
-    pub last_error: Option<String>,
-    /// The id the receiver gave the run it started (an ADF `runId`).
-    pub external_id: Option<String>,
-    /// When the next attempt is due, while pending.
-    #[serde(default, with = "time::optional")]
-    pub next_attempt_at: Option<DateTime<Utc>>,
-    /// When it last changed.
-    #[serde(with = "time::required")]
-    pub updated_at: DateTime<Utc>,
 }
 
 /// A pause with everything that happened to it.

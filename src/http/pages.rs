@@ -12,7 +12,7 @@ use serde_json::json;
 
 use super::AppState;
 use super::error::InternalCause;
-use crate::domain::{Pause, PauseState, Verdict, Via};
+use crate::domain::{Delivery, DeliveryKind, DeliveryState, Pause, PauseState, Verdict, Via};
 use crate::pauses::{PauseError, Review, TokenDecision};
 use crate::render::{STYLESHEET, readable, relative};
 use crate::store::TokenKind;
@@ -31,10 +31,10 @@ pub struct ReviewForm {
 pub async fn review(State(state): State<AppState>, Path(token): Path<String>) -> Response {
     match state.pauses.review(&token).await {
         Ok(Review { pause, .. }) if pause.state != PauseState::Pending => {
-            outcome(&state, StatusCode::OK, &pause, None)
+            outcome(&state, StatusCode::OK, &pause, None, &token)
         }
         Ok(review) => review_page(&state, &review),
-        Err(error) => error_page(&state, error),
+        Err(error) => error_page(&state, error, &token),
     }
 }
 
@@ -71,8 +71,8 @@ pub async fn decide(
         comment: form.comment,
     };
     match state.pauses.decide_by_token(&token, decision).await {
-        Ok(pause) => outcome(&state, StatusCode::OK, &pause, None),
-        Err(error) => error_page(&state, error),
+        Ok(pause) => outcome(&state, StatusCode::OK, &pause, None, &token),
+        Err(error) => error_page(&state, error, &token),
     }
 }
 
@@ -99,8 +99,15 @@ fn review_page(state: &AppState, review: &Review) -> Response {
     page(state, StatusCode::OK, "review.html", context)
 }
 
-/// The outcome of a settled pause; with `heading` for the 409 page.
-fn outcome(state: &AppState, status: StatusCode, pause: &Pause, heading: Option<&str>) -> Response {
+/// The outcome of a settled pause; with `heading` for the 409 page. While a
+/// trigger is still pending the page refreshes itself (no script needed).
+fn outcome(
+    state: &AppState,
+    status: StatusCode,
+    pause: &Pause,
+    heading: Option<&str>,
+    token: &str,
+) -> Response {
     let heading = heading.unwrap_or(match pause.state {
         PauseState::Approved => "Approved",
         PauseState::Rejected => "Rejected",
@@ -108,9 +115,33 @@ fn outcome(state: &AppState, status: StatusCode, pause: &Pause, heading: Option<
         PauseState::Expired => "Expired",
         PauseState::Pending => "Waiting",
     });
+    let triggers: Vec<_> = pause
+        .deliveries
+        .iter()
+        .filter(|d| d.kind == DeliveryKind::Trigger)
+        .map(|d| json!({"state": d.state, "text": trigger_line(d)}))
+        .collect();
+    let waiting = pause
+        .deliveries
+        .iter()
+        .any(|d| d.kind == DeliveryKind::Trigger && d.state == DeliveryState::Pending);
+    // Relative to /r/{token}, so it works behind any path prefix.
+    let refresh_url = waiting.then_some(token);
+    let mut summary = summary(pause, state.pauses.now());
+    if let Some(run) = pause.deliveries.iter().find_map(|d| match d.state {
+        DeliveryState::Delivered if d.kind == DeliveryKind::Trigger => d.external_id.as_ref(),
+        _ => None,
+    }) {
+        summary = format!(
+            "{}; pipeline run {run} started.",
+            summary.trim_end_matches('.')
+        );
+    }
     let context = json!({
         "heading": heading,
-        "summary": summary(pause, state.pauses.now()),
+        "summary": summary,
+        "triggers": triggers,
+        "refresh_url": refresh_url,
         "decision": pause.decision(),
         "pause": pause,
         "data": pretty(pause),
@@ -142,7 +173,26 @@ fn summary(pause: &Pause, now: chrono::DateTime<chrono::Utc>) -> String {
     }
 }
 
-fn error_page(state: &AppState, error: PauseError) -> Response {
+/// One sentence on a trigger: started (with the run id), on its way, or failed.
+fn trigger_line(delivery: &Delivery) -> String {
+    let target = &delivery.destination;
+    match (delivery.state, &delivery.external_id) {
+        (DeliveryState::Delivered, Some(run)) => format!("Pipeline run {run} started on {target}."),
+        (DeliveryState::Delivered, None) => format!("{target} was started."),
+        (DeliveryState::Pending, _) if delivery.attempts == 0 => format!("Starting {target}…"),
+        (DeliveryState::Pending, _) => format!(
+            "Starting {target}: attempt {} did not go through ({}); trying again.",
+            delivery.attempts,
+            delivery.last_error.as_deref().unwrap_or("no answer")
+        ),
+        (DeliveryState::Failed, _) => format!(
+            "Starting {target} failed: {}",
+            delivery.last_error.as_deref().unwrap_or("unknown error")
+        ),
+    }
+}
+
+fn error_page(state: &AppState, error: PauseError, token: &str) -> Response {
     match error {
         PauseError::NotFound => notice(
             state,
@@ -162,9 +212,13 @@ fn error_page(state: &AppState, error: PauseError) -> Response {
                 &message,
             )
         }
-        PauseError::AlreadySettled(pause) => {
-            outcome(state, StatusCode::CONFLICT, &pause, Some("Already decided"))
-        }
+        PauseError::AlreadySettled(pause) => outcome(
+            state,
+            StatusCode::CONFLICT,
+            &pause,
+            Some("Already decided"),
+            token,
+        ),
         PauseError::Invalid(e) => notice(
             state,
             StatusCode::BAD_REQUEST,

@@ -3,8 +3,8 @@
 //! on the right side of its expiry, so the first of any racing callers wins.
 
 use crate::domain::{
-    Decision, DecisionInput, Pause, PauseId, PauseState, Verdict, Via, validate_comment,
-    validate_name,
+    Decision, DecisionInput, Pause, PauseId, PauseState, Verdict, Via, trigger_for,
+    validate_comment, validate_name,
 };
 use crate::store::{Deadline, Settlement, TokenKind};
 
@@ -64,6 +64,7 @@ impl Pauses {
             state: PauseState::Cancelled,
             decision: None,
             deadline: Deadline::BeforeExpiry,
+            deliveries: Vec::new(),
         };
         self.apply(&pause, settlement).await
     }
@@ -113,10 +114,12 @@ impl Pauses {
             comment,
             at: self.clock.now(),
         };
+        let state = verdict.resulting_state();
         let settlement = Settlement {
-            state: verdict.resulting_state(),
+            state,
             decision: Some(decision),
             deadline: Deadline::BeforeExpiry,
+            deliveries: trigger_for(pause, state).into_iter().collect(),
         };
         self.apply(pause, settlement).await
     }
@@ -129,7 +132,7 @@ impl Pauses {
                 .settle(&pause.id, &settlement, self.clock.now())
                 .await?
         {
-            self.announce(&pause.id);
+            self.announce(&pause.id, !settlement.deliveries.is_empty());
             return self.reload(&pause.id).await;
         }
         // Someone else settled it first, or its time ran out: say which.
@@ -145,8 +148,9 @@ impl Pauses {
     async fn expire(&self, pause: &Pause) -> Result<bool, PauseError> {
         let now = self.clock.now();
         let verdict = pause.on_expire.verdict();
+        let state = verdict.map_or(PauseState::Expired, Verdict::resulting_state);
         let settlement = Settlement {
-            state: verdict.map_or(PauseState::Expired, Verdict::resulting_state),
+            state,
             decision: verdict.map(|decision| Decision {
                 decision,
                 actor: None,
@@ -155,10 +159,11 @@ impl Pauses {
                 at: now,
             }),
             deadline: Deadline::AfterExpiry,
+            deliveries: trigger_for(pause, state).into_iter().collect(),
         };
         let applied = self.store.settle(&pause.id, &settlement, now).await?;
         if applied {
-            self.announce(&pause.id);
+            self.announce(&pause.id, !settlement.deliveries.is_empty());
         }
         Ok(applied)
     }

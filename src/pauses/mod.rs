@@ -10,7 +10,7 @@ mod wait;
 use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
-use tokio::sync::broadcast;
+use tokio::sync::{Notify, broadcast};
 
 use crate::clock::Clock;
 use crate::domain::{
@@ -80,6 +80,7 @@ pub struct Pauses {
     clock: Arc<dyn Clock>,
     policy: CreatePolicy,
     settled: broadcast::Sender<PauseId>,
+    deliveries_waiting: Arc<Notify>,
 }
 
 impl Pauses {
@@ -91,6 +92,7 @@ impl Pauses {
             clock,
             policy,
             settled,
+            deliveries_waiting: Arc::new(Notify::new()),
         }
     }
 
@@ -193,9 +195,18 @@ impl Pauses {
         })
     }
 
-    /// Tells waiters that `id` left `pending`.
-    fn announce(&self, id: &PauseId) {
+    /// Signalled whenever deliveries are enqueued, so the outbox worker
+    /// sends them at once instead of at its next tick.
+    pub fn deliveries_waiting(&self) -> Arc<Notify> {
+        self.deliveries_waiting.clone()
+    }
+
+    /// Tells waiters that `id` left `pending`, and the outbox if it has work.
+    fn announce(&self, id: &PauseId, enqueued: bool) {
         // No receivers is normal: nobody is waiting.
         let _ = self.settled.send(id.clone());
+        if enqueued {
+            self.deliveries_waiting.notify_one();
+        }
     }
 }

@@ -5,11 +5,18 @@ use sqlx::SqlSafeStr;
 use sqlx::migrate::{Migration, MigrationType, Migrator};
 
 /// The SQLite migrations, oldest first.
-const SQLITE: &[(i64, &str, &str)] = &[(
-    1,
-    "core",
-    include_str!("../../migrations/sqlite/0001_core.sql"),
-)];
+const SQLITE: &[(i64, &str, &str)] = &[
+    (
+        1,
+        "core",
+        include_str!("../../migrations/sqlite/0001_core.sql"),
+    ),
+    (
+        2,
+        "deliveries",
+        include_str!("../../migrations/sqlite/0002_deliveries.sql"),
+    ),
+];
 
 /// A migrator holding the SQLite migrations.
 pub fn sqlite() -> Migrator {

@@ -13,7 +13,12 @@ use anyhow::{Context, bail};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 
-use crate::domain::{Decision, NewPause, Pause, PauseId, PauseState, TokenHash};
+use std::collections::BTreeMap;
+
+use crate::domain::{
+    Decision, DeliveryId, DeliveryKind, Event, NewDelivery, NewPause, Pause, PauseId, PauseState,
+    TokenHash,
+};
 
 pub use sqlite::SqliteStore;
 
@@ -102,6 +107,65 @@ pub struct Settlement {
     pub decision: Option<Decision>,
     /// Which side of the expiry this is allowed on.
     pub deadline: Deadline,
+    /// Triggers to enqueue in the same transaction, so a decision and the
+    /// start of the next pipeline are stored together or not at all.
+    pub deliveries: Vec<NewDelivery>,
+}
+
+/// What the outbox worker asks for when it claims deliveries.
+#[derive(Debug, Clone)]
+pub struct ClaimRequest {
+    /// The current time.
+    pub now: DateTime<Utc>,
+    /// Claimed deliveries are leased until then; after it, another worker
+    /// may claim them again (the first one died mid-send).
+    pub lease_until: DateTime<Utc>,
+    /// Most deliveries to claim.
+    pub limit: u32,
+    /// Most attempts per hour, by trigger target name. Deliveries over the
+    /// limit are postponed to when the oldest attempt in the hour ages out.
+    pub hourly_limits: BTreeMap<String, u32>,
+}
+
+/// A delivery leased to one worker.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ClaimedDelivery {
+    /// Same on every attempt.
+    pub id: DeliveryId,
+    /// The pause it is about.
+    pub pause_id: PauseId,
+    /// What it sends.
+    pub kind: DeliveryKind,
+    /// Target name, address or channel name.
+    pub destination: String,
+    /// What it announces.
+    pub event: Event,
+    /// Attempts including this one.
+    pub attempts: u32,
+    /// Proves the lease when recording the outcome.
+    pub lease_id: String,
+}
+
+/// How an attempt ended.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DeliveryOutcome {
+    /// The receiver accepted it.
+    Delivered {
+        /// The id the receiver gave what it started.
+        external_id: Option<String>,
+    },
+    /// Try again at `at`.
+    Retry {
+        /// When the next attempt is due.
+        at: DateTime<Utc>,
+        /// Why this attempt failed.
+        error: String,
+    },
+    /// Give up.
+    Failed {
+        /// Why.
+        error: String,
+    },
 }
 
 /// Where a page of the list starts: just after this pause.
@@ -161,6 +225,24 @@ pub trait Store: Send + Sync + 'static {
 
     /// Pending pauses whose expiry has passed, oldest expiry first.
     async fn due_for_expiry(&self, now: DateTime<Utc>, limit: u32) -> anyhow::Result<Vec<PauseId>>;
+
+    /// Leases due deliveries to the caller, oldest due first, recording an
+    /// attempt for each. Deliveries over their hourly limit are postponed
+    /// instead.
+    async fn claim_deliveries(
+        &self,
+        request: &ClaimRequest,
+    ) -> anyhow::Result<Vec<ClaimedDelivery>>;
+
+    /// Records how an attempt ended, if the caller still holds the lease.
+    /// Returns false when the lease was lost (it ran out and another worker
+    /// claimed the delivery).
+    async fn finish_delivery(
+        &self,
+        delivery: &ClaimedDelivery,
+        outcome: &DeliveryOutcome,
+        now: DateTime<Utc>,
+    ) -> anyhow::Result<bool>;
 
     /// Succeeds when the database answers.
     async fn ping(&self) -> anyhow::Result<()>;

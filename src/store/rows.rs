@@ -5,7 +5,10 @@
 use anyhow::{Context, anyhow};
 use chrono::{DateTime, Utc};
 
-use crate::domain::{Decision, Notify, OnExpire, Pause, PauseId, PauseState, Verdict, Via};
+use crate::domain::{
+    Decision, Delivery, DeliveryId, DeliveryKind, DeliveryState, Notify, OnExpire, Pause, PauseId,
+    PauseState, Verdict, Via,
+};
 
 /// Milliseconds since the epoch, as stored.
 pub fn to_millis(at: DateTime<Utc>) -> i64 {
@@ -58,9 +61,49 @@ impl DecisionRow {
     }
 }
 
+/// The columns of `deliveries` the API shows.
+pub struct DeliveryRow {
+    pub id: String,
+    pub kind: String,
+    pub destination: String,
+    pub state: String,
+    pub attempts: i64,
+    pub last_error: Option<String>,
+    pub external_id: Option<String>,
+    pub next_attempt_at: i64,
+    pub updated_at: i64,
+}
+
+impl DeliveryRow {
+    /// Decodes the row.
+    pub fn into_delivery(self) -> anyhow::Result<Delivery> {
+        let state = DeliveryState::parse(&self.state)
+            .ok_or_else(|| anyhow!("unknown delivery state {:?} in the database", self.state))?;
+        Ok(Delivery {
+            kind: DeliveryKind::parse(&self.kind)
+                .ok_or_else(|| anyhow!("unknown delivery kind {:?} in the database", self.kind))?,
+            attempts: u32::try_from(self.attempts).unwrap_or(u32::MAX),
+            next_attempt_at: match state {
+                DeliveryState::Pending => Some(from_millis(self.next_attempt_at)?),
+                DeliveryState::Delivered | DeliveryState::Failed => None,
+            },
+            updated_at: from_millis(self.updated_at)?,
+            id: DeliveryId::from_stored(self.id),
+            state,
+            destination: self.destination,
+            last_error: self.last_error,
+            external_id: self.external_id,
+        })
+    }
+}
+
 impl PauseRow {
-    /// Decodes the row together with its decisions.
-    pub fn into_pause(self, decisions: Vec<DecisionRow>) -> anyhow::Result<Pause> {
+    /// Decodes the row together with its decisions and deliveries.
+    pub fn into_pause(
+        self,
+        decisions: Vec<DecisionRow>,
+        deliveries: Vec<DeliveryRow>,
+    ) -> anyhow::Result<Pause> {
         let context = || format!("pause {} in the database is malformed", self.id);
         Ok(Pause {
             state: PauseState::parse(&self.state)
@@ -84,7 +127,10 @@ impl PauseRow {
                 .into_iter()
                 .map(DecisionRow::into_decision)
                 .collect::<anyhow::Result<_>>()?,
-            deliveries: Vec::new(),
+            deliveries: deliveries
+                .into_iter()
+                .map(DeliveryRow::into_delivery)
+                .collect::<anyhow::Result<_>>()?,
             id: PauseId::from_stored(self.id),
             title: self.title,
             description: self.description,

@@ -7,6 +7,7 @@ use std::sync::Arc;
 
 use pausegate::clock::ManualClock;
 use pausegate::config::{Env, Settings};
+use pausegate::outbox::Outbox;
 use pausegate::pauses::Pauses;
 use pausegate::server::Server;
 use reqwest::{Method, RequestBuilder, StatusCode};
@@ -23,6 +24,7 @@ pub struct TestApp {
     pub client: reqwest::Client,
     pub clock: ManualClock,
     pub pauses: Arc<Pauses>,
+    pub outbox: Arc<Outbox>,
     pub dir: TempDir,
     pub settings: Settings,
     stop: Option<oneshot::Sender<()>>,
@@ -37,14 +39,26 @@ impl TestApp {
 
     /// A server whose targets and channels come from `config` (TOML).
     pub async fn spawn_with_config(config: &str) -> Self {
+        Self::spawn_configured(config, true).await
+    }
+
+    /// A server without background tasks: the test runs the outbox and the
+    /// expiry sweep itself, step by step, on the manual clock.
+    pub async fn spawn_manual(config: &str) -> Self {
+        Self::spawn_configured(config, false).await
+    }
+
+    async fn spawn_configured(config: &str, background_tasks: bool) -> Self {
         let dir = tempfile::tempdir().unwrap();
         let env = Env::from_pairs([
             ("TEST_SECRET", "s3cret"),
-            ("TEST_HOOK_URL", "http://127.0.0.1:9/hook"),
+            ("GH_TOKEN", "gh-token"),
+            ("AIRFLOW_TOKEN", "airflow-jwt"),
         ]);
-        let settings = Settings::with_database(database_url(&dir), Some(API_KEY))
+        let mut settings = Settings::with_database(database_url(&dir), Some(API_KEY))
             .with_config_text(config, &env)
             .unwrap();
+        settings.background_tasks = background_tasks;
         Self::start(dir, settings, ManualClock::starting_now()).await
     }
 
@@ -55,6 +69,7 @@ impl TestApp {
             .unwrap();
         let addr: SocketAddr = server.local_addr();
         let pauses = server.pauses();
+        let outbox = server.outbox();
         let (stop, stopped) = oneshot::channel::<()>();
         let task = tokio::spawn(server.run(async {
             stopped.await.ok();
@@ -64,6 +79,7 @@ impl TestApp {
             client: reqwest::Client::new(),
             clock,
             pauses,
+            outbox,
             dir,
             settings,
             stop: Some(stop),
@@ -76,6 +92,11 @@ impl TestApp {
         self.stop.take().unwrap().send(()).ok();
         self.task.take().unwrap().await.unwrap().unwrap();
         (self.dir, self.settings, self.clock)
+    }
+
+    /// The test clock's time.
+    pub fn clock_now(&self) -> chrono::DateTime<chrono::Utc> {
+        pausegate::clock::Clock::now(&self.clock)
     }
 
     /// A request with the API key.
@@ -113,6 +134,32 @@ impl TestApp {
             .unwrap();
         assert_eq!(response.status(), StatusCode::OK);
         response.json().await.unwrap()
+    }
+
+    /// Approves or rejects through the API; the pause afterwards.
+    pub async fn decide(&self, id: &str, verdict: &str) -> Value {
+        let path = format!("/api/v1/pauses/{id}/{verdict}");
+        let response = self
+            .api(Method::POST, &path)
+            .json(&json!({"actor": "ci-bot"}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), StatusCode::OK);
+        response.json().await.unwrap()
+    }
+
+    /// The pause's deliveries.
+    pub async fn deliveries(&self, id: &str) -> Vec<Value> {
+        self.get_pause(id).await["deliveries"]
+            .as_array()
+            .unwrap()
+            .clone()
+    }
+
+    /// Runs outbox rounds until nothing more is due now.
+    pub async fn drain_outbox(&self) {
+        while self.outbox.run_once().await.unwrap() > 0 {}
     }
 
     /// `GET /r/{token}`: status and page.

@@ -2,12 +2,15 @@
 //! file per test. One test binary, so the crate links once.
 
 mod helpers;
+mod standins;
 
 mod binary;
+mod crash;
 mod create;
 mod decide;
 mod expiry;
 mod list;
 mod pages;
 mod restart;
+mod triggers;
 mod wait;

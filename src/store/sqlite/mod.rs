@@ -14,10 +14,12 @@ use sqlx::sqlite::{
 };
 use sqlx::{Row, SqliteConnection};
 
-use super::rows::{DecisionRow, PauseRow, to_millis};
+mod outbox;
+
+use super::rows::{DecisionRow, DeliveryRow, PauseRow, to_millis};
 use super::{
-    Created, Cursor, Deadline, ListQuery, NewPauseRecord, PausePage, Settlement, Store, TokenKind,
-    TokenRecord, migrations,
+    ClaimRequest, ClaimedDelivery, Created, Cursor, Deadline, DeliveryOutcome, ListQuery,
+    NewPauseRecord, PausePage, Settlement, Store, TokenKind, TokenRecord, migrations,
 };
 use crate::domain::{Pause, PauseId, TokenHash};
 
@@ -119,8 +121,18 @@ impl SqliteStore {
         self.complete(pause_row(&row)?).await.map(Some)
     }
 
-    /// Adds the decisions to a pause row.
+    /// Adds the decisions and deliveries to a pause row.
     async fn complete(&self, row: PauseRow) -> anyhow::Result<Pause> {
+        let deliveries = sqlx::query(
+            "SELECT id, kind, destination, state, attempts, last_error, external_id, \
+             next_attempt_at, updated_at FROM deliveries WHERE pause_id = ? ORDER BY created_at, id",
+        )
+        .bind(&row.id)
+        .fetch_all(&self.reader)
+        .await?
+        .iter()
+        .map(delivery_row)
+        .collect::<Result<Vec<_>, _>>()?;
         let decisions = sqlx::query(
             "SELECT decision, actor, via, comment, at FROM decisions WHERE pause_id = ?",
         )
@@ -130,14 +142,14 @@ impl SqliteStore {
         .iter()
         .map(decision_row)
         .collect::<Result<Vec<_>, _>>()?;
-        row.into_pause(decisions)
+        row.into_pause(decisions, deliveries)
     }
 }
 
 #[async_trait]
 impl Store for SqliteStore {
     async fn create_pause(&self, record: NewPauseRecord) -> anyhow::Result<Created> {
-        let mut tx = self.writer.begin().await?;
+        let mut tx = self.writer.begin_with("BEGIN IMMEDIATE").await?;
         let inserted = Self::insert_pause(&mut tx, &record).await?;
         let pause_id = if inserted {
             record.id.clone()
@@ -236,7 +248,7 @@ impl Store for SqliteStore {
                  WHERE id = ? AND state = 'pending' AND expires_at <= ?"
             }
         };
-        let mut tx = self.writer.begin().await?;
+        let mut tx = self.writer.begin_with("BEGIN IMMEDIATE").await?;
         let updated = sqlx::query(sql)
             .bind(settlement.state.as_str())
             .bind(to_millis(now))
@@ -261,6 +273,7 @@ impl Store for SqliteStore {
             .execute(&mut *tx)
             .await?;
         }
+        outbox::enqueue(&mut tx, id, &settlement.deliveries, now).await?;
         tx.commit().await?;
         Ok(true)
     }
@@ -275,6 +288,22 @@ impl Store for SqliteStore {
         .fetch_all(&self.reader)
         .await?;
         Ok(ids.into_iter().map(PauseId::from_stored).collect())
+    }
+
+    async fn claim_deliveries(
+        &self,
+        request: &ClaimRequest,
+    ) -> anyhow::Result<Vec<ClaimedDelivery>> {
+        self.claim(request).await
+    }
+
+    async fn finish_delivery(
+        &self,
+        delivery: &ClaimedDelivery,
+        outcome: &DeliveryOutcome,
+        now: DateTime<Utc>,
+    ) -> anyhow::Result<bool> {
+        self.finish(delivery, outcome, now).await
     }
 
     async fn ping(&self) -> anyhow::Result<()> {
@@ -313,5 +342,19 @@ fn decision_row(row: &SqliteRow) -> anyhow::Result<DecisionRow> {
         via: row.try_get("via")?,
         comment: row.try_get("comment")?,
         at: row.try_get("at")?,
+    })
+}
+
+fn delivery_row(row: &SqliteRow) -> anyhow::Result<DeliveryRow> {
+    Ok(DeliveryRow {
+        id: row.try_get("id")?,
+        kind: row.try_get("kind")?,
+        destination: row.try_get("destination")?,
+        state: row.try_get("state")?,
+        attempts: row.try_get("attempts")?,
+        last_error: row.try_get("last_error")?,
+        external_id: row.try_get("external_id")?,
+        next_attempt_at: row.try_get("next_attempt_at")?,
+        updated_at: row.try_get("updated_at")?,
     })
 }

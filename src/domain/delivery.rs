@@ -1,0 +1,204 @@
+//! Deliveries: what the outbox sends for a pause, and the rule for which
+//! target a settled pause triggers with which event.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use super::ids::DeliveryId;
+use super::pause::{Pause, PauseState};
+use super::time;
+
+/// What a trigger tells its target happened.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Event {
+    /// Approved by a person or by `on_expire = "approve"`.
+    #[serde(rename = "pause.approved")]
+    Approved,
+    /// Rejected by a person or by `on_expire = "reject"`.
+    #[serde(rename = "pause.rejected")]
+    Rejected,
+    /// Expired with nobody deciding.
+    #[serde(rename = "pause.expired")]
+    Expired,
+}
+
+impl Event {
+    /// The name receivers see (`pause.approved`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Approved => "pause.approved",
+            Self::Rejected => "pause.rejected",
+            Self::Expired => "pause.expired",
+        }
+    }
+
+    /// Reads a stored event name.
+    pub fn parse(text: &str) -> Option<Self> {
+        [Self::Approved, Self::Rejected, Self::Expired]
+            .into_iter()
+            .find(|event| event.as_str() == text)
+    }
+}
+
+/// What a delivery sends.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DeliveryKind {
+    /// Starts a configured target.
+    Trigger,
+    /// Emails one person.
+    Email,
+    /// Posts to a configured channel.
+    Channel,
+}
+
+/// Where a delivery stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DeliveryState {
+    /// Not yet sent, or waiting for its next attempt.
+    Pending,
+    /// The receiver accepted it.
+    Delivered,
+    /// Given up: attempts ran out or the receiver refused it.
+    Failed,
+}
+
+/// One attempt-tracked send through the outbox, as the API shows it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Delivery {
+    /// Stays the same across retries, so receivers can de-duplicate.
+    pub id: DeliveryId,
+    /// What is sent.
+    pub kind: DeliveryKind,
+    /// The target, address or channel it goes to.
+    pub destination: String,
+    /// Where it stands.
+    pub state: DeliveryState,
+    /// Attempts made so far.
+    pub attempts: u32,
+    /// Why the last attempt failed, if it did.
+    pub last_error: Option<String>,
+    /// The id the receiver gave the run it started (an ADF `runId`).
+    pub external_id: Option<String>,
+    /// When the next attempt is due, while pending.
+    #[serde(default, with = "time::optional")]
+    pub next_attempt_at: Option<DateTime<Utc>>,
+    /// When it last changed.
+    #[serde(with = "time::required")]
+    pub updated_at: DateTime<Utc>,
+}
+
+impl DeliveryKind {
+    /// The kind as stored.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Trigger => "trigger",
+            Self::Email => "email",
+            Self::Channel => "channel",
+        }
+    }
+
+    /// Reads a stored kind.
+    pub fn parse(text: &str) -> Option<Self> {
+        [Self::Trigger, Self::Email, Self::Channel]
+            .into_iter()
+            .find(|kind| kind.as_str() == text)
+    }
+}
+
+impl DeliveryState {
+    /// The state as stored.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Pending => "pending",
+            Self::Delivered => "delivered",
+            Self::Failed => "failed",
+        }
+    }
+
+    /// Reads a stored state.
+    pub fn parse(text: &str) -> Option<Self> {
+        [Self::Pending, Self::Delivered, Self::Failed]
+            .into_iter()
+            .find(|state| state.as_str() == text)
+    }
+}
+
+/// A delivery to enqueue.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewDelivery {
+    /// Its id, fixed for every attempt.
+    pub id: DeliveryId,
+    /// What it sends.
+    pub kind: DeliveryKind,
+    /// Target name, address or channel name.
+    pub destination: String,
+    /// What it announces.
+    pub event: Event,
+}
+
+/// The trigger a pause starts on reaching `state`: its `target` on
+/// approval, its `on_reject` target on rejection and on expiry (the branch
+/// for "not approved"); nothing on cancellation.
+pub fn trigger_for(pause: &Pause, state: PauseState) -> Option<NewDelivery> {
+    let (target, event) = match state {
+        PauseState::Approved => (pause.target.as_ref()?, Event::Approved),
+        PauseState::Rejected => (pause.on_reject.as_ref()?, Event::Rejected),
+        PauseState::Expired => (pause.on_reject.as_ref()?, Event::Expired),
+        PauseState::Pending | PauseState::Cancelled => return None,
+    };
+    Some(NewDelivery {
+        id: DeliveryId::generate(),
+        kind: DeliveryKind::Trigger,
+        destination: target.clone(),
+        event,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::{Notify, OnExpire, PauseId};
+
+    fn pause(target: Option<&str>, on_reject: Option<&str>) -> Pause {
+        let now = Utc::now();
+        Pause {
+            id: PauseId::generate(),
+            state: PauseState::Pending,
+            title: "t".to_owned(),
+            description: String::new(),
+            data: serde_json::json!({}),
+            target: target.map(str::to_owned),
+            target_params: None,
+            on_reject: on_reject.map(str::to_owned),
+            on_expire: OnExpire::Expire,
+            notify: Notify::default(),
+            created_at: now,
+            expires_at: now,
+            decided_at: None,
+            decisions: Vec::new(),
+            deliveries: Vec::new(),
+        }
+    }
+
+    fn routed(p: &Pause, state: PauseState) -> Option<(String, Event)> {
+        trigger_for(p, state).map(|d| (d.destination, d.event))
+    }
+
+    #[test]
+    fn each_outcome_goes_to_its_target() {
+        let p = pause(Some("go"), Some("stop"));
+        assert_eq!(routed(&p, PauseState::Approved), Some(("go".into(), Event::Approved)));
+        assert_eq!(routed(&p, PauseState::Rejected), Some(("stop".into(), Event::Rejected)));
+        assert_eq!(routed(&p, PauseState::Expired), Some(("stop".into(), Event::Expired)));
+        assert_eq!(routed(&p, PauseState::Cancelled), None);
+    }
+
+    #[test]
+    fn no_target_means_no_trigger() {
+        let p = pause(None, None);
+        assert_eq!(routed(&p, PauseState::Approved), None);
+        assert_eq!(routed(&p, PauseState::Rejected), None);
+    }
+}

@@ -1,0 +1,196 @@
+//! The outbox worker: claims due deliveries with a short lease, sends each
+//! with no transaction open, and records the outcome. A delivery whose
+//! worker died mid-send is claimed again once its lease runs out, with the
+//! same id, so receivers can de-duplicate. Wakes when a decision enqueues
+//! work, and on a tick for retries that come due.
+
+mod retry;
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use std::time::Duration as StdDuration;
+
+use chrono::Duration;
+use tokio::sync::Notify;
+use tokio::task::JoinSet;
+use tokio_util::sync::CancellationToken;
+
+use crate::clock::Clock;
+use crate::config::Settings;
+use crate::domain::DeliveryKind;
+use crate::store::{ClaimRequest, ClaimedDelivery, DeliveryOutcome, Store};
+use crate::targets::{SendError, Sent, Trigger, Triggers};
+
+pub use retry::{RetryPolicy, random_jitter};
+
+/// Most deliveries claimed, and sent at once, in one round.
+const BATCH: u32 = 16;
+/// How often the worker looks for retries that came due.
+const TICK: StdDuration = StdDuration::from_secs(1);
+
+/// Sends what the store's outbox holds.
+pub struct Outbox {
+    store: Arc<dyn Store>,
+    clock: Arc<dyn Clock>,
+    triggers: Triggers,
+    policy: RetryPolicy,
+    lease: Duration,
+    hourly_limits: BTreeMap<String, u32>,
+    wake: Arc<Notify>,
+}
+
+impl Outbox {
+    /// A worker over `store`, configured by `settings`, woken through `wake`.
+    pub fn new(
+        store: Arc<dyn Store>,
+        clock: Arc<dyn Clock>,
+        settings: &Settings,
+        wake: Arc<Notify>,
+    ) -> anyhow::Result<Self> {
+        let client = reqwest::Client::builder()
+            .timeout(settings.delivery.timeout)
+            .user_agent(concat!("pausegate/", env!("CARGO_PKG_VERSION")))
+            .build()?;
+        let hourly_limits = settings
+            .targets
+            .values()
+            .filter_map(|t| Some((t.name.clone(), t.max_per_hour?)))
+            .collect();
+        Ok(Self {
+            triggers: Triggers::new(client, clock.clone(), settings.targets.clone()),
+            policy: RetryPolicy::new(
+                settings.delivery.max_attempts,
+                settings.delivery.max_backoff,
+            ),
+            lease: settings.delivery.lease(),
+            store,
+            clock,
+            hourly_limits,
+            wake,
+        })
+    }
+
+    /// Sends deliveries as they come due until `stopping` is cancelled.
+    /// Sends under way when it is cancelled are finished first.
+    pub async fn run(self: Arc<Self>, stopping: CancellationToken) {
+        loop {
+            match self.run_once().await {
+                Ok(claimed) if claimed == BATCH as usize => continue,
+                Ok(_) => {}
+                Err(error) => tracing::error!(error = %format!("{error:#}"), "outbox round failed"),
+            }
+            tokio::select! {
+                () = stopping.cancelled() => return,
+                () = self.wake.notified() => {}
+                () = tokio::time::sleep(TICK) => {}
+            }
+        }
+    }
+
+    /// Claims what is due now and sends it; returns how many were claimed.
+    pub async fn run_once(self: &Arc<Self>) -> anyhow::Result<usize> {
+        let now = self.clock.now();
+        let request = ClaimRequest {
+            now,
+            lease_until: now + self.lease,
+            limit: BATCH,
+            hourly_limits: self.hourly_limits.clone(),
+        };
+        let claimed = self.store.claim_deliveries(&request).await?;
+        let count = claimed.len();
+        let mut sends = JoinSet::new();
+        for delivery in claimed {
+            let outbox = self.clone();
+            sends.spawn(async move { outbox.deliver(delivery).await });
+        }
+        while let Some(finished) = sends.join_next().await {
+            if let Err(error) = finished.map_err(anyhow::Error::from).and_then(|r| r) {
+                tracing::error!(error = %format!("{error:#}"), "recording a delivery failed");
+            }
+        }
+        Ok(count)
+    }
+
+    /// Sends one delivery and records how it went.
+    async fn deliver(&self, delivery: ClaimedDelivery) -> anyhow::Result<()> {
+        let result = self.send(&delivery).await;
+        let outcome = self.outcome(&delivery, result);
+        match &outcome {
+            DeliveryOutcome::Delivered { external_id } => tracing::info!(
+                delivery = %delivery.id, destination = %delivery.destination,
+                external_id = external_id.as_deref().unwrap_or("-"), "delivered"),
+            DeliveryOutcome::Retry { at, error } => tracing::warn!(
+                delivery = %delivery.id, destination = %delivery.destination,
+                attempt = delivery.attempts, retry_at = %at, %error, "delivery failed; will retry"),
+            DeliveryOutcome::Failed { error } => tracing::error!(
+                delivery = %delivery.id, destination = %delivery.destination,
+                attempt = delivery.attempts, %error, "delivery failed for good"),
+        }
+        let recorded = self
+            .store
+            .finish_delivery(&delivery, &outcome, self.clock.now())
+            .await?;
+        if !recorded {
+            tracing::warn!(delivery = %delivery.id, "lease ran out before the outcome was recorded");
+        }
+        Ok(())
+    }
+
+    async fn send(&self, delivery: &ClaimedDelivery) -> Result<Sent, SendError> {
+        let pause = self
+            .store
+            .pause(&delivery.pause_id)
+            .await
+            .map_err(|e| SendError::retry(format!("cannot read the pause: {e:#}")))?
+            .ok_or_else(|| SendError::Fatal {
+                message: format!("pause {} no longer exists", delivery.pause_id),
+            })?;
+        match delivery.kind {
+            DeliveryKind::Trigger => {
+                let trigger = Trigger {
+                    delivery_id: &delivery.id,
+                    event: delivery.event,
+                    pause: &pause,
+                };
+                self.triggers.send(&delivery.destination, trigger).await
+            }
+            DeliveryKind::Email | DeliveryKind::Channel => Err(SendError::Fatal {
+                message: format!(
+                    "this server has no sender for {} deliveries",
+                    delivery.kind.as_str()
+                ),
+            }),
+        }
+    }
+
+    /// What to record for an attempt's result.
+    fn outcome(
+        &self,
+        delivery: &ClaimedDelivery,
+        result: Result<Sent, SendError>,
+    ) -> DeliveryOutcome {
+        match result {
+            Ok(sent) => DeliveryOutcome::Delivered {
+                external_id: sent.external_id,
+            },
+            Err(SendError::Fatal { message }) => DeliveryOutcome::Failed { error: message },
+            Err(SendError::Retryable {
+                message,
+                retry_after,
+            }) => {
+                match self
+                    .policy
+                    .delay(delivery.attempts, retry_after, random_jitter())
+                {
+                    Some(delay) => DeliveryOutcome::Retry {
+                        at: self.clock.now() + delay,
+                        error: message,
+                    },
+                    None => DeliveryOutcome::Failed {
+                        error: format!("gave up after {} attempts: {message}", delivery.attempts),
+                    },
+                }
+            }
+        }
+    }
+}

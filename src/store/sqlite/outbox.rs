@@ -1,0 +1,202 @@
+//! The outbox half of the SQLite store: enqueue, claim with a lease and
+//! per-target hourly limits, and record outcomes.
+
+use chrono::{DateTime, Duration, Utc};
+use sqlx::{Row, SqliteConnection};
+
+use super::SqliteStore;
+use crate::domain::{DeliveryId, DeliveryKind, Event, LeaseId, NewDelivery, PauseId};
+use crate::store::rows::{from_millis, to_millis};
+use crate::store::{ClaimRequest, ClaimedDelivery, DeliveryOutcome};
+
+/// Attempts older than this no longer count against any limit.
+const ATTEMPT_WINDOW: Duration = Duration::hours(1);
+
+/// Inserts deliveries for `pause_id`, due at once.
+pub(super) async fn enqueue(
+    conn: &mut SqliteConnection,
+    pause_id: &PauseId,
+    deliveries: &[NewDelivery],
+    now: DateTime<Utc>,
+) -> anyhow::Result<()> {
+    for delivery in deliveries {
+        sqlx::query(
+            "INSERT INTO deliveries (id, pause_id, kind, destination, event, state, \
+             next_attempt_at, created_at, updated_at) VALUES (?, ?, ?, ?, ?, 'pending', ?, ?, ?)",
+        )
+        .bind(delivery.id.as_str())
+        .bind(pause_id.as_str())
+        .bind(delivery.kind.as_str())
+        .bind(&delivery.destination)
+        .bind(delivery.event.as_str())
+        .bind(to_millis(now))
+        .bind(to_millis(now))
+        .bind(to_millis(now))
+        .execute(&mut *conn)
+        .await?;
+    }
+    Ok(())
+}
+
+impl SqliteStore {
+    pub(super) async fn claim(
+        &self,
+        request: &ClaimRequest,
+    ) -> anyhow::Result<Vec<ClaimedDelivery>> {
+        let now = to_millis(request.now);
+        let mut tx = self.writer.begin_with("BEGIN IMMEDIATE").await?;
+        sqlx::query("DELETE FROM delivery_attempts WHERE at < ?")
+            .bind(to_millis(request.now - ATTEMPT_WINDOW * 2))
+            .execute(&mut *tx)
+            .await?;
+        let due = sqlx::query(
+            "SELECT id, pause_id, kind, destination, event, attempts FROM deliveries \
+             WHERE state = 'pending' AND next_attempt_at <= ? \
+               AND (lease_until IS NULL OR lease_until <= ?) \
+             ORDER BY next_attempt_at, created_at LIMIT ?",
+        )
+        .bind(now)
+        .bind(now)
+        .bind(i64::from(request.limit))
+        .fetch_all(&mut *tx)
+        .await?;
+        let mut claimed = Vec::with_capacity(due.len());
+        for row in due {
+            let delivery = claimed_from_row(&row)?;
+            let limit = match delivery.kind {
+                DeliveryKind::Trigger => request.hourly_limits.get(&delivery.destination),
+                DeliveryKind::Email | DeliveryKind::Channel => None,
+            };
+            if let Some(free_at) = slot_free_at(&mut tx, &delivery, limit, request.now).await? {
+                postpone(&mut tx, &delivery.id, free_at, request.now).await?;
+                continue;
+            }
+            claimed.push(lease(&mut tx, delivery, request).await?);
+        }
+        tx.commit().await?;
+        Ok(claimed)
+    }
+
+    pub(super) async fn finish(
+        &self,
+        delivery: &ClaimedDelivery,
+        outcome: &DeliveryOutcome,
+        now: DateTime<Utc>,
+    ) -> anyhow::Result<bool> {
+        let (state, error, external_id, next) = match outcome {
+            DeliveryOutcome::Delivered { external_id } => {
+                ("delivered", None, external_id.as_deref(), now)
+            }
+            DeliveryOutcome::Retry { at, error } => ("pending", Some(error.as_str()), None, *at),
+            DeliveryOutcome::Failed { error } => ("failed", Some(error.as_str()), None, now),
+        };
+        let mut tx = self.writer.begin_with("BEGIN IMMEDIATE").await?;
+        let updated = sqlx::query(
+            "UPDATE deliveries SET state = ?, last_error = ?, \
+             external_id = COALESCE(?, external_id), next_attempt_at = ?, \
+             lease_until = NULL, lease_id = NULL, updated_at = ? \
+             WHERE id = ? AND lease_id = ?",
+        )
+        .bind(state)
+        .bind(error)
+        .bind(external_id)
+        .bind(to_millis(next))
+        .bind(to_millis(now))
+        .bind(delivery.id.as_str())
+        .bind(&delivery.lease_id)
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(updated.rows_affected() == 1)
+    }
+}
+
+/// When the hourly limit has room again, or `None` if it has room now.
+async fn slot_free_at(
+    conn: &mut SqliteConnection,
+    delivery: &ClaimedDelivery,
+    limit: Option<&u32>,
+    now: DateTime<Utc>,
+) -> anyhow::Result<Option<DateTime<Utc>>> {
+    let Some(&limit) = limit else { return Ok(None) };
+    // The attempts in the window, newest first: the limit-th newest is the
+    // one whose ageing out frees a slot.
+    let times: Vec<i64> = sqlx::query_scalar(
+        "SELECT at FROM delivery_attempts WHERE kind = ? AND destination = ? AND at > ? \
+         ORDER BY at DESC LIMIT ?",
+    )
+    .bind(delivery.kind.as_str())
+    .bind(&delivery.destination)
+    .bind(to_millis(now - ATTEMPT_WINDOW))
+    .bind(i64::from(limit))
+    .fetch_all(&mut *conn)
+    .await?;
+    if times.len() < limit as usize {
+        return Ok(None);
+    }
+    let oldest_counted = from_millis(times[times.len() - 1])?;
+    Ok(Some(
+        oldest_counted + ATTEMPT_WINDOW + Duration::milliseconds(1),
+    ))
+}
+
+async fn postpone(
+    conn: &mut SqliteConnection,
+    id: &DeliveryId,
+    until: DateTime<Utc>,
+    now: DateTime<Utc>,
+) -> anyhow::Result<()> {
+    sqlx::query("UPDATE deliveries SET next_attempt_at = ?, updated_at = ? WHERE id = ?")
+        .bind(to_millis(until))
+        .bind(to_millis(now))
+        .bind(id.as_str())
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
+}
+
+async fn lease(
+    conn: &mut SqliteConnection,
+    mut delivery: ClaimedDelivery,
+    request: &ClaimRequest,
+) -> anyhow::Result<ClaimedDelivery> {
+    delivery.attempts += 1;
+    sqlx::query(
+        "UPDATE deliveries SET lease_until = ?, lease_id = ?, attempts = ?, updated_at = ? \
+         WHERE id = ?",
+    )
+    .bind(to_millis(request.lease_until))
+    .bind(&delivery.lease_id)
+    .bind(i64::from(delivery.attempts))
+    .bind(to_millis(request.now))
+    .bind(delivery.id.as_str())
+    .execute(&mut *conn)
+    .await?;
+    sqlx::query(
+        "INSERT INTO delivery_attempts (delivery_id, kind, destination, at) VALUES (?, ?, ?, ?)",
+    )
+    .bind(delivery.id.as_str())
+    .bind(delivery.kind.as_str())
+    .bind(&delivery.destination)
+    .bind(to_millis(request.now))
+    .execute(&mut *conn)
+    .await?;
+    Ok(delivery)
+}
+
+fn claimed_from_row(row: &sqlx::sqlite::SqliteRow) -> anyhow::Result<ClaimedDelivery> {
+    let kind: String = row.try_get("kind")?;
+    let event: String = row.try_get("event")?;
+    let attempts: i64 = row.try_get("attempts")?;
+    Ok(ClaimedDelivery {
+        id: DeliveryId::from_stored(row.try_get::<String, _>("id")?),
+        pause_id: PauseId::from_stored(row.try_get::<String, _>("pause_id")?),
+        kind: DeliveryKind::parse(&kind)
+            .ok_or_else(|| anyhow::anyhow!("unknown delivery kind {kind:?} in the database"))?,
+        destination: row.try_get("destination")?,
+        event: Event::parse(&event)
+            .ok_or_else(|| anyhow::anyhow!("unknown event {event:?} in the database"))?,
+        attempts: u32::try_from(attempts).unwrap_or(u32::MAX),
+        lease_id: LeaseId::generate().to_string(),
+    })
+}

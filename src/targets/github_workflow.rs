@@ -1,0 +1,98 @@
+//! `kind = "github_workflow"`: a `workflow_dispatch` through GitHub's REST
+//! API, `POST {api_url}/repos/{owner}/{repo}/actions/workflows/{workflow}/dispatches`
+//! with `{"ref", "inputs": {"pause_id", "data": "<data as a JSON string>"}}`.
+//! GitHub answers 204 and gives no run id; should it answer 200 with a
+//! `workflow_run_id` (newer API versions do), that id is kept.
+
+use reqwest::StatusCode;
+use reqwest::header::{ACCEPT, AUTHORIZATION, CONTENT_TYPE, HeaderMap};
+use serde_json::json;
+
+use super::response::{SendError, Sent, check, transport};
+use super::{Trigger, join_path};
+use crate::config::{GithubTarget, Target};
+
+/// The REST API version these requests are written against.
+pub const API_VERSION: &str = "2022-11-28";
+
+/// Dispatches the workflow.
+pub async fn send(
+    client: &reqwest::Client,
+    target: &Target,
+    github: &GithubTarget,
+    trigger: Trigger<'_>,
+) -> Result<Sent, SendError> {
+    let workflow = trigger.setting(target, "workflow", &github.workflow);
+    let git_ref = trigger.setting(target, "ref", &github.git_ref);
+    let url = join_path(
+        &github.api_url,
+        &[
+            "repos",
+            &github.owner,
+            &github.repo,
+            "actions",
+            "workflows",
+            workflow,
+            "dispatches",
+        ],
+    );
+    let body = json!({
+        "ref": git_ref,
+        "inputs": {
+            "pause_id": trigger.pause.id.as_str(),
+            "data": trigger.pause.data.to_string(),
+        },
+    });
+    let response = client
+        .post(url)
+        .header(ACCEPT, "application/vnd.github+json")
+        .header(AUTHORIZATION, format!("Bearer {}", github.token.expose()))
+        .header("X-GitHub-Api-Version", API_VERSION)
+        .header(CONTENT_TYPE, "application/json")
+        .body(body.to_string())
+        .send()
+        .await
+        .map_err(|e| transport("GitHub", e))?;
+    if let Some(wait) = rate_limited(response.status(), response.headers()) {
+        return Err(SendError::Retryable {
+            message: format!("GitHub rate limit reached ({})", response.status()),
+            retry_after: Some(wait),
+        });
+    }
+    let response = check("GitHub", response).await?;
+    let external_id = match response.status() {
+        StatusCode::OK => response
+            .json::<DispatchDetails>()
+            .await
+            .ok()
+            .and_then(|details| details.workflow_run_id)
+            .map(|id| id.to_string()),
+        _ => None,
+    };
+    Ok(Sent { external_id })
+}
+
+#[derive(serde::Deserialize)]
+struct DispatchDetails {
+    workflow_run_id: Option<u64>,
+}
+
+/// GitHub signals an exhausted rate limit with 403 or 429 and either
+/// `retry-after` or `x-ratelimit-remaining: 0` with the reset time.
+fn rate_limited(status: StatusCode, headers: &HeaderMap) -> Option<std::time::Duration> {
+    if status != StatusCode::FORBIDDEN && status != StatusCode::TOO_MANY_REQUESTS {
+        return None;
+    }
+    let now = chrono::Utc::now();
+    if let Some(wait) = super::response::retry_after(headers, now) {
+        return Some(wait);
+    }
+    let header = |name: &str| headers.get(name)?.to_str().ok()?.parse::<i64>().ok();
+    if header("x-ratelimit-remaining") != Some(0) {
+        return None;
+    }
+    let reset = header("x-ratelimit-reset")?;
+    Some(std::time::Duration::from_secs(
+        reset.saturating_sub(now.timestamp()).max(1) as u64,
+    ))
+}

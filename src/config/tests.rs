@@ -221,3 +221,20 @@ fn delivery_settings_have_defaults_and_checks() {
     let error = load("[delivery]\nmax_attempts = 0", ServeArgs::default(), &Env::from_pairs([])).unwrap_err();
     assert!(error.contains("delivery.max_attempts"), "{error}");
 }
+
+#[test]
+fn the_example_config_loads() {
+    let env = Env::from_pairs([
+        ("PAUSEGATE_API_KEY", "k"),
+        ("SALES_ADF_SECRET", "s"),
+        ("HOOK_SECRET", "h"),
+        ("GH_TOKEN", "g"),
+        ("AIRFLOW_TOKEN", "a"),
+        ("SLACK_WEBHOOK", "https://hooks.slack.com/services/T/B/X"),
+    ]);
+    let text = include_str!("../../examples/config.toml");
+    let settings = load(text, ServeArgs::default(), &env).unwrap();
+    assert_eq!(settings.targets.len(), 4);
+    assert_eq!(settings.targets["sales-part2"].max_per_hour, Some(1200));
+    assert_eq!(settings.public_url.as_deref(), Some("https://pausegate.example.com"));
+}

@@ -32,6 +32,7 @@ pub mod clock;
 pub mod config;
 pub mod domain;
 pub mod http;
+pub mod notify;
 pub mod outbox;
 pub mod pauses;
 pub mod render;

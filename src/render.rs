@@ -1,10 +1,16 @@
-//! Renders the HTML pages from minijinja templates embedded in the binary,
-//! and words for times ("in 3 hours"). HTML templates auto-escape, so
-//! titles, descriptions and data from callers cannot inject markup.
+//! Renders pages and emails from minijinja templates embedded in the
+//! binary; a `templates_dir` may replace any of them by name. Every
+//! template is compiled and rendered once with sample data at start-up, so
+//! a broken one stops the server instead of failing a send later. HTML
+//! templates auto-escape, so titles, descriptions and data from callers
+//! cannot inject markup.
+
+use std::path::Path;
 
 use chrono::{DateTime, Utc};
 use minijinja::Environment;
 use serde::Serialize;
+use serde_json::json;
 
 /// The embedded templates: name and source.
 const TEMPLATES: &[(&str, &str)] = &[
@@ -12,6 +18,8 @@ const TEMPLATES: &[(&str, &str)] = &[
     ("review.html", include_str!("../templates/review.html")),
     ("outcome.html", include_str!("../templates/outcome.html")),
     ("notice.html", include_str!("../templates/notice.html")),
+    ("email_request.txt", include_str!("../templates/email_request.txt")),
+    ("email_request.html", include_str!("../templates/email_request.html")),
 ];
 
 /// The page stylesheet, served at `/assets/style.css`.
@@ -23,21 +31,57 @@ pub struct Renderer {
 }
 
 impl Renderer {
-    /// Compiles the embedded templates; a broken one is an error here, at
-    /// start-up, not when a page is first shown.
+    /// The embedded templates only.
     pub fn embedded() -> anyhow::Result<Self> {
+        Self::load(None)
+    }
+
+    /// The embedded templates, each replaced by a file of the same name in
+    /// `dir` when there is one. Errors name the file and the problem.
+    pub fn load(dir: Option<&Path>) -> anyhow::Result<Self> {
         let mut env = Environment::new();
-        for (name, source) in TEMPLATES {
-            env.add_template(name, source)
-                .map_err(|e| anyhow::anyhow!("template {name}: {e}"))?;
+        for (name, embedded) in TEMPLATES {
+            let (origin, source) = match dir.map(|d| d.join(name)).filter(|p| p.is_file()) {
+                Some(path) => {
+                    let source = std::fs::read_to_string(&path)
+                        .map_err(|e| anyhow::anyhow!("template {}: {e}", path.display()))?;
+                    (path.display().to_string(), source)
+                }
+                None => (format!("embedded template {name}"), (*embedded).to_owned()),
+            };
+            env.add_template_owned(*name, source)
+                .map_err(|e| anyhow::anyhow!("{origin}: {e}"))?;
         }
-        Ok(Self { env })
+        let renderer = Self { env };
+        renderer.check_every_template()?;
+        Ok(renderer)
     }
 
     /// Renders template `name` with `context`.
     pub fn render(&self, name: &str, context: impl Serialize) -> anyhow::Result<String> {
         let template = self.env.get_template(name)?;
         Ok(template.render(minijinja::value::Serde(context))?)
+    }
+
+    /// Renders each template with sample data, so mistakes that only show
+    /// when rendering (an unknown filter, a bad expression) surface now.
+    fn check_every_template(&self) -> anyhow::Result<()> {
+        let pause = json!({
+            "id": "pau_sample", "state": "approved", "title": "Sample", "description": "d",
+            "data": {"k": 1}, "target": "t", "on_reject": null, "decisions": [], "deliveries": []
+        });
+        let sample = json!({
+            "pause": pause, "data": "{}", "expires_words": "in 1 hour", "expires_at": "x",
+            "created_words": "just now", "recipient": "a@example.com", "heading": "h",
+            "summary": "s", "message": "m", "triggers": [{"state": "pending", "text": "t"}],
+            "refresh_url": "x", "decision": {"comment": "c"}, "review_url": "http://x/r/t",
+            "data_summary": ["k: 1"], "reminder": true, "subject": "s",
+        });
+        for (name, _) in TEMPLATES {
+            self.render(name, &sample)
+                .map_err(|e| anyhow::anyhow!("template {name} does not render: {e:#}"))?;
+        }
+        Ok(())
     }
 }
 
@@ -101,5 +145,29 @@ mod tests {
             .unwrap();
         assert!(html.contains("&lt;b&gt;x&lt;"), "{html}");
         assert!(!html.contains("<b>"));
+        let text = renderer
+            .render(
+                "email_request.txt",
+                serde_json::json!({"pause": {"title": "<b>"}, "review_url": "u"}),
+            )
+            .unwrap();
+        assert!(text.contains("<b>"), "plain-text emails are not HTML-escaped");
+    }
+
+    #[test]
+    fn a_templates_dir_overrides_by_name_and_a_broken_one_stops_start_up() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("notice.html"), "<p>custom {{ heading }}</p>").unwrap();
+        let renderer = Renderer::load(Some(dir.path())).unwrap();
+        let html = renderer.render("notice.html", json!({"heading": "hi"})).unwrap();
+        assert_eq!(html, "<p>custom hi</p>");
+
+        std::fs::write(dir.path().join("email_request.txt"), "{% if %}").unwrap();
+        let error = Renderer::load(Some(dir.path())).err().unwrap().to_string();
+        assert!(error.contains("email_request.txt"), "{error}");
+
+        std::fs::write(dir.path().join("email_request.txt"), "{{ pause.title | nosuchfilter }}").unwrap();
+        let error = Renderer::load(Some(dir.path())).err().unwrap().to_string();
+        assert!(error.contains("email_request.txt"), "{error}");
     }
 }

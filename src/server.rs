@@ -16,7 +16,7 @@ use tokio_util::sync::CancellationToken;
 use crate::clock::Clock;
 use crate::config::Settings;
 use crate::http::{self, AppState};
-use crate::outbox::Outbox;
+use crate::outbox::{Outbox, Senders};
 use crate::pauses::Pauses;
 use crate::render::Renderer;
 
@@ -34,15 +34,13 @@ pub struct Server {
 impl Server {
     /// Opens the database, compiles the templates and binds the address.
     pub async fn bind(settings: &Settings, clock: Arc<dyn Clock>) -> anyhow::Result<Self> {
-        let renderer = Arc::new(Renderer::embedded()?);
+        let renderer = Arc::new(Renderer::load(settings.templates_dir.as_deref())?);
         let store = crate::store::open(&settings.database_url).await?;
         let pauses = Arc::new(Pauses::new(
             store.clone(),
             clock.clone(),
             settings.create_policy(),
         ));
-        let wake = pauses.deliveries_waiting();
-        let outbox = Arc::new(Outbox::new(store, clock, settings, wake)?);
         let listener = TcpListener::bind(settings.listen)
             .await
             .with_context(|| format!("cannot listen on {}", settings.listen))?;
@@ -51,6 +49,9 @@ impl Server {
             .public_url
             .clone()
             .unwrap_or_else(|| format!("http://{local_addr}"));
+        let senders = Senders::new(settings, clock.clone(), renderer.clone(), &public_url)?;
+        let wake = pauses.deliveries_waiting();
+        let outbox = Arc::new(Outbox::new(store, clock, settings, senders, wake));
         let state = AppState::new(
             pauses,
             renderer,

@@ -24,6 +24,12 @@ pub struct ConfigFile {
     pub default_expires_in: Option<String>,
     /// Longest expiry a pause may ask for.
     pub max_expires_in: Option<String>,
+    /// Remind email recipients this long before a pause expires.
+    pub remind_before: Option<String>,
+    /// Folder whose templates replace the embedded ones of the same name.
+    pub templates_dir: Option<std::path::PathBuf>,
+    /// SMTP; without it emails are printed to standard output.
+    pub email: Option<EmailFile>,
     /// How the outbox sends.
     #[serde(default)]
     pub delivery: DeliveryFile,
@@ -59,4 +65,22 @@ pub struct DeliveryFile {
     pub max_attempts: Option<u32>,
     /// Longest wait between attempts (`1h`).
     pub max_backoff: Option<String>,
+}
+
+/// `[email]`: the SMTP server to send through.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EmailFile {
+    /// Server host name.
+    pub host: String,
+    /// Server port (default: 587 for starttls, 465 for tls, 25 for none).
+    pub port: Option<u16>,
+    /// `none`, `starttls` (default) or `tls`.
+    pub tls: Option<String>,
+    /// Login name, if the server wants one.
+    pub username: Option<String>,
+    /// Names the variable holding the password.
+    pub password_env: Option<String>,
+    /// Sender, e.g. `Approvals <approvals@example.com>`.
+    pub from: String,
 }

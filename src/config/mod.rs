@@ -3,6 +3,7 @@
 //! their secrets from the environment. Any problem stops start-up with a
 //! message naming the file, key and problem.
 
+mod email;
 mod file;
 mod secret;
 mod targets;
@@ -15,7 +16,8 @@ use chrono::Duration;
 
 use crate::domain::{CreatePolicy, parse_duration};
 
-pub use file::{ConfigFile, DeliveryFile};
+pub use email::{EmailSettings, SmtpTls};
+pub use file::{ConfigFile, DeliveryFile, EmailFile};
 pub use secret::{Env, Secret};
 pub use targets::{
     AdfTarget, AirflowTarget, Channel, ChannelKind, GithubTarget, ParameterSource, Target,
@@ -63,6 +65,12 @@ pub struct Settings {
     pub channels: BTreeMap<String, Channel>,
     /// How the outbox sends.
     pub delivery: DeliverySettings,
+    /// The SMTP server; `None` prints emails to standard output.
+    pub email: Option<EmailSettings>,
+    /// Reminder lead time for pauses that name none.
+    pub remind_before: Option<Duration>,
+    /// Folder of templates overriding the embedded ones.
+    pub templates_dir: Option<PathBuf>,
     /// Run the expiry sweep and the outbox worker in the background. Always
     /// on in `serve`; tests turn it off to drive both by hand.
     pub background_tasks: bool,
@@ -155,29 +163,23 @@ impl Settings {
             targets: targets::resolve_targets(file.targets, env)?,
             channels: targets::resolve_channels(file.channels, env)?,
             delivery: DeliverySettings::resolve(file.delivery)?,
+            email: file
+                .email
+                .map(|email| EmailSettings::resolve(email, env))
+                .transpose()?,
+            remind_before: file
+                .remind_before
+                .map(|text| parse_duration(&text).map_err(|e| format!("remind_before: {e}")))
+                .transpose()?,
+            templates_dir: file.templates_dir,
             background_tasks: true,
         })
     }
 
-    /// Settings for tests and embedding: defaults, a database URL, a key.
-    pub fn with_database(database_url: impl Into<String>, api_key: Option<&str>) -> Self {
-        let args = ServeArgs {
-            database_url: Some(database_url.into()),
-            api_key: api_key.map(str::to_owned),
-            listen: Some("127.0.0.1:0".to_owned()),
-            ..ServeArgs::default()
-        };
-        Self::resolve(args, ConfigFile::default(), &Env::Map(Default::default()))
-            .expect("default settings are valid")
-    }
-
-    /// Replaces targets and channels with those of a config text (tests).
-    pub fn with_config_text(mut self, text: &str, env: &Env) -> Result<Self, String> {
-        let file = ConfigFile::parse(text)?;
-        self.targets = targets::resolve_targets(file.targets, env)?;
-        self.channels = targets::resolve_channels(file.channels, env)?;
-        self.delivery = DeliverySettings::resolve(file.delivery)?;
-        Ok(self)
+    /// Settings from flags (`args`) and a config file's text, for tests and
+    /// embedding; `env` supplies the variables `*_env` keys name.
+    pub fn from_text(args: ServeArgs, text: &str, env: &Env) -> Result<Self, String> {
+        Self::resolve(args, ConfigFile::parse(text)?, env)
     }
 
     /// What a new pause may ask for under these settings.
@@ -191,6 +193,7 @@ impl Settings {
                 .map(|(name, target)| (name.clone(), target.overridable.clone()))
                 .collect(),
             channels: self.channels.keys().cloned().collect(),
+            default_remind_before: self.remind_before,
         }
     }
 }

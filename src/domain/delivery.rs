@@ -5,12 +5,19 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use super::ids::DeliveryId;
-use super::pause::{Pause, PauseState};
+use super::pause::{Notify, Pause, PauseState};
 use super::time;
 
-/// What a trigger tells its target happened.
+/// What a delivery announces: a request for a decision, a reminder, or
+/// what happened to the pause.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Event {
+    /// A decision is needed (emails and channel posts with a link).
+    #[serde(rename = "pause.requested")]
+    Requested,
+    /// The decision is still needed and time is running out.
+    #[serde(rename = "pause.reminder")]
+    Reminder,
     /// Approved by a person or by `on_expire = "approve"`.
     #[serde(rename = "pause.approved")]
     Approved,
@@ -20,6 +27,9 @@ pub enum Event {
     /// Expired with nobody deciding.
     #[serde(rename = "pause.expired")]
     Expired,
+    /// Withdrawn through the API.
+    #[serde(rename = "pause.cancelled")]
+    Cancelled,
 }
 
 impl Event {
@@ -29,12 +39,33 @@ impl Event {
             Self::Approved => "pause.approved",
             Self::Rejected => "pause.rejected",
             Self::Expired => "pause.expired",
+            Self::Cancelled => "pause.cancelled",
+            Self::Requested => "pause.requested",
+            Self::Reminder => "pause.reminder",
+        }
+    }
+
+    /// The event announcing that a pause reached `state`.
+    pub fn settled_as(state: PauseState) -> Option<Self> {
+        match state {
+            PauseState::Pending => None,
+            PauseState::Approved => Some(Self::Approved),
+            PauseState::Rejected => Some(Self::Rejected),
+            PauseState::Expired => Some(Self::Expired),
+            PauseState::Cancelled => Some(Self::Cancelled),
         }
     }
 
     /// Reads a stored event name.
     pub fn parse(text: &str) -> Option<Self> {
-        [Self::Approved, Self::Rejected, Self::Expired]
+        [
+            Self::Requested,
+            Self::Reminder,
+            Self::Approved,
+            Self::Rejected,
+            Self::Expired,
+            Self::Cancelled,
+        ]
             .into_iter()
             .find(|event| event.as_str() == text)
     }
@@ -136,6 +167,53 @@ pub struct NewDelivery {
     pub destination: String,
     /// What it announces.
     pub event: Event,
+    /// Not to be sent before this time (a reminder); `None` sends at once.
+    pub not_before: Option<DateTime<Utc>>,
+}
+
+impl NewDelivery {
+    fn new(kind: DeliveryKind, destination: &str, event: Event) -> Self {
+        Self {
+            id: DeliveryId::generate(),
+            kind,
+            destination: destination.to_owned(),
+            event,
+            not_before: None,
+        }
+    }
+}
+
+/// What a new pause sends: one email per recipient, one post per channel,
+/// and, when `remind_at` is given, a reminder email per recipient then.
+pub fn notifications_for_new(notify: &Notify, remind_at: Option<DateTime<Utc>>) -> Vec<NewDelivery> {
+    let emails = notify
+        .email
+        .iter()
+        .map(|address| NewDelivery::new(DeliveryKind::Email, address, Event::Requested));
+    let posts = notify
+        .channels
+        .iter()
+        .map(|channel| NewDelivery::new(DeliveryKind::Channel, channel, Event::Requested));
+    let reminders = remind_at.into_iter().flat_map(|at| {
+        notify.email.iter().map(move |address| NewDelivery {
+            not_before: Some(at),
+            ..NewDelivery::new(DeliveryKind::Email, address, Event::Reminder)
+        })
+    });
+    emails.chain(posts).chain(reminders).collect()
+}
+
+/// What a pause reaching `state` sends: its trigger (see [`trigger_for`])
+/// and a short follow-up to each channel it was posted to.
+pub fn deliveries_on_settling(pause: &Pause, state: PauseState) -> Vec<NewDelivery> {
+    let followups = Event::settled_as(state).into_iter().flat_map(|event| {
+        pause
+            .notify
+            .channels
+            .iter()
+            .map(move |channel| NewDelivery::new(DeliveryKind::Channel, channel, event))
+    });
+    trigger_for(pause, state).into_iter().chain(followups).collect()
 }
 
 /// The trigger a pause starts on reaching `state`: its `target` on
@@ -148,18 +226,13 @@ pub fn trigger_for(pause: &Pause, state: PauseState) -> Option<NewDelivery> {
         PauseState::Expired => (pause.on_reject.as_ref()?, Event::Expired),
         PauseState::Pending | PauseState::Cancelled => return None,
     };
-    Some(NewDelivery {
-        id: DeliveryId::generate(),
-        kind: DeliveryKind::Trigger,
-        destination: target.clone(),
-        event,
-    })
+    Some(NewDelivery::new(DeliveryKind::Trigger, target, event))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::{Notify, OnExpire, PauseId};
+    use crate::domain::{OnExpire, PauseId};
 
     fn pause(target: Option<&str>, on_reject: Option<&str>) -> Pause {
         let now = Utc::now();
@@ -200,5 +273,47 @@ mod tests {
         let p = pause(None, None);
         assert_eq!(routed(&p, PauseState::Approved), None);
         assert_eq!(routed(&p, PauseState::Rejected), None);
+    }
+
+    #[test]
+    fn a_new_pause_notifies_everyone_once_and_schedules_reminders() {
+        let notify = Notify {
+            email: vec!["a@example.com".into(), "b@example.com".into()],
+            channels: vec!["ops".into()],
+        };
+        let at = Utc::now();
+        let all = notifications_for_new(&notify, Some(at));
+        let summary: Vec<_> = all.iter().map(|d| (d.kind, d.destination.as_str(), d.event, d.not_before)).collect();
+        assert_eq!(
+            summary,
+            vec![
+                (DeliveryKind::Email, "a@example.com", Event::Requested, None),
+                (DeliveryKind::Email, "b@example.com", Event::Requested, None),
+                (DeliveryKind::Channel, "ops", Event::Requested, None),
+                (DeliveryKind::Email, "a@example.com", Event::Reminder, Some(at)),
+                (DeliveryKind::Email, "b@example.com", Event::Reminder, Some(at)),
+            ]
+        );
+        assert_eq!(notifications_for_new(&notify, None).len(), 3);
+    }
+
+    #[test]
+    fn settling_follows_up_in_each_channel() {
+        let mut p = pause(Some("go"), None);
+        p.notify.channels = vec!["ops".into()];
+        let sent: Vec<_> = deliveries_on_settling(&p, PauseState::Approved)
+            .into_iter()
+            .map(|d| (d.kind, d.destination, d.event))
+            .collect();
+        assert_eq!(
+            sent,
+            vec![
+                (DeliveryKind::Trigger, "go".to_owned(), Event::Approved),
+                (DeliveryKind::Channel, "ops".to_owned(), Event::Approved),
+            ]
+        );
+        let cancelled = deliveries_on_settling(&p, PauseState::Cancelled);
+        assert_eq!(cancelled.len(), 1);
+        assert_eq!(cancelled[0].event, Event::Cancelled);
     }
 }

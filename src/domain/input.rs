@@ -78,6 +78,10 @@ pub struct PauseRequest {
     /// Makes a retried create return the first pause.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub idempotency_key: Option<String>,
+    /// Email recipients again this long before expiry (`"1h"`), or `false`
+    /// for no reminder; the config's `remind_before` when absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub remind_before: Option<Value>,
 }
 
 /// `notify` as sent.
@@ -103,6 +107,8 @@ pub struct CreatePolicy {
     pub targets: BTreeMap<String, Vec<String>>,
     /// Configured channel names.
     pub channels: BTreeSet<String>,
+    /// Reminder lead time when the request names none.
+    pub default_remind_before: Option<Duration>,
 }
 
 /// A pause request that passed every rule.
@@ -128,6 +134,8 @@ pub struct NewPause {
     pub notify: Notify,
     /// At most 200 characters.
     pub idempotency_key: Option<String>,
+    /// Remind email recipients this long before expiry, if at all.
+    pub remind_before: Option<Duration>,
 }
 
 impl NewPause {
@@ -145,6 +153,7 @@ impl NewPause {
             on_expire: parse_on_expire(request.on_expire)?,
             notify: parse_notify(request.notify.unwrap_or_default(), policy)?,
             idempotency_key: parse_idempotency_key(request.idempotency_key)?,
+            remind_before: parse_remind_before(request.remind_before, policy)?,
         })
     }
 }
@@ -281,6 +290,24 @@ fn parse_expires_in(
         ));
     }
     Ok(duration)
+}
+
+fn parse_remind_before(
+    remind_before: Option<Value>,
+    policy: &CreatePolicy,
+) -> Result<Option<Duration>, ValidationError> {
+    let field = "remind_before";
+    match remind_before {
+        None => Ok(policy.default_remind_before),
+        Some(Value::Bool(false)) => Ok(None),
+        Some(Value::String(text)) => parse_duration(&text)
+            .map(Some)
+            .map_err(|why| ValidationError::new(field, format!("remind_before: {why}"))),
+        Some(other) => Err(ValidationError::new(
+            field,
+            format!("remind_before must be a duration like \"1h\" or false, got {other}"),
+        )),
+    }
 }
 
 fn parse_on_expire(on_expire: Option<String>) -> Result<OnExpire, ValidationError> {
@@ -431,6 +458,7 @@ mod tests {
                 ("hook".to_owned(), vec![]),
             ]),
             channels: BTreeSet::from(["ops".to_owned()]),
+            default_remind_before: None,
         }
     }
 

@@ -10,7 +10,10 @@ mod pause;
 pub mod time;
 mod token;
 
-pub use delivery::{Delivery, DeliveryKind, DeliveryState, Event, NewDelivery, trigger_for};
+pub use delivery::{
+    Delivery, DeliveryKind, DeliveryState, Event, NewDelivery, deliveries_on_settling,
+    notifications_for_new, trigger_for,
+};
 pub use duration::{format_duration, parse_duration};
 pub use ids::{DeliveryId, LeaseId, PauseId};
 pub use input::{

@@ -4,6 +4,7 @@
 //! same id, so receivers can de-duplicate. Wakes when a decision enqueues
 //! work, and on a tick for retries that come due.
 
+mod notifications;
 mod retry;
 
 use std::collections::BTreeMap;
@@ -19,6 +20,8 @@ use crate::clock::Clock;
 use crate::config::Settings;
 use crate::domain::DeliveryKind;
 use crate::store::{ClaimRequest, ClaimedDelivery, DeliveryOutcome, Store};
+use crate::notify::Notifiers;
+use crate::render::Renderer;
 use crate::targets::{SendError, Sent, Trigger, Triggers};
 
 pub use retry::{RetryPolicy, random_jitter};
@@ -28,11 +31,41 @@ const BATCH: u32 = 16;
 /// How often the worker looks for retries that came due.
 const TICK: StdDuration = StdDuration::from_secs(1);
 
+/// Everything that sends, with what links are built from.
+pub struct Senders {
+    /// Starts targets.
+    pub triggers: Triggers,
+    /// Emails and posts to channels.
+    pub notifiers: Notifiers,
+    /// Base of review links.
+    pub public_url: String,
+}
+
+impl Senders {
+    /// Senders for `settings`, sharing one HTTP client.
+    pub fn new(
+        settings: &Settings,
+        clock: Arc<dyn Clock>,
+        renderer: Arc<Renderer>,
+        public_url: &str,
+    ) -> anyhow::Result<Self> {
+        let client = reqwest::Client::builder()
+            .timeout(settings.delivery.timeout)
+            .user_agent(concat!("pausegate/", env!("CARGO_PKG_VERSION")))
+            .build()?;
+        Ok(Self {
+            triggers: Triggers::new(client.clone(), clock.clone(), settings.targets.clone()),
+            notifiers: Notifiers::new(settings, client, renderer, clock)?,
+            public_url: public_url.trim_end_matches('/').to_owned(),
+        })
+    }
+}
+
 /// Sends what the store's outbox holds.
 pub struct Outbox {
     store: Arc<dyn Store>,
     clock: Arc<dyn Clock>,
-    triggers: Triggers,
+    senders: Senders,
     policy: RetryPolicy,
     lease: Duration,
     hourly_limits: BTreeMap<String, u32>,
@@ -40,24 +73,22 @@ pub struct Outbox {
 }
 
 impl Outbox {
-    /// A worker over `store`, configured by `settings`, woken through `wake`.
+    /// A worker over `store`, configured by `settings`, sending through
+    /// `senders`, woken through `wake`.
     pub fn new(
         store: Arc<dyn Store>,
         clock: Arc<dyn Clock>,
         settings: &Settings,
+        senders: Senders,
         wake: Arc<Notify>,
-    ) -> anyhow::Result<Self> {
-        let client = reqwest::Client::builder()
-            .timeout(settings.delivery.timeout)
-            .user_agent(concat!("pausegate/", env!("CARGO_PKG_VERSION")))
-            .build()?;
+    ) -> Self {
         let hourly_limits = settings
             .targets
             .values()
             .filter_map(|t| Some((t.name.clone(), t.max_per_hour?)))
             .collect();
-        Ok(Self {
-            triggers: Triggers::new(client, clock.clone(), settings.targets.clone()),
+        Self {
+            senders,
             policy: RetryPolicy::new(
                 settings.delivery.max_attempts,
                 settings.delivery.max_backoff,
@@ -67,7 +98,7 @@ impl Outbox {
             clock,
             hourly_limits,
             wake,
-        })
+        }
     }
 
     /// Sends deliveries as they come due until `stopping` is cancelled.
@@ -152,14 +183,9 @@ impl Outbox {
                     event: delivery.event,
                     pause: &pause,
                 };
-                self.triggers.send(&delivery.destination, trigger).await
+                self.senders.triggers.send(&delivery.destination, trigger).await
             }
-            DeliveryKind::Email | DeliveryKind::Channel => Err(SendError::Fatal {
-                message: format!(
-                    "this server has no sender for {} deliveries",
-                    delivery.kind.as_str()
-                ),
-            }),
+            DeliveryKind::Email | DeliveryKind::Channel => self.notify(&delivery, &pause).await,
         }
     }
 

@@ -3,7 +3,7 @@
 //! on the right side of its expiry, so the first of any racing callers wins.
 
 use crate::domain::{
-    Decision, DecisionInput, Pause, PauseId, PauseState, Verdict, Via, trigger_for,
+    Decision, DecisionInput, Pause, PauseId, PauseState, Verdict, Via, deliveries_on_settling,
     validate_comment, validate_name,
 };
 use crate::store::{Deadline, Settlement, TokenKind};
@@ -64,7 +64,7 @@ impl Pauses {
             state: PauseState::Cancelled,
             decision: None,
             deadline: Deadline::BeforeExpiry,
-            deliveries: Vec::new(),
+            deliveries: deliveries_on_settling(&pause, PauseState::Cancelled),
         };
         self.apply(&pause, settlement).await
     }
@@ -119,7 +119,7 @@ impl Pauses {
             state,
             decision: Some(decision),
             deadline: Deadline::BeforeExpiry,
-            deliveries: trigger_for(pause, state).into_iter().collect(),
+            deliveries: deliveries_on_settling(pause, state),
         };
         self.apply(pause, settlement).await
     }
@@ -159,7 +159,7 @@ impl Pauses {
                 at: now,
             }),
             deadline: Deadline::AfterExpiry,
-            deliveries: trigger_for(pause, state).into_iter().collect(),
+            deliveries: deliveries_on_settling(pause, state),
         };
         let applied = self.store.settle(&pause.id, &settlement, now).await?;
         if applied {

@@ -15,6 +15,7 @@ use tokio::sync::{Notify, broadcast};
 use crate::clock::Clock;
 use crate::domain::{
     CreatePolicy, NewPause, Pause, PauseId, PauseRequest, PauseState, Token, ValidationError,
+    notifications_for_new,
 };
 use crate::store::{Created, ListQuery, NewPauseRecord, Store, TokenRecord};
 
@@ -112,17 +113,28 @@ impl Pauses {
         let pause = NewPause::parse(request, &self.policy)?;
         let now = self.clock.now();
         let token = Token::mint();
+        let expires_at = now + pause.expires_in;
+        // A reminder only makes sense if it falls after creation.
+        let remind_at = pause
+            .remind_before
+            .map(|lead| expires_at - lead)
+            .filter(|at| *at > now);
         let record = NewPauseRecord {
             id: PauseId::generate(),
             created_at: now,
-            expires_at: now + pause.expires_in,
+            expires_at,
             creator_token: token.hash(),
+            deliveries: notifications_for_new(&pause.notify, remind_at),
             pause,
         };
+        let enqueued = !record.deliveries.is_empty();
         let (pause, replayed) = match self.store.create_pause(record).await? {
             Created::New(pause) => (pause, false),
             Created::Replayed(pause) => (self.settle_if_due(pause).await?, true),
         };
+        if enqueued && !replayed {
+            self.deliveries_waiting.notify_one();
+        }
         Ok(CreatedPause {
             pause,
             token,

@@ -16,6 +16,11 @@ const SQLITE: &[(i64, &str, &str)] = &[
         "deliveries",
         include_str!("../../migrations/sqlite/0002_deliveries.sql"),
     ),
+    (
+        3,
+        "personal tokens",
+        include_str!("../../migrations/sqlite/0003_personal_tokens.sql"),
+    ),
 ];
 
 /// A migrator holding the SQLite migrations.

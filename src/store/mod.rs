@@ -77,6 +77,23 @@ pub struct NewPauseRecord {
     pub expires_at: DateTime<Utc>,
     /// The hash of the creator's link token.
     pub creator_token: TokenHash,
+    /// Notifications to enqueue with it (emails, channel posts, reminders).
+    pub deliveries: Vec<NewDelivery>,
+}
+
+/// A token minted for one email or channel post, as it is sent.
+#[derive(Debug, Clone)]
+pub struct DeliveryToken {
+    /// The delivery carrying the link.
+    pub delivery_id: DeliveryId,
+    /// The pause it opens.
+    pub pause_id: PauseId,
+    /// The new token's hash.
+    pub hash: TokenHash,
+    /// Recipient (personal) or channel (shared).
+    pub kind: TokenKind,
+    /// The recipient's address, for a personal link.
+    pub actor: Option<String>,
 }
 
 /// What `create_pause` did.
@@ -214,8 +231,9 @@ pub trait Store: Send + Sync + 'static {
     async fn list_pauses(&self, query: &ListQuery) -> anyhow::Result<PausePage>;
 
     /// Applies `settlement` if the pause is still pending and on the allowed
-    /// side of its expiry. Returns whether it was applied: the first caller
-    /// wins, every later one gets `false` and changes nothing.
+    /// side of its expiry, dropping requests and reminders not yet sent. Returns whether
+    /// it was applied: the first caller wins, every later one gets `false`
+    /// and changes nothing.
     async fn settle(
         &self,
         id: &PauseId,
@@ -243,6 +261,15 @@ pub trait Store: Send + Sync + 'static {
         outcome: &DeliveryOutcome,
         now: DateTime<Utc>,
     ) -> anyhow::Result<bool>;
+
+    /// Stores the token a delivery is about to carry, discarding any token
+    /// an earlier attempt of the same delivery minted (it was never seen, or
+    /// the retry would not have happened).
+    async fn replace_delivery_token(
+        &self,
+        token: &DeliveryToken,
+        now: DateTime<Utc>,
+    ) -> anyhow::Result<()>;
 
     /// Succeeds when the database answers.
     async fn ping(&self) -> anyhow::Result<()>;

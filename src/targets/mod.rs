@@ -19,7 +19,7 @@ use crate::config::{Target, TargetSpec};
 use crate::domain::{DeliveryId, Event, Pause};
 
 pub use azure_data_factory::TokenCache;
-pub use response::{SendError, Sent};
+pub use response::{SendError, Sent, check, transport};
 
 /// One trigger to send.
 #[derive(Debug, Clone, Copy)]

@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use pausegate::clock::ManualClock;
-use pausegate::config::{Env, Settings};
+use pausegate::config::{Env, ServeArgs, Settings};
 use pausegate::outbox::Outbox;
 use pausegate::pauses::Pauses;
 use pausegate::server::Server;
@@ -55,9 +55,13 @@ impl TestApp {
             ("GH_TOKEN", "gh-token"),
             ("AIRFLOW_TOKEN", "airflow-jwt"),
         ]);
-        let mut settings = Settings::with_database(database_url(&dir), Some(API_KEY))
-            .with_config_text(config, &env)
-            .unwrap();
+        let args = ServeArgs {
+            database_url: Some(database_url(&dir)),
+            api_key: Some(API_KEY.to_owned()),
+            listen: Some("127.0.0.1:0".to_owned()),
+            ..ServeArgs::default()
+        };
+        let mut settings = Settings::from_text(args, config, &env).unwrap();
         settings.background_tasks = background_tasks;
         Self::start(dir, settings, ManualClock::starting_now()).await
     }

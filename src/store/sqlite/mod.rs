@@ -18,10 +18,19 @@ mod outbox;
 
 use super::rows::{DecisionRow, DeliveryRow, PauseRow, to_millis};
 use super::{
-    ClaimRequest, ClaimedDelivery, Created, Cursor, Deadline, DeliveryOutcome, ListQuery,
-    NewPauseRecord, PausePage, Settlement, Store, TokenKind, TokenRecord, migrations,
+    ClaimRequest, ClaimedDelivery, Created, Cursor, Deadline, DeliveryOutcome, DeliveryToken,
+    ListQuery, NewPauseRecord, PausePage, Settlement, Store, TokenKind, TokenRecord, migrations,
 };
-use crate::domain::{Pause, PauseId, TokenHash};
+use crate::domain::{DeliveryId, Pause, PauseId, TokenHash};
+
+/// A `tokens` row to insert.
+struct DeliveryTokenRow<'a> {
+    pause_id: &'a PauseId,
+    hash: &'a TokenHash,
+    kind: TokenKind,
+    actor: Option<&'a str>,
+    delivery_id: Option<&'a DeliveryId>,
+}
 
 /// Readers that may run at once beside the writer.
 const READERS: u32 = 4;
@@ -61,19 +70,18 @@ impl SqliteStore {
 
     async fn insert_token(
         conn: &mut SqliteConnection,
-        pause_id: &PauseId,
-        hash: &TokenHash,
-        kind: TokenKind,
-        actor: Option<&str>,
+        token: &DeliveryTokenRow<'_>,
         now: DateTime<Utc>,
     ) -> anyhow::Result<()> {
         sqlx::query(
-            "INSERT INTO tokens (hash, pause_id, kind, actor, created_at) VALUES (?, ?, ?, ?, ?)",
+            "INSERT INTO tokens (hash, pause_id, kind, actor, delivery_id, created_at) \
+             VALUES (?, ?, ?, ?, ?, ?)",
         )
-        .bind(hash.as_bytes().as_slice())
-        .bind(pause_id.as_str())
-        .bind(kind.as_str())
-        .bind(actor)
+        .bind(token.hash.as_bytes().as_slice())
+        .bind(token.pause_id.as_str())
+        .bind(token.kind.as_str())
+        .bind(token.actor)
+        .bind(token.delivery_id.map(|d| d.as_str()))
         .bind(to_millis(now))
         .execute(conn)
         .await?;
@@ -160,16 +168,17 @@ impl Store for SqliteStore {
                 .await?;
             PauseId::from_stored(id)
         };
-        let creator = TokenKind::Creator;
-        Self::insert_token(
-            &mut tx,
-            &pause_id,
-            &record.creator_token,
-            creator,
-            None,
-            record.created_at,
-        )
-        .await?;
+        let creator = DeliveryTokenRow {
+            pause_id: &pause_id,
+            hash: &record.creator_token,
+            kind: TokenKind::Creator,
+            actor: None,
+            delivery_id: None,
+        };
+        Self::insert_token(&mut tx, &creator, record.created_at).await?;
+        if inserted {
+            outbox::enqueue(&mut tx, &pause_id, &record.deliveries, record.created_at).await?;
+        }
         tx.commit().await?;
         let pause = self
             .load_pause(pause_id.as_str())
@@ -259,6 +268,7 @@ impl Store for SqliteStore {
         if updated.rows_affected() == 0 {
             return Ok(false);
         }
+        outbox::drop_unsent_requests(&mut tx, id).await?;
         if let Some(decision) = &settlement.decision {
             sqlx::query(
                 "INSERT INTO decisions (pause_id, decision, actor, via, comment, at) \
@@ -304,6 +314,28 @@ impl Store for SqliteStore {
         now: DateTime<Utc>,
     ) -> anyhow::Result<bool> {
         self.finish(delivery, outcome, now).await
+    }
+
+    async fn replace_delivery_token(
+        &self,
+        token: &DeliveryToken,
+        now: DateTime<Utc>,
+    ) -> anyhow::Result<()> {
+        let mut tx = self.writer.begin_with("BEGIN IMMEDIATE").await?;
+        sqlx::query("DELETE FROM tokens WHERE delivery_id = ?")
+            .bind(token.delivery_id.as_str())
+            .execute(&mut *tx)
+            .await?;
+        let row = DeliveryTokenRow {
+            pause_id: &token.pause_id,
+            hash: &token.hash,
+            kind: token.kind,
+            actor: token.actor.as_deref(),
+            delivery_id: Some(&token.delivery_id),
+        };
+        Self::insert_token(&mut tx, &row, now).await?;
+        tx.commit().await?;
+        Ok(())
     }
 
     async fn ping(&self) -> anyhow::Result<()> {

@@ -12,7 +12,24 @@ use crate::store::{ClaimRequest, ClaimedDelivery, DeliveryOutcome};
 /// Attempts older than this no longer count against any limit.
 const ATTEMPT_WINDOW: Duration = Duration::hours(1);
 
-/// Inserts deliveries for `pause_id`, due at once.
+/// Deletes requests and reminders never attempted: once a pause is settled
+/// nobody needs to be asked any more.
+pub(super) async fn drop_unsent_requests(
+    conn: &mut SqliteConnection,
+    pause_id: &PauseId,
+) -> anyhow::Result<()> {
+    sqlx::query(
+        "DELETE FROM deliveries WHERE pause_id = ? \
+         AND event IN ('pause.requested', 'pause.reminder') AND kind <> 'trigger' \
+         AND state = 'pending' AND attempts = 0",
+    )
+    .bind(pause_id.as_str())
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
+
+/// Inserts deliveries for `pause_id`, due at once or at their `not_before`.
 pub(super) async fn enqueue(
     conn: &mut SqliteConnection,
     pause_id: &PauseId,
@@ -29,7 +46,7 @@ pub(super) async fn enqueue(
         .bind(delivery.kind.as_str())
         .bind(&delivery.destination)
         .bind(delivery.event.as_str())
-        .bind(to_millis(now))
+        .bind(to_millis(delivery.not_before.unwrap_or(now)))
         .bind(to_millis(now))
         .bind(to_millis(now))
         .execute(&mut *conn)

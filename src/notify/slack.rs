@@ -1,0 +1,81 @@
+//! Slack incoming-webhook messages: a section with the title and
+//! description and a button that opens the review page; a one-line
+//! follow-up when the pause settles.
+
+use chrono::{DateTime, Utc};
+use serde_json::{Value, json};
+
+use super::{Notice, outcome_line};
+use crate::domain::Event;
+use crate::render::{readable, relative};
+
+/// Slack's limit on a section's text.
+const MAX_SECTION_CHARS: usize = 3000;
+
+/// The JSON body for the notice.
+pub fn message(notice: Notice<'_>, now: DateTime<Utc>) -> Value {
+    let pause = notice.pause;
+    match (notice.event, notice.link) {
+        (Event::Requested | Event::Reminder, Some(link)) => {
+            let mut text = format!("*{}*", escape(&pause.title));
+            if !pause.description.is_empty() {
+                text.push('\n');
+                text.push_str(&escape(&pause.description));
+            }
+            let expiry = format!(
+                "Expires {} ({})",
+                relative(pause.expires_at, now),
+                readable(pause.expires_at)
+            );
+            json!({
+                "text": format!("Approval needed: {}", pause.title),
+                "blocks": [
+                    {"type": "section", "text": {"type": "mrkdwn", "text": cut(&text)}},
+                    {"type": "context", "elements": [{"type": "mrkdwn", "text": expiry}]},
+                    {"type": "actions", "elements": [{
+                        "type": "button",
+                        "text": {"type": "plain_text", "text": "Review and decide"},
+                        "url": link,
+                        "style": "primary",
+                        "action_id": "pausegate_review",
+                    }]},
+                ],
+            })
+        }
+        _ => {
+            let line = format!("{}: {}", outcome_line(pause), pause.title);
+            json!({
+                "text": line,
+                "blocks": [{"type": "section", "text": {"type": "mrkdwn", "text": cut(&escape(&line))}}],
+            })
+        }
+    }
+}
+
+/// Slack's mrkdwn treats `&`, `<` and `>` as control characters.
+fn escape(text: &str) -> String {
+    text.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;")
+}
+
+fn cut(text: &str) -> String {
+    if text.chars().count() <= MAX_SECTION_CHARS {
+        return text.to_owned();
+    }
+    let cut: String = text.chars().take(MAX_SECTION_CHARS - 1).collect();
+    format!("{cut}…")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn control_characters_are_escaped() {
+        assert_eq!(escape("a <b> & c"), "a &lt;b&gt; &amp; c");
+    }
+
+    #[test]
+    fn long_text_is_cut_to_slacks_limit() {
+        assert_eq!(cut(&"x".repeat(5000)).chars().count(), MAX_SECTION_CHARS);
+    }
+}

@@ -1,0 +1,53 @@
+//! Microsoft Teams incoming-webhook messages: an Adaptive Card (1.4) with
+//! the title, description and expiry and an `Action.OpenUrl` button; a
+//! one-line card when the pause settles.
+
+use chrono::{DateTime, Utc};
+use serde_json::{Value, json};
+
+use super::{Notice, outcome_line};
+use crate::domain::Event;
+use crate::render::{readable, relative};
+
+/// The JSON body for the notice.
+pub fn message(notice: Notice<'_>, now: DateTime<Utc>) -> Value {
+    let pause = notice.pause;
+    let (body, actions) = match (notice.event, notice.link) {
+        (Event::Requested | Event::Reminder, Some(link)) => {
+            let mut body = vec![
+                json!({"type": "TextBlock", "text": "Approval needed", "isSubtle": true, "wrap": true}),
+                json!({"type": "TextBlock", "text": pause.title, "weight": "Bolder", "size": "Medium", "wrap": true}),
+            ];
+            if !pause.description.is_empty() {
+                body.push(json!({"type": "TextBlock", "text": pause.description, "wrap": true}));
+            }
+            body.push(json!({
+                "type": "FactSet",
+                "facts": [{"title": "Expires", "value": format!("{} ({})", relative(pause.expires_at, now), readable(pause.expires_at))}],
+            }));
+            let actions = vec![json!({"type": "Action.OpenUrl", "title": "Review and decide", "url": link})];
+            (body, actions)
+        }
+        _ => {
+            let body = vec![
+                json!({"type": "TextBlock", "text": outcome_line(pause), "weight": "Bolder", "wrap": true}),
+                json!({"type": "TextBlock", "text": pause.title, "wrap": true}),
+            ];
+            (body, Vec::new())
+        }
+    };
+    json!({
+        "type": "message",
+        "attachments": [{
+            "contentType": "application/vnd.microsoft.card.adaptive",
+            "contentUrl": null,
+            "content": {
+                "$schema": "http://adaptivecards.io/schemas/adaptive-card.json",
+                "type": "AdaptiveCard",
+                "version": "1.4",
+                "body": body,
+                "actions": actions,
+            },
+        }],
+    })
+}

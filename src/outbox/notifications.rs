@@ -1,0 +1,64 @@
+//! Sending a notification delivery. Requests and reminders carry a review
+//! link whose token is minted now, as the message goes out, and stored only
+//! as a hash tied to this delivery: a retry mints a new one and discards the
+//! old. Follow-ups to channels carry no link.
+
+use crate::domain::{DeliveryKind, Event, Pause, Token};
+use crate::notify::Notice;
+use crate::store::{ClaimedDelivery, DeliveryToken, TokenKind};
+use crate::targets::{SendError, Sent};
+
+use super::Outbox;
+
+impl Outbox {
+    /// Sends an email or a channel post.
+    pub(super) async fn notify(
+        &self,
+        delivery: &ClaimedDelivery,
+        pause: &Pause,
+    ) -> Result<Sent, SendError> {
+        let asks_for_decision = matches!(delivery.event, Event::Requested | Event::Reminder);
+        if asks_for_decision && !pause.is_open(self.clock.now()) {
+            return Err(SendError::Fatal {
+                message: format!("not sent: the pause was {} first", pause.state.as_str()),
+            });
+        }
+        let link = if asks_for_decision {
+            Some(self.mint_link(delivery, pause).await?)
+        } else {
+            None
+        };
+        let notice = Notice {
+            event: delivery.event,
+            pause,
+            link: link.as_deref(),
+        };
+        let notifiers = &self.senders.notifiers;
+        match delivery.kind {
+            DeliveryKind::Email => notifiers.email(&delivery.destination, notice).await,
+            DeliveryKind::Channel => notifiers.post(&delivery.destination, notice).await,
+            DeliveryKind::Trigger => unreachable!("triggers are sent by the targets"),
+        }
+    }
+
+    /// A fresh review link for this delivery; only its hash is stored.
+    async fn mint_link(&self, delivery: &ClaimedDelivery, pause: &Pause) -> Result<String, SendError> {
+        let token = Token::mint();
+        let (kind, actor) = match delivery.kind {
+            DeliveryKind::Email => (TokenKind::Recipient, Some(delivery.destination.clone())),
+            _ => (TokenKind::Channel, None),
+        };
+        let record = DeliveryToken {
+            delivery_id: delivery.id.clone(),
+            pause_id: pause.id.clone(),
+            hash: token.hash(),
+            kind,
+            actor,
+        };
+        self.store
+            .replace_delivery_token(&record, self.clock.now())
+            .await
+            .map_err(|e| SendError::retry(format!("cannot store the link token: {e:#}")))?;
+        Ok(format!("{}/r/{}", self.senders.public_url, token.expose()))
+    }
+}

@@ -18,8 +18,14 @@ const TEMPLATES: &[(&str, &str)] = &[
     ("review.html", include_str!("../templates/review.html")),
     ("outcome.html", include_str!("../templates/outcome.html")),
     ("notice.html", include_str!("../templates/notice.html")),
-    ("email_request.txt", include_str!("../templates/email_request.txt")),
-    ("email_request.html", include_str!("../templates/email_request.html")),
+    (
+        "email_request.txt",
+        include_str!("../templates/email_request.txt"),
+    ),
+    (
+        "email_request.html",
+        include_str!("../templates/email_request.html"),
+    ),
 ];
 
 /// The page stylesheet, served at `/assets/style.css`.
@@ -151,22 +157,35 @@ mod tests {
                 serde_json::json!({"pause": {"title": "<b>"}, "review_url": "u"}),
             )
             .unwrap();
-        assert!(text.contains("<b>"), "plain-text emails are not HTML-escaped");
+        assert!(
+            text.contains("<b>"),
+            "plain-text emails are not HTML-escaped"
+        );
     }
 
     #[test]
     fn a_templates_dir_overrides_by_name_and_a_broken_one_stops_start_up() {
         let dir = tempfile::tempdir().unwrap();
-        std::fs::write(dir.path().join("notice.html"), "<p>custom {{ heading }}</p>").unwrap();
+        std::fs::write(
+            dir.path().join("notice.html"),
+            "<p>custom {{ heading }}</p>",
+        )
+        .unwrap();
         let renderer = Renderer::load(Some(dir.path())).unwrap();
-        let html = renderer.render("notice.html", json!({"heading": "hi"})).unwrap();
+        let html = renderer
+            .render("notice.html", json!({"heading": "hi"}))
+            .unwrap();
         assert_eq!(html, "<p>custom hi</p>");
 
         std::fs::write(dir.path().join("email_request.txt"), "{% if %}").unwrap();
         let error = Renderer::load(Some(dir.path())).err().unwrap().to_string();
         assert!(error.contains("email_request.txt"), "{error}");
 
-        std::fs::write(dir.path().join("email_request.txt"), "{{ pause.title | nosuchfilter }}").unwrap();
+        std::fs::write(
+            dir.path().join("email_request.txt"),
+            "{{ pause.title | nosuchfilter }}",
+        )
+        .unwrap();
         let error = Renderer::load(Some(dir.path())).err().unwrap().to_string();
         assert!(error.contains("email_request.txt"), "{error}");
     }

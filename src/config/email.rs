@@ -53,9 +53,7 @@ impl EmailSettings {
             (Some(user), Some(var)) => Some((user, env.secret("email.password_env", &var)?)),
             (None, None) => None,
             _ => {
-                return Err(
-                    "email.username: username and password_env go together".to_owned(),
-                );
+                return Err("email.username: username and password_env go together".to_owned());
             }
         };
         let from = file

@@ -205,20 +205,37 @@ fn adf_parameters_default_to_pause_id_and_data_and_can_be_mapped() {
     let TargetSpec::AzureDataFactory(adf) = &settings.targets["sales-part2"].spec else {
         panic!("expected ADF");
     };
-    assert_eq!(adf.parameters["run_date"], ParameterSource::DataKey("run_date".into()));
+    assert_eq!(
+        adf.parameters["run_date"],
+        ParameterSource::DataKey("run_date".into())
+    );
     assert_eq!(adf.parameters["approver"], ParameterSource::Actor);
 
-    let broken = FULL.replace("overridable = [\"pipeline\"]", "parameters = { x = \"nonsense\" }");
+    let broken = FULL.replace(
+        "overridable = [\"pipeline\"]",
+        "parameters = { x = \"nonsense\" }",
+    );
     let error = load(&broken, ServeArgs::default(), &full_env()).unwrap_err();
-    assert!(error.contains("targets.sales-part2.parameters.x"), "{error}");
+    assert!(
+        error.contains("targets.sales-part2.parameters.x"),
+        "{error}"
+    );
 }
 
 #[test]
 fn delivery_settings_have_defaults_and_checks() {
     let settings = Settings::load(ServeArgs::default(), &Env::from_pairs([])).unwrap();
     assert_eq!(settings.delivery.max_attempts, 10);
-    assert_eq!(settings.delivery.timeout, std::time::Duration::from_secs(30));
-    let error = load("[delivery]\nmax_attempts = 0", ServeArgs::default(), &Env::from_pairs([])).unwrap_err();
+    assert_eq!(
+        settings.delivery.timeout,
+        std::time::Duration::from_secs(30)
+    );
+    let error = load(
+        "[delivery]\nmax_attempts = 0",
+        ServeArgs::default(),
+        &Env::from_pairs([]),
+    )
+    .unwrap_err();
     assert!(error.contains("delivery.max_attempts"), "{error}");
 }
 
@@ -236,5 +253,8 @@ fn the_example_config_loads() {
     let settings = load(text, ServeArgs::default(), &env).unwrap();
     assert_eq!(settings.targets.len(), 4);
     assert_eq!(settings.targets["sales-part2"].max_per_hour, Some(1200));
-    assert_eq!(settings.public_url.as_deref(), Some("https://pausegate.example.com"));
+    assert_eq!(
+        settings.public_url.as_deref(),
+        Some("https://pausegate.example.com")
+    );
 }

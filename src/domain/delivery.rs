@@ -66,8 +66,8 @@ impl Event {
             Self::Expired,
             Self::Cancelled,
         ]
-            .into_iter()
-            .find(|event| event.as_str() == text)
+        .into_iter()
+        .find(|event| event.as_str() == text)
     }
 }
 
@@ -185,7 +185,10 @@ impl NewDelivery {
 
 /// What a new pause sends: one email per recipient, one post per channel,
 /// and, when `remind_at` is given, a reminder email per recipient then.
-pub fn notifications_for_new(notify: &Notify, remind_at: Option<DateTime<Utc>>) -> Vec<NewDelivery> {
+pub fn notifications_for_new(
+    notify: &Notify,
+    remind_at: Option<DateTime<Utc>>,
+) -> Vec<NewDelivery> {
     let emails = notify
         .email
         .iter()
@@ -213,7 +216,10 @@ pub fn deliveries_on_settling(pause: &Pause, state: PauseState) -> Vec<NewDelive
             .iter()
             .map(move |channel| NewDelivery::new(DeliveryKind::Channel, channel, event))
     });
-    trigger_for(pause, state).into_iter().chain(followups).collect()
+    trigger_for(pause, state)
+        .into_iter()
+        .chain(followups)
+        .collect()
 }
 
 /// The trigger a pause starts on reaching `state`: its `target` on
@@ -262,9 +268,18 @@ mod tests {
     #[test]
     fn each_outcome_goes_to_its_target() {
         let p = pause(Some("go"), Some("stop"));
-        assert_eq!(routed(&p, PauseState::Approved), Some(("go".into(), Event::Approved)));
-        assert_eq!(routed(&p, PauseState::Rejected), Some(("stop".into(), Event::Rejected)));
-        assert_eq!(routed(&p, PauseState::Expired), Some(("stop".into(), Event::Expired)));
+        assert_eq!(
+            routed(&p, PauseState::Approved),
+            Some(("go".into(), Event::Approved))
+        );
+        assert_eq!(
+            routed(&p, PauseState::Rejected),
+            Some(("stop".into(), Event::Rejected))
+        );
+        assert_eq!(
+            routed(&p, PauseState::Expired),
+            Some(("stop".into(), Event::Expired))
+        );
         assert_eq!(routed(&p, PauseState::Cancelled), None);
     }
 
@@ -283,15 +298,28 @@ mod tests {
         };
         let at = Utc::now();
         let all = notifications_for_new(&notify, Some(at));
-        let summary: Vec<_> = all.iter().map(|d| (d.kind, d.destination.as_str(), d.event, d.not_before)).collect();
+        let summary: Vec<_> = all
+            .iter()
+            .map(|d| (d.kind, d.destination.as_str(), d.event, d.not_before))
+            .collect();
         assert_eq!(
             summary,
             vec![
                 (DeliveryKind::Email, "a@example.com", Event::Requested, None),
                 (DeliveryKind::Email, "b@example.com", Event::Requested, None),
                 (DeliveryKind::Channel, "ops", Event::Requested, None),
-                (DeliveryKind::Email, "a@example.com", Event::Reminder, Some(at)),
-                (DeliveryKind::Email, "b@example.com", Event::Reminder, Some(at)),
+                (
+                    DeliveryKind::Email,
+                    "a@example.com",
+                    Event::Reminder,
+                    Some(at)
+                ),
+                (
+                    DeliveryKind::Email,
+                    "b@example.com",
+                    Event::Reminder,
+                    Some(at)
+                ),
             ]
         );
         assert_eq!(notifications_for_new(&notify, None).len(), 3);

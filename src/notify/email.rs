@@ -39,7 +39,10 @@ pub fn compose(
         Event::Reminder => true,
         other => {
             return Err(SendError::Fatal {
-                message: format!("emails are sent for requests and reminders, not {}", other.as_str()),
+                message: format!(
+                    "emails are sent for requests and reminders, not {}",
+                    other.as_str()
+                ),
             });
         }
     };
@@ -63,9 +66,11 @@ pub fn compose(
         "expires_at": readable(pause.expires_at),
     });
     let render = |name: &str| {
-        renderer.render(name, &context).map_err(|e| SendError::Fatal {
-            message: format!("template {name}: {e:#}"),
-        })
+        renderer
+            .render(name, &context)
+            .map_err(|e| SendError::Fatal {
+                message: format!("template {name}: {e:#}"),
+            })
     };
     Ok(Email {
         to: to.to_owned(),
@@ -113,8 +118,12 @@ mod tests {
     #[test]
     fn the_summary_is_short_and_says_what_it_left_out() {
         assert_eq!(data_summary(&json!({})), Vec::<String>::new());
-        assert_eq!(data_summary(&json!({"run_date": "2026-11-23", "rows": 12})), vec!["rows: 12", "run_date: 2026-11-23"]);
-        let many: serde_json::Map<String, Value> = (0..12).map(|i| (format!("k{i:02}"), json!(i))).collect();
+        assert_eq!(
+            data_summary(&json!({"run_date": "2026-11-23", "rows": 12})),
+            vec!["rows: 12", "run_date: 2026-11-23"]
+        );
+        let many: serde_json::Map<String, Value> =
+            (0..12).map(|i| (format!("k{i:02}"), json!(i))).collect();
         let lines = data_summary(&Value::Object(many));
         assert_eq!(lines.len(), 9);
         assert_eq!(lines[8], "… and 4 more");

@@ -18,8 +18,8 @@ use crate::targets::{SendError, Sent};
 pub enum Mailer {
     /// An SMTP server.
     Smtp {
-        /// The connection settings.
-        transport: AsyncSmtpTransport<Tokio1Executor>,
+        /// The connection settings (boxed: they are large).
+        transport: Box<AsyncSmtpTransport<Tokio1Executor>>,
         /// The sender.
         from: Mailbox,
     },
@@ -43,10 +43,11 @@ impl Mailer {
             .tls(tls)
             .timeout(Some(timeout));
         if let Some((user, password)) = &settings.credentials {
-            builder = builder.credentials(Credentials::new(user.clone(), password.expose().to_owned()));
+            builder =
+                builder.credentials(Credentials::new(user.clone(), password.expose().to_owned()));
         }
         Ok(Self::Smtp {
-            transport: builder.build(),
+            transport: Box::new(builder.build()),
             from: settings.from.clone(),
         })
     }
@@ -64,7 +65,10 @@ impl Mailer {
                 match transport.send(message).await {
                     Ok(_) => Ok(Sent::default()),
                     Err(error) if error.is_permanent() => Err(SendError::Fatal {
-                        message: format!("the SMTP server refused the email to {}: {error}", email.to),
+                        message: format!(
+                            "the SMTP server refused the email to {}: {error}",
+                            email.to
+                        ),
                     }),
                     Err(error) => Err(SendError::retry(format!("SMTP: {error}"))),
                 }
@@ -81,7 +85,10 @@ fn build(from: &Mailbox, email: &Email) -> Result<Message, SendError> {
         .from(from.clone())
         .to(to)
         .subject(email.subject.clone())
-        .multipart(MultiPart::alternative_plain_html(email.text.clone(), email.html.clone()))
+        .multipart(MultiPart::alternative_plain_html(
+            email.text.clone(),
+            email.html.clone(),
+        ))
         .map_err(|e| SendError::Fatal {
             message: format!("cannot build the email: {e}"),
         })
@@ -93,7 +100,9 @@ fn print_to_console(email: &Email) {
     let _ = writeln!(
         out,
         "\n--- email (no [email] configured, so it is printed here) ---\nTo: {}\nSubject: {}\n\n{}\n--- end of email ---",
-        email.to, email.subject, email.text.trim_end()
+        email.to,
+        email.subject,
+        email.text.trim_end()
     );
     let _ = out.flush();
 }

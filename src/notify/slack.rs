@@ -54,7 +54,9 @@ pub fn message(notice: Notice<'_>, now: DateTime<Utc>) -> Value {
 
 /// Slack's mrkdwn treats `&`, `<` and `>` as control characters.
 fn escape(text: &str) -> String {
-    text.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;")
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
 }
 
 fn cut(text: &str) -> String {

@@ -25,7 +25,8 @@ pub fn message(notice: Notice<'_>, now: DateTime<Utc>) -> Value {
                 "type": "FactSet",
                 "facts": [{"title": "Expires", "value": format!("{} ({})", relative(pause.expires_at, now), readable(pause.expires_at))}],
             }));
-            let actions = vec![json!({"type": "Action.OpenUrl", "title": "Review and decide", "url": link})];
+            let actions =
+                vec![json!({"type": "Action.OpenUrl", "title": "Review and decide", "url": link})];
             (body, actions)
         }
         _ => {

@@ -19,9 +19,9 @@ use tokio_util::sync::CancellationToken;
 use crate::clock::Clock;
 use crate::config::Settings;
 use crate::domain::DeliveryKind;
-use crate::store::{ClaimRequest, ClaimedDelivery, DeliveryOutcome, Store};
 use crate::notify::Notifiers;
 use crate::render::Renderer;
+use crate::store::{ClaimRequest, ClaimedDelivery, DeliveryOutcome, Store};
 use crate::targets::{SendError, Sent, Trigger, Triggers};
 
 pub use retry::{RetryPolicy, random_jitter};
@@ -183,9 +183,12 @@ impl Outbox {
                     event: delivery.event,
                     pause: &pause,
                 };
-                self.senders.triggers.send(&delivery.destination, trigger).await
+                self.senders
+                    .triggers
+                    .send(&delivery.destination, trigger)
+                    .await
             }
-            DeliveryKind::Email | DeliveryKind::Channel => self.notify(&delivery, &pause).await,
+            DeliveryKind::Email | DeliveryKind::Channel => self.notify(delivery, &pause).await,
         }
     }
 

@@ -42,7 +42,11 @@ impl Outbox {
     }
 
     /// A fresh review link for this delivery; only its hash is stored.
-    async fn mint_link(&self, delivery: &ClaimedDelivery, pause: &Pause) -> Result<String, SendError> {
+    async fn mint_link(
+        &self,
+        delivery: &ClaimedDelivery,
+        pause: &Pause,
+    ) -> Result<String, SendError> {
         let token = Token::mint();
         let (kind, actor) = match delivery.kind {
             DeliveryKind::Email => (TokenKind::Recipient, Some(delivery.destination.clone())),

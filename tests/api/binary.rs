@@ -186,3 +186,108 @@ async fn a_broken_config_file_stops_start_up_naming_file_and_key() {
         "{stderr}"
     );
 }
+
+async fn create_pause(base: &str, body: Value) -> Value {
+    reqwest::Client::new()
+        .post(format!("{base}/api/v1/pauses"))
+        .bearer_auth(API_KEY)
+        .json(&body)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap()
+}
+
+impl RunningBinary {
+    /// Waits until the output contains `needle`; returns the output.
+    pub async fn wait_for_output(&self, needle: &str) -> String {
+        for _ in 0..200 {
+            let output = self.output.lock().unwrap().clone();
+            if output.contains(needle) {
+                return output;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        panic!(
+            "{needle:?} never appeared in:\n{}",
+            self.output.lock().unwrap()
+        );
+    }
+}
+
+#[tokio::test]
+async fn with_no_email_setup_the_console_mailer_prints_each_email_and_its_link() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut server = spawn_serve(dir.path(), &[]);
+    create_pause(
+        &server.base,
+        json!({"title": "Ship it?", "notify": {"email": ["ana@example.com"]}}),
+    )
+    .await;
+
+    let output = server.wait_for_output("--- end of email ---").await;
+    assert!(output.contains("To: ana@example.com"), "{output}");
+    assert!(
+        output.contains("Subject: Approval needed: Ship it?"),
+        "{output}"
+    );
+    let at = output
+        .find(&format!("{}/r/", server.base))
+        .expect("the link is printed");
+    let link = output[at..].split_whitespace().next().unwrap();
+    let page = reqwest::get(link).await.unwrap();
+    assert_eq!(page.status(), StatusCode::OK);
+    assert!(
+        page.text().await.unwrap().contains("ana@example.com"),
+        "the link is Ana's own"
+    );
+    assert!(server.terminate());
+}
+
+#[tokio::test]
+async fn after_an_email_flow_no_raw_token_is_in_the_database_files_or_the_logs() {
+    let smtp = crate::smtp::SmtpServer::start();
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("pausegate.toml");
+    std::fs::write(&config, crate::smtp::email_config(smtp.addr)).unwrap();
+    let mut server = spawn_serve(dir.path(), &["--config", config.to_str().unwrap()]);
+    let created = create_pause(
+        &server.base,
+        json!({"title": "Ship it?", "notify": {"email": ["ana@example.com", "bo@example.com"]}}),
+    )
+    .await;
+    let mails = smtp.wait_for(2).await;
+    let links: Vec<String> = mails.iter().map(|m| m.link()).collect();
+    let approve = reqwest::Client::new()
+        .post(&links[0])
+        .form(&[("decision", "approve")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(approve.status(), StatusCode::OK);
+    assert!(server.terminate());
+
+    let mut tokens: Vec<String> = links
+        .iter()
+        .map(|l| l.rsplit('/').next().unwrap().to_owned())
+        .collect();
+    tokens.push(created["token"].as_str().unwrap().to_owned());
+    let output = server.output.lock().unwrap().clone();
+    let files: Vec<_> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    for token in &tokens {
+        assert_eq!(token.len(), 86);
+        assert!(
+            !output.contains(token.as_str()),
+            "a raw token reached the logs"
+        );
+        assert!(
+            !any_file_contains(&files, token),
+            "a raw token reached a file"
+        );
+    }
+}

@@ -39,22 +39,32 @@ impl TestApp {
 
     /// A server whose targets and channels come from `config` (TOML).
     pub async fn spawn_with_config(config: &str) -> Self {
-        Self::spawn_configured(config, true).await
+        Self::spawn_configured(config, true, &[]).await
     }
 
     /// A server without background tasks: the test runs the outbox and the
     /// expiry sweep itself, step by step, on the manual clock.
     pub async fn spawn_manual(config: &str) -> Self {
-        Self::spawn_configured(config, false).await
+        Self::spawn_configured(config, false, &[]).await
     }
 
-    async fn spawn_configured(config: &str, background_tasks: bool) -> Self {
+    /// Like `spawn_manual`, with more environment variables for `*_env` keys.
+    pub async fn spawn_manual_with_env(config: &str, env: &[(&str, &str)]) -> Self {
+        Self::spawn_configured(config, false, env).await
+    }
+
+    async fn spawn_configured(
+        config: &str,
+        background_tasks: bool,
+        extra: &[(&str, &str)],
+    ) -> Self {
         let dir = tempfile::tempdir().unwrap();
-        let env = Env::from_pairs([
+        let base = [
             ("TEST_SECRET", "s3cret"),
             ("GH_TOKEN", "gh-token"),
             ("AIRFLOW_TOKEN", "airflow-jwt"),
-        ]);
+        ];
+        let env = Env::from_pairs(base.into_iter().chain(extra.iter().copied()));
         let args = ServeArgs {
             database_url: Some(database_url(&dir)),
             api_key: Some(API_KEY.to_owned()),

@@ -2,6 +2,7 @@
 //! file per test. One test binary, so the crate links once.
 
 mod helpers;
+mod smtp;
 mod standins;
 
 mod binary;
@@ -10,6 +11,7 @@ mod create;
 mod decide;
 mod expiry;
 mod list;
+mod notifications;
 mod pages;
 mod restart;
 mod triggers;

@@ -368,3 +368,121 @@ pub async fn holding_webhook() -> (String, Log, tokio::sync::mpsc::UnboundedRece
         .with_state(log.clone());
     (serve(router).await, log, arrivals)
 }
+
+/// A Slack incoming webhook: checks the body against Slack's documented
+/// message shape (text, blocks of known types, buttons with text and URL)
+/// and answers `ok`, or 400 `invalid_blocks` as Slack does.
+pub async fn slack() -> (String, Log) {
+    let log = Log::default();
+    let router = Router::new()
+        .route(
+            "/services/{team}/{bot}/{secret}",
+            post(
+                |State(log): State<Log>, headers: HeaderMap, uri: Uri, body: Bytes| async move {
+                    log.record(Method::POST, &uri, headers, body.clone());
+                    match serde_json::from_slice::<Value>(&body) {
+                        Ok(message) if slack_message_is_valid(&message) => {
+                            (StatusCode::OK, "ok").into_response()
+                        }
+                        _ => (StatusCode::BAD_REQUEST, "invalid_blocks").into_response(),
+                    }
+                },
+            ),
+        )
+        .with_state(log.clone());
+    (serve(router).await, log)
+}
+
+fn slack_message_is_valid(message: &Value) -> bool {
+    let text_ok = message["text"]
+        .as_str()
+        .is_some_and(|t| !t.is_empty() && t.len() <= 40_000);
+    let Some(blocks) = message["blocks"].as_array() else {
+        return false;
+    };
+    let block_ok = |block: &Value| match block["type"].as_str() {
+        Some("section") => {
+            block["text"]["type"] == "mrkdwn"
+                && block["text"]["text"]
+                    .as_str()
+                    .is_some_and(|t| t.chars().count() <= 3000)
+        }
+        Some("context") => block["elements"]
+            .as_array()
+            .is_some_and(|e| !e.is_empty() && e.len() <= 10),
+        Some("actions") => block["elements"].as_array().is_some_and(|elements| {
+            elements.iter().all(|button| {
+                button["type"] == "button"
+                    && button["text"]["type"] == "plain_text"
+                    && button["text"]["text"]
+                        .as_str()
+                        .is_some_and(|t| t.chars().count() <= 75)
+                    && button["url"]
+                        .as_str()
+                        .is_some_and(|u| reqwest::Url::parse(u).is_ok() && u.len() <= 3000)
+            })
+        }),
+        _ => false,
+    };
+    text_ok && blocks.len() <= 50 && blocks.iter().all(block_ok)
+}
+
+/// A Teams (Workflows) incoming webhook: checks the message envelope and
+/// the Adaptive Card, and answers 202 Accepted as Workflows webhooks do.
+pub async fn teams() -> (String, Log) {
+    let log = Log::default();
+    let router = Router::new()
+        .route(
+            "/webhookb2/{id}",
+            post(
+                |State(log): State<Log>, headers: HeaderMap, uri: Uri, body: Bytes| async move {
+                    log.record(Method::POST, &uri, headers, body.clone());
+                    match serde_json::from_slice::<Value>(&body) {
+                        Ok(message) if teams_message_is_valid(&message) => {
+                            StatusCode::ACCEPTED.into_response()
+                        }
+                        _ => (StatusCode::BAD_REQUEST, "Bad payload").into_response(),
+                    }
+                },
+            ),
+        )
+        .with_state(log.clone());
+    (serve(router).await, log)
+}
+
+fn teams_message_is_valid(message: &Value) -> bool {
+    let attachment = &message["attachments"][0];
+    let card = &attachment["content"];
+    let version_ok = card["version"]
+        .as_str()
+        .is_some_and(|v| ["1.0", "1.1", "1.2", "1.3", "1.4", "1.5"].contains(&v));
+    let body_ok = card["body"].as_array().is_some_and(|body| {
+        body.iter().all(|element| match element["type"].as_str() {
+            Some("TextBlock") => element["text"].is_string(),
+            Some("FactSet") => element["facts"].as_array().is_some_and(|f| {
+                f.iter()
+                    .all(|f| f["title"].is_string() && f["value"].is_string())
+            }),
+            _ => false,
+        })
+    });
+    let actions_ok = card["actions"].as_array().is_none_or(|actions| {
+        actions.iter().all(|a| {
+            a["type"] == "Action.OpenUrl"
+                && a["title"].is_string()
+                && a["url"]
+                    .as_str()
+                    .is_some_and(|u| reqwest::Url::parse(u).is_ok())
+        })
+    });
+    message["type"] == "message"
+        && message["attachments"]
+            .as_array()
+            .is_some_and(|a| a.len() == 1)
+        && attachment["contentType"] == "application/vnd.microsoft.card.adaptive"
+        && card["type"] == "AdaptiveCard"
+        && card["$schema"] == "http://adaptivecards.io/schemas/adaptive-card.json"
+        && version_ok
+        && body_ok
+        && actions_ok
+}

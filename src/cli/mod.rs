@@ -1,13 +1,32 @@
-//! The `pausegate` command. `serve` runs the server; each command lives in
-//! its own module and returns the process exit code.
+//! The `pausegate` command: `serve` runs the server; the other commands are
+//! a client of its API for any CI system (create a pause, wait for it,
+//! read, list, decide, cancel). Each returns the process exit code.
 
+mod client;
+mod commands;
+mod output;
 mod serve;
+mod wait;
 
 use std::process::ExitCode;
+use std::time::Duration;
 
-use clap::{Parser, Subcommand};
+use clap::{Args, Parser, Subcommand};
 
 use crate::config::ServeArgs;
+
+/// Exit codes of the client commands.
+pub mod exit {
+    /// `wait`: the pause was approved. Other commands: success.
+    pub const APPROVED: u8 = 0;
+    /// `wait`: rejected, expired or cancelled. Other commands: the server
+    /// refused the request (unknown pause, already decided, bad input).
+    pub const NOT_APPROVED: u8 = 1;
+    /// A usage, auth or connection error.
+    pub const FAILED: u8 = 2;
+    /// `wait`: its own `--timeout` passed first.
+    pub const TIMED_OUT: u8 = 3;
+}
 
 /// pausegate: pause a pipeline until a person approves, then resume it.
 #[derive(Debug, Parser)]
@@ -21,6 +40,62 @@ pub struct Cli {
 enum Command {
     /// Run the server (SQLite file pausegate.db on 127.0.0.1:8080 unless told otherwise).
     Serve(ServeArgs),
+    /// Create a pause; with --wait, block until it is decided.
+    Pause(commands::PauseArgs),
+    /// Block until a pause is decided: exit 0 approved, 1 rejected/expired/cancelled, 3 timeout.
+    Wait(WaitArgs),
+    /// Show a pause.
+    Status(IdArgs),
+    /// List pauses, newest first.
+    List(commands::ListArgs),
+    /// Approve a pause.
+    Approve(commands::DecideArgs),
+    /// Reject a pause.
+    Reject(commands::DecideArgs),
+    /// Cancel a pending pause.
+    Cancel(IdArgs),
+}
+
+/// Where the server is and how to talk to it.
+#[derive(Debug, Clone, Args)]
+pub struct ClientArgs {
+    /// Server URL.
+    #[arg(long, env = "PAUSEGATE_URL", default_value = "http://127.0.0.1:8080")]
+    pub url: String,
+    /// API key for the management API.
+    #[arg(long, env = "PAUSEGATE_API_KEY", hide_env_values = true)]
+    pub api_key: Option<String>,
+    /// Print the API's JSON instead of text.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// A command on one pause.
+#[derive(Debug, Args)]
+pub struct IdArgs {
+    /// The pause id (pau_…).
+    pub id: String,
+    #[command(flatten)]
+    pub client: ClientArgs,
+}
+
+/// `pausegate wait`.
+#[derive(Debug, Args)]
+pub struct WaitArgs {
+    /// The pause id (pau_…).
+    pub id: String,
+    /// Give up after this long (exit 3), e.g. 4h; default: until the pause is decided or expires.
+    #[arg(long, value_parser = parse_timeout)]
+    pub timeout: Option<Duration>,
+    #[command(flatten)]
+    pub client: ClientArgs,
+}
+
+/// Parses `90s`, `15m`, `4h`, `7d` or whole seconds for `--timeout`.
+pub fn parse_timeout(text: &str) -> Result<Duration, String> {
+    crate::domain::parse_duration(text)?
+        .to_std()
+        .map_err(|e| e.to_string())
 }
 
 /// Parses the command line and runs the command.
@@ -28,12 +103,24 @@ pub fn main() -> ExitCode {
     let cli = Cli::parse();
     let runtime = match tokio::runtime::Runtime::new() {
         Ok(runtime) => runtime,
-        Err(error) => {
-            eprintln!("error: cannot start the async runtime: {error}");
-            return ExitCode::from(2);
-        }
+        Err(error) => return fail(&format!("cannot start the async runtime: {error}")),
     };
-    match cli.command {
-        Command::Serve(args) => runtime.block_on(serve::run(args)),
-    }
+    runtime.block_on(async {
+        match cli.command {
+            Command::Serve(args) => serve::run(args).await,
+            Command::Pause(args) => commands::pause(args).await,
+            Command::Wait(args) => commands::wait(args).await,
+            Command::Status(args) => commands::status(args).await,
+            Command::List(args) => commands::list(args).await,
+            Command::Approve(args) => commands::decide(args, "approve").await,
+            Command::Reject(args) => commands::decide(args, "reject").await,
+            Command::Cancel(args) => commands::cancel(args).await,
+        }
+    })
+}
+
+/// Prints `message` as an error and returns the usage/auth/connection code.
+pub fn fail(message: &str) -> ExitCode {
+    eprintln!("error: {message}");
+    ExitCode::from(exit::FAILED)
 }

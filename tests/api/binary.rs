@@ -22,9 +22,14 @@ pub struct RunningBinary {
 /// Starts `pausegate serve --listen 127.0.0.1:0` in `dir` and waits for its
 /// "listening on" line.
 pub fn spawn_serve(dir: &Path, args: &[&str]) -> RunningBinary {
+    spawn_serve_on(dir, "127.0.0.1:0", args)
+}
+
+/// Starts `pausegate serve` on `listen` in `dir` and waits until it listens.
+pub fn spawn_serve_on(dir: &Path, listen: &str, args: &[&str]) -> RunningBinary {
     let mut child = Command::new(env!("CARGO_BIN_EXE_pausegate"))
         .arg("serve")
-        .args(["--listen", "127.0.0.1:0"])
+        .args(["--listen", listen])
         .args(args)
         .current_dir(dir)
         .env("PAUSEGATE_API_KEY", API_KEY)

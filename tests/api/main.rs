@@ -6,6 +6,7 @@ mod smtp;
 mod standins;
 
 mod binary;
+mod cli;
 mod crash;
 mod create;
 mod decide;

@@ -1,0 +1,309 @@
+//! The client commands other than `wait`'s loop: create, read, list,
+//! decide and cancel, each a few calls to the API and a print.
+
+use std::path::Path;
+use std::process::ExitCode;
+use std::time::Duration;
+
+use chrono::Utc;
+use clap::Args;
+use serde_json::{Map, Value, json};
+
+use super::client::{Client, ClientError};
+use super::output::{aligned, as_pause, describe, print_json, table};
+use super::wait::{WaitOptions, wait_for_decision};
+use super::{ClientArgs, IdArgs, WaitArgs, exit, fail, parse_timeout};
+use crate::render::{readable, relative};
+
+/// `pausegate pause`.
+#[derive(Debug, Args)]
+pub struct PauseArgs {
+    /// One line saying what waits for a decision.
+    #[arg(long)]
+    pub title: String,
+    /// More words for the reviewer.
+    #[arg(long)]
+    pub description: Option<String>,
+    /// JSON handed to the pipeline that resumes: inline, or @FILE.
+    #[arg(long)]
+    pub data: Option<String>,
+    /// Configured target to start on approval.
+    #[arg(long)]
+    pub target: Option<String>,
+    /// Configured target to start on rejection or expiry.
+    #[arg(long)]
+    pub on_reject: Option<String>,
+    /// How long the pause waits, e.g. 2h (server default: 24h).
+    #[arg(long)]
+    pub expires_in: Option<String>,
+    /// What expiry does: expire, approve or reject.
+    #[arg(long)]
+    pub on_expire: Option<String>,
+    /// Email this address a personal link (repeatable).
+    #[arg(long = "email")]
+    pub emails: Vec<String>,
+    /// Post to this configured channel (repeatable).
+    #[arg(long = "channel")]
+    pub channels: Vec<String>,
+    /// Makes a retried command return the same pause.
+    #[arg(long)]
+    pub idempotency_key: Option<String>,
+    /// Block until the pause is decided (exit codes as for `wait`).
+    #[arg(long)]
+    pub wait: bool,
+    /// With --wait: give up after this long (exit 3).
+    #[arg(long, value_parser = parse_timeout, requires = "wait")]
+    pub timeout: Option<Duration>,
+    #[command(flatten)]
+    pub client: ClientArgs,
+}
+
+/// `pausegate list`.
+#[derive(Debug, Args)]
+pub struct ListArgs {
+    /// Only pauses in this state: pending, approved, rejected, expired, cancelled.
+    #[arg(long)]
+    pub state: Option<String>,
+    #[command(flatten)]
+    pub client: ClientArgs,
+}
+
+/// `pausegate approve` and `reject`.
+#[derive(Debug, Args)]
+pub struct DecideArgs {
+    /// The pause id (pau_…).
+    pub id: String,
+    /// Why.
+    #[arg(long)]
+    pub comment: Option<String>,
+    #[command(flatten)]
+    pub client: ClientArgs,
+}
+
+/// Creates a pause, then prints it or waits for it.
+pub async fn pause(args: PauseArgs) -> ExitCode {
+    let client = match Client::new(&args.client) {
+        Ok(client) => client,
+        Err(error) => return fail(&error),
+    };
+    let body = match pause_body(&args) {
+        Ok(body) => body,
+        Err(error) => return fail(&error),
+    };
+    let created = match client.create(&body).await {
+        Ok(created) => created,
+        Err(error) => return api_failure(error),
+    };
+    let id = created["id"].as_str().unwrap_or_default().to_owned();
+    let review_url = created["review_url"].as_str().map(str::to_owned);
+    if args.wait {
+        let options = WaitOptions {
+            timeout: args.timeout,
+            review_url,
+            json: args.client.json,
+        };
+        return wait_for_decision(&client, &id, options).await;
+    }
+    if args.client.json {
+        print_json(&created);
+    } else {
+        let expires = match as_pause(&created) {
+            Ok(p) => format!(
+                "{} ({})",
+                readable(p.expires_at),
+                relative(p.expires_at, Utc::now())
+            ),
+            Err(_) => String::new(),
+        };
+        let rows = [
+            ("id", id),
+            ("review", review_url.unwrap_or_default()),
+            ("expires", expires),
+        ];
+        println!("{}", aligned(&rows));
+    }
+    ExitCode::from(exit::APPROVED)
+}
+
+/// The request body from the flags; `--data` errors say where parsing failed.
+fn pause_body(args: &PauseArgs) -> Result<Value, String> {
+    let mut body = Map::new();
+    body.insert("title".into(), json!(args.title));
+    let optional = [
+        ("description", &args.description),
+        ("target", &args.target),
+        ("on_reject", &args.on_reject),
+        ("expires_in", &args.expires_in),
+        ("on_expire", &args.on_expire),
+        ("idempotency_key", &args.idempotency_key),
+    ];
+    for (key, value) in optional {
+        if let Some(value) = value {
+            body.insert(key.into(), json!(value));
+        }
+    }
+    if let Some(data) = &args.data {
+        body.insert("data".into(), parse_data(data)?);
+    }
+    if !args.emails.is_empty() || !args.channels.is_empty() {
+        body.insert(
+            "notify".into(),
+            json!({"email": args.emails, "channels": args.channels}),
+        );
+    }
+    Ok(Value::Object(body))
+}
+
+/// `--data '{"a": 1}'` or `--data @file.json`.
+pub fn parse_data(data: &str) -> Result<Value, String> {
+    let (origin, text) = match data.strip_prefix('@') {
+        Some(path) => {
+            let text = std::fs::read_to_string(Path::new(path))
+                .map_err(|e| format!("--data @{path}: cannot read the file: {e}"))?;
+            (format!("--data @{path}"), text)
+        }
+        None => ("--data".to_owned(), data.to_owned()),
+    };
+    serde_json::from_str(&text).map_err(|e| format!("{origin} is not valid JSON: {e}"))
+}
+
+/// `pausegate wait ID`.
+pub async fn wait(args: WaitArgs) -> ExitCode {
+    let client = match Client::new(&args.client) {
+        Ok(client) => client,
+        Err(error) => return fail(&error),
+    };
+    let options = WaitOptions {
+        timeout: args.timeout,
+        review_url: None,
+        json: args.client.json,
+    };
+    wait_for_decision(&client, &args.id, options).await
+}
+
+/// `pausegate status ID`.
+pub async fn status(args: IdArgs) -> ExitCode {
+    run(
+        &args.client,
+        |client| async move { client.get(&args.id).await },
+    )
+    .await
+}
+
+/// `pausegate cancel ID`.
+pub async fn cancel(args: IdArgs) -> ExitCode {
+    run(&args.client, |client| async move {
+        client.cancel(&args.id).await
+    })
+    .await
+}
+
+/// `pausegate approve|reject ID`.
+pub async fn decide(args: DecideArgs, verdict: &'static str) -> ExitCode {
+    let comment = args.comment.clone();
+    run(&args.client, |client| async move {
+        client.decide(&args.id, verdict, comment.as_deref()).await
+    })
+    .await
+}
+
+/// `pausegate list`: every page, newest first.
+pub async fn list(args: ListArgs) -> ExitCode {
+    let client = match Client::new(&args.client) {
+        Ok(client) => client,
+        Err(error) => return fail(&error),
+    };
+    let mut items = Vec::new();
+    let mut cursor: Option<String> = None;
+    loop {
+        let page = match client.list(args.state.as_deref(), cursor.as_deref()).await {
+            Ok(page) => page,
+            Err(error) => return api_failure(error),
+        };
+        items.extend(page["items"].as_array().cloned().unwrap_or_default());
+        match page["next_cursor"].as_str() {
+            Some(next) => cursor = Some(next.to_owned()),
+            None => break,
+        }
+    }
+    if args.client.json {
+        print_json(&Value::Array(items));
+        return ExitCode::from(exit::APPROVED);
+    }
+    match items.iter().map(as_pause).collect::<Result<Vec<_>, _>>() {
+        Ok(pauses) => println!("{}", table(&pauses)),
+        Err(error) => return fail(&error),
+    }
+    ExitCode::from(exit::APPROVED)
+}
+
+/// Runs one call and prints the pause it answers with.
+async fn run<F, Fut>(args: &ClientArgs, call: F) -> ExitCode
+where
+    F: FnOnce(Client) -> Fut,
+    Fut: Future<Output = Result<Value, ClientError>>,
+{
+    let client = match Client::new(args) {
+        Ok(client) => client,
+        Err(error) => return fail(&error),
+    };
+    match call(client).await {
+        Ok(value) if args.json => {
+            print_json(&value);
+            ExitCode::from(exit::APPROVED)
+        }
+        Ok(value) => match as_pause(&value) {
+            Ok(pause) => {
+                println!("{}", describe(&pause, Utc::now()));
+                ExitCode::from(exit::APPROVED)
+            }
+            Err(error) => fail(&error),
+        },
+        Err(error) => api_failure(error),
+    }
+}
+
+/// Auth and connection problems exit 2; a refusal by the server exits 1.
+fn api_failure(error: ClientError) -> ExitCode {
+    match error {
+        ClientError::Api(message) => {
+            eprintln!("error: {message}");
+            ExitCode::from(exit::NOT_APPROVED)
+        }
+        ClientError::Refused(message) => fail(&message),
+        unreachable @ ClientError::Unreachable { .. } => fail(&format!(
+            "{unreachable}; is the server running? (set PAUSEGATE_URL)"
+        )),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn data_parses_inline_and_from_a_file_and_says_where_it_fails() {
+        assert_eq!(parse_data(r#"{"a": 1}"#).unwrap(), json!({"a": 1}));
+        let error = parse_data(r#"{"a": }"#).unwrap_err();
+        assert!(
+            error.starts_with("--data is not valid JSON") && error.contains("line 1 column 7"),
+            "{error}"
+        );
+
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("data.json");
+        std::fs::write(&file, "{\n  \"run_date\": \"2026-11-23\",\n}").unwrap();
+        let error = parse_data(&format!("@{}", file.display())).unwrap_err();
+        assert!(
+            error.contains("data.json is not valid JSON") && error.contains("line 3"),
+            "{error}"
+        );
+        std::fs::write(&file, "[1, 2]").unwrap();
+        assert_eq!(
+            parse_data(&format!("@{}", file.display())).unwrap(),
+            json!([1, 2])
+        );
+        let missing = parse_data("@/nowhere/x.json").unwrap_err();
+        assert!(missing.contains("cannot read"), "{missing}");
+    }
+}

@@ -1,0 +1,211 @@
+//! Waiting in place: loop over the long-poll endpoint until the pause is
+//! decided, riding out a dropped connection or a restarting server with
+//! backoff until the command's own timeout. On a terminal a live line shows
+//! the state, the time waited and the time left; in CI logs, one line at the
+//! start and at most one a minute.
+
+use std::io::IsTerminal;
+use std::process::ExitCode;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use chrono::{DateTime, Utc};
+use indicatif::{ProgressBar, ProgressStyle};
+use serde_json::Value;
+
+use super::client::{Client, ClientError};
+use super::output::{as_pause, describe, print_json};
+use super::{exit, fail};
+use crate::domain::{Pause, PauseState};
+
+/// Longest pause between retries while the server is unreachable.
+const MAX_BACKOFF: Duration = Duration::from_secs(5);
+/// How often a non-terminal log gets a "still waiting" line.
+const LOG_EVERY: Duration = Duration::from_secs(60);
+
+/// What `wait` and `pause --wait` were asked for.
+pub struct WaitOptions {
+    /// Give up (exit 3) after this long; `None` waits until the pause settles.
+    pub timeout: Option<Duration>,
+    /// The review link, printed so the person running the command can click it.
+    pub review_url: Option<String>,
+    /// Print the final pause as JSON.
+    pub json: bool,
+}
+
+/// Waits for `id` to be decided; the exit code says how it ended.
+pub async fn wait_for_decision(client: &Client, id: &str, options: WaitOptions) -> ExitCode {
+    let started = Instant::now();
+    let deadline = options.timeout.map(|t| started + t);
+    let mut progress = Progress::start(id, options.review_url.as_deref());
+    let mut backoff = Duration::from_millis(500);
+    loop {
+        let remaining = deadline.map(|d| d.saturating_duration_since(Instant::now()));
+        if remaining == Some(Duration::ZERO) {
+            progress.finish();
+            let waited = compact(started.elapsed());
+            eprintln!("gave up after {waited}: pause {id} is still pending");
+            return ExitCode::from(exit::TIMED_OUT);
+        }
+        let poll = remaining
+            .unwrap_or(Duration::from_secs(60))
+            .min(Duration::from_secs(60));
+        let answer = match remaining {
+            Some(left) => tokio::time::timeout(left, client.wait(id, poll)).await,
+            None => Ok(client.wait(id, poll).await),
+        };
+        match answer {
+            Err(_elapsed) => continue,
+            Ok(Ok(value)) => {
+                backoff = Duration::from_millis(500);
+                let pause = match as_pause(&value) {
+                    Ok(pause) => pause,
+                    Err(error) => return fail(&error),
+                };
+                if pause.state != PauseState::Pending {
+                    progress.finish();
+                    return finished(&pause, &value, options.json);
+                }
+                progress.update(&pause, started);
+            }
+            Ok(Err(ClientError::Unreachable { url, reason })) => {
+                progress.note(&format!("cannot reach {url} ({reason}); retrying"));
+                let nap = remaining.map_or(backoff, |left| backoff.min(left));
+                tokio::time::sleep(nap).await;
+                backoff = (backoff * 2).min(MAX_BACKOFF);
+            }
+            Ok(Err(error)) => {
+                progress.finish();
+                return fail(&error.to_string());
+            }
+        }
+    }
+}
+
+fn finished(pause: &Pause, value: &Value, json: bool) -> ExitCode {
+    if json {
+        print_json(value);
+    } else {
+        println!("{}", describe(pause, Utc::now()));
+    }
+    match pause.state {
+        PauseState::Approved => ExitCode::from(exit::APPROVED),
+        _ => ExitCode::from(exit::NOT_APPROVED),
+    }
+}
+
+/// The live line on a terminal, or sparse lines in a log.
+enum Progress {
+    Terminal {
+        bar: ProgressBar,
+        status: Arc<Mutex<(String, Option<DateTime<Utc>>)>>,
+    },
+    Log {
+        id: String,
+        last_line: Instant,
+    },
+}
+
+impl Progress {
+    fn start(id: &str, review_url: Option<&str>) -> Self {
+        let link = review_url
+            .map(|url| format!("\n  review: {url}"))
+            .unwrap_or_default();
+        if !std::io::stderr().is_terminal() {
+            eprintln!("waiting for a decision on pause {id}{link}");
+            return Self::Log {
+                id: id.to_owned(),
+                last_line: Instant::now(),
+            };
+        }
+        eprintln!("waiting for a decision on pause {id}{link}");
+        let bar = ProgressBar::new_spinner();
+        bar.set_style(
+            ProgressStyle::with_template("{spinner} {msg} · waited {elapsed}")
+                .unwrap_or_else(|_| ProgressStyle::default_spinner()),
+        );
+        bar.enable_steady_tick(Duration::from_millis(120));
+        let status = Arc::new(Mutex::new((format!("{id} · pending"), None)));
+        let ticker = (bar.clone(), status.clone());
+        tokio::spawn(async move {
+            let (bar, status) = ticker;
+            while !bar.is_finished() {
+                let (line, expires_at): (String, Option<DateTime<Utc>>) =
+                    status.lock().expect("status lock").clone();
+                let left = expires_at
+                    .map(|at| {
+                        format!(
+                            " · {} left",
+                            compact((at - Utc::now()).to_std().unwrap_or_default())
+                        )
+                    })
+                    .unwrap_or_default();
+                bar.set_message(format!("{line}{left}"));
+                tokio::time::sleep(Duration::from_secs(1)).await;
+            }
+        });
+        Self::Terminal { bar, status }
+    }
+
+    fn update(&mut self, pause: &Pause, started: Instant) {
+        match self {
+            Self::Terminal { status, .. } => {
+                let line = format!("{} · {}", pause.title, pause.state.as_str());
+                *status.lock().expect("status lock") = (line, Some(pause.expires_at));
+            }
+            Self::Log { id, last_line } => {
+                if last_line.elapsed() >= LOG_EVERY {
+                    let left = (pause.expires_at - Utc::now()).to_std().unwrap_or_default();
+                    eprintln!(
+                        "pause {id} still pending after {}; it expires in {}",
+                        compact(started.elapsed()),
+                        compact(left)
+                    );
+                    *last_line = Instant::now();
+                }
+            }
+        }
+    }
+
+    fn note(&mut self, message: &str) {
+        match self {
+            Self::Terminal { bar, .. } => bar.println(message),
+            Self::Log { last_line, .. } => {
+                if last_line.elapsed() >= LOG_EVERY / 6 {
+                    eprintln!("{message}");
+                    *last_line = Instant::now();
+                }
+            }
+        }
+    }
+
+    fn finish(&mut self) {
+        if let Self::Terminal { bar, .. } = self {
+            bar.finish_and_clear();
+        }
+    }
+}
+
+/// "1h 05m", "3m 20s", "45s".
+pub fn compact(duration: Duration) -> String {
+    let seconds = duration.as_secs();
+    match seconds {
+        0..60 => format!("{seconds}s"),
+        60..3_600 => format!("{}m {:02}s", seconds / 60, seconds % 60),
+        3_600..86_400 => format!("{}h {:02}m", seconds / 3_600, seconds % 3_600 / 60),
+        _ => format!("{}d {:02}h", seconds / 86_400, seconds % 86_400 / 3_600),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations_are_short() {
+        assert_eq!(compact(Duration::from_secs(45)), "45s");
+        assert_eq!(compact(Duration::from_secs(200)), "3m 20s");
+        assert_eq!(compact(Duration::from_secs(3_900)), "1h 05m");
+        assert_eq!(compact(Duration::from_secs(90_000)), "1d 01h");
+    }
+}

@@ -1,0 +1,219 @@
+//! The client commands, run as the real binary against a real server.
+
+use std::process::{Child, Command, Output, Stdio};
+use std::time::Duration;
+
+use reqwest::Method;
+use serde_json::Value;
+
+use crate::binary::spawn_serve_on;
+use crate::helpers::{API_KEY, TestApp};
+
+fn pausegate(base: &str, key: &str, args: &[&str]) -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_pausegate"));
+    command
+        .args(args)
+        .env("PAUSEGATE_URL", base)
+        .env("PAUSEGATE_API_KEY", key)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    command
+}
+
+/// Runs a command to its end without blocking the test's runtime.
+async fn run(base: &str, args: &[&str]) -> Output {
+    let mut command = pausegate(base, API_KEY, args);
+    tokio::task::spawn_blocking(move || command.output().unwrap())
+        .await
+        .unwrap()
+}
+
+/// Waits for a background command to exit; returns its output.
+async fn finish(child: Child, within: Duration) -> Output {
+    let waited = tokio::task::spawn_blocking(move || child.wait_with_output().unwrap());
+    tokio::time::timeout(within, waited)
+        .await
+        .expect("the command finished in time")
+        .unwrap()
+}
+
+/// Waits until the server has a pending pause; returns its id.
+async fn pending_id(app_base: &str) -> String {
+    let client = reqwest::Client::new();
+    for _ in 0..100 {
+        let page: Value = client
+            .get(format!("{app_base}/api/v1/pauses?state=pending"))
+            .bearer_auth(API_KEY)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        if let Some(id) = page["items"][0]["id"].as_str() {
+            return id.to_owned();
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("no pending pause appeared");
+}
+
+#[tokio::test]
+async fn pause_wait_exits_0_when_another_process_approves_and_1_when_it_rejects() {
+    let app = TestApp::spawn().await;
+    for (verdict, code) in [("approve", 0), ("reject", 1)] {
+        let waiter = pausegate(
+            &app.base,
+            API_KEY,
+            &["pause", "--title", "Deploy?", "--wait", "--timeout", "30s"],
+        )
+        .spawn()
+        .unwrap();
+        let id = pending_id(&app.base).await;
+        let decided = run(&app.base, &[verdict, &id, "--comment", "from CI"]).await;
+        assert!(
+            decided.status.success(),
+            "{}",
+            String::from_utf8_lossy(&decided.stderr)
+        );
+        let output = finish(waiter, Duration::from_secs(20)).await;
+        assert_eq!(
+            output.status.code(),
+            Some(code),
+            "{verdict}: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(stderr.contains(&id), "it says what it waits for: {stderr}");
+        assert!(
+            stderr.contains("/r/"),
+            "and prints the review link: {stderr}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn wait_with_its_own_timeout_on_a_pending_pause_exits_3() {
+    let app = TestApp::spawn().await;
+    let id = app.create_ok("nobody comes").await["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let started = std::time::Instant::now();
+    let output = run(&app.base, &["wait", &id, "--timeout", "2s"]).await;
+    assert_eq!(
+        output.status.code(),
+        Some(3),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(started.elapsed() >= Duration::from_secs(2));
+    assert!(started.elapsed() < Duration::from_secs(10));
+}
+
+#[tokio::test]
+async fn a_wrong_key_exits_2_and_says_the_key_was_refused() {
+    let app = TestApp::spawn().await;
+    let mut command = pausegate(&app.base, "wrong-key", &["pause", "--title", "t", "--wait"]);
+    let output = tokio::task::spawn_blocking(move || command.output().unwrap())
+        .await
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("refused") && stderr.contains("PAUSEGATE_API_KEY"),
+        "{stderr}"
+    );
+}
+
+#[tokio::test]
+async fn json_output_parses_as_the_pause() {
+    let app = TestApp::spawn().await;
+    let output = run(
+        &app.base,
+        &[
+            "pause",
+            "--title",
+            "Ship?",
+            "--data",
+            r#"{"v": 2}"#,
+            "--json",
+        ],
+    )
+    .await;
+    assert!(output.status.success());
+    let created: Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(created["data"], serde_json::json!({"v": 2}));
+    let id = created["id"].as_str().unwrap();
+    assert!(created["review_url"].as_str().unwrap().contains("/r/"));
+
+    let status: Value =
+        serde_json::from_slice(&run(&app.base, &["status", id, "--json"]).await.stdout).unwrap();
+    assert_eq!(status["id"], id);
+    let pause: pausegate::domain::Pause = serde_json::from_value(status).unwrap();
+    assert_eq!(pause.title, "Ship?");
+
+    let approved: Value =
+        serde_json::from_slice(&run(&app.base, &["approve", id, "--json"]).await.stdout).unwrap();
+    assert_eq!(approved["state"], "approved");
+    let waited = run(&app.base, &["wait", id, "--json"]).await;
+    assert_eq!(waited.status.code(), Some(0));
+    let waited: Value = serde_json::from_slice(&waited.stdout).unwrap();
+    assert_eq!(waited["state"], "approved");
+    let listed: Value = serde_json::from_slice(
+        &run(&app.base, &["list", "--state", "approved", "--json"])
+            .await
+            .stdout,
+    )
+    .unwrap();
+    assert_eq!(listed[0]["id"], id);
+}
+
+#[tokio::test]
+async fn a_wait_rides_out_a_server_restart_on_the_same_port() {
+    let dir = tempfile::tempdir().unwrap();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let listen = format!("127.0.0.1:{port}");
+    let mut server = spawn_serve_on(dir.path(), &listen, &[]);
+    let base = server.base.clone();
+    let created: Value = serde_json::from_slice(
+        &run(&base, &["pause", "--title", "Survive?", "--json"])
+            .await
+            .stdout,
+    )
+    .unwrap();
+    let id = created["id"].as_str().unwrap().to_owned();
+
+    let waiter = pausegate(&base, API_KEY, &["wait", &id, "--timeout", "60s"])
+        .spawn()
+        .unwrap();
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert!(server.terminate());
+    tokio::time::sleep(Duration::from_secs(2)).await;
+
+    let server = spawn_serve_on(dir.path(), &listen, &[]);
+    let client = reqwest::Client::new();
+    let approved = client
+        .request(
+            Method::POST,
+            format!("{}/api/v1/pauses/{id}/approve", server.base),
+        )
+        .bearer_auth(API_KEY)
+        .send()
+        .await
+        .unwrap();
+    assert!(approved.status().is_success());
+    let output = finish(waiter, Duration::from_secs(30)).await;
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let mut server = server;
+    assert!(server.terminate());
+}

@@ -38,6 +38,23 @@ pub async fn wait_for_decision(client: &Client, id: &str, options: WaitOptions) 
     let started = Instant::now();
     let deadline = options.timeout.map(|t| started + t);
     let mut progress = Progress::start(id, options.review_url.as_deref());
+    // One quick read first, so the live line shows the title and time left
+    // at once, and a settled or unknown pause answers without a long poll.
+    match client.get(id).await {
+        Ok(value) => match as_pause(&value) {
+            Ok(pause) if pause.state != PauseState::Pending => {
+                progress.finish();
+                return finished(&pause, &value, options.json);
+            }
+            Ok(pause) => progress.update(&pause, started),
+            Err(error) => return fail(&error),
+        },
+        Err(ClientError::Unreachable { .. }) => {}
+        Err(error) => {
+            progress.finish();
+            return fail(&error.to_string());
+        }
+    }
     let mut backoff = Duration::from_millis(500);
     loop {
         let remaining = deadline.map(|d| d.saturating_duration_since(Instant::now()));

@@ -105,6 +105,15 @@ pub fn relative(at: DateTime<Utc>, now: DateTime<Utc>) -> String {
     }
 }
 
+/// `text` cut to at most `max_chars` characters, ending in "…" when cut.
+pub fn shorten(text: &str, max_chars: usize) -> String {
+    if text.chars().count() <= max_chars {
+        return text.to_owned();
+    }
+    let kept: String = text.chars().take(max_chars.saturating_sub(1)).collect();
+    format!("{kept}…")
+}
+
 /// A readable UTC time: "2026-11-24 19:00 UTC".
 pub fn readable(at: DateTime<Utc>) -> String {
     at.format("%Y-%m-%d %H:%M UTC").to_string()
@@ -128,6 +137,13 @@ fn span_in_words(seconds: u64) -> String {
 mod tests {
     use super::*;
     use chrono::Duration;
+
+    #[test]
+    fn shortening_keeps_short_text_and_marks_a_cut() {
+        assert_eq!(shorten("abc", 3), "abc");
+        assert_eq!(shorten("abcd", 3), "ab…");
+        assert_eq!(shorten("ééé", 2).chars().count(), 2);
+    }
 
     #[test]
     fn times_read_as_words() {

@@ -6,7 +6,7 @@ use serde_json::{Value, json};
 
 use super::Notice;
 use crate::domain::Event;
-use crate::render::{Renderer, readable, relative};
+use crate::render::{Renderer, readable, relative, shorten};
 use crate::targets::SendError;
 
 /// Most `data` lines shown in an email.
@@ -104,11 +104,7 @@ fn short(value: &Value) -> String {
         Value::String(s) => s.clone(),
         other => other.to_string(),
     };
-    if text.chars().count() <= SUMMARY_VALUE_CHARS {
-        return text;
-    }
-    let cut: String = text.chars().take(SUMMARY_VALUE_CHARS).collect();
-    format!("{cut}…")
+    shorten(&text, SUMMARY_VALUE_CHARS)
 }
 
 #[cfg(test)]

@@ -7,7 +7,7 @@ use serde_json::{Value, json};
 
 use super::{Notice, outcome_line};
 use crate::domain::Event;
-use crate::render::{readable, relative};
+use crate::render::{readable, relative, shorten};
 
 /// Slack's limit on a section's text.
 const MAX_SECTION_CHARS: usize = 3000;
@@ -60,11 +60,7 @@ fn escape(text: &str) -> String {
 }
 
 fn cut(text: &str) -> String {
-    if text.chars().count() <= MAX_SECTION_CHARS {
-        return text.to_owned();
-    }
-    let cut: String = text.chars().take(MAX_SECTION_CHARS - 1).collect();
-    format!("{cut}…")
+    shorten(text, MAX_SECTION_CHARS)
 }
 
 #[cfg(test)]

@@ -9,6 +9,8 @@ use chrono::{DateTime, Utc};
 use reqwest::header::{HeaderMap, RETRY_AFTER};
 use reqwest::{Response, StatusCode};
 
+use crate::render::shorten;
+
 /// Longest part of a receiver's answer kept in `last_error`.
 const MAX_ANSWER_CHARS: usize = 500;
 
@@ -106,11 +108,7 @@ pub fn retry_after(headers: &HeaderMap, now: DateTime<Utc>) -> Option<Duration> 
 /// The answer on one line, cut to a readable length.
 pub fn trimmed(answer: &str) -> String {
     let line = answer.split_whitespace().collect::<Vec<_>>().join(" ");
-    if line.chars().count() <= MAX_ANSWER_CHARS {
-        return line;
-    }
-    let cut: String = line.chars().take(MAX_ANSWER_CHARS).collect();
-    format!("{cut}…")
+    shorten(&line, MAX_ANSWER_CHARS)
 }
 
 #[cfg(test)]
@@ -143,9 +141,6 @@ mod tests {
     #[test]
     fn long_answers_are_cut_to_one_line() {
         assert_eq!(trimmed("a\n  b\tc"), "a b c");
-        assert_eq!(
-            trimmed(&"x".repeat(600)).chars().count(),
-            MAX_ANSWER_CHARS + 1
-        );
+        assert_eq!(trimmed(&"x".repeat(600)).chars().count(), MAX_ANSWER_CHARS);
     }
 }

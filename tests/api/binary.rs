@@ -10,7 +10,7 @@ use std::time::Duration;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
-use crate::helpers::{API_KEY, any_file_contains};
+use crate::helpers::{API_KEY, any_file_contains, get_json};
 
 /// A running `pausegate serve` and everything it has printed.
 pub struct RunningBinary {
@@ -132,15 +132,7 @@ async fn a_full_flow_leaves_no_raw_token_in_the_database_files_or_the_logs() {
         .await
         .unwrap();
     assert_eq!(lookup.status(), StatusCode::OK);
-    let pause: Value = client
-        .get(format!("{}/api/v1/pauses/{id}", server.base))
-        .bearer_auth(API_KEY)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let pause = get_json(&server.base, &format!("/api/v1/pauses/{id}")).await;
     assert_eq!(pause["state"], "approved");
 
     assert!(server.terminate(), "SIGTERM stops the server cleanly");

@@ -7,7 +7,7 @@ use reqwest::Method;
 use serde_json::Value;
 
 use crate::binary::spawn_serve_on;
-use crate::helpers::{API_KEY, TestApp};
+use crate::helpers::{API_KEY, TestApp, get_json};
 
 fn pausegate(base: &str, key: &str, args: &[&str]) -> Command {
     let mut command = Command::new(env!("CARGO_BIN_EXE_pausegate"));
@@ -39,17 +39,8 @@ async fn finish(child: Child, within: Duration) -> Output {
 
 /// Waits until the server has a pending pause; returns its id.
 async fn pending_id(app_base: &str) -> String {
-    let client = reqwest::Client::new();
     for _ in 0..100 {
-        let page: Value = client
-            .get(format!("{app_base}/api/v1/pauses?state=pending"))
-            .bearer_auth(API_KEY)
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+        let page = get_json(app_base, "/api/v1/pauses?state=pending").await;
         if let Some(id) = page["items"][0]["id"].as_str() {
             return id.to_owned();
         }

@@ -6,7 +6,7 @@ use std::time::Duration;
 use serde_json::{Value, json};
 
 use crate::binary::spawn_serve;
-use crate::helpers::API_KEY;
+use crate::helpers::{API_KEY, get_json};
 use crate::standins;
 
 #[tokio::test]
@@ -60,15 +60,7 @@ async fn a_delivery_cut_off_by_a_kill_is_sent_again_after_restart_with_the_same_
 
     let mut pause = Value::Null;
     for _ in 0..50 {
-        pause = client
-            .get(format!("{}/api/v1/pauses/{id}", second.base))
-            .bearer_auth(API_KEY)
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+        pause = get_json(&second.base, &format!("/api/v1/pauses/{id}")).await;
         if pause["deliveries"][0]["state"] == "delivered" {
             break;
         }

@@ -200,6 +200,19 @@ impl TestApp {
     }
 }
 
+/// `GET {base}{path}` with the API key, as JSON.
+pub async fn get_json(base: &str, path: &str) -> Value {
+    reqwest::Client::new()
+        .get(format!("{base}{path}"))
+        .bearer_auth(API_KEY)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap()
+}
+
 /// `sqlite://…` for a database file inside `dir`.
 pub fn database_url(dir: &TempDir) -> String {
     format!("sqlite://{}", dir.path().join("pausegate.db").display())

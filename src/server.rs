@@ -97,7 +97,9 @@ impl Server {
             background.spawn(sweep_expired(pauses.clone(), stopping.clone()));
             background.spawn(self.outbox.clone().run(stopping.clone()));
         }
-        tracing::info!("listening on http://{}", self.local_addr());
+        // Printed, not logged, so it shows whatever the log level: scripts
+        // wait for this line.
+        println!("listening on http://{}", self.local_addr());
         let signal = stopping.clone();
         let served = axum::serve(self.listener, http::app(self.state))
             .with_graceful_shutdown(async move {

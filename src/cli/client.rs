@@ -56,6 +56,11 @@ impl Client {
         })
     }
 
+    /// The server's base URL.
+    pub fn base(&self) -> &str {
+        &self.base
+    }
+
     /// `POST /api/v1/pauses`: the pause with `token` and `review_url`.
     pub async fn create(&self, body: &Value) -> Result<Value, ClientError> {
         self.send(self.request(Method::POST, "/api/v1/pauses").json(body))
@@ -86,9 +91,10 @@ impl Client {
         &self,
         id: &str,
         verdict: &str,
+        actor: &str,
         comment: Option<&str>,
     ) -> Result<Value, ClientError> {
-        let body = json!({"actor": "pausegate-cli", "comment": comment});
+        let body = json!({"actor": actor, "comment": comment});
         let path = format!("/api/v1/pauses/{id}/{verdict}");
         self.send(self.request(Method::POST, &path).json(&body))
             .await

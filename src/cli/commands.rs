@@ -54,6 +54,10 @@ pub struct PauseArgs {
     /// With --wait: give up after this long (exit 3).
     #[arg(long, value_parser = parse_timeout, requires = "wait")]
     pub timeout: Option<Duration>,
+    /// With --wait: print the review link even when the output is not a
+    /// terminal (anyone who can read a CI log could then decide).
+    #[arg(long, requires = "wait")]
+    pub show_link: bool,
     #[command(flatten)]
     pub client: ClientArgs,
 }
@@ -76,6 +80,9 @@ pub struct DecideArgs {
     /// Why.
     #[arg(long)]
     pub comment: Option<String>,
+    /// Who decides, as recorded [default: $USER, or pausegate-cli].
+    #[arg(long)]
+    pub actor: Option<String>,
     #[command(flatten)]
     pub client: ClientArgs,
 }
@@ -100,6 +107,7 @@ pub async fn pause(args: PauseArgs) -> ExitCode {
         let options = WaitOptions {
             timeout: args.timeout,
             review_url,
+            show_link: args.show_link,
             json: args.client.json,
         };
         return wait_for_decision(&client, &id, options).await;
@@ -176,6 +184,7 @@ pub async fn wait(args: WaitArgs) -> ExitCode {
     let options = WaitOptions {
         timeout: args.timeout,
         review_url: None,
+        show_link: false,
         json: args.client.json,
     };
     wait_for_decision(&client, &args.id, options).await
@@ -201,8 +210,15 @@ pub async fn cancel(args: IdArgs) -> ExitCode {
 /// `pausegate approve|reject ID`.
 pub async fn decide(args: DecideArgs, verdict: &'static str) -> ExitCode {
     let comment = args.comment.clone();
+    let actor = args
+        .actor
+        .clone()
+        .or_else(|| std::env::var("USER").ok().filter(|u| !u.is_empty()))
+        .unwrap_or_else(|| "pausegate-cli".to_owned());
     run(&args.client, |client| async move {
-        client.decide(&args.id, verdict, comment.as_deref()).await
+        client
+            .decide(&args.id, verdict, &actor, comment.as_deref())
+            .await
     })
     .await
 }
@@ -263,14 +279,11 @@ where
     }
 }
 
-/// Auth and connection problems exit 2; a refusal by the server exits 1.
+/// Every failure exits 2: a refused request is a usage error, never a
+/// "not approved" that a pipeline could mistake for a decision.
 fn api_failure(error: ClientError) -> ExitCode {
     match error {
-        ClientError::Api(message) => {
-            eprintln!("error: {message}");
-            ExitCode::from(exit::NOT_APPROVED)
-        }
-        ClientError::Refused(message) => fail(&message),
+        ClientError::Api(message) | ClientError::Refused(message) => fail(&message),
         unreachable @ ClientError::Unreachable { .. } => fail(&format!(
             "{unreachable}; is the server running? (set PAUSEGATE_URL)"
         )),

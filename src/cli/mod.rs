@@ -19,10 +19,10 @@ use crate::config::ServeArgs;
 pub mod exit {
     /// `wait`: the pause was approved. Other commands: success.
     pub const APPROVED: u8 = 0;
-    /// `wait`: rejected, expired or cancelled. Other commands: the server
-    /// refused the request (unknown pause, already decided, bad input).
+    /// `wait`: rejected, expired or cancelled.
     pub const NOT_APPROVED: u8 = 1;
-    /// A usage, auth or connection error.
+    /// A usage, auth or connection error, or a request the server refused
+    /// (unknown pause, bad input, already decided).
     pub const FAILED: u8 = 2;
     /// `wait`: its own `--timeout` passed first.
     pub const TIMED_OUT: u8 = 3;

@@ -22,13 +22,22 @@ use crate::domain::{Pause, PauseState};
 const MAX_BACKOFF: Duration = Duration::from_secs(5);
 /// How often a non-terminal log gets a "still waiting" line.
 const LOG_EVERY: Duration = Duration::from_secs(60);
+/// A server that never answered is given this long before `wait` exits 2:
+/// most likely the URL is wrong.
+const FIRST_CONTACT: Duration = Duration::from_secs(30);
+/// With no `--timeout`, a server that did answer may be unreachable this
+/// long (a restart, a redeploy) before `wait` exits 2.
+const LONGEST_OUTAGE: Duration = Duration::from_secs(15 * 60);
 
 /// What `wait` and `pause --wait` were asked for.
 pub struct WaitOptions {
     /// Give up (exit 3) after this long; `None` waits until the pause settles.
     pub timeout: Option<Duration>,
-    /// The review link, printed so the person running the command can click it.
+    /// The review link, printed on a terminal so the person running the
+    /// command can click it.
     pub review_url: Option<String>,
+    /// Print the link even when not on a terminal (a CI log).
+    pub show_link: bool,
     /// Print the final pause as JSON.
     pub json: bool,
 }
@@ -37,29 +46,25 @@ pub struct WaitOptions {
 pub async fn wait_for_decision(client: &Client, id: &str, options: WaitOptions) -> ExitCode {
     let started = Instant::now();
     let deadline = options.timeout.map(|t| started + t);
-    let mut progress = Progress::start(id, options.review_url.as_deref());
-    // One quick read first, so the live line shows the title and time left
-    // at once, and a settled or unknown pause answers without a long poll.
-    match client.get(id).await {
-        Ok(value) => match as_pause(&value) {
-            Ok(pause) if pause.state != PauseState::Pending => {
-                progress.finish();
-                return finished(&pause, &value, options.json);
-            }
-            Ok(pause) => progress.update(&pause, started),
-            Err(error) => return fail(&error),
-        },
-        Err(ClientError::Unreachable { .. }) => {}
-        Err(error) => {
-            progress.finish();
-            return fail(&error.to_string());
-        }
-    }
-    let mut backoff = Duration::from_millis(500);
+    let on_terminal = std::io::stderr().is_terminal();
+    // Anyone holding the link can decide: keep it out of CI logs unless asked.
+    let link = options
+        .review_url
+        .as_deref()
+        .filter(|_| on_terminal || options.show_link);
+    let mut progress = Progress::start(id, link, on_terminal);
+    let mut outage = Outage::new(options.timeout.is_some());
+    let mut first_read = true;
     loop {
         let remaining = deadline.map(|d| d.saturating_duration_since(Instant::now()));
         if remaining == Some(Duration::ZERO) {
             progress.finish();
+            if outage.never_reached() {
+                return fail(&format!(
+                    "never reached pausegate at {}; check PAUSEGATE_URL",
+                    client.base()
+                ));
+            }
             let waited = compact(started.elapsed());
             eprintln!("gave up after {waited}: pause {id} is still pending");
             return ExitCode::from(exit::TIMED_OUT);
@@ -67,14 +72,24 @@ pub async fn wait_for_decision(client: &Client, id: &str, options: WaitOptions) 
         let poll = remaining
             .unwrap_or(Duration::from_secs(60))
             .min(Duration::from_secs(60));
+        // A quick read first, so the live line shows the title and time left
+        // at once; long polls after that.
+        let call = async {
+            if first_read {
+                client.get(id).await
+            } else {
+                client.wait(id, poll).await
+            }
+        };
         let answer = match remaining {
-            Some(left) => tokio::time::timeout(left, client.wait(id, poll)).await,
-            None => Ok(client.wait(id, poll).await),
+            Some(left) => tokio::time::timeout(left, call).await,
+            None => Ok(call.await),
         };
         match answer {
             Err(_elapsed) => continue,
             Ok(Ok(value)) => {
-                backoff = Duration::from_millis(500);
+                first_read = false;
+                outage.answered();
                 let pause = match as_pause(&value) {
                     Ok(pause) => pause,
                     Err(error) => return fail(&error),
@@ -86,16 +101,68 @@ pub async fn wait_for_decision(client: &Client, id: &str, options: WaitOptions) 
                 progress.update(&pause, started);
             }
             Ok(Err(ClientError::Unreachable { url, reason })) => {
+                let Some(nap) = outage.next_retry() else {
+                    progress.finish();
+                    return fail(&format!(
+                        "cannot reach pausegate at {url} ({reason}); check PAUSEGATE_URL"
+                    ));
+                };
                 progress.note(&format!("cannot reach {url} ({reason}); retrying"));
-                let nap = remaining.map_or(backoff, |left| backoff.min(left));
-                tokio::time::sleep(nap).await;
-                backoff = (backoff * 2).min(MAX_BACKOFF);
+                tokio::time::sleep(remaining.map_or(nap, |left| nap.min(left))).await;
             }
             Ok(Err(error)) => {
                 progress.finish();
                 return fail(&error.to_string());
             }
         }
+    }
+}
+
+/// Tracks an unreachable server: how long to wait before the next try, and
+/// when to stop trying.
+struct Outage {
+    has_timeout: bool,
+    ever_answered: bool,
+    since: Option<Instant>,
+    backoff: Duration,
+}
+
+impl Outage {
+    fn new(has_timeout: bool) -> Self {
+        Self {
+            has_timeout,
+            ever_answered: false,
+            since: None,
+            backoff: Duration::from_millis(500),
+        }
+    }
+
+    /// True when every try so far failed to reach the server.
+    fn never_reached(&self) -> bool {
+        !self.ever_answered && self.since.is_some()
+    }
+
+    fn answered(&mut self) {
+        self.ever_answered = true;
+        self.since = None;
+        self.backoff = Duration::from_millis(500);
+    }
+
+    /// The wait before the next try, or `None` to give up.
+    fn next_retry(&mut self) -> Option<Duration> {
+        let since = *self.since.get_or_insert_with(Instant::now);
+        let limit = match (self.ever_answered, self.has_timeout) {
+            (false, _) => Some(FIRST_CONTACT),
+            // The command's own timeout bounds the wait.
+            (true, true) => None,
+            (true, false) => Some(LONGEST_OUTAGE),
+        };
+        if limit.is_some_and(|limit| since.elapsed() >= limit) {
+            return None;
+        }
+        let nap = self.backoff;
+        self.backoff = (self.backoff * 2).min(MAX_BACKOFF);
+        Some(nap)
     }
 }
 
@@ -124,18 +191,17 @@ enum Progress {
 }
 
 impl Progress {
-    fn start(id: &str, review_url: Option<&str>) -> Self {
+    fn start(id: &str, review_url: Option<&str>, on_terminal: bool) -> Self {
         let link = review_url
             .map(|url| format!("\n  review: {url}"))
             .unwrap_or_default();
-        if !std::io::stderr().is_terminal() {
-            eprintln!("waiting for a decision on pause {id}{link}");
+        eprintln!("waiting for a decision on pause {id}{link}");
+        if !on_terminal {
             return Self::Log {
                 id: id.to_owned(),
                 last_line: Instant::now(),
             };
         }
-        eprintln!("waiting for a decision on pause {id}{link}");
         let bar = ProgressBar::new_spinner();
         bar.set_style(
             ProgressStyle::with_template("{spinner} {msg} · waited {elapsed}")

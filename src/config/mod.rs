@@ -141,7 +141,10 @@ impl Settings {
             })
             .transpose()?;
         let api_key = match (args.api_key, file.api_key_env) {
-            (Some(key), _) => Some(Secret::new(key)),
+            (Some(key), _) if key.trim().is_empty() => {
+                return Err("api_key: the API key is empty; set a long random value".to_owned());
+            }
+            (Some(key), _) => Some(Secret::new(key.trim())),
             (None, Some(var)) => Some(env.secret("api_key_env", &var)?),
             (None, None) => None,
         };

@@ -164,6 +164,13 @@ fn parse_title(title: Option<String>) -> Result<String, ValidationError> {
     if title.is_empty() {
         return Err(ValidationError::new("title", "title must not be empty"));
     }
+    if title.chars().any(char::is_control) {
+        // It becomes an email subject and a log line: one line only.
+        return Err(ValidationError::new(
+            "title",
+            "title must be one line, without control characters",
+        ));
+    }
     let chars = title.chars().count();
     if chars > MAX_TITLE_CHARS {
         return Err(ValidationError::new(
@@ -244,10 +251,19 @@ fn parse_target_params(
             ),
         ));
     }
-    if let Some((key, _)) = map.iter().find(|(_, value)| !value.is_string()) {
+    // Values become parts of request paths: plain names only.
+    let plain = |v: &str| {
+        !v.trim().is_empty() && v != "." && v != ".." && !v.contains(['/', '\\', '?', '#'])
+    };
+    if let Some((key, _)) = map
+        .iter()
+        .find(|(_, value)| !value.as_str().is_some_and(plain))
+    {
         return Err(ValidationError::new(
             field,
-            format!("target_params.{key} must be a string"),
+            format!(
+                "target_params.{key} must be a plain name (a non-empty string without /, ?, #)"
+            ),
         ));
     }
     Ok(Some(params))
@@ -435,6 +451,15 @@ pub fn validate_comment(comment: Option<String>) -> Result<Option<String>, Valid
 /// Trims an actor name; empty becomes `None`; too long is refused.
 pub fn validate_name(field: &str, name: Option<String>) -> Result<Option<String>, ValidationError> {
     let name = name.map(|n| n.trim().to_owned()).filter(|n| !n.is_empty());
+    if name
+        .as_deref()
+        .is_some_and(|n| n.chars().any(char::is_control))
+    {
+        return Err(ValidationError::new(
+            field,
+            format!("{field} must be one line, without control characters"),
+        ));
+    }
     match name {
         Some(n) if n.chars().count() > MAX_NAME_CHARS => Err(ValidationError::new(
             field,
@@ -509,6 +534,20 @@ mod tests {
             (
                 json!({"title": "t", "data": "x".repeat(MAX_DATA_BYTES)}),
                 "data",
+            ),
+            (
+                json!({"title": "t", "remind_before": "later"}),
+                "remind_before",
+            ),
+            (json!({"title": "t", "remind_before": 5}), "remind_before"),
+            (json!({"title": "two\nlines"}), "title"),
+            (
+                json!({"title": "t", "target": "adf", "target_params": {"pipeline": ".."}}),
+                "target_params",
+            ),
+            (
+                json!({"title": "t", "target": "adf", "target_params": {"pipeline": "a/b"}}),
+                "target_params",
             ),
         ];
         for (body, field) in cases {

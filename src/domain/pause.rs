@@ -251,11 +251,6 @@ impl Pause {
         self.state == PauseState::Pending && now >= self.expires_at
     }
 
-    /// True when it ended by running out of time rather than by a person.
-    pub fn ended_by_expiry(&self) -> bool {
-        self.state == PauseState::Expired || self.decision().is_some_and(|d| d.via == Via::Timeout)
-    }
-
     /// The decision that settled it, if one did.
     pub fn decision(&self) -> Option<&Decision> {
         self.decisions.first()

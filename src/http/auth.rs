@@ -34,7 +34,12 @@ impl ApiKey {
                     .to_owned(),
             ));
         };
-        let Some(presented) = header.and_then(|h| h.strip_prefix("Bearer ")) else {
+        // The scheme is case-insensitive (RFC 9110); the key itself is not.
+        let presented = header.and_then(|h| {
+            let (scheme, key) = h.split_once(' ')?;
+            scheme.eq_ignore_ascii_case("bearer").then_some(key)
+        });
+        let Some(presented) = presented else {
             return Err(ApiError::Unauthorized(
                 "missing API key: send Authorization: Bearer <api key>".to_owned(),
             ));
@@ -70,6 +75,7 @@ mod tests {
     fn only_the_configured_key_passes() {
         let key = ApiKey::new(Some(&Secret::new("k-123")));
         assert!(key.check(Some("Bearer k-123")).is_ok());
+        assert!(key.check(Some("bearer k-123")).is_ok());
         assert!(key.check(Some("Bearer k-124")).is_err());
         assert!(key.check(Some("k-123")).is_err());
         assert!(key.check(None).is_err());

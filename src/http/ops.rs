@@ -30,6 +30,13 @@ pub async fn readyz(State(state): State<AppState>) -> Response {
     }
 }
 
+/// A known path with the wrong method.
+pub async fn method_not_allowed(uri: Uri) -> Response {
+    let message = format!("{} does not accept this method", uri.path());
+    let body = json!({"error": {"code": "method_not_allowed", "message": message}});
+    (StatusCode::METHOD_NOT_ALLOWED, Json(body)).into_response()
+}
+
 /// Unknown paths: JSON under `/api`, a page elsewhere.
 pub async fn not_found(State(state): State<AppState>, uri: Uri) -> Response {
     if uri.path().starts_with("/api/") {

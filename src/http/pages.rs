@@ -20,7 +20,8 @@ use crate::store::TokenKind;
 /// The review form.
 #[derive(Deserialize)]
 pub struct ReviewForm {
-    decision: String,
+    #[serde(default)]
+    decision: Option<String>,
     #[serde(default)]
     comment: Option<String>,
     #[serde(default)]
@@ -56,7 +57,7 @@ pub async fn decide(
             );
         }
     };
-    let Some(verdict) = Verdict::parse(&form.decision) else {
+    let Some(verdict) = form.decision.as_deref().and_then(Verdict::parse) else {
         let message = "Choose Approve or Reject.";
         return notice(
             &state,

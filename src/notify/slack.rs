@@ -28,7 +28,7 @@ pub fn message(notice: Notice<'_>, now: DateTime<Utc>) -> Value {
                 readable(pause.expires_at)
             );
             json!({
-                "text": format!("Approval needed: {}", pause.title),
+                "text": escape(&format!("Approval needed: {}", pause.title)),
                 "blocks": [
                     {"type": "section", "text": {"type": "mrkdwn", "text": cut(&text)}},
                     {"type": "context", "elements": [{"type": "mrkdwn", "text": expiry}]},
@@ -45,14 +45,15 @@ pub fn message(notice: Notice<'_>, now: DateTime<Utc>) -> Value {
         _ => {
             let line = format!("{}: {}", outcome_line(pause), pause.title);
             json!({
-                "text": line,
+                "text": escape(&line),
                 "blocks": [{"type": "section", "text": {"type": "mrkdwn", "text": cut(&escape(&line))}}],
             })
         }
     }
 }
 
-/// Slack's mrkdwn treats `&`, `<` and `>` as control characters.
+/// Slack's mrkdwn treats `&`, `<` and `>` as control characters: escaped,
+/// a title or a self-declared name cannot mention `@channel` or make a link.
 fn escape(text: &str) -> String {
     text.replace('&', "&amp;")
         .replace('<', "&lt;")

@@ -16,10 +16,12 @@ pub fn message(notice: Notice<'_>, now: DateTime<Utc>) -> Value {
         (Event::Requested | Event::Reminder, Some(link)) => {
             let mut body = vec![
                 json!({"type": "TextBlock", "text": "Approval needed", "isSubtle": true, "wrap": true}),
-                json!({"type": "TextBlock", "text": pause.title, "weight": "Bolder", "size": "Medium", "wrap": true}),
+                json!({"type": "TextBlock", "text": plain(&pause.title), "weight": "Bolder", "size": "Medium", "wrap": true}),
             ];
             if !pause.description.is_empty() {
-                body.push(json!({"type": "TextBlock", "text": pause.description, "wrap": true}));
+                body.push(
+                    json!({"type": "TextBlock", "text": plain(&pause.description), "wrap": true}),
+                );
             }
             body.push(json!({
                 "type": "FactSet",
@@ -31,8 +33,8 @@ pub fn message(notice: Notice<'_>, now: DateTime<Utc>) -> Value {
         }
         _ => {
             let body = vec![
-                json!({"type": "TextBlock", "text": outcome_line(pause), "weight": "Bolder", "wrap": true}),
-                json!({"type": "TextBlock", "text": pause.title, "wrap": true}),
+                json!({"type": "TextBlock", "text": plain(&outcome_line(pause)), "weight": "Bolder", "wrap": true}),
+                json!({"type": "TextBlock", "text": plain(&pause.title), "wrap": true}),
             ];
             (body, Vec::new())
         }
@@ -51,4 +53,24 @@ pub fn message(notice: Notice<'_>, now: DateTime<Utc>) -> Value {
             },
         }],
     })
+}
+
+/// Teams renders markdown in a TextBlock; breaking the `](` of a link keeps
+/// a title or a self-declared name from becoming a clickable link.
+fn plain(text: &str) -> String {
+    text.replace("](", "]\u{200B}(")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn markdown_links_in_user_text_are_broken() {
+        assert_eq!(
+            plain("[Approve](https://evil)"),
+            "[Approve]\u{200B}(https://evil)"
+        );
+        assert_eq!(plain("plain words"), "plain words");
+    }
 }

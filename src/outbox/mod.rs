@@ -156,6 +156,9 @@ impl Outbox {
             DeliveryOutcome::Failed { error } => tracing::error!(
                 delivery = %delivery.id, destination = %delivery.destination,
                 attempt = delivery.attempts, %error, "delivery failed for good"),
+            DeliveryOutcome::Dropped => tracing::info!(
+                delivery = %delivery.id, destination = %delivery.destination,
+                "not sent: the pause was settled first"),
         }
         let recorded = self
             .store
@@ -167,7 +170,8 @@ impl Outbox {
         Ok(())
     }
 
-    async fn send(&self, delivery: &ClaimedDelivery) -> Result<Sent, SendError> {
+    /// Sends the delivery; `Ok(None)` when it is no longer needed.
+    async fn send(&self, delivery: &ClaimedDelivery) -> Result<Option<Sent>, SendError> {
         let pause = self
             .store
             .pause(&delivery.pause_id)
@@ -187,6 +191,7 @@ impl Outbox {
                     .triggers
                     .send(&delivery.destination, trigger)
                     .await
+                    .map(Some)
             }
             DeliveryKind::Email | DeliveryKind::Channel => self.notify(delivery, &pause).await,
         }
@@ -196,12 +201,13 @@ impl Outbox {
     fn outcome(
         &self,
         delivery: &ClaimedDelivery,
-        result: Result<Sent, SendError>,
+        result: Result<Option<Sent>, SendError>,
     ) -> DeliveryOutcome {
         match result {
-            Ok(sent) => DeliveryOutcome::Delivered {
+            Ok(Some(sent)) => DeliveryOutcome::Delivered {
                 external_id: sent.external_id,
             },
+            Ok(None) => DeliveryOutcome::Dropped,
             Err(SendError::Fatal { message }) => DeliveryOutcome::Failed { error: message },
             Err(SendError::Retryable {
                 message,

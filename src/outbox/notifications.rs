@@ -11,17 +11,16 @@ use crate::targets::{SendError, Sent};
 use super::Outbox;
 
 impl Outbox {
-    /// Sends an email or a channel post.
+    /// Sends an email or a channel post; `Ok(None)` when a request or
+    /// reminder is no longer needed because the pause was settled first.
     pub(super) async fn notify(
         &self,
         delivery: &ClaimedDelivery,
         pause: &Pause,
-    ) -> Result<Sent, SendError> {
+    ) -> Result<Option<Sent>, SendError> {
         let asks_for_decision = matches!(delivery.event, Event::Requested | Event::Reminder);
         if asks_for_decision && !pause.is_open(self.clock.now()) {
-            return Err(SendError::Fatal {
-                message: format!("not sent: the pause was {} first", pause.state.as_str()),
-            });
+            return Ok(None);
         }
         let link = if asks_for_decision {
             Some(self.mint_link(delivery, pause).await?)
@@ -34,11 +33,12 @@ impl Outbox {
             link: link.as_deref(),
         };
         let notifiers = &self.senders.notifiers;
-        match delivery.kind {
+        let sent = match delivery.kind {
             DeliveryKind::Email => notifiers.email(&delivery.destination, notice).await,
             DeliveryKind::Channel => notifiers.post(&delivery.destination, notice).await,
             DeliveryKind::Trigger => unreachable!("triggers are sent by the targets"),
-        }
+        };
+        sent.map(Some)
     }
 
     /// A fresh review link for this delivery; only its hash is stored.

@@ -79,14 +79,29 @@ impl Pauses {
                 .due_for_expiry(self.clock.now(), EXPIRY_BATCH)
                 .await?;
             let batch = due.len();
+            let mut settled_now = 0;
             for id in due {
-                if let Some(pause) = self.store.pause(&id).await? {
-                    settled += usize::from(self.expire(&pause).await?);
+                // One pause that cannot be settled must not stop the rest.
+                match self.expire_one(&id).await {
+                    Ok(done) => settled_now += usize::from(done),
+                    Err(error) => {
+                        tracing::error!(pause = %id, error = %error, "cannot expire pause")
+                    }
                 }
             }
-            if batch < EXPIRY_BATCH as usize {
+            settled += settled_now;
+            // A short batch was the last; a full one that settled nothing
+            // would only come back the same.
+            if batch < EXPIRY_BATCH as usize || settled_now == 0 {
                 return Ok(settled);
             }
+        }
+    }
+
+    async fn expire_one(&self, id: &PauseId) -> Result<bool, PauseError> {
+        match self.store.pause(id).await? {
+            Some(pause) => self.expire(&pause).await,
+            None => Ok(false),
         }
     }
 
@@ -135,9 +150,9 @@ impl Pauses {
             self.announce(&pause.id, !settlement.deliveries.is_empty());
             return self.reload(&pause.id).await;
         }
-        // Someone else settled it first, or its time ran out: say which.
+        // Someone (or `on_expire`) settled it first, or it expired: say which.
         let current = self.get(&pause.id).await?;
-        Err(if current.ended_by_expiry() {
+        Err(if current.state == PauseState::Expired {
             PauseError::Expired(Box::new(current))
         } else {
             PauseError::AlreadySettled(Box::new(current))

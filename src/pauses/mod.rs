@@ -148,8 +148,8 @@ impl Pauses {
         self.settle_if_due(pause).await
     }
 
-    /// What a token opens. A pause that ended by expiry answers `Expired`:
-    /// its link no longer shows anything to decide.
+    /// What a token opens. A pause that expired undecided answers
+    /// `Expired`; one decided (by a person or by `on_expire`) shows its outcome.
     pub async fn review(&self, token: &str) -> Result<Review, PauseError> {
         let token = Token::parse(token).ok_or(PauseError::NotFound)?;
         let record = self
@@ -158,7 +158,7 @@ impl Pauses {
             .await?
             .ok_or(PauseError::NotFound)?;
         let pause = self.get(&record.pause_id).await?;
-        if pause.ended_by_expiry() {
+        if pause.state == PauseState::Expired {
             return Err(PauseError::Expired(Box::new(pause)));
         }
         Ok(Review {

@@ -183,6 +183,9 @@ pub enum DeliveryOutcome {
         /// Why.
         error: String,
     },
+    /// No longer needed (a request for a pause already settled): forget
+    /// the delivery and any link it minted.
+    Dropped,
 }
 
 /// Where a page of the list starts: just after this pause.
@@ -286,5 +289,6 @@ pub async fn open(url: &str) -> anyhow::Result<Arc<dyn Store>> {
             .with_context(|| format!("cannot open the SQLite database {url}"))?;
         return Ok(Arc::new(store));
     }
-    bail!("database URL must start with sqlite: (for example sqlite://pausegate.db), got {url:?}")
+    // The URL is not repeated: it may hold a password.
+    bail!("the database URL must start with sqlite: (for example sqlite://pausegate.db)")
 }

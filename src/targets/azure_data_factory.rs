@@ -65,12 +65,13 @@ enum Seconds {
 }
 
 impl Seconds {
+    /// The lifetime, kept within a day whatever the answer says.
     fn duration(&self) -> Duration {
         let seconds = match self {
             Self::Number(n) => *n,
             Self::Text(text) => text.trim().parse().unwrap_or(3600),
         };
-        Duration::seconds(i64::try_from(seconds).unwrap_or(3600))
+        Duration::seconds(seconds.min(86_400) as i64)
     }
 }
 

@@ -52,16 +52,18 @@ async fn pending_id(app_base: &str) -> String {
 #[tokio::test]
 async fn pause_wait_exits_0_when_another_process_approves_and_1_when_it_rejects() {
     let app = TestApp::spawn().await;
-    for (verdict, code) in [("approve", 0), ("reject", 1)] {
-        let waiter = pausegate(
-            &app.base,
-            API_KEY,
-            &["pause", "--title", "Deploy?", "--wait", "--timeout", "30s"],
-        )
-        .spawn()
-        .unwrap();
+    for (verdict, code, show_link) in [("approve", 0, true), ("reject", 1, false)] {
+        let mut args = vec!["pause", "--title", "Deploy?", "--wait", "--timeout", "30s"];
+        if show_link {
+            args.push("--show-link");
+        }
+        let waiter = pausegate(&app.base, API_KEY, &args).spawn().unwrap();
         let id = pending_id(&app.base).await;
-        let decided = run(&app.base, &[verdict, &id, "--comment", "from CI"]).await;
+        let decided = run(
+            &app.base,
+            &[verdict, &id, "--comment", "from CI", "--actor", "ci-bot"],
+        )
+        .await;
         assert!(
             decided.status.success(),
             "{}",
@@ -76,11 +78,39 @@ async fn pause_wait_exits_0_when_another_process_approves_and_1_when_it_rejects(
         );
         let stderr = String::from_utf8_lossy(&output.stderr);
         assert!(stderr.contains(&id), "it says what it waits for: {stderr}");
-        assert!(
+        assert_eq!(
             stderr.contains("/r/"),
-            "and prints the review link: {stderr}"
+            show_link,
+            "the link reaches a log only when asked: {stderr}"
         );
+        let pause = get_json(&app.base, &format!("/api/v1/pauses/{id}")).await;
+        assert_eq!(pause["decisions"][0]["actor"], "ci-bot");
     }
+}
+
+#[tokio::test]
+async fn wait_against_a_server_it_never_reaches_exits_2() {
+    let closed = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap();
+    let base = format!("http://{closed}");
+    let output = run(&base, &["wait", "pau_whatever", "--timeout", "2s"]).await;
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("PAUSEGATE_URL"), "{stderr}");
+}
+
+#[tokio::test]
+async fn a_refused_request_exits_2_not_1() {
+    let app = TestApp::spawn().await;
+    let output = run(
+        &app.base,
+        &["pause", "--title", "t", "--target", "nowhere", "--wait"],
+    )
+    .await;
+    assert_eq!(output.status.code(), Some(2), "a typo is not a rejection");
+    assert!(String::from_utf8_lossy(&output.stderr).contains("target"));
 }
 
 #[tokio::test]

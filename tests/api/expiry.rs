@@ -101,11 +101,24 @@ async fn the_sweep_applies_on_expire_as_a_timeout_decision() {
         "pending"
     );
 
-    let (status, page) = app.open_link(approve["token"].as_str().unwrap()).await;
+    let token = approve["token"].as_str().unwrap();
+    let (status, page) = app.open_link(token).await;
+    assert_eq!(
+        status,
+        StatusCode::OK,
+        "a pause decided by on_expire shows its outcome"
+    );
+    assert!(page.contains("timeout"), "{page}");
+    let (status, _) = app.submit(token, &[("decision", "reject")]).await;
+    assert_eq!(
+        status,
+        StatusCode::CONFLICT,
+        "it is decided: the first decision won"
+    );
+    let (status, _) = app.open_link(expire["token"].as_str().unwrap()).await;
     assert_eq!(
         status,
         StatusCode::GONE,
-        "a link that timed out is gone even if approved"
+        "an undecided expired pause is gone"
     );
-    assert!(page.contains("timeout"), "{page}");
 }

@@ -238,7 +238,7 @@ async fn slack_and_teams_get_their_documented_shapes_and_a_follow_up() {
     app.drain_outbox().await;
 
     let slack_post = slack_log.requests()[0].json();
-    assert_eq!(slack_post["text"], "Approval needed: Deploy <prod>?");
+    assert_eq!(slack_post["text"], "Approval needed: Deploy &lt;prod&gt;?");
     assert!(
         slack_post["blocks"][0]["text"]["text"]
             .as_str()
@@ -273,8 +273,36 @@ async fn slack_and_teams_get_their_documented_shapes_and_a_follow_up() {
     assert_eq!(slack_log.requests().len(), 2);
     assert_eq!(
         slack_log.requests()[1].json()["text"],
-        "Approved by Ana: Deploy <prod>?"
+        "Approved by Ana: Deploy &lt;prod&gt;?"
     );
     let follow_up = &teams_log.requests()[1].json()["attachments"][0]["content"];
     assert_eq!(follow_up["body"][0]["text"], "Approved by Ana");
+}
+
+#[tokio::test]
+async fn a_pause_decided_before_its_notices_went_out_asks_nobody() {
+    let smtp = SmtpServer::start();
+    let (slack, slack_log) = standins::slack().await;
+    let config = format!(
+        "{}\n[channels.ops]\nkind = \"slack\"\nwebhook_url_env = \"SLACK_URL\"\n",
+        email_config(smtp.addr)
+    );
+    let slack_url = format!("{slack}/services/T000/B000/XXXX");
+    let app = TestApp::spawn_manual_with_env(&config, &[("SLACK_URL", &slack_url)]).await;
+    let (_, created) = app
+        .create(json!({"title": "Quick", "notify": {"email": ["ana@example.com"], "channels": ["ops"]}}))
+        .await;
+    let id = created["id"].as_str().unwrap();
+    app.decide(id, "approve").await;
+    app.drain_outbox().await;
+
+    assert!(
+        smtp.received().is_empty(),
+        "no email asks for a decision already made"
+    );
+    assert!(
+        slack_log.requests().is_empty(),
+        "and no follow-up to a channel never asked"
+    );
+    assert_eq!(app.deliveries(id).await, Vec::<Value>::new());
 }

@@ -89,3 +89,32 @@ async fn health_endpoints_answer() {
         assert_eq!(response.status(), StatusCode::OK, "{path}");
     }
 }
+
+#[tokio::test]
+async fn a_form_with_no_decision_gets_400_and_enter_alone_cannot_decide() {
+    let app = TestApp::spawn().await;
+    let created = app.create_ok("careful").await;
+    let token = created["token"].as_str().unwrap();
+    let (status, page) = app.submit(token, &[("name", "Ana")]).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(page.contains("Approve or Reject"));
+    let (_, page) = app.open_link(token).await;
+    let first_button = page.find("<button").unwrap();
+    assert!(
+        page[first_button..].starts_with("<button type=\"submit\" disabled"),
+        "the form's default button is disabled, so Enter in a field submits nothing"
+    );
+}
+
+#[tokio::test]
+async fn a_wrong_method_gets_a_json_405() {
+    let app = TestApp::spawn().await;
+    let response = app
+        .api(reqwest::Method::GET, "/api/v1/pauses/pau_x/approve")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::METHOD_NOT_ALLOWED);
+    let body: serde_json::Value = response.json().await.unwrap();
+    assert_eq!(body["error"]["code"], "method_not_allowed");
+}

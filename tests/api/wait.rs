@@ -68,7 +68,7 @@ async fn wait_returns_the_pending_pause_at_its_timeout() {
 }
 
 #[tokio::test]
-async fn wait_answers_at_once_for_a_settled_pause_and_refuses_a_long_timeout() {
+async fn wait_answers_at_once_for_a_settled_pause_and_refuses_a_bad_timeout() {
     let app = TestApp::spawn().await;
     let id = app.create_ok("done already").await["id"]
         .as_str()
@@ -95,7 +95,7 @@ async fn wait_answers_at_once_for_a_settled_pause_and_refuses_a_long_timeout() {
     let response = app
         .api(
             Method::GET,
-            &format!("/api/v1/pauses/{id}/wait?timeout=61s"),
+            &format!("/api/v1/pauses/{id}/wait?timeout=soon"),
         )
         .send()
         .await

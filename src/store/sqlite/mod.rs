@@ -47,10 +47,15 @@ pub struct SqliteStore {
 impl SqliteStore {
     /// Opens (creating if missing) the database at `url` and migrates it.
     pub async fn open(url: &str) -> anyhow::Result<Self> {
+        if url.contains(":memory:") || url.contains("mode=memory") {
+            // Each pool would see its own empty database.
+            anyhow::bail!("an in-memory SQLite database cannot be shared; name a file");
+        }
+        // FULL: a decision acknowledged to a caller survives a power loss.
         let options = SqliteConnectOptions::from_str(url)?
             .create_if_missing(true)
             .journal_mode(SqliteJournalMode::Wal)
-            .synchronous(SqliteSynchronous::Normal)
+            .synchronous(SqliteSynchronous::Full)
             .busy_timeout(Duration::from_secs(10))
             .foreign_keys(true);
         let writer = SqlitePoolOptions::new()
@@ -118,40 +123,44 @@ impl SqliteStore {
     }
 
     async fn load_pause(&self, id: &str) -> anyhow::Result<Option<Pause>> {
+        // One read transaction: the pause, its decisions and its deliveries
+        // come from the same snapshot.
+        let mut tx = self.reader.begin().await?;
         let sql = format!("SELECT {PAUSE_COLUMNS} FROM pauses WHERE id = ?");
         let Some(row) = sqlx::query(sqlx::AssertSqlSafe(sql))
             .bind(id)
-            .fetch_optional(&self.reader)
+            .fetch_optional(&mut *tx)
             .await?
         else {
             return Ok(None);
         };
-        self.complete(pause_row(&row)?).await.map(Some)
+        let pause = complete(&mut tx, pause_row(&row)?).await?;
+        tx.commit().await?;
+        Ok(Some(pause))
     }
+}
 
-    /// Adds the decisions and deliveries to a pause row.
-    async fn complete(&self, row: PauseRow) -> anyhow::Result<Pause> {
-        let deliveries = sqlx::query(
-            "SELECT id, kind, destination, state, attempts, last_error, external_id, \
-             next_attempt_at, updated_at FROM deliveries WHERE pause_id = ? ORDER BY created_at, id",
-        )
-        .bind(&row.id)
-        .fetch_all(&self.reader)
-        .await?
-        .iter()
-        .map(delivery_row)
-        .collect::<Result<Vec<_>, _>>()?;
-        let decisions = sqlx::query(
-            "SELECT decision, actor, via, comment, at FROM decisions WHERE pause_id = ?",
-        )
-        .bind(&row.id)
-        .fetch_all(&self.reader)
-        .await?
-        .iter()
-        .map(decision_row)
-        .collect::<Result<Vec<_>, _>>()?;
-        row.into_pause(decisions, deliveries)
-    }
+/// Adds the decisions and deliveries to a pause row.
+async fn complete(conn: &mut SqliteConnection, row: PauseRow) -> anyhow::Result<Pause> {
+    let deliveries = sqlx::query(
+        "SELECT id, kind, destination, state, attempts, last_error, external_id, \
+         next_attempt_at, updated_at FROM deliveries WHERE pause_id = ? ORDER BY created_at, id",
+    )
+    .bind(&row.id)
+    .fetch_all(&mut *conn)
+    .await?
+    .iter()
+    .map(delivery_row)
+    .collect::<Result<Vec<_>, _>>()?;
+    let decisions =
+        sqlx::query("SELECT decision, actor, via, comment, at FROM decisions WHERE pause_id = ?")
+            .bind(&row.id)
+            .fetch_all(&mut *conn)
+            .await?
+            .iter()
+            .map(decision_row)
+            .collect::<Result<Vec<_>, _>>()?;
+    row.into_pause(decisions, deliveries)
 }
 
 #[async_trait]
@@ -219,18 +228,20 @@ impl Store for SqliteStore {
              ORDER BY created_at DESC, id DESC LIMIT ?4"
         );
         let after = query.after.as_ref();
+        let mut tx = self.reader.begin().await?;
         let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
             .bind(query.state.map(|s| s.as_str()))
             .bind(after.map(|c| to_millis(c.created_at)))
             .bind(after.map(|c| c.id.as_str()))
             .bind(i64::from(query.limit) + 1)
-            .fetch_all(&self.reader)
+            .fetch_all(&mut *tx)
             .await?;
         let has_more = rows.len() > query.limit as usize;
         let mut items = Vec::with_capacity(rows.len());
         for row in rows.iter().take(query.limit as usize) {
-            items.push(self.complete(pause_row(row)?).await?);
+            items.push(complete(&mut tx, pause_row(row)?).await?);
         }
+        tx.commit().await?;
         let next = match items.last() {
             Some(last) if has_more => Some(Cursor {
                 created_at: last.created_at,
@@ -268,7 +279,7 @@ impl Store for SqliteStore {
         if updated.rows_affected() == 0 {
             return Ok(false);
         }
-        outbox::drop_unsent_requests(&mut tx, id).await?;
+        let unasked = outbox::drop_unsent_requests(&mut tx, id).await?;
         if let Some(decision) = &settlement.decision {
             sqlx::query(
                 "INSERT INTO decisions (pause_id, decision, actor, via, comment, at) \
@@ -283,7 +294,8 @@ impl Store for SqliteStore {
             .execute(&mut *tx)
             .await?;
         }
-        outbox::enqueue(&mut tx, id, &settlement.deliveries, now).await?;
+        let deliveries = outbox::without_followups_to(&settlement.deliveries, &unasked);
+        outbox::enqueue(&mut tx, id, &deliveries, now).await?;
         tx.commit().await?;
         Ok(true)
     }

@@ -13,20 +13,39 @@ use crate::store::{ClaimRequest, ClaimedDelivery, DeliveryOutcome};
 const ATTEMPT_WINDOW: Duration = Duration::hours(1);
 
 /// Deletes requests and reminders never attempted: once a pause is settled
-/// nobody needs to be asked any more.
+/// nobody needs to be asked any more. Returns the channels whose request
+/// was dropped, which therefore need no follow-up either.
 pub(super) async fn drop_unsent_requests(
     conn: &mut SqliteConnection,
     pause_id: &PauseId,
-) -> anyhow::Result<()> {
-    sqlx::query(
+) -> anyhow::Result<Vec<String>> {
+    let dropped: Vec<(String, String, String)> = sqlx::query_as(
         "DELETE FROM deliveries WHERE pause_id = ? \
          AND event IN ('pause.requested', 'pause.reminder') AND kind <> 'trigger' \
-         AND state = 'pending' AND attempts = 0",
+         AND state = 'pending' AND attempts = 0 \
+         RETURNING kind, destination, event",
     )
     .bind(pause_id.as_str())
-    .execute(&mut *conn)
+    .fetch_all(&mut *conn)
     .await?;
-    Ok(())
+    Ok(dropped
+        .into_iter()
+        .filter(|(kind, _, event)| kind == "channel" && event == "pause.requested")
+        .map(|(_, destination, _)| destination)
+        .collect())
+}
+
+/// The deliveries to enqueue on settling, less follow-ups to channels that
+/// were never asked.
+pub(super) fn without_followups_to(
+    deliveries: &[NewDelivery],
+    unasked: &[String],
+) -> Vec<NewDelivery> {
+    deliveries
+        .iter()
+        .filter(|d| !(d.kind == DeliveryKind::Channel && unasked.contains(&d.destination)))
+        .cloned()
+        .collect()
 }
 
 /// Inserts deliveries for `pause_id`, due at once or at their `not_before`.
@@ -100,7 +119,11 @@ impl SqliteStore {
         outcome: &DeliveryOutcome,
         now: DateTime<Utc>,
     ) -> anyhow::Result<bool> {
+        if *outcome == DeliveryOutcome::Dropped {
+            return self.forget(delivery).await;
+        }
         let (state, error, external_id, next) = match outcome {
+            DeliveryOutcome::Dropped => unreachable!("handled above"),
             DeliveryOutcome::Delivered { external_id } => {
                 ("delivered", None, external_id.as_deref(), now)
             }
@@ -125,6 +148,34 @@ impl SqliteStore {
         .await?;
         tx.commit().await?;
         Ok(updated.rows_affected() == 1)
+    }
+}
+
+impl SqliteStore {
+    /// Deletes a delivery still leased to the caller, with its tokens and attempts.
+    async fn forget(&self, delivery: &ClaimedDelivery) -> anyhow::Result<bool> {
+        let mut tx = self.writer.begin_with("BEGIN IMMEDIATE").await?;
+        let held: Option<String> =
+            sqlx::query_scalar("SELECT id FROM deliveries WHERE id = ? AND lease_id = ?")
+                .bind(delivery.id.as_str())
+                .bind(&delivery.lease_id)
+                .fetch_optional(&mut *tx)
+                .await?;
+        if held.is_none() {
+            return Ok(false);
+        }
+        for sql in [
+            "DELETE FROM tokens WHERE delivery_id = ?",
+            "DELETE FROM delivery_attempts WHERE delivery_id = ?",
+            "DELETE FROM deliveries WHERE id = ?",
+        ] {
+            sqlx::query(sql)
+                .bind(delivery.id.as_str())
+                .execute(&mut *tx)
+                .await?;
+        }
+        tx.commit().await?;
+        Ok(true)
     }
 }
 

@@ -102,32 +102,42 @@ impl Outbox {
     }
 
     /// Sends deliveries as they come due until `stopping` is cancelled.
-    /// Sends under way when it is cancelled are finished first.
+    /// Up to [`BATCH`] sends run at once, and a slow one does not hold up
+    /// the others: a slot that frees is filled at once. Sends under way
+    /// when it is cancelled are finished first.
     pub async fn run(self: Arc<Self>, stopping: CancellationToken) {
+        let mut sending = JoinSet::new();
         loop {
-            match self.run_once().await {
-                Ok(claimed) if claimed == BATCH as usize => continue,
-                Ok(_) => {}
-                Err(error) => tracing::error!(error = %format!("{error:#}"), "outbox round failed"),
+            let free = BATCH as usize - sending.len();
+            if free > 0 {
+                match self.claim(free as u32).await {
+                    Ok(claimed) => {
+                        for delivery in claimed {
+                            let outbox = self.clone();
+                            sending.spawn(async move { outbox.deliver(delivery).await });
+                        }
+                    }
+                    Err(error) => {
+                        tracing::error!(error = %format!("{error:#}"), "claiming deliveries failed")
+                    }
+                }
             }
             tokio::select! {
-                () = stopping.cancelled() => return,
+                () = stopping.cancelled() => break,
                 () = self.wake.notified() => {}
                 () = tokio::time::sleep(TICK) => {}
+                Some(finished) = sending.join_next(), if !sending.is_empty() => report(finished),
             }
+        }
+        while let Some(finished) = sending.join_next().await {
+            report(finished);
         }
     }
 
-    /// Claims what is due now and sends it; returns how many were claimed.
+    /// Claims what is due now, sends it all and waits for the outcomes;
+    /// returns how many were claimed. Tests drive the outbox with this.
     pub async fn run_once(self: &Arc<Self>) -> anyhow::Result<usize> {
-        let now = self.clock.now();
-        let request = ClaimRequest {
-            now,
-            lease_until: now + self.lease,
-            limit: BATCH,
-            hourly_limits: self.hourly_limits.clone(),
-        };
-        let claimed = self.store.claim_deliveries(&request).await?;
+        let claimed = self.claim(BATCH).await?;
         let count = claimed.len();
         let mut sends = JoinSet::new();
         for delivery in claimed {
@@ -135,11 +145,20 @@ impl Outbox {
             sends.spawn(async move { outbox.deliver(delivery).await });
         }
         while let Some(finished) = sends.join_next().await {
-            if let Err(error) = finished.map_err(anyhow::Error::from).and_then(|r| r) {
-                tracing::error!(error = %format!("{error:#}"), "recording a delivery failed");
-            }
+            report(finished);
         }
         Ok(count)
+    }
+
+    async fn claim(&self, limit: u32) -> anyhow::Result<Vec<ClaimedDelivery>> {
+        let now = self.clock.now();
+        let request = ClaimRequest {
+            now,
+            lease_until: now + self.lease,
+            limit,
+            hourly_limits: self.hourly_limits.clone(),
+        };
+        self.store.claim_deliveries(&request).await
     }
 
     /// Sends one delivery and records how it went.
@@ -227,5 +246,13 @@ impl Outbox {
                 }
             }
         }
+    }
+}
+
+/// Logs a send whose outcome could not be recorded; its lease will run out
+/// and it will be sent again.
+fn report(finished: Result<anyhow::Result<()>, tokio::task::JoinError>) {
+    if let Err(error) = finished.map_err(anyhow::Error::from).and_then(|r| r) {
+        tracing::error!(error = %format!("{error:#}"), "recording a delivery failed");
     }
 }

@@ -34,6 +34,8 @@ pub struct Server {
 impl Server {
     /// Opens the database, compiles the templates and binds the address.
     pub async fn bind(settings: &Settings, clock: Arc<dyn Clock>) -> anyhow::Result<Self> {
+        // Install the metrics registry before anything records.
+        crate::telemetry::metrics();
         let renderer = Arc::new(Renderer::load(settings.templates_dir.as_deref())?);
         let store = crate::store::open(&settings.database_url).await?;
         let pauses = Arc::new(Pauses::new(

@@ -3,7 +3,7 @@
 
 use std::time::Instant;
 
-use axum::extract::Request;
+use axum::extract::{MatchedPath, Request};
 use axum::middleware::Next;
 use axum::response::Response;
 
@@ -23,8 +23,23 @@ pub async fn log_request(request: Request, next: Next) -> Response {
     let started = Instant::now();
     let method = request.method().clone();
     let path = redact_path(request.uri().path());
+    // The route template (`/r/{token}`), never the path: no ids or tokens
+    // in metric labels.
+    let route = request
+        .extensions()
+        .get::<MatchedPath>()
+        .map_or("unmatched", |m| m.as_str())
+        .to_owned();
     let response = next.run(request).await;
     let status = response.status().as_u16();
+    let labels = [
+        ("method", method.to_string()),
+        ("route", route),
+        ("status", status.to_string()),
+    ];
+    metrics::counter!("pausegate_http_requests_total", &labels).increment(1);
+    metrics::histogram!("pausegate_http_request_duration_seconds", &labels[..2])
+        .record(started.elapsed().as_secs_f64());
     // Milliseconds to one decimal place.
     let ms = (started.elapsed().as_secs_f64() * 10_000.0).round() / 10.0;
     if let Some(InternalCause(cause)) = response.extensions().get::<InternalCause>() {

@@ -2,6 +2,7 @@
 
 use axum::Json;
 use axum::extract::State;
+use axum::http::header::CONTENT_TYPE;
 use axum::http::{StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use serde_json::json;
@@ -9,6 +10,7 @@ use serde_json::json;
 use super::AppState;
 use super::error::ApiError;
 use super::pages;
+use crate::store::Counts;
 
 /// `GET /healthz`: the process is up.
 pub async fn healthz() -> Json<serde_json::Value> {
@@ -26,6 +28,43 @@ pub async fn readyz(State(state): State<AppState>) -> Response {
                 Json(json!({"status": "unavailable", "reason": "database is not reachable"})),
             )
                 .into_response()
+        }
+    }
+}
+
+/// `GET /metrics`: Prometheus text. Counters come from the process;
+/// gauges of stored pauses and deliveries are read from the database now.
+pub async fn metrics(State(state): State<AppState>) -> Response {
+    match state.pauses.store().counts().await {
+        Ok(counts) => set_stored_gauges(&counts),
+        Err(error) => tracing::warn!(error = %format!("{error:#}"), "cannot count stored pauses"),
+    }
+    let text = crate::telemetry::metrics().render();
+    (
+        [(CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")],
+        text,
+    )
+        .into_response()
+}
+
+fn set_stored_gauges(counts: &Counts) {
+    for state in ["pending", "approved", "rejected", "expired", "cancelled"] {
+        let count = counts
+            .pauses
+            .iter()
+            .find(|(s, _)| s == state)
+            .map_or(0, |(_, n)| *n);
+        metrics::gauge!("pausegate_pauses", "state" => state).set(count as f64);
+    }
+    for kind in ["trigger", "email", "channel"] {
+        for state in ["pending", "delivered", "failed"] {
+            let count = counts
+                .deliveries
+                .iter()
+                .find(|(k, s, _)| k == kind && s == state)
+                .map_or(0, |(_, _, n)| *n);
+            metrics::gauge!("pausegate_deliveries", "kind" => kind, "state" => state)
+                .set(count as f64);
         }
     }
 }

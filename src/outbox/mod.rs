@@ -165,6 +165,14 @@ impl Outbox {
     async fn deliver(&self, delivery: ClaimedDelivery) -> anyhow::Result<()> {
         let result = self.send(&delivery).await;
         let outcome = self.outcome(&delivery, result);
+        let name = match &outcome {
+            DeliveryOutcome::Delivered { .. } => "delivered",
+            DeliveryOutcome::Retry { .. } => "retry",
+            DeliveryOutcome::Failed { .. } => "failed",
+            DeliveryOutcome::Dropped => "dropped",
+        };
+        let labels = [("kind", delivery.kind.as_str()), ("outcome", name)];
+        metrics::counter!("pausegate_deliveries_total", &labels).increment(1);
         match &outcome {
             DeliveryOutcome::Delivered { external_id } => tracing::info!(
                 delivery = %delivery.id, destination = %delivery.destination,

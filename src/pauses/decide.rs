@@ -147,6 +147,7 @@ impl Pauses {
                 .settle(&pause.id, &settlement, self.clock.now())
                 .await?
         {
+            count_settled(&settlement);
             self.announce(&pause.id, !settlement.deliveries.is_empty());
             return self.reload(&pause.id).await;
         }
@@ -178,6 +179,7 @@ impl Pauses {
         };
         let applied = self.store.settle(&pause.id, &settlement, now).await?;
         if applied {
+            count_settled(&settlement);
             self.announce(&pause.id, !settlement.deliveries.is_empty());
         }
         Ok(applied)
@@ -186,4 +188,15 @@ impl Pauses {
     async fn reload(&self, id: &PauseId) -> Result<Pause, PauseError> {
         self.store.pause(id).await?.ok_or(PauseError::NotFound)
     }
+}
+
+/// Counts a settlement by final state and how it came (link, api, timeout;
+/// `none` for cancel and plain expiry).
+fn count_settled(settlement: &Settlement) {
+    let via = settlement
+        .decision
+        .as_ref()
+        .map_or("none", |d| d.via.as_str());
+    let labels = [("state", settlement.state.as_str()), ("via", via)];
+    metrics::counter!("pausegate_pauses_settled_total", &labels).increment(1);
 }

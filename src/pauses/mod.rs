@@ -132,6 +132,9 @@ impl Pauses {
             Created::New(pause) => (pause, false),
             Created::Replayed(pause) => (self.settle_if_due(pause).await?, true),
         };
+        if !replayed {
+            metrics::counter!("pausegate_pauses_created_total").increment(1);
+        }
         if enqueued && !replayed {
             self.deliveries_waiting.notify_one();
         }

@@ -217,6 +217,15 @@ pub struct PausePage {
     pub next: Option<Cursor>,
 }
 
+/// How many pauses and deliveries are stored, for the metrics endpoint.
+#[derive(Debug, Clone, Default)]
+pub struct Counts {
+    /// (state, count) for each state with at least one pause.
+    pub pauses: Vec<(String, i64)>,
+    /// (kind, state, count) for each pair with at least one delivery.
+    pub deliveries: Vec<(String, String, i64)>,
+}
+
 /// The durable state of pausegate. Each method is one atomic use case.
 #[async_trait]
 pub trait Store: Send + Sync + 'static {
@@ -273,6 +282,9 @@ pub trait Store: Send + Sync + 'static {
         token: &DeliveryToken,
         now: DateTime<Utc>,
     ) -> anyhow::Result<()>;
+
+    /// How many pauses and deliveries there are, by state.
+    async fn counts(&self) -> anyhow::Result<Counts>;
 
     /// Succeeds when the database answers.
     async fn ping(&self) -> anyhow::Result<()>;

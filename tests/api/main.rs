@@ -13,6 +13,7 @@ mod decide;
 mod expiry;
 mod list;
 mod notifications;
+mod operations;
 mod pages;
 mod restart;
 mod triggers;

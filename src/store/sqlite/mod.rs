@@ -18,8 +18,9 @@ mod outbox;
 
 use super::rows::{DecisionRow, DeliveryRow, PauseRow, to_millis};
 use super::{
-    ClaimRequest, ClaimedDelivery, Created, Cursor, Deadline, DeliveryOutcome, DeliveryToken,
-    ListQuery, NewPauseRecord, PausePage, Settlement, Store, TokenKind, TokenRecord, migrations,
+    ClaimRequest, ClaimedDelivery, Counts, Created, Cursor, Deadline, DeliveryOutcome,
+    DeliveryToken, ListQuery, NewPauseRecord, PausePage, Settlement, Store, TokenKind, TokenRecord,
+    migrations,
 };
 use crate::domain::{DeliveryId, Pause, PauseId, TokenHash};
 
@@ -348,6 +349,19 @@ impl Store for SqliteStore {
         Self::insert_token(&mut tx, &row, now).await?;
         tx.commit().await?;
         Ok(())
+    }
+
+    async fn counts(&self) -> anyhow::Result<Counts> {
+        let mut tx = self.reader.begin().await?;
+        let pauses = sqlx::query_as("SELECT state, COUNT(*) FROM pauses GROUP BY state")
+            .fetch_all(&mut *tx)
+            .await?;
+        let deliveries =
+            sqlx::query_as("SELECT kind, state, COUNT(*) FROM deliveries GROUP BY kind, state")
+                .fetch_all(&mut *tx)
+                .await?;
+        tx.commit().await?;
+        Ok(Counts { pauses, deliveries })
     }
 
     async fn ping(&self) -> anyhow::Result<()> {

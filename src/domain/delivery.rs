@@ -10,7 +10,7 @@ use super::time;
 
 /// What a delivery announces: a request for a decision, a reminder, or
 /// what happened to the pause.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub enum Event {
     /// A decision is needed (emails and channel posts with a link).
     #[serde(rename = "pause.requested")]
@@ -72,7 +72,7 @@ impl Event {
 }
 
 /// What a delivery sends.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum DeliveryKind {
     /// Starts a configured target.
@@ -84,7 +84,7 @@ pub enum DeliveryKind {
 }
 
 /// Where a delivery stands.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum DeliveryState {
     /// Not yet sent, or waiting for its next attempt.
@@ -96,7 +96,7 @@ pub enum DeliveryState {
 }
 
 /// One attempt-tracked send through the outbox, as the API shows it.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Delivery {
     /// Stays the same across retries, so receivers can de-duplicate.
     pub id: DeliveryId,

@@ -45,7 +45,7 @@ impl ValidationError {
 
 /// `POST /api/v1/pauses` as sent. Unknown fields are refused, so a typo such
 /// as `expire_in` is an error rather than a silent default.
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PauseRequest {
     /// Required, 1–200 characters.
@@ -68,6 +68,7 @@ pub struct PauseRequest {
     pub on_reject: Option<String>,
     /// `"24h"` or whole seconds (string or number).
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<String>, example = "24h")]
     pub expires_in: Option<Value>,
     /// `expire`, `approve` or `reject`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -81,11 +82,12 @@ pub struct PauseRequest {
     /// Email recipients again this long before expiry (`"1h"`), or `false`
     /// for no reminder; the config's `remind_before` when absent.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<String>, example = "1h")]
     pub remind_before: Option<Value>,
 }
 
 /// `notify` as sent.
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NotifyRequest {
     /// Addresses to email.
@@ -423,7 +425,7 @@ fn join_names<'a>(names: impl Iterator<Item = &'a String>) -> String {
 }
 
 /// The optional parts of a decision made with the API key or a token.
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct DecisionInput {
     /// Who decides, e.g. `ci-bot`.

@@ -10,7 +10,7 @@ use super::ids::PauseId;
 use super::time;
 
 /// Where a pause stands. Only `Pending` ever changes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum PauseState {
     /// Waiting for a decision.
@@ -52,7 +52,7 @@ impl PauseState {
 }
 
 /// What a decision says.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Verdict {
     /// Go ahead.
@@ -89,7 +89,7 @@ impl Verdict {
 }
 
 /// How a decision reached pausegate.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Via {
     /// Through a review link (the page or `POST /api/v1/decisions`).
@@ -122,7 +122,7 @@ impl Via {
 }
 
 /// What happens when a pause reaches `expires_at` undecided.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum OnExpire {
     /// Becomes `expired`, with no decision.
@@ -165,7 +165,7 @@ impl OnExpire {
 }
 
 /// Who is told about a pause.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Notify {
     /// Addresses that each get a personal link.
     #[serde(default)]
@@ -183,7 +183,7 @@ impl Notify {
 }
 
 /// One recorded decision.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Decision {
     /// Approve or reject.
     pub decision: Verdict,
@@ -200,7 +200,7 @@ pub struct Decision {
 }
 
 /// A pause with everything that happened to it.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Pause {
     /// `pau_…`.
     pub id: PauseId,

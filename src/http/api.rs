@@ -12,6 +12,7 @@ use serde::{Deserialize, Serialize};
 use super::AppState;
 use super::body::JsonBody;
 use super::error::ApiError;
+use super::error::ErrorBody;
 use crate::domain::{DecisionInput, Pause, PauseId, PauseRequest, Verdict, parse_duration};
 
 /// Longest a single wait request may hold.
@@ -20,16 +21,29 @@ const MAX_WAIT: Duration = Duration::from_secs(60);
 const DEFAULT_WAIT: Duration = Duration::from_secs(30);
 
 /// The create answer: the pause, plus the token and link shown only here.
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct CreatedBody {
     #[serde(flatten)]
     pause: Pause,
+    /// The creator's link token (86 characters); shown only in this answer.
     token: String,
+    /// `{public_url}/r/{token}`.
     review_url: String,
 }
 
 /// `POST /api/v1/pauses`: 201 with a new pause, or 200 with the earlier
 /// pause (and a fresh token) when the idempotency key was seen before.
+#[utoipa::path(post, path = "/api/v1/pauses", tag = "pauses",
+    params(("Idempotency-Key" = Option<String>, Header, description = "Same as idempotency_key in the body")),
+    request_body = PauseRequest,
+    responses(
+        (status = 201, description = "Created", body = CreatedBody),
+        (status = 200, description = "The idempotency key was used before: the earlier pause, with a fresh token", body = CreatedBody),
+        (status = 400, description = "Invalid input; the message names the field", body = ErrorBody),
+        (status = 401, description = "No or wrong API key", body = ErrorBody),
+        (status = 413, description = "Body too large", body = ErrorBody),
+    ),
+    security(("api_key" = [])))]
 pub async fn create(
     State(state): State<AppState>,
     headers: HeaderMap,
@@ -71,6 +85,14 @@ fn merge_idempotency_key(
 }
 
 /// `GET /api/v1/pauses/{id}`.
+#[utoipa::path(get, path = "/api/v1/pauses/{id}", tag = "pauses",
+    params(("id" = String, Path, description = "pau_…")),
+    responses(
+        (status = 200, description = "The pause", body = Pause),
+        (status = 401, description = "No or wrong API key", body = ErrorBody),
+        (status = 404, description = "No such pause", body = ErrorBody),
+    ),
+    security(("api_key" = [])))]
 pub async fn get(
     State(state): State<AppState>,
     Path(id): Path<String>,
@@ -79,21 +101,33 @@ pub async fn get(
 }
 
 /// Query of the list.
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams)]
 pub struct ListParams {
+    /// pending, approved, rejected, expired or cancelled.
     state: Option<String>,
+    /// Page size, 1 to 200 (default 50).
     limit: Option<u32>,
+    /// `next_cursor` of the previous page.
     cursor: Option<String>,
 }
 
 /// A page of the list.
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct ListBody {
+    /// Newest first.
     items: Vec<Pause>,
+    /// Where the next page starts; `null` on the last page.
     next_cursor: Option<String>,
 }
 
 /// `GET /api/v1/pauses?state=&limit=&cursor=`.
+#[utoipa::path(get, path = "/api/v1/pauses", tag = "pauses", params(ListParams),
+    responses(
+        (status = 200, description = "A page of pauses, newest first", body = ListBody),
+        (status = 400, description = "A bad state, limit or cursor", body = ErrorBody),
+        (status = 401, description = "No or wrong API key", body = ErrorBody),
+    ),
+    security(("api_key" = [])))]
 pub async fn list(
     State(state): State<AppState>,
     params: Result<Query<ListParams>, QueryRejection>,
@@ -114,6 +148,17 @@ pub async fn list(
 }
 
 /// `POST /api/v1/pauses/{id}/approve`.
+#[utoipa::path(post, path = "/api/v1/pauses/{id}/approve", tag = "pauses",
+    params(("id" = String, Path, description = "pau_…")),
+    request_body(content = Option<DecisionInput>, description = "Optional actor and comment"),
+    responses(
+        (status = 200, description = "Approved", body = Pause),
+        (status = 401, description = "No or wrong API key", body = ErrorBody),
+        (status = 404, description = "No such pause", body = ErrorBody),
+        (status = 409, description = "Already decided or cancelled", body = ErrorBody),
+        (status = 410, description = "Expired", body = ErrorBody),
+    ),
+    security(("api_key" = [])))]
 pub async fn approve(
     state: State<AppState>,
     id: Path<String>,
@@ -123,6 +168,17 @@ pub async fn approve(
 }
 
 /// `POST /api/v1/pauses/{id}/reject`.
+#[utoipa::path(post, path = "/api/v1/pauses/{id}/reject", tag = "pauses",
+    params(("id" = String, Path, description = "pau_…")),
+    request_body(content = Option<DecisionInput>, description = "Optional actor and comment"),
+    responses(
+        (status = 200, description = "Rejected", body = Pause),
+        (status = 401, description = "No or wrong API key", body = ErrorBody),
+        (status = 404, description = "No such pause", body = ErrorBody),
+        (status = 409, description = "Already decided or cancelled", body = ErrorBody),
+        (status = 410, description = "Expired", body = ErrorBody),
+    ),
+    security(("api_key" = [])))]
 pub async fn reject(
     state: State<AppState>,
     id: Path<String>,
@@ -143,6 +199,16 @@ async fn decide(
 }
 
 /// `POST /api/v1/pauses/{id}/cancel`.
+#[utoipa::path(post, path = "/api/v1/pauses/{id}/cancel", tag = "pauses",
+    params(("id" = String, Path, description = "pau_…")),
+    responses(
+        (status = 200, description = "Cancelled", body = Pause),
+        (status = 401, description = "No or wrong API key", body = ErrorBody),
+        (status = 404, description = "No such pause", body = ErrorBody),
+        (status = 409, description = "Already decided or cancelled", body = ErrorBody),
+        (status = 410, description = "Expired", body = ErrorBody),
+    ),
+    security(("api_key" = [])))]
 pub async fn cancel(
     State(state): State<AppState>,
     Path(id): Path<String>,
@@ -151,13 +217,23 @@ pub async fn cancel(
 }
 
 /// Query of the wait.
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams)]
 pub struct WaitParams {
+    /// How long to hold the request, e.g. `30s` (default 30s, at most 60s).
     timeout: Option<String>,
 }
 
 /// `GET /api/v1/pauses/{id}/wait?timeout=30s`: the pause once decided, or
 /// as it stands when the timeout passes (or the server begins to stop).
+#[utoipa::path(get, path = "/api/v1/pauses/{id}/wait", tag = "pauses",
+    params(("id" = String, Path, description = "pau_…"), WaitParams),
+    responses(
+        (status = 200, description = "The pause once it is not pending, or as it is at the timeout", body = Pause),
+        (status = 400, description = "A bad timeout", body = ErrorBody),
+        (status = 401, description = "No or wrong API key", body = ErrorBody),
+        (status = 404, description = "No such pause", body = ErrorBody),
+    ),
+    security(("api_key" = [])))]
 pub async fn wait(
     State(state): State<AppState>,
     Path(id): Path<String>,

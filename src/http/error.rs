@@ -5,7 +5,6 @@
 use axum::Json;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use serde_json::json;
 
 use crate::domain::{Pause, ValidationError, time::rfc3339};
 use crate::pauses::PauseError;
@@ -27,6 +26,22 @@ pub enum ApiError {
     TooLarge(String),
     /// 500: a bug or an outage; the cause goes to the log only.
     Internal(anyhow::Error),
+}
+
+/// The JSON every error answers with (documented in the OpenAPI).
+#[derive(serde::Serialize, utoipa::ToSchema)]
+pub struct ErrorBody {
+    error: ErrorDetail,
+}
+
+/// What went wrong.
+#[derive(serde::Serialize, utoipa::ToSchema)]
+pub struct ErrorDetail {
+    /// `invalid_request`, `unauthorized`, `not_found`, `already_decided`,
+    /// `expired`, `body_too_large`, `method_not_allowed` or `internal`.
+    code: String,
+    /// A sentence naming the field or the reason.
+    message: String,
 }
 
 /// The cause of a 500, carried to the request-log middleware.
@@ -102,7 +117,12 @@ impl IntoResponse for ApiError {
             | Self::Expired(m)
             | Self::TooLarge(m) => (m, None),
         };
-        let body = json!({"error": {"code": code, "message": message}});
+        let body = ErrorBody {
+            error: ErrorDetail {
+                code: code.to_owned(),
+                message,
+            },
+        };
         let mut response = (status, Json(body)).into_response();
         if let Some(cause) = cause {
             response.extensions_mut().insert(cause);

@@ -7,6 +7,7 @@ mod auth;
 mod body;
 mod error;
 mod logging;
+mod openapi;
 mod ops;
 mod pages;
 mod security;
@@ -28,6 +29,7 @@ pub use auth::ApiKey;
 pub use body::MAX_BODY_BYTES;
 pub use error::ApiError;
 pub use logging::redact_path;
+pub use openapi::document as openapi_document;
 
 /// What every handler can reach.
 #[derive(Clone)]
@@ -90,6 +92,7 @@ pub fn app(state: AppState) -> Router {
         .route("/healthz", get(ops::healthz))
         .route("/readyz", get(ops::readyz))
         .route("/metrics", get(ops::metrics))
+        .route("/api/openapi.json", get(openapi::serve))
         .fallback(ops::not_found)
         .method_not_allowed_fallback(ops::method_not_allowed)
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))

@@ -7,16 +7,19 @@ use serde::Deserialize;
 
 use super::AppState;
 use super::body::JsonBody;
-use super::error::ApiError;
+use super::error::{ApiError, ErrorBody};
 use crate::domain::{Pause, Verdict};
 use crate::pauses::TokenDecision;
 
 /// `POST /api/v1/decisions` body.
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct DecisionBody {
+    /// The token from a review link.
     token: String,
+    /// `approve` or `reject`.
     decision: String,
+    /// Why.
     #[serde(default)]
     comment: Option<String>,
     /// The decider's name, for a shared link; a personal link's actor is its recipient.
@@ -25,6 +28,14 @@ pub struct DecisionBody {
 }
 
 /// `POST /api/v1/decisions`: decides the pause the token opens.
+#[utoipa::path(post, path = "/api/v1/decisions", tag = "tokens", request_body = DecisionBody,
+    responses(
+        (status = 200, description = "Decided", body = Pause),
+        (status = 400, description = "Invalid input", body = ErrorBody),
+        (status = 404, description = "Unknown token", body = ErrorBody),
+        (status = 409, description = "Already decided or cancelled", body = ErrorBody),
+        (status = 410, description = "Expired", body = ErrorBody),
+    ))]
 pub async fn decide(
     State(state): State<AppState>,
     JsonBody(body): JsonBody<DecisionBody>,
@@ -46,13 +57,20 @@ pub async fn decide(
 }
 
 /// `POST /api/v1/lookup` body.
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct LookupBody {
+    /// The token from a review link.
     token: String,
 }
 
 /// `POST /api/v1/lookup`: the pause the token opens.
+#[utoipa::path(post, path = "/api/v1/lookup", tag = "tokens", request_body = LookupBody,
+    responses(
+        (status = 200, description = "The pause", body = Pause),
+        (status = 404, description = "Unknown token", body = ErrorBody),
+        (status = 410, description = "Expired undecided", body = ErrorBody),
+    ))]
 pub async fn lookup(
     State(state): State<AppState>,
     JsonBody(body): JsonBody<LookupBody>,

@@ -48,3 +48,68 @@ async fn metrics_count_requests_by_route_and_pauses_by_state_without_tokens() {
         "no ids in labels"
     );
 }
+
+#[tokio::test]
+async fn the_openapi_document_describes_every_api_route_and_the_real_answers() {
+    let app = TestApp::spawn().await;
+    let response = app
+        .client
+        .get(format!("{}/api/openapi.json", app.base))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    let doc: serde_json::Value = response.json().await.unwrap();
+    assert!(doc["openapi"].as_str().unwrap().starts_with("3.1"));
+    assert_eq!(
+        doc["components"]["securitySchemes"]["api_key"]["scheme"],
+        "bearer"
+    );
+
+    let documented: Vec<(&str, &str)> = doc["paths"]
+        .as_object()
+        .unwrap()
+        .iter()
+        .flat_map(|(path, ops)| {
+            ops.as_object()
+                .unwrap()
+                .keys()
+                .map(move |m| (path.as_str(), m.as_str()))
+        })
+        .collect();
+    for route in [
+        ("/api/v1/pauses", "post"),
+        ("/api/v1/pauses", "get"),
+        ("/api/v1/pauses/{id}", "get"),
+        ("/api/v1/pauses/{id}/approve", "post"),
+        ("/api/v1/pauses/{id}/reject", "post"),
+        ("/api/v1/pauses/{id}/cancel", "post"),
+        ("/api/v1/pauses/{id}/wait", "get"),
+        ("/api/v1/decisions", "post"),
+        ("/api/v1/lookup", "post"),
+    ] {
+        assert!(documented.contains(&route), "{route:?} is not documented");
+    }
+
+    // Every property the document requires of a pause is in a real one.
+    let created = app.create_ok("documented").await;
+    let pause = app.get_pause(created["id"].as_str().unwrap()).await;
+    for field in doc["components"]["schemas"]["Pause"]["required"]
+        .as_array()
+        .unwrap()
+    {
+        assert!(
+            pause.get(field.as_str().unwrap()).is_some(),
+            "{field} is missing from {pause}"
+        );
+    }
+    let documented_fields = doc["components"]["schemas"]["Pause"]["properties"]
+        .as_object()
+        .unwrap();
+    for field in pause.as_object().unwrap().keys() {
+        assert!(
+            documented_fields.contains_key(field),
+            "{field} is not documented"
+        );
+    }
+}

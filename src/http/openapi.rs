@@ -1,0 +1,62 @@
+//! `GET /api/openapi.json`: the OpenAPI 3.1 description of `/api/v1`,
+//! generated from the handlers' and types' annotations so it cannot drift
+//! from the code.
+
+use std::sync::OnceLock;
+
+use axum::Json;
+use axum::response::IntoResponse;
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::{Modify, OpenApi};
+
+use super::{api, token_api};
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "pausegate",
+        description = "Pause a pipeline until a person approves, then resume it.",
+    ),
+    paths(
+        api::create, api::list, api::get, api::approve, api::reject, api::cancel, api::wait,
+        token_api::decide, token_api::lookup,
+    ),
+    modifiers(&ApiKeyScheme),
+    tags(
+        (name = "pauses", description = "Management API: needs the API key"),
+        (name = "tokens", description = "Endpoints a review token opens: no key"),
+    )
+)]
+struct ApiDoc;
+
+/// Declares the bearer API key the management endpoints name.
+struct ApiKeyScheme;
+
+impl Modify for ApiKeyScheme {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let scheme = SecurityScheme::Http(
+            HttpBuilder::new()
+                .scheme(HttpAuthScheme::Bearer)
+                .description(Some("The API key the server was started with"))
+                .build(),
+        );
+        if let Some(components) = openapi.components.as_mut() {
+            components.add_security_scheme("api_key", scheme);
+        }
+    }
+}
+
+/// The document, built once.
+pub fn document() -> &'static serde_json::Value {
+    static DOCUMENT: OnceLock<serde_json::Value> = OnceLock::new();
+    DOCUMENT.get_or_init(|| {
+        let mut document = serde_json::to_value(ApiDoc::openapi()).unwrap_or_default();
+        document["info"]["version"] = env!("CARGO_PKG_VERSION").into();
+        document
+    })
+}
+
+/// `GET /api/openapi.json`.
+pub async fn serve() -> impl IntoResponse {
+    Json(document())
+}

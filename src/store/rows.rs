@@ -1,14 +1,15 @@
-//! Backend-neutral rows: the plain columns each backend reads, and their
-//! conversion into domain types. Keeps the decoding rules in one place so
-//! SQLite and PostgreSQL cannot drift apart.
+//! Backend-neutral rows: the plain columns each backend reads (`FromRow`
+//! for either database), and their conversion into domain types. Keeps the
+//! decoding rules in one place so SQLite and PostgreSQL cannot drift apart.
 
 use anyhow::{Context, anyhow};
 use chrono::{DateTime, Utc};
 
 use crate::domain::{
-    Decision, Delivery, DeliveryId, DeliveryKind, DeliveryState, Notify, OnExpire, Pause, PauseId,
-    PauseState, Verdict, Via,
+    Decision, Delivery, DeliveryId, DeliveryKind, DeliveryState, Event, LeaseId, Notify, OnExpire,
+    Pause, PauseId, PauseState, Verdict, Via,
 };
+use crate::store::ClaimedDelivery;
 
 /// Milliseconds since the epoch, as stored.
 pub fn to_millis(at: DateTime<Utc>) -> i64 {
@@ -21,6 +22,7 @@ pub fn from_millis(ms: i64) -> anyhow::Result<DateTime<Utc>> {
 }
 
 /// The columns of `pauses`.
+#[derive(sqlx::FromRow)]
 pub struct PauseRow {
     pub id: String,
     pub state: String,
@@ -38,6 +40,7 @@ pub struct PauseRow {
 }
 
 /// The columns of `decisions`.
+#[derive(sqlx::FromRow)]
 pub struct DecisionRow {
     pub decision: String,
     pub actor: Option<String>,
@@ -62,6 +65,7 @@ impl DecisionRow {
 }
 
 /// The columns of `deliveries` the API shows.
+#[derive(sqlx::FromRow)]
 pub struct DeliveryRow {
     pub id: String,
     pub kind: String,
@@ -136,6 +140,34 @@ impl PauseRow {
             description: self.description,
             target: self.target,
             on_reject: self.on_reject,
+        })
+    }
+}
+
+/// The columns of a delivery being claimed.
+#[derive(sqlx::FromRow)]
+pub struct ClaimRow {
+    pub id: String,
+    pub pause_id: String,
+    pub kind: String,
+    pub destination: String,
+    pub event: String,
+    pub attempts: i64,
+}
+
+impl ClaimRow {
+    /// Decodes the row under a new lease id.
+    pub fn into_claimed(self) -> anyhow::Result<ClaimedDelivery> {
+        Ok(ClaimedDelivery {
+            kind: DeliveryKind::parse(&self.kind)
+                .ok_or_else(|| anyhow!("unknown delivery kind {:?} in the database", self.kind))?,
+            event: Event::parse(&self.event)
+                .ok_or_else(|| anyhow!("unknown event {:?} in the database", self.event))?,
+            attempts: u32::try_from(self.attempts).unwrap_or(u32::MAX),
+            lease_id: LeaseId::generate().to_string(),
+            id: DeliveryId::from_stored(self.id),
+            pause_id: PauseId::from_stored(self.pause_id),
+            destination: self.destination,
         })
     }
 }

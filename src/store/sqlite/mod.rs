@@ -9,8 +9,7 @@ use anyhow::Context;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use sqlx::sqlite::{
-    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteRow,
-    SqliteSynchronous,
+    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
 };
 use sqlx::{Row, SqliteConnection};
 
@@ -128,14 +127,14 @@ impl SqliteStore {
         // come from the same snapshot.
         let mut tx = self.reader.begin().await?;
         let sql = format!("SELECT {PAUSE_COLUMNS} FROM pauses WHERE id = ?");
-        let Some(row) = sqlx::query(sqlx::AssertSqlSafe(sql))
+        let Some(row) = sqlx::query_as::<_, PauseRow>(sqlx::AssertSqlSafe(sql))
             .bind(id)
             .fetch_optional(&mut *tx)
             .await?
         else {
             return Ok(None);
         };
-        let pause = complete(&mut tx, pause_row(&row)?).await?;
+        let pause = complete(&mut tx, row).await?;
         tx.commit().await?;
         Ok(Some(pause))
     }
@@ -143,24 +142,19 @@ impl SqliteStore {
 
 /// Adds the decisions and deliveries to a pause row.
 async fn complete(conn: &mut SqliteConnection, row: PauseRow) -> anyhow::Result<Pause> {
-    let deliveries = sqlx::query(
+    let deliveries: Vec<DeliveryRow> = sqlx::query_as(
         "SELECT id, kind, destination, state, attempts, last_error, external_id, \
          next_attempt_at, updated_at FROM deliveries WHERE pause_id = ? ORDER BY created_at, id",
     )
     .bind(&row.id)
     .fetch_all(&mut *conn)
-    .await?
-    .iter()
-    .map(delivery_row)
-    .collect::<Result<Vec<_>, _>>()?;
-    let decisions =
-        sqlx::query("SELECT decision, actor, via, comment, at FROM decisions WHERE pause_id = ?")
-            .bind(&row.id)
-            .fetch_all(&mut *conn)
-            .await?
-            .iter()
-            .map(decision_row)
-            .collect::<Result<Vec<_>, _>>()?;
+    .await?;
+    let decisions: Vec<DecisionRow> = sqlx::query_as(
+        "SELECT decision, actor, via, comment, at FROM decisions WHERE pause_id = ?",
+    )
+    .bind(&row.id)
+    .fetch_all(&mut *conn)
+    .await?;
     row.into_pause(decisions, deliveries)
 }
 
@@ -230,7 +224,7 @@ impl Store for SqliteStore {
         );
         let after = query.after.as_ref();
         let mut tx = self.reader.begin().await?;
-        let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+        let rows = sqlx::query_as::<_, PauseRow>(sqlx::AssertSqlSafe(sql))
             .bind(query.state.map(|s| s.as_str()))
             .bind(after.map(|c| to_millis(c.created_at)))
             .bind(after.map(|c| c.id.as_str()))
@@ -239,8 +233,8 @@ impl Store for SqliteStore {
             .await?;
         let has_more = rows.len() > query.limit as usize;
         let mut items = Vec::with_capacity(rows.len());
-        for row in rows.iter().take(query.limit as usize) {
-            items.push(complete(&mut tx, pause_row(row)?).await?);
+        for row in rows.into_iter().take(query.limit as usize) {
+            items.push(complete(&mut tx, row).await?);
         }
         tx.commit().await?;
         let next = match items.last() {
@@ -373,46 +367,4 @@ impl Store for SqliteStore {
         self.reader.close().await;
         self.writer.close().await;
     }
-}
-
-fn pause_row(row: &SqliteRow) -> anyhow::Result<PauseRow> {
-    Ok(PauseRow {
-        id: row.try_get("id")?,
-        state: row.try_get("state")?,
-        title: row.try_get("title")?,
-        description: row.try_get("description")?,
-        data: row.try_get("data")?,
-        target: row.try_get("target")?,
-        target_params: row.try_get("target_params")?,
-        on_reject: row.try_get("on_reject")?,
-        on_expire: row.try_get("on_expire")?,
-        notify: row.try_get("notify")?,
-        created_at: row.try_get("created_at")?,
-        expires_at: row.try_get("expires_at")?,
-        decided_at: row.try_get("decided_at")?,
-    })
-}
-
-fn decision_row(row: &SqliteRow) -> anyhow::Result<DecisionRow> {
-    Ok(DecisionRow {
-        decision: row.try_get("decision")?,
-        actor: row.try_get("actor")?,
-        via: row.try_get("via")?,
-        comment: row.try_get("comment")?,
-        at: row.try_get("at")?,
-    })
-}
-
-fn delivery_row(row: &SqliteRow) -> anyhow::Result<DeliveryRow> {
-    Ok(DeliveryRow {
-        id: row.try_get("id")?,
-        kind: row.try_get("kind")?,
-        destination: row.try_get("destination")?,
-        state: row.try_get("state")?,
-        attempts: row.try_get("attempts")?,
-        last_error: row.try_get("last_error")?,
-        external_id: row.try_get("external_id")?,
-        next_attempt_at: row.try_get("next_attempt_at")?,
-        updated_at: row.try_get("updated_at")?,
-    })
 }

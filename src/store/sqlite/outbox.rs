@@ -2,11 +2,11 @@
 //! per-target hourly limits, and record outcomes.
 
 use chrono::{DateTime, Duration, Utc};
-use sqlx::{Row, SqliteConnection};
+use sqlx::SqliteConnection;
 
 use super::SqliteStore;
-use crate::domain::{DeliveryId, DeliveryKind, Event, LeaseId, NewDelivery, PauseId};
-use crate::store::rows::{from_millis, to_millis};
+use crate::domain::{DeliveryId, DeliveryKind, NewDelivery, PauseId};
+use crate::store::rows::{ClaimRow, from_millis, to_millis};
 use crate::store::{ClaimRequest, ClaimedDelivery, DeliveryOutcome};
 
 /// Attempts older than this no longer count against any limit.
@@ -85,7 +85,7 @@ impl SqliteStore {
             .bind(to_millis(request.now - ATTEMPT_WINDOW * 2))
             .execute(&mut *tx)
             .await?;
-        let due = sqlx::query(
+        let due: Vec<ClaimRow> = sqlx::query_as(
             "SELECT id, pause_id, kind, destination, event, attempts FROM deliveries \
              WHERE state = 'pending' AND next_attempt_at <= ? \
                AND (lease_until IS NULL OR lease_until <= ?) \
@@ -98,7 +98,7 @@ impl SqliteStore {
         .await?;
         let mut claimed = Vec::with_capacity(due.len());
         for row in due {
-            let delivery = claimed_from_row(&row)?;
+            let delivery = row.into_claimed()?;
             let limit = match delivery.kind {
                 DeliveryKind::Trigger => request.hourly_limits.get(&delivery.destination),
                 DeliveryKind::Email | DeliveryKind::Channel => None,
@@ -250,21 +250,4 @@ async fn lease(
     .execute(&mut *conn)
     .await?;
     Ok(delivery)
-}
-
-fn claimed_from_row(row: &sqlx::sqlite::SqliteRow) -> anyhow::Result<ClaimedDelivery> {
-    let kind: String = row.try_get("kind")?;
-    let event: String = row.try_get("event")?;
-    let attempts: i64 = row.try_get("attempts")?;
-    Ok(ClaimedDelivery {
-        id: DeliveryId::from_stored(row.try_get::<String, _>("id")?),
-        pause_id: PauseId::from_stored(row.try_get::<String, _>("pause_id")?),
-        kind: DeliveryKind::parse(&kind)
-            .ok_or_else(|| anyhow::anyhow!("unknown delivery kind {kind:?} in the database"))?,
-        destination: row.try_get("destination")?,
-        event: Event::parse(&event)
-            .ok_or_else(|| anyhow::anyhow!("unknown event {event:?} in the database"))?,
-        attempts: u32::try_from(attempts).unwrap_or(u32::MAX),
-        lease_id: LeaseId::generate().to_string(),
-    })
 }

@@ -23,9 +23,21 @@ const SQLITE: &[(i64, &str, &str)] = &[
     ),
 ];
 
+/// The PostgreSQL migrations, oldest first.
+const POSTGRES: &[(i64, &str, &str)] = &[(
+    1,
+    "core",
+    include_str!("../../migrations/postgres/0001_core.sql"),
+)];
+
 /// A migrator holding the SQLite migrations.
 pub fn sqlite() -> Migrator {
     migrator(SQLITE)
+}
+
+/// A migrator holding the PostgreSQL migrations.
+pub fn postgres() -> Migrator {
+    migrator(POSTGRES)
 }
 
 fn migrator(steps: &'static [(i64, &'static str, &'static str)]) -> Migrator {

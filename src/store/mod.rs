@@ -1,10 +1,13 @@
 //! Durable state behind one trait, [`Store`], whose methods are whole use
 //! cases: each runs in its own transaction and leaves the data consistent on
 //! its own. Knows `domain` and SQL; never HTTP, never the clock (callers pass
-//! `now`). The backend is picked once from the database URL by [`open`].
+//! `now`). The backend (SQLite or PostgreSQL) is picked once from the
+//! database URL by [`open`]; both pass the same conformance story.
 
 mod migrations;
+mod postgres;
 mod rows;
+mod rules;
 mod sqlite;
 
 use std::sync::Arc;
@@ -20,7 +23,10 @@ use crate::domain::{
     TokenHash,
 };
 
+pub use postgres::PostgresStore;
 pub use sqlite::SqliteStore;
+
+use rules::without_followups_to;
 
 /// What a token opens, besides the pause.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -293,7 +299,8 @@ pub trait Store: Send + Sync + 'static {
     async fn close(&self);
 }
 
-/// Opens the backend named by `url` (`sqlite://…`) and brings its schema up to date.
+/// Opens the backend named by `url` (`sqlite://…` or `postgres://…`) and
+/// brings its schema up to date.
 pub async fn open(url: &str) -> anyhow::Result<Arc<dyn Store>> {
     if url.starts_with("sqlite:") {
         let store = SqliteStore::open(url)
@@ -301,6 +308,15 @@ pub async fn open(url: &str) -> anyhow::Result<Arc<dyn Store>> {
             .with_context(|| format!("cannot open the SQLite database {url}"))?;
         return Ok(Arc::new(store));
     }
-    // The URL is not repeated: it may hold a password.
-    bail!("the database URL must start with sqlite: (for example sqlite://pausegate.db)")
+    // PostgreSQL URLs are not repeated in errors: they may hold a password.
+    if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+        let store = PostgresStore::open(url)
+            .await
+            .context("cannot open the PostgreSQL database")?;
+        return Ok(Arc::new(store));
+    }
+    bail!(
+        "the database URL must start with sqlite: or postgres:// \
+         (for example sqlite://pausegate.db or postgres://user@host/pausegate)"
+    )
 }

@@ -53,7 +53,22 @@ impl TestApp {
         Self::spawn_configured(config, false, env).await
     }
 
+    /// A server on the database at `database_url` (PostgreSQL tests), the
+    /// test driving the outbox.
+    pub async fn spawn_on_database(database_url: &str, config: &str) -> Self {
+        Self::spawn_with(Some(database_url), config, false, &[]).await
+    }
+
     async fn spawn_configured(
+        config: &str,
+        background_tasks: bool,
+        extra: &[(&str, &str)],
+    ) -> Self {
+        Self::spawn_with(None, config, background_tasks, extra).await
+    }
+
+    async fn spawn_with(
+        database: Option<&str>,
         config: &str,
         background_tasks: bool,
         extra: &[(&str, &str)],
@@ -66,7 +81,7 @@ impl TestApp {
         ];
         let env = Env::from_pairs(base.into_iter().chain(extra.iter().copied()));
         let args = ServeArgs {
-            database_url: Some(database_url(&dir)),
+            database_url: Some(database.map_or_else(|| database_url(&dir), str::to_owned)),
             api_key: Some(API_KEY.to_owned()),
             listen: Some("127.0.0.1:0".to_owned()),
             ..ServeArgs::default()

@@ -289,7 +289,7 @@ impl Store for SqliteStore {
             .execute(&mut *tx)
             .await?;
         }
-        let deliveries = outbox::without_followups_to(&settlement.deliveries, &unasked);
+        let deliveries = super::without_followups_to(&settlement.deliveries, &unasked);
         outbox::enqueue(&mut tx, id, &deliveries, now).await?;
         tx.commit().await?;
         Ok(true)

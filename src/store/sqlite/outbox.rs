@@ -1,16 +1,14 @@
 //! The outbox half of the SQLite store: enqueue, claim with a lease and
 //! per-target hourly limits, and record outcomes.
 
-use chrono::{DateTime, Duration, Utc};
+use chrono::{DateTime, Utc};
 use sqlx::SqliteConnection;
 
 use super::SqliteStore;
-use crate::domain::{DeliveryId, DeliveryKind, NewDelivery, PauseId};
-use crate::store::rows::{ClaimRow, from_millis, to_millis};
+use crate::domain::{DeliveryId, NewDelivery, PauseId};
+use crate::store::rows::{ClaimRow, to_millis};
+use crate::store::rules::{self, ATTEMPT_WINDOW, hourly_limit, outcome_columns};
 use crate::store::{ClaimRequest, ClaimedDelivery, DeliveryOutcome};
-
-/// Attempts older than this no longer count against any limit.
-const ATTEMPT_WINDOW: Duration = Duration::hours(1);
 
 /// Deletes requests and reminders never attempted: once a pause is settled
 /// nobody needs to be asked any more. Returns the channels whose request
@@ -33,19 +31,6 @@ pub(super) async fn drop_unsent_requests(
         .filter(|(kind, _, event)| kind == "channel" && event == "pause.requested")
         .map(|(_, destination, _)| destination)
         .collect())
-}
-
-/// The deliveries to enqueue on settling, less follow-ups to channels that
-/// were never asked.
-pub(super) fn without_followups_to(
-    deliveries: &[NewDelivery],
-    unasked: &[String],
-) -> Vec<NewDelivery> {
-    deliveries
-        .iter()
-        .filter(|d| !(d.kind == DeliveryKind::Channel && unasked.contains(&d.destination)))
-        .cloned()
-        .collect()
 }
 
 /// Inserts deliveries for `pause_id`, due at once or at their `not_before`.
@@ -99,10 +84,7 @@ impl SqliteStore {
         let mut claimed = Vec::with_capacity(due.len());
         for row in due {
             let delivery = row.into_claimed()?;
-            let limit = match delivery.kind {
-                DeliveryKind::Trigger => request.hourly_limits.get(&delivery.destination),
-                DeliveryKind::Email | DeliveryKind::Channel => None,
-            };
+            let limit = hourly_limit(&delivery, request);
             if let Some(free_at) = slot_free_at(&mut tx, &delivery, limit, request.now).await? {
                 postpone(&mut tx, &delivery.id, free_at, request.now).await?;
                 continue;
@@ -119,16 +101,8 @@ impl SqliteStore {
         outcome: &DeliveryOutcome,
         now: DateTime<Utc>,
     ) -> anyhow::Result<bool> {
-        if *outcome == DeliveryOutcome::Dropped {
+        let Some(columns) = outcome_columns(outcome, now) else {
             return self.forget(delivery).await;
-        }
-        let (state, error, external_id, next) = match outcome {
-            DeliveryOutcome::Dropped => unreachable!("handled above"),
-            DeliveryOutcome::Delivered { external_id } => {
-                ("delivered", None, external_id.as_deref(), now)
-            }
-            DeliveryOutcome::Retry { at, error } => ("pending", Some(error.as_str()), None, *at),
-            DeliveryOutcome::Failed { error } => ("failed", Some(error.as_str()), None, now),
         };
         let mut tx = self.writer.begin_with("BEGIN IMMEDIATE").await?;
         let updated = sqlx::query(
@@ -137,10 +111,10 @@ impl SqliteStore {
              lease_until = NULL, lease_id = NULL, updated_at = ? \
              WHERE id = ? AND lease_id = ?",
         )
-        .bind(state)
-        .bind(error)
-        .bind(external_id)
-        .bind(to_millis(next))
+        .bind(columns.state)
+        .bind(columns.last_error)
+        .bind(columns.external_id)
+        .bind(to_millis(columns.next_attempt_at))
         .bind(to_millis(now))
         .bind(delivery.id.as_str())
         .bind(&delivery.lease_id)
@@ -183,13 +157,11 @@ impl SqliteStore {
 async fn slot_free_at(
     conn: &mut SqliteConnection,
     delivery: &ClaimedDelivery,
-    limit: Option<&u32>,
+    limit: Option<u32>,
     now: DateTime<Utc>,
 ) -> anyhow::Result<Option<DateTime<Utc>>> {
-    let Some(&limit) = limit else { return Ok(None) };
-    // The attempts in the window, newest first: the limit-th newest is the
-    // one whose ageing out frees a slot.
-    let times: Vec<i64> = sqlx::query_scalar(
+    let Some(limit) = limit else { return Ok(None) };
+    let newest: Vec<i64> = sqlx::query_scalar(
         "SELECT at FROM delivery_attempts WHERE kind = ? AND destination = ? AND at > ? \
          ORDER BY at DESC LIMIT ?",
     )
@@ -199,13 +171,7 @@ async fn slot_free_at(
     .bind(i64::from(limit))
     .fetch_all(&mut *conn)
     .await?;
-    if times.len() < limit as usize {
-        return Ok(None);
-    }
-    let oldest_counted = from_millis(times[times.len() - 1])?;
-    Ok(Some(
-        oldest_counted + ATTEMPT_WINDOW + Duration::milliseconds(1),
-    ))
+    rules::slot_free_at(&newest, limit)
 }
 
 async fn postpone(

@@ -1,0 +1,65 @@
+//! The whole service on PostgreSQL: the same flows as on SQLite, through
+//! real HTTP, against the machine's PostgreSQL server.
+
+use std::sync::Arc;
+
+use reqwest::{Method, StatusCode};
+use serde_json::json;
+
+use crate::helpers::TestApp;
+use crate::pg::PgDatabase;
+use crate::standins;
+
+#[tokio::test]
+async fn on_postgres_one_of_a_hundred_approvals_wins_its_trigger_is_sent_and_a_restart_keeps_it() {
+    let database = PgDatabase::create().await;
+    let (receiver, log) = standins::webhook().await;
+    let config = format!("[targets.hook]\nkind = \"webhook\"\nurl = \"{receiver}/resume\"\n");
+    let app = Arc::new(TestApp::spawn_on_database(&database.url, &config).await);
+    let (status, created) = app
+        .create(json!({"title": "Ship on PG?", "target": "hook", "data": {"n": 1}}))
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{created}");
+    let id = created["id"].as_str().unwrap().to_owned();
+    let token = created["token"].as_str().unwrap().to_owned();
+    assert_eq!(app.open_link(&token).await.0, StatusCode::OK);
+
+    let attempts = (0..100).map(|i| {
+        let (app, id, token) = (app.clone(), id.clone(), token.clone());
+        tokio::spawn(async move {
+            if i % 2 == 0 {
+                app.submit(&token, &[("decision", "approve")]).await.0
+            } else {
+                let path = format!("/api/v1/pauses/{id}/approve");
+                app.api(Method::POST, &path).send().await.unwrap().status()
+            }
+        })
+    });
+    let mut ok = 0;
+    for attempt in attempts.collect::<Vec<_>>() {
+        let status = attempt.await.unwrap();
+        assert!(
+            status == StatusCode::OK || status == StatusCode::CONFLICT,
+            "{status}"
+        );
+        ok += usize::from(status == StatusCode::OK);
+    }
+    assert_eq!(ok, 1);
+
+    app.drain_outbox().await;
+    assert_eq!(log.requests().len(), 1, "one trigger for one decision");
+    let before = app.get_pause(&id).await;
+    assert_eq!(before["deliveries"][0]["state"], "delivered");
+    assert_eq!(before["decisions"].as_array().unwrap().len(), 1);
+
+    let app = Arc::into_inner(app).expect("no other handle");
+    let (dir, settings, clock) = app.stop().await;
+    let app = TestApp::start(dir, settings, clock).await;
+    assert_eq!(
+        app.get_pause(&id).await,
+        before,
+        "a restart on the same database keeps everything"
+    );
+    app.stop().await;
+    database.drop().await;
+}

@@ -1,0 +1,486 @@
+//! One conformance story for every store backend: each chapter runs against
+//! SQLite and PostgreSQL, so the two cannot drift apart.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use chrono::{DateTime, Duration, Utc};
+use pausegate::domain::{
+    CreatePolicy, Decision, DeliveryId, DeliveryKind, DeliveryState, Event, NewDelivery, NewPause,
+    PauseId, PauseRequest, PauseState, Token, Verdict, Via,
+};
+use pausegate::store::{
+    ClaimRequest, Created, Deadline, DeliveryOutcome, DeliveryToken, ListQuery, NewPauseRecord,
+    Settlement, Store, TokenKind,
+};
+use serde_json::json;
+
+fn policy() -> CreatePolicy {
+    CreatePolicy {
+        default_expires_in: Duration::hours(24),
+        max_expires_in: Duration::days(30),
+        targets: BTreeMap::from([("hook".to_owned(), Vec::new())]),
+        channels: ["ops".to_owned()].into(),
+        default_remind_before: None,
+    }
+}
+
+fn now() -> DateTime<Utc> {
+    DateTime::from_timestamp_millis(Utc::now().timestamp_millis()).unwrap()
+}
+
+/// A record for a new pause; returns it with its creator token.
+fn record(
+    body: serde_json::Value,
+    at: DateTime<Utc>,
+    deliveries: Vec<NewDelivery>,
+) -> (NewPauseRecord, Token) {
+    let request: PauseRequest = serde_json::from_value(body).unwrap();
+    let pause = NewPause::parse(request, &policy()).unwrap();
+    let token = Token::mint();
+    let record = NewPauseRecord {
+        id: PauseId::generate(),
+        created_at: at,
+        expires_at: at + pause.expires_in,
+        creator_token: token.hash(),
+        deliveries,
+        pause,
+    };
+    (record, token)
+}
+
+async fn create(store: &Arc<dyn Store>, body: serde_json::Value, at: DateTime<Utc>) -> PauseId {
+    match store
+        .create_pause(record(body, at, Vec::new()).0)
+        .await
+        .unwrap()
+    {
+        Created::New(pause) => pause.id,
+        Created::Replayed(_) => panic!("not a replay"),
+    }
+}
+
+fn approval(at: DateTime<Utc>, deliveries: Vec<NewDelivery>) -> Settlement {
+    Settlement {
+        state: PauseState::Approved,
+        decision: Some(Decision {
+            decision: Verdict::Approve,
+            actor: Some("ana".to_owned()),
+            via: Via::Api,
+            comment: None,
+            at,
+        }),
+        deadline: Deadline::BeforeExpiry,
+        deliveries,
+    }
+}
+
+fn trigger(target: &str) -> NewDelivery {
+    NewDelivery {
+        id: DeliveryId::generate(),
+        kind: DeliveryKind::Trigger,
+        destination: target.to_owned(),
+        event: Event::Approved,
+        not_before: None,
+    }
+}
+
+fn claim_at(at: DateTime<Utc>, limits: &[(&str, u32)]) -> ClaimRequest {
+    ClaimRequest {
+        now: at,
+        lease_until: at + Duration::seconds(30),
+        limit: 16,
+        hourly_limits: limits.iter().map(|(k, v)| ((*k).to_owned(), *v)).collect(),
+    }
+}
+
+async fn creation_replay_and_tokens(store: Arc<dyn Store>) {
+    let at = now();
+    let (first, first_token) = record(
+        json!({"title": "t", "idempotency_key": "k-1"}),
+        at,
+        Vec::new(),
+    );
+    let Created::New(created) = store.create_pause(first).await.unwrap() else {
+        panic!("new")
+    };
+    let (again, again_token) = record(
+        json!({"title": "other", "idempotency_key": "k-1"}),
+        at,
+        Vec::new(),
+    );
+    let Created::Replayed(replayed) = store.create_pause(again).await.unwrap() else {
+        panic!("replay")
+    };
+    assert_eq!(replayed.id, created.id);
+    assert_eq!(replayed.title, "t");
+    for token in [first_token, again_token] {
+        let found = store.token(&token.hash()).await.unwrap().unwrap();
+        assert_eq!(
+            (found.pause_id, found.kind),
+            (created.id.clone(), TokenKind::Creator)
+        );
+    }
+    assert!(store.token(&Token::mint().hash()).await.unwrap().is_none());
+    assert_eq!(store.pause(&created.id).await.unwrap().unwrap(), created);
+}
+
+async fn the_first_settlement_wins(store: Arc<dyn Store>) {
+    let at = now();
+    let id = create(&store, json!({"title": "race", "target": "hook"}), at).await;
+    let attempts = (0..20).map(|_| {
+        let (store, id) = (store.clone(), id.clone());
+        tokio::spawn(async move {
+            store
+                .settle(&id, &approval(at, vec![trigger("hook")]), at)
+                .await
+                .unwrap()
+        })
+    });
+    let mut wins = 0;
+    for attempt in attempts.collect::<Vec<_>>() {
+        wins += usize::from(attempt.await.unwrap());
+    }
+    assert_eq!(wins, 1);
+    let pause = store.pause(&id).await.unwrap().unwrap();
+    assert_eq!(pause.state, PauseState::Approved);
+    assert_eq!(
+        (pause.decisions.len(), pause.deliveries.len()),
+        (1, 1),
+        "one decision, one trigger"
+    );
+    assert_eq!(pause.decided_at, Some(at));
+}
+
+async fn expiry_guards_each_side(store: Arc<dyn Store>) {
+    let at = now();
+    let id = create(&store, json!({"title": "soon", "expires_in": "1m"}), at).await;
+    let later = at + Duration::minutes(2);
+    assert!(
+        !store
+            .settle(&id, &approval(later, Vec::new()), later)
+            .await
+            .unwrap(),
+        "too late for a person"
+    );
+    assert!(store.due_for_expiry(later, 10).await.unwrap().contains(&id));
+    assert!(!store.due_for_expiry(at, 10).await.unwrap().contains(&id));
+    let expire = Settlement {
+        state: PauseState::Expired,
+        decision: None,
+        deadline: Deadline::AfterExpiry,
+        deliveries: Vec::new(),
+    };
+    assert!(
+        !store.settle(&id, &expire, at).await.unwrap(),
+        "too early for the sweep"
+    );
+    assert!(store.settle(&id, &expire, later).await.unwrap());
+    assert_eq!(
+        store.pause(&id).await.unwrap().unwrap().state,
+        PauseState::Expired
+    );
+}
+
+async fn pages_and_filters(store: Arc<dyn Store>) {
+    let at = now();
+    let mut ids = Vec::new();
+    for i in 0..5 {
+        ids.push(
+            create(
+                &store,
+                json!({"title": format!("p{i}")}),
+                at + Duration::seconds(i),
+            )
+            .await,
+        );
+    }
+    store
+        .settle(&ids[1], &approval(at, Vec::new()), at)
+        .await
+        .unwrap();
+    let mut seen = Vec::new();
+    let mut after = None;
+    loop {
+        let page = store
+            .list_pauses(&ListQuery {
+                state: None,
+                limit: 2,
+                after,
+            })
+            .await
+            .unwrap();
+        seen.extend(page.items.iter().map(|p| p.id.clone()));
+        match page.next {
+            Some(next) => after = Some(next),
+            None => break,
+        }
+    }
+    assert_eq!(seen, ids.iter().rev().cloned().collect::<Vec<_>>());
+    let approved = store
+        .list_pauses(&ListQuery {
+            state: Some(PauseState::Approved),
+            limit: 10,
+            after: None,
+        })
+        .await
+        .unwrap();
+    assert_eq!(
+        approved
+            .items
+            .iter()
+            .map(|p| p.id.clone())
+            .collect::<Vec<_>>(),
+        vec![ids[1].clone()]
+    );
+    let counts = store.counts().await.unwrap();
+    assert!(counts.pauses.contains(&("approved".to_owned(), 1)));
+    assert!(counts.pauses.contains(&("pending".to_owned(), 4)));
+}
+
+async fn leases_retries_and_outcomes(store: Arc<dyn Store>) {
+    let at = now();
+    let id = create(&store, json!({"title": "send", "target": "hook"}), at).await;
+    store
+        .settle(&id, &approval(at, vec![trigger("hook")]), at)
+        .await
+        .unwrap();
+
+    let first = store.claim_deliveries(&claim_at(at, &[])).await.unwrap();
+    assert_eq!(first.len(), 1);
+    assert_eq!(first[0].attempts, 1);
+    assert!(
+        store
+            .claim_deliveries(&claim_at(at + Duration::seconds(10), &[]))
+            .await
+            .unwrap()
+            .is_empty(),
+        "leased"
+    );
+
+    // The worker died: after the lease, the same delivery is claimed again.
+    let second = store
+        .claim_deliveries(&claim_at(at + Duration::seconds(31), &[]))
+        .await
+        .unwrap();
+    assert_eq!(
+        (second[0].id.clone(), second[0].attempts),
+        (first[0].id.clone(), 2)
+    );
+    let retry = DeliveryOutcome::Retry {
+        at: at + Duration::minutes(5),
+        error: "503".to_owned(),
+    };
+    assert!(
+        !store.finish_delivery(&first[0], &retry, at).await.unwrap(),
+        "a lost lease records nothing"
+    );
+    assert!(store.finish_delivery(&second[0], &retry, at).await.unwrap());
+    assert!(
+        store
+            .claim_deliveries(&claim_at(at + Duration::minutes(4), &[]))
+            .await
+            .unwrap()
+            .is_empty()
+    );
+
+    let third = store
+        .claim_deliveries(&claim_at(at + Duration::minutes(5), &[]))
+        .await
+        .unwrap();
+    let delivered = DeliveryOutcome::Delivered {
+        external_id: Some("run-9".to_owned()),
+    };
+    assert!(
+        store
+            .finish_delivery(&third[0], &delivered, at)
+            .await
+            .unwrap()
+    );
+    let delivery = &store.pause(&id).await.unwrap().unwrap().deliveries[0];
+    assert_eq!(
+        (delivery.state, delivery.attempts),
+        (DeliveryState::Delivered, 3)
+    );
+    assert_eq!(delivery.external_id.as_deref(), Some("run-9"));
+    assert_eq!(
+        delivery.last_error, None,
+        "a delivery clears the last error"
+    );
+}
+
+async fn hourly_limits_postpone(store: Arc<dyn Store>) {
+    let at = now();
+    for i in 0..3 {
+        let id = create(
+            &store,
+            json!({"title": format!("l{i}"), "target": "hook"}),
+            at,
+        )
+        .await;
+        store
+            .settle(&id, &approval(at, vec![trigger("hook")]), at)
+            .await
+            .unwrap();
+    }
+    let claimed = store
+        .claim_deliveries(&claim_at(at, &[("hook", 2)]))
+        .await
+        .unwrap();
+    assert_eq!(claimed.len(), 2);
+    let sent = DeliveryOutcome::Delivered { external_id: None };
+    for delivery in &claimed {
+        store.finish_delivery(delivery, &sent, at).await.unwrap();
+    }
+    let later = at + Duration::minutes(59);
+    assert!(
+        store
+            .claim_deliveries(&claim_at(later, &[("hook", 2)]))
+            .await
+            .unwrap()
+            .is_empty(),
+        "the third waits"
+    );
+    let hour_later = at + Duration::minutes(61);
+    let third = store
+        .claim_deliveries(&claim_at(hour_later, &[("hook", 2)]))
+        .await
+        .unwrap();
+    assert_eq!(third.len(), 1);
+    assert_eq!(third[0].attempts, 1, "waiting was not an attempt");
+}
+
+async fn notification_tokens_and_dropped_requests(store: Arc<dyn Store>) {
+    let at = now();
+    let email = NewDelivery {
+        id: DeliveryId::generate(),
+        kind: DeliveryKind::Email,
+        destination: "ana@example.com".to_owned(),
+        event: Event::Requested,
+        not_before: None,
+    };
+    let post = NewDelivery {
+        id: DeliveryId::generate(),
+        kind: DeliveryKind::Channel,
+        destination: "ops".to_owned(),
+        ..email.clone()
+    };
+    let (record, _) = record(json!({"title": "tell"}), at, vec![email.clone(), post]);
+    let Created::New(pause) = store.create_pause(record).await.unwrap() else {
+        panic!("new")
+    };
+    assert_eq!(pause.deliveries.len(), 2);
+
+    let claimed = store.claim_deliveries(&claim_at(at, &[])).await.unwrap();
+    let email_claim = claimed
+        .iter()
+        .find(|d| d.kind == DeliveryKind::Email)
+        .unwrap()
+        .clone();
+    let old = Token::mint();
+    let new = Token::mint();
+    for token in [&old, &new] {
+        let minted = DeliveryToken {
+            delivery_id: email.id.clone(),
+            pause_id: pause.id.clone(),
+            hash: token.hash(),
+            kind: TokenKind::Recipient,
+            actor: Some("ana@example.com".to_owned()),
+        };
+        store.replace_delivery_token(&minted, at).await.unwrap();
+    }
+    assert!(
+        store.token(&old.hash()).await.unwrap().is_none(),
+        "the unsent link's hash is gone"
+    );
+    let found = store.token(&new.hash()).await.unwrap().unwrap();
+    assert_eq!(found.actor.as_deref(), Some("ana@example.com"));
+
+    assert!(
+        store
+            .finish_delivery(&email_claim, &DeliveryOutcome::Dropped, at)
+            .await
+            .unwrap()
+    );
+    assert!(
+        store.token(&new.hash()).await.unwrap().is_none(),
+        "a dropped delivery takes its link"
+    );
+    let follow_up = NewDelivery {
+        id: DeliveryId::generate(),
+        kind: DeliveryKind::Channel,
+        destination: "ops".to_owned(),
+        event: Event::Approved,
+        not_before: None,
+    };
+    let channel_claim = claimed
+        .iter()
+        .find(|d| d.kind == DeliveryKind::Channel)
+        .unwrap();
+    let sent = DeliveryOutcome::Delivered { external_id: None };
+    store
+        .finish_delivery(channel_claim, &sent, at)
+        .await
+        .unwrap();
+    store
+        .settle(&pause.id, &approval(at, vec![follow_up]), at)
+        .await
+        .unwrap();
+    let settled = store.pause(&pause.id).await.unwrap().unwrap();
+    let mut states: Vec<(DeliveryKind, DeliveryState)> = settled
+        .deliveries
+        .iter()
+        .map(|d| (d.kind, d.state))
+        .collect();
+    states.sort_by_key(|(_, state)| *state as u8);
+    assert_eq!(
+        states,
+        vec![
+            (DeliveryKind::Channel, DeliveryState::Pending),
+            (DeliveryKind::Channel, DeliveryState::Delivered)
+        ],
+        "the email is gone; the asked channel has its request and a pending follow-up"
+    );
+}
+
+async fn sqlite_store() -> (Arc<dyn Store>, tempfile::TempDir) {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}", dir.path().join("story.db").display());
+    (pausegate::store::open(&url).await.unwrap(), dir)
+}
+
+macro_rules! on_every_backend {
+    ($($chapter:ident),* $(,)?) => {
+        mod sqlite {
+            $(
+                #[tokio::test]
+                async fn $chapter() {
+                    let (store, _dir) = super::sqlite_store().await;
+                    super::$chapter(store).await;
+                }
+            )*
+        }
+        mod postgres {
+            $(
+                #[tokio::test]
+                async fn $chapter() {
+                    let database = crate::pg::PgDatabase::create().await;
+                    let store = pausegate::store::open(&database.url).await.unwrap();
+                    super::$chapter(store.clone()).await;
+                    store.close().await;
+                    database.drop().await;
+                }
+            )*
+        }
+    };
+}
+
+on_every_backend!(
+    creation_replay_and_tokens,
+    the_first_settlement_wins,
+    expiry_guards_each_side,
+    pages_and_filters,
+    leases_retries_and_outcomes,
+    hourly_limits_postpone,
+    notification_tokens_and_dropped_requests,
+);

@@ -5,24 +5,35 @@
 //!
 //! The layers, from the outside in; each module's own docs say what it owns.
 //!
-//! - [`cli`]: the `pausegate` command: `serve`, and (later) client commands.
-//! - [`config`]: settings (flag > env > file > default), targets, channels, secrets.
-//! - [`server`]: wires a store, the use cases and the HTTP app together and
-//!   runs them until shutdown, with the expiry sweep beside them.
+//! - [`cli`]: the `pausegate` command: `serve`, and the client commands a
+//!   CI job uses (`pause`, `wait`, `status`, `list`, `approve`, …).
+//! - [`config`]: settings (flag > env > file > default), targets, channels,
+//!   `[email]`, `[delivery]`, secrets from the environment.
+//! - [`server`]: wires the store, the use cases, the outbox and the HTTP app
+//!   together and runs them until shutdown, with the expiry sweep beside them.
 //! - [`http`]: the router: the management API, the token endpoints, the
-//!   review pages, errors, auth, request logs.
+//!   review pages, errors, auth, request logs, health, metrics, OpenAPI.
 //! - [`pauses`]: the use cases: create, review, decide, cancel, expire, wait.
+//! - [`outbox`]: the worker that claims deliveries with a lease, sends them
+//!   with no transaction open, and records the outcome with retries.
+//! - [`targets`]: one module per kind of pipeline to start (webhook, Azure
+//!   Data Factory, GitHub workflow, Airflow DAG).
+//! - [`notify`]: emails (SMTP or console), Slack and Teams posts.
 //! - [`store`]: the [`store::Store`] trait, one atomic method per use case,
-//!   and its SQLite implementation.
-//! - [`domain`]: pure types and rules: pauses, states, tokens, validation.
-//! - [`clock`]: the one source of "now", replaceable in tests.
+//!   with SQLite and PostgreSQL implementations.
+//! - [`domain`]: pure types and rules: pauses, states, tokens, deliveries,
+//!   validation.
+//! - [`render`]: the page and email templates; [`telemetry`]: logs and
+//!   metrics; [`clock`]: the one source of "now", replaceable in tests.
 //!
 //! # A request's path
 //!
 //! ```text
-//! POST /api/v1/pauses ─► http::api ─► pauses::create ─► store (pause + token hash) ─► 201 {token, review_url}
+//! POST /api/v1/pauses ─► http::api ─► pauses::create ─► store (pause + token hash + notifications) ─► 201 {token, review_url}
+//! outbox worker       ─► notify::email / slack / teams (personal tokens minted at send time)
 //! GET  /r/{token}     ─► http::pages ─► pauses::review (reads only) ─► review page
-//! POST /r/{token}     ─► http::pages ─► pauses::decide_by_token ─► store::settle (first wins) ─► result page
+//! POST /r/{token}     ─► http::pages ─► pauses::decide_by_token ─► store::settle (first wins; trigger enqueued) ─► result page
+//! outbox worker       ─► targets::{webhook, adf, github, airflow} ─► external_id recorded ─► page shows the run id
 //! GET  /api/v1/pauses/{id}/wait ─► pauses::wait ─► woken by the decision ─► the pause
 //! ```
 #![forbid(unsafe_code)]

@@ -102,7 +102,7 @@ impl Outbox {
     }
 
     /// Sends deliveries as they come due until `stopping` is cancelled.
-    /// Up to [`BATCH`] sends run at once, and a slow one does not hold up
+    /// Up to 16 sends run at once, and a slow one does not hold up
     /// the others: a slot that frees is filled at once. Sends under way
     /// when it is cancelled are finished first.
     pub async fn run(self: Arc<Self>, stopping: CancellationToken) {

@@ -59,6 +59,7 @@ impl Server {
             renderer,
             settings.api_key.as_ref(),
             &public_url,
+            settings.max_failures_per_minute,
             CancellationToken::new(),
         );
         Ok(Self {
@@ -103,7 +104,9 @@ impl Server {
         // wait for this line.
         println!("listening on http://{}", self.local_addr());
         let signal = stopping.clone();
-        let served = axum::serve(self.listener, http::app(self.state))
+        // Client addresses feed the failure throttle.
+        let app = http::app(self.state).into_make_service_with_connect_info::<SocketAddr>();
+        let served = axum::serve(self.listener, app)
             .with_graceful_shutdown(async move {
                 shutdown.await;
                 signal.cancel();

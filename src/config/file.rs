@@ -26,6 +26,9 @@ pub struct ConfigFile {
     pub max_expires_in: Option<String>,
     /// Remind email recipients this long before a pause expires.
     pub remind_before: Option<String>,
+    /// Failed requests (wrong key, unknown token) a client may make per
+    /// minute before getting 429; 0 turns the limit off.
+    pub max_failures_per_minute: Option<u32>,
     /// Folder whose templates replace the embedded ones of the same name.
     pub templates_dir: Option<std::path::PathBuf>,
     /// SMTP; without it emails are printed to standard output.

@@ -71,6 +71,8 @@ pub struct Settings {
     pub remind_before: Option<Duration>,
     /// Folder of templates overriding the embedded ones.
     pub templates_dir: Option<PathBuf>,
+    /// Failed requests per client per minute before 429 (0: no limit).
+    pub max_failures_per_minute: u32,
     /// Run the expiry sweep and the outbox worker in the background. Always
     /// on in `serve`; tests turn it off to drive both by hand.
     pub background_tasks: bool,
@@ -175,6 +177,7 @@ impl Settings {
                 .map(|text| parse_duration(&text).map_err(|e| format!("remind_before: {e}")))
                 .transpose()?,
             templates_dir: file.templates_dir,
+            max_failures_per_minute: file.max_failures_per_minute.unwrap_or(60),
             background_tasks: true,
         })
     }

@@ -11,6 +11,7 @@ mod openapi;
 mod ops;
 mod pages;
 mod security;
+mod throttle;
 mod token_api;
 
 use std::sync::Arc;
@@ -30,6 +31,7 @@ pub use body::MAX_BODY_BYTES;
 pub use error::ApiError;
 pub use logging::redact_path;
 pub use openapi::document as openapi_document;
+pub use throttle::Throttle;
 
 /// What every handler can reach.
 #[derive(Clone)]
@@ -44,6 +46,8 @@ pub struct AppState {
     pub public_url: Arc<str>,
     /// Cancelled when the server begins to shut down; ends long polls early.
     pub shutdown: CancellationToken,
+    /// Failed requests per client, to slow down guessing.
+    pub throttle: Arc<Throttle>,
 }
 
 impl AppState {
@@ -53,6 +57,7 @@ impl AppState {
         renderer: Arc<Renderer>,
         api_key: Option<&Secret>,
         public_url: &str,
+        max_failures_per_minute: u32,
         shutdown: CancellationToken,
     ) -> Self {
         Self {
@@ -61,6 +66,7 @@ impl AppState {
             api_key: Arc::new(ApiKey::new(api_key)),
             public_url: public_url.trim_end_matches('/').into(),
             shutdown,
+            throttle: Arc::new(Throttle::new(max_failures_per_minute)),
         }
     }
 
@@ -96,6 +102,10 @@ pub fn app(state: AppState) -> Router {
         .fallback(ops::not_found)
         .method_not_allowed_fallback(ops::method_not_allowed)
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            throttle::limit_failures,
+        ))
         .layer(middleware::from_fn(security::headers))
         .layer(middleware::from_fn(logging::log_request))
         .with_state(state)

@@ -113,3 +113,45 @@ async fn the_openapi_document_describes_every_api_route_and_the_real_answers() {
         );
     }
 }
+
+#[tokio::test]
+async fn a_client_that_keeps_guessing_gets_429_with_retry_after() {
+    let app = TestApp::spawn_with_config("max_failures_per_minute = 3").await;
+    let created = app.create_ok("guarded").await;
+    for _ in 0..3 {
+        let response = app
+            .client
+            .get(format!("{}/api/v1/pauses", app.base))
+            .bearer_auth("guess")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
+    }
+    let blocked = app
+        .client
+        .get(format!("{}/r/{}", app.base, "x".repeat(86)))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(blocked.status(), StatusCode::TOO_MANY_REQUESTS);
+    let wait: u64 = blocked.headers()["retry-after"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!((1..=60).contains(&wait));
+    let body: serde_json::Value = blocked.json().await.unwrap();
+    assert_eq!(body["error"]["code"], "too_many_requests");
+
+    // Successes never count: many clicks on a real link are fine elsewhere.
+    let other = TestApp::spawn_with_config("max_failures_per_minute = 3").await;
+    let token = other.create_ok("popular").await["token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    for _ in 0..10 {
+        assert_eq!(other.open_link(&token).await.0, StatusCode::OK);
+    }
+    let _ = created;
+}

@@ -54,15 +54,21 @@ impl Outbox {
         };
         let record = DeliveryToken {
             delivery_id: delivery.id.clone(),
+            lease_id: delivery.lease_id.clone(),
             pause_id: pause.id.clone(),
             hash: token.hash(),
             kind,
             actor,
         };
-        self.store
+        let stored = self
+            .store
             .replace_delivery_token(&record, self.clock.now())
             .await
             .map_err(|e| SendError::retry(format!("cannot store the link token: {e:#}")))?;
+        if !stored {
+            // Another worker took the delivery over; it sends its own link.
+            return Err(SendError::retry("the lease ran out before sending"));
+        }
         Ok(format!("{}/r/{}", self.senders.public_url, token.expose()))
     }
 }

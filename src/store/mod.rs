@@ -92,6 +92,9 @@ pub struct NewPauseRecord {
 pub struct DeliveryToken {
     /// The delivery carrying the link.
     pub delivery_id: DeliveryId,
+    /// The lease of the worker sending it: a worker that lost its lease
+    /// must not replace the link another worker is sending.
+    pub lease_id: String,
     /// The pause it opens.
     pub pause_id: PauseId,
     /// The new token's hash.
@@ -190,7 +193,7 @@ pub enum DeliveryOutcome {
         error: String,
     },
     /// No longer needed (a request for a pause already settled): forget
-    /// the delivery and any link it minted.
+    /// the delivery. A link it carried keeps working (it shows the outcome).
     Dropped,
 }
 
@@ -280,14 +283,14 @@ pub trait Store: Send + Sync + 'static {
         now: DateTime<Utc>,
     ) -> anyhow::Result<bool>;
 
-    /// Stores the token a delivery is about to carry, discarding any token
-    /// an earlier attempt of the same delivery minted (it was never seen, or
-    /// the retry would not have happened).
+    /// Stores the token a delivery is about to carry, discarding the token
+    /// an earlier, failed attempt of the same delivery minted. Returns false,
+    /// storing nothing, when the caller no longer holds the lease.
     async fn replace_delivery_token(
         &self,
         token: &DeliveryToken,
         now: DateTime<Utc>,
-    ) -> anyhow::Result<()>;
+    ) -> anyhow::Result<bool>;
 
     /// How many pauses and deliveries there are, by state.
     async fn counts(&self) -> anyhow::Result<Counts>;

@@ -382,13 +382,27 @@ async fn notification_tokens_and_dropped_requests(store: Arc<dyn Store>) {
     for token in [&old, &new] {
         let minted = DeliveryToken {
             delivery_id: email.id.clone(),
+            lease_id: email_claim.lease_id.clone(),
             pause_id: pause.id.clone(),
             hash: token.hash(),
             kind: TokenKind::Recipient,
             actor: Some("ana@example.com".to_owned()),
         };
-        store.replace_delivery_token(&minted, at).await.unwrap();
+        assert!(store.replace_delivery_token(&minted, at).await.unwrap());
     }
+    let stale = DeliveryToken {
+        delivery_id: email.id.clone(),
+        lease_id: "lse_not_mine".to_owned(),
+        pause_id: pause.id.clone(),
+        hash: Token::mint().hash(),
+        kind: TokenKind::Recipient,
+        actor: None,
+    };
+    assert!(
+        !store.replace_delivery_token(&stale, at).await.unwrap(),
+        "only the lease holder mints"
+    );
+    assert!(store.token(&stale.hash).await.unwrap().is_none());
     assert!(
         store.token(&old.hash()).await.unwrap().is_none(),
         "the unsent link's hash is gone"
@@ -402,9 +416,10 @@ async fn notification_tokens_and_dropped_requests(store: Arc<dyn Store>) {
             .await
             .unwrap()
     );
-    assert!(
-        store.token(&new.hash()).await.unwrap().is_none(),
-        "a dropped delivery takes its link"
+    let kept = store.token(&new.hash()).await.unwrap().unwrap();
+    assert_eq!(
+        kept.pause_id, pause.id,
+        "a link that may have been sent keeps working"
     );
     let follow_up = NewDelivery {
         id: DeliveryId::generate(),

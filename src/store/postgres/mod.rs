@@ -315,8 +315,18 @@ impl Store for PostgresStore {
         &self,
         token: &DeliveryToken,
         now: DateTime<Utc>,
-    ) -> anyhow::Result<()> {
+    ) -> anyhow::Result<bool> {
         let mut tx = self.pool.begin().await?;
+        let held: Option<String> = sqlx::query_scalar(
+            "SELECT id FROM deliveries WHERE id = $1 AND lease_id = $2 FOR UPDATE",
+        )
+        .bind(token.delivery_id.as_str())
+        .bind(&token.lease_id)
+        .fetch_optional(&mut *tx)
+        .await?;
+        if held.is_none() {
+            return Ok(false);
+        }
         sqlx::query("DELETE FROM tokens WHERE delivery_id = $1")
             .bind(token.delivery_id.as_str())
             .execute(&mut *tx)
@@ -330,7 +340,7 @@ impl Store for PostgresStore {
         };
         Self::insert_token(&mut tx, &row, now).await?;
         tx.commit().await?;
-        Ok(())
+        Ok(true)
     }
 
     async fn counts(&self) -> anyhow::Result<Counts> {

@@ -124,7 +124,7 @@ impl PostgresStore {
         Ok(updated.rows_affected() == 1)
     }
 
-    /// Deletes a delivery still leased to the caller, with its tokens and attempts.
+    /// Deletes a delivery still leased to the caller, with its attempts.
     async fn forget(&self, delivery: &ClaimedDelivery) -> anyhow::Result<bool> {
         let mut tx = self.pool.begin().await?;
         let held: Option<String> = sqlx::query_scalar(
@@ -138,7 +138,8 @@ impl PostgresStore {
             return Ok(false);
         }
         for sql in [
-            "DELETE FROM tokens WHERE delivery_id = $1",
+            // Its link may have reached someone: keep it, freed from the delivery.
+            "UPDATE tokens SET delivery_id = NULL WHERE delivery_id = $1",
             "DELETE FROM delivery_attempts WHERE delivery_id = $1",
             "DELETE FROM deliveries WHERE id = $1",
         ] {

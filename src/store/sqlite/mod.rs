@@ -327,8 +327,17 @@ impl Store for SqliteStore {
         &self,
         token: &DeliveryToken,
         now: DateTime<Utc>,
-    ) -> anyhow::Result<()> {
+    ) -> anyhow::Result<bool> {
         let mut tx = self.writer.begin_with("BEGIN IMMEDIATE").await?;
+        let held: Option<String> =
+            sqlx::query_scalar("SELECT id FROM deliveries WHERE id = ? AND lease_id = ?")
+                .bind(token.delivery_id.as_str())
+                .bind(&token.lease_id)
+                .fetch_optional(&mut *tx)
+                .await?;
+        if held.is_none() {
+            return Ok(false);
+        }
         sqlx::query("DELETE FROM tokens WHERE delivery_id = ?")
             .bind(token.delivery_id.as_str())
             .execute(&mut *tx)
@@ -342,7 +351,7 @@ impl Store for SqliteStore {
         };
         Self::insert_token(&mut tx, &row, now).await?;
         tx.commit().await?;
-        Ok(())
+        Ok(true)
     }
 
     async fn counts(&self) -> anyhow::Result<Counts> {

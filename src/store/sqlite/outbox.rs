@@ -126,7 +126,7 @@ impl SqliteStore {
 }
 
 impl SqliteStore {
-    /// Deletes a delivery still leased to the caller, with its tokens and attempts.
+    /// Deletes a delivery still leased to the caller, with its attempts.
     async fn forget(&self, delivery: &ClaimedDelivery) -> anyhow::Result<bool> {
         let mut tx = self.writer.begin_with("BEGIN IMMEDIATE").await?;
         let held: Option<String> =
@@ -139,7 +139,8 @@ impl SqliteStore {
             return Ok(false);
         }
         for sql in [
-            "DELETE FROM tokens WHERE delivery_id = ?",
+            // Its link may have reached someone: keep it, freed from the delivery.
+            "UPDATE tokens SET delivery_id = NULL WHERE delivery_id = ?",
             "DELETE FROM delivery_attempts WHERE delivery_id = ?",
             "DELETE FROM deliveries WHERE id = ?",
         ] {

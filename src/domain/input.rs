@@ -185,6 +185,7 @@ fn parse_title(title: Option<String>) -> Result<String, ValidationError> {
 
 fn parse_description(description: Option<String>) -> Result<String, ValidationError> {
     let description = description.unwrap_or_default();
+    refuse_nul("description", &description)?;
     let chars = description.chars().count();
     if chars > MAX_DESCRIPTION_CHARS {
         return Err(ValidationError::new(
@@ -404,6 +405,9 @@ fn parse_email(address: &str) -> Result<String, ValidationError> {
 }
 
 fn parse_idempotency_key(key: Option<String>) -> Result<Option<String>, ValidationError> {
+    if let Some(key) = &key {
+        refuse_nul("idempotency_key", key)?;
+    }
     match key {
         Some(key) if key.is_empty() || key.chars().count() > MAX_NAME_CHARS => {
             Err(ValidationError::new(
@@ -413,6 +417,17 @@ fn parse_idempotency_key(key: Option<String>) -> Result<Option<String>, Validati
         }
         other => Ok(other),
     }
+}
+
+/// NUL is no text: PostgreSQL refuses it, so it is refused here for every backend.
+fn refuse_nul(field: &str, text: &str) -> Result<(), ValidationError> {
+    if text.contains('\0') {
+        return Err(ValidationError::new(
+            field,
+            format!("{field} must not contain NUL characters"),
+        ));
+    }
+    Ok(())
 }
 
 fn join_names<'a>(names: impl Iterator<Item = &'a String>) -> String {
@@ -441,6 +456,9 @@ pub fn validate_comment(comment: Option<String>) -> Result<Option<String>, Valid
     let comment = comment
         .map(|c| c.trim().to_owned())
         .filter(|c| !c.is_empty());
+    if let Some(c) = &comment {
+        refuse_nul("comment", c)?;
+    }
     match comment {
         Some(c) if c.chars().count() > MAX_COMMENT_CHARS => Err(ValidationError::new(
             "comment",
@@ -543,6 +561,14 @@ mod tests {
             ),
             (json!({"title": "t", "remind_before": 5}), "remind_before"),
             (json!({"title": "two\nlines"}), "title"),
+            (
+                json!({"title": "t", "description": "a\u{0}b"}),
+                "description",
+            ),
+            (
+                json!({"title": "t", "idempotency_key": "k\u{0}"}),
+                "idempotency_key",
+            ),
             (
                 json!({"title": "t", "target": "adf", "target_params": {"pipeline": ".."}}),
                 "target_params",

@@ -42,20 +42,23 @@ pub fn slot_free_at(newest_attempts: &[i64], limit: u32) -> anyhow::Result<Optio
     ))
 }
 
-/// What an outcome writes to its delivery's row.
-pub struct OutcomeColumns<'a> {
+/// What an outcome writes to its delivery's row. Text from receivers has
+/// NUL removed: PostgreSQL cannot store it, and an outcome that cannot be
+/// recorded would be sent again and again.
+pub struct OutcomeColumns {
     pub state: &'static str,
-    pub last_error: Option<&'a str>,
-    pub external_id: Option<&'a str>,
+    pub last_error: Option<String>,
+    pub external_id: Option<String>,
     pub next_attempt_at: DateTime<Utc>,
+}
+
+fn storable(text: &str) -> String {
+    text.replace('\0', "")
 }
 
 /// The columns an outcome writes; `None` for `Dropped`, which deletes the
 /// delivery instead.
-pub fn outcome_columns(
-    outcome: &DeliveryOutcome,
-    now: DateTime<Utc>,
-) -> Option<OutcomeColumns<'_>> {
+pub fn outcome_columns(outcome: &DeliveryOutcome, now: DateTime<Utc>) -> Option<OutcomeColumns> {
     let (state, last_error, external_id, next_attempt_at) = match outcome {
         DeliveryOutcome::Delivered { external_id } => {
             ("delivered", None, external_id.as_deref(), now)
@@ -66,8 +69,8 @@ pub fn outcome_columns(
     };
     Some(OutcomeColumns {
         state,
-        last_error,
-        external_id,
+        last_error: last_error.map(storable),
+        external_id: external_id.map(storable),
         next_attempt_at,
     })
 }
@@ -75,6 +78,15 @@ pub fn outcome_columns(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn receiver_text_is_stored_without_nul() {
+        let outcome = DeliveryOutcome::Failed {
+            error: "bad\0answer".to_owned(),
+        };
+        let columns = outcome_columns(&outcome, Utc::now()).unwrap();
+        assert_eq!(columns.last_error.as_deref(), Some("badanswer"));
+    }
 
     #[test]
     fn a_slot_frees_an_hour_after_the_oldest_counted_attempt() {

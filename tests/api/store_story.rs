@@ -269,13 +269,19 @@ async fn leases_retries_and_outcomes(store: Arc<dyn Store>) {
     );
     let retry = DeliveryOutcome::Retry {
         at: at + Duration::minutes(5),
-        error: "503".to_owned(),
+        error: "503\0 busy".to_owned(),
     };
     assert!(
         !store.finish_delivery(&first[0], &retry, at).await.unwrap(),
         "a lost lease records nothing"
     );
     assert!(store.finish_delivery(&second[0], &retry, at).await.unwrap());
+    let recorded = store.pause(&id).await.unwrap().unwrap().deliveries[0].clone();
+    assert_eq!(
+        recorded.last_error.as_deref(),
+        Some("503 busy"),
+        "NUL from a receiver is dropped, not fatal"
+    );
     assert!(
         store
             .claim_deliveries(&claim_at(at + Duration::minutes(4), &[]))

@@ -113,8 +113,8 @@ impl PostgresStore {
              WHERE id = $6 AND lease_id = $7",
         )
         .bind(columns.state)
-        .bind(columns.last_error)
-        .bind(columns.external_id)
+        .bind(&columns.last_error)
+        .bind(&columns.external_id)
         .bind(to_millis(columns.next_attempt_at))
         .bind(to_millis(now))
         .bind(delivery.id.as_str())

@@ -112,8 +112,8 @@ impl SqliteStore {
              WHERE id = ? AND lease_id = ?",
         )
         .bind(columns.state)
-        .bind(columns.last_error)
-        .bind(columns.external_id)
+        .bind(&columns.last_error)
+        .bind(&columns.external_id)
         .bind(to_millis(columns.next_attempt_at))
         .bind(to_millis(now))
         .bind(delivery.id.as_str())

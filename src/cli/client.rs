@@ -141,7 +141,9 @@ impl Client {
             StatusCode::UNAUTHORIZED => {
                 ClientError::Refused(format!("{message}; check PAUSEGATE_API_KEY or --api-key"))
             }
-            StatusCode::BAD_GATEWAY
+            // Worth waiting out, like a restart.
+            StatusCode::TOO_MANY_REQUESTS
+            | StatusCode::BAD_GATEWAY
             | StatusCode::SERVICE_UNAVAILABLE
             | StatusCode::GATEWAY_TIMEOUT => unreachable(format!("the server answered {status}")),
             _ => ClientError::Api(message),

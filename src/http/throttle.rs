@@ -1,9 +1,11 @@
-//! Slows down guessing. A client (by its address) whose requests keep
-//! failing (a wrong API key, a token that opens nothing) is answered 429
-//! for the rest of the minute. Successful traffic is never counted, so many
-//! people clicking one link, or many pipelines polling, are not limited.
-//! Behind a reverse proxy every client shares the proxy's address; raise or
-//! disable the limit there (`max_failures_per_minute = 0`).
+//! Slows down guessing. A client (by its address; by its /64 for IPv6,
+//! which any host has plenty of) whose requests keep failing (a wrong API
+//! key, a token that opens nothing) is answered 429 for the rest of the
+//! minute. Successful traffic is never counted, so many people clicking one
+//! link, or many pipelines polling, are not limited; a request with the
+//! right API key and the health endpoints always pass. Behind a reverse
+//! proxy every client shares the proxy's address; raise or disable the
+//! limit there (`max_failures_per_minute = 0`).
 
 use std::collections::HashMap;
 use std::net::{IpAddr, SocketAddr};
@@ -23,11 +25,35 @@ use super::AppState;
 const WINDOW: Duration = Duration::from_secs(60);
 /// Above this many tracked clients, forget windows that have ended.
 const PRUNE_ABOVE: usize = 10_000;
+/// Never track more than this many clients: past it, forget everyone
+/// rather than let memory grow (a flood from many addresses).
+const MAX_TRACKED: usize = 100_000;
 
-/// Failures per client address in the current window.
+/// Failures per client in the current window.
 pub struct Throttle {
     limit: u32,
-    failures: Mutex<HashMap<IpAddr, (Instant, u32)>>,
+    failures: Mutex<Failures>,
+}
+
+#[derive(Default)]
+struct Failures {
+    by_client: HashMap<IpAddr, (Instant, u32)>,
+    last_pruned: Option<Instant>,
+}
+
+/// The address failures are counted under: IPv4 as is, IPv6 by its /64.
+fn client_key(ip: IpAddr) -> IpAddr {
+    match ip {
+        IpAddr::V4(_) => ip,
+        IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
+            Some(v4) => IpAddr::V4(v4),
+            None => {
+                let mut segments = v6.segments();
+                segments[4..].fill(0);
+                IpAddr::V6(segments.into())
+            }
+        },
+    }
 }
 
 impl Throttle {
@@ -35,7 +61,7 @@ impl Throttle {
     pub fn new(limit: u32) -> Self {
         Self {
             limit,
-            failures: Mutex::new(HashMap::new()),
+            failures: Mutex::new(Failures::default()),
         }
     }
 
@@ -45,7 +71,7 @@ impl Throttle {
             return None;
         }
         let failures = self.failures.lock().expect("throttle lock poisoned");
-        let (started, count) = failures.get(&ip)?;
+        let (started, count) = failures.by_client.get(&client_key(ip))?;
         let elapsed = now.duration_since(*started);
         (elapsed < WINDOW && *count >= self.limit).then(|| WINDOW - elapsed)
     }
@@ -56,10 +82,19 @@ impl Throttle {
             return;
         }
         let mut failures = self.failures.lock().expect("throttle lock poisoned");
-        if failures.len() > PRUNE_ABOVE {
-            failures.retain(|_, (started, _)| now.duration_since(*started) < WINDOW);
+        let due = failures
+            .last_pruned
+            .is_none_or(|at| now.duration_since(at) >= Duration::from_secs(1));
+        if failures.by_client.len() > PRUNE_ABOVE && due {
+            failures
+                .by_client
+                .retain(|_, (started, _)| now.duration_since(*started) < WINDOW);
+            failures.last_pruned = Some(now);
+            if failures.by_client.len() > MAX_TRACKED {
+                failures.by_client.clear();
+            }
         }
-        let entry = failures.entry(ip).or_insert((now, 0));
+        let entry = failures.by_client.entry(client_key(ip)).or_insert((now, 0));
         if now.duration_since(entry.0) >= WINDOW {
             *entry = (now, 0);
         }
@@ -90,15 +125,30 @@ pub async fn limit_failures(
         return next.run(request).await;
     };
     let now = Instant::now();
-    if let Some(wait) = state.throttle.blocked_for(ip, now) {
+    let path = request.uri().path().to_owned();
+    if let Some(wait) = state.throttle.blocked_for(ip, now)
+        && !always_allowed(&state, &request, &path)
+    {
         return too_many(wait);
     }
-    let path = request.uri().path().to_owned();
     let response = next.run(request).await;
     if is_guess(&path, response.status()) {
         state.throttle.record_failure(ip, now);
     }
     response
+}
+
+/// Health checks, and anyone holding the right API key, are never held up
+/// by guesses from the same address.
+fn always_allowed(state: &AppState, request: &Request, path: &str) -> bool {
+    if matches!(path, "/healthz" | "/readyz" | "/metrics") || path.starts_with("/assets/") {
+        return true;
+    }
+    let header = request
+        .headers()
+        .get(axum::http::header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok());
+    header.is_some() && state.api_key.check(header).is_ok()
 }
 
 fn too_many(wait: Duration) -> Response {
@@ -132,6 +182,24 @@ mod tests {
             throttle.blocked_for(guesser, start + WINDOW),
             None,
             "a new minute"
+        );
+    }
+
+    #[test]
+    fn an_ipv6_host_counts_as_its_slash_64() {
+        let throttle = Throttle::new(2);
+        let start = Instant::now();
+        throttle.record_failure("2001:db8::1".parse().unwrap(), start);
+        throttle.record_failure("2001:db8::2".parse().unwrap(), start);
+        assert!(
+            throttle
+                .blocked_for("2001:db8::ffff".parse().unwrap(), start)
+                .is_some()
+        );
+        assert!(
+            throttle
+                .blocked_for("2001:db8:0:1::1".parse().unwrap(), start)
+                .is_none()
         );
     }
 

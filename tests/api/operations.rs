@@ -143,6 +143,15 @@ async fn a_client_that_keeps_guessing_gets_429_with_retry_after() {
     assert!((1..=60).contains(&wait));
     let body: serde_json::Value = blocked.json().await.unwrap();
     assert_eq!(body["error"]["code"], "too_many_requests");
+    let health = app
+        .client
+        .get(format!("{}/healthz", app.base))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(health.status(), StatusCode::OK, "health checks always pass");
+    let with_key = app.get_pause(created["id"].as_str().unwrap()).await;
+    assert_eq!(with_key["title"], "guarded", "the right key always passes");
 
     // Successes never count: many clicks on a real link are fine elsewhere.
     let other = TestApp::spawn_with_config("max_failures_per_minute = 3").await;
@@ -153,5 +162,4 @@ async fn a_client_that_keeps_guessing_gets_429_with_retry_after() {
     for _ in 0..10 {
         assert_eq!(other.open_link(&token).await.0, StatusCode::OK);
     }
-    let _ = created;
 }

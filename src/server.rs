@@ -20,6 +20,9 @@ use crate::outbox::{Outbox, Senders};
 use crate::pauses::Pauses;
 use crate::render::Renderer;
 
+/// How long requests under way may take to finish once shutdown begins.
+const SHUTDOWN_GRACE: Duration = Duration::from_secs(30);
+
 /// How often pauses past their expiry are settled in the background.
 const SWEEP_EVERY: Duration = Duration::from_secs(1);
 
@@ -106,12 +109,23 @@ impl Server {
         let signal = stopping.clone();
         // Client addresses feed the failure throttle.
         let app = http::app(self.state).into_make_service_with_connect_info::<SocketAddr>();
-        let served = axum::serve(self.listener, app)
-            .with_graceful_shutdown(async move {
-                shutdown.await;
-                signal.cancel();
-            })
-            .await;
+        let serving = axum::serve(self.listener, app).with_graceful_shutdown(async move {
+            shutdown.await;
+            signal.cancel();
+        });
+        // Requests under way get a grace period; a client that never
+        // finishes its request must not keep the process up for ever.
+        let grace_over = async {
+            stopping.cancelled().await;
+            tokio::time::sleep(SHUTDOWN_GRACE).await;
+        };
+        let served = tokio::select! {
+            served = serving.into_future() => served,
+            () = grace_over => {
+                tracing::warn!("requests still open after {SHUTDOWN_GRACE:?}; stopping anyway");
+                Ok(())
+            }
+        };
         stopping.cancel();
         background.join_all().await;
         pauses.store().close().await;

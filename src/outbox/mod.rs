@@ -109,7 +109,7 @@ impl Outbox {
         let mut sending = JoinSet::new();
         loop {
             let free = BATCH as usize - sending.len();
-            if free > 0 {
+            if free > 0 && !stopping.is_cancelled() {
                 match self.claim(free as u32).await {
                     Ok(claimed) => {
                         for delivery in claimed {
@@ -123,6 +123,8 @@ impl Outbox {
                 }
             }
             tokio::select! {
+                // Stopping comes first: no new claims once it is asked for.
+                biased;
                 () = stopping.cancelled() => break,
                 () = self.wake.notified() => {}
                 () = tokio::time::sleep(TICK) => {}

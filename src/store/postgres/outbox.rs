@@ -7,7 +7,7 @@ use chrono::{DateTime, Utc};
 use sqlx::PgConnection;
 
 use super::PostgresStore;
-use crate::domain::{DeliveryId, NewDelivery, PauseId};
+use crate::domain::{NewDelivery, PauseId};
 use crate::store::rows::{ClaimRow, to_millis};
 use crate::store::rules::{self, ATTEMPT_WINDOW, hourly_limit, outcome_columns};
 use crate::store::{ClaimRequest, ClaimedDelivery, DeliveryOutcome};
@@ -84,14 +84,24 @@ impl PostgresStore {
         .fetch_all(&mut *tx)
         .await?;
         let mut claimed = Vec::with_capacity(due.len());
+        let mut full = Vec::new();
         for row in due {
-            let delivery = row.into_claimed()?;
-            let limit = hourly_limit(&delivery, request);
-            if let Some(free_at) = slot_free_at(&mut tx, &delivery, limit, request.now).await? {
-                postpone(&mut tx, &delivery.id, free_at, request.now).await?;
+            let Some(delivery) = decode_or_fail(&mut tx, row, request.now).await? else {
+                continue;
+            };
+            if full.contains(&delivery.destination) {
                 continue;
             }
-            claimed.push(lease(&mut tx, delivery, request).await?);
+            let limit = hourly_limit(&delivery, request);
+            match slot_free_at(&mut tx, &delivery, limit, request.now).await? {
+                Slot::Free => claimed.push(lease(&mut tx, delivery, request).await?),
+                Slot::FreeAt(at) => {
+                    postpone_target(&mut tx, &delivery.destination, at, request.now).await?;
+                    full.push(delivery.destination);
+                }
+                // Another process is checking this target: next round.
+                Slot::Busy => full.push(delivery.destination),
+            }
         }
         tx.commit().await?;
         Ok(claimed)
@@ -153,24 +163,38 @@ impl PostgresStore {
     }
 }
 
-/// When the hourly limit has room again, or `None` if it has room now.
-/// Holds a transaction-scoped advisory lock on the target until commit.
+/// Whether a target's hourly limit leaves room for one more attempt.
+enum Slot {
+    Free,
+    FreeAt(DateTime<Utc>),
+    Busy,
+}
+
+/// Checks the hourly limit under a transaction-scoped advisory lock on the
+/// target, taken without waiting: two processes claiming in different
+/// orders would otherwise deadlock.
 async fn slot_free_at(
     conn: &mut PgConnection,
     delivery: &ClaimedDelivery,
     limit: Option<u32>,
     now: DateTime<Utc>,
-) -> anyhow::Result<Option<DateTime<Utc>>> {
-    let Some(limit) = limit else { return Ok(None) };
+) -> anyhow::Result<Slot> {
+    let Some(limit) = limit else {
+        return Ok(Slot::Free);
+    };
     let key = format!(
         "pausegate:{}:{}",
         delivery.kind.as_str(),
         delivery.destination
     );
-    sqlx::query("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))")
-        .bind(key)
-        .execute(&mut *conn)
-        .await?;
+    let locked: bool =
+        sqlx::query_scalar("SELECT pg_try_advisory_xact_lock(hashtextextended($1, 0))")
+            .bind(key)
+            .fetch_one(&mut *conn)
+            .await?;
+    if !locked {
+        return Ok(Slot::Busy);
+    }
     let newest: Vec<i64> = sqlx::query_scalar(
         "SELECT at FROM delivery_attempts WHERE kind = $1 AND destination = $2 AND at > $3 \
          ORDER BY at DESC LIMIT $4",
@@ -181,22 +205,56 @@ async fn slot_free_at(
     .bind(i64::from(limit))
     .fetch_all(&mut *conn)
     .await?;
-    rules::slot_free_at(&newest, limit)
+    Ok(match rules::slot_free_at(&newest, limit)? {
+        Some(at) => Slot::FreeAt(at),
+        None => Slot::Free,
+    })
 }
 
-async fn postpone(
+/// Moves every due trigger of a full target to when it has room, at once,
+/// so a backlog for one target does not crowd out the rest.
+async fn postpone_target(
     conn: &mut PgConnection,
-    id: &DeliveryId,
+    target: &str,
     until: DateTime<Utc>,
     now: DateTime<Utc>,
 ) -> anyhow::Result<()> {
-    sqlx::query("UPDATE deliveries SET next_attempt_at = $1, updated_at = $2 WHERE id = $3")
-        .bind(to_millis(until))
-        .bind(to_millis(now))
-        .bind(id.as_str())
-        .execute(&mut *conn)
-        .await?;
+    sqlx::query(
+        "UPDATE deliveries SET next_attempt_at = $1, updated_at = $2 \
+         WHERE kind = 'trigger' AND destination = $3 AND state = 'pending' \
+           AND next_attempt_at < $1 AND (lease_until IS NULL OR lease_until <= $2)",
+    )
+    .bind(to_millis(until))
+    .bind(to_millis(now))
+    .bind(target)
+    .execute(&mut *conn)
+    .await?;
     Ok(())
+}
+
+/// Decodes a claimed row; one this version cannot read is marked failed
+/// with the reason, rather than stopping every claim.
+async fn decode_or_fail(
+    conn: &mut PgConnection,
+    row: ClaimRow,
+    now: DateTime<Utc>,
+) -> anyhow::Result<Option<ClaimedDelivery>> {
+    let id = row.id.clone();
+    match row.into_claimed() {
+        Ok(delivery) => Ok(Some(delivery)),
+        Err(error) => {
+            sqlx::query(
+                "UPDATE deliveries SET state = 'failed', last_error = $1, updated_at = $2 \
+                 WHERE id = $3",
+            )
+            .bind(format!("this version of pausegate cannot send it: {error}"))
+            .bind(to_millis(now))
+            .bind(&id)
+            .execute(&mut *conn)
+            .await?;
+            Ok(None)
+        }
+    }
 }
 
 async fn lease(

@@ -5,7 +5,7 @@ use chrono::{DateTime, Utc};
 use sqlx::SqliteConnection;
 
 use super::SqliteStore;
-use crate::domain::{DeliveryId, NewDelivery, PauseId};
+use crate::domain::{NewDelivery, PauseId};
 use crate::store::rows::{ClaimRow, to_millis};
 use crate::store::rules::{self, ATTEMPT_WINDOW, hourly_limit, outcome_columns};
 use crate::store::{ClaimRequest, ClaimedDelivery, DeliveryOutcome};
@@ -82,14 +82,22 @@ impl SqliteStore {
         .fetch_all(&mut *tx)
         .await?;
         let mut claimed = Vec::with_capacity(due.len());
+        let mut full = Vec::new();
         for row in due {
-            let delivery = row.into_claimed()?;
-            let limit = hourly_limit(&delivery, request);
-            if let Some(free_at) = slot_free_at(&mut tx, &delivery, limit, request.now).await? {
-                postpone(&mut tx, &delivery.id, free_at, request.now).await?;
+            let Some(delivery) = decode_or_fail(&mut tx, row, request.now).await? else {
+                continue;
+            };
+            if full.contains(&delivery.destination) {
                 continue;
             }
-            claimed.push(lease(&mut tx, delivery, request).await?);
+            let limit = hourly_limit(&delivery, request);
+            match slot_free_at(&mut tx, &delivery, limit, request.now).await? {
+                None => claimed.push(lease(&mut tx, delivery, request).await?),
+                Some(at) => {
+                    postpone_target(&mut tx, &delivery.destination, at, request.now).await?;
+                    full.push(delivery.destination);
+                }
+            }
         }
         tx.commit().await?;
         Ok(claimed)
@@ -175,19 +183,47 @@ async fn slot_free_at(
     rules::slot_free_at(&newest, limit)
 }
 
-async fn postpone(
+/// Moves every due trigger of a full target to when it has room, at once,
+/// so a backlog for one target does not crowd out the rest.
+async fn postpone_target(
     conn: &mut SqliteConnection,
-    id: &DeliveryId,
+    target: &str,
     until: DateTime<Utc>,
     now: DateTime<Utc>,
 ) -> anyhow::Result<()> {
-    sqlx::query("UPDATE deliveries SET next_attempt_at = ?, updated_at = ? WHERE id = ?")
-        .bind(to_millis(until))
-        .bind(to_millis(now))
-        .bind(id.as_str())
-        .execute(&mut *conn)
-        .await?;
+    sqlx::query(
+        "UPDATE deliveries SET next_attempt_at = ?1, updated_at = ?2 \
+         WHERE kind = 'trigger' AND destination = ?3 AND state = 'pending' \
+           AND next_attempt_at < ?1 AND (lease_until IS NULL OR lease_until <= ?2)",
+    )
+    .bind(to_millis(until))
+    .bind(to_millis(now))
+    .bind(target)
+    .execute(&mut *conn)
+    .await?;
     Ok(())
+}
+
+/// Decodes a claimed row; one this version cannot read is marked failed
+/// with the reason, rather than stopping every claim.
+async fn decode_or_fail(
+    conn: &mut SqliteConnection,
+    row: ClaimRow,
+    now: DateTime<Utc>,
+) -> anyhow::Result<Option<ClaimedDelivery>> {
+    let id = row.id.clone();
+    match row.into_claimed() {
+        Ok(delivery) => Ok(Some(delivery)),
+        Err(error) => {
+            sqlx::query("UPDATE deliveries SET state = 'failed', last_error = ?, updated_at = ? WHERE id = ?")
+                .bind(format!("this version of pausegate cannot send it: {error}"))
+                .bind(to_millis(now))
+                .bind(&id)
+                .execute(&mut *conn)
+                .await?;
+            Ok(None)
+        }
+    }
 }
 
 async fn lease(

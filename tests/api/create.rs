@@ -3,7 +3,7 @@
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
-use crate::helpers::{TestApp, error_message};
+use crate::helpers::{TestApp, error_message, get_json};
 
 const CONFIG: &str = r#"
 [targets.sales-part2]
@@ -91,14 +91,7 @@ async fn each_bad_input_gets_its_status_and_names_the_field() {
     let answer: Value = response.json().await.unwrap();
     assert_eq!(answer["error"]["code"], "body_too_large");
 
-    let listed: Value = app
-        .api(Method::GET, "/api/v1/pauses")
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let listed = get_json(&app.base, "/api/v1/pauses").await;
     assert_eq!(
         listed["items"],
         json!([]),
@@ -171,14 +164,7 @@ async fn an_idempotent_replay_returns_the_same_pause_with_a_new_working_token() 
         "approved"
     );
 
-    let listed: Value = app
-        .api(Method::GET, "/api/v1/pauses")
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let listed = get_json(&app.base, "/api/v1/pauses").await;
     assert_eq!(
         listed["items"].as_array().unwrap().len(),
         1,

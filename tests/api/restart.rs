@@ -1,9 +1,6 @@
 //! Everything stored survives a restart on the same file.
 
-use reqwest::Method;
-use serde_json::Value;
-
-use crate::helpers::TestApp;
+use crate::helpers::{TestApp, get_json};
 
 #[tokio::test]
 async fn a_restarted_server_still_has_every_pause_and_decision() {
@@ -26,14 +23,7 @@ async fn a_restarted_server_still_has_every_pause_and_decision() {
         app.get_pause(waiting["id"].as_str().unwrap()).await,
         before_waiting
     );
-    let listed: Value = app
-        .api(Method::GET, "/api/v1/pauses")
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let listed = get_json(&app.base, "/api/v1/pauses").await;
     assert_eq!(listed["items"].as_array().unwrap().len(), 2);
     let (status, _) = app
         .submit(

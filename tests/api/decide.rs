@@ -6,7 +6,7 @@ use chrono::{DateTime, Utc};
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
-use crate::helpers::{TestApp, error_message};
+use crate::helpers::{TestApp, approve_concurrently, error_message};
 
 fn readable(at: &Value) -> String {
     let at: DateTime<Utc> = at.as_str().unwrap().parse().unwrap();
@@ -73,18 +73,7 @@ async fn a_hundred_concurrent_approvals_record_exactly_one_decision() {
     let id = created["id"].as_str().unwrap().to_owned();
     let token = created["token"].as_str().unwrap().to_owned();
 
-    let attempts = (0..100).map(|i| {
-        let (app, id, token) = (app.clone(), id.clone(), token.clone());
-        tokio::spawn(async move {
-            if i % 2 == 0 {
-                app.submit(&token, &[("decision", "approve")]).await.0
-            } else {
-                let path = format!("/api/v1/pauses/{id}/approve");
-                app.api(Method::POST, &path).send().await.unwrap().status()
-            }
-        })
-    });
-    let statuses: Vec<StatusCode> = futures_join(attempts).await;
+    let statuses = approve_concurrently(&app, &id, &token, 100).await;
 
     let ok = statuses.iter().filter(|s| **s == StatusCode::OK).count();
     let conflicts = statuses
@@ -95,14 +84,6 @@ async fn a_hundred_concurrent_approvals_record_exactly_one_decision() {
     let pause = app.get_pause(&id).await;
     assert_eq!(pause["state"], "approved");
     assert_eq!(pause["decisions"].as_array().unwrap().len(), 1);
-}
-
-async fn futures_join<T>(tasks: impl Iterator<Item = tokio::task::JoinHandle<T>>) -> Vec<T> {
-    let mut results = Vec::new();
-    for task in tasks.collect::<Vec<_>>() {
-        results.push(task.await.unwrap());
-    }
-    results
 }
 
 #[tokio::test]
@@ -126,25 +107,11 @@ async fn the_api_approves_rejects_and_cancels_with_the_actor_it_is_given() {
     assert_eq!(pause["decisions"][0]["via"], "api");
 
     let path = format!("/api/v1/pauses/{}/reject", second["id"].as_str().unwrap());
-    let pause: Value = app
-        .api(Method::POST, &path)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let pause = app.post_json(&path).await;
     assert_eq!(pause["state"], "rejected");
 
     let path = format!("/api/v1/pauses/{}/cancel", third["id"].as_str().unwrap());
-    let pause: Value = app
-        .api(Method::POST, &path)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let pause = app.post_json(&path).await;
     assert_eq!(pause["state"], "cancelled");
     assert_eq!(pause["decisions"], json!([]));
 

@@ -165,6 +165,12 @@ impl TestApp {
         response.json().await.unwrap()
     }
 
+    /// `POST {path}` with the API key and no body; the answer as JSON.
+    pub async fn post_json(&self, path: &str) -> Value {
+        let response = self.api(Method::POST, path).send().await.unwrap();
+        response.json().await.unwrap()
+    }
+
     /// Approves or rejects through the API; the pause afterwards.
     pub async fn decide(&self, id: &str, verdict: &str) -> Value {
         let path = format!("/api/v1/pauses/{id}/{verdict}");
@@ -213,6 +219,34 @@ impl TestApp {
             .unwrap();
         (response.status(), response.text().await.unwrap())
     }
+}
+
+/// `n` approvals of one pause at once, half through its link and half
+/// through the API; the status of each, in order.
+pub async fn approve_concurrently(
+    app: &Arc<TestApp>,
+    id: &str,
+    token: &str,
+    n: usize,
+) -> Vec<StatusCode> {
+    let attempts: Vec<_> = (0..n)
+        .map(|i| {
+            let (app, id, token) = (app.clone(), id.to_owned(), token.to_owned());
+            tokio::spawn(async move {
+                if i % 2 == 0 {
+                    app.submit(&token, &[("decision", "approve")]).await.0
+                } else {
+                    let path = format!("/api/v1/pauses/{id}/approve");
+                    app.api(Method::POST, &path).send().await.unwrap().status()
+                }
+            })
+        })
+        .collect();
+    let mut statuses = Vec::with_capacity(n);
+    for attempt in attempts {
+        statuses.push(attempt.await.unwrap());
+    }
+    statuses
 }
 
 /// `GET {base}{path}` with the API key, as JSON.

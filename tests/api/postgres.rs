@@ -3,10 +3,10 @@
 
 use std::sync::Arc;
 
-use reqwest::{Method, StatusCode};
+use reqwest::StatusCode;
 use serde_json::json;
 
-use crate::helpers::TestApp;
+use crate::helpers::{TestApp, approve_concurrently};
 use crate::pg::PgDatabase;
 use crate::standins;
 
@@ -24,20 +24,9 @@ async fn on_postgres_one_of_a_hundred_approvals_wins_its_trigger_is_sent_and_a_r
     let token = created["token"].as_str().unwrap().to_owned();
     assert_eq!(app.open_link(&token).await.0, StatusCode::OK);
 
-    let attempts = (0..100).map(|i| {
-        let (app, id, token) = (app.clone(), id.clone(), token.clone());
-        tokio::spawn(async move {
-            if i % 2 == 0 {
-                app.submit(&token, &[("decision", "approve")]).await.0
-            } else {
-                let path = format!("/api/v1/pauses/{id}/approve");
-                app.api(Method::POST, &path).send().await.unwrap().status()
-            }
-        })
-    });
+    let statuses = approve_concurrently(&app, &id, &token, 100).await;
     let mut ok = 0;
-    for attempt in attempts.collect::<Vec<_>>() {
-        let status = attempt.await.unwrap();
+    for status in statuses {
         assert!(
             status == StatusCode::OK || status == StatusCode::CONFLICT,
             "{status}"

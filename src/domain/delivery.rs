@@ -172,6 +172,22 @@ pub struct NewDelivery {
 }
 
 impl NewDelivery {
+    /// The delivery as it stands once enqueued at `now`: pending, not yet
+    /// attempted, due at `not_before` or at once.
+    pub fn pending(&self, now: DateTime<Utc>) -> Delivery {
+        Delivery {
+            id: self.id.clone(),
+            kind: self.kind,
+            destination: self.destination.clone(),
+            state: DeliveryState::Pending,
+            attempts: 0,
+            last_error: None,
+            external_id: None,
+            next_attempt_at: Some(self.not_before.unwrap_or(now)),
+            updated_at: now,
+        }
+    }
+
     fn new(kind: DeliveryKind, destination: &str, event: Event) -> Self {
         Self {
             id: DeliveryId::generate(),

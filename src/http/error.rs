@@ -24,6 +24,11 @@ pub enum ApiError {
     Expired(String),
     /// 413.
     TooLarge(String),
+    /// 503: the database is out of reach; nothing was written. Retry later.
+    Unavailable(String),
+    /// 503: the write may or may not have been stored; retry with the
+    /// same idempotency key.
+    OutcomeUnknown(String),
     /// 500: a bug or an outage; the cause goes to the log only.
     Internal(anyhow::Error),
 }
@@ -38,7 +43,8 @@ pub struct ErrorBody {
 #[derive(serde::Serialize, utoipa::ToSchema)]
 pub struct ErrorDetail {
     /// `invalid_request`, `unauthorized`, `not_found`, `already_decided`,
-    /// `expired`, `body_too_large`, `method_not_allowed` or `internal`.
+    /// `expired`, `body_too_large`, `method_not_allowed`, `unavailable`,
+    /// `outcome_unknown` or `internal`.
     code: String,
     /// A sentence naming the field or the reason.
     message: String,
@@ -57,6 +63,8 @@ impl ApiError {
             Self::AlreadySettled(_) => (StatusCode::CONFLICT, "already_decided"),
             Self::Expired(_) => (StatusCode::GONE, "expired"),
             Self::TooLarge(_) => (StatusCode::PAYLOAD_TOO_LARGE, "body_too_large"),
+            Self::Unavailable(_) => (StatusCode::SERVICE_UNAVAILABLE, "unavailable"),
+            Self::OutcomeUnknown(_) => (StatusCode::SERVICE_UNAVAILABLE, "outcome_unknown"),
             Self::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal"),
         }
     }
@@ -79,6 +87,8 @@ impl From<PauseError> for ApiError {
                 pause.id,
                 rfc3339(&pause.expires_at)
             )),
+            PauseError::Unavailable(why) => Self::Unavailable(why),
+            PauseError::OutcomeUnknown(why) => Self::OutcomeUnknown(why),
             PauseError::Internal(e) => Self::Internal(e),
         }
     }
@@ -105,10 +115,23 @@ pub fn settled_message(pause: &Pause) -> String {
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let (status, code) = self.status_and_code();
+        let retry_after = matches!(self, Self::Unavailable(_) | Self::OutcomeUnknown(_));
         let (message, cause) = match self {
             Self::Internal(e) => (
                 "internal error; the server log has the details".to_owned(),
                 Some(InternalCause(format!("{e:#}"))),
+            ),
+            Self::Unavailable(why) => (
+                "the database is unavailable; nothing was changed; retry in a few seconds"
+                    .to_owned(),
+                Some(InternalCause(why)),
+            ),
+            Self::OutcomeUnknown(why) => (
+                "the database connection was lost while saving: the change may or may not \
+                 have been stored; retry with the same Idempotency-Key (a decision: read the \
+                 pause first)"
+                    .to_owned(),
+                Some(InternalCause(why)),
             ),
             Self::Invalid(m)
             | Self::Unauthorized(m)
@@ -124,6 +147,12 @@ impl IntoResponse for ApiError {
             },
         };
         let mut response = (status, Json(body)).into_response();
+        if retry_after {
+            response.headers_mut().insert(
+                axum::http::header::RETRY_AFTER,
+                axum::http::HeaderValue::from_static("2"),
+            );
+        }
         if let Some(cause) = cause {
             response.extensions_mut().insert(cause);
         }

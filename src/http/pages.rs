@@ -226,6 +226,17 @@ fn error_page(state: &AppState, error: PauseError, token: &str) -> Response {
             "That did not work",
             &e.message,
         ),
+        PauseError::Unavailable(why) | PauseError::OutcomeUnknown(why) => {
+            let mut response = notice(
+                state,
+                StatusCode::SERVICE_UNAVAILABLE,
+                "Please try again in a moment",
+                "The service cannot reach its database right now. Open the link again \
+                 shortly to see whether your decision was recorded.",
+            );
+            response.extensions_mut().insert(InternalCause(why));
+            response
+        }
         PauseError::Internal(e) => {
             let mut response = notice(
                 state,

@@ -160,7 +160,7 @@ impl Outbox {
             limit,
             hourly_limits: self.hourly_limits.clone(),
         };
-        self.store.claim_deliveries(&request).await
+        Ok(self.store.claim_deliveries(&request).await?)
     }
 
     /// Sends one delivery and records how it went.

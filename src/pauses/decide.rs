@@ -2,16 +2,18 @@
 //! Each goes through `Store::settle`, which applies only to a pending pause
 //! on the right side of its expiry, so the first of any racing callers wins.
 
+use chrono::{DateTime, Utc};
+
 use crate::domain::{
     Decision, DecisionInput, Pause, PauseId, PauseState, Verdict, Via, deliveries_on_settling,
     validate_comment, validate_name,
 };
-use crate::store::{Deadline, Settlement, TokenKind};
+use crate::store::{Deadline, Settled, Settlement, TokenKind};
 
 use super::{PauseError, Pauses};
 
-/// Most expired pauses settled in one sweep step.
-const EXPIRY_BATCH: u32 = 100;
+/// Most expired pauses settled in one transaction.
+const EXPIRY_BATCH: u32 = 500;
 
 /// A decision made through a review link.
 #[derive(Debug, Clone)]
@@ -70,48 +72,43 @@ impl Pauses {
     }
 
     /// Settles every pending pause whose expiry has passed, as its
-    /// `on_expire` says. Returns how many it settled.
+    /// `on_expire` says, a batch per transaction. Returns how many.
     pub async fn expire_due(&self) -> Result<usize, PauseError> {
         let mut settled = 0;
         loop {
-            let due = self
+            let now = self.clock.now();
+            let batch = self
                 .store
-                .due_for_expiry(self.clock.now(), EXPIRY_BATCH)
+                .expire_due(now, EXPIRY_BATCH, expiry_settlement)
                 .await?;
-            let batch = due.len();
-            let mut settled_now = 0;
-            for id in due {
-                // One pause that cannot be settled must not stop the rest.
-                match self.expire_one(&id).await {
-                    Ok(done) => settled_now += usize::from(done),
-                    Err(error) => {
-                        tracing::error!(pause = %id, error = %error, "cannot expire pause")
-                    }
-                }
+            for pause in &batch {
+                // Waking an idle outbox costs nothing; it looks for work.
+                self.settled(pause, true);
             }
-            settled += settled_now;
-            // A short batch was the last; a full one that settled nothing
-            // would only come back the same.
-            if batch < EXPIRY_BATCH as usize || settled_now == 0 {
+            settled += batch.len();
+            if batch.len() < EXPIRY_BATCH as usize {
                 return Ok(settled);
             }
         }
     }
 
-    async fn expire_one(&self, id: &PauseId) -> Result<bool, PauseError> {
-        match self.store.pause(id).await? {
-            Some(pause) => self.expire(&pause).await,
-            None => Ok(false),
-        }
-    }
-
     /// Returns the pause as it stands, first settling it if its expiry passed.
     pub(super) async fn settle_if_due(&self, pause: Pause) -> Result<Pause, PauseError> {
-        if !pause.is_due_for_expiry(self.clock.now()) {
+        let now = self.clock.now();
+        if !pause.is_due_for_expiry(now) {
             return Ok(pause);
         }
-        self.expire(&pause).await?;
-        self.reload(&pause.id).await
+        let settlement = expiry_settlement(&pause, now);
+        let enqueued = !settlement.deliveries.is_empty();
+        match self.store.settle(&pause.id, settlement, now).await? {
+            Some(Settled::Applied(settled)) => {
+                self.settled(&settled, enqueued);
+                Ok(settled)
+            }
+            // Someone else settled it first: show what they did.
+            Some(Settled::Refused(current)) => Ok(current),
+            None => Err(PauseError::NotFound),
+        }
     }
 
     async fn decide(
@@ -141,18 +138,25 @@ impl Pauses {
 
     /// Applies a person's settlement, or explains why it cannot be applied.
     async fn apply(&self, pause: &Pause, settlement: Settlement) -> Result<Pause, PauseError> {
-        if pause.state == PauseState::Pending
-            && self
+        let current = if pause.state == PauseState::Pending {
+            let enqueued = !settlement.deliveries.is_empty();
+            match self
                 .store
-                .settle(&pause.id, &settlement, self.clock.now())
+                .settle(&pause.id, settlement, self.clock.now())
                 .await?
-        {
-            count_settled(&settlement);
-            self.announce(&pause.id, !settlement.deliveries.is_empty());
-            return self.reload(&pause.id).await;
-        }
+            {
+                Some(Settled::Applied(settled)) => {
+                    self.settled(&settled, enqueued);
+                    return Ok(settled);
+                }
+                Some(Settled::Refused(current)) => current,
+                None => return Err(PauseError::NotFound),
+            }
+        } else {
+            pause.clone()
+        };
         // Someone (or `on_expire`) settled it first, or it expired: say which.
-        let current = self.get(&pause.id).await?;
+        let current = self.settle_if_due(current).await?;
         Err(if current.state == PauseState::Expired {
             PauseError::Expired(Box::new(current))
         } else {
@@ -160,43 +164,32 @@ impl Pauses {
         })
     }
 
-    /// Settles one pause as its `on_expire` says; true if this call did it.
-    async fn expire(&self, pause: &Pause) -> Result<bool, PauseError> {
-        let now = self.clock.now();
-        let verdict = pause.on_expire.verdict();
-        let state = verdict.map_or(PauseState::Expired, Verdict::resulting_state);
-        let settlement = Settlement {
-            state,
-            decision: verdict.map(|decision| Decision {
-                decision,
-                actor: None,
-                via: Via::Timeout,
-                comment: None,
-                at: now,
-            }),
-            deadline: Deadline::AfterExpiry,
-            deliveries: deliveries_on_settling(pause, state),
-        };
-        let applied = self.store.settle(&pause.id, &settlement, now).await?;
-        if applied {
-            count_settled(&settlement);
-            self.announce(&pause.id, !settlement.deliveries.is_empty());
-        }
-        Ok(applied)
-    }
-
-    async fn reload(&self, id: &PauseId) -> Result<Pause, PauseError> {
-        self.store.pause(id).await?.ok_or(PauseError::NotFound)
+    /// Counts a pause just settled, wakes its waiters, and the outbox if
+    /// the settlement enqueued deliveries.
+    fn settled(&self, pause: &Pause, enqueued: bool) {
+        let via = pause.decision().map_or("none", |d| d.via.as_str());
+        let labels = [("state", pause.state.as_str()), ("via", via)];
+        metrics::counter!("pausegate_pauses_settled_total", &labels).increment(1);
+        self.announce(&pause.id, enqueued);
     }
 }
 
-/// Counts a settlement by final state and how it came (link, api, timeout;
-/// `none` for cancel and plain expiry).
-fn count_settled(settlement: &Settlement) {
-    let via = settlement
-        .decision
-        .as_ref()
-        .map_or("none", |d| d.via.as_str());
-    let labels = [("state", settlement.state.as_str()), ("via", via)];
-    metrics::counter!("pausegate_pauses_settled_total", &labels).increment(1);
+/// How expiry settles `pause` at `now`: as its `on_expire` says, recorded
+/// `via: "timeout"` when that is a decision, with the deliveries that
+/// outcome sends.
+pub fn expiry_settlement(pause: &Pause, now: DateTime<Utc>) -> Settlement {
+    let verdict = pause.on_expire.verdict();
+    let state = verdict.map_or(PauseState::Expired, Verdict::resulting_state);
+    Settlement {
+        state,
+        decision: verdict.map(|decision| Decision {
+            decision,
+            actor: None,
+            via: Via::Timeout,
+            comment: None,
+            at: now,
+        }),
+        deadline: Deadline::AfterExpiry,
+        deliveries: deliveries_on_settling(pause, state),
+    }
 }

@@ -1,25 +1,28 @@
 //! The use cases of pausegate: create a pause, read it (by id, by token, as a
 //! list), decide, cancel, expire, and wait for a decision. Knows `domain` and
 //! the `Store` trait; never HTTP or SQL. Every read first settles a pause
-//! whose expiry has passed, so no caller ever sees a stale `pending`.
+//! whose expiry has passed (that pause alone: never a sweep inside a
+//! request), so no caller ever sees a stale `pending`.
 
 mod cursor;
 mod decide;
 mod wait;
+mod waiters;
 
 use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
-use tokio::sync::{Notify, broadcast};
+use tokio::sync::Notify;
 
 use crate::clock::Clock;
 use crate::domain::{
     CreatePolicy, NewPause, Pause, PauseId, PauseRequest, PauseState, Token, ValidationError,
     notifications_for_new,
 };
-use crate::store::{Created, ListQuery, NewPauseRecord, Store, TokenRecord};
+use crate::store::{Created, ListQuery, NewPauseRecord, Store, StoreError, TokenRecord};
 
-pub use decide::TokenDecision;
+pub use decide::{TokenDecision, expiry_settlement};
+pub use waiters::Waiters;
 
 /// Largest page a list may ask for.
 pub const MAX_PAGE: u32 = 200;
@@ -41,9 +44,26 @@ pub enum PauseError {
     /// Its time ran out before a decision.
     #[error("the pause expired")]
     Expired(Box<Pause>),
-    /// The store failed: a bug or an outage, never the caller's fault.
+    /// The database is out of reach for now; nothing was written.
+    #[error("{0}")]
+    Unavailable(String),
+    /// The write may or may not have been stored: retry with the same
+    /// idempotency key.
+    #[error("{0}")]
+    OutcomeUnknown(String),
+    /// A bug or unreadable data, never the caller's fault.
     #[error(transparent)]
     Internal(#[from] anyhow::Error),
+}
+
+impl From<StoreError> for PauseError {
+    fn from(error: StoreError) -> Self {
+        match error {
+            StoreError::Unavailable(why) => Self::Unavailable(why),
+            StoreError::OutcomeUnknown(why) => Self::OutcomeUnknown(why),
+            StoreError::Internal(why) => Self::Internal(anyhow::anyhow!(why)),
+        }
+    }
 }
 
 /// A pause just created, with the link token that opens it.
@@ -75,26 +95,34 @@ pub struct Listing {
     pub next_cursor: Option<String>,
 }
 
-/// The use cases, sharing one store, clock and wake-up channel.
+/// The use cases, sharing one store, clock and set of waiters.
 pub struct Pauses {
     store: Arc<dyn Store>,
     clock: Arc<dyn Clock>,
     policy: CreatePolicy,
-    settled: broadcast::Sender<PauseId>,
+    waiters: Arc<Waiters>,
     deliveries_waiting: Arc<Notify>,
 }
 
 impl Pauses {
-    /// Use cases over `store`, timed by `clock`, checking new pauses against `policy`.
+    /// Use cases over `store`, timed by `clock`, checking new pauses
+    /// against `policy`. Waiters also hear of pauses other processes settle.
     pub fn new(store: Arc<dyn Store>, clock: Arc<dyn Clock>, policy: CreatePolicy) -> Self {
-        let (settled, _) = broadcast::channel(1024);
+        let waiters = Arc::new(Waiters::default());
+        let heard = waiters.clone();
+        store.watch_settled(Arc::new(move |signal| heard.signal(signal)));
         Self {
             store,
             clock,
             policy,
-            settled,
+            waiters,
             deliveries_waiting: Arc::new(Notify::new()),
         }
+    }
+
+    /// Who is waiting, for tests and metrics.
+    pub fn waiters(&self) -> &Waiters {
+        &self.waiters
     }
 
     /// The current time by the injected clock.
@@ -155,12 +183,12 @@ impl Pauses {
     /// `Expired`; one decided (by a person or by `on_expire`) shows its outcome.
     pub async fn review(&self, token: &str) -> Result<Review, PauseError> {
         let token = Token::parse(token).ok_or(PauseError::NotFound)?;
-        let record = self
+        let (record, pause) = self
             .store
             .token(&token.hash())
             .await?
             .ok_or(PauseError::NotFound)?;
-        let pause = self.get(&record.pause_id).await?;
+        let pause = self.settle_if_due(pause).await?;
         if pause.state == PauseState::Expired {
             return Err(PauseError::Expired(Box::new(pause)));
         }
@@ -195,7 +223,6 @@ impl Pauses {
             return Err(ValidationError::new("limit", message).into());
         }
         let after = cursor.map(cursor::decode).transpose()?;
-        self.expire_due().await?;
         let page = self
             .store
             .list_pauses(&ListQuery {
@@ -204,8 +231,14 @@ impl Pauses {
                 after,
             })
             .await?;
+        // Settle only what this page shows past its expiry; the sweep
+        // handles the rest in the background.
+        let mut items = Vec::with_capacity(page.items.len());
+        for pause in page.items {
+            items.push(self.settle_if_due(pause).await?);
+        }
         Ok(Listing {
-            items: page.items,
+            items,
             next_cursor: page.next.as_ref().map(cursor::encode),
         })
     }
@@ -218,8 +251,7 @@ impl Pauses {
 
     /// Tells waiters that `id` left `pending`, and the outbox if it has work.
     fn announce(&self, id: &PauseId, enqueued: bool) {
-        // No receivers is normal: nobody is waiting.
-        let _ = self.settled.send(id.clone());
+        self.waiters.wake(id);
         if enqueued {
             self.deliveries_waiting.notify_one();
         }

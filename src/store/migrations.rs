@@ -21,14 +21,26 @@ const SQLITE: &[(i64, &str, &str)] = &[
         "personal tokens",
         include_str!("../../migrations/sqlite/0003_personal_tokens.sql"),
     ),
+    (
+        4,
+        "expiry index",
+        include_str!("../../migrations/sqlite/0004_expiry_index.sql"),
+    ),
 ];
 
 /// The PostgreSQL migrations, oldest first.
-const POSTGRES: &[(i64, &str, &str)] = &[(
-    1,
-    "core",
-    include_str!("../../migrations/postgres/0001_core.sql"),
-)];
+const POSTGRES: &[(i64, &str, &str)] = &[
+    (
+        1,
+        "core",
+        include_str!("../../migrations/postgres/0001_core.sql"),
+    ),
+    (
+        2,
+        "expiry index",
+        include_str!("../../migrations/postgres/0002_expiry_index.sql"),
+    ),
+];
 
 /// A migrator holding the SQLite migrations.
 pub fn sqlite() -> Migrator {

@@ -1,18 +1,20 @@
 //! Durable state behind one trait, [`Store`], whose methods are whole use
 //! cases: each runs in its own transaction and leaves the data consistent on
 //! its own. Knows `domain` and SQL; never HTTP, never the clock (callers pass
-//! `now`). The backend (SQLite or PostgreSQL) is picked once from the
-//! database URL by [`open`]; both pass the same conformance story.
+//! `now`). Every statement is written once, in [`sql`]; the backends
+//! (SQLite, with group commit, and PostgreSQL) only run it. The backend is
+//! picked once from the database URL by [`open`]; both pass the same
+//! conformance story.
 
+mod error;
 mod migrations;
 mod postgres;
-mod rows;
 mod rules;
+pub mod sql;
 mod sqlite;
 
 use std::sync::Arc;
 
-use anyhow::{Context, bail};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 
@@ -23,10 +25,9 @@ use crate::domain::{
     TokenHash,
 };
 
-pub use postgres::PostgresStore;
-pub use sqlite::SqliteStore;
-
-use rules::without_followups_to;
+pub use error::StoreError;
+pub use postgres::PostgresBackend;
+pub use sqlite::SqliteBackend;
 
 /// What a token opens, besides the pause.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -49,13 +50,11 @@ impl TokenKind {
         }
     }
 
-    fn parse(text: &str) -> anyhow::Result<Self> {
-        match text {
-            "creator" => Ok(Self::Creator),
-            "recipient" => Ok(Self::Recipient),
-            "channel" => Ok(Self::Channel),
-            other => bail!("unknown token kind {other:?} in the database"),
-        }
+    /// Reads a stored kind.
+    pub fn parse(text: &str) -> Option<Self> {
+        [Self::Creator, Self::Recipient, Self::Channel]
+            .into_iter()
+            .find(|kind| kind.as_str() == text)
     }
 }
 
@@ -103,6 +102,36 @@ pub struct DeliveryToken {
     pub kind: TokenKind,
     /// The recipient's address, for a personal link.
     pub actor: Option<String>,
+}
+
+impl NewPauseRecord {
+    /// The pause as this record stores it: pending, nothing decided, its
+    /// notifications waiting. A create answers with this instead of
+    /// reading back what it wrote.
+    pub fn to_pause(&self) -> Pause {
+        let pause = &self.pause;
+        Pause {
+            id: self.id.clone(),
+            state: PauseState::Pending,
+            title: pause.title.clone(),
+            description: pause.description.clone(),
+            data: pause.data.clone(),
+            target: pause.target.clone(),
+            target_params: pause.target_params.clone(),
+            on_reject: pause.on_reject.clone(),
+            on_expire: pause.on_expire,
+            notify: pause.notify.clone(),
+            created_at: self.created_at,
+            expires_at: self.expires_at,
+            decided_at: None,
+            decisions: Vec::new(),
+            deliveries: self
+                .deliveries
+                .iter()
+                .map(|d| d.pending(self.created_at))
+                .collect(),
+        }
+    }
 }
 
 /// What `create_pause` did.
@@ -197,6 +226,34 @@ pub enum DeliveryOutcome {
     Dropped,
 }
 
+/// What `settle` found.
+#[derive(Debug, Clone)]
+pub enum Settled {
+    /// The settlement was applied: the pause as it is now.
+    Applied(Pause),
+    /// The pause was no longer pending, or on the wrong side of its
+    /// expiry: the pause as it is, unchanged.
+    Refused(Pause),
+}
+
+/// How expiry settles one pause, given the pause and the time: the use
+/// case's rule, applied by the store to each pause it finds due.
+pub type ExpiryPlan = fn(&Pause, DateTime<Utc>) -> Settlement;
+
+/// Something that happened to pauses in another process sharing the
+/// database.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SettledSignal {
+    /// This pause left `pending`.
+    Pause(PauseId),
+    /// Signals may have been missed (the listening connection dropped):
+    /// anyone waiting should look again.
+    Resync,
+}
+
+/// Told about pauses settled by other processes.
+pub type SettledWatcher = Arc<dyn Fn(SettledSignal) + Send + Sync>;
+
 /// Where a page of the list starts: just after this pause.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Cursor {
@@ -240,38 +297,44 @@ pub struct Counts {
 pub trait Store: Send + Sync + 'static {
     /// Stores a pause with its creator token, or, when its idempotency key
     /// was used before, adds the token to the earlier pause.
-    async fn create_pause(&self, record: NewPauseRecord) -> anyhow::Result<Created>;
+    async fn create_pause(&self, record: NewPauseRecord) -> Result<Created, StoreError>;
 
     /// The pause with its decisions and deliveries.
-    async fn pause(&self, id: &PauseId) -> anyhow::Result<Option<Pause>>;
+    async fn pause(&self, id: &PauseId) -> Result<Option<Pause>, StoreError>;
 
-    /// The token with this hash, if one is stored.
-    async fn token(&self, hash: &TokenHash) -> anyhow::Result<Option<TokenRecord>>;
+    /// The token with this hash and the pause it opens, in one read.
+    async fn token(&self, hash: &TokenHash) -> Result<Option<(TokenRecord, Pause)>, StoreError>;
 
     /// A page of pauses, newest first.
-    async fn list_pauses(&self, query: &ListQuery) -> anyhow::Result<PausePage>;
+    async fn list_pauses(&self, query: &ListQuery) -> Result<PausePage, StoreError>;
 
     /// Applies `settlement` if the pause is still pending and on the allowed
-    /// side of its expiry, dropping requests and reminders not yet sent. Returns whether
-    /// it was applied: the first caller wins, every later one gets `false`
-    /// and changes nothing.
+    /// side of its expiry, dropping requests and reminders not yet sent:
+    /// the first caller wins, every later one is refused and changes
+    /// nothing. `None` if there is no such pause.
     async fn settle(
         &self,
         id: &PauseId,
-        settlement: &Settlement,
+        settlement: Settlement,
         now: DateTime<Utc>,
-    ) -> anyhow::Result<bool>;
+    ) -> Result<Option<Settled>, StoreError>;
 
-    /// Pending pauses whose expiry has passed, oldest expiry first.
-    async fn due_for_expiry(&self, now: DateTime<Utc>, limit: u32) -> anyhow::Result<Vec<PauseId>>;
+    /// Settles up to `limit` pending pauses whose expiry has passed, oldest
+    /// expiry first, each as `plan` says, in one transaction. Returns them
+    /// as settled.
+    async fn expire_due(
+        &self,
+        now: DateTime<Utc>,
+        limit: u32,
+        plan: ExpiryPlan,
+    ) -> Result<Vec<Pause>, StoreError>;
 
-    /// Leases due deliveries to the caller, oldest due first, recording an
-    /// attempt for each. Deliveries over their hourly limit are postponed
-    /// instead.
+    /// Leases due deliveries to the caller, oldest due first. Deliveries
+    /// over their hourly limit are postponed instead.
     async fn claim_deliveries(
         &self,
         request: &ClaimRequest,
-    ) -> anyhow::Result<Vec<ClaimedDelivery>>;
+    ) -> Result<Vec<ClaimedDelivery>, StoreError>;
 
     /// Records how an attempt ended, if the caller still holds the lease.
     /// Returns false when the lease was lost (it ran out and another worker
@@ -281,7 +344,7 @@ pub trait Store: Send + Sync + 'static {
         delivery: &ClaimedDelivery,
         outcome: &DeliveryOutcome,
         now: DateTime<Utc>,
-    ) -> anyhow::Result<bool>;
+    ) -> Result<bool, StoreError>;
 
     /// Stores the token a delivery is about to carry, discarding the token
     /// an earlier, failed attempt of the same delivery minted. Returns false,
@@ -290,13 +353,17 @@ pub trait Store: Send + Sync + 'static {
         &self,
         token: &DeliveryToken,
         now: DateTime<Utc>,
-    ) -> anyhow::Result<bool>;
+    ) -> Result<bool, StoreError>;
 
     /// How many pauses and deliveries there are, by state.
-    async fn counts(&self) -> anyhow::Result<Counts>;
+    async fn counts(&self) -> Result<Counts, StoreError>;
 
     /// Succeeds when the database answers.
-    async fn ping(&self) -> anyhow::Result<()>;
+    async fn ping(&self) -> Result<(), StoreError>;
+
+    /// Starts telling `watcher` about pauses settled by other processes
+    /// sharing the database (none for SQLite, which has one process).
+    fn watch_settled(&self, watcher: SettledWatcher);
 
     /// Closes the connections, waiting for queries under way.
     async fn close(&self);
@@ -304,22 +371,23 @@ pub trait Store: Send + Sync + 'static {
 
 /// Opens the backend named by `url` (`sqlite://…` or `postgres://…`) and
 /// brings its schema up to date.
-pub async fn open(url: &str) -> anyhow::Result<Arc<dyn Store>> {
+pub async fn open(url: &str) -> Result<Arc<dyn Store>, StoreError> {
     if url.starts_with("sqlite:") {
-        let store = SqliteStore::open(url)
-            .await
-            .with_context(|| format!("cannot open the SQLite database {url}"))?;
-        return Ok(Arc::new(store));
+        let backend = SqliteBackend::open(url).await.map_err(|e| {
+            StoreError::Unavailable(format!("cannot open the SQLite database {url}: {e}"))
+        })?;
+        return Ok(Arc::new(sql::store::SqlStore::new(backend)));
     }
     // PostgreSQL URLs are not repeated in errors: they may hold a password.
     if url.starts_with("postgres://") || url.starts_with("postgresql://") {
-        let store = PostgresStore::open(url)
-            .await
-            .context("cannot open the PostgreSQL database")?;
-        return Ok(Arc::new(store));
+        let backend = PostgresBackend::open(url).await.map_err(|e| {
+            StoreError::Unavailable(format!("cannot open the PostgreSQL database: {e}"))
+        })?;
+        return Ok(Arc::new(sql::store::SqlStore::new(backend)));
     }
-    bail!(
+    Err(StoreError::Internal(
         "the database URL must start with sqlite: or postgres:// \
          (for example sqlite://pausegate.db or postgres://user@host/pausegate)"
-    )
+            .to_owned(),
+    ))
 }

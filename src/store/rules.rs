@@ -4,7 +4,7 @@
 
 use chrono::{DateTime, Duration, Utc};
 
-use super::rows::from_millis;
+use super::sql::rows::from_millis;
 use super::{ClaimRequest, ClaimedDelivery, DeliveryOutcome};
 use crate::domain::{DeliveryKind, NewDelivery};
 
@@ -31,7 +31,10 @@ pub fn hourly_limit(delivery: &ClaimedDelivery, request: &ClaimRequest) -> Optio
 
 /// Given the newest `limit` attempts in the window (newest first, as
 /// stored millis), when a slot frees; `None` if one is free now.
-pub fn slot_free_at(newest_attempts: &[i64], limit: u32) -> anyhow::Result<Option<DateTime<Utc>>> {
+pub fn slot_free_at(
+    newest_attempts: &[i64],
+    limit: u32,
+) -> Result<Option<DateTime<Utc>>, super::StoreError> {
     if newest_attempts.len() < limit as usize {
         return Ok(None);
     }

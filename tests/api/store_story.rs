@@ -9,9 +9,10 @@ use pausegate::domain::{
     CreatePolicy, Decision, DeliveryId, DeliveryKind, DeliveryState, Event, NewDelivery, NewPause,
     PauseId, PauseRequest, PauseState, Token, Verdict, Via,
 };
+use pausegate::pauses::expiry_settlement;
 use pausegate::store::{
     ClaimRequest, Created, Deadline, DeliveryOutcome, DeliveryToken, ListQuery, NewPauseRecord,
-    Settlement, Store, TokenKind,
+    Settled, Settlement, Store, TokenKind,
 };
 use serde_json::json;
 
@@ -58,6 +59,11 @@ async fn create(store: &Arc<dyn Store>, body: serde_json::Value, at: DateTime<Ut
         Created::New(pause) => pause.id,
         Created::Replayed(_) => panic!("not a replay"),
     }
+}
+
+/// True if a settle was applied (not refused, not missing).
+fn applied(outcome: Option<Settled>) -> bool {
+    matches!(outcome, Some(Settled::Applied(_)))
 }
 
 fn approval(at: DateTime<Utc>, deliveries: Vec<NewDelivery>) -> Settlement {
@@ -117,7 +123,7 @@ async fn creation_replay_and_tokens(store: Arc<dyn Store>) {
     for token in [first_token, again_token] {
         let found = store.token(&token.hash()).await.unwrap().unwrap();
         assert_eq!(
-            (found.pause_id, found.kind),
+            (found.0.pause_id, found.0.kind),
             (created.id.clone(), TokenKind::Creator)
         );
     }
@@ -132,14 +138,14 @@ async fn the_first_settlement_wins(store: Arc<dyn Store>) {
         let (store, id) = (store.clone(), id.clone());
         tokio::spawn(async move {
             store
-                .settle(&id, &approval(at, vec![trigger("hook")]), at)
+                .settle(&id, approval(at, vec![trigger("hook")]), at)
                 .await
                 .unwrap()
         })
     });
     let mut wins = 0;
     for attempt in attempts.collect::<Vec<_>>() {
-        wins += usize::from(attempt.await.unwrap());
+        wins += usize::from(applied(attempt.await.unwrap()));
     }
     assert_eq!(wins, 1);
     let pause = store.pause(&id).await.unwrap().unwrap();
@@ -157,14 +163,14 @@ async fn expiry_guards_each_side(store: Arc<dyn Store>) {
     let id = create(&store, json!({"title": "soon", "expires_in": "1m"}), at).await;
     let later = at + Duration::minutes(2);
     assert!(
-        !store
-            .settle(&id, &approval(later, Vec::new()), later)
-            .await
-            .unwrap(),
+        !applied(
+            store
+                .settle(&id, approval(later, Vec::new()), later)
+                .await
+                .unwrap()
+        ),
         "too late for a person"
     );
-    assert!(store.due_for_expiry(later, 10).await.unwrap().contains(&id));
-    assert!(!store.due_for_expiry(at, 10).await.unwrap().contains(&id));
     let expire = Settlement {
         state: PauseState::Expired,
         decision: None,
@@ -172,10 +178,30 @@ async fn expiry_guards_each_side(store: Arc<dyn Store>) {
         deliveries: Vec::new(),
     };
     assert!(
-        !store.settle(&id, &expire, at).await.unwrap(),
+        !applied(store.settle(&id, expire.clone(), at).await.unwrap()),
         "too early for the sweep"
     );
-    assert!(store.settle(&id, &expire, later).await.unwrap());
+    assert!(
+        store
+            .expire_due(at, 10, expiry_settlement)
+            .await
+            .unwrap()
+            .is_empty(),
+        "nothing is due yet"
+    );
+    let swept = store
+        .expire_due(later, 10, expiry_settlement)
+        .await
+        .unwrap();
+    assert_eq!(swept.len(), 1);
+    assert_eq!(
+        (swept[0].id.clone(), swept[0].state),
+        (id.clone(), PauseState::Expired)
+    );
+    assert!(
+        !applied(store.settle(&id, expire, later).await.unwrap()),
+        "settled once"
+    );
     assert_eq!(
         store.pause(&id).await.unwrap().unwrap().state,
         PauseState::Expired
@@ -196,7 +222,7 @@ async fn pages_and_filters(store: Arc<dyn Store>) {
         );
     }
     store
-        .settle(&ids[1], &approval(at, Vec::new()), at)
+        .settle(&ids[1], approval(at, Vec::new()), at)
         .await
         .unwrap();
     let mut seen = Vec::new();
@@ -242,7 +268,7 @@ async fn leases_retries_and_outcomes(store: Arc<dyn Store>) {
     let at = now();
     let id = create(&store, json!({"title": "send", "target": "hook"}), at).await;
     store
-        .settle(&id, &approval(at, vec![trigger("hook")]), at)
+        .settle(&id, approval(at, vec![trigger("hook")]), at)
         .await
         .unwrap();
 
@@ -325,7 +351,7 @@ async fn hourly_limits_postpone(store: Arc<dyn Store>) {
         )
         .await;
         store
-            .settle(&id, &approval(at, vec![trigger("hook")]), at)
+            .settle(&id, approval(at, vec![trigger("hook")]), at)
             .await
             .unwrap();
     }
@@ -414,7 +440,7 @@ async fn notification_tokens_and_dropped_requests(store: Arc<dyn Store>) {
         "the unsent link's hash is gone"
     );
     let found = store.token(&new.hash()).await.unwrap().unwrap();
-    assert_eq!(found.actor.as_deref(), Some("ana@example.com"));
+    assert_eq!(found.0.actor.as_deref(), Some("ana@example.com"));
 
     assert!(
         store
@@ -424,7 +450,7 @@ async fn notification_tokens_and_dropped_requests(store: Arc<dyn Store>) {
     );
     let kept = store.token(&new.hash()).await.unwrap().unwrap();
     assert_eq!(
-        kept.pause_id, pause.id,
+        kept.0.pause_id, pause.id,
         "a link that may have been sent keeps working"
     );
     let follow_up = NewDelivery {
@@ -444,7 +470,7 @@ async fn notification_tokens_and_dropped_requests(store: Arc<dyn Store>) {
         .await
         .unwrap();
     store
-        .settle(&pause.id, &approval(at, vec![follow_up]), at)
+        .settle(&pause.id, approval(at, vec![follow_up]), at)
         .await
         .unwrap();
     let settled = store.pause(&pause.id).await.unwrap().unwrap();

@@ -1,0 +1,152 @@
+//! Who is waiting on which pause. A long poll registers under its pause's
+//! id and sleeps; a settle wakes only the waiters of that id, so a waiter
+//! costs nothing until its own pause changes and a decision costs the same
+//! with ten thousand waiters as with none. An entry goes when its last
+//! waiter leaves, and the table gives its memory back as it empties.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+use tokio::sync::Notify;
+
+use crate::domain::PauseId;
+use crate::store::SettledSignal;
+
+/// The waiters of every pause, by id.
+#[derive(Default)]
+pub struct Waiters {
+    by_pause: Mutex<HashMap<PauseId, Arc<Notify>>>,
+    /// Woken when signals may have been lost: everyone looks again.
+    everyone: Notify,
+}
+
+/// One waiter's registration; leaving (dropping it) unregisters.
+pub struct Waiting<'a> {
+    waiters: &'a Waiters,
+    id: PauseId,
+    notify: Arc<Notify>,
+}
+
+impl Waiters {
+    /// Registers a waiter on `id`.
+    pub fn register(&self, id: &PauseId) -> Waiting<'_> {
+        let mut by_pause = self.lock();
+        let notify = by_pause.entry(id.clone()).or_default().clone();
+        Waiting {
+            waiters: self,
+            id: id.clone(),
+            notify,
+        }
+    }
+
+    /// Wakes the waiters of `id`, if any.
+    pub fn wake(&self, id: &PauseId) {
+        // Under the lock: a clone held outside it would make a leaving
+        // waiter think it was not the last.
+        if let Some(notify) = self.lock().get(id) {
+            notify.notify_waiters();
+        }
+    }
+
+    /// Wakes every waiter, to read its pause again.
+    pub fn wake_all(&self) {
+        self.everyone.notify_waiters();
+    }
+
+    /// Acts on a signal from another process.
+    pub fn signal(&self, signal: SettledSignal) {
+        match signal {
+            SettledSignal::Pause(id) => self.wake(&id),
+            SettledSignal::Resync => self.wake_all(),
+        }
+    }
+
+    /// Pauses with at least one waiter.
+    pub fn len(&self) -> usize {
+        self.lock().len()
+    }
+
+    /// True when nobody waits.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<PauseId, Arc<Notify>>> {
+        self.by_pause.lock().expect("waiters lock poisoned")
+    }
+}
+
+impl Waiting<'_> {
+    /// Resolves when the pause may have changed. Call it *before* reading
+    /// the pause and await it after: a wake-up between the two is kept
+    /// (a `Notified` hears `notify_waiters` from the moment it is made).
+    pub fn changed(&self) -> impl Future<Output = ()> + '_ {
+        let mine = self.notify.notified();
+        let anyone = self.waiters.everyone.notified();
+        async move {
+            tokio::select! {
+                () = mine => {}
+                () = anyone => {}
+            }
+        }
+    }
+}
+
+impl Drop for Waiting<'_> {
+    fn drop(&mut self) {
+        let mut by_pause = self.waiters.lock();
+        // The table's own reference and ours: we are the last waiter.
+        if Arc::strong_count(&self.notify) == 2 {
+            by_pause.remove(&self.id);
+            if by_pause.capacity() > 64 && by_pause.len() < by_pause.capacity() / 4 {
+                by_pause.shrink_to_fit();
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::Duration;
+
+    #[tokio::test]
+    async fn a_wake_reaches_only_the_waiters_of_that_pause() {
+        let waiters = Waiters::default();
+        let (a, b) = (PauseId::generate(), PauseId::generate());
+        let on_a = waiters.register(&a);
+        let on_b = waiters.register(&b);
+        let (a_changed, b_changed) = (on_a.changed(), on_b.changed());
+        waiters.wake(&a);
+        let timeout = Duration::from_millis(50);
+        assert!(tokio::time::timeout(timeout, a_changed).await.is_ok());
+        assert!(tokio::time::timeout(timeout, b_changed).await.is_err());
+    }
+
+    #[tokio::test]
+    async fn the_entry_goes_with_its_last_waiter() {
+        let waiters = Waiters::default();
+        let id = PauseId::generate();
+        let first = waiters.register(&id);
+        let second = waiters.register(&id);
+        assert_eq!(waiters.len(), 1);
+        drop(first);
+        assert_eq!(waiters.len(), 1);
+        drop(second);
+        assert!(waiters.is_empty());
+    }
+
+    #[tokio::test]
+    async fn a_resync_wakes_everyone() {
+        let waiters = Waiters::default();
+        let id = PauseId::generate();
+        let waiting = waiters.register(&id);
+        let changed = waiting.changed();
+        waiters.signal(SettledSignal::Resync);
+        assert!(
+            tokio::time::timeout(Duration::from_millis(50), changed)
+                .await
+                .is_ok()
+        );
+    }
+}

@@ -1,0 +1,314 @@
+//! Pauses, their tokens and decisions: create, read, list, settle and
+//! expire. Each function runs inside the transaction or on the reader its
+//! backend chose; none commits.
+
+use chrono::{DateTime, Utc};
+
+use super::outbox;
+use super::rows::{pause_columns, to_millis};
+use super::{Arg, Args, Conn, args};
+use crate::domain::{Decision, Pause, PauseId, PauseState, TokenHash};
+use crate::store::rules::without_followups_to;
+use crate::store::{
+    Created, Cursor, Deadline, ExpiryPlan, ListQuery, NewPauseRecord, PausePage, Settled,
+    Settlement, StoreError, TokenKind, TokenRecord,
+};
+
+/// A `tokens` row to insert.
+pub struct TokenRow<'a> {
+    pub pause_id: &'a PauseId,
+    pub hash: &'a TokenHash,
+    pub kind: TokenKind,
+    pub actor: Option<&'a str>,
+    pub delivery_id: Option<&'a str>,
+}
+
+/// Inserts a token's hash.
+pub async fn insert_token<C: Conn>(
+    c: &mut C,
+    token: &TokenRow<'_>,
+    now: DateTime<Utc>,
+) -> Result<(), StoreError> {
+    c.execute(
+        "INSERT INTO tokens (hash, pause_id, kind, actor, delivery_id, created_at) \
+         VALUES ($1, $2, $3, $4, $5, $6)"
+            .into(),
+        args![
+            token.hash.as_bytes().as_slice(),
+            token.pause_id.as_str(),
+            token.kind.as_str(),
+            token.actor,
+            token.delivery_id,
+            to_millis(now),
+        ],
+    )
+    .await?;
+    Ok(())
+}
+
+/// Stores a new pause, or adds the creator token to the pause that holds
+/// the same idempotency key. A new pause is answered from the record, not
+/// read back.
+pub async fn create<C: Conn>(c: &mut C, record: &NewPauseRecord) -> Result<Created, StoreError> {
+    let inserted = insert_pause(c, record).await?;
+    let pause_id = if inserted {
+        record.id.clone()
+    } else {
+        // On PostgreSQL, ON CONFLICT waited for the other insert to commit.
+        let id: String = c
+            .fetch_optional(
+                "SELECT id FROM pauses WHERE idempotency_key = $1".into(),
+                args![record.pause.idempotency_key.as_deref()],
+            )
+            .await?
+            .ok_or_else(|| StoreError::internal("the idempotency key's pause disappeared"))?;
+        PauseId::from_stored(id)
+    };
+    let creator = TokenRow {
+        pause_id: &pause_id,
+        hash: &record.creator_token,
+        kind: TokenKind::Creator,
+        actor: None,
+        delivery_id: None,
+    };
+    insert_token(c, &creator, record.created_at).await?;
+    if !inserted {
+        let pause = load(c, &pause_id, false).await?;
+        return pause
+            .map(Created::Replayed)
+            .ok_or_else(|| StoreError::internal("the idempotency key's pause disappeared"));
+    }
+    outbox::enqueue(c, &pause_id, &record.deliveries, record.created_at).await?;
+    Ok(Created::New(record.to_pause()))
+}
+
+/// Inserts the pause unless its idempotency key is taken; true if inserted.
+async fn insert_pause<C: Conn>(c: &mut C, record: &NewPauseRecord) -> Result<bool, StoreError> {
+    let pause = &record.pause;
+    let inserted = c
+        .execute(
+            "INSERT INTO pauses (id, state, title, description, data, target, target_params, \
+             on_reject, on_expire, notify, idempotency_key, created_at, expires_at) \
+             VALUES ($1, 'pending', $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) \
+             ON CONFLICT (idempotency_key) DO NOTHING"
+                .into(),
+            args![
+                record.id.as_str(),
+                pause.title.as_str(),
+                pause.description.as_str(),
+                pause.data.to_string(),
+                pause.target.as_deref(),
+                pause.target_params.as_ref().map(|p| p.to_string()),
+                pause.on_reject.as_deref(),
+                pause.on_expire.as_str(),
+                serde_json::to_string(&pause.notify)?,
+                pause.idempotency_key.as_deref(),
+                to_millis(record.created_at),
+                to_millis(record.expires_at),
+            ],
+        )
+        .await?;
+    Ok(inserted == 1)
+}
+
+/// The whole pause, locked for the rest of the transaction when `lock`.
+pub async fn load<C: Conn>(
+    c: &mut C,
+    id: &PauseId,
+    lock: bool,
+) -> Result<Option<Pause>, StoreError> {
+    let dialect = c.dialect();
+    let sql = format!(
+        "SELECT {} FROM pauses p WHERE p.id = $1{}",
+        pause_columns(dialect),
+        if lock { dialect.for_update } else { "" }
+    );
+    c.fetch_optional(sql.into(), args![id.as_str()]).await
+}
+
+/// The token with this hash and its whole pause, in one query.
+pub async fn token<C: Conn>(
+    c: &mut C,
+    hash: &TokenHash,
+) -> Result<Option<(TokenRecord, Pause)>, StoreError> {
+    let sql = format!(
+        "SELECT t.kind, t.actor, {} FROM tokens t JOIN pauses p ON p.id = t.pause_id \
+         WHERE t.hash = $1",
+        pause_columns(c.dialect())
+    );
+    c.fetch_optional(sql.into(), args![hash.as_bytes().as_slice()])
+        .await
+}
+
+/// A page of pauses, newest first. Each condition is an index range:
+/// `(created_at, id) < (…)` on `pauses_newest_first`, or with the state
+/// first on `pauses_by_state`.
+pub async fn list<C: Conn>(c: &mut C, query: &ListQuery) -> Result<PausePage, StoreError> {
+    let mut conditions = Vec::new();
+    let mut values: Args = Vec::new();
+    if let Some(state) = query.state {
+        values.push(state.as_str().into());
+        conditions.push(format!("p.state = ${}", values.len()));
+    }
+    if let Some(after) = &query.after {
+        values.push(to_millis(after.created_at).into());
+        values.push(after.id.as_str().into());
+        let n = values.len();
+        conditions.push(format!("(p.created_at, p.id) < (${}, ${n})", n - 1));
+    }
+    values.push(Arg::from(i64::from(query.limit) + 1));
+    let filter = if conditions.is_empty() {
+        String::new()
+    } else {
+        format!("WHERE {}", conditions.join(" AND "))
+    };
+    let sql = format!(
+        "SELECT {} FROM pauses p {filter} ORDER BY p.created_at DESC, p.id DESC LIMIT ${}",
+        pause_columns(c.dialect()),
+        values.len()
+    );
+    let mut items: Vec<Pause> = c.fetch_all(sql.into(), values).await?;
+    let has_more = items.len() > query.limit as usize;
+    items.truncate(query.limit as usize);
+    let next = match items.last() {
+        Some(last) if has_more => Some(Cursor {
+            created_at: last.created_at,
+            id: last.id.clone(),
+        }),
+        _ => None,
+    };
+    Ok(PausePage { items, next })
+}
+
+/// Applies `settlement` if the pause is pending and on the allowed side of
+/// its expiry. The row is locked first (PostgreSQL; SQLite's writer is
+/// alone), so of racing callers exactly one applies it.
+pub async fn settle<C: Conn>(
+    c: &mut C,
+    id: &PauseId,
+    settlement: &Settlement,
+    now: DateTime<Utc>,
+) -> Result<Option<Settled>, StoreError> {
+    let Some(pause) = load(c, id, true).await? else {
+        return Ok(None);
+    };
+    let on_time = match settlement.deadline {
+        Deadline::BeforeExpiry => now < pause.expires_at,
+        Deadline::AfterExpiry => now >= pause.expires_at,
+    };
+    if pause.state != PauseState::Pending || !on_time {
+        return Ok(Some(Settled::Refused(pause)));
+    }
+    Ok(Some(Settled::Applied(
+        apply(c, pause, settlement, now).await?,
+    )))
+}
+
+/// Settles the pending pauses whose expiry has passed, oldest first, as
+/// `plan` says; returns them settled. Rows another process is settling
+/// are skipped (PostgreSQL).
+pub async fn expire_due<C: Conn>(
+    c: &mut C,
+    now: DateTime<Utc>,
+    limit: u32,
+    plan: ExpiryPlan,
+) -> Result<Vec<Pause>, StoreError> {
+    let dialect = c.dialect();
+    // `state` and `expires_at` both bound: one range on `pauses_by_expiry`.
+    let sql = format!(
+        "SELECT {} FROM pauses p WHERE p.state = 'pending' AND p.expires_at <= $1 \
+         ORDER BY p.expires_at LIMIT $2{}",
+        pause_columns(dialect),
+        dialect.skip_locked
+    );
+    let due: Vec<Pause> = c
+        .fetch_all(sql.into(), args![to_millis(now), i64::from(limit)])
+        .await?;
+    let mut settled = Vec::with_capacity(due.len());
+    for pause in due {
+        let settlement = plan(&pause, now);
+        settled.push(apply(c, pause, &settlement, now).await?);
+    }
+    Ok(settled)
+}
+
+/// Writes a settlement of a pending pause the caller has locked, and
+/// returns the pause as it now stands.
+async fn apply<C: Conn>(
+    c: &mut C,
+    mut pause: Pause,
+    settlement: &Settlement,
+    now: DateTime<Utc>,
+) -> Result<Pause, StoreError> {
+    let changed = c
+        .execute(
+            "UPDATE pauses SET state = $1, decided_at = $2 WHERE id = $3 AND state = 'pending'"
+                .into(),
+            args![settlement.state.as_str(), to_millis(now), pause.id.as_str()],
+        )
+        .await?;
+    if changed != 1 {
+        return Err(StoreError::internal(format!(
+            "pause {} changed under its lock",
+            pause.id
+        )));
+    }
+    let dropped = outbox::drop_unsent_requests(c, &pause.id).await?;
+    if let Some(decision) = &settlement.decision {
+        insert_decision(c, &pause.id, decision).await?;
+        pause.decisions.push(decision.clone());
+    }
+    let deliveries = without_followups_to(&settlement.deliveries, &dropped.unasked_channels);
+    outbox::enqueue(c, &pause.id, &deliveries, now).await?;
+    if let Some(sql) = c.dialect().notify_settled {
+        c.execute(sql.into(), args![pause.id.as_str()]).await?;
+    }
+    pause.state = settlement.state;
+    pause.decided_at = Some(now);
+    pause
+        .deliveries
+        .retain(|d| !dropped.ids.iter().any(|id| id == d.id.as_str()));
+    pause
+        .deliveries
+        .extend(deliveries.iter().map(|d| d.pending(now)));
+    Ok(pause)
+}
+
+async fn insert_decision<C: Conn>(
+    c: &mut C,
+    id: &PauseId,
+    decision: &Decision,
+) -> Result<(), StoreError> {
+    c.execute(
+        "INSERT INTO decisions (pause_id, decision, actor, via, comment, at) \
+         VALUES ($1, $2, $3, $4, $5, $6)"
+            .into(),
+        args![
+            id.as_str(),
+            decision.decision.as_str(),
+            decision.actor.as_deref(),
+            decision.via.as_str(),
+            decision.comment.as_deref(),
+            to_millis(decision.at),
+        ],
+    )
+    .await?;
+    Ok(())
+}
+
+/// How many pauses and deliveries there are, by state.
+pub async fn counts<C: Conn>(c: &mut C) -> Result<crate::store::Counts, StoreError> {
+    let pauses = c
+        .fetch_all(
+            "SELECT state, COUNT(*) FROM pauses GROUP BY state".into(),
+            Vec::new(),
+        )
+        .await?;
+    let deliveries = c
+        .fetch_all(
+            "SELECT kind, state, COUNT(*) FROM deliveries GROUP BY kind, state".into(),
+            Vec::new(),
+        )
+        .await?;
+    Ok(crate::store::Counts { pauses, deliveries })
+}

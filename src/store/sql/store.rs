@@ -1,0 +1,155 @@
+//! [`Store`] written once, over any [`Backend`]: each method hands the SQL
+//! core's function to the backend as a read or a write.
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+
+use super::{Backend, outbox, pauses, work};
+use crate::domain::{Pause, PauseId, TokenHash};
+use crate::store::{
+    ClaimRequest, ClaimedDelivery, Counts, Created, DeliveryOutcome, DeliveryToken, ExpiryPlan,
+    ListQuery, NewPauseRecord, PausePage, Settled, SettledWatcher, Settlement, Store, StoreError,
+    TokenRecord,
+};
+
+/// The store over backend `B`.
+pub struct SqlStore<B> {
+    backend: B,
+}
+
+impl<B: Backend> SqlStore<B> {
+    /// A store running its SQL on `backend`.
+    pub fn new(backend: B) -> Self {
+        Self { backend }
+    }
+}
+
+#[async_trait]
+impl<B: Backend> Store for SqlStore<B> {
+    async fn create_pause(&self, record: NewPauseRecord) -> Result<Created, StoreError> {
+        self.backend
+            .write(work(move |c| {
+                Box::pin(async move { pauses::create(c, &record).await })
+            }))
+            .await
+    }
+
+    async fn pause(&self, id: &PauseId) -> Result<Option<Pause>, StoreError> {
+        let id = id.clone();
+        self.backend
+            .read(work(move |c| {
+                Box::pin(async move { pauses::load(c, &id, false).await })
+            }))
+            .await
+    }
+
+    async fn token(&self, hash: &TokenHash) -> Result<Option<(TokenRecord, Pause)>, StoreError> {
+        let hash = *hash;
+        self.backend
+            .read(work(move |c| {
+                Box::pin(async move { pauses::token(c, &hash).await })
+            }))
+            .await
+    }
+
+    async fn list_pauses(&self, query: &ListQuery) -> Result<PausePage, StoreError> {
+        let query = query.clone();
+        self.backend
+            .read(work(move |c| {
+                Box::pin(async move { pauses::list(c, &query).await })
+            }))
+            .await
+    }
+
+    async fn settle(
+        &self,
+        id: &PauseId,
+        settlement: Settlement,
+        now: DateTime<Utc>,
+    ) -> Result<Option<Settled>, StoreError> {
+        let id = id.clone();
+        self.backend
+            .write(work(move |c| {
+                Box::pin(async move { pauses::settle(c, &id, &settlement, now).await })
+            }))
+            .await
+    }
+
+    async fn expire_due(
+        &self,
+        now: DateTime<Utc>,
+        limit: u32,
+        plan: ExpiryPlan,
+    ) -> Result<Vec<Pause>, StoreError> {
+        self.backend
+            .write(work(move |c| {
+                Box::pin(async move { pauses::expire_due(c, now, limit, plan).await })
+            }))
+            .await
+    }
+
+    async fn claim_deliveries(
+        &self,
+        request: &ClaimRequest,
+    ) -> Result<Vec<ClaimedDelivery>, StoreError> {
+        let request = request.clone();
+        self.backend
+            .write(work(move |c| {
+                Box::pin(async move { outbox::claim(c, &request).await })
+            }))
+            .await
+    }
+
+    async fn finish_delivery(
+        &self,
+        delivery: &ClaimedDelivery,
+        outcome: &DeliveryOutcome,
+        now: DateTime<Utc>,
+    ) -> Result<bool, StoreError> {
+        let (delivery, outcome) = (delivery.clone(), outcome.clone());
+        self.backend
+            .write(work(move |c| {
+                Box::pin(async move { outbox::finish(c, &delivery, &outcome, now).await })
+            }))
+            .await
+    }
+
+    async fn replace_delivery_token(
+        &self,
+        token: &DeliveryToken,
+        now: DateTime<Utc>,
+    ) -> Result<bool, StoreError> {
+        let token = token.clone();
+        self.backend
+            .write(work(move |c| {
+                Box::pin(async move { outbox::replace_token(c, &token, now).await })
+            }))
+            .await
+    }
+
+    async fn counts(&self) -> Result<Counts, StoreError> {
+        self.backend
+            .read(work(|c| Box::pin(async move { pauses::counts(c).await })))
+            .await
+    }
+
+    async fn ping(&self) -> Result<(), StoreError> {
+        self.backend
+            .read(work(|c| {
+                Box::pin(async move {
+                    let _: Option<i64> =
+                        super::Conn::fetch_optional(c, "SELECT 1".into(), Vec::new()).await?;
+                    Ok(())
+                })
+            }))
+            .await
+    }
+
+    fn watch_settled(&self, watcher: SettledWatcher) {
+        self.backend.watch_settled(watcher);
+    }
+
+    async fn close(&self) {
+        self.backend.close().await;
+    }
+}

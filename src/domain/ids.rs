@@ -1,20 +1,35 @@
-//! Identifiers: a short prefix saying what the id names, then 120 random bits
-//! in lowercase base32, so ids are unguessable and safe in URLs.
+//! Identifiers: a short prefix saying what the id names, then 24 lowercase
+//! base32 characters: 10 of the creation time in milliseconds, 14 (70
+//! bits) random. Ids are names, not secrets (links carry tokens); leading
+//! with the time makes each new id sort after the last, so inserting one
+//! appends to the end of its indexes instead of touching a random page.
+//! The time part is for locality only and never read back.
 
 use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
-const ALPHABET: &[u8; 32] = b"abcdefghijklmnopqrstuvwxyz234567";
+/// Crockford's base32 in lowercase: its letters sort in ASCII order, so
+/// ids sort by time.
+const ALPHABET: &[u8; 32] = b"0123456789abcdefghjkmnpqrstvwxyz";
+
+/// Characters of the time part; 50 bits of milliseconds last past AD 30,000.
+const TIME_CHARS: u32 = 10;
 
 fn random_id(prefix: &str) -> String {
-    let mut bytes = [0u8; 24];
+    let millis = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis() as u64);
+    let time = (0..TIME_CHARS)
+        .rev()
+        .map(|i| ALPHABET[((millis >> (5 * i)) & 31) as usize] as char);
+    let mut bytes = [0u8; 14];
     getrandom::fill(&mut bytes).expect("the OS random source failed");
-    let suffix: String = bytes
-        .iter()
-        .map(|b| ALPHABET[(b & 31) as usize] as char)
-        .collect();
-    format!("{prefix}{suffix}")
+    let random = bytes.iter().map(|b| ALPHABET[(b & 31) as usize] as char);
+    let mut id = String::with_capacity(prefix.len() + 24);
+    id.push_str(prefix);
+    id.extend(time.chain(random));
+    id
 }
 
 macro_rules! id_type {
@@ -77,5 +92,12 @@ mod tests {
         assert_eq!(a.as_str().len(), 28);
         assert_ne!(a, b);
         assert!(DeliveryId::generate().as_str().starts_with("del_"));
+    }
+
+    #[test]
+    fn a_later_id_sorts_after_an_earlier_one() {
+        let earlier = PauseId::generate();
+        std::thread::sleep(std::time::Duration::from_millis(2));
+        assert!(PauseId::generate().as_str() > earlier.as_str());
     }
 }

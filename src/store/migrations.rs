@@ -1,8 +1,15 @@
 //! Schema migrations, embedded in the binary so a fresh machine needs no
-//! files beside it. Applied in order at start-up; sqlx records which ran.
+//! files beside it. Applied in order at start-up and recorded in
+//! `_sqlx_migrations`: by sqlx's migrator on PostgreSQL, and on SQLite by
+//! [`run_sqlite`], which keeps that table exactly as sqlx wrote it (earlier
+//! versions of pausegate migrated SQLite through sqlx).
 
+use rusqlite::OptionalExtension;
 use sqlx::SqlSafeStr;
 use sqlx::migrate::{Migration, MigrationType, Migrator};
+
+use super::StoreError;
+use super::sqlite::sql_error as error;
 
 /// The SQLite migrations, oldest first.
 const SQLITE: &[(i64, &str, &str)] = &[
@@ -42,9 +49,59 @@ const POSTGRES: &[(i64, &str, &str)] = &[
     ),
 ];
 
-/// A migrator holding the SQLite migrations.
-pub fn sqlite() -> Migrator {
-    migrator(SQLITE)
+/// Applies the SQLite migrations not yet applied, each in its own
+/// transaction with its record, refusing a database whose applied
+/// migrations differ from this version's.
+pub fn run_sqlite(conn: &mut rusqlite::Connection) -> Result<(), StoreError> {
+    conn.execute_batch(
+        "CREATE TABLE IF NOT EXISTS _sqlx_migrations (
+            version BIGINT PRIMARY KEY,
+            description TEXT NOT NULL,
+            installed_on TIMESTAMP NOT NULL DEFAULT CURRENT_TIMESTAMP,
+            success BOOLEAN NOT NULL,
+            checksum BLOB NOT NULL,
+            execution_time BIGINT NOT NULL
+        )",
+    )
+    .map_err(error)?;
+    for migration in migrator(SQLITE).iter() {
+        let applied: Option<Vec<u8>> = conn
+            .query_row(
+                "SELECT checksum FROM _sqlx_migrations WHERE version = ?1 AND success",
+                [migration.version],
+                |row| row.get(0),
+            )
+            .optional()
+            .map_err(error)?;
+        match applied {
+            Some(checksum) if checksum == *migration.checksum => continue,
+            Some(_) => {
+                return Err(StoreError::internal(format!(
+                    "migration {} ({}) was applied in a different form; this database \
+                     belongs to another version of pausegate",
+                    migration.version, migration.description
+                )));
+            }
+            None => apply(conn, migration)?,
+        }
+    }
+    Ok(())
+}
+
+fn apply(conn: &mut rusqlite::Connection, migration: &Migration) -> Result<(), StoreError> {
+    let tx = conn.transaction().map_err(error)?;
+    tx.execute_batch(migration.sql.as_str()).map_err(error)?;
+    tx.execute(
+        "INSERT INTO _sqlx_migrations (version, description, success, checksum, execution_time) \
+         VALUES (?1, ?2, TRUE, ?3, -1)",
+        rusqlite::params![
+            migration.version,
+            migration.description.as_ref(),
+            migration.checksum.as_ref()
+        ],
+    )
+    .map_err(error)?;
+    tx.commit().map_err(error)
 }
 
 /// A migrator holding the PostgreSQL migrations.

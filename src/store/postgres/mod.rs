@@ -10,38 +10,22 @@
 //! its wait for the answer, never the transaction half-way, so a
 //! connection cannot go back to the pool inside one.
 
+mod conn;
 mod listener;
 
 use std::str::FromStr;
 use std::sync::Mutex;
 use std::time::Duration;
 
-use sqlx::postgres::{
-    PgConnectOptions, PgConnection, PgPool, PgPoolOptions, PgQueryResult, Postgres,
-};
+use sqlx::postgres::{PgConnectOptions, PgConnection, PgPool, PgPoolOptions};
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 
-use super::sql::{Backend, BoxFuture, Dialect, SqlDatabase, Work};
+use super::sql::{Backend, BoxFuture, Work};
 use super::{SettledWatcher, StoreError, migrations};
 
 /// The channel settles are announced on.
 const SETTLED_CHANNEL: &str = "pausegate_settled";
-
-impl SqlDatabase for Postgres {
-    const DIALECT: Dialect = Dialect {
-        for_update: " FOR UPDATE",
-        skip_locked: " FOR UPDATE SKIP LOCKED",
-        json_array: "json_agg",
-        json_object: "json_build_object",
-        try_lock: Some("SELECT pg_try_advisory_xact_lock(hashtextextended($1, 0))"),
-        notify_settled: Some("SELECT pg_notify('pausegate_settled', $1)"),
-    };
-
-    fn rows_affected(result: &PgQueryResult) -> u64 {
-        result.rows_affected()
-    }
-}
 
 /// pausegate's state in a PostgreSQL database.
 pub struct PostgresBackend {

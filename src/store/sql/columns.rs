@@ -1,8 +1,5 @@
 //! Reading a result row by column position, the same way on every backend.
 
-use sqlx::ColumnIndex;
-
-use super::{Readable, column};
 use crate::store::StoreError;
 
 /// A result row, read by column position.
@@ -17,37 +14,6 @@ pub trait Columns {
     fn opt_text(&self, index: usize) -> Result<Option<String>, StoreError>;
     /// A boolean column (PostgreSQL's boolean, SQLite's 0 or 1).
     fn flag(&self, index: usize) -> Result<bool, StoreError>;
-}
-
-impl<R> Columns for R
-where
-    R: sqlx::Row,
-    usize: ColumnIndex<R>,
-    i64: Readable<R::Database>,
-    Option<i64>: Readable<R::Database>,
-    String: Readable<R::Database>,
-    Option<String>: Readable<R::Database>,
-    bool: Readable<R::Database>,
-{
-    fn int(&self, index: usize) -> Result<i64, StoreError> {
-        column(self, index)
-    }
-
-    fn opt_int(&self, index: usize) -> Result<Option<i64>, StoreError> {
-        column(self, index)
-    }
-
-    fn text(&self, index: usize) -> Result<String, StoreError> {
-        column(self, index)
-    }
-
-    fn opt_text(&self, index: usize) -> Result<Option<String>, StoreError> {
-        column(self, index)
-    }
-
-    fn flag(&self, index: usize) -> Result<bool, StoreError> {
-        column(self, index)
-    }
 }
 
 /// A value decoded from one result row.

@@ -1,103 +1,119 @@
 //! The embedded SQLite backend. WAL mode lets readers run beside the
 //! writer; every write goes through one connection owned by the group-commit
-//! [`writer`], so concurrent requests share transactions and fsyncs instead
-//! of queueing for the file lock. `synchronous = FULL`: a write is on disk
-//! before it is answered. Readers map the file (`mmap_size`), so the page
-//! cache each one drops after another connection commits is refilled from
-//! memory, not with reads.
+//! [`writer`] thread, so concurrent requests share transactions and fsyncs
+//! instead of queueing for the file lock. `synchronous = FULL`: a write is
+//! on disk before it is answered. Readers map the file (`mmap_size`), so the
+//! page cache each one drops after another connection commits is refilled
+//! from memory, not with reads. Statements run in-process on rusqlite (see
+//! the SQL core's docs for the measurement behind that choice).
 
+mod conn;
+mod readers;
 mod writer;
 
-use std::str::FromStr;
+use std::path::PathBuf;
 use std::time::Duration;
 
-use sqlx::sqlite::{
-    Sqlite, SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions,
-    SqliteQueryResult, SqliteSynchronous,
-};
-use sqlx::{ConnectOptions, SqliteConnection};
+use rusqlite::{Connection, OpenFlags};
 
-use super::sql::{Backend, BoxFuture, Dialect, SqlDatabase, Work};
+use super::sql::{Backend, BoxFuture, Work};
 use super::{SettledWatcher, StoreError, migrations};
+use readers::Readers;
 use writer::Writer;
 
+pub use conn::error as sql_error;
+
 /// Readers that may run at once beside the writer.
-const READERS: u32 = 4;
+const READERS: usize = 4;
 
-/// Bytes of the file readers map into memory.
-const MMAP_BYTES: u64 = 256 * 1024 * 1024;
+/// Bytes of the file each connection maps into memory.
+const MMAP_BYTES: i64 = 256 * 1024 * 1024;
 
-impl SqlDatabase for Sqlite {
-    const DIALECT: Dialect = Dialect {
-        for_update: "",
-        skip_locked: "",
-        json_array: "json_group_array",
-        json_object: "json_object",
-        try_lock: None,
-        notify_settled: None,
-    };
+/// The writer's page cache, in KiB (negative: SQLite's unit for KiB).
+const WRITER_CACHE_KIB: i64 = -65_536;
 
-    fn rows_affected(result: &SqliteQueryResult) -> u64 {
-        result.rows_affected()
-    }
-}
+/// How long a statement waits for another process's lock on the file.
+const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 
 /// pausegate's state in one SQLite file.
 pub struct SqliteBackend {
     writer: Writer,
-    reader: SqlitePool,
+    readers: Readers,
 }
 
 impl SqliteBackend {
     /// Opens (creating if missing) the database at `url` and migrates it.
     pub async fn open(url: &str) -> Result<Self, StoreError> {
-        if url.contains(":memory:") || url.contains("mode=memory") {
-            // Each connection would see its own empty database.
-            return Err(StoreError::internal(
-                "an in-memory SQLite database cannot be shared; name a file",
-            ));
-        }
-        let options = SqliteConnectOptions::from_str(url)?
-            .create_if_missing(true)
-            .journal_mode(SqliteJournalMode::Wal)
-            .synchronous(SqliteSynchronous::Full)
-            .busy_timeout(Duration::from_secs(10))
-            .foreign_keys(true)
-            .pragma("mmap_size", MMAP_BYTES.to_string());
-        let mut writer = options.connect().await?;
-        migrations::sqlite()
-            .run(&mut writer)
-            .await
-            .map_err(|e| StoreError::internal(format!("cannot apply the migrations: {e}")))?;
-        let reader = SqlitePoolOptions::new()
-            .max_connections(READERS)
-            .connect_with(options.read_only(true))
-            .await?;
+        let path = file_of(url)?;
+        let mut writer = connect(
+            &path,
+            OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_CREATE,
+        )?;
+        writer
+            .pragma_update(None, "journal_mode", "WAL")
+            .and_then(|()| writer.pragma_update(None, "synchronous", "FULL"))
+            .and_then(|()| writer.pragma_update(None, "foreign_keys", true))
+            // The writer touches every index; keep their pages in memory.
+            .and_then(|()| writer.pragma_update(None, "cache_size", WRITER_CACHE_KIB))
+            // Each write's savepoint journals the pages it changes; in
+            // memory, not in a temporary file per batch.
+            .and_then(|()| writer.pragma_update(None, "temp_store", "MEMORY"))
+            .map_err(sql_error)?;
+        migrations::run_sqlite(&mut writer)?;
+        let readers = (0..READERS)
+            .map(|_| connect(&path, OpenFlags::SQLITE_OPEN_READ_ONLY))
+            .collect::<Result<Vec<_>, _>>()?;
+        let writer = Writer::start(writer)
+            .map_err(|e| StoreError::internal(format!("cannot start the writer: {e}")))?;
         Ok(Self {
-            writer: Writer::start(writer),
-            reader,
+            writer,
+            readers: Readers::new(readers),
         })
     }
 }
 
+/// The file a `sqlite:` URL names: `sqlite://pausegate.db` (relative),
+/// `sqlite:///var/lib/pausegate.db` (absolute); a query string is ignored.
+fn file_of(url: &str) -> Result<PathBuf, StoreError> {
+    let rest = url
+        .strip_prefix("sqlite://")
+        .or_else(|| url.strip_prefix("sqlite:"))
+        .unwrap_or(url);
+    let path = rest.split('?').next().unwrap_or_default();
+    if path.is_empty() || path == ":memory:" || url.contains("mode=memory") {
+        // Each connection would see its own empty database.
+        return Err(StoreError::internal(
+            "the SQLite URL must name a file (an in-memory database cannot be shared)",
+        ));
+    }
+    Ok(PathBuf::from(path))
+}
+
+fn connect(path: &PathBuf, flags: OpenFlags) -> Result<Connection, StoreError> {
+    let flags = flags | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+    let conn = Connection::open_with_flags(path, flags).map_err(sql_error)?;
+    conn.busy_timeout(BUSY_TIMEOUT).map_err(sql_error)?;
+    conn.pragma_update(None, "mmap_size", MMAP_BYTES)
+        .map_err(sql_error)?;
+    conn.set_prepared_statement_cache_capacity(64);
+    Ok(conn)
+}
+
 impl Backend for SqliteBackend {
-    type Conn = SqliteConnection;
+    type Conn = Connection;
 
     fn write<T: Send + 'static>(
         &self,
-        work: Work<SqliteConnection, T>,
+        work: Work<Connection, T>,
     ) -> BoxFuture<'_, Result<T, StoreError>> {
         Box::pin(self.writer.write(work))
     }
 
     fn read<T: Send + 'static>(
         &self,
-        work: Work<SqliteConnection, T>,
+        work: Work<Connection, T>,
     ) -> BoxFuture<'_, Result<T, StoreError>> {
-        Box::pin(async move {
-            let mut conn = self.reader.acquire().await?;
-            work(&mut conn).await
-        })
+        Box::pin(self.readers.read(work))
     }
 
     fn watch_settled(&self, _: SettledWatcher) {
@@ -106,7 +122,7 @@ impl Backend for SqliteBackend {
 
     fn close(&self) -> BoxFuture<'_, ()> {
         Box::pin(async move {
-            self.reader.close().await;
+            self.readers.close();
             self.writer.close().await;
         })
     }

@@ -1,23 +1,23 @@
-//! Group commit: one task owns SQLite's only write connection. It takes
+//! Group commit: one thread owns SQLite's only write connection. It takes
 //! every write waiting in its queue, runs each in its own savepoint (so
 //! one failure spoils no other), commits them with one fsync, and only then
 //! answers them all. A lone write is never held back waiting for company:
 //! the batch is whatever is queued when the writer comes round.
 //!
-//! Work runs inside the writer's task, so a caller that stops waiting (a
+//! Work runs on the writer's thread, so a caller that stops waiting (a
 //! client that disconnects) cannot cut a write in half; a work item that
 //! panics fails alone.
 
 use std::panic::AssertUnwindSafe;
 use std::sync::Mutex;
+use std::thread::JoinHandle;
 
-use futures_util::FutureExt;
-use sqlx::{Connection, Executor, SqliteConnection};
+use rusqlite::Connection;
 use tokio::sync::{mpsc, oneshot};
-use tokio::task::JoinHandle;
 
+use super::conn::error;
 use crate::store::StoreError;
-use crate::store::sql::{BoxFuture, Work};
+use crate::store::sql::Work;
 
 /// Most writes committed together; bounds the time any one waits.
 const MAX_BATCH: usize = 256;
@@ -26,33 +26,26 @@ const MAX_BATCH: usize = 256;
 pub struct Writer {
     /// `None` once closed.
     queue: Mutex<Option<mpsc::UnboundedSender<Box<dyn Job>>>>,
-    task: Mutex<Option<JoinHandle<()>>>,
+    thread: Mutex<Option<JoinHandle<()>>>,
 }
 
 impl Writer {
-    /// Starts the writer task on `conn`.
-    pub fn start(conn: SqliteConnection) -> Self {
+    /// Starts the writer thread on `conn`.
+    pub fn start(conn: Connection) -> std::io::Result<Self> {
         let (queue, jobs) = mpsc::unbounded_channel();
-        let task = tokio::spawn(run(conn, jobs));
-        Self {
+        let thread = std::thread::Builder::new()
+            .name("sqlite-writer".to_owned())
+            .spawn(move || run(conn, jobs))?;
+        Ok(Self {
             queue: Mutex::new(Some(queue)),
-            task: Mutex::new(Some(task)),
-        }
-    }
-
-    /// Lets the writes already queued finish, then closes the connection.
-    pub async fn close(&self) {
-        self.queue.lock().expect("writer lock").take();
-        let task = self.task.lock().expect("writer lock").take();
-        if let Some(task) = task {
-            let _ = task.await;
-        }
+            thread: Mutex::new(Some(thread)),
+        })
     }
 
     /// Runs `work` in the next batch; its result once the batch committed.
     pub async fn write<T: Send + 'static>(
         &self,
-        work: Work<SqliteConnection, T>,
+        work: Work<Connection, T>,
     ) -> Result<T, StoreError> {
         let (reply, answer) = oneshot::channel();
         let closed = || StoreError::Unavailable("the database is closed".to_owned());
@@ -63,16 +56,25 @@ impl Writer {
             .map_err(|_| closed())?;
         answer.await.unwrap_or_else(|_| {
             Err(StoreError::internal(
-                "the write was abandoned: it panicked or the writer stopped",
+                "the write was abandoned: the writer stopped",
             ))
         })
+    }
+
+    /// Lets the writes already queued finish, then closes the connection.
+    pub async fn close(&self) {
+        self.queue.lock().expect("writer lock").take();
+        let thread = self.thread.lock().expect("writer lock").take();
+        if let Some(thread) = thread {
+            let _ = tokio::task::spawn_blocking(move || thread.join()).await;
+        }
     }
 }
 
 /// A write waiting in the queue, its result type erased.
 trait Job: Send {
     /// Runs the work; what to tell its caller once the batch ends.
-    fn run<'c>(self: Box<Self>, conn: &'c mut SqliteConnection) -> BoxFuture<'c, Box<dyn Done>>;
+    fn run(self: Box<Self>, conn: &mut Connection) -> Box<dyn Done>;
     /// Answers the caller with `error` without running the work.
     fn refuse(self: Box<Self>, error: &StoreError);
 }
@@ -86,7 +88,7 @@ trait Done: Send {
 }
 
 struct Typed<T> {
-    work: Work<SqliteConnection, T>,
+    work: Work<Connection, T>,
     reply: oneshot::Sender<Result<T, StoreError>>,
 }
 
@@ -96,17 +98,14 @@ struct Ran<T> {
 }
 
 impl<T: Send + 'static> Job for Typed<T> {
-    fn run<'c>(self: Box<Self>, conn: &'c mut SqliteConnection) -> BoxFuture<'c, Box<dyn Done>> {
-        Box::pin(async move {
-            let result = AssertUnwindSafe((self.work)(conn))
-                .catch_unwind()
-                .await
+    fn run(self: Box<Self>, conn: &mut Connection) -> Box<dyn Done> {
+        let Self { work, reply } = *self;
+        // The statements run in-process, so the future is ready at once;
+        // `block_on` only drives it.
+        let result =
+            std::panic::catch_unwind(AssertUnwindSafe(|| futures_executor::block_on(work(conn))))
                 .unwrap_or_else(|_| Err(StoreError::internal("the write panicked")));
-            Box::new(Ran {
-                result,
-                reply: self.reply,
-            }) as Box<dyn Done>
-        })
+        Box::new(Ran { result, reply })
     }
 
     fn refuse(self: Box<Self>, error: &StoreError) {
@@ -130,41 +129,45 @@ impl<T: Send + 'static> Done for Ran<T> {
     }
 }
 
-async fn run(mut conn: SqliteConnection, mut jobs: mpsc::UnboundedReceiver<Box<dyn Job>>) {
-    let mut batch = Vec::with_capacity(MAX_BATCH);
-    while jobs.recv_many(&mut batch, MAX_BATCH).await > 0 {
-        let (dones, committed) = commit(&mut conn, std::mem::take(&mut batch)).await;
+fn run(mut conn: Connection, mut jobs: mpsc::UnboundedReceiver<Box<dyn Job>>) {
+    while let Some(first) = jobs.blocking_recv() {
+        let mut batch = vec![first];
+        while batch.len() < MAX_BATCH {
+            match jobs.try_recv() {
+                Ok(job) => batch.push(job),
+                Err(_) => break,
+            }
+        }
+        let (dones, committed) = commit(&mut conn, batch);
         for done in dones {
             done.answer(&committed);
         }
     }
-    let _ = conn.close().await;
 }
 
 /// Runs one batch in one transaction. A single write needs no savepoint:
 /// its transaction is its boundary.
-async fn commit(
-    conn: &mut SqliteConnection,
+fn commit(
+    conn: &mut Connection,
     batch: Vec<Box<dyn Job>>,
 ) -> (Vec<Box<dyn Done>>, Result<(), StoreError>) {
     let solo = batch.len() == 1;
-    let begin = if solo {
-        "BEGIN IMMEDIATE"
+    let begin: &[&str] = if solo {
+        &["BEGIN IMMEDIATE"]
     } else {
-        "BEGIN IMMEDIATE; SAVEPOINT write"
+        &["BEGIN IMMEDIATE", "SAVEPOINT write"]
     };
-    if let Err(error) = conn.execute(begin).await {
-        let error = abandon(conn, error).await;
+    if let Err(failure) = run_all(conn, begin) {
+        let failure = abandon(conn, failure);
         for job in batch {
-            job.refuse(&error);
+            job.refuse(&failure);
         }
-        return (Vec::new(), Err(error));
+        return (Vec::new(), Err(failure));
     }
     let count = batch.len();
     let mut dones = Vec::with_capacity(count);
     for (index, job) in batch.into_iter().enumerate() {
-        let done = job.run(conn).await;
-        let last = index + 1 == count;
+        let done = job.run(conn);
         let failed = done.failed();
         dones.push(done);
         if solo {
@@ -172,37 +175,36 @@ async fn commit(
         }
         // The savepoint stays open after ROLLBACK TO, so the next write
         // runs in it; RELEASE then SAVEPOINT starts a fresh one.
-        let boundary = match (failed, last) {
-            (true, _) => "ROLLBACK TO write",
-            (false, false) => "RELEASE write; SAVEPOINT write",
-            (false, true) => "RELEASE write",
+        let boundary: &[&str] = match (failed, index + 1 == count) {
+            (true, _) => &["ROLLBACK TO write"],
+            (false, false) => &["RELEASE write", "SAVEPOINT write"],
+            (false, true) => &["RELEASE write"],
         };
-        if let Err(error) = conn.execute(boundary).await {
-            return (dones, Err(abandon(conn, error).await));
+        if let Err(failure) = run_all(conn, boundary) {
+            return (dones, Err(abandon(conn, failure)));
         }
     }
-    let committed = if solo && dones[0].failed() {
-        rollback(conn).await
+    let end = if solo && dones[0].failed() {
+        "ROLLBACK"
     } else {
-        match conn.execute("COMMIT").await {
-            Ok(_) => Ok(()),
-            Err(error) => Err(abandon(conn, error).await),
-        }
+        "COMMIT"
     };
+    let committed = run_all(conn, &[end]).map_err(|failure| abandon(conn, failure));
     (dones, committed)
 }
 
-/// Rolls the whole batch back after a failure outside any one write.
-async fn abandon(conn: &mut SqliteConnection, error: sqlx::Error) -> StoreError {
-    // SQLite may already have rolled back (an I/O error does); a second
-    // rollback then fails harmlessly.
-    let _ = conn.execute("ROLLBACK").await;
-    StoreError::from(error)
+/// Runs statements without results, each prepared once per connection.
+fn run_all(conn: &Connection, statements: &[&str]) -> rusqlite::Result<()> {
+    for sql in statements {
+        conn.prepare_cached(sql)?.raw_execute()?;
+    }
+    Ok(())
 }
 
-async fn rollback(conn: &mut SqliteConnection) -> Result<(), StoreError> {
-    conn.execute("ROLLBACK")
-        .await
-        .map(|_| ())
-        .map_err(StoreError::from)
+/// Rolls the whole batch back after a failure outside any one write.
+fn abandon(conn: &Connection, failure: rusqlite::Error) -> StoreError {
+    // SQLite may already have rolled back (an I/O error does); a second
+    // rollback then fails harmlessly.
+    let _ = conn.execute_batch("ROLLBACK");
+    error(failure)
 }

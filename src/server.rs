@@ -23,7 +23,8 @@ use crate::render::Renderer;
 /// How long requests under way may take to finish once shutdown begins.
 const SHUTDOWN_GRACE: Duration = Duration::from_secs(30);
 
-/// How often pauses past their expiry are settled in the background.
+/// Longest the expiry sweep sleeps: a pause whose expiry is sooner wakes
+/// it at that expiry; this bound covers clocks moved by tests.
 const SWEEP_EVERY: Duration = Duration::from_secs(1);
 
 /// A bound, ready server.
@@ -134,17 +135,31 @@ impl Server {
     }
 }
 
-/// Settles expired pauses every [`SWEEP_EVERY`] until cancelled.
+/// Settles expired pauses as they expire, until cancelled: it sleeps
+/// until the next pending pause expires (at most [`SWEEP_EVERY`]), and a new
+/// pause that expires sooner wakes it.
 async fn sweep_expired(pauses: Arc<Pauses>, stopping: CancellationToken) {
     loop {
-        tokio::select! {
-            () = stopping.cancelled() => return,
-            () = tokio::time::sleep(SWEEP_EVERY) => {}
-        }
+        let started = std::time::Instant::now();
         match pauses.expire_due().await {
             Ok(0) => {}
-            Ok(settled) => tracing::info!(settled, "settled expired pauses"),
+            Ok(settled) => {
+                let ms = started.elapsed().as_millis() as u64;
+                tracing::info!(settled, ms, "settled expired pauses");
+            }
             Err(error) => tracing::error!(error = %error, "expiry sweep failed"),
+        }
+        // Never a busy loop: a due pause another process is settling
+        // stays due for a moment.
+        let wait = pauses
+            .until_next_expiry(SWEEP_EVERY)
+            .await
+            .unwrap_or(SWEEP_EVERY)
+            .max(Duration::from_millis(10));
+        tokio::select! {
+            () = stopping.cancelled() => return,
+            () = tokio::time::sleep(wait) => {}
+            () = pauses.expiry_rung() => {}
         }
     }
 }

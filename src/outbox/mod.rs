@@ -26,8 +26,10 @@ use crate::targets::{SendError, Sent, Trigger, Triggers};
 
 pub use retry::{RetryPolicy, random_jitter};
 
-/// Most deliveries claimed, and sent at once, in one round.
+/// Most deliveries claimed in one round by `run_once`.
 const BATCH: u32 = 16;
+/// Most sends under way at once in the worker.
+const IN_FLIGHT: usize = 64;
 /// How often the worker looks for retries that came due.
 const TICK: StdDuration = StdDuration::from_secs(1);
 
@@ -102,16 +104,18 @@ impl Outbox {
     }
 
     /// Sends deliveries as they come due until `stopping` is cancelled.
-    /// Up to 16 sends run at once, and a slow one does not hold up
+    /// Up to 64 sends run at once, and a slow one does not hold up
     /// the others: a slot that frees is filled at once. Sends under way
     /// when it is cancelled are finished first.
     pub async fn run(self: Arc<Self>, stopping: CancellationToken) {
         let mut sending = JoinSet::new();
         loop {
-            let free = BATCH as usize - sending.len();
+            let free = IN_FLIGHT - sending.len();
+            let mut nap = TICK;
             if free > 0 && !stopping.is_cancelled() {
-                match self.claim(free as u32).await {
-                    Ok(claimed) => {
+                match self.claim_if_due(free as u32).await {
+                    Ok((claimed, until_due)) => {
+                        nap = until_due;
                         for delivery in claimed {
                             let outbox = self.clone();
                             sending.spawn(async move { outbox.deliver(delivery).await });
@@ -127,8 +131,15 @@ impl Outbox {
                 biased;
                 () = stopping.cancelled() => break,
                 () = self.wake.notified() => {}
-                () = tokio::time::sleep(TICK) => {}
-                Some(finished) = sending.join_next(), if !sending.is_empty() => report(finished),
+                () = tokio::time::sleep(nap) => {}
+                Some(finished) = sending.join_next(), if !sending.is_empty() => {
+                    report(finished);
+                    // Everything else that finished too, so one claim
+                    // refills all the freed slots.
+                    while let Some(finished) = sending.try_join_next() {
+                        report(finished);
+                    }
+                }
             }
         }
         while let Some(finished) = sending.join_next().await {
@@ -150,6 +161,23 @@ impl Outbox {
             report(finished);
         }
         Ok(count)
+    }
+
+    /// Claims up to `limit` deliveries if any is due, with how long to
+    /// sleep before looking again. Looking is a read; only a claim writes.
+    async fn claim_if_due(
+        &self,
+        limit: u32,
+    ) -> anyhow::Result<(Vec<ClaimedDelivery>, StdDuration)> {
+        let now = self.clock.now();
+        match self.store.next_delivery_due().await? {
+            None => Ok((Vec::new(), TICK)),
+            Some(due) if due > now => {
+                let until = (due - now).to_std().unwrap_or(TICK).min(TICK);
+                Ok((Vec::new(), until))
+            }
+            Some(_) => Ok((self.claim(limit).await?, TICK)),
+        }
     }
 
     async fn claim(&self, limit: u32) -> anyhow::Result<Vec<ClaimedDelivery>> {

@@ -10,6 +10,7 @@ mod wait;
 mod waiters;
 
 use std::sync::Arc;
+use std::sync::atomic::{AtomicI64, Ordering};
 
 use chrono::{DateTime, Utc};
 use tokio::sync::Notify;
@@ -102,6 +103,16 @@ pub struct Pauses {
     policy: CreatePolicy,
     waiters: Arc<Waiters>,
     deliveries_waiting: Arc<Notify>,
+    expiry: ExpiryAlarm,
+}
+
+/// When the expiry sweep means to look next, and how to wake it sooner:
+/// a new pause that expires before then rings it.
+#[derive(Default)]
+struct ExpiryAlarm {
+    /// Milliseconds since the epoch of the sweep's next look.
+    next: AtomicI64,
+    ring: Notify,
 }
 
 impl Pauses {
@@ -117,6 +128,7 @@ impl Pauses {
             policy,
             waiters,
             deliveries_waiting: Arc::new(Notify::new()),
+            expiry: ExpiryAlarm::default(),
         }
     }
 
@@ -165,6 +177,9 @@ impl Pauses {
         }
         if enqueued && !replayed {
             self.deliveries_waiting.notify_one();
+        }
+        if !replayed && expires_at.timestamp_millis() < self.expiry.next.load(Ordering::Relaxed) {
+            self.expiry.ring.notify_one();
         }
         Ok(CreatedPause {
             pause,
@@ -241,6 +256,31 @@ impl Pauses {
             items,
             next_cursor: page.next.as_ref().map(cursor::encode),
         })
+    }
+
+    /// How long the expiry sweep may sleep: until the next pending pause
+    /// expires, at most `longest`. Resolves early (see
+    /// [`Pauses::expiry_rung`]) when a pause is created that expires sooner.
+    pub async fn until_next_expiry(
+        &self,
+        longest: std::time::Duration,
+    ) -> Result<std::time::Duration, PauseError> {
+        let now = self.clock.now();
+        let next = self.store.next_expiry().await?;
+        let wait = next
+            .map(|at| (at - now).to_std().unwrap_or_default())
+            .unwrap_or(longest)
+            .min(longest);
+        let next_look = now + chrono::Duration::from_std(wait).unwrap_or_default();
+        self.expiry
+            .next
+            .store(next_look.timestamp_millis(), Ordering::Relaxed);
+        Ok(wait)
+    }
+
+    /// Resolves when a new pause expires before the sweep's next look.
+    pub async fn expiry_rung(&self) {
+        self.expiry.ring.notified().await;
     }
 
     /// Signalled whenever deliveries are enqueued, so the outbox worker

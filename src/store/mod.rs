@@ -329,6 +329,12 @@ pub trait Store: Send + Sync + 'static {
         plan: ExpiryPlan,
     ) -> Result<Vec<Pause>, StoreError>;
 
+    /// When the next pending pause expires, if any pause is pending.
+    async fn next_expiry(&self) -> Result<Option<DateTime<Utc>>, StoreError>;
+
+    /// When the next pending delivery comes due, if any is pending.
+    async fn next_delivery_due(&self) -> Result<Option<DateTime<Utc>>, StoreError>;
+
     /// Leases due deliveries to the caller, oldest due first. Deliveries
     /// over their hourly limit are postponed instead.
     async fn claim_deliveries(

@@ -6,7 +6,7 @@
 
 use chrono::{DateTime, Utc};
 
-use super::rows::{ClaimRow, to_millis};
+use super::rows::{ClaimRow, from_millis, to_millis};
 use super::{Args, Conn, args};
 use crate::domain::{LeaseId, NewDelivery, PauseId};
 use crate::store::rules::{self, ATTEMPT_WINDOW, hourly_limit, outcome_columns};
@@ -376,12 +376,14 @@ pub async fn replace_token<C: Conn>(
     Ok(true)
 }
 
-/// When the next pending delivery comes due, if any.
-pub async fn next_due<C: Conn>(c: &mut C) -> Result<Option<i64>, StoreError> {
-    c.fetch_optional(
-        "SELECT MIN(next_attempt_at) FROM deliveries WHERE state = 'pending'".into(),
-        Vec::new(),
-    )
-    .await
-    .map(Option::flatten)
+/// When the next pending delivery comes due (the start of the partial
+/// `deliveries_due` index), if any.
+pub async fn next_due<C: Conn>(c: &mut C) -> Result<Option<DateTime<Utc>>, StoreError> {
+    let due: Option<Option<i64>> = c
+        .fetch_optional(
+            "SELECT MIN(next_attempt_at) FROM deliveries WHERE state = 'pending'".into(),
+            Vec::new(),
+        )
+        .await?;
+    due.flatten().map(from_millis).transpose()
 }

@@ -5,7 +5,7 @@
 use chrono::{DateTime, Utc};
 
 use super::outbox;
-use super::rows::{pause_columns, to_millis};
+use super::rows::{from_millis, pause_columns, to_millis};
 use super::{Arg, Args, Conn, args};
 use crate::domain::{Decision, Pause, PauseId, PauseState, TokenHash};
 use crate::store::rules::without_followups_to;
@@ -230,6 +230,17 @@ pub async fn expire_due<C: Conn>(
         settled.push(apply(c, pause, &settlement, now).await?);
     }
     Ok(settled)
+}
+
+/// When the next pending pause expires: the start of `pauses_by_expiry`.
+pub async fn next_expiry<C: Conn>(c: &mut C) -> Result<Option<DateTime<Utc>>, StoreError> {
+    let next: Option<Option<i64>> = c
+        .fetch_optional(
+            "SELECT MIN(expires_at) FROM pauses WHERE state = 'pending'".into(),
+            Vec::new(),
+        )
+        .await?;
+    next.flatten().map(from_millis).transpose()
 }
 
 /// Writes a settlement of a pending pause the caller has locked, and

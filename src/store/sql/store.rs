@@ -88,6 +88,20 @@ impl<B: Backend> Store for SqlStore<B> {
             .await
     }
 
+    async fn next_expiry(&self) -> Result<Option<DateTime<Utc>>, StoreError> {
+        self.backend
+            .read(work(|c| {
+                Box::pin(async move { pauses::next_expiry(c).await })
+            }))
+            .await
+    }
+
+    async fn next_delivery_due(&self) -> Result<Option<DateTime<Utc>>, StoreError> {
+        self.backend
+            .read(work(|c| Box::pin(async move { outbox::next_due(c).await })))
+            .await
+    }
+
     async fn claim_deliveries(
         &self,
         request: &ClaimRequest,

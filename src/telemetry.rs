@@ -71,6 +71,10 @@ fn describe() {
     );
     describe_gauge!("pausegate_pauses", "Stored pauses by state");
     describe_gauge!(
+        "pausegate_waiting_requests",
+        "Long polls (wait requests) waiting now"
+    );
+    describe_gauge!(
         "pausegate_deliveries",
         "Stored deliveries by kind and state"
     );

@@ -39,6 +39,8 @@ pub async fn metrics(State(state): State<AppState>) -> Response {
         Ok(counts) => set_stored_gauges(&counts),
         Err(error) => tracing::warn!(error = %format!("{error:#}"), "cannot count stored pauses"),
     }
+    let waiting = state.pauses.waiters().waiting();
+    metrics::gauge!("pausegate_waiting_requests").set(waiting as f64);
     let text = crate::telemetry::metrics().render();
     (
         [(CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")],

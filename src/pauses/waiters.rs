@@ -5,6 +5,7 @@
 //! waiter leaves, and the table gives its memory back as it empties.
 
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
 use tokio::sync::Notify;
@@ -18,6 +19,8 @@ pub struct Waiters {
     by_pause: Mutex<HashMap<PauseId, Arc<Notify>>>,
     /// Woken when signals may have been lost: everyone looks again.
     everyone: Notify,
+    /// Requests waiting now.
+    waiting: AtomicUsize,
 }
 
 /// One waiter's registration; leaving (dropping it) unregisters.
@@ -32,6 +35,7 @@ impl Waiters {
     pub fn register(&self, id: &PauseId) -> Waiting<'_> {
         let mut by_pause = self.lock();
         let notify = by_pause.entry(id.clone()).or_default().clone();
+        self.waiting.fetch_add(1, Ordering::Relaxed);
         Waiting {
             waiters: self,
             id: id.clone(),
@@ -71,6 +75,11 @@ impl Waiters {
         self.len() == 0
     }
 
+    /// Requests waiting now, for the metrics.
+    pub fn waiting(&self) -> usize {
+        self.waiting.load(Ordering::Relaxed)
+    }
+
     fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<PauseId, Arc<Notify>>> {
         self.by_pause.lock().expect("waiters lock poisoned")
     }
@@ -94,6 +103,7 @@ impl Waiting<'_> {
 
 impl Drop for Waiting<'_> {
     fn drop(&mut self) {
+        self.waiters.waiting.fetch_sub(1, Ordering::Relaxed);
         let mut by_pause = self.waiters.lock();
         // The table's own reference and ours: we are the last waiter.
         if Arc::strong_count(&self.notify) == 2 {

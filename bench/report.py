@@ -1,0 +1,152 @@
+"""Writes BENCHMARKS.md from the figures bench/run.sh recorded.
+
+Usage: report.py RESULTS MACHINE COMMAND. RESULTS holds name=value lines.
+Throughput is also shown as a ratio of the GET /healthz floor measured in
+the same run; each goal of the performance issue is checked and, where
+missed, the shortfall is given. bench/analysis.md (what the profiles show)
+is appended as written.
+"""
+
+import pathlib
+import sys
+
+
+def load(path):
+    figures = {}
+    for line in pathlib.Path(path).read_text().splitlines():
+        name, _, value = line.partition("=")
+        try:
+            figures[name] = float(value)
+        except ValueError:
+            figures[name] = None
+    return figures
+
+
+def main():
+    figures, machine, command = load(sys.argv[1]), sys.argv[2], sys.argv[3]
+    f = figures.get
+    floor = f("floor") or 1.0
+    out = [
+        "# Benchmarks",
+        "",
+        f"Machine: {machine}.  ",
+        f"Command: `{command}`, one run; wrk with 2 threads and 32 connections on loopback.",
+        "Regenerate with the same command; numbers move by about ±10% between runs here.",
+        "",
+        "## Throughput",
+        "",
+        "| figure | requests/s | of `GET /healthz` |",
+        "|---|---|---|",
+    ]
+    rows = [
+        ("`GET /healthz` (the floor)", "floor"),
+        ("`POST /api/v1/pauses`, SQLite", "sqlite_create"),
+        ("`POST /r/{token}` approve, a new token each, SQLite", "sqlite_decide"),
+        ("the same, each starting a webhook target", "decide_with_deliveries"),
+        ("`POST /api/v1/pauses`, PostgreSQL", "pg_create"),
+        ("`POST /r/{token}` approve, PostgreSQL", "pg_decide"),
+        ("pgbench one-row insert, 32 clients, same server", "pgbench_insert"),
+        ("webhook deliveries/s draining a backlog of 20,000", "deliveries_per_second"),
+        ("webhook deliveries/s while decisions pour in", "deliveries_during_decisions"),
+    ]
+    for label, key in rows:
+        value = f(key)
+        if value is None:
+            out.append(f"| {label} | not measured | |")
+        else:
+            out.append(f"| {label} | {value:,.0f} | {value / floor:.2f} |")
+    out += [
+        "",
+        "## At scale, idle, and waiting",
+        "",
+        "| figure | 1,000 pending | 1,000,000 pending | ratio |",
+        "|---|---|---|---|",
+    ]
+    for label, key in [
+        ("decide p99 (ms), 1,000 decisions, 32 at a time", "decide_p99_ms"),
+        ("list first page p99 (ms), 32 connections", "list_first_p99_ms"),
+        ("list deep page p99 (ms), 32 connections", "list_deep_p99_ms"),
+        ("list first page requests/s", "list_first_rps"),
+        ("list deep page requests/s", "list_deep_rps"),
+        ("10,000 expiries settled by the sweep (ms of work)", "expire_10k_ms"),
+        ("server RSS after all of the above (MiB)", "rss_mb"),
+        ("idle CPU (% of one core, over 10 s)", "idle_cpu_percent"),
+    ]:
+        small, large = f(f"{key}_1000"), f(f"{key}_1000000")
+        ratio = f"{large / small:.2f}" if small and large is not None else ""
+        out.append(f"| {label} | {fmt(small)} | {fmt(large)} | {ratio} |")
+    out += [
+        "",
+        "| figure | value |",
+        "|---|---|",
+        f"| start to ready, fresh database (ms) | {fmt(f('ready_ms'))} |",
+        f"| idle RSS, fresh database (MiB) | {fmt(f('idle_rss_mb'))} |",
+        f"| RSS with 10,000 long polls waiting (MiB) | {fmt(f('waiters_rss_mb'))} |",
+        f"| RSS once they were answered (MiB) | {fmt(f('waiters_rss_after_mb'))} |",
+        f"| wake-up after the decision, p99 / max (ms) | {fmt(f('wake_p99_ms'))} / {fmt(f('wake_max_ms'))} |",
+        f"| server CPU per decision, no waiters (µs) | {fmt(f('decision_cpu_us_without'))} |",
+        f"| server CPU per decision, 10,000 waiters on other pauses (µs) | {fmt(f('decision_cpu_us_with'))} |",
+        f"| webhook deliveries sent twice (backlog / during decisions) | {fmt(f('deliveries_duplicates'))} / {fmt(f('deliveries_during_duplicates'))} |",
+        f"| failed decide requests in the SQLite decide run | {fmt(f('sqlite_decide_errors'))} |",
+        "",
+        "## Goals",
+        "",
+        "| goal | measured | met |",
+        "|---|---|---|",
+    ]
+    out += goals(f, floor)
+    analysis = pathlib.Path(__file__).with_name("analysis.md")
+    if analysis.exists():
+        out += ["", analysis.read_text().rstrip()]
+    print("\n".join(out))
+
+
+def fmt(value):
+    if value is None:
+        return "n/a"
+    return f"{value:,.1f}" if value < 100 else f"{value:,.0f}"
+
+
+def ratio(a, b):
+    return a / b if a is not None and b else None
+
+
+def goals(f, floor):
+    checks = [
+        ("create ≥ 0.40 × floor (SQLite)", ratio(f("sqlite_create"), floor), ">=", 0.40),
+        ("decide ≥ 0.30 × floor (SQLite)", ratio(f("sqlite_decide"), floor), ">=", 0.30),
+        ("create ≥ 0.5 × pgbench insert (PostgreSQL)", ratio(f("pg_create"), f("pgbench_insert")), ">=", 0.5),
+        ("decide p99, 1M ÷ 1k pending ≤ 1.5", ratio(f("decide_p99_ms_1000000"), f("decide_p99_ms_1000")), "<=", 1.5),
+        ("list first page p99, 1M ÷ 1k ≤ 1.5", ratio(f("list_first_p99_ms_1000000"), f("list_first_p99_ms_1000")), "<=", 1.5),
+        ("list deep page p99, 1M ÷ 1k ≤ 1.5", ratio(f("list_deep_p99_ms_1000000"), f("list_deep_p99_ms_1000")), "<=", 1.5),
+        ("idle CPU with 1M pending ≤ 1% of a core", f("idle_cpu_percent_1000000"), "<=", 1.0),
+        ("10,000 expiries settled in ≤ 1 s (1M pending)", f("expire_10k_ms_1000000"), "<=", 1000),
+        ("RSS with 1M pending < 100 MiB", f("rss_mb_1000000"), "<", 100),
+        ("10,000 waiters: RSS < 200 MiB", f("waiters_rss_mb"), "<", 200),
+        ("… back under 60 MiB when they leave", f("waiters_rss_after_mb"), "<", 60),
+        ("… each woken < 100 ms after its decision (max)", f("wake_max_ms"), "<", 100),
+        ("… a decision's CPU ≤ 2 × without waiters", ratio(f("decision_cpu_us_with"), f("decision_cpu_us_without")), "<=", 2.0),
+        ("≥ 5,000 webhook deliveries/s", f("deliveries_per_second"), ">=", 5000),
+        ("… none twice", f("deliveries_duplicates"), "<=", 0),
+        ("… ≥ 2,500/s while decisions pour in", f("deliveries_during_decisions"), ">=", 2500),
+        ("start to ready < 100 ms", f("ready_ms"), "<", 100),
+        ("idle RSS < 30 MiB", f("idle_rss_mb"), "<", 30),
+    ]
+    rows = []
+    for label, measured, op, target in checks:
+        if measured is None:
+            rows.append(f"| {label} | n/a | not measured |")
+            continue
+        met = {">=": measured >= target, "<=": measured <= target, "<": measured < target}[op]
+        if met:
+            verdict = "yes"
+        elif op == ">=":
+            verdict = f"no: {measured / target:.0%} of the goal"
+        else:
+            verdict = f"no: {measured / target:.1f} × the limit" if target else "no"
+        rows.append(f"| {label} | {measured:,.2f} | {verdict} |")
+    return rows
+
+
+if __name__ == "__main__":
+    main()

@@ -52,16 +52,16 @@ start() {
 stop() { kill "$SERVER" 2>/dev/null; wait "$SERVER" 2>/dev/null || true; }
 rss() { awk '/VmRSS/ {printf "%.1f", $2 / 1024}' "/proc/$SERVER/status"; }
 
-# wrk_run PATH [SCRIPT] [extra wrk args]: requests per second; the 99th
-# percentile latency (ms) in LAST_P99 and non-2xx answers in LAST_ERRORS.
+# wrk_run PATH [SCRIPT]: sets RPS (requests/s), P99 (ms) and ERRORS
+# (answers other than 2xx or 3xx).
 wrk_run() {
   local path=$1 script=${2:-}
   local args=(-t2 -c"$CONNECTIONS" -d"${SECONDS_EACH}s" --latency)
   [ -n "$script" ] && args+=(-s "$script")
   wrk "${args[@]}" "$URL$path" >"$WORK/wrk.out" 2>&1
-  LAST_P99=$(awk '$1 == "99%" {v=$2; if (v ~ /us$/) {sub(/us/,"",v); v/=1000} else if (v ~ /ms$/) {sub(/ms/,"",v)} else if (v ~ /s$/) {sub(/s/,"",v); v*=1000}; print v}' "$WORK/wrk.out")
-  LAST_ERRORS=$(awk '/Non-2xx/ {print $5}' "$WORK/wrk.out"); LAST_ERRORS=${LAST_ERRORS:-0}
-  awk '/Requests\/sec/ {printf "%.0f", $2}' "$WORK/wrk.out"
+  P99=$(awk '$1 == "99%" {v=$2; if (v ~ /us$/) {sub(/us/,"",v); v/=1000} else if (v ~ /ms$/) {sub(/ms/,"",v)} else if (v ~ /s$/) {sub(/s/,"",v); v*=1000}; print v}' "$WORK/wrk.out")
+  ERRORS=$(awk '/Non-2xx/ {print $5}' "$WORK/wrk.out"); ERRORS=${ERRORS:-0}
+  RPS=$(awk '/Requests\/sec/ {printf "%.0f", $2}' "$WORK/wrk.out")
 }
 
 cat >"$WORK/create.lua" <<'LUA'
@@ -99,14 +99,14 @@ echo "   $MACHINE"
 
 echo "== SQLite: floor, create, decide"
 start "sqlite://$WORK/a.db"
-record floor "$(wrk_run /healthz)"
-record sqlite_create "$(wrk_run /api/v1/pauses "$WORK/create.lua")"
+wrk_run /healthz; record floor "$RPS"
+wrk_run /api/v1/pauses "$WORK/create.lua"; record sqlite_create "$RPS"
 stop
 start "sqlite://$WORK/b.db"; stop
 "$TOOL" fill --database-url "sqlite://$WORK/b.db" --pending 150000 --prefix dec --tokens-out "$WORK/tokens.txt" >/dev/null
 start "sqlite://$WORK/b.db"
-record sqlite_decide "$(wrk_run /r "$WORK/decide.lua")"
-record sqlite_decide_errors "$LAST_ERRORS"
+wrk_run /r "$WORK/decide.lua"; record sqlite_decide "$RPS"
+record sqlite_decide_errors "$ERRORS"
 stop
 
 echo "== SQLite at scale: 1,000 against 1,000,000 pending pauses"
@@ -122,10 +122,10 @@ for size in 1000 1000000; do
   start "$db"
   out=$("$TOOL" decide --url "$URL" --tokens "$WORK/tokens.txt" --count 1000)
   record "decide_p99_ms_$size" "$(json "$out" "['p99_ms']")"
-  record "list_first_rps_$size" "$(wrk_run "/api/v1/pauses?limit=50" "$WORK/list.lua")"
-  record "list_first_p99_ms_$size" "$LAST_P99"
-  record "list_deep_rps_$size" "$(wrk_run "/api/v1/pauses?limit=50&cursor=$deep" "$WORK/list.lua")"
-  record "list_deep_p99_ms_$size" "$LAST_P99"
+  wrk_run "/api/v1/pauses?limit=50" "$WORK/list.lua"
+  record "list_first_rps_$size" "$RPS"; record "list_first_p99_ms_$size" "$P99"
+  wrk_run "/api/v1/pauses?limit=50&cursor=$deep" "$WORK/list.lua"
+  record "list_deep_rps_$size" "$RPS"; record "list_deep_p99_ms_$size" "$P99"
   # Ten thousand pauses expiring together; the sweep logs how long they took.
   "$TOOL" fill --database-url "$db" --pending 10000 --prefix exp --expires-in-ms 1500 >/dev/null
   sleep 4
@@ -180,7 +180,7 @@ start "$db" "$HOOK"; stop
 "$TOOL" fill --database-url "$db" --pending 150000 --with-target --prefix dh --tokens-out "$WORK/tokens.txt" >/dev/null
 sink
 start "$db" "$HOOK"
-record decide_with_deliveries "$(wrk_run /r "$WORK/decide.lua")"
+wrk_run /r "$WORK/decide.lua"; record decide_with_deliveries "$RPS"
 stats=$(sink_stats)
 stop; kill "$SINK_PID"; wait "$SINK_PID" 2>/dev/null || true
 record deliveries_during_decisions "$(json "$stats" "['received'] / max($(json "$stats" "['span_seconds']"), 0.001)" | cut -d. -f1)"
@@ -193,11 +193,11 @@ if psql "$PG/postgres" -qc "SELECT 1" >/dev/null 2>&1; then
   echo "INSERT INTO bench_insert (v) VALUES ('x');" >"$WORK/insert.sql"
   record pgbench_insert "$(pgbench -n -c "$CONNECTIONS" -j 2 -T "$SECONDS_EACH" -f "$WORK/insert.sql" "$PG/pausegate_bench" 2>/dev/null | awk '/^tps/ {printf "%.0f", $3}')"
   start "$PG/pausegate_bench"
-  record pg_create "$(wrk_run /api/v1/pauses "$WORK/create.lua")"
+  wrk_run /api/v1/pauses "$WORK/create.lua"; record pg_create "$RPS"
   stop
   "$TOOL" fill --database-url "$PG/pausegate_bench" --pending 150000 --prefix dec --tokens-out "$WORK/tokens.txt" >/dev/null
   start "$PG/pausegate_bench"
-  record pg_decide "$(wrk_run /r "$WORK/decide.lua")"
+  wrk_run /r "$WORK/decide.lua"; record pg_decide "$RPS"
   stop
   psql "$PG/postgres" -qc "DROP DATABASE IF EXISTS pausegate_bench WITH (FORCE)" >/dev/null
 else

@@ -16,6 +16,7 @@ mod notifications;
 mod operations;
 mod pages;
 mod pg;
+mod plans;
 mod postgres;
 mod restart;
 mod store_story;

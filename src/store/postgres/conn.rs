@@ -6,23 +6,10 @@ use sqlx::postgres::{PgArguments, PgConnection, PgRow};
 use sqlx::{Arguments, Row};
 
 use crate::store::StoreError;
-use crate::store::sql::{Arg, Args, Columns, Conn, Dialect, FromColumns, Sql};
-
-/// What PostgreSQL's SQL needs: row locks, skipping locked rows in
-/// claims, advisory locks for hourly limits, and `NOTIFY` on settling.
-pub const DIALECT: Dialect = Dialect {
-    for_update: " FOR UPDATE",
-    skip_locked: " FOR UPDATE SKIP LOCKED",
-    json_array: "json_agg",
-    json_object: "json_build_object",
-    try_lock: Some("SELECT pg_try_advisory_xact_lock(hashtextextended($1, 0))"),
-    notify_settled: Some("SELECT pg_notify('pausegate_settled', $1)"),
-};
+use crate::store::sql::{Arg, Args, Columns, Conn, Dialect, FromColumns, Sql, dialect};
 
 impl Conn for PgConnection {
-    fn dialect(&self) -> &'static Dialect {
-        &DIALECT
-    }
+    const DIALECT: &'static Dialect = &dialect::POSTGRES;
 
     fn execute(
         &mut self,

@@ -30,8 +30,10 @@
 //! PostgreSQL stays on sqlx, where a round trip is a real network trip.
 
 mod columns;
+pub mod dialect;
 pub mod outbox;
 pub mod pauses;
+pub mod plans;
 pub(crate) mod rows;
 pub mod store;
 
@@ -138,6 +140,9 @@ pub struct Dialect {
     pub json_array: &'static str,
     /// Builds a JSON object from key/value pairs.
     pub json_object: &'static str,
+    /// Reads a subquery's column back as JSON (SQLite forgets that text
+    /// it built is JSON once it leaves the subquery).
+    pub as_json: &'static str,
     /// Takes a transaction-scoped lock on `$1` without waiting, answering
     /// true or false; `None` when the writer already excludes everyone.
     pub try_lock: Option<&'static str>,
@@ -148,7 +153,7 @@ pub struct Dialect {
 /// A connection the SQL core can run statements on.
 pub trait Conn: Send {
     /// The SQL fragments this backend needs.
-    fn dialect(&self) -> &'static Dialect;
+    const DIALECT: &'static Dialect;
 
     /// Runs a statement; the number of rows it changed.
     fn execute(

@@ -7,7 +7,7 @@
 use chrono::{DateTime, Utc};
 
 use super::rows::{ClaimRow, from_millis, to_millis};
-use super::{Args, Conn, args};
+use super::{Args, Conn, Dialect, args};
 use crate::domain::{LeaseId, NewDelivery, PauseId};
 use crate::store::rules::{self, ATTEMPT_WINDOW, hourly_limit, outcome_columns};
 use crate::store::sql::pauses::{TokenRow, insert_token};
@@ -103,15 +103,11 @@ pub async fn claim<C: Conn>(
         )
         .await?;
     }
-    let sql = format!(
-        "SELECT id, pause_id, kind, destination, event, attempts FROM deliveries \
-         WHERE state = 'pending' AND next_attempt_at <= $1 \
-           AND (lease_until IS NULL OR lease_until <= $1) \
-         ORDER BY next_attempt_at LIMIT $2{}",
-        c.dialect().skip_locked
-    );
     let due: Vec<ClaimRow> = c
-        .fetch_all(sql.into(), args![now, i64::from(request.limit)])
+        .fetch_all(
+            claim_sql(C::DIALECT).into(),
+            args![now, i64::from(request.limit)],
+        )
         .await?;
     let lease = LeaseId::generate();
     let mut claimed = Vec::with_capacity(due.len());
@@ -141,6 +137,18 @@ pub async fn claim<C: Conn>(
     }
     lease_all(c, &claimed, request).await?;
     Ok(claimed)
+}
+
+/// Up to `$2` deliveries due by `$1`, oldest due first: a range on the
+/// partial `deliveries_due` index (leased rows are due when their lease ends).
+pub fn claim_sql(dialect: &Dialect) -> String {
+    format!(
+        "SELECT id, pause_id, kind, destination, event, attempts FROM deliveries \
+         WHERE state = 'pending' AND next_attempt_at <= $1 \
+           AND (lease_until IS NULL OR lease_until <= $1) \
+         ORDER BY next_attempt_at LIMIT $2{}",
+        dialect.skip_locked
+    )
 }
 
 /// Marks the claimed deliveries leased, in one statement.
@@ -188,7 +196,7 @@ async fn slot<C: Conn>(
     limit: u32,
     now: DateTime<Utc>,
 ) -> Result<Slot, StoreError> {
-    if let Some(sql) = c.dialect().try_lock {
+    if let Some(sql) = C::DIALECT.try_lock {
         let key = format!(
             "pausegate:{}:{}",
             delivery.kind.as_str(),
@@ -286,6 +294,12 @@ async fn decode_or_fail<C: Conn>(
     }
 }
 
+/// Records an attempt's outcome on delivery `$6` if lease `$7` holds it.
+pub const FINISH: &str = "UPDATE deliveries SET state = $1, last_error = $2, \
+     external_id = COALESCE($3, external_id), next_attempt_at = $4, \
+     lease_until = NULL, lease_id = NULL, updated_at = $5 \
+     WHERE id = $6 AND lease_id = $7";
+
 /// Records how an attempt ended, if `delivery`'s lease is still held.
 pub async fn finish<C: Conn>(
     c: &mut C,
@@ -298,11 +312,7 @@ pub async fn finish<C: Conn>(
     };
     let changed = c
         .execute(
-            "UPDATE deliveries SET state = $1, last_error = $2, \
-             external_id = COALESCE($3, external_id), next_attempt_at = $4, \
-             lease_until = NULL, lease_id = NULL, updated_at = $5 \
-             WHERE id = $6 AND lease_id = $7"
-                .into(),
+            FINISH.into(),
             args![
                 columns.state,
                 columns.last_error,
@@ -326,7 +336,7 @@ async fn holds_lease<C: Conn>(
 ) -> Result<bool, StoreError> {
     let sql = format!(
         "SELECT id FROM deliveries WHERE id = $1 AND lease_id = $2{}",
-        c.dialect().for_update
+        C::DIALECT.for_update
     );
     let held: Option<String> = c
         .fetch_optional(sql.into(), args![delivery_id, lease_id])
@@ -376,14 +386,12 @@ pub async fn replace_token<C: Conn>(
     Ok(true)
 }
 
-/// When the next pending delivery comes due (the start of the partial
-/// `deliveries_due` index), if any.
+/// When the next pending delivery comes due: the start of the partial
+/// `deliveries_due` index.
+pub const NEXT_DUE: &str = "SELECT MIN(next_attempt_at) FROM deliveries WHERE state = 'pending'";
+
+/// When the next pending delivery comes due, if any.
 pub async fn next_due<C: Conn>(c: &mut C) -> Result<Option<DateTime<Utc>>, StoreError> {
-    let due: Option<Option<i64>> = c
-        .fetch_optional(
-            "SELECT MIN(next_attempt_at) FROM deliveries WHERE state = 'pending'".into(),
-            Vec::new(),
-        )
-        .await?;
+    let due: Option<Option<i64>> = c.fetch_optional(NEXT_DUE.into(), Vec::new()).await?;
     due.flatten().map(from_millis).transpose()
 }

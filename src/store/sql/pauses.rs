@@ -6,7 +6,7 @@ use chrono::{DateTime, Utc};
 
 use super::outbox;
 use super::rows::{from_millis, pause_columns, to_millis};
-use super::{Arg, Args, Conn, args};
+use super::{Arg, Args, Conn, Dialect, args};
 use crate::domain::{Decision, Pause, PauseId, PauseState, TokenHash};
 use crate::store::rules::without_followups_to;
 use crate::store::{
@@ -117,13 +117,17 @@ pub async fn load<C: Conn>(
     id: &PauseId,
     lock: bool,
 ) -> Result<Option<Pause>, StoreError> {
-    let dialect = c.dialect();
-    let sql = format!(
+    c.fetch_optional(load_sql(C::DIALECT, lock).into(), args![id.as_str()])
+        .await
+}
+
+/// Selects the whole pause `$1`.
+pub fn load_sql(dialect: &Dialect, lock: bool) -> String {
+    format!(
         "SELECT {} FROM pauses p WHERE p.id = $1{}",
         pause_columns(dialect),
         if lock { dialect.for_update } else { "" }
-    );
-    c.fetch_optional(sql.into(), args![id.as_str()]).await
+    )
 }
 
 /// The token with this hash and its whole pause, in one query.
@@ -131,19 +135,41 @@ pub async fn token<C: Conn>(
     c: &mut C,
     hash: &TokenHash,
 ) -> Result<Option<(TokenRecord, Pause)>, StoreError> {
-    let sql = format!(
-        "SELECT t.kind, t.actor, {} FROM tokens t JOIN pauses p ON p.id = t.pause_id \
-         WHERE t.hash = $1",
-        pause_columns(c.dialect())
-    );
-    c.fetch_optional(sql.into(), args![hash.as_bytes().as_slice()])
+    let hash = hash.as_bytes().as_slice();
+    c.fetch_optional(token_sql(C::DIALECT).into(), args![hash])
         .await
 }
 
-/// A page of pauses, newest first. Each condition is an index range:
+/// Selects the token with hash `$1` and its whole pause.
+pub fn token_sql(dialect: &Dialect) -> String {
+    format!(
+        "SELECT t.kind, t.actor, {} FROM tokens t JOIN pauses p ON p.id = t.pause_id \
+         WHERE t.hash = $1",
+        pause_columns(dialect)
+    )
+}
+
+/// A page of pauses, newest first.
+pub async fn list<C: Conn>(c: &mut C, query: &ListQuery) -> Result<PausePage, StoreError> {
+    let (sql, values) = list_sql(C::DIALECT, query);
+    let mut items: Vec<Pause> = c.fetch_all(sql.into(), values).await?;
+    let has_more = items.len() > query.limit as usize;
+    items.truncate(query.limit as usize);
+    let next = match items.last() {
+        Some(last) if has_more => Some(Cursor {
+            created_at: last.created_at,
+            id: last.id.clone(),
+        }),
+        _ => None,
+    };
+    Ok(PausePage { items, next })
+}
+
+/// The page query with its arguments (one row more than the page, to
+/// tell whether another follows). Each condition is an index range:
 /// `(created_at, id) < (…)` on `pauses_newest_first`, or with the state
 /// first on `pauses_by_state`.
-pub async fn list<C: Conn>(c: &mut C, query: &ListQuery) -> Result<PausePage, StoreError> {
+pub fn list_sql(dialect: &Dialect, query: &ListQuery) -> (String, Args) {
     let mut conditions = Vec::new();
     let mut values: Args = Vec::new();
     if let Some(state) = query.state {
@@ -164,20 +190,10 @@ pub async fn list<C: Conn>(c: &mut C, query: &ListQuery) -> Result<PausePage, St
     };
     let sql = format!(
         "SELECT {} FROM pauses p {filter} ORDER BY p.created_at DESC, p.id DESC LIMIT ${}",
-        pause_columns(c.dialect()),
+        pause_columns(dialect),
         values.len()
     );
-    let mut items: Vec<Pause> = c.fetch_all(sql.into(), values).await?;
-    let has_more = items.len() > query.limit as usize;
-    items.truncate(query.limit as usize);
-    let next = match items.last() {
-        Some(last) if has_more => Some(Cursor {
-            created_at: last.created_at,
-            id: last.id.clone(),
-        }),
-        _ => None,
-    };
-    Ok(PausePage { items, next })
+    (sql, values)
 }
 
 /// Applies `settlement` if the pause is pending and on the allowed side of
@@ -213,16 +229,11 @@ pub async fn expire_due<C: Conn>(
     limit: u32,
     plan: ExpiryPlan,
 ) -> Result<Vec<Pause>, StoreError> {
-    let dialect = c.dialect();
-    // `state` and `expires_at` both bound: one range on `pauses_by_expiry`.
-    let sql = format!(
-        "SELECT {} FROM pauses p WHERE p.state = 'pending' AND p.expires_at <= $1 \
-         ORDER BY p.expires_at LIMIT $2{}",
-        pause_columns(dialect),
-        dialect.skip_locked
-    );
     let due: Vec<Pause> = c
-        .fetch_all(sql.into(), args![to_millis(now), i64::from(limit)])
+        .fetch_all(
+            due_sql(C::DIALECT).into(),
+            args![to_millis(now), i64::from(limit)],
+        )
         .await?;
     let mut settled = Vec::with_capacity(due.len());
     for pause in due {
@@ -232,16 +243,29 @@ pub async fn expire_due<C: Conn>(
     Ok(settled)
 }
 
+/// Up to `$2` pending pauses expired by `$1`, oldest expiry first: with
+/// `state` and `expires_at` both bound, one range on `pauses_by_expiry`.
+pub fn due_sql(dialect: &Dialect) -> String {
+    format!(
+        "SELECT {} FROM pauses p WHERE p.state = 'pending' AND p.expires_at <= $1 \
+         ORDER BY p.expires_at LIMIT $2{}",
+        pause_columns(dialect),
+        dialect.skip_locked
+    )
+}
+
 /// When the next pending pause expires: the start of `pauses_by_expiry`.
+pub const NEXT_EXPIRY: &str = "SELECT MIN(expires_at) FROM pauses WHERE state = 'pending'";
+
+/// When the next pending pause expires.
 pub async fn next_expiry<C: Conn>(c: &mut C) -> Result<Option<DateTime<Utc>>, StoreError> {
-    let next: Option<Option<i64>> = c
-        .fetch_optional(
-            "SELECT MIN(expires_at) FROM pauses WHERE state = 'pending'".into(),
-            Vec::new(),
-        )
-        .await?;
+    let next: Option<Option<i64>> = c.fetch_optional(NEXT_EXPIRY.into(), Vec::new()).await?;
     next.flatten().map(from_millis).transpose()
 }
+
+/// Moves pause `$3` from pending to state `$1`, decided at `$2`.
+pub const SETTLE: &str =
+    "UPDATE pauses SET state = $1, decided_at = $2 WHERE id = $3 AND state = 'pending'";
 
 /// Writes a settlement of a pending pause the caller has locked, and
 /// returns the pause as it now stands.
@@ -253,8 +277,7 @@ async fn apply<C: Conn>(
 ) -> Result<Pause, StoreError> {
     let changed = c
         .execute(
-            "UPDATE pauses SET state = $1, decided_at = $2 WHERE id = $3 AND state = 'pending'"
-                .into(),
+            SETTLE.into(),
             args![settlement.state.as_str(), to_millis(now), pause.id.as_str()],
         )
         .await?;
@@ -271,7 +294,7 @@ async fn apply<C: Conn>(
     }
     let deliveries = without_followups_to(&settlement.deliveries, &dropped.unasked_channels);
     outbox::enqueue(c, &pause.id, &deliveries, now).await?;
-    if let Some(sql) = c.dialect().notify_settled {
+    if let Some(sql) = C::DIALECT.notify_settled {
         c.execute(sql.into(), args![pause.id.as_str()]).await?;
     }
     pause.state = settlement.state;

@@ -27,19 +27,22 @@ pub fn from_millis(ms: i64) -> Result<DateTime<Utc>, StoreError> {
 /// The select list of a whole pause (table alias `p`): its columns, then
 /// its decisions and deliveries as JSON arrays.
 pub fn pause_columns(dialect: &Dialect) -> String {
-    let (array, object) = (dialect.json_array, dialect.json_object);
+    let (array, object, json) = (dialect.json_array, dialect.json_object, dialect.as_json);
+    // Each array is built from a subquery read in index order, so neither
+    // backend sorts: deliveries by `deliveries_by_pause`, decisions by
+    // their key.
     format!(
         "p.id, p.state, p.title, p.description, p.data, p.target, p.target_params, \
          p.on_reject, p.on_expire, p.notify, p.created_at, p.expires_at, p.decided_at, \
-         CAST(COALESCE((SELECT {array}({object}('decision', c.decision, 'actor', c.actor, \
-           'via', c.via, 'comment', c.comment, 'at', c.at) ORDER BY c.at) \
-           FROM decisions c WHERE c.pause_id = p.id), '[]') AS TEXT), \
-         CAST(COALESCE((SELECT {array}({object}('id', d.id, 'kind', d.kind, \
+         CAST(COALESCE((SELECT {array}({json}(v)) FROM (SELECT {object}('decision', c.decision, \
+           'actor', c.actor, 'via', c.via, 'comment', c.comment, 'at', c.at) AS v \
+           FROM decisions c WHERE c.pause_id = p.id) AS ordered), '[]') AS TEXT), \
+         CAST(COALESCE((SELECT {array}({json}(v)) FROM (SELECT {object}('id', d.id, 'kind', d.kind, \
            'destination', d.destination, 'state', d.state, 'attempts', d.attempts, \
            'last_error', d.last_error, 'external_id', d.external_id, \
-           'next_attempt_at', d.next_attempt_at, 'updated_at', d.updated_at) \
-           ORDER BY d.created_at, d.id) \
-           FROM deliveries d WHERE d.pause_id = p.id), '[]') AS TEXT)"
+           'next_attempt_at', d.next_attempt_at, 'updated_at', d.updated_at) AS v \
+           FROM deliveries d WHERE d.pause_id = p.id ORDER BY d.created_at) AS ordered), \
+           '[]') AS TEXT)"
     )
 }
 

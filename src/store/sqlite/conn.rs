@@ -9,23 +9,10 @@ use rusqlite::types::Value;
 use rusqlite::{CachedStatement, Connection, ErrorCode};
 
 use crate::store::StoreError;
-use crate::store::sql::{Arg, Args, Columns, Conn, Dialect, FromColumns, Sql};
-
-/// What SQLite's SQL needs: no row locks (one writer excludes everyone),
-/// its own JSON function names, nothing to notify.
-pub const DIALECT: Dialect = Dialect {
-    for_update: "",
-    skip_locked: "",
-    json_array: "json_group_array",
-    json_object: "json_object",
-    try_lock: None,
-    notify_settled: None,
-};
+use crate::store::sql::{Arg, Args, Columns, Conn, Dialect, FromColumns, Sql, dialect};
 
 impl Conn for Connection {
-    fn dialect(&self) -> &'static Dialect {
-        &DIALECT
-    }
+    const DIALECT: &'static Dialect = &dialect::SQLITE;
 
     fn execute(
         &mut self,

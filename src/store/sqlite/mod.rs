@@ -2,10 +2,10 @@
 //! writer; every write goes through one connection owned by the group-commit
 //! [`writer`] thread, so concurrent requests share transactions and fsyncs
 //! instead of queueing for the file lock. `synchronous = FULL`: a write is
-//! on disk before it is answered. Readers map the file (`mmap_size`), so the
-//! page cache each one drops after another connection commits is refilled
-//! from memory, not with reads. Statements run in-process on rusqlite (see
-//! the SQL core's docs for the measurement behind that choice).
+//! on disk before it is answered. Statements run in-process on rusqlite (see
+//! the SQL core's docs for the measurement behind that choice). The file is
+//! not memory-mapped: each commit that grows it made every reader unmap
+//! and map it again at its next read, which cost more than the reads.
 
 mod conn;
 mod readers;
@@ -25,9 +25,6 @@ pub use conn::error as sql_error;
 
 /// Readers that may run at once beside the writer.
 const READERS: usize = 4;
-
-/// Bytes of the file each connection maps into memory.
-const MMAP_BYTES: i64 = 256 * 1024 * 1024;
 
 /// The writer's page cache, in KiB (negative: SQLite's unit for KiB).
 const WRITER_CACHE_KIB: i64 = -65_536;
@@ -93,8 +90,6 @@ fn connect(path: &PathBuf, flags: OpenFlags) -> Result<Connection, StoreError> {
     let flags = flags | OpenFlags::SQLITE_OPEN_NO_MUTEX;
     let conn = Connection::open_with_flags(path, flags).map_err(sql_error)?;
     conn.busy_timeout(BUSY_TIMEOUT).map_err(sql_error)?;
-    conn.pragma_update(None, "mmap_size", MMAP_BYTES)
-        .map_err(sql_error)?;
     conn.set_prepared_statement_cache_capacity(64);
     Ok(conn)
 }

@@ -1,0 +1,96 @@
+//! The statements on the hot paths (every request, every background tick),
+//! with sample arguments, so a test can ask each backend for its query
+//! plan and check that each is an index range whatever the size of the
+//! tables.
+
+use chrono::{DateTime, Utc};
+
+use super::rows::to_millis;
+use super::{Args, Dialect, args, outbox, pauses};
+use crate::domain::{PauseId, PauseState};
+use crate::store::{Cursor, ListQuery};
+
+/// A named statement and arguments to plan it with.
+pub struct HotQuery {
+    /// What it is for.
+    pub name: &'static str,
+    /// Its SQL in the dialect.
+    pub sql: String,
+    /// Sample values for its placeholders.
+    pub args: Args,
+}
+
+/// Every hot statement, planned with plausible values.
+pub fn hot_queries(dialect: &Dialect, now: DateTime<Utc>) -> Vec<HotQuery> {
+    let id = PauseId::generate();
+    let cursor = Cursor {
+        created_at: now,
+        id: id.clone(),
+    };
+    let page = |state: Option<PauseState>, after: Option<Cursor>| ListQuery {
+        state,
+        limit: 50,
+        after,
+    };
+    let list = |name, query: ListQuery| {
+        let (sql, args) = pauses::list_sql(dialect, &query);
+        HotQuery { name, sql, args }
+    };
+    let at = to_millis(now);
+    vec![
+        query(
+            "token and its pause",
+            pauses::token_sql(dialect),
+            args![&[7u8; 32][..]],
+        ),
+        query(
+            "a pause by id",
+            pauses::load_sql(dialect, true),
+            args![id.as_str()],
+        ),
+        list("list, first page", page(None, None)),
+        list("list, later page", page(None, Some(cursor.clone()))),
+        list(
+            "list by state, first page",
+            page(Some(PauseState::Pending), None),
+        ),
+        list(
+            "list by state, later page",
+            page(Some(PauseState::Pending), Some(cursor)),
+        ),
+        query(
+            "pauses due to expire",
+            pauses::due_sql(dialect),
+            args![at, 500i64],
+        ),
+        query("next expiry", pauses::NEXT_EXPIRY.to_owned(), Vec::new()),
+        query(
+            "settle",
+            pauses::SETTLE.to_owned(),
+            args!["approved", at, id.as_str()],
+        ),
+        query(
+            "deliveries due",
+            outbox::claim_sql(dialect),
+            args![at, 64i64],
+        ),
+        query("next delivery due", outbox::NEXT_DUE.to_owned(), Vec::new()),
+        query(
+            "finish a delivery",
+            outbox::FINISH.to_owned(),
+            args![
+                "delivered",
+                None::<String>,
+                None::<String>,
+                at,
+                at,
+                "del_x",
+                "lse_x"
+            ],
+        ),
+    ]
+}
+
+fn query(name: &'static str, sql: String, args: Args) -> HotQuery {
+    HotQuery { name, sql, args }
+}

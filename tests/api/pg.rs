@@ -1,10 +1,11 @@
 //! A fresh PostgreSQL database per test, on the server the machine runs
 //! (`PAUSEGATE_TEST_POSTGRES`, default postgres://postgres@127.0.0.1:5432/test).
+//! It is dropped when the test's handle goes, also when the test fails.
 
 use sqlx::Connection;
 use sqlx::postgres::PgConnection;
 
-/// A database created for one test; `drop` removes it.
+/// A database created for one test; dropping the handle removes it.
 pub struct PgDatabase {
     admin_url: String,
     name: String,
@@ -41,14 +42,31 @@ impl PgDatabase {
             url,
         }
     }
+}
 
-    /// Removes the database, ending any connection still open to it.
-    pub async fn drop(self) {
-        let mut admin = PgConnection::connect(&self.admin_url).await.unwrap();
-        let sql = format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", self.name);
-        sqlx::query(sqlx::AssertSqlSafe(sql))
-            .execute(&mut admin)
-            .await
-            .unwrap();
+impl Drop for PgDatabase {
+    /// Removes the database, ending any connection still open to it. Runs
+    /// on a thread of its own: `drop` cannot await, and a failing test may
+    /// be unwinding inside a runtime.
+    fn drop(&mut self) {
+        let (admin_url, name) = (self.admin_url.clone(), self.name.clone());
+        let dropped = std::thread::spawn(move || {
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .expect("a runtime for the clean-up");
+            runtime.block_on(async {
+                let mut admin = PgConnection::connect(&admin_url).await?;
+                let sql = format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)");
+                sqlx::query(sqlx::AssertSqlSafe(sql))
+                    .execute(&mut admin)
+                    .await
+                    .map(|_| ())
+            })
+        })
+        .join();
+        if !matches!(dropped, Ok(Ok(()))) {
+            eprintln!("could not drop test database {}", self.name);
+        }
     }
 }

@@ -104,7 +104,7 @@ async fn every_hot_statement_is_an_index_range_on_postgres() {
         }
     }
     drop(conn);
-    database.drop().await;
+    drop(database);
 }
 
 fn value(arg: &Arg) -> rusqlite::types::Value {

@@ -50,5 +50,5 @@ async fn on_postgres_one_of_a_hundred_approvals_wins_its_trigger_is_sent_and_a_r
         "a restart on the same database keeps everything"
     );
     app.stop().await;
-    database.drop().await;
+    drop(database);
 }

@@ -515,7 +515,7 @@ macro_rules! on_every_backend {
                     let store = pausegate::store::open(&database.url).await.unwrap();
                     super::$chapter(store.clone()).await;
                     store.close().await;
-                    database.drop().await;
+                    drop(database);
                 }
             )*
         }

@@ -490,6 +490,55 @@ async fn notification_tokens_and_dropped_requests(store: Arc<dyn Store>) {
     );
 }
 
+async fn answers_are_what_a_read_returns(store: Arc<dyn Store>) {
+    let at = now();
+    assert_eq!(store.next_expiry().await.unwrap(), None);
+    let email = NewDelivery {
+        id: DeliveryId::generate(),
+        kind: DeliveryKind::Email,
+        destination: "ana@example.com".to_owned(),
+        event: Event::Requested,
+        not_before: None,
+    };
+    let (record, _) = record(
+        json!({"title": "same", "target": "hook", "notify": {"channels": ["ops"]}}),
+        at,
+        vec![email],
+    );
+    let Created::New(created) = store.create_pause(record).await.unwrap() else {
+        panic!("new")
+    };
+    let stored = store.pause(&created.id).await.unwrap().unwrap();
+    assert_eq!(created, stored, "a create answers what it stored");
+    assert_eq!(store.next_expiry().await.unwrap(), Some(created.expires_at));
+    assert_eq!(store.next_delivery_due().await.unwrap(), Some(at));
+
+    let later = at + Duration::seconds(5);
+    let Some(Settled::Applied(settled)) = store
+        .settle(&created.id, approval(later, vec![trigger("hook")]), later)
+        .await
+        .unwrap()
+    else {
+        panic!("applied")
+    };
+    let stored = store.pause(&created.id).await.unwrap().unwrap();
+    assert_eq!(settled, stored, "a settle answers the pause as stored");
+    assert_eq!(
+        settled.deliveries.len(),
+        1,
+        "the unsent email went; the trigger came"
+    );
+    assert_eq!(store.next_expiry().await.unwrap(), None);
+    let Some(Settled::Refused(current)) = store
+        .settle(&created.id, approval(later, Vec::new()), later)
+        .await
+        .unwrap()
+    else {
+        panic!("refused")
+    };
+    assert_eq!(current, stored, "a refusal shows the pause as it is");
+}
+
 async fn sqlite_store() -> (Arc<dyn Store>, tempfile::TempDir) {
     let dir = tempfile::tempdir().unwrap();
     let url = format!("sqlite://{}", dir.path().join("story.db").display());
@@ -530,4 +579,5 @@ on_every_backend!(
     leases_retries_and_outcomes,
     hourly_limits_postpone,
     notification_tokens_and_dropped_requests,
+    answers_are_what_a_read_returns,
 );

@@ -47,7 +47,7 @@ start() {
   SERVER=$!
   URL=http://127.0.0.1:$PORT
   for _ in $(seq 1 200); do curl -sf "$URL/readyz" >/dev/null && return 0; sleep 0.05; done
-  echo "the server did not start:"; cat "$WORK/server.log"; exit 1
+  echo "the server did not start:"; tail -n 20 "$WORK/server.log"; exit 1
 }
 stop() { kill "$SERVER" 2>/dev/null; wait "$SERVER" 2>/dev/null || true; }
 rss() { awk '/VmRSS/ {printf "%.1f", $2 / 1024}' "/proc/$SERVER/status"; }

@@ -22,6 +22,13 @@ async fn on_postgres_one_of_a_hundred_approvals_wins_its_trigger_is_sent_and_a_r
     assert_eq!(status, StatusCode::CREATED, "{created}");
     let id = created["id"].as_str().unwrap().to_owned();
     let token = created["token"].as_str().unwrap().to_owned();
+    let ready = app
+        .client
+        .get(format!("{}/readyz", app.base))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(ready.status(), StatusCode::OK, "ready on PostgreSQL");
     assert_eq!(app.open_link(&token).await.0, StatusCode::OK);
 
     let statuses = approve_concurrently(&app, &id, &token, 100).await;

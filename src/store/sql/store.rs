@@ -151,8 +151,12 @@ impl<B: Backend> Store for SqlStore<B> {
         self.backend
             .read(work(|c| {
                 Box::pin(async move {
-                    let _: Option<i64> =
-                        super::Conn::fetch_optional(c, "SELECT 1".into(), Vec::new()).await?;
+                    let _: Option<i64> = super::Conn::fetch_optional(
+                        c,
+                        "SELECT CAST(1 AS BIGINT)".into(),
+                        Vec::new(),
+                    )
+                    .await?;
                     Ok(())
                 })
             }))

@@ -108,9 +108,7 @@ impl Server {
         // wait for this line.
         println!("listening on http://{}", self.local_addr());
         let signal = stopping.clone();
-        // Client addresses feed the failure throttle.
-        let app = http::app(self.state).into_make_service_with_connect_info::<SocketAddr>();
-        let serving = axum::serve(self.listener, app).with_graceful_shutdown(async move {
+        let serving = http::serve(self.listener, http::app(self.state), async move {
             shutdown.await;
             signal.cancel();
         });
@@ -120,18 +118,17 @@ impl Server {
             stopping.cancelled().await;
             tokio::time::sleep(SHUTDOWN_GRACE).await;
         };
-        let served = tokio::select! {
-            served = serving.into_future() => served,
+        tokio::select! {
+            () = serving => {}
             () = grace_over => {
                 tracing::warn!("requests still open after {SHUTDOWN_GRACE:?}; stopping anyway");
-                Ok(())
             }
-        };
+        }
         stopping.cancel();
         background.join_all().await;
         pauses.store().close().await;
         tracing::info!("stopped");
-        served.context("the HTTP server failed")
+        Ok(())
     }
 }
 

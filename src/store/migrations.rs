@@ -33,6 +33,11 @@ const SQLITE: &[(i64, &str, &str)] = &[
         "expiry index",
         include_str!("../../migrations/sqlite/0004_expiry_index.sql"),
     ),
+    (
+        5,
+        "partial token index",
+        include_str!("../../migrations/sqlite/0005_partial_token_index.sql"),
+    ),
 ];
 
 /// The PostgreSQL migrations, oldest first.
@@ -46,6 +51,11 @@ const POSTGRES: &[(i64, &str, &str)] = &[
         2,
         "expiry index",
         include_str!("../../migrations/postgres/0002_expiry_index.sql"),
+    ),
+    (
+        3,
+        "partial token index",
+        include_str!("../../migrations/postgres/0003_partial_token_index.sql"),
     ),
 ];
 

@@ -49,6 +49,9 @@ impl PostgresBackend {
         let pool = PgPoolOptions::new()
             .max_connections(pool_size())
             .acquire_timeout(Duration::from_secs(5))
+            // A broken connection fails its statement and is then dropped;
+            // pinging before every use would cost a round trip each time.
+            .test_before_acquire(false)
             .connect_with(options)
             .await?;
         migrations::postgres()

@@ -1,6 +1,7 @@
 """Writes BENCHMARKS.md from the figures bench/run.sh recorded.
 
-Usage: report.py RESULTS MACHINE COMMAND. RESULTS holds name=value lines.
+Usage: report.py RESULTS. RESULTS holds name=value lines, and the machine
+and the command in "# machine=…" and "# command=…" lines.
 Throughput is also shown as a ratio of the GET /healthz floor measured in
 the same run; each goal of the performance issue is checked and, where
 missed, the shortfall is given. bench/analysis.md (what the profiles show)
@@ -15,6 +16,9 @@ def load(path):
     figures = {}
     for line in pathlib.Path(path).read_text().splitlines():
         name, _, value = line.partition("=")
+        if name.startswith("# "):
+            figures[name[2:]] = value
+            continue
         try:
             figures[name] = float(value)
         except ValueError:
@@ -23,7 +27,8 @@ def load(path):
 
 
 def main():
-    figures, machine, command = load(sys.argv[1]), sys.argv[2], sys.argv[3]
+    figures = load(sys.argv[1])
+    machine, command = figures.pop("machine", "unknown"), figures.pop("command", "unknown")
     f = figures.get
     floor = f("floor") or 1.0
     out = [

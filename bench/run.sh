@@ -205,5 +205,8 @@ else
 fi
 
 echo "== writing BENCHMARKS.md"
-python3 "$ROOT/bench/report.py" "$RESULTS" "$MACHINE" "bash bench/run.sh (BENCH_SECONDS=$SECONDS_EACH)" >"$ROOT/BENCHMARKS.md"
+# The raw figures stay beside the report, so it can be written again
+# (python3 bench/report.py bench/results.txt …) without measuring again.
+{ echo "# machine=$MACHINE"; echo "# command=BENCH_SECONDS=$SECONDS_EACH bash bench/run.sh"; cat "$RESULTS"; } >"$ROOT/bench/results.txt"
+python3 "$ROOT/bench/report.py" "$ROOT/bench/results.txt" >"$ROOT/BENCHMARKS.md"
 echo "   done: BENCHMARKS.md"

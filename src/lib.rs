@@ -19,8 +19,10 @@
 //! - [`targets`]: one module per kind of pipeline to start (webhook, Azure
 //!   Data Factory, GitHub workflow, Airflow DAG).
 //! - [`notify`]: emails (SMTP or console), Slack and Teams posts.
-//! - [`store`]: the [`store::Store`] trait, one atomic method per use case,
-//!   with SQLite and PostgreSQL implementations.
+//! - [`store`]: the [`store::Store`] trait, one atomic method per use case.
+//!   Its SQL is written once in [`store::sql`]; the SQLite backend runs it
+//!   through a group-commit writer, the PostgreSQL one through a pool, with
+//!   `LISTEN`/`NOTIFY` so several processes can share one database.
 //! - [`domain`]: pure types and rules: pauses, states, tokens, deliveries,
 //!   validation.
 //! - [`render`]: the page and email templates; [`telemetry`]: logs and
@@ -34,7 +36,7 @@
 //! GET  /r/{token}     ─► http::pages ─► pauses::review (reads only) ─► review page
 //! POST /r/{token}     ─► http::pages ─► pauses::decide_by_token ─► store::settle (first wins; trigger enqueued) ─► result page
 //! outbox worker       ─► targets::{webhook, adf, github, airflow} ─► external_id recorded ─► page shows the run id
-//! GET  /api/v1/pauses/{id}/wait ─► pauses::wait ─► woken by the decision ─► the pause
+//! GET  /api/v1/pauses/{id}/wait ─► pauses::wait ─► woken by its own pause's settle (here or by NOTIFY) ─► the pause
 //! ```
 #![forbid(unsafe_code)]
 

@@ -66,7 +66,8 @@ impl Renderer {
     /// Renders template `name` with `context`.
     pub fn render(&self, name: &str, context: impl Serialize) -> anyhow::Result<String> {
         let template = self.env.get_template(name)?;
-        Ok(template.render(minijinja::value::Serde(context))?)
+        let context = serde_json::to_value(context)?;
+        Ok(template.render(template_value(&context))?)
     }
 
     /// Renders each template with sample data, so mistakes that only show
@@ -204,5 +205,29 @@ mod tests {
         .unwrap();
         let error = Renderer::load(Some(dir.path())).err().unwrap().to_string();
         assert!(error.contains("email_request.txt"), "{error}");
+    }
+}
+
+/// JSON as a template value. Numbers go through here rather than serde:
+/// pausegate keeps every JSON number exactly as sent (`arbitrary_precision`),
+/// a form serde hands other formats as a struct, not a number.
+fn template_value(value: &serde_json::Value) -> minijinja::Value {
+    use serde_json::Value as Json;
+    match value {
+        Json::Null => minijinja::Value::from(()),
+        Json::Bool(b) => minijinja::Value::from(*b),
+        Json::Number(n) => n
+            .as_i64()
+            .map(minijinja::Value::from)
+            .or_else(|| n.as_u64().map(minijinja::Value::from))
+            .or_else(|| n.as_f64().map(minijinja::Value::from))
+            .unwrap_or_else(|| minijinja::Value::from(n.to_string())),
+        Json::String(text) => minijinja::Value::from(text.as_str()),
+        Json::Array(items) => items.iter().map(template_value).collect(),
+        Json::Object(fields) => fields
+            .iter()
+            .map(|(key, value)| (key.clone(), template_value(value)))
+            .collect::<std::collections::BTreeMap<_, _>>()
+            .into(),
     }
 }

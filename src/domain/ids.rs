@@ -45,9 +45,19 @@ macro_rules! id_type {
                 Self(random_id($prefix))
             }
 
-            /// Wraps an id read back from storage or a URL.
+            /// Wraps an id read back from storage.
             pub fn from_stored(id: impl Into<String>) -> Self {
                 Self(id.into())
+            }
+
+            /// Accepts an id as a caller sends it: the prefix, then 1 to 64
+            /// lowercase letters and digits. Anything else names nothing,
+            /// so callers answer "not found" without asking the store.
+            pub fn parse(text: &str) -> Option<Self> {
+                let rest = text.strip_prefix($prefix)?;
+                let plain = (1..=64).contains(&rest.len())
+                    && rest.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit());
+                plain.then(|| Self(text.to_owned()))
             }
 
             /// The id as text.
@@ -92,6 +102,22 @@ mod tests {
         assert_eq!(a.as_str().len(), 28);
         assert_ne!(a, b);
         assert!(DeliveryId::generate().as_str().starts_with("del_"));
+    }
+
+    #[test]
+    fn parse_accepts_generated_ids_and_nothing_strange() {
+        let id = PauseId::generate();
+        assert_eq!(PauseId::parse(id.as_str()), Some(id));
+        assert!(
+            PauseId::parse("pau_abcdefghijklmnopqrstuvwx").is_some(),
+            "older ids"
+        );
+        for bad in [
+            "", "pau_", "pau_x\0", "pau_X", "del_abc", "pau_a/b", "pau_é", "%00",
+        ] {
+            assert_eq!(PauseId::parse(bad), None, "{bad:?}");
+        }
+        assert!(DeliveryId::parse("del_0123").is_some());
     }
 
     #[test]

@@ -9,6 +9,7 @@ use serde_json::Value;
 
 use super::duration::{format_duration, parse_duration};
 use super::pause::{Notify, OnExpire};
+use super::text::{self, refuse_controls, refuse_hidden};
 
 /// Longest title, in characters.
 pub const MAX_TITLE_CHARS: usize = 200;
@@ -49,7 +50,9 @@ impl ValidationError {
 #[serde(deny_unknown_fields)]
 pub struct PauseRequest {
     /// Required, 1–200 characters.
+    // An `Option` so that a missing title gets this service's own message.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = String, required = true)]
     pub title: Option<String>,
     /// Up to 10,000 characters.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -89,6 +92,7 @@ pub struct PauseRequest {
 /// `notify` as sent.
 #[derive(Debug, Clone, Default, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
+#[serde(remote = "Self")]
 pub struct NotifyRequest {
     /// Addresses to email.
     #[serde(default)]
@@ -96,6 +100,32 @@ pub struct NotifyRequest {
     /// Channel names to post to.
     #[serde(default)]
     pub channels: Vec<String>,
+}
+
+/// Only an object: serde would otherwise fill the struct from an array.
+impl<'de> Deserialize<'de> for NotifyRequest {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Fields;
+        impl<'de> serde::de::Visitor<'de> for Fields {
+            type Value = NotifyRequest;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a JSON object with email and channels")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                map: A,
+            ) -> Result<Self::Value, A::Error> {
+                NotifyRequest::deserialize(serde::de::value::MapAccessDeserializer::new(map))
+            }
+        }
+        deserializer.deserialize_map(Fields)
+    }
+}
+
+impl Serialize for NotifyRequest {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        NotifyRequest::serialize(self, serializer)
+    }
 }
 
 /// What the configuration allows a new pause to ask for.
@@ -166,13 +196,8 @@ fn parse_title(title: Option<String>) -> Result<String, ValidationError> {
     if title.is_empty() {
         return Err(ValidationError::new("title", "title must not be empty"));
     }
-    if title.chars().any(char::is_control) {
-        // It becomes an email subject and a log line: one line only.
-        return Err(ValidationError::new(
-            "title",
-            "title must be one line, without control characters",
-        ));
-    }
+    // It becomes an email subject and a log line: one line only.
+    refuse_controls("title", title)?;
     let chars = title.chars().count();
     if chars > MAX_TITLE_CHARS {
         return Err(ValidationError::new(
@@ -185,7 +210,7 @@ fn parse_title(title: Option<String>) -> Result<String, ValidationError> {
 
 fn parse_description(description: Option<String>) -> Result<String, ValidationError> {
     let description = description.unwrap_or_default();
-    refuse_nul("description", &description)?;
+    refuse_hidden("description", &description)?;
     let chars = description.chars().count();
     if chars > MAX_DESCRIPTION_CHARS {
         return Err(ValidationError::new(
@@ -254,20 +279,16 @@ fn parse_target_params(
             ),
         ));
     }
-    // Values become parts of request paths: plain names only.
-    let plain = |v: &str| {
-        !v.trim().is_empty() && v != "." && v != ".." && !v.contains(['/', '\\', '?', '#'])
-    };
-    if let Some((key, _)) = map
-        .iter()
-        .find(|(_, value)| !value.as_str().is_some_and(plain))
-    {
-        return Err(ValidationError::new(
-            field,
-            format!(
-                "target_params.{key} must be a plain name (a non-empty string without /, ?, #)"
-            ),
-        ));
+    // Values become parts of requests to other systems: plain names only.
+    for (key, value) in map {
+        let name = format!("target_params.{key}");
+        let Some(text) = value.as_str() else {
+            return Err(ValidationError::new(
+                &name,
+                format!("{name} must be a string"),
+            ));
+        };
+        text::plain_name(&name, text)?;
     }
     Ok(Some(params))
 }
@@ -406,7 +427,7 @@ fn parse_email(address: &str) -> Result<String, ValidationError> {
 
 fn parse_idempotency_key(key: Option<String>) -> Result<Option<String>, ValidationError> {
     if let Some(key) = &key {
-        refuse_nul("idempotency_key", key)?;
+        refuse_hidden("idempotency_key", key)?;
     }
     match key {
         Some(key) if key.is_empty() || key.chars().count() > MAX_NAME_CHARS => {
@@ -417,17 +438,6 @@ fn parse_idempotency_key(key: Option<String>) -> Result<Option<String>, Validati
         }
         other => Ok(other),
     }
-}
-
-/// NUL is no text: PostgreSQL refuses it, so it is refused here for every backend.
-fn refuse_nul(field: &str, text: &str) -> Result<(), ValidationError> {
-    if text.contains('\0') {
-        return Err(ValidationError::new(
-            field,
-            format!("{field} must not contain NUL characters"),
-        ));
-    }
-    Ok(())
 }
 
 fn join_names<'a>(names: impl Iterator<Item = &'a String>) -> String {
@@ -449,44 +459,6 @@ pub struct DecisionInput {
     /// Why.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub comment: Option<String>,
-}
-
-/// Trims a comment; empty becomes `None`; too long is refused.
-pub fn validate_comment(comment: Option<String>) -> Result<Option<String>, ValidationError> {
-    let comment = comment
-        .map(|c| c.trim().to_owned())
-        .filter(|c| !c.is_empty());
-    if let Some(c) = &comment {
-        refuse_nul("comment", c)?;
-    }
-    match comment {
-        Some(c) if c.chars().count() > MAX_COMMENT_CHARS => Err(ValidationError::new(
-            "comment",
-            format!("comment is longer than {MAX_COMMENT_CHARS} characters"),
-        )),
-        other => Ok(other),
-    }
-}
-
-/// Trims an actor name; empty becomes `None`; too long is refused.
-pub fn validate_name(field: &str, name: Option<String>) -> Result<Option<String>, ValidationError> {
-    let name = name.map(|n| n.trim().to_owned()).filter(|n| !n.is_empty());
-    if name
-        .as_deref()
-        .is_some_and(|n| n.chars().any(char::is_control))
-    {
-        return Err(ValidationError::new(
-            field,
-            format!("{field} must be one line, without control characters"),
-        ));
-    }
-    match name {
-        Some(n) if n.chars().count() > MAX_NAME_CHARS => Err(ValidationError::new(
-            field,
-            format!("{field} is longer than {MAX_NAME_CHARS} characters"),
-        )),
-        other => Ok(other),
-    }
 }
 
 #[cfg(test)]
@@ -571,11 +543,16 @@ mod tests {
             ),
             (
                 json!({"title": "t", "target": "adf", "target_params": {"pipeline": ".."}}),
-                "target_params",
+                "target_params.pipeline",
             ),
             (
-                json!({"title": "t", "target": "adf", "target_params": {"pipeline": "a/b"}}),
-                "target_params",
+                json!({"title": "t", "target": "adf", "target_params": {"pipeline": "a\tb"}}),
+                "target_params.pipeline",
+            ),
+            (json!({"title": "t\u{202e}gnp.exe"}), "title"),
+            (
+                json!({"title": "t", "description": "x\u{2066}y"}),
+                "description",
             ),
         ];
         for (body, field) in cases {

@@ -7,6 +7,7 @@ mod duration;
 mod ids;
 mod input;
 mod pause;
+mod text;
 pub mod time;
 mod token;
 
@@ -16,9 +17,7 @@ pub use delivery::{
 };
 pub use duration::{format_duration, parse_duration};
 pub use ids::{DeliveryId, LeaseId, PauseId};
-pub use input::{
-    CreatePolicy, DecisionInput, NewPause, PauseRequest, ValidationError, validate_comment,
-    validate_name,
-};
+pub use input::{CreatePolicy, DecisionInput, NewPause, PauseRequest, ValidationError};
 pub use pause::{Decision, Notify, OnExpire, Pause, PauseState, Verdict, Via};
+pub use text::{validate_comment, validate_name};
 pub use token::{Token, TokenHash};

@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use axum::Json;
 use axum::extract::rejection::QueryRejection;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use serde::{Deserialize, Serialize};
 
@@ -13,7 +13,8 @@ use super::AppState;
 use super::body::JsonBody;
 use super::error::ApiError;
 use super::error::ErrorBody;
-use crate::domain::{DecisionInput, Pause, PauseId, PauseRequest, Verdict, parse_duration};
+use super::params::IdParam;
+use crate::domain::{DecisionInput, Pause, PauseRequest, Verdict, parse_duration};
 
 /// Longest a single wait request may hold.
 const MAX_WAIT: Duration = Duration::from_secs(60);
@@ -95,15 +96,17 @@ fn merge_idempotency_key(
     security(("api_key" = [])))]
 pub async fn get(
     State(state): State<AppState>,
-    Path(id): Path<String>,
+    IdParam(id): IdParam,
 ) -> Result<Json<Pause>, ApiError> {
-    Ok(Json(state.pauses.get(&PauseId::from_stored(id)).await?))
+    Ok(Json(state.pauses.get(&id).await?))
 }
 
 /// Query of the list.
 #[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct ListParams {
     /// pending, approved, rejected, expired or cancelled.
+    #[param(value_type = Option<crate::domain::PauseState>)]
     state: Option<String>,
     /// Page size, 1 to 200 (default 50).
     limit: Option<u32>,
@@ -150,9 +153,10 @@ pub async fn list(
 /// `POST /api/v1/pauses/{id}/approve`.
 #[utoipa::path(post, path = "/api/v1/pauses/{id}/approve", tag = "pauses",
     params(("id" = String, Path, description = "pau_…")),
-    request_body(content = Option<DecisionInput>, description = "Optional actor and comment"),
+    request_body(content = DecisionInput, description = "Optional: actor and comment"),
     responses(
         (status = 200, description = "Approved", body = Pause),
+        (status = 400, description = "Invalid input; the message names the field", body = ErrorBody),
         (status = 401, description = "No or wrong API key", body = ErrorBody),
         (status = 404, description = "No such pause", body = ErrorBody),
         (status = 409, description = "Already decided or cancelled", body = ErrorBody),
@@ -161,7 +165,7 @@ pub async fn list(
     security(("api_key" = [])))]
 pub async fn approve(
     state: State<AppState>,
-    id: Path<String>,
+    id: IdParam,
     body: Option<JsonBody<DecisionInput>>,
 ) -> Result<Json<Pause>, ApiError> {
     decide(state, id, Verdict::Approve, body).await
@@ -170,9 +174,10 @@ pub async fn approve(
 /// `POST /api/v1/pauses/{id}/reject`.
 #[utoipa::path(post, path = "/api/v1/pauses/{id}/reject", tag = "pauses",
     params(("id" = String, Path, description = "pau_…")),
-    request_body(content = Option<DecisionInput>, description = "Optional actor and comment"),
+    request_body(content = DecisionInput, description = "Optional: actor and comment"),
     responses(
         (status = 200, description = "Rejected", body = Pause),
+        (status = 400, description = "Invalid input; the message names the field", body = ErrorBody),
         (status = 401, description = "No or wrong API key", body = ErrorBody),
         (status = 404, description = "No such pause", body = ErrorBody),
         (status = 409, description = "Already decided or cancelled", body = ErrorBody),
@@ -181,7 +186,7 @@ pub async fn approve(
     security(("api_key" = [])))]
 pub async fn reject(
     state: State<AppState>,
-    id: Path<String>,
+    id: IdParam,
     body: Option<JsonBody<DecisionInput>>,
 ) -> Result<Json<Pause>, ApiError> {
     decide(state, id, Verdict::Reject, body).await
@@ -189,12 +194,11 @@ pub async fn reject(
 
 async fn decide(
     State(state): State<AppState>,
-    Path(id): Path<String>,
+    IdParam(id): IdParam,
     verdict: Verdict,
     body: Option<JsonBody<DecisionInput>>,
 ) -> Result<Json<Pause>, ApiError> {
     let input = body.map(|JsonBody(input)| input).unwrap_or_default();
-    let id = PauseId::from_stored(id);
     Ok(Json(state.pauses.decide_by_id(&id, verdict, input).await?))
 }
 
@@ -211,13 +215,14 @@ async fn decide(
     security(("api_key" = [])))]
 pub async fn cancel(
     State(state): State<AppState>,
-    Path(id): Path<String>,
+    IdParam(id): IdParam,
 ) -> Result<Json<Pause>, ApiError> {
-    Ok(Json(state.pauses.cancel(&PauseId::from_stored(id)).await?))
+    Ok(Json(state.pauses.cancel(&id).await?))
 }
 
 /// Query of the wait.
 #[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct WaitParams {
     /// How long to hold the request, e.g. `30s` (default 30s, at most 60s).
     timeout: Option<String>,
@@ -236,12 +241,11 @@ pub struct WaitParams {
     security(("api_key" = [])))]
 pub async fn wait(
     State(state): State<AppState>,
-    Path(id): Path<String>,
+    IdParam(id): IdParam,
     params: Result<Query<WaitParams>, QueryRejection>,
 ) -> Result<Json<Pause>, ApiError> {
     let Query(params) = params.map_err(|e| ApiError::Invalid(e.body_text()))?;
     let timeout = wait_timeout(params.timeout.as_deref())?;
-    let id = PauseId::from_stored(id);
     let pause = tokio::select! {
         waited = state.pauses.wait(&id, timeout) => waited?,
         () = state.shutdown.cancelled() => state.pauses.get(&id).await?,

@@ -1,6 +1,8 @@
 //! The JSON body extractor of the API. It reads any body as JSON whatever
 //! its content type (so a plain `curl -d` works), answers 413 over the size
-//! limit, and names the field a type error is in.
+//! limit and 408 to a client that takes too long to send it, insists on a
+//! JSON object (serde would otherwise fill a struct from an array), and
+//! names the field a type error is in.
 
 use axum::body::Bytes;
 use axum::extract::{FromRequest, OptionalFromRequest, Request};
@@ -12,6 +14,9 @@ use super::error::ApiError;
 /// Largest request body accepted, in bytes: room for 256 KiB of `data` and
 /// a 10,000-character description with JSON's escaping.
 pub const MAX_BODY_BYTES: usize = 1024 * 1024;
+
+/// Longest a client may take to send a request body.
+pub const BODY_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(30);
 
 /// A request body parsed as JSON into `T`.
 pub struct JsonBody<T>(pub T);
@@ -47,26 +52,40 @@ where
     }
 }
 
-async fn read<S: Send + Sync>(request: Request, state: &S) -> Result<Bytes, ApiError> {
-    Bytes::from_request(request, state)
-        .await
-        .map_err(|rejection| {
-            if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
-                ApiError::TooLarge(format!(
-                    "request body is larger than the {MAX_BODY_BYTES} bytes allowed"
-                ))
-            } else {
-                ApiError::Invalid(format!("cannot read the request body: {rejection}"))
-            }
-        })
+/// The whole body, within the size limit and [`BODY_TIMEOUT`].
+pub async fn read<S: Send + Sync>(request: Request, state: &S) -> Result<Bytes, ApiError> {
+    let reading = Bytes::from_request(request, state);
+    let Ok(read) = tokio::time::timeout(BODY_TIMEOUT, reading).await else {
+        return Err(ApiError::Timeout(format!(
+            "the request body did not arrive within {} s",
+            BODY_TIMEOUT.as_secs()
+        )));
+    };
+    read.map_err(|rejection| {
+        if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
+            ApiError::TooLarge(format!(
+                "request body is larger than the {MAX_BODY_BYTES} bytes allowed"
+            ))
+        } else {
+            ApiError::Invalid(format!("cannot read the request body: {rejection}"))
+        }
+    })
 }
 
 /// Parses JSON, naming the field of a type error and the place of a syntax error.
 pub fn parse<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
-    if bytes.iter().all(u8::is_ascii_whitespace) {
-        return Err(ApiError::Invalid(
-            "request body is empty; expected a JSON object".to_owned(),
-        ));
+    match bytes.iter().find(|b| !b.is_ascii_whitespace()) {
+        None => {
+            return Err(ApiError::Invalid(
+                "request body is empty; expected a JSON object".to_owned(),
+            ));
+        }
+        Some(b'{') => {}
+        Some(_) => {
+            return Err(ApiError::Invalid(
+                "request body must be a JSON object ({…})".to_owned(),
+            ));
+        }
     }
     let mut deserializer = serde_json::Deserializer::from_slice(bytes);
     let value = serde_path_to_error::deserialize(&mut deserializer).map_err(|error| {
@@ -106,5 +125,8 @@ mod tests {
         assert!(message("").contains("empty"));
         assert!(message(r#"{"title": "t"} extra"#).contains("not valid JSON"));
         assert!(message(r#"{"notify": {"email": "a@b.c"}}"#).starts_with("notify.email"));
+        assert!(message(r#"["t"]"#).contains("JSON object"));
+        assert!(message("null").contains("JSON object"));
+        assert!(message(r#"{"title": "t", "notify": ["a@b.c"]}"#).starts_with("notify"));
     }
 }

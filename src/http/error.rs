@@ -22,6 +22,8 @@ pub enum ApiError {
     AlreadySettled(String),
     /// 410: past its expiry.
     Expired(String),
+    /// 408: the body did not arrive in time.
+    Timeout(String),
     /// 413.
     TooLarge(String),
     /// 503: the database is out of reach; nothing was written. Retry later.
@@ -43,7 +45,7 @@ pub struct ErrorBody {
 #[derive(serde::Serialize, utoipa::ToSchema)]
 pub struct ErrorDetail {
     /// `invalid_request`, `unauthorized`, `not_found`, `already_decided`,
-    /// `expired`, `body_too_large`, `method_not_allowed`, `unavailable`,
+    /// `expired`, `request_timeout`, `body_too_large`, `method_not_allowed`, `unavailable`,
     /// `outcome_unknown` or `internal`.
     code: String,
     /// A sentence naming the field or the reason.
@@ -62,6 +64,7 @@ impl ApiError {
             Self::NotFound(_) => (StatusCode::NOT_FOUND, "not_found"),
             Self::AlreadySettled(_) => (StatusCode::CONFLICT, "already_decided"),
             Self::Expired(_) => (StatusCode::GONE, "expired"),
+            Self::Timeout(_) => (StatusCode::REQUEST_TIMEOUT, "request_timeout"),
             Self::TooLarge(_) => (StatusCode::PAYLOAD_TOO_LARGE, "body_too_large"),
             Self::Unavailable(_) => (StatusCode::SERVICE_UNAVAILABLE, "unavailable"),
             Self::OutcomeUnknown(_) => (StatusCode::SERVICE_UNAVAILABLE, "outcome_unknown"),
@@ -138,6 +141,7 @@ impl IntoResponse for ApiError {
             | Self::NotFound(m)
             | Self::AlreadySettled(m)
             | Self::Expired(m)
+            | Self::Timeout(m)
             | Self::TooLarge(m) => (m, None),
         };
         let body = ErrorBody {

@@ -21,7 +21,7 @@ use super::{api, token_api};
         api::create, api::list, api::get, api::approve, api::reject, api::cancel, api::wait,
         token_api::decide, token_api::lookup,
     ),
-    modifiers(&ApiKeyScheme),
+    modifiers(&ApiKeyScheme, &EveryOperation),
     tags(
         (name = "pauses", description = "Management API: needs the API key"),
         (name = "tokens", description = "Endpoints a review token opens: no key"),
@@ -42,6 +42,54 @@ impl Modify for ApiKeyScheme {
         );
         if let Some(components) = openapi.components.as_mut() {
             components.add_security_scheme("api_key", scheme);
+        }
+    }
+}
+
+/// What any operation may answer besides its own outcomes, and the
+/// decision bodies that may be left out.
+struct EveryOperation;
+
+impl Modify for EveryOperation {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::{RefOr, ResponseBuilder, content::ContentBuilder};
+        let error = || {
+            ContentBuilder::new()
+                .schema(Some(utoipa::openapi::Ref::from_schema_name("ErrorBody")))
+                .build()
+        };
+        let common = [
+            ("408", "The request body did not arrive within 30 s"),
+            ("413", "Body too large"),
+            (
+                "429",
+                "Too many failed requests from this address; see Retry-After",
+            ),
+            (
+                "503",
+                "The database is unavailable (code unavailable: nothing changed) or was lost \
+                 while saving (code outcome_unknown: retry with the same Idempotency-Key); \
+                 see Retry-After",
+            ),
+        ];
+        for (path, item) in openapi.paths.paths.iter_mut() {
+            let decision = path.ends_with("/approve") || path.ends_with("/reject");
+            for operation in [&mut item.get, &mut item.post].into_iter().flatten() {
+                for (status, description) in common {
+                    let response = ResponseBuilder::new()
+                        .description(description)
+                        .content("application/json", error())
+                        .build();
+                    operation
+                        .responses
+                        .responses
+                        .entry(status.to_owned())
+                        .or_insert(RefOr::T(response));
+                }
+                if let Some(RefOr::T(body)) = operation.request_body.as_mut().filter(|_| decision) {
+                    body.required = Some(utoipa::openapi::Required::False);
+                }
+            }
         }
     }
 }

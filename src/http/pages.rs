@@ -1,35 +1,28 @@
 //! The pages a review link opens. `GET` only reads (mail scanners open
 //! links before people do); `POST` decides and answers with the outcome.
 
-use axum::Form;
-use axum::extract::rejection::FormRejection;
-use axum::extract::{Path, State};
+use axum::extract::rejection::PathRejection;
+use axum::extract::{Path, Request, State};
 use axum::http::StatusCode;
 use axum::http::header::CONTENT_TYPE;
 use axum::response::{Html, IntoResponse, Response};
-use serde::Deserialize;
 use serde_json::json;
 
-use super::AppState;
 use super::error::InternalCause;
+use super::{AppState, form};
 use crate::domain::{Delivery, DeliveryKind, DeliveryState, Pause, PauseState, Verdict, Via};
 use crate::pauses::{PauseError, Review, TokenDecision};
 use crate::render::{STYLESHEET, readable, relative};
 use crate::store::TokenKind;
 
-/// The review form.
-#[derive(Deserialize)]
-pub struct ReviewForm {
-    #[serde(default)]
-    decision: Option<String>,
-    #[serde(default)]
-    comment: Option<String>,
-    #[serde(default)]
-    name: Option<String>,
-}
-
 /// `GET /r/{token}`: the review page, or the outcome once decided.
-pub async fn review(State(state): State<AppState>, Path(token): Path<String>) -> Response {
+pub async fn review(
+    State(state): State<AppState>,
+    token: Result<Path<String>, PathRejection>,
+) -> Response {
+    let Ok(Path(token)) = token else {
+        return unknown_link(&state);
+    };
     match state.pauses.review(&token).await {
         Ok(Review { pause, .. }) if pause.state != PauseState::Pending => {
             outcome(&state, StatusCode::OK, &pause, None, &token)
@@ -42,19 +35,16 @@ pub async fn review(State(state): State<AppState>, Path(token): Path<String>) ->
 /// `POST /r/{token}`: records the decision and shows the outcome.
 pub async fn decide(
     State(state): State<AppState>,
-    Path(token): Path<String>,
-    form: Result<Form<ReviewForm>, FormRejection>,
+    token: Result<Path<String>, PathRejection>,
+    request: Request,
 ) -> Response {
-    let form = match form {
-        Ok(Form(form)) => form,
-        Err(rejection) => {
-            let status = rejection.status();
-            return notice(
-                &state,
-                status,
-                "The form could not be read",
-                &rejection.body_text(),
-            );
+    let Ok(Path(token)) = token else {
+        return unknown_link(&state);
+    };
+    let form = match form::read(request).await {
+        Ok(form) => form,
+        Err((status, message)) => {
+            return notice(&state, status, "The form could not be read", &message);
         }
     };
     let Some(verdict) = form.decision.as_deref().and_then(Verdict::parse) else {
@@ -69,6 +59,7 @@ pub async fn decide(
     let decision = TokenDecision {
         verdict,
         name: form.name,
+        name_field: "name",
         comment: form.comment,
     };
     match state.pauses.decide_by_token(&token, decision).await {
@@ -193,14 +184,19 @@ fn trigger_line(delivery: &Delivery) -> String {
     }
 }
 
+/// The page for a link that opens nothing (404).
+fn unknown_link(state: &AppState) -> Response {
+    notice(
+        state,
+        StatusCode::NOT_FOUND,
+        "This link is not valid",
+        "It may be incomplete or mistyped. Open the link from the message you received.",
+    )
+}
+
 fn error_page(state: &AppState, error: PauseError, token: &str) -> Response {
     match error {
-        PauseError::NotFound => notice(
-            state,
-            StatusCode::NOT_FOUND,
-            "This link is not valid",
-            "It may be incomplete or mistyped. Open the link from the message you received.",
-        ),
+        PauseError::NotFound => unknown_link(state),
         PauseError::Expired(pause) => {
             let message = format!(
                 "{} Nothing can be decided any more.",

@@ -29,16 +29,28 @@ const PRUNE_ABOVE: usize = 10_000;
 /// rather than let memory grow (a flood from many addresses).
 const MAX_TRACKED: usize = 100_000;
 
-/// Failures per client in the current window.
+/// Failures per client in the current window, and the requests each
+/// client has under way that may still turn out to be failures.
 pub struct Throttle {
     limit: u32,
-    failures: Mutex<Failures>,
+    clients: Mutex<Clients>,
 }
 
 #[derive(Default)]
-struct Failures {
-    by_client: HashMap<IpAddr, (Instant, u32)>,
+struct Clients {
+    by_key: HashMap<IpAddr, Count>,
     last_pruned: Option<Instant>,
+}
+
+/// One client's window.
+struct Count {
+    started: Instant,
+    failures: u32,
+    /// Requests admitted and not yet answered: each may be a failure, so
+    /// each takes a place under the limit until it is answered. Without
+    /// this, a burst sent at once would all be let in before the first
+    /// failure was counted.
+    in_flight: u32,
 }
 
 /// The address failures are counted under: IPv4 as is, IPv6 by its /64.
@@ -61,44 +73,61 @@ impl Throttle {
     pub fn new(limit: u32) -> Self {
         Self {
             limit,
-            failures: Mutex::new(Failures::default()),
+            clients: Mutex::new(Clients::default()),
         }
     }
 
-    /// How long `ip` must wait, if it is over the limit now.
-    fn blocked_for(&self, ip: IpAddr, now: Instant) -> Option<Duration> {
+    /// Lets a request from `ip` in, holding a place under the limit until
+    /// it is answered; or says how long the client must wait.
+    fn admit(&self, ip: IpAddr, now: Instant) -> Result<Option<IpAddr>, Duration> {
         if self.limit == 0 {
-            return None;
+            return Ok(None);
         }
-        let failures = self.failures.lock().expect("throttle lock poisoned");
-        let (started, count) = failures.by_client.get(&client_key(ip))?;
-        let elapsed = now.duration_since(*started);
-        (elapsed < WINDOW && *count >= self.limit).then(|| WINDOW - elapsed)
+        let key = client_key(ip);
+        let mut clients = self.clients.lock().expect("throttle lock poisoned");
+        clients.prune(now);
+        let count = clients.by_key.entry(key).or_insert(Count {
+            started: now,
+            failures: 0,
+            in_flight: 0,
+        });
+        if now.duration_since(count.started) >= WINDOW {
+            count.started = now;
+            count.failures = 0;
+        }
+        if count.failures + count.in_flight >= self.limit {
+            return Err(WINDOW.saturating_sub(now.duration_since(count.started)));
+        }
+        count.in_flight += 1;
+        Ok(Some(key))
     }
 
-    /// Counts one failure for `ip`.
-    fn record_failure(&self, ip: IpAddr, now: Instant) {
-        if self.limit == 0 {
-            return;
+    /// Releases an admitted request's place, counting it if it failed.
+    fn answered(&self, key: IpAddr, failed: bool) {
+        let mut clients = self.clients.lock().expect("throttle lock poisoned");
+        if let Some(count) = clients.by_key.get_mut(&key) {
+            count.in_flight = count.in_flight.saturating_sub(1);
+            count.failures += u32::from(failed);
         }
-        let mut failures = self.failures.lock().expect("throttle lock poisoned");
-        let due = failures
+    }
+}
+
+impl Clients {
+    /// Forgets ended windows once many clients are tracked, and everyone
+    /// past a hard cap (a flood from many addresses must not grow memory).
+    fn prune(&mut self, now: Instant) {
+        let due = self
             .last_pruned
             .is_none_or(|at| now.duration_since(at) >= Duration::from_secs(1));
-        if failures.by_client.len() > PRUNE_ABOVE && due {
-            failures
-                .by_client
-                .retain(|_, (started, _)| now.duration_since(*started) < WINDOW);
-            failures.last_pruned = Some(now);
-            if failures.by_client.len() > MAX_TRACKED {
-                failures.by_client.clear();
-            }
+        if self.by_key.len() <= PRUNE_ABOVE || !due {
+            return;
         }
-        let entry = failures.by_client.entry(client_key(ip)).or_insert((now, 0));
-        if now.duration_since(entry.0) >= WINDOW {
-            *entry = (now, 0);
+        self.by_key
+            .retain(|_, c| c.in_flight > 0 || now.duration_since(c.started) < WINDOW);
+        self.last_pruned = Some(now);
+        if self.by_key.len() > MAX_TRACKED {
+            self.by_key.clear();
         }
-        entry.1 += 1;
     }
 }
 
@@ -121,21 +150,40 @@ pub async fn limit_failures(
         .extensions()
         .get::<ConnectInfo<SocketAddr>>()
         .map(|ConnectInfo(addr)| addr.ip());
-    let Some(ip) = ip else {
+    let path = request.uri().path().to_owned();
+    let Some(ip) = ip.filter(|_| !always_allowed(&state, &request, &path)) else {
         return next.run(request).await;
     };
-    let now = Instant::now();
-    let path = request.uri().path().to_owned();
-    if let Some(wait) = state.throttle.blocked_for(ip, now)
-        && !always_allowed(&state, &request, &path)
-    {
-        return too_many(wait);
-    }
+    let key = match state.throttle.admit(ip, Instant::now()) {
+        Ok(Some(key)) => key,
+        Ok(None) => return next.run(request).await,
+        Err(wait) => return too_many(wait),
+    };
+    // Released even if the client goes away before the answer.
+    let mut place = Place {
+        throttle: &state.throttle,
+        key,
+        failed: true,
+    };
     let response = next.run(request).await;
-    if is_guess(&path, response.status()) {
-        state.throttle.record_failure(ip, now);
-    }
+    place.failed = is_guess(&path, response.status());
+    drop(place);
     response
+}
+
+/// An admitted request's place under the limit, given back when dropped.
+struct Place<'a> {
+    throttle: &'a Throttle,
+    key: IpAddr,
+    /// Whether to count it as a failure (a request cut off counts: it
+    /// told the client nothing).
+    failed: bool,
+}
+
+impl Drop for Place<'_> {
+    fn drop(&mut self) {
+        self.throttle.answered(self.key, self.failed);
+    }
 }
 
 /// Health checks, and anyone holding the right API key, are never held up
@@ -164,24 +212,47 @@ fn too_many(wait: Duration) -> Response {
 mod tests {
     use super::*;
 
+    /// Admits one request and answers it as failed.
+    fn fail(throttle: &Throttle, ip: IpAddr, at: Instant) -> Result<(), Duration> {
+        let key = throttle.admit(ip, at)?;
+        throttle.answered(key.unwrap(), true);
+        Ok(())
+    }
+
     #[test]
     fn a_client_over_the_limit_waits_out_the_minute_and_others_do_not() {
         let throttle = Throttle::new(3);
         let (guesser, other) = ("10.0.0.1".parse().unwrap(), "10.0.0.2".parse().unwrap());
         let start = Instant::now();
         for _ in 0..3 {
-            assert_eq!(throttle.blocked_for(guesser, start), None);
-            throttle.record_failure(guesser, start);
+            fail(&throttle, guesser, start).unwrap();
         }
         let wait = throttle
-            .blocked_for(guesser, start + Duration::from_secs(10))
-            .unwrap();
+            .admit(guesser, start + Duration::from_secs(10))
+            .unwrap_err();
         assert_eq!(wait, Duration::from_secs(50));
-        assert_eq!(throttle.blocked_for(other, start), None);
-        assert_eq!(
-            throttle.blocked_for(guesser, start + WINDOW),
-            None,
+        assert!(throttle.admit(other, start).is_ok());
+        assert!(
+            throttle.admit(guesser, start + WINDOW).is_ok(),
             "a new minute"
+        );
+    }
+
+    #[test]
+    fn requests_under_way_hold_places_so_a_burst_cannot_overshoot() {
+        let throttle = Throttle::new(3);
+        let ip: IpAddr = "10.0.0.1".parse().unwrap();
+        let now = Instant::now();
+        let admitted: Vec<_> = (0..10)
+            .filter_map(|_| throttle.admit(ip, now).ok())
+            .collect();
+        assert_eq!(admitted.len(), 3, "only the limit is let in at once");
+        for key in admitted {
+            throttle.answered(key.unwrap(), false);
+        }
+        assert!(
+            throttle.admit(ip, now).is_ok(),
+            "successes free their places"
         );
     }
 
@@ -189,17 +260,17 @@ mod tests {
     fn an_ipv6_host_counts_as_its_slash_64() {
         let throttle = Throttle::new(2);
         let start = Instant::now();
-        throttle.record_failure("2001:db8::1".parse().unwrap(), start);
-        throttle.record_failure("2001:db8::2".parse().unwrap(), start);
+        fail(&throttle, "2001:db8::1".parse().unwrap(), start).unwrap();
+        fail(&throttle, "2001:db8::2".parse().unwrap(), start).unwrap();
         assert!(
             throttle
-                .blocked_for("2001:db8::ffff".parse().unwrap(), start)
-                .is_some()
+                .admit("2001:db8::ffff".parse().unwrap(), start)
+                .is_err()
         );
         assert!(
             throttle
-                .blocked_for("2001:db8:0:1::1".parse().unwrap(), start)
-                .is_none()
+                .admit("2001:db8:0:1::1".parse().unwrap(), start)
+                .is_ok()
         );
     }
 
@@ -207,8 +278,7 @@ mod tests {
     fn zero_turns_it_off_and_only_guesses_count() {
         let throttle = Throttle::new(0);
         let ip = "10.0.0.1".parse().unwrap();
-        throttle.record_failure(ip, Instant::now());
-        assert_eq!(throttle.blocked_for(ip, Instant::now()), None);
+        assert_eq!(throttle.admit(ip, Instant::now()), Ok(None));
         assert!(is_guess("/api/v1/pauses", StatusCode::UNAUTHORIZED));
         assert!(is_guess("/r/abc", StatusCode::NOT_FOUND));
         assert!(!is_guess("/api/v1/pauses/pau_x", StatusCode::NOT_FOUND));

@@ -18,6 +18,7 @@ pub struct DecisionBody {
     /// The token from a review link.
     token: String,
     /// `approve` or `reject`.
+    #[schema(value_type = Verdict)]
     decision: String,
     /// Why.
     #[serde(default)]
@@ -49,6 +50,7 @@ pub async fn decide(
     let decision = TokenDecision {
         verdict,
         name: body.actor,
+        name_field: "actor",
         comment: body.comment,
     };
     Ok(Json(
@@ -68,6 +70,7 @@ pub struct LookupBody {
 #[utoipa::path(post, path = "/api/v1/lookup", tag = "tokens", request_body = LookupBody,
     responses(
         (status = 200, description = "The pause", body = Pause),
+        (status = 400, description = "Invalid input", body = ErrorBody),
         (status = 404, description = "Unknown token", body = ErrorBody),
         (status = 410, description = "Expired undecided", body = ErrorBody),
     ))]

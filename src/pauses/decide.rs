@@ -23,6 +23,9 @@ pub struct TokenDecision {
     /// The name a shared link's holder gave; ignored for personal links,
     /// whose actor is the recipient.
     pub name: Option<String>,
+    /// What the caller calls that name (`name` on the page, `actor` in
+    /// the JSON API), so an error names the field the caller sent.
+    pub name_field: &'static str,
     /// Why.
     pub comment: Option<String>,
 }
@@ -36,7 +39,7 @@ impl Pauses {
         decision: TokenDecision,
     ) -> Result<Pause, PauseError> {
         let comment = validate_comment(decision.comment)?;
-        let name = validate_name("name", decision.name)?;
+        let name = validate_name(decision.name_field, decision.name)?;
         let review = self.review(token).await?;
         let actor = match review.token.kind {
             TokenKind::Recipient => review.token.actor,

@@ -134,6 +134,30 @@ fn span_in_words(seconds: u64) -> String {
     }
 }
 
+/// JSON as a template value. Numbers go through here rather than serde:
+/// pausegate keeps every JSON number exactly as sent (`arbitrary_precision`),
+/// a form serde hands other formats as a struct, not a number.
+fn template_value(value: &serde_json::Value) -> minijinja::Value {
+    use serde_json::Value as Json;
+    match value {
+        Json::Null => minijinja::Value::from(()),
+        Json::Bool(b) => minijinja::Value::from(*b),
+        Json::Number(n) => n
+            .as_i64()
+            .map(minijinja::Value::from)
+            .or_else(|| n.as_u64().map(minijinja::Value::from))
+            .or_else(|| n.as_f64().map(minijinja::Value::from))
+            .unwrap_or_else(|| minijinja::Value::from(n.to_string())),
+        Json::String(text) => minijinja::Value::from(text.as_str()),
+        Json::Array(items) => items.iter().map(template_value).collect(),
+        Json::Object(fields) => fields
+            .iter()
+            .map(|(key, value)| (key.clone(), template_value(value)))
+            .collect::<std::collections::BTreeMap<_, _>>()
+            .into(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -208,26 +232,3 @@ mod tests {
     }
 }
 
-/// JSON as a template value. Numbers go through here rather than serde:
-/// pausegate keeps every JSON number exactly as sent (`arbitrary_precision`),
-/// a form serde hands other formats as a struct, not a number.
-fn template_value(value: &serde_json::Value) -> minijinja::Value {
-    use serde_json::Value as Json;
-    match value {
-        Json::Null => minijinja::Value::from(()),
-        Json::Bool(b) => minijinja::Value::from(*b),
-        Json::Number(n) => n
-            .as_i64()
-            .map(minijinja::Value::from)
-            .or_else(|| n.as_u64().map(minijinja::Value::from))
-            .or_else(|| n.as_f64().map(minijinja::Value::from))
-            .unwrap_or_else(|| minijinja::Value::from(n.to_string())),
-        Json::String(text) => minijinja::Value::from(text.as_str()),
-        Json::Array(items) => items.iter().map(template_value).collect(),
-        Json::Object(fields) => fields
-            .iter()
-            .map(|(key, value)| (key.clone(), template_value(value)))
-            .collect::<std::collections::BTreeMap<_, _>>()
-            .into(),
-    }
-}

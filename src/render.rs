@@ -231,4 +231,3 @@ mod tests {
         assert!(error.contains("email_request.txt"), "{error}");
     }
 }
-

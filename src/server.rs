@@ -33,6 +33,7 @@ pub struct Server {
     state: AppState,
     outbox: Arc<Outbox>,
     background_tasks: bool,
+    header_timeout: Duration,
 }
 
 impl Server {
@@ -41,7 +42,7 @@ impl Server {
         // Install the metrics registry before anything records.
         crate::telemetry::metrics();
         let renderer = Arc::new(Renderer::load(settings.templates_dir.as_deref())?);
-        let store = crate::store::open(&settings.database_url).await?;
+        let store = crate::store::open(&settings.database_url, settings.database_timeout).await?;
         let pauses = Arc::new(Pauses::new(
             store.clone(),
             clock.clone(),
@@ -71,6 +72,7 @@ impl Server {
             state,
             outbox,
             background_tasks: settings.background_tasks,
+            header_timeout: settings.header_timeout,
         })
     }
 
@@ -108,7 +110,8 @@ impl Server {
         // wait for this line.
         println!("listening on http://{}", self.local_addr());
         let signal = stopping.clone();
-        let serving = http::serve(self.listener, http::app(self.state), async move {
+        let app = http::app(self.state);
+        let serving = http::serve(self.listener, app, self.header_timeout, async move {
             shutdown.await;
             signal.cancel();
         });

@@ -10,6 +10,7 @@ use clap::Args;
 use serde_json::{Map, Value, json};
 
 use super::client::{Client, ClientError};
+use super::outage::Outage;
 use super::output::{aligned, as_pause, describe, print_json, table};
 use super::wait::{WaitOptions, wait_for_decision};
 use super::{ClientArgs, IdArgs, WaitArgs, exit, fail, parse_timeout};
@@ -93,11 +94,15 @@ pub async fn pause(args: PauseArgs) -> ExitCode {
         Ok(client) => client,
         Err(error) => return fail(&error),
     };
-    let body = match pause_body(&args) {
+    let mut body = match pause_body(&args) {
         Ok(body) => body,
         Err(error) => return fail(&error),
     };
-    let created = match client.create(&body).await {
+    // Retries must find the first attempt's pause, never make a second.
+    if body.get("idempotency_key").is_none() {
+        body["idempotency_key"] = json!(fresh_idempotency_key());
+    }
+    let created = match create_retrying(&client, &body).await {
         Ok(created) => created,
         Err(error) => return api_failure(error),
     };
@@ -131,6 +136,31 @@ pub async fn pause(args: PauseArgs) -> ExitCode {
         println!("{}", aligned(&rows));
     }
     ExitCode::from(exit::APPROVED)
+}
+
+/// Creates the pause, riding out a server that is restarting or whose
+/// database is briefly out of reach (the same key makes every try one).
+async fn create_retrying(client: &Client, body: &Value) -> Result<Value, ClientError> {
+    let mut outage = Outage::new(false);
+    loop {
+        match client.create(body).await {
+            Err(ClientError::Unreachable { url, reason }) => match outage.next_retry() {
+                Some(nap) => {
+                    eprintln!("cannot reach pausegate at {url} ({reason}); retrying");
+                    tokio::time::sleep(nap).await;
+                }
+                None => return Err(ClientError::Unreachable { url, reason }),
+            },
+            answered => return answered,
+        }
+    }
+}
+
+/// A key no other invocation will use.
+fn fresh_idempotency_key() -> String {
+    let mut bytes = [0u8; 16];
+    getrandom::fill(&mut bytes).expect("the OS random source failed");
+    format!("cli-{}", hex::encode(bytes))
 }
 
 /// The request body from the flags; `--data` errors say where parsing failed.

@@ -4,6 +4,7 @@
 
 mod client;
 mod commands;
+mod outage;
 mod output;
 mod serve;
 mod wait;

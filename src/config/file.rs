@@ -36,6 +36,9 @@ pub struct ConfigFile {
     /// How the outbox sends.
     #[serde(default)]
     pub delivery: DeliveryFile,
+    /// How long to wait for the database.
+    #[serde(default)]
+    pub database: DatabaseFile,
     /// Pipelines to start on demand.
     #[serde(default)]
     pub targets: BTreeMap<String, TargetFile>,
@@ -68,6 +71,16 @@ pub struct DeliveryFile {
     pub max_attempts: Option<u32>,
     /// Longest wait between attempts (`1h`).
     pub max_backoff: Option<String>,
+}
+
+/// `[database]`: waiting for the database.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DatabaseFile {
+    /// Longest a request waits for a database connection, or for SQLite's
+    /// write lock held by another process, before answering 503
+    /// (`"500ms"`, `"2s"`).
+    pub timeout: Option<String>,
 }
 
 /// `[email]`: the SMTP server to send through.

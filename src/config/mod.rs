@@ -17,7 +17,7 @@ use chrono::Duration;
 use crate::domain::{CreatePolicy, parse_duration};
 
 pub use email::{EmailSettings, SmtpTls};
-pub use file::{ConfigFile, DeliveryFile, EmailFile};
+pub use file::{ConfigFile, DatabaseFile, DeliveryFile, EmailFile};
 pub use secret::{Env, Secret};
 pub use targets::{
     AdfTarget, AirflowTarget, Channel, ChannelKind, GithubTarget, ParameterSource, Target,
@@ -53,6 +53,8 @@ pub struct Settings {
     pub public_url: Option<String>,
     /// Where the state lives.
     pub database_url: String,
+    /// Longest a request waits for the database before answering 503.
+    pub database_timeout: std::time::Duration,
     /// The key the management API accepts; none refuses every call.
     pub api_key: Option<Secret>,
     /// Expiry of a pause that names none.
@@ -76,6 +78,9 @@ pub struct Settings {
     /// Run the expiry sweep and the outbox worker in the background. Always
     /// on in `serve`; tests turn it off to drive both by hand.
     pub background_tasks: bool,
+    /// Longest a client may take to send a request's head. Not in the
+    /// file (10 s suits everyone); tests shorten it.
+    pub header_timeout: std::time::Duration,
 }
 
 /// How the outbox sends.
@@ -103,12 +108,6 @@ impl DeliverySettings {
             max_attempts,
             max_backoff: duration("delivery.max_backoff", file.max_backoff, "1h")?,
         })
-    }
-
-    /// How long a claimed delivery is held before another worker may take
-    /// it: room for a token fetch, a send and one retry of the send.
-    pub fn lease(&self) -> Duration {
-        Duration::from_std(self.timeout * 4).unwrap_or(Duration::minutes(2))
     }
 }
 
@@ -163,6 +162,7 @@ impl Settings {
                 .or(file.database_url)
                 .unwrap_or_else(|| "sqlite://pausegate.db".to_owned()),
             api_key,
+            database_timeout: timeout("database.timeout", file.database.timeout, "500ms")?,
             default_expires_in,
             max_expires_in,
             targets: targets::resolve_targets(file.targets, env)?,
@@ -179,6 +179,7 @@ impl Settings {
             templates_dir: file.templates_dir,
             max_failures_per_minute: file.max_failures_per_minute.unwrap_or(60),
             background_tasks: true,
+            header_timeout: crate::http::HEADER_TIMEOUT,
         })
     }
 
@@ -202,6 +203,27 @@ impl Settings {
             default_remind_before: self.remind_before,
         }
     }
+}
+
+/// A short wait: whole milliseconds (`"500ms"`) or a duration (`"2s"`).
+fn timeout(key: &str, value: Option<String>, default: &str) -> Result<std::time::Duration, String> {
+    let text = value.as_deref().unwrap_or(default);
+    let parsed = match text.strip_suffix("ms") {
+        Some(ms) => ms
+            .trim()
+            .parse::<u64>()
+            .map(std::time::Duration::from_millis)
+            .map_err(|_| format!("{key}: {text:?} is not a number of milliseconds")),
+        None => parse_duration(text)
+            .map_err(|e| format!("{key}: {e}"))
+            .and_then(|d| d.to_std().map_err(|e| format!("{key}: {e}"))),
+    }?;
+    if parsed.is_zero() || parsed > std::time::Duration::from_secs(60) {
+        return Err(format!(
+            "{key}: must be more than 0 and at most 60s, got {text:?}"
+        ));
+    }
+    Ok(parsed)
 }
 
 fn duration(key: &str, value: Option<String>, default: &str) -> Result<Duration, String> {

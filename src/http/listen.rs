@@ -1,7 +1,7 @@
 //! Accepting connections: our own loop on hyper, rather than
-//! `axum::serve`, for the settings that one does not expose. A client
-//! has [`HEADER_TIMEOUT`] to send a request's head, so connections that
-//! trickle half a header cannot pile up; request buffers are held to what
+//! `axum::serve`, for the settings that one does not expose. A client has
+//! a limited time ([`HEADER_TIMEOUT`] by default) to send a request's head,
+//! so connections that trickle half a header cannot pile up; request buffers are held to what
 //! a request of this API needs. Each connection carries its peer address
 //! (`ConnectInfo`) for the failure throttle.
 //!
@@ -20,7 +20,8 @@ use hyper_util::service::TowerToHyperService;
 use tokio::net::TcpListener;
 use tower::ServiceExt;
 
-/// Longest a client may take to send a request's line and headers.
+/// Longest a client may take, by default, to send a request's line and
+/// headers.
 pub const HEADER_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// Largest read buffer per connection: a request head, or a chunk of a
@@ -32,13 +33,18 @@ const MAX_BUFFER: usize = 16 * 1024;
 const ACCEPT_BACKOFF: Duration = Duration::from_millis(50);
 
 /// Serves `app` on `listener` until `shutdown` resolves, then lets the
-/// connections finish.
-pub async fn serve(listener: TcpListener, app: Router, shutdown: impl Future<Output = ()>) {
+/// connections finish. Request heads must arrive within `header_timeout`.
+pub async fn serve(
+    listener: TcpListener,
+    app: Router,
+    header_timeout: Duration,
+    shutdown: impl Future<Output = ()>,
+) {
     let graceful = GracefulShutdown::new();
     let mut builder = hyper::server::conn::http1::Builder::new();
     builder
         .timer(TokioTimer::new())
-        .header_read_timeout(HEADER_TIMEOUT)
+        .header_read_timeout(header_timeout)
         .max_buf_size(MAX_BUFFER);
     let mut shutdown = std::pin::pin!(shutdown);
     loop {

@@ -4,6 +4,7 @@
 //! same id, so receivers can de-duplicate. Wakes when a decision enqueues
 //! work, and on a tick for retries that come due.
 
+mod lease;
 mod notifications;
 mod retry;
 
@@ -11,7 +12,6 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::Duration as StdDuration;
 
-use chrono::Duration;
 use tokio::sync::Notify;
 use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
@@ -69,7 +69,6 @@ pub struct Outbox {
     clock: Arc<dyn Clock>,
     senders: Senders,
     policy: RetryPolicy,
-    lease: Duration,
     hourly_limits: BTreeMap<String, u32>,
     wake: Arc<Notify>,
 }
@@ -95,7 +94,6 @@ impl Outbox {
                 settings.delivery.max_attempts,
                 settings.delivery.max_backoff,
             ),
-            lease: settings.delivery.lease(),
             store,
             clock,
             hourly_limits,
@@ -184,16 +182,22 @@ impl Outbox {
         let now = self.clock.now();
         let request = ClaimRequest {
             now,
-            lease_until: now + self.lease,
+            lease_until: now + lease::LEASE,
             limit,
             hourly_limits: self.hourly_limits.clone(),
         };
         Ok(self.store.claim_deliveries(&request).await?)
     }
 
-    /// Sends one delivery and records how it went.
+    /// Sends one delivery, holding its lease meanwhile, and records how it
+    /// went.
     async fn deliver(&self, delivery: ClaimedDelivery) -> anyhow::Result<()> {
-        let result = self.send(&delivery).await;
+        let result = tokio::select! {
+            result = self.send(&delivery) => result,
+            // The lease is lost: the send is dropped mid-way, and whoever
+            // holds the delivery now sends it.
+            () = self.hold_lease(&delivery) => return Ok(()),
+        };
         let outcome = self.outcome(&delivery, result);
         let name = match &outcome {
             DeliveryOutcome::Delivered { .. } => "delivered",

@@ -342,6 +342,15 @@ pub trait Store: Send + Sync + 'static {
         request: &ClaimRequest,
     ) -> Result<Vec<ClaimedDelivery>, StoreError>;
 
+    /// Extends the caller's lease on `delivery` to `until`; false when the
+    /// lease is no longer the caller's.
+    async fn renew_lease(
+        &self,
+        delivery: &ClaimedDelivery,
+        until: DateTime<Utc>,
+        now: DateTime<Utc>,
+    ) -> Result<bool, StoreError>;
+
     /// Records how an attempt ended, if the caller still holds the lease.
     /// Returns false when the lease was lost (it ran out and another worker
     /// claimed the delivery).
@@ -364,7 +373,7 @@ pub trait Store: Send + Sync + 'static {
     /// How many pauses and deliveries there are, by state.
     async fn counts(&self) -> Result<Counts, StoreError>;
 
-    /// Succeeds when the database answers.
+    /// Succeeds when the database would take a write now.
     async fn ping(&self) -> Result<(), StoreError>;
 
     /// Starts telling `watcher` about pauses settled by other processes
@@ -376,19 +385,18 @@ pub trait Store: Send + Sync + 'static {
 }
 
 /// Opens the backend named by `url` (`sqlite://…` or `postgres://…`) and
-/// brings its schema up to date.
-pub async fn open(url: &str) -> Result<Arc<dyn Store>, StoreError> {
+/// brings its schema up to date. `timeout` bounds every wait for the
+/// database afterwards (a connection, SQLite's write lock).
+pub async fn open(url: &str, timeout: std::time::Duration) -> Result<Arc<dyn Store>, StoreError> {
     if url.starts_with("sqlite:") {
-        let backend = SqliteBackend::open(url).await.map_err(|e| {
+        let backend = SqliteBackend::open(url, timeout).await.map_err(|e| {
             StoreError::Unavailable(format!("cannot open the SQLite database {url}: {e}"))
         })?;
         return Ok(Arc::new(sql::store::SqlStore::new(backend)));
     }
     // PostgreSQL URLs are not repeated in errors: they may hold a password.
     if url.starts_with("postgres://") || url.starts_with("postgresql://") {
-        let backend = PostgresBackend::open(url).await.map_err(|e| {
-            StoreError::Unavailable(format!("cannot open the PostgreSQL database: {e}"))
-        })?;
+        let backend = PostgresBackend::open(url, timeout).await?;
         return Ok(Arc::new(sql::store::SqlStore::new(backend)));
     }
     Err(StoreError::Internal(

@@ -3,6 +3,9 @@
 //! result. Checked with SQLite's `EXPLAIN QUERY PLAN` and PostgreSQL's
 //! `EXPLAIN` (with scans and sorts priced out, as on a large table).
 
+/// How long the store waits for the database in these tests.
+const STORE_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(5);
+
 use chrono::Utc;
 use pausegate::store::sql::Arg;
 use pausegate::store::sql::plans::{HotQuery, hot_queries};
@@ -24,7 +27,7 @@ fn queries(postgres: bool) -> Vec<HotQuery> {
 async fn every_hot_statement_is_an_index_range_on_sqlite() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("plans.db");
-    let store = pausegate::store::open(&format!("sqlite://{}", path.display()))
+    let store = pausegate::store::open(&format!("sqlite://{}", path.display()), STORE_TIMEOUT)
         .await
         .unwrap();
     store.close().await;
@@ -63,7 +66,9 @@ async fn every_hot_statement_is_an_index_range_on_sqlite() {
 #[tokio::test]
 async fn every_hot_statement_is_an_index_range_on_postgres() {
     let database = PgDatabase::create().await;
-    let store = pausegate::store::open(&database.url).await.unwrap();
+    let store = pausegate::store::open(&database.url, STORE_TIMEOUT)
+        .await
+        .unwrap();
     store.close().await;
     let mut conn = sqlx::PgConnection::connect(&database.url).await.unwrap();
     // Priced as on a large table: a scan of it, an unordered bitmap of

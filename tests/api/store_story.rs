@@ -1,6 +1,9 @@
 //! One conformance story for every store backend: each chapter runs against
 //! SQLite and PostgreSQL, so the two cannot drift apart.
 
+/// How long the store waits for the database in these tests.
+const STORE_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(5);
+
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
@@ -341,6 +344,44 @@ async fn leases_retries_and_outcomes(store: Arc<dyn Store>) {
     );
 }
 
+async fn a_renewed_lease_holds_and_a_lost_one_cannot_be_renewed(store: Arc<dyn Store>) {
+    let at = now();
+    let id = create(&store, json!({"title": "renew", "target": "hook"}), at).await;
+    store
+        .settle(&id, approval(at, vec![trigger("hook")]), at)
+        .await
+        .unwrap();
+    let held = store.claim_deliveries(&claim_at(at, &[])).await.unwrap();
+    let later = at + Duration::seconds(20);
+    assert!(
+        store
+            .renew_lease(&held[0], later + Duration::seconds(30), later)
+            .await
+            .unwrap()
+    );
+    let after_first_lease = at + Duration::seconds(31);
+    assert!(
+        store
+            .claim_deliveries(&claim_at(after_first_lease, &[]))
+            .await
+            .unwrap()
+            .is_empty(),
+        "the renewal holds it past the first lease"
+    );
+    let taken = store
+        .claim_deliveries(&claim_at(at + Duration::seconds(51), &[]))
+        .await
+        .unwrap();
+    assert_eq!(taken.len(), 1, "a lease not renewed runs out");
+    assert!(
+        !store
+            .renew_lease(&held[0], at + Duration::seconds(90), at)
+            .await
+            .unwrap(),
+        "the old holder cannot take it back"
+    );
+}
+
 async fn hourly_limits_postpone(store: Arc<dyn Store>) {
     let at = now();
     for i in 0..3 {
@@ -542,7 +583,10 @@ async fn answers_are_what_a_read_returns(store: Arc<dyn Store>) {
 async fn sqlite_store() -> (Arc<dyn Store>, tempfile::TempDir) {
     let dir = tempfile::tempdir().unwrap();
     let url = format!("sqlite://{}", dir.path().join("story.db").display());
-    (pausegate::store::open(&url).await.unwrap(), dir)
+    (
+        pausegate::store::open(&url, STORE_TIMEOUT).await.unwrap(),
+        dir,
+    )
 }
 
 macro_rules! on_every_backend {
@@ -561,7 +605,7 @@ macro_rules! on_every_backend {
                 #[tokio::test]
                 async fn $chapter() {
                     let database = crate::pg::PgDatabase::create().await;
-                    let store = pausegate::store::open(&database.url).await.unwrap();
+                    let store = pausegate::store::open(&database.url, super::STORE_TIMEOUT).await.unwrap();
                     super::$chapter(store.clone()).await;
                     store.close().await;
                     drop(database);
@@ -577,6 +621,7 @@ on_every_backend!(
     expiry_guards_each_side,
     pages_and_filters,
     leases_retries_and_outcomes,
+    a_renewed_lease_holds_and_a_lost_one_cannot_be_renewed,
     hourly_limits_postpone,
     notification_tokens_and_dropped_requests,
     answers_are_what_a_read_returns,

@@ -43,12 +43,19 @@ fn pool_size() -> u32 {
 }
 
 impl PostgresBackend {
-    /// Connects to the database at `url` and migrates it.
-    pub async fn open(url: &str) -> Result<Self, StoreError> {
-        let options = PgConnectOptions::from_str(url)?;
+    /// Connects to the database at `url` and migrates it. A server that
+    /// cannot be reached stops this in seconds, with a message naming the
+    /// host, the port and why. `timeout` bounds every later wait for a
+    /// connection, so an outage is answered 503 at once rather than after
+    /// half a minute.
+    pub async fn open(url: &str, timeout: Duration) -> Result<Self, StoreError> {
+        // The URL may hold a password: errors never repeat it.
+        let options = PgConnectOptions::from_str(url)
+            .map_err(|e| StoreError::Internal(format!("the PostgreSQL URL cannot be read: {e}")))?;
+        probe(&options).await?;
         let pool = PgPoolOptions::new()
             .max_connections(pool_size())
-            .acquire_timeout(Duration::from_secs(5))
+            .acquire_timeout(timeout)
             // A broken connection fails its statement and is then dropped;
             // pinging before every use would cost a round trip each time.
             .test_before_acquire(false)
@@ -126,6 +133,61 @@ impl Backend for PostgresBackend {
             }
             self.pool.close().await;
         })
+    }
+}
+
+/// Longest start-up waits for a first connection.
+const FIRST_CONNECTION: Duration = Duration::from_secs(5);
+
+/// Connects once, to say clearly why the server cannot be used: the pool
+/// would only report that no connection came in time.
+async fn probe(options: &PgConnectOptions) -> Result<(), StoreError> {
+    let place = format!(
+        "PostgreSQL at {}:{} (database {:?}, user {:?})",
+        options.get_host(),
+        options.get_port(),
+        options.get_database().unwrap_or("postgres"),
+        options.get_username()
+    );
+    let connecting = <PgConnection as sqlx::Connection>::connect_with(options);
+    let connected: Result<PgConnection, sqlx::Error> =
+        match tokio::time::timeout(FIRST_CONNECTION, connecting).await {
+            Ok(connected) => connected,
+            Err(_) => {
+                return Err(StoreError::Unavailable(format!(
+                    "cannot connect to {place}: no answer within {} s",
+                    FIRST_CONNECTION.as_secs()
+                )));
+            }
+        };
+    match connected {
+        Ok(conn) => {
+            let _ = sqlx::Connection::close(conn).await;
+            Ok(())
+        }
+        Err(error) => Err(StoreError::Unavailable(format!(
+            "cannot connect to {place}: {}",
+            cause(&error)
+        ))),
+    }
+}
+
+/// Why a connection failed, in the words an operator searches for.
+fn cause(error: &sqlx::Error) -> String {
+    use std::io::ErrorKind;
+    match error {
+        sqlx::Error::Io(io) if io.kind() == ErrorKind::ConnectionRefused => {
+            "connection refused (is the server running, on that port?)".to_owned()
+        }
+        sqlx::Error::Io(io) if io.to_string().contains("lookup") => {
+            format!("unknown host ({io})")
+        }
+        sqlx::Error::Database(db) => match db.code().as_deref() {
+            Some("28P01" | "28000") => format!("authentication failed ({})", db.message()),
+            Some("3D000") => format!("no such database ({})", db.message()),
+            _ => db.message().to_owned(),
+        },
+        other => other.to_string(),
     }
 }
 

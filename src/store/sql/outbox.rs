@@ -294,6 +294,29 @@ async fn decode_or_fail<C: Conn>(
     }
 }
 
+/// Extends the lease of `delivery` to `until`, if the caller still holds it.
+pub async fn renew<C: Conn>(
+    c: &mut C,
+    delivery: &ClaimedDelivery,
+    until: DateTime<Utc>,
+    now: DateTime<Utc>,
+) -> Result<bool, StoreError> {
+    let changed = c
+        .execute(
+            "UPDATE deliveries SET lease_until = $1, next_attempt_at = $1, updated_at = $2 \
+             WHERE id = $3 AND lease_id = $4 AND state = 'pending'"
+                .into(),
+            args![
+                to_millis(until),
+                to_millis(now),
+                delivery.id.as_str(),
+                delivery.lease_id.as_str(),
+            ],
+        )
+        .await?;
+    Ok(changed == 1)
+}
+
 /// Records an attempt's outcome on delivery `$6` if lease `$7` holds it.
 pub const FINISH: &str = "UPDATE deliveries SET state = $1, last_error = $2, \
      external_id = COALESCE($3, external_id), next_attempt_at = $4, \

@@ -29,9 +29,6 @@ const READERS: usize = 4;
 /// The writer's page cache, in KiB (negative: SQLite's unit for KiB).
 const WRITER_CACHE_KIB: i64 = -65_536;
 
-/// How long a statement waits for another process's lock on the file.
-const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
-
 /// pausegate's state in one SQLite file.
 pub struct SqliteBackend {
     writer: Writer,
@@ -40,12 +37,11 @@ pub struct SqliteBackend {
 
 impl SqliteBackend {
     /// Opens (creating if missing) the database at `url` and migrates it.
-    pub async fn open(url: &str) -> Result<Self, StoreError> {
+    /// Statements wait at most `timeout` for a lock another process holds.
+    pub async fn open(url: &str, timeout: Duration) -> Result<Self, StoreError> {
         let path = file_of(url)?;
-        let mut writer = connect(
-            &path,
-            OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_CREATE,
-        )?;
+        let create = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_CREATE;
+        let mut writer = connect(&path, create, timeout)?;
         writer
             .pragma_update(None, "journal_mode", "WAL")
             .and_then(|()| writer.pragma_update(None, "synchronous", "FULL"))
@@ -58,7 +54,7 @@ impl SqliteBackend {
             .map_err(sql_error)?;
         migrations::run_sqlite(&mut writer)?;
         let readers = (0..READERS)
-            .map(|_| connect(&path, OpenFlags::SQLITE_OPEN_READ_ONLY))
+            .map(|_| connect(&path, OpenFlags::SQLITE_OPEN_READ_ONLY, timeout))
             .collect::<Result<Vec<_>, _>>()?;
         let writer = Writer::start(writer)
             .map_err(|e| StoreError::internal(format!("cannot start the writer: {e}")))?;
@@ -86,10 +82,12 @@ fn file_of(url: &str) -> Result<PathBuf, StoreError> {
     Ok(PathBuf::from(path))
 }
 
-fn connect(path: &PathBuf, flags: OpenFlags) -> Result<Connection, StoreError> {
+/// A connection that waits at most `timeout` for a lock another process
+/// holds on the file.
+fn connect(path: &PathBuf, flags: OpenFlags, timeout: Duration) -> Result<Connection, StoreError> {
     let flags = flags | OpenFlags::SQLITE_OPEN_NO_MUTEX;
     let conn = Connection::open_with_flags(path, flags).map_err(sql_error)?;
-    conn.busy_timeout(BUSY_TIMEOUT).map_err(sql_error)?;
+    conn.busy_timeout(timeout).map_err(sql_error)?;
     conn.set_prepared_statement_cache_capacity(64);
     Ok(conn)
 }

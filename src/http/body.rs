@@ -16,7 +16,7 @@ use super::error::ApiError;
 pub const MAX_BODY_BYTES: usize = 1024 * 1024;
 
 /// Longest a client may take to send a request body.
-pub const BODY_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(30);
+pub const BODY_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
 
 /// A request body parsed as JSON into `T`.
 pub struct JsonBody<T>(pub T);
@@ -91,7 +91,12 @@ pub fn parse<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
     let value = serde_path_to_error::deserialize(&mut deserializer).map_err(|error| {
         let path = error.path().to_string();
         let inner = error.into_inner();
-        if inner.is_syntax() || inner.is_eof() {
+        // Where the JSON itself broke (too deep, a bad number), name the
+        // top-level field it broke in, when there is one.
+        let field = path.split(['.', '[']).next().unwrap_or_default();
+        if (inner.is_syntax() || inner.is_eof()) && !field.is_empty() && path != "." {
+            ApiError::Invalid(format!("{field}: not valid JSON: {inner}"))
+        } else if inner.is_syntax() || inner.is_eof() {
             ApiError::Invalid(format!("request body is not valid JSON: {inner}"))
         } else if path == "." {
             ApiError::Invalid(format!("request body: {inner}"))

@@ -59,7 +59,7 @@ impl Modify for EveryOperation {
                 .build()
         };
         let common = [
-            ("408", "The request body did not arrive within 30 s"),
+            ("408", "The request body did not arrive within 10 s"),
             ("413", "Body too large"),
             (
                 "429",

@@ -59,6 +59,21 @@ impl TestApp {
         Self::spawn_with(Some(database_url), config, false, &[]).await
     }
 
+    /// A server with default settings changed by `adjust` (for settings
+    /// not in the config file, such as timeouts tests shorten).
+    pub async fn spawn_adjusted(adjust: impl FnOnce(&mut Settings)) -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        let args = ServeArgs {
+            database_url: Some(database_url(&dir)),
+            api_key: Some(API_KEY.to_owned()),
+            listen: Some("127.0.0.1:0".to_owned()),
+            ..ServeArgs::default()
+        };
+        let mut settings = Settings::from_text(args, "", &Env::from_pairs([])).unwrap();
+        adjust(&mut settings);
+        Self::start(dir, settings, ManualClock::starting_now()).await
+    }
+
     async fn spawn_configured(
         config: &str,
         background_tasks: bool,

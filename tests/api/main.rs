@@ -2,6 +2,7 @@
 //! file per test. One test binary, so the crate links once.
 
 mod helpers;
+mod hostile;
 mod smtp;
 mod standins;
 

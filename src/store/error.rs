@@ -35,9 +35,13 @@ impl From<sqlx::Error> for StoreError {
     fn from(error: sqlx::Error) -> Self {
         use sqlx::Error;
         match &error {
-            Error::Io(_) | Error::Tls(_) | Error::PoolTimedOut | Error::PoolClosed => {
-                Self::Unavailable(error.to_string())
-            }
+            // A connection cut mid-handshake shows up as a protocol error.
+            Error::Io(_)
+            | Error::Tls(_)
+            | Error::Protocol(_)
+            | Error::PoolTimedOut
+            | Error::PoolClosed
+            | Error::WorkerCrashed => Self::Unavailable(error.to_string()),
             Error::Database(db) if is_transient(db.code().as_deref()) => {
                 Self::Unavailable(error.to_string())
             }

@@ -1,5 +1,6 @@
 //! A server killed mid-delivery delivers again after a restart, once the
-//! lease runs out, with the same delivery id.
+//! lease runs out (seconds, with the default settings), with the same
+//! delivery id.
 
 use std::time::Duration;
 
@@ -14,9 +15,9 @@ async fn a_delivery_cut_off_by_a_kill_is_sent_again_after_restart_with_the_same_
     let (receiver, log, mut arrivals) = standins::holding_webhook().await;
     let dir = tempfile::tempdir().unwrap();
     let config = dir.path().join("pausegate.toml");
-    let text = format!(
-        "[delivery]\ntimeout = \"1s\"\n\n[targets.hook]\nkind = \"webhook\"\nurl = \"{receiver}/resume\"\n"
-    );
+    // Default delivery settings: a 30 s send timeout, which once meant a
+    // two-minute lease.
+    let text = format!("[targets.hook]\nkind = \"webhook\"\nurl = \"{receiver}/resume\"\n");
     std::fs::write(&config, text).unwrap();
     let config = config.to_str().unwrap();
     let client = reqwest::Client::new();

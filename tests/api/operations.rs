@@ -1,6 +1,7 @@
 //! Health, metrics and the OpenAPI document.
 
 use reqwest::StatusCode;
+use serde_json::{Value, json};
 
 use crate::helpers::TestApp;
 
@@ -162,4 +163,70 @@ async fn a_client_that_keeps_guessing_gets_429_with_retry_after() {
     for _ in 0..10 {
         assert_eq!(other.open_link(&token).await.0, StatusCode::OK);
     }
+}
+
+#[tokio::test]
+async fn the_openapi_document_says_what_the_api_does() {
+    let app = TestApp::spawn().await;
+    let document: Value = app
+        .client
+        .get(format!("{}/api/openapi.json", app.base))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let paths = &document["paths"];
+    let parameter = |path: &str, name: &str| {
+        paths[path]["get"]["parameters"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|p| p["name"] == name)
+            .cloned()
+            .unwrap()
+    };
+    for name in ["state", "limit", "cursor"] {
+        let list = parameter("/api/v1/pauses", name);
+        assert_eq!(
+            (list["in"].as_str(), list["required"].as_bool()),
+            (Some("query"), Some(false))
+        );
+    }
+    assert_eq!(
+        parameter("/api/v1/pauses/{id}/wait", "timeout")["in"],
+        "query"
+    );
+    let schemas = &document["components"]["schemas"];
+    assert!(
+        schemas["PauseRequest"]["required"]
+            .as_array()
+            .unwrap()
+            .contains(&json!("title"))
+    );
+    assert_eq!(
+        schemas["PauseRequest"]["properties"]["title"]["type"],
+        "string"
+    );
+    assert_eq!(
+        schemas["DecisionBody"]["properties"]["decision"]["$ref"],
+        "#/components/schemas/Verdict"
+    );
+    for (path, method) in [
+        ("/api/v1/pauses/{id}/approve", "post"),
+        ("/api/v1/pauses/{id}/reject", "post"),
+        ("/api/v1/lookup", "post"),
+    ] {
+        let operation = &paths[path][method];
+        assert!(operation["responses"]["400"].is_object(), "{path}");
+        assert!(operation["responses"]["503"].is_object(), "{path}");
+    }
+    let body = &paths["/api/v1/pauses/{id}/approve"]["post"]["requestBody"];
+    assert_eq!(body["required"], false, "the body may be left out");
+    let schema = &body["content"]["application/json"]["schema"];
+    assert_eq!(
+        schema["$ref"], "#/components/schemas/DecisionInput",
+        "but never null"
+    );
 }

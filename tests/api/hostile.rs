@@ -301,10 +301,8 @@ async fn a_body_that_trickles_in_too_slowly_gets_408() {
     let app = TestApp::spawn().await;
     let address = app.base.trim_start_matches("http://").to_owned();
     let mut stream = tokio::net::TcpStream::connect(&address).await.unwrap();
-    let head = format!(
-        "POST /api/v1/lookup HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n\
-         Content-Length: 100\r\n\r\n{{\"tok"
-    );
+    let head = "POST /api/v1/lookup HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n\
+         Content-Length: 100\r\n\r\n{\"tok";
     stream.write_all(head.as_bytes()).await.unwrap();
     let mut answer = vec![0u8; 512];
     let read = tokio::time::timeout(Duration::from_secs(20), stream.read(&mut answer))

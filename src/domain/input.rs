@@ -52,10 +52,15 @@ pub struct PauseRequest {
     /// Required, 1–200 characters.
     // An `Option` so that a missing title gets this service's own message.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[schema(value_type = String, required = true)]
+    #[schema(value_type = String, required = true, min_length = 1, max_length = 200,
+        pattern = "^[^\\u0000-\\u001f\\u007f-\\u009f\\u202a-\\u202e\\u2066-\\u2069]*[^\\s\\u0000-\\u001f\\u007f-\\u009f\\u202a-\\u202e\\u2066-\\u2069][^\\u0000-\\u001f\\u007f-\\u009f\\u202a-\\u202e\\u2066-\\u2069]*$")]
     pub title: Option<String>,
     /// Up to 10,000 characters.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(
+        max_length = 10000,
+        pattern = "^[^\\u0000\\u202a-\\u202e\\u2066-\\u2069]*$"
+    )]
     pub description: Option<String>,
     /// Any JSON up to 256 KiB.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -81,6 +86,11 @@ pub struct PauseRequest {
     pub notify: Option<NotifyRequest>,
     /// Makes a retried create return the first pause.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(
+        min_length = 1,
+        max_length = 200,
+        pattern = "^[^\\u0000\\u202a-\\u202e\\u2066-\\u2069]*$"
+    )]
     pub idempotency_key: Option<String>,
     /// Email recipients again this long before expiry (`"1h"`), or `false`
     /// for no reminder; the config's `remind_before` when absent.
@@ -455,9 +465,17 @@ fn join_names<'a>(names: impl Iterator<Item = &'a String>) -> String {
 pub struct DecisionInput {
     /// Who decides, e.g. `ci-bot`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(
+        max_length = 200,
+        pattern = "^[^\\u0000-\\u001f\\u007f-\\u009f\\u202a-\\u202e\\u2066-\\u2069]*$"
+    )]
     pub actor: Option<String>,
     /// Why.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(
+        max_length = 2000,
+        pattern = "^[^\\u0000\\u202a-\\u202e\\u2066-\\u2069]*$"
+    )]
     pub comment: Option<String>,
 }
 

@@ -109,6 +109,7 @@ pub struct ListParams {
     #[param(value_type = Option<crate::domain::PauseState>)]
     state: Option<String>,
     /// Page size, 1 to 200 (default 50).
+    #[param(minimum = 1, maximum = 200)]
     limit: Option<u32>,
     /// `next_cursor` of the previous page.
     cursor: Option<String>,

@@ -30,8 +30,9 @@ use crate::pauses::Pauses;
 use crate::render::Renderer;
 
 pub use auth::ApiKey;
-pub use body::MAX_BODY_BYTES;
+pub use body::{MAX_BODY_BYTES, parse as parse_json_body};
 pub use error::ApiError;
+pub use form::{ReviewForm, parse as parse_review_form};
 pub use listen::{HEADER_TIMEOUT, serve};
 pub use logging::redact_path;
 pub use openapi::document as openapi_document;

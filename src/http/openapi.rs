@@ -21,7 +21,7 @@ use super::{api, token_api};
         api::create, api::list, api::get, api::approve, api::reject, api::cancel, api::wait,
         token_api::decide, token_api::lookup,
     ),
-    modifiers(&ApiKeyScheme, &EveryOperation),
+    modifiers(&ApiKeyScheme, &EveryOperation, &CreatedLinks),
     tags(
         (name = "pauses", description = "Management API: needs the API key"),
         (name = "tokens", description = "Endpoints a review token opens: no key"),
@@ -88,6 +88,53 @@ impl Modify for EveryOperation {
                 }
                 if let Some(RefOr::T(body)) = operation.request_body.as_mut().filter(|_| decision) {
                     body.required = Some(utoipa::openapi::Required::False);
+                }
+            }
+        }
+    }
+}
+
+/// Links from a created pause to what can be done with it, so a client
+/// (and a schema-driven tester) knows where its `id` and `token` go.
+struct CreatedLinks;
+
+impl Modify for CreatedLinks {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::{RefOr, link::LinkBuilder};
+        let by_id = ["get", "wait", "approve", "reject", "cancel"].map(|operation| {
+            let link = LinkBuilder::new()
+                .operation_id(operation)
+                .parameter("id", "$response.body#/id");
+            (operation, link.build())
+        });
+        let token = serde_json::json!({"token": "$response.body#/token"});
+        let by_token = [
+            ("lookup", token.clone()),
+            (
+                "decide",
+                serde_json::json!({"token": "$response.body#/token", "decision": "approve"}),
+            ),
+        ]
+        .map(|(operation, body)| {
+            let link = LinkBuilder::new()
+                .operation_id(operation)
+                .request_body(Some(body));
+            (operation, link.build())
+        });
+        let Some(create) = openapi
+            .paths
+            .paths
+            .get_mut("/api/v1/pauses")
+            .and_then(|item| item.post.as_mut())
+        else {
+            return;
+        };
+        for status in ["200", "201"] {
+            if let Some(RefOr::T(response)) = create.responses.responses.get_mut(status) {
+                for (name, link) in by_id.iter().chain(by_token.iter()) {
+                    response
+                        .links
+                        .insert((*name).to_owned(), RefOr::T(link.clone()));
                 }
             }
         }

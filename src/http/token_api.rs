@@ -22,9 +22,17 @@ pub struct DecisionBody {
     decision: String,
     /// Why.
     #[serde(default)]
+    #[schema(
+        max_length = 2000,
+        pattern = "^[^\\u0000\\u202a-\\u202e\\u2066-\\u2069]*$"
+    )]
     comment: Option<String>,
     /// The decider's name, for a shared link; a personal link's actor is its recipient.
     #[serde(default)]
+    #[schema(
+        max_length = 200,
+        pattern = "^[^\\u0000-\\u001f\\u007f-\\u009f\\u202a-\\u202e\\u2066-\\u2069]*$"
+    )]
     actor: Option<String>,
 }
 

@@ -4,7 +4,7 @@
 //! whose expiry has passed (that pause alone: never a sweep inside a
 //! request), so no caller ever sees a stale `pending`.
 
-mod cursor;
+pub mod cursor;
 mod decide;
 mod wait;
 mod waiters;
@@ -237,7 +237,11 @@ impl Pauses {
             let message = format!("limit must be between 1 and {MAX_PAGE}, got {limit}");
             return Err(ValidationError::new("limit", message).into());
         }
-        let after = cursor.map(cursor::decode).transpose()?;
+        // `?cursor=` with nothing after it is the first page, as with no cursor.
+        let after = cursor
+            .filter(|text| !text.is_empty())
+            .map(cursor::decode)
+            .transpose()?;
         let page = self
             .store
             .list_pauses(&ListQuery {

@@ -83,3 +83,12 @@ async fn a_bad_state_limit_or_cursor_is_named() {
         assert!(error_message(&body).contains(field), "{query}: {body}");
     }
 }
+
+#[tokio::test]
+async fn an_empty_cursor_is_the_first_page() {
+    let app = TestApp::spawn().await;
+    app.create_ok("first").await;
+    let (status, page) = list(&app, "?limit=1&cursor=").await;
+    assert_eq!(status, StatusCode::OK, "{page}");
+    assert_eq!(page["items"][0]["title"], "first");
+}

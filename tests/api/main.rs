@@ -9,6 +9,7 @@ mod standins;
 mod binary;
 mod cli;
 mod crash;
+mod crash_loop;
 mod create;
 mod decide;
 mod durability;

@@ -222,6 +222,22 @@ async fn the_openapi_document_says_what_the_api_does() {
         assert!(operation["responses"]["400"].is_object(), "{path}");
         assert!(operation["responses"]["503"].is_object(), "{path}");
     }
+    let title = &schemas["PauseRequest"]["properties"]["title"];
+    assert_eq!(
+        (&title["minLength"], &title["maxLength"]),
+        (&json!(1), &json!(200))
+    );
+    let limit = &parameter("/api/v1/pauses", "limit")["schema"];
+    assert_eq!(
+        (&limit["minimum"], &limit["maximum"]),
+        (&json!(1), &json!(200))
+    );
+    let created = &paths["/api/v1/pauses"]["post"]["responses"]["201"]["links"];
+    assert_eq!(created["approve"]["parameters"]["id"], "$response.body#/id");
+    assert_eq!(
+        created["lookup"]["requestBody"]["token"],
+        "$response.body#/token"
+    );
     let body = &paths["/api/v1/pauses/{id}/approve"]["post"]["requestBody"];
     assert_eq!(body["required"], false, "the body may be left out");
     let schema = &body["content"]["application/json"]["schema"];

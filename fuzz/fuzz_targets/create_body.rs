@@ -1,12 +1,13 @@
-//! `POST /api/v1/pauses` bodies: parsing never panics, and what passes
+//! `POST /api/v1/pauses` bodies, callbacks included (ADF's `callBackUri`,
+//! `callback`, `callback_timeout`): parsing never panics, and what passes
 //! validation keeps the rules (a title of 1–200 characters, data within
-//! its size).
+//! its size, a callback only to an allowed host over https).
 #![no_main]
 
 use std::collections::{BTreeMap, BTreeSet};
 
 use libfuzzer_sys::fuzz_target;
-use pausegate::domain::{CreatePolicy, NewPause, PauseRequest};
+use pausegate::domain::{CallbackPolicy, CreatePolicy, HostRule, NewPause, PauseRequest};
 
 fuzz_target!(|bytes: &[u8]| {
     let Ok(request) = pausegate::http::parse_json_body::<PauseRequest>(bytes) else {
@@ -18,10 +19,17 @@ fuzz_target!(|bytes: &[u8]| {
         targets: BTreeMap::from([("hook".to_owned(), vec!["ref".to_owned()])]),
         channels: BTreeSet::from(["ops".to_owned()]),
         default_remind_before: None,
+        callbacks: CallbackPolicy {
+            allowed_hosts: vec![HostRule::parse("*.*.logic.azure.com").unwrap()],
+        },
     };
     if let Ok(pause) = NewPause::parse(request, &policy) {
         let chars = pause.title.chars().count();
         assert!((1..=200).contains(&chars));
         assert!(serde_json::to_vec(&pause.data).unwrap().len() <= 256 * 1024);
+        if let Some(callback) = &pause.callback {
+            assert!(callback.url.starts_with("https://"), "{}", callback.url);
+            assert!(callback.view().host.ends_with(".logic.azure.com"));
+        }
     }
 });

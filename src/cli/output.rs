@@ -56,6 +56,7 @@ pub fn describe(pause: &Pause, now: DateTime<Utc>) -> String {
             crate::domain::DeliveryKind::Trigger => "trigger",
             crate::domain::DeliveryKind::Email => "email",
             crate::domain::DeliveryKind::Channel => "channel",
+            crate::domain::DeliveryKind::Callback => "callback",
         };
         rows.push((label, format!("{}: {state}", delivery.destination)));
     }

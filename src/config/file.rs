@@ -45,6 +45,18 @@ pub struct ConfigFile {
     /// Places to post about pauses.
     #[serde(default)]
     pub channels: BTreeMap<String, ChannelFile>,
+    /// Which hosts a caller-given callback URL may point at.
+    #[serde(default)]
+    pub callbacks: CallbacksFile,
+}
+
+/// `[callbacks]`: the hosts pausegate may call back.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CallbacksFile {
+    /// Host patterns (`*` is one label); `http://` before one allows plain
+    /// HTTP to it. Replaces the defaults when given.
+    pub allowed_hosts: Option<Vec<String>>,
 }
 
 impl ConfigFile {

@@ -14,7 +14,7 @@ use std::path::PathBuf;
 
 use chrono::Duration;
 
-use crate::domain::{CreatePolicy, parse_duration};
+use crate::domain::{CallbackPolicy, CreatePolicy, HostRule, parse_duration};
 
 pub use email::{EmailSettings, SmtpTls};
 pub use file::{ConfigFile, DatabaseFile, DeliveryFile, EmailFile};
@@ -75,6 +75,8 @@ pub struct Settings {
     pub templates_dir: Option<PathBuf>,
     /// Failed requests per client per minute before 429 (0: no limit).
     pub max_failures_per_minute: u32,
+    /// Hosts a callback may point at.
+    pub callbacks: CallbackPolicy,
     /// Run the expiry sweep and the outbox worker in the background. Always
     /// on in `serve`; tests turn it off to drive both by hand.
     pub background_tasks: bool,
@@ -168,6 +170,7 @@ impl Settings {
             targets: targets::resolve_targets(file.targets, env)?,
             channels: targets::resolve_channels(file.channels, env)?,
             delivery: DeliverySettings::resolve(file.delivery)?,
+            callbacks: callback_policy(file.callbacks)?,
             email: file
                 .email
                 .map(|email| EmailSettings::resolve(email, env))
@@ -201,8 +204,19 @@ impl Settings {
                 .collect(),
             channels: self.channels.keys().cloned().collect(),
             default_remind_before: self.remind_before,
+            callbacks: self.callbacks.clone(),
         }
     }
+}
+
+/// `[callbacks] allowed_hosts`, or the defaults.
+fn callback_policy(file: file::CallbacksFile) -> Result<CallbackPolicy, String> {
+    let entries = file.allowed_hosts.unwrap_or_else(CallbackPolicy::defaults);
+    let allowed_hosts = entries
+        .iter()
+        .map(|entry| HostRule::parse(entry).map_err(|e| format!("callbacks.allowed_hosts: {e}")))
+        .collect::<Result<_, _>>()?;
+    Ok(CallbackPolicy { allowed_hosts })
 }
 
 /// A short wait: whole milliseconds (`"500ms"`) or a duration (`"2s"`).

@@ -81,6 +81,8 @@ pub enum DeliveryKind {
     Email,
     /// Posts to a configured channel.
     Channel,
+    /// Answers the orchestrator waiting for the pause.
+    Callback,
 }
 
 /// Where a delivery stands.
@@ -127,12 +129,13 @@ impl DeliveryKind {
             Self::Trigger => "trigger",
             Self::Email => "email",
             Self::Channel => "channel",
+            Self::Callback => "callback",
         }
     }
 
     /// Reads a stored kind.
     pub fn parse(text: &str) -> Option<Self> {
-        [Self::Trigger, Self::Email, Self::Channel]
+        [Self::Trigger, Self::Email, Self::Channel, Self::Callback]
             .into_iter()
             .find(|kind| kind.as_str() == text)
     }
@@ -232,8 +235,18 @@ pub fn deliveries_on_settling(pause: &Pause, state: PauseState) -> Vec<NewDelive
             .iter()
             .map(move |channel| NewDelivery::new(DeliveryKind::Channel, channel, event))
     });
+    // The waiting orchestrator hears every outcome, cancel included.
+    let callback = Event::settled_as(state).and_then(|event| {
+        let callback = pause.callback.as_ref()?;
+        Some(NewDelivery::new(
+            DeliveryKind::Callback,
+            callback.kind.as_str(),
+            event,
+        ))
+    });
     trigger_for(pause, state)
         .into_iter()
+        .chain(callback)
         .chain(followups)
         .collect()
 }
@@ -274,6 +287,7 @@ mod tests {
             decided_at: None,
             decisions: Vec::new(),
             deliveries: Vec::new(),
+            callback: None,
         }
     }
 

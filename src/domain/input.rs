@@ -7,6 +7,9 @@ use chrono::Duration;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
+use super::callback::{
+    self, Callback, CallbackPolicy, CallbackRequest, parse_callback, parse_callback_timeout,
+};
 use super::duration::{format_duration, parse_duration};
 use super::pause::{Notify, OnExpire};
 use super::text::{self, refuse_controls, refuse_hidden};
@@ -97,6 +100,22 @@ pub struct PauseRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schema(value_type = Option<String>, example = "1h")]
     pub remind_before: Option<Value>,
+    /// Added by ADF's WebHook activity: the outcome is POSTed there when the
+    /// pause settles. The host must be in `[callbacks] allowed_hosts`.
+    #[serde(
+        rename = "callBackUri",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub call_back_uri: Option<String>,
+    /// How to answer an orchestrator waiting for this pause.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub callback: Option<CallbackRequest>,
+    /// How long the orchestrator waits (ADF's activity `timeout`, e.g.
+    /// `"0.12:00:00"`, or `"12h"`): `expires_in` defaults to just under it
+    /// and may not exceed it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub callback_timeout: Option<String>,
 }
 
 /// `notify` as sent.
@@ -151,6 +170,8 @@ pub struct CreatePolicy {
     pub channels: BTreeSet<String>,
     /// Reminder lead time when the request names none.
     pub default_remind_before: Option<Duration>,
+    /// Hosts a callback may point at.
+    pub callbacks: CallbackPolicy,
 }
 
 /// A pause request that passed every rule.
@@ -178,12 +199,16 @@ pub struct NewPause {
     pub idempotency_key: Option<String>,
     /// Remind email recipients this long before expiry, if at all.
     pub remind_before: Option<Duration>,
+    /// The orchestrator to answer when it settles.
+    pub callback: Option<Callback>,
 }
 
 impl NewPause {
     /// Checks every field of `request` against the rules and `policy`.
     pub fn parse(request: PauseRequest, policy: &CreatePolicy) -> Result<Self, ValidationError> {
         let target = parse_target("target", request.target, policy)?;
+        let callback = parse_callback(request.call_back_uri, request.callback, &policy.callbacks)?;
+        let callback_timeout = parse_callback_timeout(request.callback_timeout)?;
         Ok(Self {
             title: parse_title(request.title)?,
             description: parse_description(request.description)?,
@@ -191,11 +216,14 @@ impl NewPause {
             target_params: parse_target_params(request.target_params, target.as_deref(), policy)?,
             target,
             on_reject: parse_target("on_reject", request.on_reject, policy)?,
-            expires_in: parse_expires_in(request.expires_in, policy)?,
+            expires_in: parse_expiry(request.expires_in, callback_timeout, policy)?,
             on_expire: parse_on_expire(request.on_expire)?,
             notify: parse_notify(request.notify.unwrap_or_default(), policy)?,
-            idempotency_key: parse_idempotency_key(request.idempotency_key)?,
+            // An orchestrator's retry carries the same callback: same pause.
+            idempotency_key: parse_idempotency_key(request.idempotency_key)?
+                .or_else(|| callback.as_ref().map(|c| Callback::key(&c.url))),
             remind_before: parse_remind_before(request.remind_before, policy)?,
+            callback,
         })
     }
 }
@@ -301,6 +329,34 @@ fn parse_target_params(
         text::plain_name(&name, text)?;
     }
     Ok(Some(params))
+}
+
+/// `expires_in`, or just under the orchestrator's own wait when it says
+/// how long that is; never longer than that wait.
+fn parse_expiry(
+    expires_in: Option<Value>,
+    callback_timeout: Option<Duration>,
+    policy: &CreatePolicy,
+) -> Result<Duration, ValidationError> {
+    let Some(timeout) = callback_timeout else {
+        return parse_expires_in(expires_in, policy);
+    };
+    if expires_in.is_none() {
+        return Ok(callback::just_under(timeout).min(policy.max_expires_in));
+    }
+    let expires_in = parse_expires_in(expires_in, policy)?;
+    if expires_in > timeout {
+        return Err(ValidationError::new(
+            "expires_in",
+            format!(
+                "expires_in ({}) is longer than callback_timeout ({}): the orchestrator would \
+                 stop waiting before the pause expires",
+                format_duration(expires_in),
+                format_duration(timeout)
+            ),
+        ));
+    }
+    Ok(expires_in)
 }
 
 fn parse_expires_in(
@@ -494,6 +550,7 @@ mod tests {
             ]),
             channels: BTreeSet::from(["ops".to_owned()]),
             default_remind_before: None,
+            callbacks: CallbackPolicy::default(),
         }
     }
 

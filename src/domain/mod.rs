@@ -2,6 +2,7 @@
 //! state may change, what a token is, and how raw input becomes a valid pause.
 //! Nothing here knows about HTTP, SQL or the clock; callers pass `now` in.
 
+mod callback;
 mod delivery;
 mod duration;
 mod ids;
@@ -11,6 +12,9 @@ mod text;
 pub mod time;
 mod token;
 
+pub use callback::{
+    Callback, CallbackKind, CallbackPolicy, CallbackRequest, CallbackView, HostRule,
+};
 pub use delivery::{
     Delivery, DeliveryKind, DeliveryState, Event, NewDelivery, deliveries_on_settling,
     notifications_for_new, trigger_for,

@@ -5,6 +5,9 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
+use super::callback::Callback;
+#[allow(unused_imports)] // named by the schema attribute below
+use super::callback::CallbackView;
 use super::delivery::Delivery;
 use super::ids::PauseId;
 use super::time;
@@ -238,6 +241,23 @@ pub struct Pause {
     pub decisions: Vec<Decision>,
     /// Triggers and notifications sent for it.
     pub deliveries: Vec<Delivery>,
+    /// The orchestrator answered when it settles, shown as kind and host
+    /// only: its URL is a secret.
+    #[serde(
+        default,
+        skip_deserializing,
+        skip_serializing_if = "Option::is_none",
+        serialize_with = "callback_view"
+    )]
+    #[schema(value_type = Option<CallbackView>)]
+    pub callback: Option<Callback>,
+}
+
+fn callback_view<S: serde::Serializer>(
+    callback: &Option<Callback>,
+    serializer: S,
+) -> Result<S::Ok, S::Error> {
+    callback.as_ref().map(Callback::view).serialize(serializer)
 }
 
 impl Pause {

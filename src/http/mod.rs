@@ -5,6 +5,7 @@
 mod api;
 mod auth;
 mod body;
+mod callbacks_api;
 mod error;
 mod form;
 mod listen;
@@ -90,6 +91,10 @@ pub fn app(state: AppState) -> Router {
         .route("/api/v1/pauses/{id}/reject", post(api::reject))
         .route("/api/v1/pauses/{id}/cancel", post(api::cancel))
         .route("/api/v1/pauses/{id}/wait", get(api::wait))
+        .route(
+            "/api/v1/callbacks/unsubscribe",
+            post(callbacks_api::unsubscribe),
+        )
         .route_layer(middleware::from_fn_with_state(
             state.clone(),
             auth::require_api_key,

@@ -22,7 +22,7 @@ use crate::domain::DeliveryKind;
 use crate::notify::Notifiers;
 use crate::render::Renderer;
 use crate::store::{ClaimRequest, ClaimedDelivery, DeliveryOutcome, Store};
-use crate::targets::{SendError, Sent, Trigger, Triggers};
+use crate::targets::{Callbacks, SendError, Sent, Trigger, Triggers};
 
 pub use retry::{RetryPolicy, random_jitter};
 
@@ -39,6 +39,8 @@ pub struct Senders {
     pub triggers: Triggers,
     /// Emails and posts to channels.
     pub notifiers: Notifiers,
+    /// Answers orchestrators waiting for pauses.
+    pub callbacks: Callbacks,
     /// Base of review links.
     pub public_url: String,
 }
@@ -57,6 +59,7 @@ impl Senders {
             .build()?;
         Ok(Self {
             triggers: Triggers::new(client.clone(), clock.clone(), settings.targets.clone()),
+            callbacks: Callbacks::new(settings)?,
             notifiers: Notifiers::new(settings, client, renderer, clock)?,
             public_url: public_url.trim_end_matches('/').to_owned(),
         })
@@ -255,6 +258,12 @@ impl Outbox {
                     .map(Some)
             }
             DeliveryKind::Email | DeliveryKind::Channel => self.notify(delivery, &pause).await,
+            DeliveryKind::Callback => self
+                .senders
+                .callbacks
+                .send(&delivery.id, &pause)
+                .await
+                .map(Some),
         }
     }
 

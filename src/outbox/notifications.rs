@@ -36,7 +36,9 @@ impl Outbox {
         let sent = match delivery.kind {
             DeliveryKind::Email => notifiers.email(&delivery.destination, notice).await,
             DeliveryKind::Channel => notifiers.post(&delivery.destination, notice).await,
-            DeliveryKind::Trigger => unreachable!("triggers are sent by the targets"),
+            DeliveryKind::Trigger | DeliveryKind::Callback => {
+                unreachable!("triggers and callbacks are sent by the targets")
+            }
         };
         sent.map(Some)
     }

@@ -63,6 +63,27 @@ impl Pauses {
     }
 
     /// Withdraws a pending pause; nobody can decide it afterwards.
+    /// Cancels the pause made for the orchestrator callback `url` (Logic
+    /// Apps' unsubscribe, called when its run is cancelled or times out,
+    /// and also after the action finished): a pause already settled is
+    /// answered as it is.
+    pub async fn unsubscribe(&self, url: &str) -> Result<Pause, PauseError> {
+        let key = crate::domain::Callback::key(url);
+        let pause = self
+            .store
+            .pause_by_key(&key)
+            .await?
+            .ok_or(PauseError::NotFound)?;
+        let pause = self.settle_if_due(pause).await?;
+        if pause.state != PauseState::Pending {
+            return Ok(pause);
+        }
+        match self.cancel(&pause.id).await {
+            Err(PauseError::AlreadySettled(pause) | PauseError::Expired(pause)) => Ok(*pause),
+            other => other,
+        }
+    }
+
     pub async fn cancel(&self, id: &PauseId) -> Result<Pause, PauseError> {
         let pause = self.get(id).await?;
         let settlement = Settlement {

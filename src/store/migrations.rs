@@ -38,6 +38,11 @@ const SQLITE: &[(i64, &str, &str)] = &[
         "partial token index",
         include_str!("../../migrations/sqlite/0005_partial_token_index.sql"),
     ),
+    (
+        6,
+        "callbacks",
+        include_str!("../../migrations/sqlite/0006_callbacks.sql"),
+    ),
 ];
 
 /// The PostgreSQL migrations, oldest first.
@@ -56,6 +61,11 @@ const POSTGRES: &[(i64, &str, &str)] = &[
         3,
         "partial token index",
         include_str!("../../migrations/postgres/0003_partial_token_index.sql"),
+    ),
+    (
+        4,
+        "callbacks",
+        include_str!("../../migrations/postgres/0004_callbacks.sql"),
     ),
 ];
 

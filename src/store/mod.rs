@@ -130,6 +130,7 @@ impl NewPauseRecord {
                 .iter()
                 .map(|d| d.pending(self.created_at))
                 .collect(),
+            callback: pause.callback.clone(),
         }
     }
 }
@@ -304,6 +305,9 @@ pub trait Store: Send + Sync + 'static {
 
     /// The token with this hash and the pause it opens, in one read.
     async fn token(&self, hash: &TokenHash) -> Result<Option<(TokenRecord, Pause)>, StoreError>;
+
+    /// The pause created with this idempotency key (a callback's, say).
+    async fn pause_by_key(&self, key: &str) -> Result<Option<Pause>, StoreError>;
 
     /// A page of pauses, newest first.
     async fn list_pauses(&self, query: &ListQuery) -> Result<PausePage, StoreError>;

@@ -25,7 +25,7 @@ pub fn without_followups_to(deliveries: &[NewDelivery], unasked: &[String]) -> V
 pub fn hourly_limit(delivery: &ClaimedDelivery, request: &ClaimRequest) -> Option<u32> {
     match delivery.kind {
         DeliveryKind::Trigger => request.hourly_limits.get(&delivery.destination).copied(),
-        DeliveryKind::Email | DeliveryKind::Channel => None,
+        DeliveryKind::Email | DeliveryKind::Channel | DeliveryKind::Callback => None,
     }
 }
 

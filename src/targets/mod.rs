@@ -5,6 +5,7 @@
 
 mod airflow_dag;
 mod azure_data_factory;
+mod callback;
 mod github_workflow;
 mod response;
 mod webhook;
@@ -19,6 +20,7 @@ use crate::config::{Target, TargetSpec};
 use crate::domain::{DeliveryId, Event, Pause};
 
 pub use azure_data_factory::TokenCache;
+pub use callback::Callbacks;
 pub use response::{SendError, Sent, check, transport};
 
 /// One trigger to send.

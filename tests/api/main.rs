@@ -7,6 +7,7 @@ mod smtp;
 mod standins;
 
 mod binary;
+mod callbacks;
 mod cli;
 mod crash;
 mod crash_loop;

@@ -26,6 +26,7 @@ fn policy() -> CreatePolicy {
         targets: BTreeMap::from([("hook".to_owned(), Vec::new())]),
         channels: ["ops".to_owned()].into(),
         default_remind_before: None,
+        callbacks: Default::default(),
     }
 }
 

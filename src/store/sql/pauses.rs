@@ -88,8 +88,8 @@ async fn insert_pause<C: Conn>(c: &mut C, record: &NewPauseRecord) -> Result<boo
     let inserted = c
         .execute(
             "INSERT INTO pauses (id, state, title, description, data, target, target_params, \
-             on_reject, on_expire, notify, idempotency_key, created_at, expires_at) \
-             VALUES ($1, 'pending', $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) \
+             on_reject, on_expire, notify, idempotency_key, created_at, expires_at, callback) \
+             VALUES ($1, 'pending', $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) \
              ON CONFLICT (idempotency_key) DO NOTHING"
                 .into(),
             args![
@@ -105,6 +105,11 @@ async fn insert_pause<C: Conn>(c: &mut C, record: &NewPauseRecord) -> Result<boo
                 pause.idempotency_key.as_deref(),
                 to_millis(record.created_at),
                 to_millis(record.expires_at),
+                pause
+                    .callback
+                    .as_ref()
+                    .map(serde_json::to_string)
+                    .transpose()?,
             ],
         )
         .await?;
@@ -128,6 +133,15 @@ pub fn load_sql(dialect: &Dialect, lock: bool) -> String {
         pause_columns(dialect),
         if lock { dialect.for_update } else { "" }
     )
+}
+
+/// The whole pause created with this idempotency key.
+pub async fn by_key<C: Conn>(c: &mut C, key: &str) -> Result<Option<Pause>, StoreError> {
+    let sql = format!(
+        "SELECT {} FROM pauses p WHERE p.idempotency_key = $1",
+        pause_columns(C::DIALECT)
+    );
+    c.fetch_optional(sql.into(), args![key]).await
 }
 
 /// The token with this hash and its whole pause, in one query.

@@ -42,7 +42,8 @@ pub fn pause_columns(dialect: &Dialect) -> String {
            'last_error', d.last_error, 'external_id', d.external_id, \
            'next_attempt_at', d.next_attempt_at, 'updated_at', d.updated_at) AS v \
            FROM deliveries d WHERE d.pause_id = p.id ORDER BY d.created_at) AS ordered), \
-           '[]') AS TEXT)"
+           '[]') AS TEXT), \
+         p.callback"
     )
 }
 
@@ -135,6 +136,10 @@ pub fn read_pause(row: &dyn Columns, at: usize) -> Result<Pause, StoreError> {
             .into_iter()
             .map(DeliveryRow::into_delivery)
             .collect::<Result<_, _>>()?,
+        callback: match row.opt_text(at + 15)? {
+            Some(text) => Some(serde_json::from_str(&text).map_err(StoreError::from)?),
+            None => None,
+        },
         id: PauseId::from_stored(id.clone()),
     };
     Ok(pause)

@@ -43,6 +43,15 @@ impl<B: Backend> Store for SqlStore<B> {
             .await
     }
 
+    async fn pause_by_key(&self, key: &str) -> Result<Option<Pause>, StoreError> {
+        let key = key.to_owned();
+        self.backend
+            .read(work(move |c| {
+                Box::pin(async move { pauses::by_key(c, &key).await })
+            }))
+            .await
+    }
+
     async fn token(&self, hash: &TokenHash) -> Result<Option<(TokenRecord, Pause)>, StoreError> {
         let hash = *hash;
         self.backend

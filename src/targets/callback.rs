@@ -1,0 +1,66 @@
+//! Answering an orchestrator that waits for a pause: POST the body its
+//! kind reads ([`Callback::body`]) to the URL it handed out. The URL came
+//! from a caller, so it is checked against `[callbacks] allowed_hosts`
+//! again before every attempt (the list may have shrunk since), redirects
+//! are never followed (a redirect could lead anywhere), and it never
+//! appears in an error or a log line: it carries its own authority.
+
+use reqwest::header::CONTENT_TYPE;
+use reqwest::redirect::Policy;
+
+use super::response::{SendError, Sent, check, transport};
+use crate::config::Settings;
+use crate::domain::{CallbackPolicy, DeliveryId, Pause};
+
+/// Sends callbacks through a client that follows no redirects.
+pub struct Callbacks {
+    client: reqwest::Client,
+    policy: CallbackPolicy,
+}
+
+impl Callbacks {
+    /// A sender with the delivery timeout and allow-list of `settings`.
+    pub fn new(settings: &Settings) -> anyhow::Result<Self> {
+        let client = reqwest::Client::builder()
+            .timeout(settings.delivery.timeout)
+            .redirect(Policy::none())
+            .user_agent(concat!("pausegate/", env!("CARGO_PKG_VERSION")))
+            .build()?;
+        Ok(Self {
+            client,
+            policy: settings.callbacks.clone(),
+        })
+    }
+
+    /// Sends the outcome of `pause` to its callback.
+    pub async fn send(&self, delivery_id: &DeliveryId, pause: &Pause) -> Result<Sent, SendError> {
+        let callback = pause.callback.as_ref().ok_or_else(|| SendError::Fatal {
+            message: "the pause has no callback".to_owned(),
+        })?;
+        let what = format!("the {} callback", callback.kind.as_str());
+        self.policy
+            .check("callback", &callback.url)
+            .map_err(|refused| SendError::Fatal {
+                message: format!("not sent: {}", refused.message),
+            })?;
+        let response = self
+            .client
+            .post(&callback.url)
+            .header(CONTENT_TYPE, "application/json")
+            .header("Pausegate-Delivery", delivery_id.as_str())
+            .body(callback.body(pause).to_string())
+            .send()
+            .await
+            .map_err(|e| transport(&what, e))?;
+        if response.status().is_redirection() {
+            return Err(SendError::Fatal {
+                message: format!(
+                    "{what} answered {} (a redirect); redirects are not followed",
+                    response.status()
+                ),
+            });
+        }
+        check(&what, response).await?;
+        Ok(Sent::default())
+    }
+}

@@ -48,6 +48,9 @@ pub struct ConfigFile {
     /// Which hosts a caller-given callback URL may point at.
     #[serde(default)]
     pub callbacks: CallbacksFile,
+    /// AWS accounts to answer Step Functions through.
+    #[serde(default)]
+    pub aws: BTreeMap<String, super::aws::AwsFile>,
 }
 
 /// `[callbacks]`: the hosts pausegate may call back.

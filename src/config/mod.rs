@@ -3,6 +3,7 @@
 //! their secrets from the environment. Any problem stops start-up with a
 //! message naming the file, key and problem.
 
+mod aws;
 mod email;
 mod file;
 mod secret;
@@ -16,6 +17,7 @@ use chrono::Duration;
 
 use crate::domain::{CallbackPolicy, CreatePolicy, HostRule, parse_duration};
 
+pub use aws::AwsAccount;
 pub use email::{EmailSettings, SmtpTls};
 pub use file::{ConfigFile, DatabaseFile, DeliveryFile, EmailFile};
 pub use secret::{Env, Secret};
@@ -77,6 +79,8 @@ pub struct Settings {
     pub max_failures_per_minute: u32,
     /// Hosts a callback may point at.
     pub callbacks: CallbackPolicy,
+    /// AWS accounts Step Functions callbacks answer through, by name.
+    pub aws: BTreeMap<String, AwsAccount>,
     /// Run the expiry sweep and the outbox worker in the background. Always
     /// on in `serve`; tests turn it off to drive both by hand.
     pub background_tasks: bool,
@@ -171,6 +175,7 @@ impl Settings {
             channels: targets::resolve_channels(file.channels, env)?,
             delivery: DeliverySettings::resolve(file.delivery)?,
             callbacks: callback_policy(file.callbacks)?,
+            aws: aws::resolve_aws(file.aws, env)?,
             email: file
                 .email
                 .map(|email| EmailSettings::resolve(email, env))
@@ -204,7 +209,10 @@ impl Settings {
                 .collect(),
             channels: self.channels.keys().cloned().collect(),
             default_remind_before: self.remind_before,
-            callbacks: self.callbacks.clone(),
+            callbacks: CallbackPolicy {
+                aws_accounts: self.aws.keys().cloned().collect(),
+                ..self.callbacks.clone()
+            },
         }
     }
 }
@@ -216,7 +224,10 @@ fn callback_policy(file: file::CallbacksFile) -> Result<CallbackPolicy, String> 
         .iter()
         .map(|entry| HostRule::parse(entry).map_err(|e| format!("callbacks.allowed_hosts: {e}")))
         .collect::<Result<_, _>>()?;
-    Ok(CallbackPolicy { allowed_hosts })
+    Ok(CallbackPolicy {
+        allowed_hosts,
+        aws_accounts: Default::default(),
+    })
 }
 
 /// A short wait: whole milliseconds (`"500ms"`) or a duration (`"2s"`).

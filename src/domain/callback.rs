@@ -15,6 +15,12 @@
 //!   `@{listCallbackUrl()}`; a POST to that URL resumes the action with the
 //!   POSTed body as its output; `unsubscribe` is called when the action ends,
 //!   when the run is cancelled, and before the run times out.
+//! - AWS Step Functions, "Wait for a Callback with the Task Token"
+//!   (`.waitForTaskToken`) and the API reference of `SendTaskSuccess`
+//!   (`taskToken`, `output`: a JSON text) and `SendTaskFailure`
+//!   (`taskToken`, `error` ≤ 256 characters, `cause` ≤ 32,768), called
+//!   with the JSON 1.0 protocol: `POST /`, `X-Amz-Target:
+//!   AWSStepFunctions.<Operation>`, `Content-Type: application/x-amz-json-1.0`.
 
 use chrono::Duration;
 use serde::{Deserialize, Serialize};
@@ -33,6 +39,8 @@ pub enum CallbackKind {
     AdfWebhook,
     /// A Logic Apps or Power Automate HTTP Webhook action (`listCallbackUrl()`).
     LogicApps,
+    /// A Step Functions task state with `.waitForTaskToken`.
+    StepFunctions,
 }
 
 impl CallbackKind {
@@ -41,18 +49,26 @@ impl CallbackKind {
         match self {
             Self::AdfWebhook => "adf_webhook",
             Self::LogicApps => "logic_apps",
+            Self::StepFunctions => "step_functions",
         }
     }
 }
 
-/// A stored callback. The URL carries its own authority (a signature in
-/// its query), so it is a secret: only [`CallbackView`] is ever shown.
+/// A stored callback. The URL and the task token carry their own
+/// authority, so they are secrets: only [`CallbackView`] is ever shown.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Callback {
     /// Which orchestrator.
     pub kind: CallbackKind,
-    /// Where the answer goes; passed the allow-list.
+    /// Where the answer goes (ADF, Logic Apps); passed the allow-list.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
     pub url: String,
+    /// Step Functions: the task token to answer.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub task_token: Option<String>,
+    /// Step Functions: the `[aws.NAME]` account to answer through.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub aws: Option<String>,
 }
 
 /// What the API shows of a callback.
@@ -61,26 +77,58 @@ pub struct CallbackView {
     /// Which orchestrator waits.
     pub kind: CallbackKind,
     /// The host answered; the rest of the URL is a secret.
-    pub host: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub host: Option<String>,
+    /// The `[aws.NAME]` a Step Functions callback answers through.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub aws: Option<String>,
 }
 
 impl Callback {
-    /// The idempotency key of a pause made for this callback: an
-    /// orchestrator that retries its request gets the same pause. Hashed,
-    /// because the URL is a secret.
-    pub fn key(url: &str) -> String {
-        format!("callback-{}", hex::encode(Sha256::digest(url.as_bytes())))
+    /// The idempotency key of a pause made for the callback whose URL or
+    /// task token is `secret`: an orchestrator that retries its request
+    /// gets the same pause. Hashed, because the secret is one.
+    pub fn key(secret: &str) -> String {
+        format!(
+            "callback-{}",
+            hex::encode(Sha256::digest(secret.as_bytes()))
+        )
+    }
+
+    /// The URL or task token that identifies this callback.
+    pub fn secret(&self) -> &str {
+        self.task_token.as_deref().unwrap_or(&self.url)
     }
 
     /// The callback as the API shows it.
     pub fn view(&self) -> CallbackView {
         let host = url::Url::parse(&self.url)
             .ok()
-            .and_then(|u| u.host_str().map(str::to_owned))
-            .unwrap_or_default();
+            .and_then(|u| u.host_str().map(str::to_owned));
         CallbackView {
             kind: self.kind,
             host,
+            aws: self.aws.clone(),
+        }
+    }
+
+    /// The Step Functions operation and body answering for `pause`:
+    /// `SendTaskSuccess` with the decision as `output` when approved,
+    /// `SendTaskFailure` with `error` and `cause` otherwise.
+    pub fn step_functions_call(&self, pause: &Pause) -> (&'static str, Value) {
+        let token = self.task_token.clone().unwrap_or_default();
+        match failure(pause.state) {
+            None => (
+                "SendTaskSuccess",
+                json!({"taskToken": token, "output": outcome(pause).to_string()}),
+            ),
+            Some((_, code)) => {
+                let cause: String = message(pause).chars().take(32_768).collect();
+                (
+                    "SendTaskFailure",
+                    json!({"taskToken": token, "error": code, "cause": cause}),
+                )
+            }
         }
     }
 
@@ -89,7 +137,7 @@ impl Callback {
     pub fn body(&self, pause: &Pause) -> Value {
         let outcome = outcome(pause);
         match self.kind {
-            CallbackKind::LogicApps => outcome,
+            CallbackKind::LogicApps | CallbackKind::StepFunctions => outcome,
             CallbackKind::AdfWebhook => match failure(pause.state) {
                 None => json!({"Output": outcome, "StatusCode": "200"}),
                 Some((status, code)) => json!({
@@ -148,15 +196,26 @@ fn message(pause: &Pause) -> String {
     format!("\"{}\" was {what}{who}{why}", pause.title)
 }
 
-/// `callback` as sent: `{"kind": "logic_apps", "url": "…"}`.
+/// `callback` as sent: `{"kind": "logic_apps", "url": "…"}` or
+/// `{"kind": "step_functions", "task_token": "…", "aws": "prod"}`.
 #[derive(Debug, Clone, Default, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CallbackRequest {
-    /// `adf_webhook` or `logic_apps`.
+    /// `adf_webhook`, `logic_apps` or `step_functions`.
     pub kind: String,
     /// The URL the orchestrator handed out (`listCallbackUrl()`).
-    pub url: String,
+    #[serde(default)]
+    pub url: Option<String>,
+    /// Step Functions: `$$.Task.Token`.
+    #[serde(default)]
+    pub task_token: Option<String>,
+    /// Step Functions: which configured `[aws.NAME]` to answer through.
+    #[serde(default)]
+    pub aws: Option<String>,
 }
+
+/// Longest task token Step Functions hands out.
+const MAX_TASK_TOKEN: usize = 2_048;
 
 /// Reads the callback of a request: ADF's `callBackUri`, or `callback`.
 pub fn parse_callback(
@@ -177,18 +236,71 @@ pub fn parse_callback(
             let kind = match request.kind.as_str() {
                 "adf_webhook" => CallbackKind::AdfWebhook,
                 "logic_apps" => CallbackKind::LogicApps,
+                "step_functions" => return parse_step_functions(request, policy).map(Some),
                 other => {
                     return Err(ValidationError::new(
                         "callback.kind",
-                        format!("callback.kind must be adf_webhook or logic_apps, got {other:?}"),
+                        format!(
+                            "callback.kind must be adf_webhook, logic_apps or step_functions, \
+                             got {other:?}"
+                        ),
                     ));
                 }
             };
-            (kind, request.url, "callback.url")
+            let url = request.url.ok_or_else(|| {
+                ValidationError::new("callback.url", "callback.url is required for this kind")
+            })?;
+            (kind, url, "callback.url")
         }
     };
     policy.check(field, &url)?;
-    Ok(Some(Callback { kind, url }))
+    Ok(Some(Callback {
+        kind,
+        url,
+        task_token: None,
+        aws: None,
+    }))
+}
+
+/// A Step Functions callback: a task token and a configured account.
+fn parse_step_functions(
+    request: CallbackRequest,
+    policy: &CallbackPolicy,
+) -> Result<Callback, ValidationError> {
+    let token = request.task_token.unwrap_or_default();
+    if token.is_empty() || token.chars().count() > MAX_TASK_TOKEN || token.contains('\0') {
+        return Err(ValidationError::new(
+            "callback.task_token",
+            format!("callback.task_token must be 1 to {MAX_TASK_TOKEN} characters ($$.Task.Token)"),
+        ));
+    }
+    let aws = request.aws.unwrap_or_default();
+    if !policy.aws_accounts.contains(&aws) {
+        let known: Vec<&str> = policy.aws_accounts.iter().map(String::as_str).collect();
+        return Err(ValidationError::new(
+            "callback.aws",
+            format!(
+                "callback.aws must name a configured [aws.NAME] section (configured: {}), got {aws:?}",
+                if known.is_empty() {
+                    "none".to_owned()
+                } else {
+                    known.join(", ")
+                }
+            ),
+        ));
+    }
+    if request.url.is_some() {
+        return Err(ValidationError::new(
+            "callback.url",
+            "callback.url is not used by step_functions: the endpoint comes from [aws.NAME]",
+        ));
+    }
+    Ok(Callback {
+        kind: CallbackKind::StepFunctions,
+        url: String::new(),
+        task_token: Some(token),
+        aws: Some(aws),
+    })
 }
 
 /// Reads `callback_timeout`: ADF's TimeSpan (`d.hh:mm:ss`, `hh:mm:ss`) or
@@ -278,11 +390,14 @@ impl HostRule {
     }
 }
 
-/// The hosts pausegate may call back.
+/// The hosts pausegate may call back, and the AWS accounts it may answer
+/// Step Functions through.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct CallbackPolicy {
     /// Checked in order; the first match decides.
     pub allowed_hosts: Vec<HostRule>,
+    /// Names of the configured `[aws.NAME]` sections.
+    pub aws_accounts: std::collections::BTreeSet<String>,
 }
 
 impl CallbackPolicy {
@@ -330,6 +445,7 @@ mod tests {
                 .iter()
                 .map(|e| HostRule::parse(e).unwrap())
                 .collect(),
+            aws_accounts: Default::default(),
         }
     }
 

@@ -59,7 +59,7 @@ impl Senders {
             .build()?;
         Ok(Self {
             triggers: Triggers::new(client.clone(), clock.clone(), settings.targets.clone()),
-            callbacks: Callbacks::new(settings)?,
+            callbacks: Callbacks::new(settings, clock.clone())?,
             notifiers: Notifiers::new(settings, client, renderer, clock)?,
             public_url: public_url.trim_end_matches('/').to_owned(),
         })

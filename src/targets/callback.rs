@@ -5,22 +5,29 @@
 //! are never followed (a redirect could lead anywhere), and it never
 //! appears in an error or a log line: it carries its own authority.
 
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
 use reqwest::header::CONTENT_TYPE;
 use reqwest::redirect::Policy;
 
 use super::response::{SendError, Sent, check, transport};
-use crate::config::Settings;
-use crate::domain::{CallbackPolicy, DeliveryId, Pause};
+use super::step_functions;
+use crate::clock::Clock;
+use crate::config::{AwsAccount, Settings};
+use crate::domain::{CallbackKind, CallbackPolicy, DeliveryId, Pause};
 
 /// Sends callbacks through a client that follows no redirects.
 pub struct Callbacks {
     client: reqwest::Client,
+    clock: Arc<dyn Clock>,
     policy: CallbackPolicy,
+    aws: BTreeMap<String, AwsAccount>,
 }
 
 impl Callbacks {
     /// A sender with the delivery timeout and allow-list of `settings`.
-    pub fn new(settings: &Settings) -> anyhow::Result<Self> {
+    pub fn new(settings: &Settings, clock: Arc<dyn Clock>) -> anyhow::Result<Self> {
         let client = reqwest::Client::builder()
             .timeout(settings.delivery.timeout)
             .redirect(Policy::none())
@@ -28,7 +35,9 @@ impl Callbacks {
             .build()?;
         Ok(Self {
             client,
+            clock,
             policy: settings.callbacks.clone(),
+            aws: settings.aws.clone(),
         })
     }
 
@@ -37,6 +46,22 @@ impl Callbacks {
         let callback = pause.callback.as_ref().ok_or_else(|| SendError::Fatal {
             message: "the pause has no callback".to_owned(),
         })?;
+        if callback.kind == CallbackKind::StepFunctions {
+            let name = callback.aws.as_deref().unwrap_or_default();
+            let account = self.aws.get(name).ok_or_else(|| SendError::Fatal {
+                message: format!("[aws.{name}] is no longer configured"),
+            })?;
+            let clock = &*self.clock;
+            return step_functions::send(
+                &self.client,
+                clock,
+                account,
+                callback,
+                delivery_id,
+                pause,
+            )
+            .await;
+        }
         let what = format!("the {} callback", callback.kind.as_str());
         self.policy
             .check("callback", &callback.url)

@@ -8,6 +8,7 @@ mod azure_data_factory;
 mod callback;
 mod github_workflow;
 mod response;
+mod step_functions;
 mod webhook;
 
 use std::collections::BTreeMap;

@@ -15,6 +15,14 @@
 //!   `@{listCallbackUrl()}`; a POST to that URL resumes the action with the
 //!   POSTed body as its output; `unsubscribe` is called when the action ends,
 //!   when the run is cancelled, and before the run times out.
+//! - Azure DevOps, "Invoke Azure Function / REST API checks" (callback
+//!   completion event) and the REST reference "Events - Post Event": the
+//!   check sends `PlanUrl`, `ProjectId`, `HubName`, `PlanId`, `JobId`,
+//!   `TaskInstanceId` and `AuthToken` as headers; the decision is `POST
+//!   {PlanUrl}/{ProjectId}/_apis/distributedtask/hubs/{HubName}/plans/{PlanId}/events?api-version=2.0-preview.1`
+//!   with `{"name": "TaskCompleted", "taskId", "jobId", "result":
+//!   "succeeded" | "failed"}`, authenticated with basic auth whose password
+//!   is the `AuthToken`.
 //! - AWS Step Functions, "Wait for a Callback with the Task Token"
 //!   (`.waitForTaskToken`) and the API reference of `SendTaskSuccess`
 //!   (`taskToken`, `output`: a JSON text) and `SendTaskFailure`
@@ -41,6 +49,8 @@ pub enum CallbackKind {
     LogicApps,
     /// A Step Functions task state with `.waitForTaskToken`.
     StepFunctions,
+    /// An Azure DevOps "Invoke REST API" check in callback mode.
+    AzureDevops,
 }
 
 impl CallbackKind {
@@ -50,6 +60,7 @@ impl CallbackKind {
             Self::AdfWebhook => "adf_webhook",
             Self::LogicApps => "logic_apps",
             Self::StepFunctions => "step_functions",
+            Self::AzureDevops => "azure_devops",
         }
     }
 }
@@ -69,6 +80,20 @@ pub struct Callback {
     /// Step Functions: the `[aws.NAME]` account to answer through.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub aws: Option<String>,
+    /// Azure DevOps: the check's job, task and access token.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub devops: Option<DevopsTask>,
+}
+
+/// The Azure DevOps task a check's decision completes.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct DevopsTask {
+    /// `JobId`.
+    pub job_id: String,
+    /// `TaskInstanceId`.
+    pub task_id: String,
+    /// `AuthToken`, scoped to the run: a secret.
+    pub auth_token: String,
 }
 
 /// What the API shows of a callback.
@@ -95,9 +120,14 @@ impl Callback {
         )
     }
 
-    /// The URL or task token that identifies this callback.
-    pub fn secret(&self) -> &str {
-        self.task_token.as_deref().unwrap_or(&self.url)
+    /// The URL or task token that identifies this callback (with the
+    /// task, for Azure DevOps: one events URL serves a whole run).
+    pub fn secret(&self) -> String {
+        match (&self.task_token, &self.devops) {
+            (Some(token), _) => token.clone(),
+            (None, Some(task)) => format!("{}#{}", self.url, task.task_id),
+            (None, None) => self.url.clone(),
+        }
     }
 
     /// The callback as the API shows it.
@@ -138,6 +168,20 @@ impl Callback {
         let outcome = outcome(pause);
         match self.kind {
             CallbackKind::LogicApps | CallbackKind::StepFunctions => outcome,
+            CallbackKind::AzureDevops => {
+                let task = self.devops.clone().unwrap_or_else(|| DevopsTask {
+                    job_id: String::new(),
+                    task_id: String::new(),
+                    auth_token: String::new(),
+                });
+                let result = if pause.state == PauseState::Approved {
+                    "succeeded"
+                } else {
+                    "failed"
+                };
+                json!({"name": "TaskCompleted", "taskId": task.task_id, "jobId": task.job_id,
+                       "result": result})
+            }
             CallbackKind::AdfWebhook => match failure(pause.state) {
                 None => json!({"Output": outcome, "StatusCode": "200"}),
                 Some((status, code)) => json!({
@@ -212,6 +256,10 @@ pub struct CallbackRequest {
     /// Step Functions: which configured `[aws.NAME]` to answer through.
     #[serde(default)]
     pub aws: Option<String>,
+    /// Azure DevOps: the check's job, task and access token (the
+    /// `/integrations/azure-devops` endpoint fills this from its headers).
+    #[serde(default)]
+    pub devops: Option<DevopsTask>,
 }
 
 /// Longest task token Step Functions hands out.
@@ -237,12 +285,13 @@ pub fn parse_callback(
                 "adf_webhook" => CallbackKind::AdfWebhook,
                 "logic_apps" => CallbackKind::LogicApps,
                 "step_functions" => return parse_step_functions(request, policy).map(Some),
+                "azure_devops" => CallbackKind::AzureDevops,
                 other => {
                     return Err(ValidationError::new(
                         "callback.kind",
                         format!(
-                            "callback.kind must be adf_webhook, logic_apps or step_functions, \
-                             got {other:?}"
+                            "callback.kind must be adf_webhook, logic_apps, step_functions or \
+                             azure_devops, got {other:?}"
                         ),
                     ));
                 }
@@ -250,7 +299,18 @@ pub fn parse_callback(
             let url = request.url.ok_or_else(|| {
                 ValidationError::new("callback.url", "callback.url is required for this kind")
             })?;
-            (kind, url, "callback.url")
+            policy.check("callback.url", &url)?;
+            let devops = match kind {
+                CallbackKind::AzureDevops => Some(parse_devops(request.devops)?),
+                _ => None,
+            };
+            return Ok(Some(Callback {
+                kind,
+                url,
+                task_token: None,
+                aws: None,
+                devops,
+            }));
         }
     };
     policy.check(field, &url)?;
@@ -259,7 +319,44 @@ pub fn parse_callback(
         url,
         task_token: None,
         aws: None,
+        devops: None,
     }))
+}
+
+/// The Azure DevOps task: ids as Azure DevOps writes them, a token.
+fn parse_devops(task: Option<DevopsTask>) -> Result<DevopsTask, ValidationError> {
+    let task = task.ok_or_else(|| {
+        ValidationError::new(
+            "callback.devops",
+            "callback.devops (job_id, task_id, auth_token) is required",
+        )
+    })?;
+    for (field, value) in [
+        ("callback.devops.job_id", &task.job_id),
+        ("callback.devops.task_id", &task.task_id),
+    ] {
+        if value.is_empty()
+            || value.len() > 64
+            || !value
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'-')
+        {
+            return Err(ValidationError::new(
+                field,
+                format!("{field} must be an id like 3a7e60dc-c5b0-5009-86eb-0f217c12e2ea"),
+            ));
+        }
+    }
+    if task.auth_token.is_empty()
+        || task.auth_token.len() > 16_384
+        || task.auth_token.chars().any(char::is_control)
+    {
+        return Err(ValidationError::new(
+            "callback.devops.auth_token",
+            "callback.devops.auth_token must be the check's $(system.AccessToken)",
+        ));
+    }
+    Ok(task)
 }
 
 /// A Step Functions callback: a task token and a configured account.
@@ -300,6 +397,7 @@ fn parse_step_functions(
         url: String::new(),
         task_token: Some(token),
         aws: Some(aws),
+        devops: None,
     })
 }
 
@@ -404,7 +502,11 @@ impl CallbackPolicy {
     /// The defaults: the hosts Logic Apps and Power Automate callback URLs
     /// are served from (`prod-27.westeurope.logic.azure.com`).
     pub fn defaults() -> Vec<String> {
-        vec!["*.*.logic.azure.com".to_owned()]
+        vec![
+            "*.*.logic.azure.com".to_owned(),
+            "dev.azure.com".to_owned(),
+            "*.visualstudio.com".to_owned(),
+        ]
     }
 
     /// Checks `url` (given as `field`) against the allow-list: `https`

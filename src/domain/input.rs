@@ -221,7 +221,7 @@ impl NewPause {
             notify: parse_notify(request.notify.unwrap_or_default(), policy)?,
             // An orchestrator's retry carries the same callback: same pause.
             idempotency_key: parse_idempotency_key(request.idempotency_key)?
-                .or_else(|| callback.as_ref().map(|c| Callback::key(c.secret()))),
+                .or_else(|| callback.as_ref().map(|c| Callback::key(&c.secret()))),
             remind_before: parse_remind_before(request.remind_before, policy)?,
             callback,
         })

@@ -13,7 +13,7 @@ pub mod time;
 mod token;
 
 pub use callback::{
-    Callback, CallbackKind, CallbackPolicy, CallbackRequest, CallbackView, HostRule,
+    Callback, CallbackKind, CallbackPolicy, CallbackRequest, CallbackView, DevopsTask, HostRule,
 };
 pub use delivery::{
     Delivery, DeliveryKind, DeliveryState, Event, NewDelivery, deliveries_on_settling,

@@ -52,6 +52,14 @@ pub async fn create(
 ) -> Result<(StatusCode, Json<CreatedBody>), ApiError> {
     request.idempotency_key = merge_idempotency_key(&headers, request.idempotency_key)?;
     let created = state.pauses.create(request).await?;
+    Ok(answer_created(&state, created))
+}
+
+/// 201 with the new pause, or 200 with the earlier one, and the link.
+pub(super) fn answer_created(
+    state: &AppState,
+    created: crate::pauses::CreatedPause,
+) -> (StatusCode, Json<CreatedBody>) {
     let status = if created.replayed {
         StatusCode::OK
     } else {
@@ -63,7 +71,7 @@ pub async fn create(
         pause: created.pause,
         token,
     };
-    Ok((status, Json(body)))
+    (status, Json(body))
 }
 
 /// The key from the `Idempotency-Key` header or the body; both must agree.

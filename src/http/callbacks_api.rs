@@ -1,15 +1,94 @@
-//! Endpoints orchestrators call about a callback they handed out:
-//! `POST /api/v1/callbacks/unsubscribe`, the Logic Apps / Power Automate
-//! HTTP Webhook action's unsubscribe call.
+//! Endpoints orchestrators call with their own request shapes:
+//! `POST /integrations/azure-devops`, an Azure DevOps "Invoke REST API"
+//! check in callback mode (its run's ids and access token arrive as the
+//! headers the check documents: see `domain::callback`), and `POST
+//! /api/v1/callbacks/unsubscribe`, the Logic Apps / Power Automate HTTP
+//! Webhook action's unsubscribe call.
 
 use axum::Json;
 use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode};
 use serde::Deserialize;
 
 use super::AppState;
+use super::api::{CreatedBody, answer_created};
 use super::body::JsonBody;
 use super::error::{ApiError, ErrorBody};
-use crate::domain::Pause;
+use crate::domain::{CallbackRequest, DevopsTask, Pause, PauseRequest};
+
+/// The events endpoint a check's decision is posted to.
+const DEVOPS_EVENTS: &str =
+    "_apis/distributedtask/hubs/{hub}/plans/{plan}/events?api-version=2.0-preview.1";
+
+/// `POST /integrations/azure-devops`: the check's body is a pause request;
+/// its headers say which task to complete when the pause settles.
+#[utoipa::path(post, path = "/integrations/azure-devops", tag = "pauses",
+    params(
+        ("PlanUrl" = String, Header, description = "$(system.CollectionUri)"),
+        ("ProjectId" = String, Header, description = "$(system.TeamProjectId)"),
+        ("HubName" = String, Header, description = "$(system.HostType)"),
+        ("PlanId" = String, Header, description = "$(system.PlanId)"),
+        ("JobId" = String, Header, description = "$(system.JobId)"),
+        ("TaskInstanceId" = String, Header, description = "$(system.TaskInstanceId)"),
+        ("AuthToken" = String, Header, description = "$(system.AccessToken)"),
+    ),
+    request_body = PauseRequest,
+    responses(
+        (status = 201, description = "Created", body = CreatedBody),
+        (status = 200, description = "The check asked again: the same pause", body = CreatedBody),
+        (status = 400, description = "A missing or malformed header, or invalid input", body = ErrorBody),
+        (status = 401, description = "No or wrong API key", body = ErrorBody),
+    ),
+    security(("api_key" = [])))]
+pub async fn azure_devops(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    JsonBody(mut request): JsonBody<PauseRequest>,
+) -> Result<(StatusCode, Json<CreatedBody>), ApiError> {
+    let header = |name: &str| -> Result<String, ApiError> {
+        let value = headers
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("")
+            .trim();
+        if value.is_empty() {
+            return Err(ApiError::Invalid(format!(
+                "{name} header is missing: send the check's default headers"
+            )));
+        }
+        Ok(value.to_owned())
+    };
+    let id = |name: &str| -> Result<String, ApiError> {
+        let value = header(name)?;
+        let plain = value.len() <= 64
+            && value
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'-');
+        plain
+            .then_some(value)
+            .ok_or_else(|| ApiError::Invalid(format!("{name} header must be an id or a hub name")))
+    };
+    let path = DEVOPS_EVENTS
+        .replace("{hub}", &id("HubName")?)
+        .replace("{plan}", &id("PlanId")?);
+    let url = format!(
+        "{}/{}/{path}",
+        header("PlanUrl")?.trim_end_matches('/'),
+        id("ProjectId")?
+    );
+    request.callback = Some(CallbackRequest {
+        kind: "azure_devops".to_owned(),
+        url: Some(url),
+        devops: Some(DevopsTask {
+            job_id: id("JobId")?,
+            task_id: id("TaskInstanceId")?,
+            auth_token: header("AuthToken")?,
+        }),
+        ..CallbackRequest::default()
+    });
+    let created = state.pauses.create(request).await?;
+    Ok(answer_created(&state, created))
+}
 
 /// `POST /api/v1/callbacks/unsubscribe` body.
 #[derive(Deserialize, utoipa::ToSchema)]

@@ -95,6 +95,10 @@ pub fn app(state: AppState) -> Router {
             "/api/v1/callbacks/unsubscribe",
             post(callbacks_api::unsubscribe),
         )
+        .route(
+            "/integrations/azure-devops",
+            post(callbacks_api::azure_devops),
+        )
         .route_layer(middleware::from_fn_with_state(
             state.clone(),
             auth::require_api_key,

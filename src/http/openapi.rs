@@ -19,7 +19,7 @@ use super::{api, callbacks_api, token_api};
     ),
     paths(
         api::create, api::list, api::get, api::approve, api::reject, api::cancel, api::wait,
-        token_api::decide, token_api::lookup, callbacks_api::unsubscribe,
+        token_api::decide, token_api::lookup, callbacks_api::unsubscribe, callbacks_api::azure_devops,
     ),
     modifiers(&ApiKeyScheme, &EveryOperation, &CreatedLinks),
     tags(

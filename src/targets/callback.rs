@@ -68,9 +68,12 @@ impl Callbacks {
             .map_err(|refused| SendError::Fatal {
                 message: format!("not sent: {}", refused.message),
             })?;
-        let response = self
-            .client
-            .post(&callback.url)
+        let mut request = self.client.post(&callback.url);
+        if let Some(task) = &callback.devops {
+            // Basic auth, any user name, the run's access token as password.
+            request = request.basic_auth("", Some(&task.auth_token));
+        }
+        let response = request
             .header(CONTENT_TYPE, "application/json")
             .header("Pausegate-Delivery", delivery_id.as_str())
             .body(callback.body(pause).to_string())

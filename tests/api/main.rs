@@ -6,6 +6,7 @@ mod hostile;
 mod smtp;
 mod standins;
 
+mod azure_devops;
 mod binary;
 mod callbacks;
 mod cli;

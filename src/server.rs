@@ -66,7 +66,8 @@ impl Server {
             &public_url,
             settings.max_failures_per_minute,
             CancellationToken::new(),
-        );
+        )
+        .with_github_app(settings.github_app.clone());
         Ok(Self {
             listener,
             state,

@@ -51,6 +51,8 @@ pub struct ConfigFile {
     /// AWS accounts to answer Step Functions through.
     #[serde(default)]
     pub aws: BTreeMap<String, super::aws::AwsFile>,
+    /// pausegate as a GitHub App.
+    pub github_app: Option<super::github_app::GithubAppFile>,
 }
 
 /// `[callbacks]`: the hosts pausegate may call back.

@@ -6,6 +6,7 @@
 mod aws;
 mod email;
 mod file;
+mod github_app;
 mod secret;
 mod targets;
 
@@ -20,6 +21,7 @@ use crate::domain::{CallbackPolicy, CreatePolicy, HostRule, parse_duration};
 pub use aws::AwsAccount;
 pub use email::{EmailSettings, SmtpTls};
 pub use file::{ConfigFile, DatabaseFile, DeliveryFile, EmailFile};
+pub use github_app::{EnvironmentFile, GithubApp};
 pub use secret::{Env, Secret};
 pub use targets::{
     AdfTarget, AirflowTarget, Channel, ChannelKind, GithubTarget, ParameterSource, Target,
@@ -81,6 +83,8 @@ pub struct Settings {
     pub callbacks: CallbackPolicy,
     /// AWS accounts Step Functions callbacks answer through, by name.
     pub aws: BTreeMap<String, AwsAccount>,
+    /// pausegate as a GitHub App, for deployment protection rules.
+    pub github_app: Option<GithubApp>,
     /// Run the expiry sweep and the outbox worker in the background. Always
     /// on in `serve`; tests turn it off to drive both by hand.
     pub background_tasks: bool,
@@ -176,6 +180,7 @@ impl Settings {
             delivery: DeliverySettings::resolve(file.delivery)?,
             callbacks: callback_policy(file.callbacks)?,
             aws: aws::resolve_aws(file.aws, env)?,
+            github_app: github_app::resolve(file.github_app, env)?,
             email: file
                 .email
                 .map(|email| EmailSettings::resolve(email, env))

@@ -23,6 +23,11 @@
 //!   with `{"name": "TaskCompleted", "taskId", "jobId", "result":
 //!   "succeeded" | "failed"}`, authenticated with basic auth whose password
 //!   is the `AuthToken`.
+//! - GitHub, "Using custom deployment protection rules" and the REST
+//!   reference "Review custom deployment protection rules for a workflow
+//!   run": the `deployment_protection_rule` event's `deployment_callback_url`
+//!   takes `{"environment_name", "state": "approved" | "rejected",
+//!   "comment"}` from the App's installation.
 //! - AWS Step Functions, "Wait for a Callback with the Task Token"
 //!   (`.waitForTaskToken`) and the API reference of `SendTaskSuccess`
 //!   (`taskToken`, `output`: a JSON text) and `SendTaskFailure`
@@ -51,6 +56,8 @@ pub enum CallbackKind {
     StepFunctions,
     /// An Azure DevOps "Invoke REST API" check in callback mode.
     AzureDevops,
+    /// A GitHub custom deployment protection rule (this service as an App).
+    Github,
 }
 
 impl CallbackKind {
@@ -61,6 +68,7 @@ impl CallbackKind {
             Self::LogicApps => "logic_apps",
             Self::StepFunctions => "step_functions",
             Self::AzureDevops => "azure_devops",
+            Self::Github => "github",
         }
     }
 }
@@ -83,6 +91,18 @@ pub struct Callback {
     /// Azure DevOps: the check's job, task and access token.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub devops: Option<DevopsTask>,
+    /// GitHub: which installation answers, for which environment.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub github: Option<GithubDeployment>,
+}
+
+/// The deployment a GitHub protection rule asked about.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct GithubDeployment {
+    /// The App installation whose token answers.
+    pub installation_id: u64,
+    /// The environment the deployment waits for.
+    pub environment: String,
 }
 
 /// The Azure DevOps task a check's decision completes.
@@ -123,10 +143,11 @@ impl Callback {
     /// The URL or task token that identifies this callback (with the
     /// task, for Azure DevOps: one events URL serves a whole run).
     pub fn secret(&self) -> String {
-        match (&self.task_token, &self.devops) {
-            (Some(token), _) => token.clone(),
-            (None, Some(task)) => format!("{}#{}", self.url, task.task_id),
-            (None, None) => self.url.clone(),
+        match (&self.task_token, &self.devops, &self.github) {
+            (Some(token), _, _) => token.clone(),
+            (None, Some(task), _) => format!("{}#{}", self.url, task.task_id),
+            (None, None, Some(github)) => format!("{}#{}", self.url, github.environment),
+            (None, None, None) => self.url.clone(),
         }
     }
 
@@ -168,6 +189,15 @@ impl Callback {
         let outcome = outcome(pause);
         match self.kind {
             CallbackKind::LogicApps | CallbackKind::StepFunctions => outcome,
+            CallbackKind::Github => {
+                let environment = self.github.as_ref().map(|g| g.environment.clone());
+                let state = if pause.state == PauseState::Approved {
+                    "approved"
+                } else {
+                    "rejected"
+                };
+                json!({"environment_name": environment, "state": state, "comment": message(pause)})
+            }
             CallbackKind::AzureDevops => {
                 let task = self.devops.clone().unwrap_or_else(|| DevopsTask {
                     job_id: String::new(),
@@ -310,6 +340,7 @@ pub fn parse_callback(
                 task_token: None,
                 aws: None,
                 devops,
+                github: None,
             }));
         }
     };
@@ -320,6 +351,7 @@ pub fn parse_callback(
         task_token: None,
         aws: None,
         devops: None,
+        github: None,
     }))
 }
 
@@ -398,6 +430,7 @@ fn parse_step_functions(
         task_token: Some(token),
         aws: Some(aws),
         devops: None,
+        github: None,
     })
 }
 

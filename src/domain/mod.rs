@@ -13,7 +13,8 @@ pub mod time;
 mod token;
 
 pub use callback::{
-    Callback, CallbackKind, CallbackPolicy, CallbackRequest, CallbackView, DevopsTask, HostRule,
+    Callback, CallbackKind, CallbackPolicy, CallbackRequest, CallbackView, DevopsTask,
+    GithubDeployment, HostRule,
 };
 pub use delivery::{
     Delivery, DeliveryKind, DeliveryState, Event, NewDelivery, deliveries_on_settling,
@@ -21,7 +22,9 @@ pub use delivery::{
 };
 pub use duration::{format_duration, parse_duration};
 pub use ids::{DeliveryId, LeaseId, PauseId};
-pub use input::{CreatePolicy, DecisionInput, NewPause, PauseRequest, ValidationError};
+pub use input::{
+    CreatePolicy, DecisionInput, NewPause, NotifyRequest, PauseRequest, ValidationError,
+};
 pub use pause::{Decision, Notify, OnExpire, Pause, PauseState, Verdict, Via};
 pub use text::{validate_comment, validate_name};
 pub use token::{Token, TokenHash};

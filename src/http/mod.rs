@@ -8,6 +8,7 @@ mod body;
 mod callbacks_api;
 mod error;
 mod form;
+mod github;
 mod listen;
 mod logging;
 mod openapi;
@@ -26,7 +27,7 @@ use axum::middleware;
 use axum::routing::{get, post};
 use tokio_util::sync::CancellationToken;
 
-use crate::config::Secret;
+use crate::config::{GithubApp, Secret};
 use crate::pauses::Pauses;
 use crate::render::Renderer;
 
@@ -54,6 +55,8 @@ pub struct AppState {
     pub shutdown: CancellationToken,
     /// Failed requests per client, to slow down guessing.
     pub throttle: Arc<Throttle>,
+    /// pausegate as a GitHub App, when configured.
+    pub github_app: Option<Arc<GithubApp>>,
 }
 
 impl AppState {
@@ -73,7 +76,14 @@ impl AppState {
             public_url: public_url.trim_end_matches('/').into(),
             shutdown,
             throttle: Arc::new(Throttle::new(max_failures_per_minute)),
+            github_app: None,
         }
+    }
+
+    /// Answers GitHub's deployment protection rules as `app`.
+    pub fn with_github_app(mut self, app: Option<GithubApp>) -> Self {
+        self.github_app = app.map(Arc::new);
+        self
     }
 
     /// The review link a token opens.
@@ -107,6 +117,7 @@ pub fn app(state: AppState) -> Router {
         .merge(management)
         .route("/api/v1/decisions", post(token_api::decide))
         .route("/api/v1/lookup", post(token_api::lookup))
+        .route("/integrations/github", post(github::webhook))
         .route("/r/{token}", get(pages::review).post(pages::decide))
         .route("/assets/style.css", get(pages::stylesheet))
         .route("/healthz", get(ops::healthz))

@@ -17,8 +17,8 @@ use tokio::sync::Notify;
 
 use crate::clock::Clock;
 use crate::domain::{
-    CreatePolicy, NewPause, Pause, PauseId, PauseRequest, PauseState, Token, ValidationError,
-    notifications_for_new,
+    Callback, CreatePolicy, NewPause, Pause, PauseId, PauseRequest, PauseState, Token,
+    ValidationError, notifications_for_new,
 };
 use crate::store::{Created, ListQuery, NewPauseRecord, Store, StoreError, TokenRecord};
 
@@ -151,6 +151,24 @@ impl Pauses {
     /// idempotency key, returns the earlier pause with another fresh token.
     pub async fn create(&self, request: PauseRequest) -> Result<CreatedPause, PauseError> {
         let pause = NewPause::parse(request, &self.policy)?;
+        self.store_new(pause).await
+    }
+
+    /// Like [`Pauses::create`], answering `callback` when it settles: for
+    /// callbacks only an integration may make (a GitHub App's), never taken
+    /// from a request body. The same callback twice gives the same pause.
+    pub async fn create_with_callback(
+        &self,
+        request: PauseRequest,
+        callback: Callback,
+    ) -> Result<CreatedPause, PauseError> {
+        let mut pause = NewPause::parse(request, &self.policy)?;
+        pause.idempotency_key = Some(Callback::key(&callback.secret()));
+        pause.callback = Some(callback);
+        self.store_new(pause).await
+    }
+
+    async fn store_new(&self, pause: NewPause) -> Result<CreatedPause, PauseError> {
         let now = self.clock.now();
         let token = Token::mint();
         let expires_at = now + pause.expires_in;

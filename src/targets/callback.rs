@@ -11,10 +11,11 @@ use std::sync::Arc;
 use reqwest::header::CONTENT_TYPE;
 use reqwest::redirect::Policy;
 
+use super::github_app::{self, InstallationTokens};
 use super::response::{SendError, Sent, check, transport};
 use super::step_functions;
 use crate::clock::Clock;
-use crate::config::{AwsAccount, Settings};
+use crate::config::{AwsAccount, GithubApp, Settings};
 use crate::domain::{CallbackKind, CallbackPolicy, DeliveryId, Pause};
 
 /// Sends callbacks through a client that follows no redirects.
@@ -23,6 +24,8 @@ pub struct Callbacks {
     clock: Arc<dyn Clock>,
     policy: CallbackPolicy,
     aws: BTreeMap<String, AwsAccount>,
+    github_app: Option<GithubApp>,
+    github_tokens: InstallationTokens,
 }
 
 impl Callbacks {
@@ -38,6 +41,8 @@ impl Callbacks {
             clock,
             policy: settings.callbacks.clone(),
             aws: settings.aws.clone(),
+            github_app: settings.github_app.clone(),
+            github_tokens: InstallationTokens::default(),
         })
     }
 
@@ -61,6 +66,14 @@ impl Callbacks {
                 pause,
             )
             .await;
+        }
+        if callback.kind == CallbackKind::Github {
+            let app = self.github_app.as_ref().ok_or_else(|| SendError::Fatal {
+                message: "[github_app] is no longer configured".to_owned(),
+            })?;
+            let (client, clock, tokens) = (&self.client, &*self.clock, &self.github_tokens);
+            return github_app::send(client, clock, app, tokens, callback, delivery_id, pause)
+                .await;
         }
         let what = format!("the {} callback", callback.kind.as_str());
         self.policy

@@ -6,6 +6,7 @@
 mod airflow_dag;
 mod azure_data_factory;
 mod callback;
+mod github_app;
 mod github_workflow;
 mod response;
 mod step_functions;

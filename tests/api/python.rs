@@ -1,17 +1,18 @@
-//! A Python with the packages a stand-in needs (botocore for SigV4): the
-//! machine's `python3` if it has them, else a virtual environment made
-//! once under the test target folder from the package registry.
+//! A Python with the packages a stand-in needs (botocore for SigV4, PyJWT
+//! and cryptography for GitHub App JWTs): the machine's `python3` if it
+//! has them, else a virtual environment made once under the test target
+//! folder from the package registry.
 
 use std::path::PathBuf;
 use std::process::Command;
 use std::sync::Mutex;
 
-/// A Python interpreter that can import `module` (installing `package`).
-pub fn with(module: &str, package: &str) -> PathBuf {
+/// A Python interpreter that can import every `(module, package)`'s module.
+pub fn with(needs: &[(&str, &str)]) -> PathBuf {
     static MADE: Mutex<()> = Mutex::new(());
     let _once = MADE.lock().unwrap_or_else(|e| e.into_inner());
     let system = PathBuf::from("python3");
-    if imports(&system, module) {
+    if needs.iter().all(|(module, _)| imports(&system, module)) {
         return system;
     }
     let venv = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("test-venv");
@@ -19,10 +20,12 @@ pub fn with(module: &str, package: &str) -> PathBuf {
     if !python.exists() {
         run(Command::new("python3").args(["-m", "venv"]).arg(&venv));
     }
-    if !imports(&python, module) {
-        run(Command::new(&python).args(["-m", "pip", "install", "-q", package]));
+    for (module, package) in needs {
+        if !imports(&python, module) {
+            run(Command::new(&python).args(["-m", "pip", "install", "-q", package]));
+        }
+        assert!(imports(&python, module), "{package} could not be installed");
     }
-    assert!(imports(&python, module), "{package} could not be installed");
     python
 }
 

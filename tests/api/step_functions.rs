@@ -25,7 +25,7 @@ struct StepFunctions {
 
 impl StepFunctions {
     fn start(fail_first: u32) -> Self {
-        let python = python::with("botocore", "botocore");
+        let python = python::with(&[("botocore", "botocore")]);
         let dir = tempfile::tempdir().unwrap();
         let log = dir.path().join("requests.jsonl");
         let script = concat!(

@@ -24,8 +24,8 @@ pub use file::{ConfigFile, DatabaseFile, DeliveryFile, EmailFile};
 pub use github_app::{EnvironmentFile, GithubApp};
 pub use secret::{Env, Secret};
 pub use targets::{
-    AdfTarget, AirflowTarget, Channel, ChannelKind, GithubTarget, ParameterSource, Target,
-    TargetSpec, parse_url,
+    AdfTarget, AirflowTarget, ArgoTarget, Channel, ChannelKind, GithubTarget, ParameterSource,
+    Target, TargetSpec, parse_url,
 };
 
 /// The settings `serve` takes as flags or environment variables.

@@ -21,6 +21,21 @@ pub enum TargetFile {
     GithubWorkflow(GithubFile),
     /// An Airflow DAG run.
     AirflowDag(AirflowFile),
+    /// A suspended Argo Workflows node, resumed or stopped.
+    ArgoWorkflows(ArgoFile),
+}
+
+/// `kind = "argo_workflows"`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ArgoFile {
+    base_url: String,
+    namespace: String,
+    token_env: Option<String>,
+    node: Option<String>,
+    #[serde(default)]
+    overridable: Vec<String>,
+    max_per_hour: Option<u32>,
 }
 
 /// `kind = "webhook"`.
@@ -126,6 +141,18 @@ pub enum TargetSpec {
     GithubWorkflow(GithubTarget),
     /// Airflow 3 DAG run.
     AirflowDag(AirflowTarget),
+    /// Argo Workflows: resume or stop a suspended node.
+    ArgoWorkflows(ArgoTarget),
+}
+
+/// The Argo Server holding suspended workflows.
+#[derive(Debug, Clone)]
+pub struct ArgoTarget {
+    pub base_url: Url,
+    pub namespace: String,
+    pub token: Option<Secret>,
+    /// Display name of the suspend node (default `approve`).
+    pub node: String,
 }
 
 /// An Azure Data Factory pipeline and the service principal that starts it.
@@ -317,6 +344,28 @@ fn resolve_target(name: &str, file: TargetFile, env: &Env) -> Result<Target, Str
                 dag_id: f.dag_id,
             });
             (spec, f.overridable, f.max_per_hour, &["dag_id"])
+        }
+        TargetFile::ArgoWorkflows(f) => {
+            let spec = TargetSpec::ArgoWorkflows(ArgoTarget {
+                base_url: parse_url(&key("base_url"), &f.base_url)?,
+                token: f
+                    .token_env
+                    .map(|var| env.secret(&key("token_env"), &var))
+                    .transpose()?,
+                namespace: f.namespace,
+                node: f.node.unwrap_or_else(|| "approve".to_owned()),
+            });
+            // The workflow's name differs per run, so a pause always says it.
+            let mut overridable = f.overridable;
+            if !overridable.iter().any(|k| k == "workflow") {
+                overridable.push("workflow".to_owned());
+            }
+            (
+                spec,
+                overridable,
+                f.max_per_hour,
+                &["workflow", "node", "namespace"],
+            )
         }
     };
     if let Some(bad) = overridable.iter().find(|k| !allowed.contains(&k.as_str())) {

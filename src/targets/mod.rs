@@ -4,6 +4,7 @@
 //! what comes back.
 
 mod airflow_dag;
+mod argo_workflows;
 mod azure_data_factory;
 mod callback;
 mod github_app;
@@ -110,6 +111,9 @@ impl Triggers {
             }
             TargetSpec::AirflowDag(airflow) => {
                 airflow_dag::send(&self.client, target, airflow, trigger).await
+            }
+            TargetSpec::ArgoWorkflows(argo) => {
+                argo_workflows::send(&self.client, target, argo, trigger).await
             }
         }
     }

@@ -7,6 +7,7 @@ mod hostile;
 mod smtp;
 mod standins;
 
+mod argo;
 mod azure_devops;
 mod binary;
 mod callbacks;

@@ -10,6 +10,7 @@
 //!   `PUT …/resume` with `{"name", "namespace", "nodeFieldSelector"}`;
 //! - rejected or expired: `PUT …/stop` with `{"name", "namespace",
 //!   "nodeFieldSelector", "message"}`.
+//!
 //! `Authorization: Bearer <token>` when a token is configured.
 
 use reqwest::header::{AUTHORIZATION, CONTENT_TYPE};

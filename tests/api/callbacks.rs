@@ -309,3 +309,47 @@ async fn a_redirecting_callback_is_not_followed() {
         "{error}"
     );
 }
+
+#[tokio::test]
+async fn a_logic_apps_action_hears_rejections_and_expiries_and_gets_a_retry_after_503() {
+    let (app, receiver, log) = app_and_receiver().await;
+    log.script(&[(503, &[("Retry-After", "0")], "busy")]);
+    let callback = |run: &str| json!({"kind": "logic_apps", "url": format!("{receiver}/logic/runs/{run}?sig=s")});
+    let (_, rejected) = app
+        .create(json!({"title": "a", "callback": callback("no")}))
+        .await;
+    app.create(json!({"title": "b", "expires_in": "1m", "callback": callback("late")}))
+        .await;
+    decide(
+        &app,
+        rejected["id"].as_str().unwrap(),
+        "reject",
+        json!({"actor": "bo"}),
+    )
+    .await;
+    app.clock.advance(Duration::minutes(2));
+    app.pauses.expire_due().await.unwrap();
+    app.drain_outbox().await;
+    app.clock.advance(Duration::minutes(5));
+    app.drain_outbox().await;
+
+    let no = log.matching("/runs/no");
+    let late = log.matching("/runs/late");
+    assert_eq!(
+        no.len() + late.len(),
+        3,
+        "one refused with 503 and sent again"
+    );
+    let last = |requests: &[Recorded]| requests.last().unwrap().json();
+    assert_eq!(
+        (&last(&no)["state"], &last(&no)["approved"]),
+        (&json!("rejected"), &json!(false))
+    );
+    assert_eq!(last(&no)["actor"], "bo");
+    assert_eq!(last(&late)["state"], "expired");
+    let twice = if no.len() == 2 { &no } else { &late };
+    assert_eq!(
+        twice[0].body, twice[1].body,
+        "the retry carries the same content"
+    );
+}

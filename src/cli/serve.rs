@@ -19,10 +19,8 @@ pub async fn run(args: ServeArgs) -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    if settings.api_key.is_none() {
-        tracing::warn!(
-            "no API key is set: the management API refuses every call (set PAUSEGATE_API_KEY)"
-        );
+    for warning in settings.warnings() {
+        tracing::warn!("{warning}");
     }
     let result = async {
         let server = Server::bind(&settings, Arc::new(SystemClock)).await?;

@@ -140,8 +140,10 @@ impl Settings {
             .listen
             .or(file.listen)
             .unwrap_or_else(|| "127.0.0.1:8080".to_owned());
-        let listen = listen_text.parse().map_err(|_| {
-            format!("listen: {listen_text:?} is not an address like 127.0.0.1:8080")
+        let listen = resolve_listen(&listen_text).ok_or_else(|| {
+            format!(
+                "listen: {listen_text:?} is not an address like 127.0.0.1:8080 or localhost:8080"
+            )
         })?;
         let public_url = args
             .public_url
@@ -202,6 +204,25 @@ impl Settings {
         Self::resolve(args, ConfigFile::parse(text)?, env)
     }
 
+    /// What works but is probably not what was meant, one sentence each.
+    pub fn warnings(&self) -> Vec<String> {
+        let mut warnings = Vec::new();
+        if self.api_key.is_none() {
+            warnings.push(
+                "no API key is set: the management API refuses every call (set PAUSEGATE_API_KEY)"
+                    .to_owned(),
+            );
+        }
+        if self.listen.ip().is_unspecified() && self.public_url.is_none() {
+            warnings.push(format!(
+                "listening on {0} without --public-url: review links will point at http://{0}, \
+                 which works for nobody else; set --public-url to the address people use",
+                self.listen
+            ));
+        }
+        warnings
+    }
+
     /// What a new pause may ask for under these settings.
     pub fn create_policy(&self) -> CreatePolicy {
         CreatePolicy {
@@ -220,6 +241,15 @@ impl Settings {
             },
         }
     }
+}
+
+/// `127.0.0.1:8080`, or a host name and port (`localhost:8080`), resolved.
+fn resolve_listen(text: &str) -> Option<SocketAddr> {
+    use std::net::ToSocketAddrs;
+    if let Ok(address) = text.parse() {
+        return Some(address);
+    }
+    text.to_socket_addrs().ok()?.next()
 }
 
 /// `[callbacks] allowed_hosts`, or the defaults.

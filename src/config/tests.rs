@@ -258,3 +258,21 @@ fn the_example_config_loads() {
         Some("https://pausegate.example.com")
     );
 }
+
+#[test]
+fn listen_takes_a_host_name_and_warns_about_links_on_every_interface() {
+    let args = |listen: &str| ServeArgs {
+        listen: Some(listen.to_owned()),
+        api_key: Some("k".to_owned()),
+        ..ServeArgs::default()
+    };
+    let env = Env::from_pairs([]);
+    let named = Settings::from_text(args("localhost:8080"), "", &env).unwrap();
+    assert_eq!(named.listen.port(), 8080);
+    assert!(named.listen.ip().is_loopback());
+    assert!(named.warnings().is_empty());
+    let everywhere = Settings::from_text(args("0.0.0.0:8080"), "", &env).unwrap();
+    assert!(everywhere.warnings()[0].contains("--public-url"));
+    let error = Settings::from_text(args("no such host:80"), "", &env).unwrap_err();
+    assert!(error.starts_with("listen:"), "{error}");
+}

@@ -120,6 +120,7 @@ pub fn app(state: AppState) -> Router {
         .route("/integrations/github", post(github::webhook))
         .route("/r/{token}", get(pages::review).post(pages::decide))
         .route("/assets/style.css", get(pages::stylesheet))
+        .route("/", get(ops::root))
         .route("/healthz", get(ops::healthz))
         .route("/readyz", get(ops::readyz))
         .route("/metrics", get(ops::metrics))

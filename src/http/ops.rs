@@ -17,6 +17,21 @@ pub async fn healthz() -> Json<serde_json::Value> {
     Json(json!({"status": "ok"}))
 }
 
+/// `GET /`: what this server is, and where to go from here.
+pub async fn root() -> Json<serde_json::Value> {
+    Json(json!({
+        "service": "pausegate",
+        "version": env!("CARGO_PKG_VERSION"),
+        "about": "Pauses a pipeline until a person approves, then resumes it.",
+        "links": {
+            "openapi": "/api/openapi.json",
+            "health": "/healthz",
+            "ready": "/readyz",
+            "metrics": "/metrics",
+        },
+    }))
+}
+
 /// `GET /readyz`: the database answers.
 pub async fn readyz(State(state): State<AppState>) -> Response {
     match state.pauses.store().ping().await {

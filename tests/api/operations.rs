@@ -246,3 +246,28 @@ async fn the_openapi_document_says_what_the_api_does() {
         "but never null"
     );
 }
+
+#[tokio::test]
+async fn the_root_says_what_this_server_is_and_links_to_health_and_docs() {
+    let app = TestApp::spawn().await;
+    let root: Value = app
+        .client
+        .get(format!("{}/", app.base))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(root["service"], "pausegate");
+    for (name, path) in [("health", "/healthz"), ("openapi", "/api/openapi.json")] {
+        assert_eq!(root["links"][name], path);
+        let linked = app
+            .client
+            .get(format!("{}{path}", app.base))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(linked.status(), StatusCode::OK, "{path}");
+    }
+}

@@ -273,7 +273,8 @@ pub async fn list(args: ListArgs) -> ExitCode {
         }
     }
     if args.client.json {
-        print_json(&Value::Array(items));
+        // The API's page shape, with every page read: nothing comes next.
+        print_json(&serde_json::json!({"items": items, "next_cursor": null}));
         return ExitCode::from(exit::APPROVED);
     }
     match items.iter().map(as_pause).collect::<Result<Vec<_>, _>>() {

@@ -187,7 +187,8 @@ async fn json_output_parses_as_the_pause() {
             .stdout,
     )
     .unwrap();
-    assert_eq!(listed[0]["id"], id);
+    assert_eq!(listed["items"][0]["id"], id, "the API's page shape");
+    assert_eq!(listed["next_cursor"], Value::Null);
 }
 
 #[tokio::test]

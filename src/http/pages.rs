@@ -198,8 +198,10 @@ fn error_page(state: &AppState, error: PauseError, token: &str) -> Response {
     match error {
         PauseError::NotFound => unknown_link(state),
         PauseError::Expired(pause) => {
+            // Say what expired: the link alone does not tell the reader.
             let message = format!(
-                "{} Nothing can be decided any more.",
+                "\u{201c}{}\u{201d}: {} Nothing can be decided any more.",
+                pause.title,
                 summary(&pause, state.pauses.now())
             );
             notice(

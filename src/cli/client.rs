@@ -106,6 +106,12 @@ impl Client {
             .await
     }
 
+    /// `POST /api/v1/pauses/{id}/deliveries/{delivery}/retry`.
+    pub async fn redeliver(&self, id: &str, delivery: &str) -> Result<Value, ClientError> {
+        let path = format!("/api/v1/pauses/{id}/deliveries/{delivery}/retry");
+        self.send(self.request(Method::POST, &path)).await
+    }
+
     /// `GET /api/v1/pauses/{id}/wait`: holds up to `timeout` (at most 60 s).
     pub async fn wait(&self, id: &str, timeout: Duration) -> Result<Value, ClientError> {
         let seconds = timeout.as_secs().clamp(1, 60);

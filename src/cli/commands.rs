@@ -237,6 +237,25 @@ pub async fn cancel(args: IdArgs) -> ExitCode {
     .await
 }
 
+/// `pausegate redeliver`.
+#[derive(Debug, clap::Args)]
+pub struct RedeliverArgs {
+    /// The pause id (pau_…).
+    pub id: String,
+    /// The failed delivery's id (del_…), as `status --json` shows it.
+    pub delivery: String,
+    #[command(flatten)]
+    pub client: super::ClientArgs,
+}
+
+/// `pausegate redeliver ID DELIVERY`.
+pub async fn redeliver(args: RedeliverArgs) -> ExitCode {
+    run(&args.client, |client| async move {
+        client.redeliver(&args.id, &args.delivery).await
+    })
+    .await
+}
+
 /// `pausegate approve|reject ID`.
 pub async fn decide(args: DecideArgs, verdict: &'static str) -> ExitCode {
     let comment = args.comment.clone();

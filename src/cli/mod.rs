@@ -55,6 +55,8 @@ enum Command {
     Reject(commands::DecideArgs),
     /// Cancel a pending pause.
     Cancel(IdArgs),
+    /// Send a failed delivery again (same delivery id), e.g. after the receiver was down
+    Redeliver(commands::RedeliverArgs),
 }
 
 /// Where the server is and how to talk to it.
@@ -116,6 +118,7 @@ pub fn main() -> ExitCode {
             Command::Approve(args) => commands::decide(args, "approve").await,
             Command::Reject(args) => commands::decide(args, "reject").await,
             Command::Cancel(args) => commands::cancel(args).await,
+            Command::Redeliver(args) => commands::redeliver(args).await,
         }
     })
 }

@@ -20,6 +20,8 @@ pub enum ApiError {
     NotFound(String),
     /// 409: decided or cancelled already.
     AlreadySettled(String),
+    /// 409: the request does not fit the state of what it names.
+    Conflict(String),
     /// 410: past its expiry.
     Expired(String),
     /// 408: the body did not arrive in time.
@@ -44,7 +46,7 @@ pub struct ErrorBody {
 /// What went wrong.
 #[derive(serde::Serialize, utoipa::ToSchema)]
 pub struct ErrorDetail {
-    /// `invalid_request`, `unauthorized`, `not_found`, `already_decided`,
+    /// `invalid_request`, `unauthorized`, `not_found`, `already_decided`, `conflict`,
     /// `expired`, `request_timeout`, `body_too_large`, `method_not_allowed`, `unavailable`,
     /// `outcome_unknown` or `internal`.
     code: String,
@@ -63,6 +65,7 @@ impl ApiError {
             Self::Unauthorized(_) => (StatusCode::UNAUTHORIZED, "unauthorized"),
             Self::NotFound(_) => (StatusCode::NOT_FOUND, "not_found"),
             Self::AlreadySettled(_) => (StatusCode::CONFLICT, "already_decided"),
+            Self::Conflict(_) => (StatusCode::CONFLICT, "conflict"),
             Self::Expired(_) => (StatusCode::GONE, "expired"),
             Self::Timeout(_) => (StatusCode::REQUEST_TIMEOUT, "request_timeout"),
             Self::TooLarge(_) => (StatusCode::PAYLOAD_TOO_LARGE, "body_too_large"),
@@ -90,6 +93,7 @@ impl From<PauseError> for ApiError {
                 pause.id,
                 rfc3339(&pause.expires_at)
             )),
+            PauseError::Conflict(why) => Self::Conflict(why),
             PauseError::Unavailable(why) => Self::Unavailable(why),
             PauseError::OutcomeUnknown(why) => Self::OutcomeUnknown(why),
             PauseError::Internal(e) => Self::Internal(e),
@@ -140,6 +144,7 @@ impl IntoResponse for ApiError {
             | Self::Unauthorized(m)
             | Self::NotFound(m)
             | Self::AlreadySettled(m)
+            | Self::Conflict(m)
             | Self::Expired(m)
             | Self::Timeout(m)
             | Self::TooLarge(m) => (m, None),

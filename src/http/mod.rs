@@ -6,6 +6,7 @@ mod api;
 mod auth;
 mod body;
 mod callbacks_api;
+mod deliveries_api;
 mod error;
 mod form;
 mod github;
@@ -101,6 +102,10 @@ pub fn app(state: AppState) -> Router {
         .route("/api/v1/pauses/{id}/reject", post(api::reject))
         .route("/api/v1/pauses/{id}/cancel", post(api::cancel))
         .route("/api/v1/pauses/{id}/wait", get(api::wait))
+        .route(
+            "/api/v1/pauses/{id}/deliveries/{delivery}/retry",
+            post(deliveries_api::retry),
+        )
         .route(
             "/api/v1/callbacks/unsubscribe",
             post(callbacks_api::unsubscribe),

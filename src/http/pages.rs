@@ -224,6 +224,7 @@ fn error_page(state: &AppState, error: PauseError, token: &str) -> Response {
             "That did not work",
             &e.message,
         ),
+        PauseError::Conflict(why) => notice(state, StatusCode::CONFLICT, "That did not work", &why),
         PauseError::Unavailable(why) | PauseError::OutcomeUnknown(why) => {
             let mut response = notice(
                 state,

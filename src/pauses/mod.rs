@@ -6,6 +6,7 @@
 
 pub mod cursor;
 mod decide;
+mod redeliver;
 mod wait;
 mod waiters;
 
@@ -45,6 +46,9 @@ pub enum PauseError {
     /// Its time ran out before a decision.
     #[error("the pause expired")]
     Expired(Box<Pause>),
+    /// The request does not fit the state of what it names.
+    #[error("{0}")]
+    Conflict(String),
     /// The database is out of reach for now; nothing was written.
     #[error("{0}")]
     Unavailable(String),

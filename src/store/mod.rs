@@ -227,6 +227,17 @@ pub enum DeliveryOutcome {
     Dropped,
 }
 
+/// What `redeliver` did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Redelivery {
+    /// It is pending again, due now.
+    Queued,
+    /// The pause has no delivery with that id.
+    NotFound,
+    /// It is not failed (its state as stored): nothing changed.
+    NotFailed(String),
+}
+
 /// What `settle` found.
 #[derive(Debug, Clone)]
 pub enum Settled {
@@ -373,6 +384,14 @@ pub trait Store: Send + Sync + 'static {
         token: &DeliveryToken,
         now: DateTime<Utc>,
     ) -> Result<bool, StoreError>;
+
+    /// Puts a failed delivery of `pause` back in the queue, due at `now`.
+    async fn redeliver(
+        &self,
+        pause: &PauseId,
+        delivery: &DeliveryId,
+        now: DateTime<Utc>,
+    ) -> Result<Redelivery, StoreError>;
 
     /// How many pauses and deliveries there are, by state.
     async fn counts(&self) -> Result<Counts, StoreError>;

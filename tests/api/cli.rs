@@ -21,7 +21,7 @@ fn pausegate(base: &str, key: &str, args: &[&str]) -> Command {
 }
 
 /// Runs a command to its end without blocking the test's runtime.
-async fn run(base: &str, args: &[&str]) -> Output {
+pub async fn run(base: &str, args: &[&str]) -> Output {
     let mut command = pausegate(base, API_KEY, args);
     tokio::task::spawn_blocking(move || command.output().unwrap())
         .await

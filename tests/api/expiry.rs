@@ -24,7 +24,10 @@ async fn an_expired_link_gets_410_and_an_unknown_one_404() {
     let (status, page) = app.open_link(token).await;
     assert_eq!(status, StatusCode::GONE);
     assert!(page.contains("expired"), "{page}");
-    assert!(page.contains("Soon gone"), "the page says what expired: {page}");
+    assert!(
+        page.contains("Soon gone"),
+        "the page says what expired: {page}"
+    );
     assert_eq!(
         app.submit(token, &[("decision", "approve")]).await.0,
         StatusCode::GONE

@@ -28,6 +28,7 @@ mod plans;
 mod postgres;
 mod proxy;
 mod python;
+mod redeliver;
 mod replicas;
 mod restart;
 mod step_functions;

@@ -34,6 +34,7 @@ pub mod dialect;
 pub mod outbox;
 pub mod pauses;
 pub mod plans;
+pub mod redeliver;
 pub(crate) mod rows;
 pub mod store;
 

@@ -4,12 +4,12 @@
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 
-use super::{Backend, outbox, pauses, work};
-use crate::domain::{Pause, PauseId, TokenHash};
+use super::{Backend, outbox, pauses, redeliver, work};
+use crate::domain::{DeliveryId, Pause, PauseId, TokenHash};
 use crate::store::{
     ClaimRequest, ClaimedDelivery, Counts, Created, DeliveryOutcome, DeliveryToken, ExpiryPlan,
-    ListQuery, NewPauseRecord, PausePage, Settled, SettledWatcher, Settlement, Store, StoreError,
-    TokenRecord,
+    ListQuery, NewPauseRecord, PausePage, Redelivery, Settled, SettledWatcher, Settlement, Store,
+    StoreError, TokenRecord,
 };
 
 /// The store over backend `B`.
@@ -147,6 +147,20 @@ impl<B: Backend> Store for SqlStore<B> {
         self.backend
             .write(work(move |c| {
                 Box::pin(async move { outbox::finish(c, &delivery, &outcome, now).await })
+            }))
+            .await
+    }
+
+    async fn redeliver(
+        &self,
+        pause: &PauseId,
+        delivery: &DeliveryId,
+        now: DateTime<Utc>,
+    ) -> Result<Redelivery, StoreError> {
+        let (pause, delivery) = (pause.clone(), delivery.clone());
+        self.backend
+            .write(work(move |c| {
+                Box::pin(async move { redeliver::redeliver(c, &pause, &delivery, now).await })
             }))
             .await
     }

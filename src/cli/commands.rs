@@ -59,6 +59,10 @@ pub struct PauseArgs {
     /// terminal (anyone who can read a CI log could then decide).
     #[arg(long, requires = "wait")]
     pub show_link: bool,
+    /// With --timeout: cancel the pause when giving up, so nobody approves
+    /// a step that no longer waits.
+    #[arg(long, requires = "timeout")]
+    pub cancel_on_timeout: bool,
     #[command(flatten)]
     pub client: ClientArgs,
 }
@@ -115,7 +119,14 @@ pub async fn pause(args: PauseArgs) -> ExitCode {
             show_link: args.show_link,
             json: args.client.json,
         };
-        return wait_for_decision(&client, &id, options).await;
+        let code = wait_for_decision(&client, &id, options).await;
+        if args.cancel_on_timeout && code == ExitCode::from(exit::TIMED_OUT) {
+            match client.cancel(&id).await {
+                Ok(_) => eprintln!("gave up waiting: pause {id} cancelled"),
+                Err(error) => eprintln!("gave up waiting; cancelling pause {id} failed: {error}"),
+            }
+        }
+        return code;
     }
     if args.client.json {
         print_json(&created);

@@ -239,3 +239,36 @@ async fn a_wait_rides_out_a_server_restart_on_the_same_port() {
     let mut server = server;
     assert!(server.terminate());
 }
+
+#[tokio::test]
+async fn pause_wait_with_cancel_on_timeout_cancels_the_pause_it_gave_up_on() {
+    let app = TestApp::spawn().await;
+    let out = run(
+        &app.base,
+        &[
+            "pause",
+            "--title",
+            "Too slow?",
+            "--wait",
+            "--timeout",
+            "2s",
+            "--cancel-on-timeout",
+            "--json",
+        ],
+    )
+    .await;
+    assert_eq!(
+        out.status.code(),
+        Some(3),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(String::from_utf8_lossy(&out.stderr).contains("cancelled"));
+    let listed: Value = serde_json::from_slice(
+        &run(&app.base, &["list", "--state", "cancelled", "--json"])
+            .await
+            .stdout,
+    )
+    .unwrap();
+    assert_eq!(listed["items"][0]["title"], "Too slow?");
+}

@@ -126,10 +126,13 @@ impl Settings {
     /// and defaults. `env` supplies the variables `*_env` keys name.
     pub fn load(args: ServeArgs, env: &Env) -> Result<Self, String> {
         let (file, origin) = match &args.config {
-            Some(path) => (
-                ConfigFile::read(path)?,
-                format!("config file {}", path.display()),
-            ),
+            Some(path) => {
+                let file = ConfigFile::read(path)?;
+                let origin = format!("config file {}", path.display());
+                let text = std::fs::read_to_string(path).unwrap_or_default();
+                all_variables_set(&args, &text, env).map_err(|e| format!("{origin}: {e}"))?;
+                (file, origin)
+            }
             None => (ConfigFile::default(), "settings".to_owned()),
         };
         Self::resolve(args, file, env).map_err(|e| format!("{origin}: {e}"))
@@ -201,7 +204,9 @@ impl Settings {
     /// Settings from flags (`args`) and a config file's text, for tests and
     /// embedding; `env` supplies the variables `*_env` keys name.
     pub fn from_text(args: ServeArgs, text: &str, env: &Env) -> Result<Self, String> {
-        Self::resolve(args, ConfigFile::parse(text)?, env)
+        let file = ConfigFile::parse(text)?;
+        all_variables_set(&args, text, env)?;
+        Self::resolve(args, file, env)
     }
 
     /// What works but is probably not what was meant, one sentence each.
@@ -240,6 +245,24 @@ impl Settings {
                 ..self.callbacks.clone()
             },
         }
+    }
+}
+
+/// Refuses, naming them all, when variables the file names are unset.
+fn all_variables_set(args: &ServeArgs, text: &str, env: &Env) -> Result<(), String> {
+    let mut missing = secret::missing_variables(text, env);
+    // A key given as a flag or in PAUSEGATE_API_KEY wins over the file's.
+    if args.api_key.is_some() {
+        missing.retain(|m| !m.starts_with("api_key_env:"));
+    }
+    match missing.as_slice() {
+        [] => Ok(()),
+        [one] => Err(one.clone()),
+        many => Err(format!(
+            "{} environment variables are not set:\n  {}",
+            many.len(),
+            many.join("\n  ")
+        )),
     }
 }
 

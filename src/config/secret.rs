@@ -65,6 +65,40 @@ impl Env {
     }
 }
 
+/// Every `*_env = "VARIABLE"` line of a config file whose variable is
+/// unset, in file order, each named as `table.key` with its variable: a
+/// new user sees all of them in one start instead of one per attempt.
+pub fn missing_variables(text: &str, env: &Env) -> Vec<String> {
+    let mut table = String::new();
+    let mut missing = Vec::new();
+    for line in text.lines().map(str::trim) {
+        if let Some(header) = line.strip_prefix('[').and_then(|l| l.split(']').next()) {
+            table = format!("{}.", header.trim());
+            continue;
+        }
+        let Some((key, value)) = line.split_once('=') else {
+            continue;
+        };
+        let key = key.trim();
+        let variable = value
+            .split('#')
+            .next()
+            .unwrap_or("")
+            .trim()
+            .trim_matches('"');
+        let plain = !variable.is_empty()
+            && variable
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'_');
+        if key.ends_with("_env") && plain && env.get(variable).is_none() {
+            missing.push(format!(
+                "{table}{key}: environment variable {variable} is not set"
+            ));
+        }
+    }
+    missing
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -74,6 +108,22 @@ mod tests {
         assert_eq!(
             format!("{:?}", Secret::new("hunter2")),
             "Secret([redacted])"
+        );
+    }
+
+    #[test]
+    fn every_missing_variable_is_named_in_file_order() {
+        let text = "api_key_env = \"KEY\"\n[targets.a]\nkind = \"webhook\"\n\
+                    secret_env = \"A_SECRET\"  # signs\n[channels.ops]\nwebhook_url_env = \"SET\"\n\
+                    [targets.b]\ntoken_env = \"B_TOKEN\"\n";
+        let env = Env::from_pairs([("SET", "x")]);
+        assert_eq!(
+            missing_variables(text, &env),
+            [
+                "api_key_env: environment variable KEY is not set",
+                "targets.a.secret_env: environment variable A_SECRET is not set",
+                "targets.b.token_env: environment variable B_TOKEN is not set",
+            ]
         );
     }
 

@@ -276,3 +276,19 @@ fn listen_takes_a_host_name_and_warns_about_links_on_every_interface() {
     let error = Settings::from_text(args("no such host:80"), "", &env).unwrap_err();
     assert!(error.starts_with("listen:"), "{error}");
 }
+
+#[test]
+fn a_config_with_several_unset_variables_names_them_all_in_file_order() {
+    let text = "[targets.a]\nkind = \"webhook\"\nurl = \"https://a.example.com/\"\n\
+                secret_env = \"A_SECRET\"\n[channels.ops]\nkind = \"slack\"\n\
+                webhook_url_env = \"OPS_HOOK\"\n";
+    let error = Settings::from_text(ServeArgs::default(), text, &Env::from_pairs([])).unwrap_err();
+    let a = error.find("targets.a.secret_env").expect("names the first");
+    let ops = error
+        .find("channels.ops.webhook_url_env")
+        .expect("names the second");
+    assert!(
+        a < ops && error.starts_with("2 environment variables"),
+        "{error}"
+    );
+}

@@ -109,6 +109,25 @@ async fn a_server_started_against_a_closed_port_says_so_in_seconds() {
 }
 
 #[tokio::test]
+async fn an_unknown_host_or_a_refused_login_is_named_once_at_start() {
+    for (url, says) in [
+        ("postgres://u@no-such-host.invalid:5432/x", "unknown host"),
+        (
+            "postgres://no_such_role@127.0.0.1:5432/test",
+            "authentication failed",
+        ),
+    ] {
+        let output = std::process::Command::new(env!("CARGO_BIN_EXE_pausegate"))
+            .args(["serve", "--listen", "127.0.0.1:0", "--database-url", url])
+            .output()
+            .unwrap();
+        assert!(!output.status.success());
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(stderr.matches(says).count(), 1, "said once: {stderr}");
+    }
+}
+
+#[tokio::test]
 async fn sqlite_locked_by_another_process_is_503_and_not_ready_until_released() {
     let app = TestApp::spawn().await;
     let path = app.dir.path().join("pausegate.db");

@@ -272,3 +272,51 @@ async fn pause_wait_with_cancel_on_timeout_cancels_the_pause_it_gave_up_on() {
     .unwrap();
     assert_eq!(listed["items"][0]["title"], "Too slow?");
 }
+
+#[tokio::test]
+async fn pause_wait_started_while_the_server_restarts_creates_once_it_is_back() {
+    let dir = tempfile::tempdir().unwrap();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let (listen, base) = (
+        format!("127.0.0.1:{port}"),
+        format!("http://127.0.0.1:{port}"),
+    );
+    let waiter = pausegate(
+        &base,
+        API_KEY,
+        &["pause", "--title", "Early?", "--wait", "--timeout", "60s"],
+    )
+    .spawn()
+    .unwrap();
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    let mut server = spawn_serve_on(dir.path(), &listen, &[]);
+    let mut pending = Value::Null;
+    for _ in 0..100 {
+        pending = get_json(&server.base, "/api/v1/pauses?state=pending").await;
+        if !pending["items"].as_array().unwrap().is_empty() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let items = pending["items"].as_array().unwrap();
+    assert_eq!(items.len(), 1, "created once: {pending}");
+    let id = items[0]["id"].as_str().unwrap();
+    reqwest::Client::new()
+        .post(format!("{}/api/v1/pauses/{id}/approve", server.base))
+        .bearer_auth(API_KEY)
+        .send()
+        .await
+        .unwrap();
+    let output = finish(waiter, Duration::from_secs(30)).await;
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(server.terminate());
+}

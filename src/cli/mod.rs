@@ -4,6 +4,7 @@
 
 mod client;
 mod commands;
+mod healthcheck;
 mod outage;
 mod output;
 mod serve;
@@ -57,6 +58,8 @@ enum Command {
     Cancel(IdArgs),
     /// Send a failed delivery again (same delivery id), e.g. after the receiver was down
     Redeliver(commands::RedeliverArgs),
+    /// Exit 0 when the server is ready (for a container HEALTHCHECK or a probe)
+    Healthcheck(healthcheck::HealthcheckArgs),
 }
 
 /// Where the server is and how to talk to it.
@@ -119,6 +122,7 @@ pub fn main() -> ExitCode {
             Command::Reject(args) => commands::decide(args, "reject").await,
             Command::Cancel(args) => commands::cancel(args).await,
             Command::Redeliver(args) => commands::redeliver(args).await,
+            Command::Healthcheck(args) => healthcheck::run(args).await,
         }
     })
 }

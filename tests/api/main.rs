@@ -4,6 +4,7 @@
 mod github_app;
 mod helpers;
 mod hostile;
+mod install;
 mod smtp;
 mod standins;
 

@@ -353,3 +353,24 @@ async fn a_logic_apps_action_hears_rejections_and_expiries_and_gets_a_retry_afte
         "the retry carries the same content"
     );
 }
+
+#[tokio::test]
+async fn callbacks_are_stored_and_answered_on_postgresql_too() {
+    let database = crate::pg::PgDatabase::create().await;
+    let (receiver, log) = standins::webhook().await;
+    let app = TestApp::spawn_on_database(&database.url, LOCAL).await;
+    let url = format!("{receiver}/adf/callback?sig=secret-signature");
+    let (_, created) = app
+        .create(json!({"title": "On PG?", "callBackUri": url.clone()}))
+        .await;
+    let id = created["id"].as_str().unwrap();
+    let (again, _) = app
+        .create(json!({"title": "On PG?", "callBackUri": url}))
+        .await;
+    assert_eq!(again, StatusCode::OK, "the same callback: the same pause");
+    decide(&app, id, "reject", json!({"actor": "bo"})).await;
+    app.drain_outbox().await;
+    let body = one_adf_callback(&log);
+    assert_eq!(body["StatusCode"], "403");
+    assert_eq!(app.get_pause(id).await["callback"]["kind"], "adf_webhook");
+}

@@ -89,6 +89,8 @@ pub struct AirflowFile {
     base_url: String,
     dag_id: String,
     token_env: Option<String>,
+    username_env: Option<String>,
+    password_env: Option<String>,
     #[serde(default)]
     overridable: Vec<String>,
     max_per_hour: Option<u32>,
@@ -250,6 +252,9 @@ pub struct AirflowTarget {
     pub base_url: Url,
     pub dag_id: String,
     pub token: Option<Secret>,
+    /// User name and password for `POST /auth/token`: pausegate gets its
+    /// own tokens and renews them before they expire.
+    pub login: Option<(Secret, Secret)>,
 }
 
 /// A configured channel, with its webhook URL loaded.
@@ -335,7 +340,27 @@ fn resolve_target(name: &str, file: TargetFile, env: &Env) -> Result<Target, Str
             (spec, f.overridable, f.max_per_hour, &["ref", "workflow"])
         }
         TargetFile::AirflowDag(f) => {
+            let login = match (f.username_env, f.password_env) {
+                (Some(user), Some(password)) => Some((
+                    env.secret(&key("username_env"), &user)?,
+                    env.secret(&key("password_env"), &password)?,
+                )),
+                (None, None) => None,
+                _ => {
+                    return Err(format!(
+                        "{}: give both username_env and password_env, or neither",
+                        key("username_env")
+                    ));
+                }
+            };
+            if login.is_some() && f.token_env.is_some() {
+                return Err(format!(
+                    "{}: give token_env or username_env and password_env, not both",
+                    key("token_env")
+                ));
+            }
             let spec = TargetSpec::AirflowDag(AirflowTarget {
+                login,
                 base_url: parse_url(&key("base_url"), &f.base_url)?,
                 token: f
                     .token_env

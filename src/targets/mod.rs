@@ -64,6 +64,7 @@ pub struct Triggers {
     clock: Arc<dyn Clock>,
     targets: BTreeMap<String, Target>,
     adf_tokens: TokenCache,
+    airflow_tokens: airflow_dag::AirflowTokens,
 }
 
 impl Triggers {
@@ -79,6 +80,7 @@ impl Triggers {
             clock,
             targets,
             adf_tokens: TokenCache::default(),
+            airflow_tokens: airflow_dag::AirflowTokens::default(),
         }
     }
 
@@ -110,7 +112,8 @@ impl Triggers {
                 github_workflow::send(&self.client, target, github, trigger).await
             }
             TargetSpec::AirflowDag(airflow) => {
-                airflow_dag::send(&self.client, target, airflow, trigger).await
+                let (client, tokens, clock) = (&self.client, &self.airflow_tokens, &*self.clock);
+                airflow_dag::send(client, tokens, clock, target, airflow, trigger).await
             }
             TargetSpec::ArgoWorkflows(argo) => {
                 argo_workflows::send(&self.client, target, argo, trigger).await

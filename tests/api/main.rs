@@ -8,6 +8,7 @@ mod install;
 mod smtp;
 mod standins;
 
+mod airflow_login;
 mod argo;
 mod azure_devops;
 mod binary;

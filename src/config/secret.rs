@@ -72,6 +72,9 @@ pub fn missing_variables(text: &str, env: &Env) -> Vec<String> {
     let mut table = String::new();
     let mut missing = Vec::new();
     for line in text.lines().map(str::trim) {
+        if line.starts_with('#') {
+            continue;
+        }
         if let Some(header) = line.strip_prefix('[').and_then(|l| l.split(']').next()) {
             table = format!("{}.", header.trim());
             continue;
@@ -115,7 +118,7 @@ mod tests {
     fn every_missing_variable_is_named_in_file_order() {
         let text = "api_key_env = \"KEY\"\n[targets.a]\nkind = \"webhook\"\n\
                     secret_env = \"A_SECRET\"  # signs\n[channels.ops]\nwebhook_url_env = \"SET\"\n\
-                    [targets.b]\ntoken_env = \"B_TOKEN\"\n";
+                    [targets.b]\n# password_env = \"COMMENTED\"\ntoken_env = \"B_TOKEN\"\n";
         let env = Env::from_pairs([("SET", "x")]);
         assert_eq!(
             missing_variables(text, &env),

@@ -69,8 +69,10 @@ impl CallbackPolicy {
     }
 
     /// Checks `url` (given as `field`) against the allow-list: `https`
-    /// only, unless the matching entry says `http://`; no user info.
-    pub fn check(&self, field: &str, url: &str) -> Result<(), ValidationError> {
+    /// only, unless the matching entry says `http://`; no user info. The
+    /// URL as parsed is what is kept and called, so what was checked is
+    /// what is used (`https:/host` reads as `https://host`).
+    pub fn check(&self, field: &str, url: &str) -> Result<String, ValidationError> {
         let refuse = |why: String| ValidationError::new(field, format!("{field} {why}"));
         let parsed =
             url::Url::parse(url).map_err(|e| refuse(format!("is not an absolute URL: {e}")))?;
@@ -86,8 +88,8 @@ impl CallbackPolicy {
             )));
         };
         match parsed.scheme() {
-            "https" => Ok(()),
-            "http" if rule.http => Ok(()),
+            "https" => Ok(parsed.to_string()),
+            "http" if rule.http => Ok(parsed.to_string()),
             scheme => Err(refuse(format!(
                 "must use https (got {scheme}://{host}; list \"http://{host}\" in \
                  [callbacks] allowed_hosts to allow plain HTTP)"
@@ -162,6 +164,15 @@ mod tests {
                 error.message
             );
         }
+    }
+
+    #[test]
+    fn what_is_kept_is_the_url_as_parsed() {
+        let policy = policy(&["*.*.logic.azure.com"]);
+        let kept = policy
+            .check("callBackUri", "https:/prod-1.westus.logic.azure.com/w?sig=s")
+            .unwrap();
+        assert_eq!(kept, "https://prod-1.westus.logic.azure.com/w?sig=s");
     }
 
     #[test]

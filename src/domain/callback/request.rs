@@ -68,7 +68,7 @@ pub fn parse_callback(
             let url = request.url.ok_or_else(|| {
                 ValidationError::new("callback.url", "callback.url is required for this kind")
             })?;
-            policy.check("callback.url", &url)?;
+            let url = policy.check("callback.url", &url)?;
             let devops = match kind {
                 CallbackKind::AzureDevops => Some(parse_devops(request.devops)?),
                 _ => None,
@@ -83,7 +83,7 @@ pub fn parse_callback(
             }));
         }
     };
-    policy.check(field, &url)?;
+    let url = policy.check(field, &url)?;
     Ok(Some(Callback {
         kind,
         url,

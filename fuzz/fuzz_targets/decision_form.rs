@@ -6,7 +6,10 @@ use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|bytes: &[u8]| {
     if let Ok(form) = pausegate::http::parse_review_form(bytes) {
-        for field in [&form.decision, &form.comment, &form.name].into_iter().flatten() {
+        for field in [&form.decision, &form.comment, &form.name]
+            .into_iter()
+            .flatten()
+        {
             assert!(std::str::from_utf8(field.as_bytes()).is_ok());
         }
     }

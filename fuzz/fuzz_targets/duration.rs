@@ -9,6 +9,10 @@ fuzz_target!(|text: &str| {
     if let Ok(duration) = parse_duration(text) {
         assert!(duration > chrono::Duration::zero());
         let written = format_duration(duration);
-        assert_eq!(parse_duration(&written).ok(), Some(duration), "{text:?} → {written:?}");
+        assert_eq!(
+            parse_duration(&written).ok(),
+            Some(duration),
+            "{text:?} → {written:?}"
+        );
     }
 });

@@ -12,12 +12,16 @@
 //! - [`server`]: wires the store, the use cases, the outbox and the HTTP app
 //!   together and runs them until shutdown, with the expiry sweep beside them.
 //! - [`http`]: the router: the management API, the token endpoints, the
-//!   review pages, errors, auth, request logs, health, metrics, OpenAPI.
+//!   review pages, the orchestrators' own entry points (GitHub's signed
+//!   webhooks, Azure DevOps checks, Logic Apps' unsubscribe), errors, auth,
+//!   request logs, health, metrics, OpenAPI.
 //! - [`pauses`]: the use cases: create, review, decide, cancel, expire, wait.
 //! - [`outbox`]: the worker that claims deliveries with a lease, sends them
 //!   with no transaction open, and records the outcome with retries.
 //! - [`targets`]: one module per kind of pipeline to start (webhook, Azure
-//!   Data Factory, GitHub workflow, Airflow DAG).
+//!   Data Factory, GitHub workflow, Airflow DAG, Argo Workflows), and the
+//!   callbacks that answer an orchestrator waiting for a pause (ADF, Logic
+//!   Apps, Azure DevOps, Step Functions with SigV4, GitHub as an App).
 //! - [`notify`]: emails (SMTP or console), Slack and Teams posts.
 //! - [`store`]: the [`store::Store`] trait, one atomic method per use case.
 //!   Its SQL is written once in [`store::sql`]; the SQLite backend runs it
@@ -35,7 +39,8 @@
 //! outbox worker       ─► notify::email / slack / teams (personal tokens minted at send time)
 //! GET  /r/{token}     ─► http::pages ─► pauses::review (reads only) ─► review page
 //! POST /r/{token}     ─► http::pages ─► pauses::decide_by_token ─► store::settle (first wins; trigger enqueued) ─► result page
-//! outbox worker       ─► targets::{webhook, adf, github, airflow} ─► external_id recorded ─► page shows the run id
+//! outbox worker       ─► targets::{webhook, adf, github, airflow, argo} ─► external_id recorded ─► page shows the run id
+//! outbox worker       ─► targets::callback ─► the waiting orchestrator hears the outcome (once, retried)
 //! GET  /api/v1/pauses/{id}/wait ─► pauses::wait ─► woken by its own pause's settle (here or by NOTIFY) ─► the pause
 //! ```
 #![forbid(unsafe_code)]

@@ -170,7 +170,10 @@ mod tests {
     fn what_is_kept_is_the_url_as_parsed() {
         let policy = policy(&["*.*.logic.azure.com"]);
         let kept = policy
-            .check("callBackUri", "https:/prod-1.westus.logic.azure.com/w?sig=s")
+            .check(
+                "callBackUri",
+                "https:/prod-1.westus.logic.azure.com/w?sig=s",
+            )
             .unwrap();
         assert_eq!(kept, "https://prod-1.westus.logic.azure.com/w?sig=s");
     }

@@ -38,14 +38,7 @@ fn one_adf_callback(log: &Log) -> Value {
 }
 
 async fn decide(app: &TestApp, id: &str, verdict: &str, body: Value) {
-    let path = format!("/api/v1/pauses/{id}/{verdict}");
-    let response = app
-        .api(Method::POST, &path)
-        .json(&body)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.status(), StatusCode::OK);
+    app.decide_with(id, verdict, body).await;
 }
 
 #[tokio::test]

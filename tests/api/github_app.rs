@@ -155,14 +155,8 @@ async fn deliver(app: &TestApp, body: &str, signature: Option<&str>) -> (StatusC
 }
 
 async fn decide(app: &TestApp, id: &str, verdict: &str) {
-    let path = format!("/api/v1/pauses/{id}/{verdict}");
-    let response = app
-        .api(Method::POST, &path)
-        .json(&json!({"actor": "ana", "comment": "ok"}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.status(), StatusCode::OK);
+    app.decide_with(id, verdict, json!({"actor": "ana", "comment": "ok"}))
+        .await;
 }
 
 #[tokio::test]

@@ -188,10 +188,17 @@ impl TestApp {
 
     /// Approves or rejects through the API; the pause afterwards.
     pub async fn decide(&self, id: &str, verdict: &str) -> Value {
+        self.decide_with(id, verdict, json!({"actor": "ci-bot"}))
+            .await
+    }
+
+    /// Approves or rejects through the API with `body` (actor, comment);
+    /// the pause afterwards.
+    pub async fn decide_with(&self, id: &str, verdict: &str, body: Value) -> Value {
         let path = format!("/api/v1/pauses/{id}/{verdict}");
         let response = self
             .api(Method::POST, &path)
-            .json(&json!({"actor": "ci-bot"}))
+            .json(&body)
             .send()
             .await
             .unwrap();

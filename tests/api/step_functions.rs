@@ -9,7 +9,7 @@ use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 
 use chrono::Duration;
-use reqwest::{Method, StatusCode};
+use reqwest::StatusCode;
 use serde_json::{Value, json};
 
 use crate::helpers::{TestApp, error_message};
@@ -106,14 +106,7 @@ async fn create(app: &TestApp, token: &str) -> String {
 
 async fn decide(app: &TestApp, id: &str, verdict: &str) {
     let body = json!({"actor": "ana", "comment": "checked"});
-    let path = format!("/api/v1/pauses/{id}/{verdict}");
-    let response = app
-        .api(Method::POST, &path)
-        .json(&body)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.status(), StatusCode::OK);
+    app.decide_with(id, verdict, body).await;
 }
 
 #[tokio::test]

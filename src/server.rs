@@ -67,7 +67,8 @@ impl Server {
             settings.max_failures_per_minute,
             CancellationToken::new(),
         )
-        .with_github_app(settings.github_app.clone());
+        .with_github_app(settings.github_app.clone())
+        .with_azure_recipe(settings.azure_recipe.as_deref());
         Ok(Self {
             listener,
             state,

@@ -39,13 +39,17 @@ pub struct WaitOptions {
 pub async fn wait_for_decision(client: &Client, id: &str, options: WaitOptions) -> ExitCode {
     let started = Instant::now();
     let deadline = options.timeout.map(|t| started + t);
+    let gives_up_at = options
+        .timeout
+        .and_then(|t| chrono::Duration::from_std(t).ok())
+        .map(|t| Utc::now() + t);
     let on_terminal = std::io::stderr().is_terminal();
     // Anyone holding the link can decide: keep it out of CI logs unless asked.
     let link = options
         .review_url
         .as_deref()
         .filter(|_| on_terminal || options.show_link);
-    let mut progress = Progress::start(id, link, on_terminal);
+    let mut progress = Progress::start(id, link, on_terminal, gives_up_at);
     let mut outage = Outage::new(options.timeout.is_some());
     let mut first_read = true;
     loop {
@@ -132,11 +136,17 @@ enum Progress {
     Log {
         id: String,
         last_line: Instant,
+        gives_up_at: Option<DateTime<Utc>>,
     },
 }
 
 impl Progress {
-    fn start(id: &str, review_url: Option<&str>, on_terminal: bool) -> Self {
+    fn start(
+        id: &str,
+        review_url: Option<&str>,
+        on_terminal: bool,
+        gives_up_at: Option<DateTime<Utc>>,
+    ) -> Self {
         let link = review_url
             .map(|url| format!("\n  review: {url}"))
             .unwrap_or_default();
@@ -145,6 +155,7 @@ impl Progress {
             return Self::Log {
                 id: id.to_owned(),
                 last_line: Instant::now(),
+                gives_up_at,
             };
         }
         let bar = ProgressBar::new_spinner();
@@ -161,12 +172,7 @@ impl Progress {
                 let (line, expires_at): (String, Option<DateTime<Utc>>) =
                     status.lock().expect("status lock").clone();
                 let left = expires_at
-                    .map(|at| {
-                        format!(
-                            " · {} left",
-                            compact((at - Utc::now()).to_std().unwrap_or_default())
-                        )
-                    })
+                    .map(|at| format!(" · {}", time_left(at, gives_up_at, Utc::now())))
                     .unwrap_or_default();
                 bar.set_message(format!("{line}{left}"));
                 tokio::time::sleep(Duration::from_secs(1)).await;
@@ -181,13 +187,16 @@ impl Progress {
                 let line = format!("{} · {}", pause.title, pause.state.as_str());
                 *status.lock().expect("status lock") = (line, Some(pause.expires_at));
             }
-            Self::Log { id, last_line } => {
+            Self::Log {
+                id,
+                last_line,
+                gives_up_at,
+            } => {
                 if last_line.elapsed() >= LOG_EVERY {
-                    let left = (pause.expires_at - Utc::now()).to_std().unwrap_or_default();
                     eprintln!(
-                        "pause {id} still pending after {}; it expires in {}",
+                        "pause {id} still pending after {}; {}",
                         compact(started.elapsed()),
-                        compact(left)
+                        time_left(pause.expires_at, *gives_up_at, Utc::now())
                     );
                     *last_line = Instant::now();
                 }
@@ -214,6 +223,21 @@ impl Progress {
     }
 }
 
+/// What runs out first: the pause's expiry, or the command's own
+/// `--timeout` when that comes sooner (then the CLI gives up, exit 3, while
+/// the pause could still be decided).
+pub fn time_left(
+    expires_at: DateTime<Utc>,
+    gives_up_at: Option<DateTime<Utc>>,
+    now: DateTime<Utc>,
+) -> String {
+    let left = |at: DateTime<Utc>| compact((at - now).to_std().unwrap_or_default());
+    match gives_up_at {
+        Some(give_up) if give_up < expires_at => format!("{} left until --timeout", left(give_up)),
+        _ => format!("{} left until it expires", left(expires_at)),
+    }
+}
+
 /// "1h 05m", "3m 20s", "45s".
 pub fn compact(duration: Duration) -> String {
     let seconds = duration.as_secs();
@@ -228,6 +252,24 @@ pub fn compact(duration: Duration) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn time_left_counts_down_to_whichever_comes_first() {
+        let now = Utc::now();
+        let hours = |h| now + chrono::Duration::hours(h);
+        assert_eq!(
+            time_left(hours(4), None, now),
+            "4h 00m left until it expires"
+        );
+        assert_eq!(
+            time_left(hours(4), Some(hours(1)), now),
+            "1h 00m left until --timeout"
+        );
+        assert_eq!(
+            time_left(hours(1), Some(hours(4)), now),
+            "1h 00m left until it expires"
+        );
+    }
 
     #[test]
     fn durations_are_short() {

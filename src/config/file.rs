@@ -53,6 +53,19 @@ pub struct ConfigFile {
     pub aws: BTreeMap<String, super::aws::AwsFile>,
     /// pausegate as a GitHub App.
     pub github_app: Option<super::github_app::GithubAppFile>,
+    /// The original Azure Functions recipe's `PipelinePause` and
+    /// `PipelineRestart` endpoints.
+    pub azure_recipe: Option<AzureRecipeFile>,
+}
+
+/// `[azure_recipe]`: which Data Factory target starts the pipelines that
+/// `POST /api/PipelinePause` names.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AzureRecipeFile {
+    /// An `azure_data_factory` target whose `overridable` holds `factory`,
+    /// `resource_group` and `pipeline`.
+    pub target: String,
 }
 
 /// `[callbacks]`: the hosts pausegate may call back.

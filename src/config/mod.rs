@@ -85,6 +85,9 @@ pub struct Settings {
     pub aws: BTreeMap<String, AwsAccount>,
     /// pausegate as a GitHub App, for deployment protection rules.
     pub github_app: Option<GithubApp>,
+    /// The Data Factory target behind the original recipe's endpoints;
+    /// `None` leaves them answering 404.
+    pub azure_recipe: Option<String>,
     /// Run the expiry sweep and the outbox worker in the background. Always
     /// on in `serve`; tests turn it off to drive both by hand.
     pub background_tasks: bool,
@@ -169,6 +172,10 @@ impl Settings {
         if default_expires_in > max_expires_in {
             return Err("default_expires_in: must not be longer than max_expires_in".to_owned());
         }
+        let targets = targets::resolve_targets(file.targets, env)?;
+        if let Some(recipe) = &file.azure_recipe {
+            targets::check_recipe_target(&recipe.target, &targets)?;
+        }
         Ok(Self {
             listen,
             public_url,
@@ -180,12 +187,13 @@ impl Settings {
             database_timeout: timeout("database.timeout", file.database.timeout, "500ms")?,
             default_expires_in,
             max_expires_in,
-            targets: targets::resolve_targets(file.targets, env)?,
+            targets,
             channels: targets::resolve_channels(file.channels, env)?,
             delivery: DeliverySettings::resolve(file.delivery)?,
             callbacks: callback_policy(file.callbacks)?,
             aws: aws::resolve_aws(file.aws, env)?,
             github_app: github_app::resolve(file.github_app, env)?,
+            azure_recipe: file.azure_recipe.map(|r| r.target),
             email: file
                 .email
                 .map(|email| EmailSettings::resolve(email, env))

@@ -449,3 +449,29 @@ pub fn parse_url(key: &str, text: &str) -> Result<Url, String> {
     }
     Ok(url)
 }
+
+/// `[azure_recipe] target` must be a Data Factory target that lets each
+/// pause name its factory, resource group and pipeline, as the recipe's
+/// callers do.
+pub fn check_recipe_target(name: &str, targets: &BTreeMap<String, Target>) -> Result<(), String> {
+    let key = "azure_recipe.target";
+    let Some(target) = targets.get(name) else {
+        return Err(format!("{key}: there is no target {name:?} in [targets]"));
+    };
+    if !matches!(target.spec, TargetSpec::AzureDataFactory(_)) {
+        return Err(format!(
+            "{key}: target {name:?} must be of kind \"azure_data_factory\""
+        ));
+    }
+    let missing: Vec<&str> = ["factory", "resource_group", "pipeline"]
+        .into_iter()
+        .filter(|k| !target.overridable.iter().any(|o| o == k))
+        .collect();
+    if !missing.is_empty() {
+        return Err(format!(
+            "{key}: target {name:?} must list {} in overridable, so each request can name them",
+            missing.join(", ")
+        ));
+    }
+    Ok(())
+}

@@ -158,6 +158,14 @@ fn bad_values_name_their_key() {
             "[targets.t]\nkind = \"airflow_dag\"\nbase_url = \"http://a\"\ndag_id = \"d\"\noverridable = [\"base_url\"]",
             "targets.t.overridable",
         ),
+        (
+            "[azure_recipe]\ntarget = \"nowhere\"",
+            "azure_recipe.target",
+        ),
+        (
+            "[azure_recipe]\ntarget = \"t\"\n[targets.t]\nkind = \"webhook\"\nurl = \"http://x\"",
+            "azure_recipe.target",
+        ),
     ];
     for (text, key) in cases {
         let error = load(text, ServeArgs::default(), &Env::from_pairs([])).unwrap_err();

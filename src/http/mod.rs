@@ -16,6 +16,7 @@ mod openapi;
 mod ops;
 mod pages;
 mod params;
+mod recipe;
 mod security;
 mod throttle;
 mod token_api;
@@ -58,6 +59,8 @@ pub struct AppState {
     pub throttle: Arc<Throttle>,
     /// pausegate as a GitHub App, when configured.
     pub github_app: Option<Arc<GithubApp>>,
+    /// The Data Factory target the original recipe's endpoints start.
+    pub azure_recipe: Option<Arc<str>>,
 }
 
 impl AppState {
@@ -78,12 +81,19 @@ impl AppState {
             shutdown,
             throttle: Arc::new(Throttle::new(max_failures_per_minute)),
             github_app: None,
+            azure_recipe: None,
         }
     }
 
     /// Answers GitHub's deployment protection rules as `app`.
     pub fn with_github_app(mut self, app: Option<GithubApp>) -> Self {
         self.github_app = app.map(Arc::new);
+        self
+    }
+
+    /// Serves the original recipe's endpoints, starting `target`.
+    pub fn with_azure_recipe(mut self, target: Option<&str>) -> Self {
+        self.azure_recipe = target.map(Arc::from);
         self
     }
 
@@ -124,6 +134,11 @@ pub fn app(state: AppState) -> Router {
         .route("/api/v1/lookup", post(token_api::lookup))
         .route("/integrations/github", post(github::webhook))
         .route("/r/{token}", get(pages::review).post(pages::decide))
+        .route("/api/PipelinePause", post(recipe::pipeline_pause))
+        .route(
+            "/api/PipelineRestart",
+            get(recipe::review).post(recipe::decide),
+        )
         .route("/assets/style.css", get(pages::stylesheet))
         .route("/", get(ops::root))
         .route("/healthz", get(ops::healthz))

@@ -23,12 +23,17 @@ pub async fn review(
     let Ok(Path(token)) = token else {
         return unknown_link(&state);
     };
-    match state.pauses.review(&token).await {
+    review_token(&state, &token).await
+}
+
+/// The review page `token` opens, or the outcome once decided.
+pub(super) async fn review_token(state: &AppState, token: &str) -> Response {
+    match state.pauses.review(token).await {
         Ok(Review { pause, .. }) if pause.state != PauseState::Pending => {
-            outcome(&state, StatusCode::OK, &pause, None, &token)
+            outcome(state, StatusCode::OK, &pause, None, token)
         }
-        Ok(review) => review_page(&state, &review),
-        Err(error) => error_page(&state, error, &token),
+        Ok(review) => review_page(state, &review),
+        Err(error) => error_page(state, error, token),
     }
 }
 
@@ -41,16 +46,21 @@ pub async fn decide(
     let Ok(Path(token)) = token else {
         return unknown_link(&state);
     };
+    decide_token(&state, &token, request).await
+}
+
+/// Records the decision the review form (`request`) makes with `token`.
+pub(super) async fn decide_token(state: &AppState, token: &str, request: Request) -> Response {
     let form = match form::read(request).await {
         Ok(form) => form,
         Err((status, message)) => {
-            return notice(&state, status, "The form could not be read", &message);
+            return notice(state, status, "The form could not be read", &message);
         }
     };
     let Some(verdict) = form.decision.as_deref().and_then(Verdict::parse) else {
         let message = "Choose Approve or Reject.";
         return notice(
-            &state,
+            state,
             StatusCode::BAD_REQUEST,
             "No decision was made",
             message,
@@ -62,9 +72,9 @@ pub async fn decide(
         name_field: "name",
         comment: form.comment,
     };
-    match state.pauses.decide_by_token(&token, decision).await {
-        Ok(pause) => outcome(&state, StatusCode::OK, &pause, None, &token),
-        Err(error) => error_page(&state, error, &token),
+    match state.pauses.decide_by_token(token, decision).await {
+        Ok(pause) => outcome(state, StatusCode::OK, &pause, None, token),
+        Err(error) => error_page(state, error, token),
     }
 }
 

@@ -1,0 +1,233 @@
+//! The original Azure Functions approval recipe's two endpoints, so that a
+//! pipeline built on it moves over by changing a host name.
+//!
+//! The recipe ("Pausable pipelines", maxwellrules.com/misc/start_stop_pipelines.html;
+//! its functions `PipelinePause/__init__.py`, `PipelineRestart/__init__.py`
+//! and `utilities/utilities.py` in the GCBallesteros/Function-Automate
+//! repository) had two HTTP functions under the Functions host's `/api`
+//! prefix:
+//! - `PipelinePause` (function key as `?code=` or `x-functions-key`, the
+//!   Functions HTTP trigger's key forms) read `factory_name`,
+//!   `resource_group`, `pipeline_name`, `expiration_time` (seconds), `data`,
+//!   `web_path` and `share_name`, each from the query string first and then
+//!   from a JSON body, stored them under a random token and answered 200
+//!   with `{"token": …}`;
+//! - `PipelineRestart?token=…` started the pipeline on any GET or POST.
+//!
+//! Here `PipelinePause` takes the same parameters in the same places and
+//! answers the same 200 `{"token"}` (plus `id` and `review_url`), creating
+//! a pause whose target is the configured Data Factory target
+//! (`[azure_recipe] target`) with the request's factory, resource group and
+//! pipeline. `PipelineRestart` shows the review page on GET (a mail
+//! scanner opening the link decides nothing) and decides only on the
+//! page's POST. Bad input is a 400 naming the parameter, where the recipe
+//! answered 500. `web_path` and `share_name` (the recipe's own success page
+//! in Azure Files) are accepted and unused: pausegate shows its own.
+
+use std::collections::HashMap;
+
+use axum::Json;
+use axum::body::Bytes;
+use axum::extract::{Query, Request, State};
+use axum::http::HeaderMap;
+use axum::http::header::AUTHORIZATION;
+use axum::response::Response;
+use serde_json::{Map, Value, json};
+
+use super::AppState;
+use super::error::ApiError;
+use super::pages;
+use crate::domain::PauseRequest;
+
+/// `POST /api/PipelinePause`: a pause from the recipe's parameters.
+pub async fn pipeline_pause(
+    State(state): State<AppState>,
+    Query(query): Query<HashMap<String, String>>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Json<Value>, ApiError> {
+    state
+        .api_key
+        .check(presented_key(&headers, &query).as_deref())?;
+    let Some(target) = state.azure_recipe.clone() else {
+        return Err(ApiError::NotFound(
+            "PipelinePause is off: name a Data Factory target in [azure_recipe] target".to_owned(),
+        ));
+    };
+    let params = Params::read(query, &body)?;
+    let request = params.pause_request(&target)?;
+    let created = state.pauses.create(request).await?;
+    let token = created.token.expose().to_owned();
+    Ok(Json(json!({
+        "token": token,
+        "id": created.pause.id.to_string(),
+        "review_url": state.review_url(&token),
+    })))
+}
+
+/// `GET /api/PipelineRestart?token=…`: the review page, never a decision.
+pub async fn review(
+    State(state): State<AppState>,
+    Query(query): Query<HashMap<String, String>>,
+) -> Response {
+    let token = query.get("token").map_or("", String::as_str);
+    pages::review_token(&state, token).await
+}
+
+/// `POST /api/PipelineRestart?token=…`: the review form's decision.
+pub async fn decide(
+    State(state): State<AppState>,
+    Query(query): Query<HashMap<String, String>>,
+    request: Request,
+) -> Response {
+    let token = query.get("token").map_or("", String::as_str);
+    pages::decide_token(&state, token, request).await
+}
+
+/// The API key as `Authorization: Bearer`, or as the Functions host took a
+/// function key: the `x-functions-key` header or the `code` parameter.
+fn presented_key(headers: &HeaderMap, query: &HashMap<String, String>) -> Option<String> {
+    if let Some(value) = headers.get(AUTHORIZATION) {
+        return value.to_str().ok().map(str::to_owned);
+    }
+    let key = match headers.get("x-functions-key") {
+        Some(value) => value.to_str().ok()?.to_owned(),
+        None => query.get("code")?.clone(),
+    };
+    Some(format!("Bearer {key}"))
+}
+
+/// The recipe's parameters: the query string first, then the JSON body.
+struct Params {
+    query: HashMap<String, String>,
+    body: Map<String, Value>,
+}
+
+impl Params {
+    fn read(query: HashMap<String, String>, body: &Bytes) -> Result<Self, ApiError> {
+        let body = if body.iter().all(u8::is_ascii_whitespace) {
+            Map::new()
+        } else {
+            match serde_json::from_slice::<Value>(body) {
+                Ok(Value::Object(map)) => map,
+                Ok(_) => return Err(invalid("body", "must be a JSON object")),
+                Err(e) => return Err(invalid("body", &format!("is not valid JSON: {e}"))),
+            }
+        };
+        Ok(Self { query, body })
+    }
+
+    /// A parameter as given: a query value is a string, a body value any JSON.
+    fn get(&self, name: &str) -> Option<Value> {
+        match self.query.get(name) {
+            Some(text) if !text.is_empty() => Some(Value::String(text.clone())),
+            _ => self.body.get(name).filter(|v| !v.is_null()).cloned(),
+        }
+    }
+
+    /// A required non-empty text parameter.
+    fn text(&self, name: &str) -> Result<String, ApiError> {
+        match self.get(name) {
+            Some(Value::String(text)) if !text.trim().is_empty() => Ok(text),
+            Some(_) => Err(invalid(name, "must be a non-empty string")),
+            None => Err(invalid(name, "is required")),
+        }
+    }
+
+    /// `expiration_time`: whole seconds, as a number or a string of digits.
+    fn expiration_seconds(&self) -> Result<u64, ApiError> {
+        let name = "expiration_time";
+        let seconds = match self.get(name) {
+            None => {
+                return Err(invalid(
+                    name,
+                    "is required (seconds until the link expires)",
+                ));
+            }
+            Some(Value::Number(n)) => n.as_u64(),
+            Some(Value::String(text)) => text.trim().parse::<u64>().ok(),
+            Some(_) => None,
+        };
+        match seconds {
+            Some(s) if s > 0 => Ok(s),
+            _ => Err(invalid(name, "must be a positive whole number of seconds")),
+        }
+    }
+
+    fn pause_request(&self, target: &str) -> Result<PauseRequest, ApiError> {
+        let factory = self.text("factory_name")?;
+        let resource_group = self.text("resource_group")?;
+        let pipeline = self.text("pipeline_name")?;
+        let seconds = self.expiration_seconds()?;
+        Ok(PauseRequest {
+            title: Some(format!("Run {pipeline} in {factory}?")),
+            description: Some(format!(
+                "Requested through PipelinePause: pipeline {pipeline} of data factory \
+                 {factory} in resource group {resource_group}."
+            )),
+            data: self.get("data"),
+            target: Some(target.to_owned()),
+            target_params: Some(json!({
+                "factory": factory,
+                "resource_group": resource_group,
+                "pipeline": pipeline,
+            })),
+            expires_in: Some(json!(seconds)),
+            ..PauseRequest::default()
+        })
+    }
+}
+
+fn invalid(field: &str, problem: &str) -> ApiError {
+    ApiError::Invalid(format!("{field} {problem}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn params(query: &[(&str, &str)], body: &str) -> Params {
+        let query = query
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect();
+        Params::read(query, &Bytes::from(body.to_owned())).unwrap()
+    }
+
+    #[test]
+    fn the_query_string_wins_over_the_body_as_in_the_recipe() {
+        let p = params(
+            &[("pipeline_name", "from-query")],
+            r#"{"pipeline_name": "from-body"}"#,
+        );
+        assert_eq!(p.text("pipeline_name").unwrap(), "from-query");
+    }
+
+    #[test]
+    fn expiration_time_is_seconds_as_a_number_or_digits() {
+        assert_eq!(
+            params(&[("expiration_time", "3600")], "")
+                .expiration_seconds()
+                .unwrap(),
+            3600
+        );
+        let body = params(&[], r#"{"expiration_time": 60}"#);
+        assert_eq!(body.expiration_seconds().unwrap(), 60);
+        for bad in [
+            r#"{"expiration_time": "soon"}"#,
+            r#"{"expiration_time": -5}"#,
+            r#"{"expiration_time": 0}"#,
+        ] {
+            let error = params(&[], bad).expiration_seconds().unwrap_err();
+            assert!(matches!(error, ApiError::Invalid(m) if m.starts_with("expiration_time")));
+        }
+    }
+
+    #[test]
+    fn a_missing_parameter_is_named() {
+        let error = params(&[], r#"{"factory_name": "f"}"#)
+            .pause_request("adf")
+            .unwrap_err();
+        assert!(matches!(error, ApiError::Invalid(m) if m == "resource_group is required"));
+    }
+}

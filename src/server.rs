@@ -59,6 +59,7 @@ impl Server {
         let senders = Senders::new(settings, clock.clone(), renderer.clone(), &public_url)?;
         let wake = pauses.deliveries_waiting();
         let outbox = Arc::new(Outbox::new(store, clock, settings, senders, wake));
+        let functions_timer = settings.azure_functions.then(|| outbox.clone());
         let state = AppState::new(
             pauses,
             renderer,
@@ -68,7 +69,8 @@ impl Server {
             CancellationToken::new(),
         )
         .with_github_app(settings.github_app.clone())
-        .with_azure_recipe(settings.azure_recipe.as_deref());
+        .with_azure_recipe(settings.azure_recipe.as_deref())
+        .with_functions_timer(functions_timer);
         Ok(Self {
             listener,
             state,

@@ -46,6 +46,14 @@ pub struct ServeArgs {
     /// API key the management API accepts [default: none, the API refuses everything].
     #[arg(long, env = "PAUSEGATE_API_KEY", hide_env_values = true)]
     pub api_key: Option<String>,
+    /// Run as an Azure Functions custom handler on this loopback port (the
+    /// Functions host sets it) and answer its timer function.
+    #[arg(long, env = "FUNCTIONS_CUSTOMHANDLER_PORT")]
+    pub functions_port: Option<u16>,
+    /// The app's public host name, which Azure sets; the default base of
+    /// review links in a custom handler.
+    #[arg(long, env = "WEBSITE_HOSTNAME", hide = true)]
+    pub website_hostname: Option<String>,
 }
 
 /// Everything the server needs, checked.
@@ -85,6 +93,9 @@ pub struct Settings {
     pub aws: BTreeMap<String, AwsAccount>,
     /// pausegate as a GitHub App, for deployment protection rules.
     pub github_app: Option<GithubApp>,
+    /// Running as an Azure Functions custom handler: the host forwards
+    /// requests to `listen` and invokes the timer function.
+    pub azure_functions: bool,
     /// The Data Factory target behind the original recipe's endpoints;
     /// `None` leaves them answering 404.
     pub azure_recipe: Option<String>,
@@ -142,8 +153,10 @@ impl Settings {
     }
 
     fn resolve(args: ServeArgs, file: ConfigFile, env: &Env) -> Result<Self, String> {
-        let listen_text = args
-            .listen
+        // The Functions host talks to its handler on one loopback port only.
+        let functions_listen = args.functions_port.map(|port| format!("127.0.0.1:{port}"));
+        let listen_text = functions_listen
+            .or(args.listen)
             .or(file.listen)
             .unwrap_or_else(|| "127.0.0.1:8080".to_owned());
         let listen = resolve_listen(&listen_text).ok_or_else(|| {
@@ -154,6 +167,10 @@ impl Settings {
         let public_url = args
             .public_url
             .or(file.public_url)
+            .or_else(|| {
+                let host = args.website_hostname.as_ref()?;
+                args.functions_port.map(|_| format!("https://{host}"))
+            })
             .map(|url| {
                 parse_url("public_url", &url)?;
                 Ok::<_, String>(url.trim_end_matches('/').to_owned())
@@ -194,6 +211,7 @@ impl Settings {
             aws: aws::resolve_aws(file.aws, env)?,
             github_app: github_app::resolve(file.github_app, env)?,
             azure_recipe: file.azure_recipe.map(|r| r.target),
+            azure_functions: args.functions_port.is_some(),
             email: file
                 .email
                 .map(|email| EmailSettings::resolve(email, env))

@@ -9,6 +9,7 @@ mod callbacks_api;
 mod deliveries_api;
 mod error;
 mod form;
+mod functions;
 mod github;
 mod listen;
 mod logging;
@@ -30,6 +31,7 @@ use axum::routing::{get, post};
 use tokio_util::sync::CancellationToken;
 
 use crate::config::{GithubApp, Secret};
+use crate::outbox::Outbox;
 use crate::pauses::Pauses;
 use crate::render::Renderer;
 
@@ -61,6 +63,9 @@ pub struct AppState {
     pub github_app: Option<Arc<GithubApp>>,
     /// The Data Factory target the original recipe's endpoints start.
     pub azure_recipe: Option<Arc<str>>,
+    /// The outbox, when running as an Azure Functions custom handler whose
+    /// timer function drives it.
+    pub functions_outbox: Option<Arc<Outbox>>,
 }
 
 impl AppState {
@@ -82,6 +87,7 @@ impl AppState {
             throttle: Arc::new(Throttle::new(max_failures_per_minute)),
             github_app: None,
             azure_recipe: None,
+            functions_outbox: None,
         }
     }
 
@@ -94,6 +100,12 @@ impl AppState {
     /// Serves the original recipe's endpoints, starting `target`.
     pub fn with_azure_recipe(mut self, target: Option<&str>) -> Self {
         self.azure_recipe = target.map(Arc::from);
+        self
+    }
+
+    /// Answers the Azure Functions host's timer with a sweep of `outbox`.
+    pub fn with_functions_timer(mut self, outbox: Option<Arc<Outbox>>) -> Self {
+        self.functions_outbox = outbox;
         self
     }
 
@@ -140,6 +152,7 @@ pub fn app(state: AppState) -> Router {
             get(recipe::review).post(recipe::decide),
         )
         .route("/assets/style.css", get(pages::stylesheet))
+        .route("/sweep", post(functions::sweep))
         .route("/", get(ops::root))
         .route("/healthz", get(ops::healthz))
         .route("/readyz", get(ops::readyz))

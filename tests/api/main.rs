@@ -11,6 +11,7 @@ mod standins;
 mod airflow_login;
 mod argo;
 mod azure_devops;
+mod azure_functions;
 mod azure_recipe;
 mod binary;
 mod callbacks;

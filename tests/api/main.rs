@@ -1,6 +1,7 @@
 //! End-to-end tests: real HTTP against a server on port 0 and a fresh SQLite
 //! file per test. One test binary, so the crate links once.
 
+mod github_action;
 mod github_app;
 mod helpers;
 mod hostile;

@@ -13,8 +13,10 @@
 //!   together and runs them until shutdown, with the expiry sweep beside them.
 //! - [`http`]: the router: the management API, the token endpoints, the
 //!   review pages, the orchestrators' own entry points (GitHub's signed
-//!   webhooks, Azure DevOps checks, Logic Apps' unsubscribe), errors, auth,
-//!   request logs, health, metrics, OpenAPI.
+//!   webhooks, Azure DevOps checks, Logic Apps' unsubscribe), the original
+//!   Azure Functions recipe's `PipelinePause`/`PipelineRestart`, the Azure
+//!   Functions host's timer (`/sweep`), errors, auth, request logs, health,
+//!   metrics, OpenAPI.
 //! - [`pauses`]: the use cases: create, review, decide, cancel, expire, wait.
 //! - [`outbox`]: the worker that claims deliveries with a lease, sends them
 //!   with no transaction open, and records the outcome with retries.

@@ -33,6 +33,7 @@ mod plans;
 mod postgres;
 mod proxy;
 mod python;
+mod readme;
 mod redeliver;
 mod replicas;
 mod restart;

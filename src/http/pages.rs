@@ -153,7 +153,11 @@ fn outcome(
 
 /// Says who settled the pause and when, in a sentence.
 fn summary(pause: &Pause, now: chrono::DateTime<chrono::Utc>) -> String {
-    let at = pause.decided_at.unwrap_or(pause.expires_at);
+    // An expired pause is settled when it is noticed; say when it expired.
+    let at = match pause.state {
+        PauseState::Expired => pause.expires_at,
+        _ => pause.decided_at.unwrap_or(pause.expires_at),
+    };
     let when = format!("{} ({})", relative(at, now), readable(at));
     match (pause.state, pause.decision()) {
         (PauseState::Cancelled, _) => format!("Cancelled through the API {when}."),

@@ -28,6 +28,13 @@ async fn an_expired_link_gets_410_and_an_unknown_one_404() {
         page.contains("Soon gone"),
         "the page says what expired: {page}"
     );
+    let expired_at = (created_at(&created) + Duration::hours(1))
+        .format("%Y-%m-%d %H:%M UTC")
+        .to_string();
+    assert!(
+        page.contains(&format!("expired 1 minute ago ({expired_at})")),
+        "and when ({expired_at}): {page}"
+    );
     assert_eq!(
         app.submit(token, &[("decision", "approve")]).await.0,
         StatusCode::GONE
@@ -125,4 +132,8 @@ async fn the_sweep_applies_on_expire_as_a_timeout_decision() {
         StatusCode::GONE,
         "an undecided expired pause is gone"
     );
+}
+
+fn created_at(pause: &Value) -> chrono::DateTime<chrono::Utc> {
+    pause["created_at"].as_str().unwrap().parse().unwrap()
 }

@@ -41,7 +41,6 @@ approved and once rejected.
 from datetime import datetime
 
 from airflow.sdk import DAG, task
-
 from pausegate_airflow import PausegateApprovalOperator
 
 with DAG(

@@ -9,7 +9,7 @@ use axum::response::IntoResponse;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
-use super::{api, callbacks_api, deliveries_api, token_api};
+use super::{api, callbacks_api, deliveries_api, recipe, token_api};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -20,6 +20,7 @@ use super::{api, callbacks_api, deliveries_api, token_api};
     paths(
         api::create, api::list, api::get, api::approve, api::reject, api::cancel, api::wait,
         token_api::decide, token_api::lookup, callbacks_api::unsubscribe, callbacks_api::azure_devops, deliveries_api::retry,
+        recipe::pipeline_pause,
     ),
     modifiers(&ApiKeyScheme, &EveryOperation, &CreatedLinks),
     tags(

@@ -35,17 +35,67 @@ use axum::response::Response;
 use serde_json::{Map, Value, json};
 
 use super::AppState;
-use super::error::ApiError;
+use super::error::{ApiError, ErrorBody};
 use super::pages;
 use crate::domain::PauseRequest;
 
+/// The recipe's parameters as a JSON body (each may come in the query
+/// string instead, which wins).
+#[derive(utoipa::ToSchema)]
+#[allow(dead_code)] // Read as JSON by `Params`; this type only documents it.
+pub struct RecipeBody {
+    /// The Data Factory to start the pipeline in.
+    factory_name: Option<String>,
+    /// Its resource group.
+    resource_group: Option<String>,
+    /// The pipeline to start on approval.
+    pipeline_name: Option<String>,
+    /// Seconds until the link expires (a number, or a string of digits).
+    #[schema(value_type = Option<u64>, minimum = 1)]
+    expiration_time: Option<Value>,
+    /// Any JSON, passed to the pipeline as its `data` parameter.
+    data: Option<Value>,
+    /// Accepted and unused (the recipe's own success page).
+    web_path: Option<String>,
+    /// Accepted and unused (the recipe's own success page).
+    share_name: Option<String>,
+}
+
+/// What `PipelinePause` answers: the recipe's `token`, plus the pause.
+#[derive(serde::Serialize, utoipa::ToSchema)]
+pub struct RecipeAnswer {
+    /// The review token, as the recipe returned it (shown only this once).
+    token: String,
+    /// The pause it made.
+    id: String,
+    /// The review page for the token.
+    review_url: String,
+}
+
 /// `POST /api/PipelinePause`: a pause from the recipe's parameters.
+#[utoipa::path(post, path = "/api/PipelinePause", tag = "pauses",
+    params(
+        ("code" = Option<String>, Query, description = "The API key, as the recipe's function key was sent"),
+        ("x-functions-key" = Option<String>, Header, description = "The API key, the recipe's other way"),
+        ("factory_name" = Option<String>, Query, description = "As in the body; the query string wins"),
+        ("resource_group" = Option<String>, Query, description = "As in the body"),
+        ("pipeline_name" = Option<String>, Query, description = "As in the body"),
+        ("expiration_time" = Option<String>, Query, description = "As in the body: seconds"),
+    ),
+    request_body(content = Option<RecipeBody>, description = "The recipe's parameters"),
+    responses(
+        (status = 200, description = "The pause was made; its token", body = RecipeAnswer),
+        (status = 400, description = "A parameter is missing or invalid; the message names it", body = ErrorBody),
+        (status = 401, description = "No or wrong API key", body = ErrorBody),
+        (status = 404, description = "No [azure_recipe] target is configured", body = ErrorBody),
+    ),
+    security(("api_key" = [])))]
 pub async fn pipeline_pause(
     State(state): State<AppState>,
     Query(query): Query<HashMap<String, String>>,
     headers: HeaderMap,
     body: Bytes,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<RecipeAnswer>, ApiError> {
     state
         .api_key
         .check(presented_key(&headers, &query).as_deref())?;
@@ -58,11 +108,11 @@ pub async fn pipeline_pause(
     let request = params.pause_request(&target)?;
     let created = state.pauses.create(request).await?;
     let token = created.token.expose().to_owned();
-    Ok(Json(json!({
-        "token": token,
-        "id": created.pause.id.to_string(),
-        "review_url": state.review_url(&token),
-    })))
+    Ok(Json(RecipeAnswer {
+        review_url: state.review_url(&token),
+        id: created.pause.id.to_string(),
+        token,
+    }))
 }
 
 /// `GET /api/PipelineRestart?token=…`: the review page, never a decision.

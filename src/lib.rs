@@ -52,6 +52,7 @@ pub mod clock;
 pub mod config;
 pub mod domain;
 pub mod http;
+pub mod identity;
 pub mod notify;
 pub mod outbox;
 pub mod pauses;

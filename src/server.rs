@@ -68,6 +68,11 @@ impl Server {
             settings.max_failures_per_minute,
             CancellationToken::new(),
         )
+        .with_callers(
+            settings.api_key.as_ref(),
+            &settings.named_keys,
+            settings.oidc_callers.clone(),
+        )
         .with_github_app(settings.github_app.clone())
         .with_azure_recipe(settings.azure_recipe.as_deref())
         .with_functions_timer(functions_timer);

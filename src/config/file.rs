@@ -56,6 +56,12 @@ pub struct ConfigFile {
     /// The original Azure Functions recipe's `PipelinePause` and
     /// `PipelineRestart` endpoints.
     pub azure_recipe: Option<AzureRecipeFile>,
+    /// Named API keys: the name is the requester or actor.
+    #[serde(default)]
+    pub api_keys: BTreeMap<String, super::callers::ApiKeyFile>,
+    /// Issuers whose OpenID Connect tokens the API accepts.
+    #[serde(default)]
+    pub oidc_callers: BTreeMap<String, super::callers::OidcCallerFile>,
 }
 
 /// `[azure_recipe]`: which Data Factory target starts the pipelines that

@@ -4,6 +4,7 @@
 //! message naming the file, key and problem.
 
 mod aws;
+mod callers;
 mod email;
 mod file;
 mod github_app;
@@ -19,6 +20,7 @@ use chrono::Duration;
 use crate::domain::{CallbackPolicy, CreatePolicy, HostRule, parse_duration};
 
 pub use aws::AwsAccount;
+pub use callers::{NamedKey, OidcCaller};
 pub use email::{EmailSettings, SmtpTls};
 pub use file::{ConfigFile, DatabaseFile, DeliveryFile, EmailFile};
 pub use github_app::{EnvironmentFile, GithubApp};
@@ -69,6 +71,10 @@ pub struct Settings {
     pub database_timeout: std::time::Duration,
     /// The key the management API accepts; none refuses every call.
     pub api_key: Option<Secret>,
+    /// Named API keys.
+    pub named_keys: Vec<NamedKey>,
+    /// Issuers whose bearer tokens the management API accepts.
+    pub oidc_callers: Vec<OidcCaller>,
     /// Expiry of a pause that names none.
     pub default_expires_in: Duration,
     /// Longest expiry a pause may ask for.
@@ -201,6 +207,8 @@ impl Settings {
                 .or(file.database_url)
                 .unwrap_or_else(|| "sqlite://pausegate.db".to_owned()),
             api_key,
+            named_keys: callers::resolve_keys(file.api_keys, env)?,
+            oidc_callers: callers::resolve_oidc(file.oidc_callers)?,
             database_timeout: timeout("database.timeout", file.database.timeout, "500ms")?,
             default_expires_in,
             max_expires_in,
@@ -238,7 +246,7 @@ impl Settings {
     /// What works but is probably not what was meant, one sentence each.
     pub fn warnings(&self) -> Vec<String> {
         let mut warnings = Vec::new();
-        if self.api_key.is_none() {
+        if self.api_key.is_none() && self.named_keys.is_empty() && self.oidc_callers.is_empty() {
             warnings.push(
                 "no API key is set: the management API refuses every call (set PAUSEGATE_API_KEY)"
                     .to_owned(),

@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use axum::Json;
 use axum::extract::rejection::QueryRejection;
-use axum::extract::{Query, State};
+use axum::extract::{Extension, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use serde::{Deserialize, Serialize};
 
@@ -15,6 +15,7 @@ use super::error::ApiError;
 use super::error::ErrorBody;
 use super::params::IdParam;
 use crate::domain::{DecisionInput, Pause, PauseRequest, Verdict, parse_duration};
+use crate::identity::Caller;
 
 /// Longest a single wait request may hold.
 const MAX_WAIT: Duration = Duration::from_secs(60);
@@ -174,10 +175,11 @@ pub async fn list(
     security(("api_key" = [])))]
 pub async fn approve(
     state: State<AppState>,
+    caller: Extension<Caller>,
     id: IdParam,
     body: Option<JsonBody<DecisionInput>>,
 ) -> Result<Json<Pause>, ApiError> {
-    decide(state, id, Verdict::Approve, body).await
+    decide(state, caller, id, Verdict::Approve, body).await
 }
 
 /// `POST /api/v1/pauses/{id}/reject`.
@@ -195,19 +197,33 @@ pub async fn approve(
     security(("api_key" = [])))]
 pub async fn reject(
     state: State<AppState>,
+    caller: Extension<Caller>,
     id: IdParam,
     body: Option<JsonBody<DecisionInput>>,
 ) -> Result<Json<Pause>, ApiError> {
-    decide(state, id, Verdict::Reject, body).await
+    decide(state, caller, id, Verdict::Reject, body).await
 }
 
 async fn decide(
     State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
     IdParam(id): IdParam,
     verdict: Verdict,
     body: Option<JsonBody<DecisionInput>>,
 ) -> Result<Json<Pause>, ApiError> {
-    let input = body.map(|JsonBody(input)| input).unwrap_or_default();
+    let mut input = body.map(|JsonBody(input)| input).unwrap_or_default();
+    // A named caller decides as itself; only the server's unnamed key
+    // passes a self-declared `actor` through.
+    if let Some(name) = caller.name {
+        match &input.actor {
+            Some(actor) if *actor != name => {
+                return Err(ApiError::Invalid(format!(
+                    "actor: this caller decides as {name:?}; leave actor out"
+                )));
+            }
+            _ => input.actor = Some(name),
+        }
+    }
     Ok(Json(state.pauses.decide_by_id(&id, verdict, input).await?))
 }
 

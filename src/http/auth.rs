@@ -1,69 +1,76 @@
-//! The management API's key check. Keys are compared as SHA-256 digests in
-//! constant time, so neither length nor content leaks through timing.
+//! The management API's check: `Authorization: Bearer …` must identify a
+//! caller ([`crate::identity`]: the server's key, a named key or an OpenID
+//! Connect token). The caller rides in the request's extensions for the
+//! handlers that record who asked or decided.
 
 use axum::extract::{Request, State};
 use axum::http::header::AUTHORIZATION;
 use axum::middleware::Next;
 use axum::response::Response;
-use sha2::{Digest, Sha256};
-use subtle::ConstantTimeEq;
 
 use super::AppState;
 use super::error::ApiError;
-use crate::config::Secret;
+use crate::identity::{Caller, Refusal};
 
-/// The accepted key, kept only as its digest.
-pub struct ApiKey {
-    digest: Option<[u8; 32]>,
-}
-
-impl ApiKey {
-    /// Accepts `key`; `None` accepts nothing.
-    pub fn new(key: Option<&Secret>) -> Self {
-        Self {
-            digest: key.map(|k| Sha256::digest(k.expose().as_bytes()).into()),
-        }
-    }
-
-    /// Checks an `Authorization` header value.
-    pub fn check(&self, header: Option<&str>) -> Result<(), ApiError> {
-        let Some(expected) = &self.digest else {
-            return Err(ApiError::Unauthorized(
-                "the server has no API key configured, so the management API is closed; \
-                 start it with --api-key or PAUSEGATE_API_KEY"
-                    .to_owned(),
-            ));
-        };
-        // The scheme is case-insensitive (RFC 9110); the key itself is not.
-        let presented = header.and_then(|h| {
-            let (scheme, key) = h.split_once(' ')?;
-            scheme.eq_ignore_ascii_case("bearer").then_some(key)
-        });
-        let Some(presented) = presented else {
-            return Err(ApiError::Unauthorized(
+/// The credential in an `Authorization` header value.
+fn bearer(header: Option<&str>) -> Result<&str, ApiError> {
+    // The scheme is case-insensitive (RFC 9110); the credential is not.
+    header
+        .and_then(|h| {
+            let (scheme, credential) = h.split_once(' ')?;
+            scheme
+                .eq_ignore_ascii_case("bearer")
+                .then_some(credential.trim())
+        })
+        .ok_or_else(|| {
+            ApiError::Unauthorized(
                 "missing API key: send Authorization: Bearer <api key>".to_owned(),
-            ));
-        };
-        let presented: [u8; 32] = Sha256::digest(presented.trim().as_bytes()).into();
-        if bool::from(presented.ct_eq(expected)) {
-            Ok(())
-        } else {
-            Err(ApiError::Unauthorized("the API key was refused".to_owned()))
-        }
-    }
+            )
+        })
 }
 
-/// Middleware: lets a request through only with the right key.
+/// Identifies the caller presenting `header` (an `Authorization` value).
+pub async fn identify(state: &AppState, header: Option<&str>) -> Result<Caller, ApiError> {
+    if !state.callers.open() {
+        return Err(closed());
+    }
+    let credential = bearer(header)?;
+    state
+        .callers
+        .identify(credential)
+        .await
+        .map_err(|refusal| match refusal {
+            Refusal::Closed => closed(),
+            Refusal::Refused(message) => ApiError::Unauthorized(message),
+            Refusal::KeysUnavailable(message) => ApiError::Unavailable(message),
+        })
+}
+
+fn closed() -> ApiError {
+    ApiError::Unauthorized(
+        "the server has no API key configured, so the management API is closed; \
+         start it with --api-key or PAUSEGATE_API_KEY"
+            .to_owned(),
+    )
+}
+
+/// Whether `header` holds one of the configured keys (checked without I/O).
+pub fn holds_key(state: &AppState, header: Option<&str>) -> bool {
+    bearer(header).is_ok_and(|credential| state.callers.holds_key(credential))
+}
+
+/// Middleware: lets a request through only from an identified caller.
 pub async fn require_api_key(
     State(state): State<AppState>,
-    request: Request,
+    mut request: Request,
     next: Next,
 ) -> Result<Response, ApiError> {
     let header = request
         .headers()
         .get(AUTHORIZATION)
         .and_then(|v| v.to_str().ok());
-    state.api_key.check(header)?;
+    let caller = identify(&state, header).await?;
+    request.extensions_mut().insert(caller);
     Ok(next.run(request).await)
 }
 
@@ -72,13 +79,11 @@ mod tests {
     use super::*;
 
     #[test]
-    fn only_the_configured_key_passes() {
-        let key = ApiKey::new(Some(&Secret::new("k-123")));
-        assert!(key.check(Some("Bearer k-123")).is_ok());
-        assert!(key.check(Some("bearer k-123")).is_ok());
-        assert!(key.check(Some("Bearer k-124")).is_err());
-        assert!(key.check(Some("k-123")).is_err());
-        assert!(key.check(None).is_err());
-        assert!(ApiKey::new(None).check(Some("Bearer k-123")).is_err());
+    fn the_bearer_scheme_is_read_in_any_case() {
+        assert_eq!(bearer(Some("Bearer k-123")).unwrap(), "k-123");
+        assert_eq!(bearer(Some("bearer k-123")).unwrap(), "k-123");
+        assert!(bearer(Some("k-123")).is_err());
+        assert!(bearer(Some("Basic k-123")).is_err());
+        assert!(bearer(None).is_err());
     }
 }

@@ -30,12 +30,12 @@ use axum::middleware;
 use axum::routing::{get, post};
 use tokio_util::sync::CancellationToken;
 
-use crate::config::{GithubApp, Secret};
+use crate::config::{GithubApp, NamedKey, OidcCaller, Secret};
+use crate::identity::Callers;
 use crate::outbox::Outbox;
 use crate::pauses::Pauses;
 use crate::render::Renderer;
 
-pub use auth::ApiKey;
 pub use body::{MAX_BODY_BYTES, parse as parse_json_body};
 pub use error::ApiError;
 pub use form::{ReviewForm, parse as parse_review_form};
@@ -51,8 +51,8 @@ pub struct AppState {
     pub pauses: Arc<Pauses>,
     /// The page templates.
     pub renderer: Arc<Renderer>,
-    /// The key the management API accepts.
-    pub api_key: Arc<ApiKey>,
+    /// Who may call the management API.
+    pub callers: Arc<Callers>,
     /// Base of review links, without a trailing slash.
     pub public_url: Arc<str>,
     /// Cancelled when the server begins to shut down; ends long polls early.
@@ -81,7 +81,7 @@ impl AppState {
         Self {
             pauses,
             renderer,
-            api_key: Arc::new(ApiKey::new(api_key)),
+            callers: Arc::new(Callers::new(api_key, &[], Vec::new())),
             public_url: public_url.trim_end_matches('/').into(),
             shutdown,
             throttle: Arc::new(Throttle::new(max_failures_per_minute)),
@@ -106,6 +106,17 @@ impl AppState {
     /// Answers the Azure Functions host's timer with a sweep of `outbox`.
     pub fn with_functions_timer(mut self, outbox: Option<Arc<Outbox>>) -> Self {
         self.functions_outbox = outbox;
+        self
+    }
+
+    /// Also accepts the `named` keys and the `oidc` issuers' tokens.
+    pub fn with_callers(
+        mut self,
+        api_key: Option<&Secret>,
+        named: &[NamedKey],
+        oidc: Vec<OidcCaller>,
+    ) -> Self {
+        self.callers = Arc::new(Callers::new(api_key, named, oidc));
         self
     }
 

@@ -38,7 +38,10 @@ impl Modify for ApiKeyScheme {
         let scheme = SecurityScheme::Http(
             HttpBuilder::new()
                 .scheme(HttpAuthScheme::Bearer)
-                .description(Some("The API key the server was started with"))
+                .description(Some(
+                    "The server's API key, a named key from [api_keys], or an OpenID Connect \
+                     token from an issuer in [oidc_callers]",
+                ))
                 .build(),
         );
         if let Some(components) = openapi.components.as_mut() {

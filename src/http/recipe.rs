@@ -96,9 +96,7 @@ pub async fn pipeline_pause(
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<Json<RecipeAnswer>, ApiError> {
-    state
-        .api_key
-        .check(presented_key(&headers, &query).as_deref())?;
+    super::auth::identify(&state, presented_key(&headers, &query).as_deref()).await?;
     let Some(target) = state.azure_recipe.clone() else {
         return Err(ApiError::NotFound(
             "PipelinePause is off: name a Data Factory target in [azure_recipe] target".to_owned(),

@@ -196,7 +196,7 @@ fn always_allowed(state: &AppState, request: &Request, path: &str) -> bool {
         .headers()
         .get(axum::http::header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok());
-    header.is_some() && state.api_key.check(header).is_ok()
+    super::auth::holds_key(state, header)
 }
 
 fn too_many(wait: Duration) -> Response {

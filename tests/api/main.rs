@@ -10,6 +10,7 @@ mod smtp;
 mod standins;
 
 mod airflow_login;
+mod api_callers;
 mod argo;
 mod azure_devops;
 mod azure_functions;

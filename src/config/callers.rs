@@ -1,0 +1,109 @@
+//! Who may call the management API besides the one `PAUSEGATE_API_KEY`:
+//! named API keys (`[api_keys.NAME]`, the name becomes the requester or
+//! actor) and OpenID Connect bearer tokens (`[oidc_callers.NAME]`: an
+//! issuer's signed JWTs, such as an Entra managed identity's or GitHub
+//! Actions' OIDC token, so a pipeline needs no stored secret).
+
+use std::collections::BTreeMap;
+
+use serde::Deserialize;
+
+use super::secret::{Env, Secret};
+use super::targets::parse_url;
+
+/// `[api_keys.NAME]` as written.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ApiKeyFile {
+    /// Names the variable holding the key.
+    pub key_env: String,
+}
+
+/// `[oidc_callers.NAME]` as written.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OidcCallerFile {
+    /// The `iss` the tokens carry, e.g. `https://token.actions.githubusercontent.com`.
+    pub issuer: String,
+    /// Accepted `aud` values; at least one.
+    pub audiences: Vec<String>,
+    /// Accepted `sub` values (`*` matches any run of characters); empty
+    /// accepts every subject of the issuer.
+    #[serde(default)]
+    pub subjects: Vec<String>,
+    /// The issuer's key set; found through its discovery document
+    /// (`/.well-known/openid-configuration`) when left out.
+    pub jwks_url: Option<String>,
+    /// The claim that names the caller (default `sub`).
+    pub name_claim: Option<String>,
+}
+
+/// A named API key.
+#[derive(Debug, Clone)]
+pub struct NamedKey {
+    /// Recorded as the requester or actor.
+    pub name: String,
+    /// The key.
+    pub key: Secret,
+}
+
+/// An issuer whose bearer tokens are accepted.
+#[derive(Debug, Clone)]
+pub struct OidcCaller {
+    /// The config table's name.
+    pub name: String,
+    /// Exact `iss`.
+    pub issuer: String,
+    /// Accepted `aud` values.
+    pub audiences: Vec<String>,
+    /// Accepted `sub` patterns; empty accepts all.
+    pub subjects: Vec<String>,
+    /// Where the keys are; `None`: from discovery.
+    pub jwks_url: Option<url::Url>,
+    /// The claim naming the caller.
+    pub name_claim: String,
+}
+
+/// `[api_keys]`, each key read from its variable.
+pub fn resolve_keys(
+    file: BTreeMap<String, ApiKeyFile>,
+    env: &Env,
+) -> Result<Vec<NamedKey>, String> {
+    file.into_iter()
+        .map(|(name, f)| {
+            let key = env.secret(&format!("api_keys.{name}.key_env"), &f.key_env)?;
+            if key.expose().trim().len() < 16 {
+                return Err(format!(
+                    "api_keys.{name}.key_env: the key is shorter than 16 characters"
+                ));
+            }
+            Ok(NamedKey { name, key })
+        })
+        .collect()
+}
+
+/// `[oidc_callers]`, checked.
+pub fn resolve_oidc(file: BTreeMap<String, OidcCallerFile>) -> Result<Vec<OidcCaller>, String> {
+    file.into_iter()
+        .map(|(name, f)| {
+            let key = |k: &str| format!("oidc_callers.{name}.{k}");
+            parse_url(&key("issuer"), &f.issuer)?;
+            if f.audiences.iter().all(|a| a.trim().is_empty()) {
+                return Err(format!("{}: name at least one audience", key("audiences")));
+            }
+            let jwks_url = f
+                .jwks_url
+                .as_deref()
+                .map(|u| parse_url(&key("jwks_url"), u))
+                .transpose()?;
+            Ok(OidcCaller {
+                issuer: f.issuer,
+                audiences: f.audiences,
+                subjects: f.subjects,
+                jwks_url,
+                name_claim: f.name_claim.unwrap_or_else(|| "sub".to_owned()),
+                name,
+            })
+        })
+        .collect()
+}

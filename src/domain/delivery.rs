@@ -288,6 +288,8 @@ mod tests {
             decisions: Vec::new(),
             deliveries: Vec::new(),
             callback: None,
+            rules: None,
+            requested_by: None,
         }
     }
 

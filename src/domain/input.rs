@@ -12,6 +12,7 @@ use super::callback::{
 };
 use super::duration::{format_duration, parse_duration};
 use super::pause::{Notify, OnExpire};
+use super::rules::Rules;
 use super::text::{self, refuse_controls, refuse_hidden};
 
 /// Longest title, in characters.
@@ -116,6 +117,23 @@ pub struct PauseRequest {
     /// and may not exceed it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub callback_timeout: Option<String>,
+    /// Who may decide: addresses, `*@domain`, or API caller names (up to
+    /// 50). With any rule set, only identified people decide: personal
+    /// links, named keys, OpenID Connect tokens.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub approvers: Option<Vec<String>>,
+    /// Distinct identified approvals that settle the pause (1–20, default
+    /// 1); any rejection settles it rejected.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(minimum = 1, maximum = 20)]
+    pub approvals_required: Option<u32>,
+    /// Let the requester approve their own pause (default false).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub allow_self_approval: Option<bool>,
+    /// The identified caller asking; set by the server, never read from
+    /// the body.
+    #[serde(skip)]
+    pub requested_by: Option<String>,
 }
 
 /// `notify` as sent.
@@ -201,6 +219,10 @@ pub struct NewPause {
     pub remind_before: Option<Duration>,
     /// The orchestrator to answer when it settles.
     pub callback: Option<Callback>,
+    /// Who may decide, and how many must approve.
+    pub rules: Option<Rules>,
+    /// The identified caller that asked.
+    pub requested_by: Option<String>,
 }
 
 impl NewPause {
@@ -224,6 +246,12 @@ impl NewPause {
                 .or_else(|| callback.as_ref().map(|c| Callback::key(&c.secret()))),
             remind_before: parse_remind_before(request.remind_before, policy)?,
             callback,
+            rules: Rules::parse(
+                request.approvers,
+                request.approvals_required,
+                request.allow_self_approval,
+            )?,
+            requested_by: request.requested_by,
         })
     }
 }

@@ -8,6 +8,7 @@ mod duration;
 mod ids;
 mod input;
 mod pause;
+mod rules;
 mod text;
 pub mod time;
 mod token;
@@ -26,5 +27,6 @@ pub use input::{
     CreatePolicy, DecisionInput, NewPause, NotifyRequest, PauseRequest, ValidationError,
 };
 pub use pause::{Decision, Notify, OnExpire, Pause, PauseState, Verdict, Via};
+pub use rules::{IdentifiedBy, Rules, Ruling, approvals_missing, rule_on};
 pub use text::{validate_comment, validate_name};
 pub use token::{Token, TokenHash};

@@ -1,6 +1,7 @@
 //! A pause and its history: state, decisions and deliveries, with the rules
 //! for how it may change. Serialized exactly as the API shows it.
 
+use super::rules::{IdentifiedBy, Rules};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -195,6 +196,10 @@ pub struct Decision {
     pub actor: Option<String>,
     /// How the decision arrived.
     pub via: Via,
+    /// How the actor was identified; only identified actors count toward
+    /// a pause's rules.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub identified_by: Option<IdentifiedBy>,
     /// The decider's comment, if any.
     pub comment: Option<String>,
     /// When it was recorded.
@@ -237,8 +242,16 @@ pub struct Pause {
     /// When it left `pending`.
     #[serde(with = "time::optional")]
     pub decided_at: Option<DateTime<Utc>>,
-    /// Decisions recorded (at most one: the first wins).
+    /// Decisions recorded: the one that settled it, and before it the
+    /// approvals a quorum collected.
     pub decisions: Vec<Decision>,
+    /// Who may decide and how many must approve; none: the first decision
+    /// settles it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rules: Option<Rules>,
+    /// The identified caller that asked for it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub requested_by: Option<String>,
     /// Triggers and notifications sent for it.
     pub deliveries: Vec<Delivery>,
     /// The orchestrator answered when it settles, shown as kind and host

@@ -14,8 +14,8 @@ use super::body::JsonBody;
 use super::error::ApiError;
 use super::error::ErrorBody;
 use super::params::IdParam;
-use crate::domain::{DecisionInput, Pause, PauseRequest, Verdict, parse_duration};
-use crate::identity::Caller;
+use crate::domain::{DecisionInput, IdentifiedBy, Pause, PauseRequest, Verdict, parse_duration};
+use crate::identity::{Caller, CallerKind};
 
 /// Longest a single wait request may hold.
 const MAX_WAIT: Duration = Duration::from_secs(60);
@@ -48,10 +48,13 @@ pub struct CreatedBody {
     security(("api_key" = [])))]
 pub async fn create(
     State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
     headers: HeaderMap,
     JsonBody(mut request): JsonBody<PauseRequest>,
 ) -> Result<(StatusCode, Json<CreatedBody>), ApiError> {
     request.idempotency_key = merge_idempotency_key(&headers, request.idempotency_key)?;
+    // Only an identified caller is recorded as the requester.
+    request.requested_by = caller.name;
     let created = state.pauses.create(request).await?;
     Ok(answer_created(&state, created))
 }
@@ -169,7 +172,8 @@ pub async fn list(
         (status = 400, description = "Invalid input; the message names the field", body = ErrorBody),
         (status = 401, description = "No or wrong API key", body = ErrorBody),
         (status = 404, description = "No such pause", body = ErrorBody),
-        (status = 409, description = "Already decided or cancelled", body = ErrorBody),
+        (status = 403, description = "The pause's rules do not let this caller decide it", body = ErrorBody),
+        (status = 409, description = "Already decided or cancelled, or this caller's approval already counts", body = ErrorBody),
         (status = 410, description = "Expired", body = ErrorBody),
     ),
     security(("api_key" = [])))]
@@ -191,6 +195,7 @@ pub async fn approve(
         (status = 400, description = "Invalid input; the message names the field", body = ErrorBody),
         (status = 401, description = "No or wrong API key", body = ErrorBody),
         (status = 404, description = "No such pause", body = ErrorBody),
+        (status = 403, description = "The pause's rules do not let this caller decide it", body = ErrorBody),
         (status = 409, description = "Already decided or cancelled", body = ErrorBody),
         (status = 410, description = "Expired", body = ErrorBody),
     ),
@@ -224,7 +229,16 @@ async fn decide(
             _ => input.actor = Some(name),
         }
     }
-    Ok(Json(state.pauses.decide_by_id(&id, verdict, input).await?))
+    let identified_by = match caller.how {
+        CallerKind::ServerKey => IdentifiedBy::SelfDeclared,
+        CallerKind::NamedKey => IdentifiedBy::ApiKey,
+        CallerKind::Oidc => IdentifiedBy::Oidc,
+    };
+    let pause = state
+        .pauses
+        .decide_by_id(&id, verdict, input, identified_by)
+        .await?;
+    Ok(Json(pause))
 }
 
 /// `POST /api/v1/pauses/{id}/cancel`.

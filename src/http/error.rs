@@ -22,6 +22,8 @@ pub enum ApiError {
     AlreadySettled(String),
     /// 409: the request does not fit the state of what it names.
     Conflict(String),
+    /// 403: the pause's rules do not let this caller decide it.
+    Forbidden(String),
     /// 410: past its expiry.
     Expired(String),
     /// 408: the body did not arrive in time.
@@ -66,6 +68,7 @@ impl ApiError {
             Self::NotFound(_) => (StatusCode::NOT_FOUND, "not_found"),
             Self::AlreadySettled(_) => (StatusCode::CONFLICT, "already_decided"),
             Self::Conflict(_) => (StatusCode::CONFLICT, "conflict"),
+            Self::Forbidden(_) => (StatusCode::FORBIDDEN, "forbidden"),
             Self::Expired(_) => (StatusCode::GONE, "expired"),
             Self::Timeout(_) => (StatusCode::REQUEST_TIMEOUT, "request_timeout"),
             Self::TooLarge(_) => (StatusCode::PAYLOAD_TOO_LARGE, "body_too_large"),
@@ -94,6 +97,7 @@ impl From<PauseError> for ApiError {
                 rfc3339(&pause.expires_at)
             )),
             PauseError::Conflict(why) => Self::Conflict(why),
+            PauseError::Forbidden(why) => Self::Forbidden(why),
             PauseError::Unavailable(why) => Self::Unavailable(why),
             PauseError::OutcomeUnknown(why) => Self::OutcomeUnknown(why),
             PauseError::Internal(e) => Self::Internal(e),
@@ -145,6 +149,7 @@ impl IntoResponse for ApiError {
             | Self::NotFound(m)
             | Self::AlreadySettled(m)
             | Self::Conflict(m)
+            | Self::Forbidden(m)
             | Self::Expired(m)
             | Self::Timeout(m)
             | Self::TooLarge(m) => (m, None),

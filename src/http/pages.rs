@@ -73,6 +73,16 @@ pub(super) async fn decide_token(state: &AppState, token: &str, request: Request
         comment: form.comment,
     };
     match state.pauses.decide_by_token(token, decision).await {
+        // Counted toward a quorum: say so, not "decided".
+        Ok(pause) if pause.state == PauseState::Pending => {
+            let missing = crate::domain::approvals_missing(&pause);
+            let message = format!(
+                "\u{201c}{}\u{201d} needs {missing} more approval{} before it goes ahead.",
+                pause.title,
+                if missing == 1 { "" } else { "s" }
+            );
+            notice(state, StatusCode::OK, "Your approval is recorded", &message)
+        }
         Ok(pause) => outcome(state, StatusCode::OK, &pause, None, token),
         Err(error) => error_page(state, error, token),
     }
@@ -239,6 +249,9 @@ fn error_page(state: &AppState, error: PauseError, token: &str) -> Response {
             &e.message,
         ),
         PauseError::Conflict(why) => notice(state, StatusCode::CONFLICT, "That did not work", &why),
+        PauseError::Forbidden(why) => {
+            notice(state, StatusCode::FORBIDDEN, "You cannot decide this", &why)
+        }
         PauseError::Unavailable(why) | PauseError::OutcomeUnknown(why) => {
             let mut response = notice(
                 state,

@@ -5,8 +5,8 @@
 use chrono::{DateTime, Utc};
 
 use crate::domain::{
-    Decision, DecisionInput, Pause, PauseId, PauseState, Verdict, Via, deliveries_on_settling,
-    validate_comment, validate_name,
+    Decision, DecisionInput, IdentifiedBy, Pause, PauseId, PauseState, Verdict, Via,
+    deliveries_on_settling, validate_comment, validate_name,
 };
 use crate::store::{Deadline, Settled, Settlement, TokenKind};
 
@@ -14,6 +14,15 @@ use super::{PauseError, Pauses};
 
 /// Most expired pauses settled in one transaction.
 const EXPIRY_BATCH: u32 = 500;
+
+/// A decision as made, before it is ruled on.
+struct Made {
+    verdict: Verdict,
+    actor: Option<String>,
+    via: Via,
+    identified_by: IdentifiedBy,
+    comment: Option<String>,
+}
 
 /// A decision made through a review link.
 #[derive(Debug, Clone)]
@@ -41,25 +50,42 @@ impl Pauses {
         let comment = validate_comment(decision.comment)?;
         let name = validate_name(decision.name_field, decision.name)?;
         let review = self.review(token).await?;
-        let actor = match review.token.kind {
-            TokenKind::Recipient => review.token.actor,
-            TokenKind::Creator | TokenKind::Channel => name,
+        // A personal link proves its recipient; a shared one takes a name
+        // on the holder's word.
+        let (actor, identified_by) = match review.token.kind {
+            TokenKind::Recipient => (review.token.actor, IdentifiedBy::Email),
+            TokenKind::Creator | TokenKind::Channel => (name, IdentifiedBy::SelfDeclared),
         };
-        self.decide(&review.pause, decision.verdict, actor, Via::Link, comment)
-            .await
+        let made = Made {
+            verdict: decision.verdict,
+            actor,
+            via: Via::Link,
+            identified_by,
+            comment,
+        };
+        self.decide(&review.pause, made).await
     }
 
-    /// Decides a pause by id, for a caller holding the API key.
+    /// Decides a pause by id, for an API caller identified as
+    /// `identified_by` (self-declared for the server's unnamed key).
     pub async fn decide_by_id(
         &self,
         id: &PauseId,
         verdict: Verdict,
         input: DecisionInput,
+        identified_by: IdentifiedBy,
     ) -> Result<Pause, PauseError> {
         let comment = validate_comment(input.comment)?;
         let actor = validate_name("actor", input.actor)?;
         let pause = self.get(id).await?;
-        self.decide(&pause, verdict, actor, Via::Api, comment).await
+        let made = Made {
+            verdict,
+            actor,
+            via: Via::Api,
+            identified_by,
+            comment,
+        };
+        self.decide(&pause, made).await
     }
 
     /// Withdraws a pending pause; nobody can decide it afterwards.
@@ -130,27 +156,24 @@ impl Pauses {
                 Ok(settled)
             }
             // Someone else settled it first: show what they did.
-            Some(Settled::Refused(current)) => Ok(current),
+            Some(Settled::Refused(current) | Settled::Recorded(current)) => Ok(current),
+            Some(Settled::Forbidden(reason) | Settled::AlreadyCounted(reason)) => {
+                Err(PauseError::Conflict(reason))
+            }
             None => Err(PauseError::NotFound),
         }
     }
 
-    async fn decide(
-        &self,
-        pause: &Pause,
-        verdict: Verdict,
-        actor: Option<String>,
-        via: Via,
-        comment: Option<String>,
-    ) -> Result<Pause, PauseError> {
+    async fn decide(&self, pause: &Pause, made: Made) -> Result<Pause, PauseError> {
         let decision = Decision {
-            decision: verdict,
-            actor,
-            via,
-            comment,
+            decision: made.verdict,
+            actor: made.actor,
+            via: made.via,
+            identified_by: Some(made.identified_by),
+            comment: made.comment,
             at: self.clock.now(),
         };
-        let state = verdict.resulting_state();
+        let state = made.verdict.resulting_state();
         let settlement = Settlement {
             state,
             decision: Some(decision),
@@ -174,6 +197,12 @@ impl Pauses {
                     return Ok(settled);
                 }
                 Some(Settled::Refused(current)) => current,
+                Some(Settled::Recorded(counted)) => {
+                    self.announce(&counted.id, false);
+                    return Ok(counted);
+                }
+                Some(Settled::Forbidden(reason)) => return Err(PauseError::Forbidden(reason)),
+                Some(Settled::AlreadyCounted(reason)) => return Err(PauseError::Conflict(reason)),
                 None => return Err(PauseError::NotFound),
             }
         } else {
@@ -210,6 +239,7 @@ pub fn expiry_settlement(pause: &Pause, now: DateTime<Utc>) -> Settlement {
             decision,
             actor: None,
             via: Via::Timeout,
+            identified_by: None,
             comment: None,
             at: now,
         }),

@@ -49,6 +49,9 @@ pub enum PauseError {
     /// The request does not fit the state of what it names.
     #[error("{0}")]
     Conflict(String),
+    /// The pause's rules do not let this caller decide it.
+    #[error("{0}")]
+    Forbidden(String),
     /// The database is out of reach for now; nothing was written.
     #[error("{0}")]
     Unavailable(String),

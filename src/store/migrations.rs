@@ -43,6 +43,11 @@ const SQLITE: &[(i64, &str, &str)] = &[
         "callbacks",
         include_str!("../../migrations/sqlite/0006_callbacks.sql"),
     ),
+    (
+        7,
+        "approver rules",
+        include_str!("../../migrations/sqlite/0007_rules.sql"),
+    ),
 ];
 
 /// The PostgreSQL migrations, oldest first.
@@ -66,6 +71,11 @@ const POSTGRES: &[(i64, &str, &str)] = &[
         4,
         "callbacks",
         include_str!("../../migrations/postgres/0004_callbacks.sql"),
+    ),
+    (
+        5,
+        "approver rules",
+        include_str!("../../migrations/postgres/0005_rules.sql"),
     ),
 ];
 

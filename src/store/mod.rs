@@ -131,6 +131,8 @@ impl NewPauseRecord {
                 .map(|d| d.pending(self.created_at))
                 .collect(),
             callback: pause.callback.clone(),
+            rules: pause.rules.clone(),
+            requested_by: pause.requested_by.clone(),
         }
     }
 }
@@ -246,6 +248,13 @@ pub enum Settled {
     /// The pause was no longer pending, or on the wrong side of its
     /// expiry: the pause as it is, unchanged.
     Refused(Pause),
+    /// The decision was recorded toward the pause's quorum; it is still
+    /// pending.
+    Recorded(Pause),
+    /// The pause's rules do not let this decision be made; nothing changed.
+    Forbidden(String),
+    /// This person's approval already counts; nothing changed.
+    AlreadyCounted(String),
 }
 
 /// How expiry settles one pause, given the pause and the time: the use

@@ -59,6 +59,16 @@ impl TestApp {
         Self::spawn_with(Some(database_url), config, false, &[]).await
     }
 
+    /// A server on `database` (`None`: a fresh SQLite file) with more
+    /// environment variables for `*_env` keys, the test driving the outbox.
+    pub async fn spawn_on_with_env(
+        database: Option<&str>,
+        config: &str,
+        env: &[(&str, &str)],
+    ) -> Self {
+        Self::spawn_with(database, config, false, env).await
+    }
+
     /// A server with default settings changed by `adjust` (for settings
     /// not in the config file, such as timeouts tests shorten).
     pub async fn spawn_adjusted(adjust: impl FnOnce(&mut Settings)) -> Self {

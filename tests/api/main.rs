@@ -34,6 +34,7 @@ mod plans;
 mod postgres;
 mod proxy;
 mod python;
+mod quorum;
 mod readme;
 mod redeliver;
 mod replicas;

@@ -9,8 +9,8 @@ use std::sync::Arc;
 
 use chrono::{DateTime, Duration, Utc};
 use pausegate::domain::{
-    CreatePolicy, Decision, DeliveryId, DeliveryKind, DeliveryState, Event, NewDelivery, NewPause,
-    PauseId, PauseRequest, PauseState, Token, Verdict, Via,
+    CreatePolicy, Decision, DeliveryId, DeliveryKind, DeliveryState, Event, IdentifiedBy,
+    NewDelivery, NewPause, PauseId, PauseRequest, PauseState, Token, Verdict, Via,
 };
 use pausegate::pauses::expiry_settlement;
 use pausegate::store::{
@@ -77,6 +77,7 @@ fn approval(at: DateTime<Utc>, deliveries: Vec<NewDelivery>) -> Settlement {
             decision: Verdict::Approve,
             actor: Some("ana".to_owned()),
             via: Via::Api,
+            identified_by: None,
             comment: None,
             at,
         }),
@@ -581,6 +582,84 @@ async fn answers_are_what_a_read_returns(store: Arc<dyn Store>) {
     assert_eq!(current, stored, "a refusal shows the pause as it is");
 }
 
+fn approval_by(actor: &str, by: IdentifiedBy, at: DateTime<Utc>) -> Settlement {
+    let mut settlement = approval(at, vec![trigger("hook")]);
+    let decision = settlement.decision.as_mut().unwrap();
+    decision.actor = Some(actor.to_owned());
+    decision.identified_by = Some(by);
+    settlement
+}
+
+async fn rules_collect_a_quorum_and_settle_once(store: Arc<dyn Store>) {
+    let at = now();
+    let body = json!({"title": "two of us", "target": "hook",
+        "approvers": ["*@example.com"], "approvals_required": 2});
+    let (mut record, _) = record(body, at, Vec::new());
+    record.pause.requested_by = Some("ci-bot".to_owned());
+    let id = match store.create_pause(record).await.unwrap() {
+        Created::New(pause) => pause.id,
+        Created::Replayed(_) => panic!("not a replay"),
+    };
+    let stored = store.pause(&id).await.unwrap().unwrap();
+    let rules = stored.rules.as_ref().expect("rules are stored");
+    assert_eq!(
+        (rules.approvals_required, stored.requested_by.as_deref()),
+        (2, Some("ci-bot"))
+    );
+
+    let outcome = store.settle(
+        &id,
+        approval_by("ana@example.com", IdentifiedBy::Email, at),
+        at,
+    );
+    assert!(matches!(outcome.await.unwrap(), Some(Settled::Recorded(_))));
+    let again = store.settle(
+        &id,
+        approval_by("ANA@example.com", IdentifiedBy::Email, at),
+        at,
+    );
+    assert!(matches!(
+        again.await.unwrap(),
+        Some(Settled::AlreadyCounted(_))
+    ));
+    let stranger = store.settle(
+        &id,
+        approval_by("eve@elsewhere.org", IdentifiedBy::Oidc, at),
+        at,
+    );
+    assert!(matches!(
+        stranger.await.unwrap(),
+        Some(Settled::Forbidden(_))
+    ));
+    let declared = store.settle(
+        &id,
+        approval_by("bo@example.com", IdentifiedBy::SelfDeclared, at),
+        at,
+    );
+    assert!(matches!(
+        declared.await.unwrap(),
+        Some(Settled::Forbidden(_))
+    ));
+
+    let second = store.settle(
+        &id,
+        approval_by("bo@example.com", IdentifiedBy::ApiKey, at),
+        at,
+    );
+    let Some(Settled::Applied(settled)) = second.await.unwrap() else {
+        panic!("the second approver settles it");
+    };
+    assert_eq!(settled.state, PauseState::Approved);
+    let stored = store.pause(&id).await.unwrap().unwrap();
+    assert_eq!(
+        stored, settled,
+        "what settle answers is what a read returns"
+    );
+    let by: Vec<_> = stored.decisions.iter().map(|d| d.identified_by).collect();
+    assert_eq!(by, [Some(IdentifiedBy::Email), Some(IdentifiedBy::ApiKey)]);
+    assert_eq!(stored.deliveries.len(), 1, "one trigger");
+}
+
 async fn sqlite_store() -> (Arc<dyn Store>, tempfile::TempDir) {
     let dir = tempfile::tempdir().unwrap();
     let url = format!("sqlite://{}", dir.path().join("story.db").display());
@@ -626,4 +705,5 @@ on_every_backend!(
     hourly_limits_postpone,
     notification_tokens_and_dropped_requests,
     answers_are_what_a_read_returns,
+    rules_collect_a_quorum_and_settle_once,
 );

@@ -7,7 +7,7 @@ use chrono::{DateTime, Utc};
 use super::outbox;
 use super::rows::{from_millis, pause_columns, to_millis};
 use super::{Arg, Args, Conn, Dialect, args};
-use crate::domain::{Decision, Pause, PauseId, PauseState, TokenHash};
+use crate::domain::{Decision, Pause, PauseId, PauseState, Ruling, TokenHash, rule_on};
 use crate::store::rules::without_followups_to;
 use crate::store::{
     Created, Cursor, Deadline, ExpiryPlan, ListQuery, NewPauseRecord, PausePage, Settled,
@@ -88,8 +88,9 @@ async fn insert_pause<C: Conn>(c: &mut C, record: &NewPauseRecord) -> Result<boo
     let inserted = c
         .execute(
             "INSERT INTO pauses (id, state, title, description, data, target, target_params, \
-             on_reject, on_expire, notify, idempotency_key, created_at, expires_at, callback) \
-             VALUES ($1, 'pending', $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) \
+             on_reject, on_expire, notify, idempotency_key, created_at, expires_at, callback, \
+             rules, requested_by) \
+             VALUES ($1, 'pending', $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15) \
              ON CONFLICT (idempotency_key) DO NOTHING"
                 .into(),
             args![
@@ -110,6 +111,12 @@ async fn insert_pause<C: Conn>(c: &mut C, record: &NewPauseRecord) -> Result<boo
                     .as_ref()
                     .map(serde_json::to_string)
                     .transpose()?,
+                pause
+                    .rules
+                    .as_ref()
+                    .map(serde_json::to_string)
+                    .transpose()?,
+                pause.requested_by.as_deref(),
             ],
         )
         .await?;
@@ -229,6 +236,20 @@ pub async fn settle<C: Conn>(
     if pause.state != PauseState::Pending || !on_time {
         return Ok(Some(Settled::Refused(pause)));
     }
+    // Ruled on under the lock: of racing approvals, one at a time counts.
+    if let Some(decision) = &settlement.decision {
+        match rule_on(&pause, decision) {
+            Ruling::Settle(_) => {}
+            Ruling::Record => {
+                insert_decision(c, &pause.id, decision).await?;
+                let mut pause = pause;
+                pause.decisions.push(decision.clone());
+                return Ok(Some(Settled::Recorded(pause)));
+            }
+            Ruling::Refuse(reason) => return Ok(Some(Settled::Forbidden(reason))),
+            Ruling::AlreadyCounted(reason) => return Ok(Some(Settled::AlreadyCounted(reason))),
+        }
+    }
     Ok(Some(Settled::Applied(
         apply(c, pause, settlement, now).await?,
     )))
@@ -328,14 +349,15 @@ async fn insert_decision<C: Conn>(
     decision: &Decision,
 ) -> Result<(), StoreError> {
     c.execute(
-        "INSERT INTO decisions (pause_id, decision, actor, via, comment, at) \
-         VALUES ($1, $2, $3, $4, $5, $6)"
+        "INSERT INTO decisions (pause_id, decision, actor, via, identified_by, comment, at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7)"
             .into(),
         args![
             id.as_str(),
             decision.decision.as_str(),
             decision.actor.as_deref(),
             decision.via.as_str(),
+            decision.identified_by.map(|i| i.as_str()),
             decision.comment.as_deref(),
             to_millis(decision.at),
         ],

@@ -8,8 +8,8 @@ use serde::Deserialize;
 
 use super::{Columns, Dialect, FromColumns};
 use crate::domain::{
-    Decision, Delivery, DeliveryId, DeliveryKind, DeliveryState, Event, LeaseId, Notify, OnExpire,
-    Pause, PauseId, PauseState, Verdict, Via,
+    Decision, Delivery, DeliveryId, DeliveryKind, DeliveryState, Event, IdentifiedBy, LeaseId,
+    Notify, OnExpire, Pause, PauseId, PauseState, Verdict, Via,
 };
 use crate::store::{ClaimedDelivery, StoreError, TokenKind, TokenRecord};
 
@@ -35,15 +35,16 @@ pub fn pause_columns(dialect: &Dialect) -> String {
         "p.id, p.state, p.title, p.description, p.data, p.target, p.target_params, \
          p.on_reject, p.on_expire, p.notify, p.created_at, p.expires_at, p.decided_at, \
          CAST(COALESCE((SELECT {array}({json}(v)) FROM (SELECT {object}('decision', c.decision, \
-           'actor', c.actor, 'via', c.via, 'comment', c.comment, 'at', c.at) AS v \
-           FROM decisions c WHERE c.pause_id = p.id) AS ordered), '[]') AS TEXT), \
+           'actor', c.actor, 'via', c.via, 'identified_by', c.identified_by, \
+           'comment', c.comment, 'at', c.at) AS v \
+           FROM decisions c WHERE c.pause_id = p.id ORDER BY c.id) AS ordered), '[]') AS TEXT), \
          CAST(COALESCE((SELECT {array}({json}(v)) FROM (SELECT {object}('id', d.id, 'kind', d.kind, \
            'destination', d.destination, 'state', d.state, 'attempts', d.attempts, \
            'last_error', d.last_error, 'external_id', d.external_id, \
            'next_attempt_at', d.next_attempt_at, 'updated_at', d.updated_at) AS v \
            FROM deliveries d WHERE d.pause_id = p.id ORDER BY d.created_at) AS ordered), \
            '[]') AS TEXT), \
-         p.callback"
+         p.callback, p.rules, p.requested_by"
     )
 }
 
@@ -53,6 +54,7 @@ struct DecisionRow {
     decision: String,
     actor: Option<String>,
     via: String,
+    identified_by: Option<String>,
     comment: Option<String>,
     at: i64,
 }
@@ -62,6 +64,11 @@ impl DecisionRow {
         Ok(Decision {
             decision: parsed("decision", &self.decision, Verdict::parse)?,
             via: parsed("via", &self.via, Via::parse)?,
+            identified_by: self
+                .identified_by
+                .as_deref()
+                .map(|text| parsed("identified_by", text, IdentifiedBy::parse))
+                .transpose()?,
             at: from_millis(self.at)?,
             actor: self.actor,
             comment: self.comment,
@@ -140,6 +147,11 @@ pub fn read_pause(row: &dyn Columns, at: usize) -> Result<Pause, StoreError> {
             Some(text) => Some(serde_json::from_str(&text).map_err(StoreError::from)?),
             None => None,
         },
+        rules: match row.opt_text(at + 16)? {
+            Some(text) => Some(serde_json::from_str(&text).map_err(StoreError::from)?),
+            None => None,
+        },
+        requested_by: row.opt_text(at + 17)?,
         id: PauseId::from_stored(id.clone()),
     };
     Ok(pause)

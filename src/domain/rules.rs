@@ -1,0 +1,233 @@
+//! Who may decide a pause, and when its decisions settle it: approver
+//! patterns, how many distinct identified people must approve, whether the
+//! requester may approve their own pause. Pure: the store calls
+//! [`rule_on`] with the pause it holds locked, so racing decisions are
+//! ruled on one at a time and a pause settles exactly once.
+
+use serde::{Deserialize, Serialize};
+
+use super::input::ValidationError;
+use super::pause::{Decision, Pause, PauseState, Verdict, Via};
+
+/// Most approvers a pause may list, and most approvals it may require.
+pub const MAX_APPROVERS: usize = 50;
+const MAX_REQUIRED: u32 = 20;
+
+/// How a decision's actor was identified.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum IdentifiedBy {
+    /// The recipient of a personal email link.
+    Email,
+    /// A named API key.
+    ApiKey,
+    /// A verified OpenID Connect token.
+    Oidc,
+    /// A name typed on a shared link, or sent with the server's unnamed
+    /// key: it never counts toward a rule.
+    SelfDeclared,
+}
+
+impl IdentifiedBy {
+    /// The stored form.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Email => "email",
+            Self::ApiKey => "api_key",
+            Self::Oidc => "oidc",
+            Self::SelfDeclared => "self_declared",
+        }
+    }
+
+    /// Reads the stored form.
+    pub fn parse(text: &str) -> Option<Self> {
+        [Self::Email, Self::ApiKey, Self::Oidc, Self::SelfDeclared]
+            .into_iter()
+            .find(|k| k.as_str() == text)
+    }
+}
+
+/// A pause's approver rules.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct Rules {
+    /// Who may decide: addresses, `*@domain`, or API caller names; empty
+    /// lets any identified person decide.
+    #[serde(default)]
+    pub approvers: Vec<String>,
+    /// Distinct identified approvals that settle the pause.
+    pub approvals_required: u32,
+    /// Whether the requester may approve their own pause.
+    #[serde(default)]
+    pub allow_self_approval: bool,
+}
+
+impl Rules {
+    /// Checks the request's rule fields; `None` when it asks for none.
+    pub fn parse(
+        approvers: Option<Vec<String>>,
+        required: Option<u32>,
+        allow_self_approval: Option<bool>,
+    ) -> Result<Option<Self>, ValidationError> {
+        if approvers.is_none() && required.is_none() && allow_self_approval.is_none() {
+            return Ok(None);
+        }
+        let approvers = approvers.unwrap_or_default();
+        if approvers.len() > MAX_APPROVERS {
+            let message = format!("approvers: at most {MAX_APPROVERS}");
+            return Err(ValidationError::new("approvers", &message));
+        }
+        for approver in &approvers {
+            let bad = approver.trim().is_empty()
+                || approver.len() > 200
+                || approver.chars().any(char::is_control)
+                || (approver.contains('*') && !approver.starts_with("*@"));
+            if bad {
+                let message =
+                    format!("approvers: {approver:?} is not an address, *@domain or a caller name");
+                return Err(ValidationError::new("approvers", &message));
+            }
+        }
+        let approvals_required = required.unwrap_or(1);
+        if !(1..=MAX_REQUIRED).contains(&approvals_required) {
+            let message = format!("approvals_required must be between 1 and {MAX_REQUIRED}");
+            return Err(ValidationError::new("approvals_required", &message));
+        }
+        Ok(Some(Self {
+            approvers,
+            approvals_required,
+            allow_self_approval: allow_self_approval.unwrap_or(false),
+        }))
+    }
+
+    fn admits(&self, actor: &str) -> bool {
+        self.approvers.is_empty()
+            || self
+                .approvers
+                .iter()
+                .any(|pattern| match pattern.strip_prefix("*@") {
+                    Some(domain) => actor
+                        .rsplit_once('@')
+                        .is_some_and(|(_, d)| d.eq_ignore_ascii_case(domain)),
+                    None => pattern.eq_ignore_ascii_case(actor),
+                })
+    }
+}
+
+/// What a decision does to a pending pause.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Ruling {
+    /// It settles the pause in this state.
+    Settle(PauseState),
+    /// It is recorded; the pause waits for more approvals.
+    Record,
+    /// It may not be made; the reason says why.
+    Refuse(String),
+    /// This person already approved; nothing changes.
+    AlreadyCounted(String),
+}
+
+/// Rules on `decision` for the pending `pause`.
+pub fn rule_on(pause: &Pause, decision: &Decision) -> Ruling {
+    let settles = match decision.decision {
+        Verdict::Approve => PauseState::Approved,
+        Verdict::Reject => PauseState::Rejected,
+    };
+    if decision.via == Via::Timeout {
+        return Ruling::Settle(settles);
+    }
+    let identified = identified_actor(decision);
+    let allow_self = pause.rules.as_ref().is_some_and(|r| r.allow_self_approval);
+    if let (Some(actor), Some(requester), Verdict::Approve) =
+        (identified, &pause.requested_by, decision.decision)
+        && actor.eq_ignore_ascii_case(requester)
+        && !allow_self
+    {
+        return Ruling::Refuse(format!(
+            "{actor} asked for this pause and may not approve it"
+        ));
+    }
+    let Some(rules) = &pause.rules else {
+        return Ruling::Settle(settles);
+    };
+    let Some(actor) = identified else {
+        return Ruling::Refuse(
+            "this pause has approver rules: a self-declared name cannot decide it; use your \
+             personal link or an API key of your own"
+                .to_owned(),
+        );
+    };
+    if !rules.admits(actor) {
+        return Ruling::Refuse(format!("{actor} is not among this pause's approvers"));
+    }
+    if decision.decision == Verdict::Reject {
+        return Ruling::Settle(PauseState::Rejected);
+    }
+    let approvers = distinct_approvers(pause);
+    if approvers.contains(&actor.to_lowercase()) {
+        return Ruling::AlreadyCounted(format!("{actor} has already approved this pause"));
+    }
+    if approvers.len() as u32 + 1 >= rules.approvals_required {
+        Ruling::Settle(PauseState::Approved)
+    } else {
+        Ruling::Record
+    }
+}
+
+/// The actor, if identified by something other than their own word.
+fn identified_actor(decision: &Decision) -> Option<&str> {
+    match decision.identified_by {
+        Some(IdentifiedBy::SelfDeclared) | None => None,
+        Some(_) => decision.actor.as_deref(),
+    }
+}
+
+/// The identified people who approved so far, each once.
+fn distinct_approvers(pause: &Pause) -> Vec<String> {
+    let mut approvers: Vec<String> = pause
+        .decisions
+        .iter()
+        .filter(|d| d.decision == Verdict::Approve)
+        .filter_map(identified_actor)
+        .map(str::to_lowercase)
+        .collect();
+    approvers.sort();
+    approvers.dedup();
+    approvers
+}
+
+/// How many more approvals `pause` needs, for messages.
+pub fn approvals_missing(pause: &Pause) -> u32 {
+    let Some(rules) = &pause.rules else { return 0 };
+    rules
+        .approvals_required
+        .saturating_sub(distinct_approvers(pause).len() as u32)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bad_rules_name_their_field() {
+        let error = Rules::parse(Some(vec!["a*b".into()]), None, None).unwrap_err();
+        assert_eq!(error.field, "approvers");
+        let error = Rules::parse(None, Some(0), None).unwrap_err();
+        assert_eq!(error.field, "approvals_required");
+        assert_eq!(Rules::parse(None, None, None).unwrap(), None);
+    }
+
+    #[test]
+    fn a_domain_pattern_admits_that_domain_only() {
+        let rules = Rules::parse(
+            Some(vec!["*@example.com".into(), "ci-bot".into()]),
+            None,
+            None,
+        )
+        .unwrap()
+        .unwrap();
+        assert!(rules.admits("ana@EXAMPLE.com"));
+        assert!(rules.admits("ci-bot"));
+        assert!(!rules.admits("ana@example.com.evil.org"));
+        assert!(!rules.admits("eve@elsewhere.org"));
+    }
+}

@@ -77,10 +77,12 @@ impl Client {
     pub async fn list(
         &self,
         state: Option<&str>,
+        tag: Option<&str>,
         cursor: Option<&str>,
     ) -> Result<Value, ClientError> {
         let mut query = vec![("limit", "200")];
         query.extend(state.map(|s| ("state", s)));
+        query.extend(tag.map(|t| ("tag", t)));
         query.extend(cursor.map(|c| ("cursor", c)));
         self.send(self.request(Method::GET, "/api/v1/pauses").query(&query))
             .await

@@ -46,6 +46,9 @@ pub struct PauseArgs {
     /// Post to this configured channel (repeatable).
     #[arg(long = "channel")]
     pub channels: Vec<String>,
+    /// Label the pause, to find it by (repeatable, up to 10).
+    #[arg(long = "tag")]
+    pub tags: Vec<String>,
     /// Makes a retried command return the same pause.
     #[arg(long)]
     pub idempotency_key: Option<String>,
@@ -73,6 +76,9 @@ pub struct ListArgs {
     /// Only pauses in this state: pending, approved, rejected, expired, cancelled.
     #[arg(long)]
     pub state: Option<String>,
+    /// Only pauses with this tag.
+    #[arg(long)]
+    pub tag: Option<String>,
     #[command(flatten)]
     pub client: ClientArgs,
 }
@@ -194,6 +200,9 @@ fn pause_body(args: &PauseArgs) -> Result<Value, String> {
     if let Some(data) = &args.data {
         body.insert("data".into(), parse_data(data)?);
     }
+    if !args.tags.is_empty() {
+        body.insert("tags".into(), json!(args.tags));
+    }
     if !args.emails.is_empty() || !args.channels.is_empty() {
         body.insert(
             "notify".into(),
@@ -292,7 +301,14 @@ pub async fn list(args: ListArgs) -> ExitCode {
     let mut items = Vec::new();
     let mut cursor: Option<String> = None;
     loop {
-        let page = match client.list(args.state.as_deref(), cursor.as_deref()).await {
+        let page = match client
+            .list(
+                args.state.as_deref(),
+                args.tag.as_deref(),
+                cursor.as_deref(),
+            )
+            .await
+        {
             Ok(page) => page,
             Err(error) => return api_failure(error),
         };

@@ -290,6 +290,7 @@ mod tests {
             callback: None,
             rules: None,
             requested_by: None,
+            tags: Vec::new(),
         }
     }
 

@@ -130,6 +130,11 @@ pub struct PauseRequest {
     /// Let the requester approve their own pause (default false).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub allow_self_approval: Option<bool>,
+    /// Up to 10 labels (`team:data`, `prod`) to find it by: letters,
+    /// digits and `._:/-`, 1–50 characters each.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(max_items = 10)]
+    pub tags: Option<Vec<String>>,
     /// The identified caller asking; set by the server, never read from
     /// the body.
     #[serde(skip)]
@@ -223,6 +228,8 @@ pub struct NewPause {
     pub rules: Option<Rules>,
     /// The identified caller that asked.
     pub requested_by: Option<String>,
+    /// Labels to find it by.
+    pub tags: Vec<String>,
 }
 
 impl NewPause {
@@ -252,8 +259,42 @@ impl NewPause {
                 request.allow_self_approval,
             )?,
             requested_by: request.requested_by,
+            tags: parse_tags(request.tags)?,
         })
     }
+}
+
+/// Most tags on a pause.
+pub const MAX_TAGS: usize = 10;
+
+/// Tags: each 1–50 of letters, digits and `._:/-`, at most ten, each once.
+fn parse_tags(tags: Option<Vec<String>>) -> Result<Vec<String>, ValidationError> {
+    let tags = tags.unwrap_or_default();
+    if tags.len() > MAX_TAGS {
+        return Err(ValidationError::new(
+            "tags",
+            format!("at most {MAX_TAGS} tags"),
+        ));
+    }
+    let mut seen = Vec::with_capacity(tags.len());
+    for tag in tags {
+        parse_tag(&tag).map_err(|m| ValidationError::new("tags", m))?;
+        if !seen.contains(&tag) {
+            seen.push(tag);
+        }
+    }
+    Ok(seen)
+}
+
+/// One tag, as on a pause or in `?tag=`.
+pub fn parse_tag(tag: &str) -> Result<(), String> {
+    let allowed = |c: char| c.is_ascii_alphanumeric() || "._:/-".contains(c);
+    if tag.is_empty() || tag.len() > 50 || !tag.chars().all(allowed) {
+        return Err(format!(
+            "tag {tag:?} must be 1-50 letters, digits or ._:/- characters"
+        ));
+    }
+    Ok(())
 }
 
 fn parse_title(title: Option<String>) -> Result<String, ValidationError> {

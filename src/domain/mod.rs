@@ -24,7 +24,8 @@ pub use delivery::{
 pub use duration::{format_duration, parse_duration};
 pub use ids::{DeliveryId, LeaseId, PauseId};
 pub use input::{
-    CreatePolicy, DecisionInput, NewPause, NotifyRequest, PauseRequest, ValidationError,
+    CreatePolicy, DecisionInput, MAX_TAGS, NewPause, NotifyRequest, PauseRequest, ValidationError,
+    parse_tag,
 };
 pub use pause::{Decision, Notify, OnExpire, Pause, PauseState, Verdict, Via};
 pub use rules::{IdentifiedBy, Rules, Ruling, approvals_missing, rule_on};

@@ -252,6 +252,9 @@ pub struct Pause {
     /// The identified caller that asked for it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub requested_by: Option<String>,
+    /// Labels to find it by (`?tag=` on the list).
+    #[serde(default)]
+    pub tags: Vec<String>,
     /// Triggers and notifications sent for it.
     pub deliveries: Vec<Delivery>,
     /// The orchestrator answered when it settles, shown as kind and host

@@ -125,6 +125,9 @@ pub struct ListParams {
     limit: Option<u32>,
     /// `next_cursor` of the previous page.
     cursor: Option<String>,
+    /// Only pauses with this tag.
+    #[param(max_length = 50, pattern = "^[A-Za-z0-9._:/-]+$")]
+    tag: Option<String>,
 }
 
 /// A page of the list.
@@ -136,11 +139,11 @@ pub struct ListBody {
     next_cursor: Option<String>,
 }
 
-/// `GET /api/v1/pauses?state=&limit=&cursor=`.
+/// `GET /api/v1/pauses?state=&tag=&limit=&cursor=`.
 #[utoipa::path(get, path = "/api/v1/pauses", tag = "pauses", params(ListParams),
     responses(
         (status = 200, description = "A page of pauses, newest first", body = ListBody),
-        (status = 400, description = "A bad state, limit or cursor", body = ErrorBody),
+        (status = 400, description = "A bad state, tag, limit or cursor", body = ErrorBody),
         (status = 401, description = "No or wrong API key", body = ErrorBody),
     ),
     security(("api_key" = [])))]
@@ -155,6 +158,7 @@ pub async fn list(
             params.state.as_deref(),
             params.limit,
             params.cursor.as_deref(),
+            params.tag.as_deref(),
         )
         .await?;
     Ok(Json(ListBody {

@@ -244,7 +244,15 @@ impl Pauses {
         state: Option<&str>,
         limit: Option<u32>,
         cursor: Option<&str>,
+        tag: Option<&str>,
     ) -> Result<Listing, PauseError> {
+        let tag = tag
+            .map(|tag| {
+                crate::domain::parse_tag(tag)
+                    .map(|()| tag.to_owned())
+                    .map_err(|m| ValidationError::new("tag", m))
+            })
+            .transpose()?;
         let state = state
             .map(|text| {
                 PauseState::parse(text).ok_or_else(|| {
@@ -271,6 +279,7 @@ impl Pauses {
             .store
             .list_pauses(&ListQuery {
                 state,
+                tag,
                 limit,
                 after,
             })

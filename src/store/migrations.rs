@@ -48,6 +48,11 @@ const SQLITE: &[(i64, &str, &str)] = &[
         "approver rules",
         include_str!("../../migrations/sqlite/0007_rules.sql"),
     ),
+    (
+        8,
+        "tags",
+        include_str!("../../migrations/sqlite/0008_tags.sql"),
+    ),
 ];
 
 /// The PostgreSQL migrations, oldest first.
@@ -76,6 +81,11 @@ const POSTGRES: &[(i64, &str, &str)] = &[
         5,
         "approver rules",
         include_str!("../../migrations/postgres/0005_rules.sql"),
+    ),
+    (
+        6,
+        "tags",
+        include_str!("../../migrations/postgres/0006_tags.sql"),
     ),
 ];
 

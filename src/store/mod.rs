@@ -133,6 +133,7 @@ impl NewPauseRecord {
             callback: pause.callback.clone(),
             rules: pause.rules.clone(),
             requested_by: pause.requested_by.clone(),
+            tags: pause.tags.clone(),
         }
     }
 }
@@ -289,6 +290,8 @@ pub struct Cursor {
 pub struct ListQuery {
     /// Only pauses in this state.
     pub state: Option<PauseState>,
+    /// Only pauses with this tag.
+    pub tag: Option<String>,
     /// Page size.
     pub limit: u32,
     /// Start after this pause.

@@ -92,3 +92,58 @@ async fn an_empty_cursor_is_the_first_page() {
     assert_eq!(status, StatusCode::OK, "{page}");
     assert_eq!(page["items"][0]["title"], "first");
 }
+
+#[tokio::test]
+async fn tags_are_kept_and_the_list_filters_and_pages_by_tag() {
+    let app = TestApp::spawn().await;
+    let mut tagged = Vec::new();
+    for i in 0..5 {
+        let tags = if i % 2 == 0 {
+            serde_json::json!(["team:data", "prod"])
+        } else {
+            serde_json::json!(["team:web"])
+        };
+        let (status, created) = app
+            .create(serde_json::json!({"title": format!("pause {i}"), "tags": tags}))
+            .await;
+        assert_eq!(status, StatusCode::CREATED);
+        assert_eq!(created["tags"], tags);
+        if i % 2 == 0 {
+            tagged.push(created["id"].as_str().unwrap().to_owned());
+        }
+        app.clock.advance(chrono::Duration::seconds(1));
+    }
+    tagged.reverse();
+    let (_, first) = list(&app, "?tag=team:data&limit=2").await;
+    let cursor = first["next_cursor"].as_str().unwrap();
+    let (_, second) = list(&app, &format!("?tag=team:data&limit=2&cursor={cursor}")).await;
+    assert_eq!(second["next_cursor"], Value::Null);
+    let seen: Vec<&str> = first["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .chain(second["items"].as_array().unwrap())
+        .map(|p| p["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(seen, tagged, "each tagged pause once, newest first");
+
+    app.decide(&tagged[0], "approve").await;
+    let (_, pending) = list(&app, "?tag=prod&state=pending").await;
+    assert_eq!(pending["items"].as_array().unwrap().len(), 2);
+    let (_, none) = list(&app, "?tag=nobody").await;
+    assert_eq!(none["items"], serde_json::json!([]));
+}
+
+#[tokio::test]
+async fn bad_tags_are_refused_naming_the_field() {
+    let app = TestApp::spawn().await;
+    let (status, body) = list(&app, "?tag=has%20space").await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(error_message(&body).contains("tag"), "{body}");
+    let eleven: Vec<String> = (0..11).map(|i| format!("t{i}")).collect();
+    let (status, body) = app
+        .create(serde_json::json!({"title": "x", "tags": eleven}))
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(error_message(&body).contains("tags"), "{body}");
+}

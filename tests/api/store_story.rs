@@ -220,7 +220,7 @@ async fn pages_and_filters(store: Arc<dyn Store>) {
         ids.push(
             create(
                 &store,
-                json!({"title": format!("p{i}")}),
+                json!({"title": format!("p{i}"), "tags": [format!("n{}", i % 2)]}),
                 at + Duration::seconds(i),
             )
             .await,
@@ -236,6 +236,7 @@ async fn pages_and_filters(store: Arc<dyn Store>) {
         let page = store
             .list_pauses(&ListQuery {
                 state: None,
+                tag: None,
                 limit: 2,
                 after,
             })
@@ -251,11 +252,27 @@ async fn pages_and_filters(store: Arc<dyn Store>) {
     let approved = store
         .list_pauses(&ListQuery {
             state: Some(PauseState::Approved),
+            tag: None,
             limit: 10,
             after: None,
         })
         .await
         .unwrap();
+    let odd = store
+        .list_pauses(&ListQuery {
+            state: None,
+            tag: Some("n1".to_owned()),
+            limit: 10,
+            after: None,
+        })
+        .await
+        .unwrap();
+    let odd: Vec<PauseId> = odd.items.into_iter().map(|p| p.id).collect();
+    assert_eq!(
+        odd,
+        [ids[3].clone(), ids[1].clone()],
+        "by tag, newest first"
+    );
     assert_eq!(
         approved
             .items

@@ -89,8 +89,9 @@ async fn insert_pause<C: Conn>(c: &mut C, record: &NewPauseRecord) -> Result<boo
         .execute(
             "INSERT INTO pauses (id, state, title, description, data, target, target_params, \
              on_reject, on_expire, notify, idempotency_key, created_at, expires_at, callback, \
-             rules, requested_by) \
-             VALUES ($1, 'pending', $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15) \
+             rules, requested_by, tags) \
+             VALUES ($1, 'pending', $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, \
+             $16) \
              ON CONFLICT (idempotency_key) DO NOTHING"
                 .into(),
             args![
@@ -117,9 +118,25 @@ async fn insert_pause<C: Conn>(c: &mut C, record: &NewPauseRecord) -> Result<boo
                     .map(serde_json::to_string)
                     .transpose()?,
                 pause.requested_by.as_deref(),
+                (!pause.tags.is_empty())
+                    .then(|| serde_json::to_string(&pause.tags))
+                    .transpose()?,
             ],
         )
         .await?;
+    if inserted == 1 {
+        for tag in &pause.tags {
+            c.execute(
+                "INSERT INTO pause_tags (tag, created_at, pause_id) VALUES ($1, $2, $3)".into(),
+                args![
+                    tag.as_str(),
+                    to_millis(record.created_at),
+                    record.id.as_str()
+                ],
+            )
+            .await?;
+        }
+    }
     Ok(inserted == 1)
 }
 
@@ -189,10 +206,23 @@ pub async fn list<C: Conn>(c: &mut C, query: &ListQuery) -> Result<PausePage, St
 /// The page query with its arguments (one row more than the page, to
 /// tell whether another follows). Each condition is an index range:
 /// `(created_at, id) < (…)` on `pauses_newest_first`, or with the state
-/// first on `pauses_by_state`.
+/// first on `pauses_by_state`; with a tag, `(tag, created_at, pause_id)`
+/// on `pause_tags`' key, the state then checked row by row.
 pub fn list_sql(dialect: &Dialect, query: &ListQuery) -> (String, Args) {
     let mut conditions = Vec::new();
     let mut values: Args = Vec::new();
+    // Newest first along the tag's rows when there is a tag.
+    let (from, order) = match &query.tag {
+        Some(tag) => {
+            values.push(tag.as_str().into());
+            conditions.push(format!("t.tag = ${}", values.len()));
+            (
+                "pause_tags t JOIN pauses p ON p.id = t.pause_id",
+                ("t.created_at", "t.pause_id"),
+            )
+        }
+        None => ("pauses p", ("p.created_at", "p.id")),
+    };
     if let Some(state) = query.state {
         values.push(state.as_str().into());
         conditions.push(format!("p.state = ${}", values.len()));
@@ -201,7 +231,7 @@ pub fn list_sql(dialect: &Dialect, query: &ListQuery) -> (String, Args) {
         values.push(to_millis(after.created_at).into());
         values.push(after.id.as_str().into());
         let n = values.len();
-        conditions.push(format!("(p.created_at, p.id) < (${}, ${n})", n - 1));
+        conditions.push(format!("({}, {}) < (${}, ${n})", order.0, order.1, n - 1));
     }
     values.push(Arg::from(i64::from(query.limit) + 1));
     let filter = if conditions.is_empty() {
@@ -210,8 +240,10 @@ pub fn list_sql(dialect: &Dialect, query: &ListQuery) -> (String, Args) {
         format!("WHERE {}", conditions.join(" AND "))
     };
     let sql = format!(
-        "SELECT {} FROM pauses p {filter} ORDER BY p.created_at DESC, p.id DESC LIMIT ${}",
+        "SELECT {} FROM {from} {filter} ORDER BY {} DESC, {} DESC LIMIT ${}",
         pause_columns(dialect),
+        order.0,
+        order.1,
         values.len()
     );
     (sql, values)

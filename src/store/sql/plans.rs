@@ -29,8 +29,13 @@ pub fn hot_queries(dialect: &Dialect, now: DateTime<Utc>) -> Vec<HotQuery> {
     };
     let page = |state: Option<PauseState>, after: Option<Cursor>| ListQuery {
         state,
+        tag: None,
         limit: 50,
         after,
+    };
+    let tagged = |after: Option<Cursor>| ListQuery {
+        tag: Some("team:data".to_owned()),
+        ..page(None, after)
     };
     let list = |name, query: ListQuery| {
         let (sql, args) = pauses::list_sql(dialect, &query);
@@ -56,8 +61,10 @@ pub fn hot_queries(dialect: &Dialect, now: DateTime<Utc>) -> Vec<HotQuery> {
         ),
         list(
             "list by state, later page",
-            page(Some(PauseState::Pending), Some(cursor)),
+            page(Some(PauseState::Pending), Some(cursor.clone())),
         ),
+        list("list by tag, first page", tagged(None)),
+        list("list by tag, later page", tagged(Some(cursor))),
         query(
             "pauses due to expire",
             pauses::due_sql(dialect),

@@ -44,7 +44,7 @@ pub fn pause_columns(dialect: &Dialect) -> String {
            'next_attempt_at', d.next_attempt_at, 'updated_at', d.updated_at) AS v \
            FROM deliveries d WHERE d.pause_id = p.id ORDER BY d.created_at) AS ordered), \
            '[]') AS TEXT), \
-         p.callback, p.rules, p.requested_by"
+         p.callback, p.rules, p.requested_by, p.tags"
     )
 }
 
@@ -152,6 +152,10 @@ pub fn read_pause(row: &dyn Columns, at: usize) -> Result<Pause, StoreError> {
             None => None,
         },
         requested_by: row.opt_text(at + 17)?,
+        tags: match row.opt_text(at + 18)? {
+            Some(text) => serde_json::from_str(&text).map_err(StoreError::from)?,
+            None => Vec::new(),
+        },
         id: PauseId::from_stored(id.clone()),
     };
     Ok(pause)

@@ -184,6 +184,10 @@ pub enum ParameterSource {
     Data,
     /// One top-level key of `data` (`data.run_date`); `null` when absent.
     DataKey(String),
+    /// The approver's `inputs`.
+    Inputs,
+    /// One of the approver's `inputs` (`inputs.ticket`); `null` when absent.
+    InputsKey(String),
     /// The pause title.
     Title,
     /// `pause.approved`, `pause.rejected` or `pause.expired`.
@@ -195,7 +199,8 @@ pub enum ParameterSource {
 }
 
 impl ParameterSource {
-    /// Reads `pause_id`, `data`, `data.KEY`, `title`, `event`, `actor` or `comment`.
+    /// Reads `pause_id`, `data`, `data.KEY`, `inputs`, `inputs.KEY`, `title`,
+    /// `event`, `actor` or `comment`.
     pub fn parse(text: &str) -> Option<Self> {
         Some(match text {
             "pause_id" => Self::PauseId,
@@ -204,8 +209,10 @@ impl ParameterSource {
             "event" => Self::Event,
             "actor" => Self::Actor,
             "comment" => Self::Comment,
-            _ => match text.strip_prefix("data.") {
-                Some(key) if !key.is_empty() => Self::DataKey(key.to_owned()),
+            "inputs" => Self::Inputs,
+            _ => match (text.strip_prefix("data."), text.strip_prefix("inputs.")) {
+                (Some(key), _) if !key.is_empty() => Self::DataKey(key.to_owned()),
+                (_, Some(key)) if !key.is_empty() => Self::InputsKey(key.to_owned()),
                 _ => return None,
             },
         })
@@ -228,7 +235,7 @@ fn parse_parameters(
             Some(parsed) => Ok((name, parsed)),
             None => Err(format!(
                 "{key}.{name}: {source:?} is not a source; use pause_id, data, data.KEY, \
-                 title, event, actor or comment"
+                 inputs, inputs.KEY, title, event, actor or comment"
             )),
         })
         .collect()

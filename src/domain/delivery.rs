@@ -291,6 +291,8 @@ mod tests {
             rules: None,
             requested_by: None,
             tags: Vec::new(),
+            input_fields: Vec::new(),
+            inputs: None,
         }
     }
 

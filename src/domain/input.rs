@@ -11,6 +11,7 @@ use super::callback::{
     self, Callback, CallbackPolicy, CallbackRequest, parse_callback, parse_callback_timeout,
 };
 use super::duration::{format_duration, parse_duration};
+use super::fields::{InputField, parse_fields};
 use super::pause::{Notify, OnExpire};
 use super::rules::Rules;
 use super::text::{self, refuse_controls, refuse_hidden};
@@ -130,6 +131,10 @@ pub struct PauseRequest {
     /// Let the requester approve their own pause (default false).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub allow_self_approval: Option<bool>,
+    /// Typed fields the approver fills in (up to 20); their values come
+    /// back as `inputs` on the pause, in triggers and callbacks.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub input_fields: Option<Vec<InputField>>,
     /// Up to 10 labels (`team:data`, `prod`) to find it by: letters,
     /// digits and `._:/-`, 1–50 characters each.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -230,6 +235,8 @@ pub struct NewPause {
     pub requested_by: Option<String>,
     /// Labels to find it by.
     pub tags: Vec<String>,
+    /// Fields the approver fills in.
+    pub input_fields: Vec<InputField>,
 }
 
 impl NewPause {
@@ -260,6 +267,7 @@ impl NewPause {
             )?,
             requested_by: request.requested_by,
             tags: parse_tags(request.tags)?,
+            input_fields: parse_fields(request.input_fields)?,
         })
     }
 }
@@ -602,6 +610,10 @@ pub struct DecisionInput {
         pattern = "^[^\\u0000\\u202a-\\u202e\\u2066-\\u2069]*$"
     )]
     pub comment: Option<String>,
+    /// Values for the pause's `input_fields`, by name.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<Object>)]
+    pub inputs: Option<serde_json::Map<String, Value>>,
 }
 
 #[cfg(test)]

@@ -5,6 +5,7 @@
 mod callback;
 mod delivery;
 mod duration;
+mod fields;
 mod ids;
 mod input;
 mod pause;
@@ -22,6 +23,7 @@ pub use delivery::{
     notifications_for_new, trigger_for,
 };
 pub use duration::{format_duration, parse_duration};
+pub use fields::{FieldKind, InputField, check_inputs, parse_fields};
 pub use ids::{DeliveryId, LeaseId, PauseId};
 pub use input::{
     CreatePolicy, DecisionInput, MAX_TAGS, NewPause, NotifyRequest, PauseRequest, ValidationError,

@@ -1,6 +1,7 @@
 //! A pause and its history: state, decisions and deliveries, with the rules
 //! for how it may change. Serialized exactly as the API shows it.
 
+use super::fields::InputField;
 use super::rules::{IdentifiedBy, Rules};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -200,6 +201,10 @@ pub struct Decision {
     /// a pause's rules.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub identified_by: Option<IdentifiedBy>,
+    /// The values this decider gave for the pause's `input_fields`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<Object>)]
+    pub inputs: Option<serde_json::Map<String, Value>>,
     /// The decider's comment, if any.
     pub comment: Option<String>,
     /// When it was recorded.
@@ -255,6 +260,14 @@ pub struct Pause {
     /// Labels to find it by (`?tag=` on the list).
     #[serde(default)]
     pub tags: Vec<String>,
+    /// Fields the approver fills in.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub input_fields: Vec<InputField>,
+    /// The values given with the latest decision that gave any, typed as
+    /// declared: what a trigger, a callback and `wait` pass on.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<Object>)]
+    pub inputs: Option<serde_json::Map<String, Value>>,
     /// Triggers and notifications sent for it.
     pub deliveries: Vec<Delivery>,
     /// The orchestrator answered when it settles, shown as kind and host
@@ -277,6 +290,11 @@ fn callback_view<S: serde::Serializer>(
 }
 
 impl Pause {
+    /// Sets `inputs` from the decisions: the latest that gave values.
+    pub fn refresh_inputs(&mut self) {
+        self.inputs = self.decisions.iter().rev().find_map(|d| d.inputs.clone());
+    }
+
     /// True while it still waits and its expiry has not passed.
     pub fn is_open(&self, now: DateTime<Utc>) -> bool {
         self.state == PauseState::Pending && now < self.expires_at

@@ -19,6 +19,8 @@ pub struct ReviewForm {
     pub comment: Option<String>,
     /// Who is deciding, on a shared link.
     pub name: Option<String>,
+    /// `input.NAME` fields: values for the pause's input fields, as text.
+    pub inputs: serde_json::Map<String, serde_json::Value>,
 }
 
 /// Why a form could not be read: the status to answer and a sentence.
@@ -51,21 +53,32 @@ pub async fn read(request: Request) -> Result<ReviewForm, FormError> {
     parse(&bytes).map_err(|message| (StatusCode::BAD_REQUEST, message))
 }
 
-/// Parses `decision=…&comment=…&name=…`; other fields are ignored.
+/// Parses `decision=…&comment=…&name=…&input.NAME=…`; other fields are
+/// ignored.
 pub fn parse(bytes: &[u8]) -> Result<ReviewForm, String> {
     let mut form = ReviewForm::default();
     for pair in bytes.split(|b| *b == b'&').filter(|p| !p.is_empty()) {
         let mut halves = pair.splitn(2, |b| *b == b'=');
         let key = decode(halves.next().unwrap_or_default())
             .ok_or("A field name in the form is not valid UTF-8.")?;
+        let mut value = || {
+            decode(halves.next().unwrap_or_default())
+                .ok_or_else(|| format!("The {key} field is not valid UTF-8."))
+        };
+        if let Some(name) = key.strip_prefix("input.") {
+            let given = serde_json::Value::String(value()?);
+            if form.inputs.insert(name.to_owned(), given).is_some() {
+                return Err(format!("The {key} field was sent more than once."));
+            }
+            continue;
+        }
         let slot = match key.as_str() {
             "decision" => &mut form.decision,
             "comment" => &mut form.comment,
             "name" => &mut form.name,
             _ => continue,
         };
-        let value = decode(halves.next().unwrap_or_default())
-            .ok_or_else(|| format!("The {key} field is not valid UTF-8."))?;
+        let value = value()?;
         if slot.replace(value).is_some() {
             return Err(format!("The {key} field was sent more than once."));
         }

@@ -8,6 +8,7 @@ mod body;
 mod callbacks_api;
 mod deliveries_api;
 mod error;
+mod fields_view;
 mod form;
 mod functions;
 mod github;

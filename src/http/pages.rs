@@ -32,7 +32,7 @@ pub(super) async fn review_token(state: &AppState, token: &str) -> Response {
         Ok(Review { pause, .. }) if pause.state != PauseState::Pending => {
             outcome(state, StatusCode::OK, &pause, None, token)
         }
-        Ok(review) => review_page(state, &review),
+        Ok(review) => review_page(state, &review, None),
         Err(error) => error_page(state, error, token),
     }
 }
@@ -66,13 +66,30 @@ pub(super) async fn decide_token(state: &AppState, token: &str, request: Request
             message,
         );
     };
+    let (typed, comment) = (form.inputs.clone(), form.comment.clone());
     let decision = TokenDecision {
         verdict,
         name: form.name,
         name_field: "name",
         comment: form.comment,
+        inputs: form.inputs,
     };
     match state.pauses.decide_by_token(token, decision).await {
+        // A bad value: the page again, with the message and what was typed.
+        Err(PauseError::Invalid(e)) if e.field.starts_with("inputs") => {
+            match state.pauses.review(token).await {
+                Ok(review) if review.pause.state == PauseState::Pending => {
+                    let problem = Problem {
+                        message: &e.message,
+                        inputs: &typed,
+                        comment: comment.as_deref(),
+                    };
+                    review_page(state, &review, Some(problem))
+                }
+                Ok(_) => error_page(state, PauseError::Invalid(e), token),
+                Err(error) => error_page(state, error, token),
+            }
+        }
         // Counted toward a quorum: say so, not "decided".
         Ok(pause) if pause.state == PauseState::Pending => {
             let missing = crate::domain::approvals_missing(&pause);
@@ -93,8 +110,17 @@ pub async fn stylesheet() -> Response {
     ([(CONTENT_TYPE, "text/css; charset=utf-8")], STYLESHEET).into_response()
 }
 
-fn review_page(state: &AppState, review: &Review) -> Response {
+/// What was typed into a form the server sent back, and why.
+struct Problem<'a> {
+    message: &'a str,
+    inputs: &'a serde_json::Map<String, serde_json::Value>,
+    comment: Option<&'a str>,
+}
+
+fn review_page(state: &AppState, review: &Review, problem: Option<Problem<'_>>) -> Response {
     let now = state.pauses.now();
+    let empty = serde_json::Map::new();
+    let typed = problem.as_ref().map_or(&empty, |p| p.inputs);
     let pause = &review.pause;
     let recipient = match review.token.kind {
         TokenKind::Recipient => review.token.actor.clone(),
@@ -107,8 +133,15 @@ fn review_page(state: &AppState, review: &Review) -> Response {
         "expires_at": readable(pause.expires_at),
         "created_words": relative(pause.created_at, now),
         "recipient": recipient,
+        "fields": super::fields_view::field_views(&pause.input_fields, typed),
+        "problem": problem.as_ref().map(|p| p.message),
+        "comment": problem.as_ref().and_then(|p| p.comment),
     });
-    page(state, StatusCode::OK, "review.html", context)
+    let status = match problem {
+        Some(_) => StatusCode::BAD_REQUEST,
+        None => StatusCode::OK,
+    };
+    page(state, status, "review.html", context)
 }
 
 /// The outcome of a settled pause; with `heading` for the 409 page. While a

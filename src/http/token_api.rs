@@ -34,6 +34,10 @@ pub struct DecisionBody {
         pattern = "^[^\\u0000-\\u001f\\u007f-\\u009f\\u202a-\\u202e\\u2066-\\u2069]*$"
     )]
     actor: Option<String>,
+    /// Values for the pause's `input_fields`, by name.
+    #[serde(default)]
+    #[schema(value_type = Option<Object>)]
+    inputs: Option<serde_json::Map<String, serde_json::Value>>,
 }
 
 /// `POST /api/v1/decisions`: decides the pause the token opens.
@@ -41,6 +45,7 @@ pub struct DecisionBody {
     responses(
         (status = 200, description = "Decided", body = Pause),
         (status = 400, description = "Invalid input", body = ErrorBody),
+        (status = 403, description = "The pause's rules do not let this link decide it", body = ErrorBody),
         (status = 404, description = "Unknown token", body = ErrorBody),
         (status = 409, description = "Already decided or cancelled", body = ErrorBody),
         (status = 410, description = "Expired", body = ErrorBody),
@@ -60,6 +65,7 @@ pub async fn decide(
         name: body.actor,
         name_field: "actor",
         comment: body.comment,
+        inputs: body.inputs.unwrap_or_default(),
     };
     Ok(Json(
         state.pauses.decide_by_token(&body.token, decision).await?,

@@ -3,10 +3,11 @@
 //! on the right side of its expiry, so the first of any racing callers wins.
 
 use chrono::{DateTime, Utc};
+use serde_json::{Map, Value};
 
 use crate::domain::{
-    Decision, DecisionInput, IdentifiedBy, Pause, PauseId, PauseState, Verdict, Via,
-    deliveries_on_settling, validate_comment, validate_name,
+    Decision, DecisionInput, IdentifiedBy, Pause, PauseId, PauseState, ValidationError, Verdict,
+    Via, check_inputs, deliveries_on_settling, validate_comment, validate_name,
 };
 use crate::store::{Deadline, Settled, Settlement, TokenKind};
 
@@ -22,6 +23,8 @@ struct Made {
     via: Via,
     identified_by: IdentifiedBy,
     comment: Option<String>,
+    /// Values for the pause's input fields, as given.
+    inputs: Map<String, Value>,
 }
 
 /// A decision made through a review link.
@@ -37,6 +40,8 @@ pub struct TokenDecision {
     pub name_field: &'static str,
     /// Why.
     pub comment: Option<String>,
+    /// Values for the pause's input fields, as the form gave them.
+    pub inputs: Map<String, Value>,
 }
 
 impl Pauses {
@@ -62,6 +67,7 @@ impl Pauses {
             via: Via::Link,
             identified_by,
             comment,
+            inputs: decision.inputs,
         };
         self.decide(&review.pause, made).await
     }
@@ -84,6 +90,7 @@ impl Pauses {
             via: Via::Api,
             identified_by,
             comment,
+            inputs: input.inputs.unwrap_or_default(),
         };
         self.decide(&pause, made).await
     }
@@ -165,7 +172,21 @@ impl Pauses {
     }
 
     async fn decide(&self, pause: &Pause, made: Made) -> Result<Pause, PauseError> {
+        let inputs = if pause.input_fields.is_empty() {
+            if !made.inputs.is_empty() {
+                let message = "inputs: this pause declares no input_fields";
+                return Err(ValidationError::new("inputs", message).into());
+            }
+            None
+        } else {
+            Some(check_inputs(
+                &pause.input_fields,
+                &made.inputs,
+                made.verdict,
+            )?)
+        };
         let decision = Decision {
+            inputs,
             decision: made.verdict,
             actor: made.actor,
             via: made.via,
@@ -240,6 +261,7 @@ pub fn expiry_settlement(pause: &Pause, now: DateTime<Utc>) -> Settlement {
             actor: None,
             via: Via::Timeout,
             identified_by: None,
+            inputs: None,
             comment: None,
             at: now,
         }),

@@ -53,6 +53,11 @@ const SQLITE: &[(i64, &str, &str)] = &[
         "tags",
         include_str!("../../migrations/sqlite/0008_tags.sql"),
     ),
+    (
+        9,
+        "inputs",
+        include_str!("../../migrations/sqlite/0009_inputs.sql"),
+    ),
 ];
 
 /// The PostgreSQL migrations, oldest first.
@@ -86,6 +91,11 @@ const POSTGRES: &[(i64, &str, &str)] = &[
         6,
         "tags",
         include_str!("../../migrations/postgres/0006_tags.sql"),
+    ),
+    (
+        7,
+        "inputs",
+        include_str!("../../migrations/postgres/0007_inputs.sql"),
     ),
 ];
 

@@ -134,6 +134,8 @@ impl NewPauseRecord {
             rules: pause.rules.clone(),
             requested_by: pause.requested_by.clone(),
             tags: pause.tags.clone(),
+            input_fields: pause.input_fields.clone(),
+            inputs: None,
         }
     }
 }

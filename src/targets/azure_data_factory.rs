@@ -168,6 +168,12 @@ fn parameters(adf: &AdfTarget, trigger: Trigger<'_>) -> Map<String, Value> {
                 ParameterSource::DataKey(key) => {
                     pause.data.get(key).cloned().unwrap_or(Value::Null)
                 }
+                ParameterSource::Inputs => pause.inputs.clone().map_or(Value::Null, Value::Object),
+                ParameterSource::InputsKey(key) => pause
+                    .inputs
+                    .as_ref()
+                    .and_then(|inputs| inputs.get(key).cloned())
+                    .unwrap_or(Value::Null),
                 ParameterSource::Title => Value::from(pause.title.as_str()),
                 ParameterSource::Event => Value::from(trigger.event.as_str()),
                 ParameterSource::Actor => decision.and_then(|d| d.actor.clone()).into(),

@@ -36,13 +36,17 @@ pub async fn send(
             "dispatches",
         ],
     );
-    let body = json!({
-        "ref": git_ref,
-        "inputs": {
-            "pause_id": trigger.pause.id.as_str(),
-            "data": trigger.pause.data.to_string(),
-        },
+    let mut inputs = json!({
+        "pause_id": trigger.pause.id.as_str(),
+        "data": trigger.pause.data.to_string(),
     });
+    // A workflow refuses inputs it does not declare: this one only when the
+    // pause asked for input fields, so its workflow expects it.
+    if let Some(values) = &trigger.pause.inputs {
+        inputs["inputs"] =
+            serde_json::Value::String(serde_json::Value::Object(values.clone()).to_string());
+    }
+    let body = json!({"ref": git_ref, "inputs": inputs});
     let response = client
         .post(url)
         .header(ACCEPT, "application/vnd.github+json")

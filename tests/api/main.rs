@@ -24,6 +24,7 @@ mod create;
 mod decide;
 mod durability;
 mod expiry;
+mod inputs;
 mod list;
 mod notifications;
 mod operations;

@@ -78,6 +78,7 @@ fn approval(at: DateTime<Utc>, deliveries: Vec<NewDelivery>) -> Settlement {
             actor: Some("ana".to_owned()),
             via: Via::Api,
             identified_by: None,
+            inputs: None,
             comment: None,
             at,
         }),
@@ -609,8 +610,9 @@ fn approval_by(actor: &str, by: IdentifiedBy, at: DateTime<Utc>) -> Settlement {
 
 async fn rules_collect_a_quorum_and_settle_once(store: Arc<dyn Store>) {
     let at = now();
-    let body = json!({"title": "two of us", "target": "hook",
-        "approvers": ["*@example.com"], "approvals_required": 2});
+    let body = json!({"title": "two of us", "target": "hook", "tags": ["team:data"],
+        "approvers": ["*@example.com"], "approvals_required": 2,
+        "input_fields": [{"name": "rows", "type": "number", "min": 0}]});
     let (mut record, _) = record(body, at, Vec::new());
     record.pause.requested_by = Some("ci-bot".to_owned());
     let id = match store.create_pause(record).await.unwrap() {
@@ -658,11 +660,10 @@ async fn rules_collect_a_quorum_and_settle_once(store: Arc<dyn Store>) {
         Some(Settled::Forbidden(_))
     ));
 
-    let second = store.settle(
-        &id,
-        approval_by("bo@example.com", IdentifiedBy::ApiKey, at),
-        at,
-    );
+    let mut last = approval_by("bo@example.com", IdentifiedBy::ApiKey, at);
+    let rows = json!({"rows": 12.5}).as_object().unwrap().clone();
+    last.decision.as_mut().unwrap().inputs = Some(rows.clone());
+    let second = store.settle(&id, last, at);
     let Some(Settled::Applied(settled)) = second.await.unwrap() else {
         panic!("the second approver settles it");
     };
@@ -675,6 +676,13 @@ async fn rules_collect_a_quorum_and_settle_once(store: Arc<dyn Store>) {
     let by: Vec<_> = stored.decisions.iter().map(|d| d.identified_by).collect();
     assert_eq!(by, [Some(IdentifiedBy::Email), Some(IdentifiedBy::ApiKey)]);
     assert_eq!(stored.deliveries.len(), 1, "one trigger");
+    assert_eq!(
+        stored.inputs,
+        Some(rows),
+        "the inputs the settling decision gave"
+    );
+    assert_eq!(stored.input_fields[0].name, "rows");
+    assert_eq!(stored.tags, ["team:data"]);
 }
 
 async fn sqlite_store() -> (Arc<dyn Store>, tempfile::TempDir) {

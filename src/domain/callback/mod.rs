@@ -239,6 +239,7 @@ fn outcome(pause: &Pause) -> Value {
         "via": last.map(|d| d.via),
         "decided_at": pause.decided_at.map(|at| super::time::rfc3339(&at)),
         "data": pause.data,
+        "inputs": pause.inputs,
     })
 }
 

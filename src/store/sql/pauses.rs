@@ -89,9 +89,9 @@ async fn insert_pause<C: Conn>(c: &mut C, record: &NewPauseRecord) -> Result<boo
         .execute(
             "INSERT INTO pauses (id, state, title, description, data, target, target_params, \
              on_reject, on_expire, notify, idempotency_key, created_at, expires_at, callback, \
-             rules, requested_by, tags) \
+             rules, requested_by, tags, input_fields) \
              VALUES ($1, 'pending', $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, \
-             $16) \
+             $16, $17) \
              ON CONFLICT (idempotency_key) DO NOTHING"
                 .into(),
             args![
@@ -120,6 +120,9 @@ async fn insert_pause<C: Conn>(c: &mut C, record: &NewPauseRecord) -> Result<boo
                 pause.requested_by.as_deref(),
                 (!pause.tags.is_empty())
                     .then(|| serde_json::to_string(&pause.tags))
+                    .transpose()?,
+                (!pause.input_fields.is_empty())
+                    .then(|| serde_json::to_string(&pause.input_fields))
                     .transpose()?,
             ],
         )
@@ -276,6 +279,7 @@ pub async fn settle<C: Conn>(
                 insert_decision(c, &pause.id, decision).await?;
                 let mut pause = pause;
                 pause.decisions.push(decision.clone());
+                pause.refresh_inputs();
                 return Ok(Some(Settled::Recorded(pause)));
             }
             Ruling::Refuse(reason) => return Ok(Some(Settled::Forbidden(reason))),
@@ -358,6 +362,7 @@ async fn apply<C: Conn>(
     if let Some(decision) = &settlement.decision {
         insert_decision(c, &pause.id, decision).await?;
         pause.decisions.push(decision.clone());
+        pause.refresh_inputs();
     }
     let deliveries = without_followups_to(&settlement.deliveries, &dropped.unasked_channels);
     outbox::enqueue(c, &pause.id, &deliveries, now).await?;
@@ -381,8 +386,8 @@ async fn insert_decision<C: Conn>(
     decision: &Decision,
 ) -> Result<(), StoreError> {
     c.execute(
-        "INSERT INTO decisions (pause_id, decision, actor, via, identified_by, comment, at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7)"
+        "INSERT INTO decisions (pause_id, decision, actor, via, identified_by, comment, at, \
+         inputs) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)"
             .into(),
         args![
             id.as_str(),
@@ -392,6 +397,11 @@ async fn insert_decision<C: Conn>(
             decision.identified_by.map(|i| i.as_str()),
             decision.comment.as_deref(),
             to_millis(decision.at),
+            decision
+                .inputs
+                .as_ref()
+                .map(serde_json::to_string)
+                .transpose()?,
         ],
     )
     .await?;

@@ -35,7 +35,7 @@ pub fn pause_columns(dialect: &Dialect) -> String {
         "p.id, p.state, p.title, p.description, p.data, p.target, p.target_params, \
          p.on_reject, p.on_expire, p.notify, p.created_at, p.expires_at, p.decided_at, \
          CAST(COALESCE((SELECT {array}({json}(v)) FROM (SELECT {object}('decision', c.decision, \
-           'actor', c.actor, 'via', c.via, 'identified_by', c.identified_by, \
+           'actor', c.actor, 'via', c.via, 'identified_by', c.identified_by, 'inputs', c.inputs, \
            'comment', c.comment, 'at', c.at) AS v \
            FROM decisions c WHERE c.pause_id = p.id ORDER BY c.id) AS ordered), '[]') AS TEXT), \
          CAST(COALESCE((SELECT {array}({json}(v)) FROM (SELECT {object}('id', d.id, 'kind', d.kind, \
@@ -44,7 +44,7 @@ pub fn pause_columns(dialect: &Dialect) -> String {
            'next_attempt_at', d.next_attempt_at, 'updated_at', d.updated_at) AS v \
            FROM deliveries d WHERE d.pause_id = p.id ORDER BY d.created_at) AS ordered), \
            '[]') AS TEXT), \
-         p.callback, p.rules, p.requested_by, p.tags"
+         p.callback, p.rules, p.requested_by, p.tags, p.input_fields"
     )
 }
 
@@ -55,6 +55,7 @@ struct DecisionRow {
     actor: Option<String>,
     via: String,
     identified_by: Option<String>,
+    inputs: Option<String>,
     comment: Option<String>,
     at: i64,
 }
@@ -70,6 +71,11 @@ impl DecisionRow {
                 .map(|text| parsed("identified_by", text, IdentifiedBy::parse))
                 .transpose()?,
             at: from_millis(self.at)?,
+            inputs: self
+                .inputs
+                .as_deref()
+                .map(serde_json::from_str)
+                .transpose()?,
             actor: self.actor,
             comment: self.comment,
         })
@@ -156,8 +162,15 @@ pub fn read_pause(row: &dyn Columns, at: usize) -> Result<Pause, StoreError> {
             Some(text) => serde_json::from_str(&text).map_err(StoreError::from)?,
             None => Vec::new(),
         },
+        input_fields: match row.opt_text(at + 19)? {
+            Some(text) => serde_json::from_str(&text).map_err(StoreError::from)?,
+            None => Vec::new(),
+        },
+        inputs: None,
         id: PauseId::from_stored(id.clone()),
     };
+    let mut pause = pause;
+    pause.refresh_inputs();
     Ok(pause)
 }
 

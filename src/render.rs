@@ -18,6 +18,7 @@ const TEMPLATES: &[(&str, &str)] = &[
     ("review.html", include_str!("../templates/review.html")),
     ("outcome.html", include_str!("../templates/outcome.html")),
     ("notice.html", include_str!("../templates/notice.html")),
+    ("inbox.html", include_str!("../templates/inbox.html")),
     (
         "email_request.txt",
         include_str!("../templates/email_request.txt"),
@@ -82,7 +83,10 @@ impl Renderer {
             "created_words": "just now", "recipient": "a@example.com", "heading": "h",
             "summary": "s", "message": "m", "triggers": [{"state": "pending", "text": "t"}],
             "refresh_url": "x", "decision": {"comment": "c"}, "review_url": "http://x/r/t",
-            "data_summary": ["k: 1"], "reminder": true, "subject": "s",
+            "data_summary": ["k: 1"], "reminder": true, "subject": "s", "csrf": "c",
+            "email": "a@example.com", "tag": "t",
+            "items": [{"id": "pau_x", "title": "T", "expires_words": "in 1 hour", "tags": ["t"],
+                       "progress": "1 of 2 approvals"}],
         });
         for (name, _) in TEMPLATES {
             self.render(name, &sample)

@@ -62,6 +62,8 @@ pub struct ConfigFile {
     /// Issuers whose OpenID Connect tokens the API accepts.
     #[serde(default)]
     pub oidc_callers: BTreeMap<String, super::callers::OidcCallerFile>,
+    /// Sign-in to the review pages and the inbox.
+    pub sign_in: Option<super::sign_in::SignInFile>,
 }
 
 /// `[azure_recipe]`: which Data Factory target starts the pipelines that

@@ -9,6 +9,7 @@ mod email;
 mod file;
 mod github_app;
 mod secret;
+mod sign_in;
 mod targets;
 
 use std::collections::BTreeMap;
@@ -25,6 +26,7 @@ pub use email::{EmailSettings, SmtpTls};
 pub use file::{ConfigFile, DatabaseFile, DeliveryFile, EmailFile};
 pub use github_app::{EnvironmentFile, GithubApp};
 pub use secret::{Env, Secret};
+pub use sign_in::SignIn;
 pub use targets::{
     AdfTarget, AirflowTarget, ArgoTarget, Channel, ChannelKind, GithubTarget, ParameterSource,
     Target, TargetSpec, parse_url,
@@ -75,6 +77,8 @@ pub struct Settings {
     pub named_keys: Vec<NamedKey>,
     /// Issuers whose bearer tokens the management API accepts.
     pub oidc_callers: Vec<OidcCaller>,
+    /// Sign-in with an OpenID Connect provider, when configured.
+    pub sign_in: Option<SignIn>,
     /// Expiry of a pause that names none.
     pub default_expires_in: Duration,
     /// Longest expiry a pause may ask for.
@@ -209,6 +213,7 @@ impl Settings {
             api_key,
             named_keys: callers::resolve_keys(file.api_keys, env)?,
             oidc_callers: callers::resolve_oidc(file.oidc_callers)?,
+            sign_in: sign_in::resolve(file.sign_in, env)?,
             database_timeout: timeout("database.timeout", file.database.timeout, "500ms")?,
             default_expires_in,
             max_expires_in,

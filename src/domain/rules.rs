@@ -23,6 +23,8 @@ pub enum IdentifiedBy {
     ApiKey,
     /// A verified OpenID Connect token.
     Oidc,
+    /// A person signed in with the configured OpenID Connect provider.
+    SignIn,
     /// A name typed on a shared link, or sent with the server's unnamed
     /// key: it never counts toward a rule.
     SelfDeclared,
@@ -35,15 +37,22 @@ impl IdentifiedBy {
             Self::Email => "email",
             Self::ApiKey => "api_key",
             Self::Oidc => "oidc",
+            Self::SignIn => "sign_in",
             Self::SelfDeclared => "self_declared",
         }
     }
 
     /// Reads the stored form.
     pub fn parse(text: &str) -> Option<Self> {
-        [Self::Email, Self::ApiKey, Self::Oidc, Self::SelfDeclared]
-            .into_iter()
-            .find(|k| k.as_str() == text)
+        [
+            Self::Email,
+            Self::ApiKey,
+            Self::Oidc,
+            Self::SignIn,
+            Self::SelfDeclared,
+        ]
+        .into_iter()
+        .find(|k| k.as_str() == text)
     }
 }
 
@@ -99,7 +108,8 @@ impl Rules {
         }))
     }
 
-    fn admits(&self, actor: &str) -> bool {
+    /// Whether `actor` is among the approvers (everyone when none are named).
+    pub fn admits(&self, actor: &str) -> bool {
         self.approvers.is_empty()
             || self
                 .approvers

@@ -21,6 +21,8 @@ pub struct ReviewForm {
     pub name: Option<String>,
     /// `input.NAME` fields: values for the pause's input fields, as text.
     pub inputs: serde_json::Map<String, serde_json::Value>,
+    /// A signed-in session's token against cross-site forms.
+    pub csrf: Option<String>,
 }
 
 /// Why a form could not be read: the status to answer and a sentence.
@@ -76,6 +78,7 @@ pub fn parse(bytes: &[u8]) -> Result<ReviewForm, String> {
             "decision" => &mut form.decision,
             "comment" => &mut form.comment,
             "name" => &mut form.name,
+            "csrf" => &mut form.csrf,
             _ => continue,
         };
         let value = value()?;

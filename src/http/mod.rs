@@ -12,6 +12,7 @@ mod fields_view;
 mod form;
 mod functions;
 mod github;
+mod inbox;
 mod listen;
 mod logging;
 mod openapi;
@@ -20,6 +21,7 @@ mod pages;
 mod params;
 mod recipe;
 mod security;
+mod sign_in;
 mod throttle;
 mod token_api;
 
@@ -64,6 +66,8 @@ pub struct AppState {
     pub github_app: Option<Arc<GithubApp>>,
     /// The Data Factory target the original recipe's endpoints start.
     pub azure_recipe: Option<Arc<str>>,
+    /// Sign-in to the pages, when a provider is configured.
+    pub sign_in: Option<Arc<sign_in::SignInState>>,
     /// The outbox, when running as an Azure Functions custom handler whose
     /// timer function drives it.
     pub functions_outbox: Option<Arc<Outbox>>,
@@ -89,6 +93,7 @@ impl AppState {
             github_app: None,
             azure_recipe: None,
             functions_outbox: None,
+            sign_in: None,
         }
     }
 
@@ -101,6 +106,18 @@ impl AppState {
     /// Serves the original recipe's endpoints, starting `target`.
     pub fn with_azure_recipe(mut self, target: Option<&str>) -> Self {
         self.azure_recipe = target.map(Arc::from);
+        self
+    }
+
+    /// Lets people sign in with `provider`.
+    pub fn with_sign_in(mut self, settings: Option<&crate::config::SignIn>) -> Self {
+        self.sign_in = settings.map(|settings| {
+            Arc::new(sign_in::SignInState {
+                key: crate::identity::session::CookieKey::new(settings.session_key.as_ref()),
+                provider: crate::identity::Provider::new(settings.clone()),
+                secure: self.public_url.starts_with("https://"),
+            })
+        });
         self
     }
 
@@ -165,6 +182,11 @@ pub fn app(state: AppState) -> Router {
         )
         .route("/assets/style.css", get(pages::stylesheet))
         .route("/sweep", post(functions::sweep))
+        .route("/auth/login", get(sign_in::login))
+        .route("/auth/callback", get(sign_in::callback))
+        .route("/auth/logout", post(sign_in::logout))
+        .route("/inbox", get(inbox::list).post(inbox::decide_many))
+        .route("/inbox/{id}", get(inbox::show).post(inbox::decide_one))
         .route("/", get(ops::root))
         .route("/healthz", get(ops::healthz))
         .route("/readyz", get(ops::readyz))

@@ -111,21 +111,32 @@ pub async fn stylesheet() -> Response {
 }
 
 /// What was typed into a form the server sent back, and why.
-struct Problem<'a> {
-    message: &'a str,
-    inputs: &'a serde_json::Map<String, serde_json::Value>,
-    comment: Option<&'a str>,
+pub(super) struct Problem<'a> {
+    pub(super) message: &'a str,
+    pub(super) inputs: &'a serde_json::Map<String, serde_json::Value>,
+    pub(super) comment: Option<&'a str>,
 }
 
 fn review_page(state: &AppState, review: &Review, problem: Option<Problem<'_>>) -> Response {
-    let now = state.pauses.now();
-    let empty = serde_json::Map::new();
-    let typed = problem.as_ref().map_or(&empty, |p| p.inputs);
-    let pause = &review.pause;
     let recipient = match review.token.kind {
         TokenKind::Recipient => review.token.actor.clone(),
         TokenKind::Creator | TokenKind::Channel => None,
     };
+    review_for(state, &review.pause, recipient, None, problem)
+}
+
+/// The review page of `pause` for `recipient` (a signed-in person when
+/// `csrf` is given), with the `problem` of a form sent back.
+pub(super) fn review_for(
+    state: &AppState,
+    pause: &Pause,
+    recipient: Option<String>,
+    csrf: Option<&str>,
+    problem: Option<Problem<'_>>,
+) -> Response {
+    let now = state.pauses.now();
+    let empty = serde_json::Map::new();
+    let typed = problem.as_ref().map_or(&empty, |p| p.inputs);
     let context = json!({
         "pause": pause,
         "data": pretty(pause),
@@ -133,6 +144,8 @@ fn review_page(state: &AppState, review: &Review, problem: Option<Problem<'_>>) 
         "expires_at": readable(pause.expires_at),
         "created_words": relative(pause.created_at, now),
         "recipient": recipient,
+        "signed_in": csrf.is_some(),
+        "csrf": csrf,
         "fields": super::fields_view::field_views(&pause.input_fields, typed),
         "problem": problem.as_ref().map(|p| p.message),
         "comment": problem.as_ref().and_then(|p| p.comment),
@@ -251,7 +264,7 @@ fn unknown_link(state: &AppState) -> Response {
     )
 }
 
-fn error_page(state: &AppState, error: PauseError, token: &str) -> Response {
+pub(super) fn error_page(state: &AppState, error: PauseError, token: &str) -> Response {
     match error {
         PauseError::NotFound => unknown_link(state),
         PauseError::Expired(pause) => {
@@ -312,12 +325,16 @@ fn error_page(state: &AppState, error: PauseError, token: &str) -> Response {
 }
 
 /// A page with a heading and a sentence.
+pub(super) fn outcome_page(state: &AppState, pause: &Pause) -> Response {
+    outcome(state, StatusCode::OK, pause, None, "")
+}
+
 pub fn notice(state: &AppState, status: StatusCode, heading: &str, message: &str) -> Response {
     let context = json!({"heading": heading, "message": message});
     page(state, status, "notice.html", context)
 }
 
-fn page(
+pub(super) fn page(
     state: &AppState,
     status: StatusCode,
     template: &str,

@@ -7,6 +7,8 @@
 //! framework; `http::auth` maps its answers to responses.
 
 mod oidc;
+pub mod session;
+mod sign_in;
 
 use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
@@ -14,6 +16,7 @@ use subtle::ConstantTimeEq;
 use crate::config::{NamedKey, OidcCaller, Secret};
 
 pub use oidc::OidcVerifier;
+pub use sign_in::{Person, Provider, SignInError};
 
 /// The identified caller of a request.
 #[derive(Debug, Clone, PartialEq, Eq)]

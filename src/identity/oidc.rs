@@ -161,7 +161,7 @@ fn unavailable(caller: &OidcCaller, problem: &str) -> Refusal {
 }
 
 /// The algorithm family of a public key; `None` for a shared secret.
-fn key_family(key: &jsonwebtoken::jwk::Jwk) -> Option<jsonwebtoken::AlgorithmFamily> {
+pub(super) fn key_family(key: &jsonwebtoken::jwk::Jwk) -> Option<jsonwebtoken::AlgorithmFamily> {
     use jsonwebtoken::AlgorithmFamily;
     match key.algorithm {
         AlgorithmParameters::RSA(_) => Some(AlgorithmFamily::Rsa),
@@ -171,7 +171,7 @@ fn key_family(key: &jsonwebtoken::jwk::Jwk) -> Option<jsonwebtoken::AlgorithmFam
     }
 }
 
-fn reason(error: &jsonwebtoken::errors::Error) -> String {
+pub(super) fn reason(error: &jsonwebtoken::errors::Error) -> String {
     use jsonwebtoken::errors::ErrorKind;
     match error.kind() {
         ErrorKind::ExpiredSignature => "it has expired".to_owned(),

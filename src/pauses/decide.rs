@@ -13,6 +13,9 @@ use crate::store::{Deadline, Settled, Settlement, TokenKind};
 
 use super::{PauseError, Pauses};
 
+/// Most pending pauses an inbox looks through.
+const INBOX_LIMIT: u32 = 500;
+
 /// Most expired pauses settled in one transaction.
 const EXPIRY_BATCH: u32 = 500;
 
@@ -93,6 +96,57 @@ impl Pauses {
             inputs: input.inputs.unwrap_or_default(),
         };
         self.decide(&pause, made).await
+    }
+
+    /// Decides a pause for a person signed in as `email`.
+    pub async fn decide_signed_in(
+        &self,
+        id: &PauseId,
+        verdict: Verdict,
+        email: &str,
+        comment: Option<String>,
+        inputs: Map<String, Value>,
+    ) -> Result<Pause, PauseError> {
+        let comment = validate_comment(comment)?;
+        let pause = self.get(id).await?;
+        let made = Made {
+            verdict,
+            actor: Some(email.to_owned()),
+            via: Via::Link,
+            identified_by: IdentifiedBy::SignIn,
+            comment,
+            inputs,
+        };
+        self.decide(&pause, made).await
+    }
+
+    /// The pending pauses waiting on `email`, soonest expiry first: those
+    /// whose approvers admit them or that were sent to them, which they
+    /// have not approved yet; only those tagged `tag` when given.
+    pub async fn inbox(&self, email: &str, tag: Option<&str>) -> Result<Vec<Pause>, PauseError> {
+        let pending = self.store.pending_soonest(INBOX_LIMIT).await?;
+        let waits_on = |pause: &Pause| {
+            let named = match &pause.rules {
+                Some(rules) if !rules.approvers.is_empty() => rules.admits(email),
+                _ => pause
+                    .notify
+                    .email
+                    .iter()
+                    .any(|e| e.eq_ignore_ascii_case(email)),
+            };
+            let approved = pause.decisions.iter().any(|d| {
+                d.decision == Verdict::Approve
+                    && d.actor
+                        .as_deref()
+                        .is_some_and(|a| a.eq_ignore_ascii_case(email))
+            });
+            let asked = pause
+                .requested_by
+                .as_deref()
+                .is_some_and(|r| r.eq_ignore_ascii_case(email));
+            named && !approved && !asked && tag.is_none_or(|t| pause.tags.iter().any(|x| x == t))
+        };
+        Ok(pending.into_iter().filter(waits_on).collect())
     }
 
     /// Withdraws a pending pause; nobody can decide it afterwards.

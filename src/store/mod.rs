@@ -361,6 +361,9 @@ pub trait Store: Send + Sync + 'static {
     /// When the next pending pause expires, if any pause is pending.
     async fn next_expiry(&self) -> Result<Option<DateTime<Utc>>, StoreError>;
 
+    /// Up to `limit` pending pauses, the soonest to expire first (an inbox).
+    async fn pending_soonest(&self, limit: u32) -> Result<Vec<Pause>, StoreError>;
+
     /// When the next pending delivery comes due, if any is pending.
     async fn next_delivery_due(&self) -> Result<Option<DateTime<Utc>>, StoreError>;
 

@@ -6,6 +6,7 @@ mod github_app;
 mod helpers;
 mod hostile;
 mod install;
+mod sign_in;
 mod smtp;
 mod standins;
 

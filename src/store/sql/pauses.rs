@@ -325,6 +325,24 @@ pub fn due_sql(dialect: &Dialect) -> String {
     )
 }
 
+/// Up to `$1` pending pauses, soonest expiry first: the start of
+/// `pauses_pending_by_expiry`.
+pub fn pending_soonest_sql(dialect: &Dialect) -> String {
+    format!(
+        "SELECT {} FROM pauses p WHERE p.state = 'pending' ORDER BY p.expires_at LIMIT $1",
+        pause_columns(dialect)
+    )
+}
+
+/// Up to `limit` pending pauses, soonest expiry first.
+pub async fn pending_soonest<C: Conn>(c: &mut C, limit: u32) -> Result<Vec<Pause>, StoreError> {
+    c.fetch_all(
+        pending_soonest_sql(C::DIALECT).into(),
+        args![i64::from(limit)],
+    )
+    .await
+}
+
 /// When the next pending pause expires: the start of `pauses_by_expiry`.
 pub const NEXT_EXPIRY: &str = "SELECT MIN(expires_at) FROM pauses WHERE state = 'pending'";
 

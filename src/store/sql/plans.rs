@@ -72,6 +72,11 @@ pub fn hot_queries(dialect: &Dialect, now: DateTime<Utc>) -> Vec<HotQuery> {
         ),
         query("next expiry", pauses::NEXT_EXPIRY.to_owned(), Vec::new()),
         query(
+            "an inbox: pending, soonest expiry first",
+            pauses::pending_soonest_sql(dialect),
+            args![500i64],
+        ),
+        query(
             "settle",
             pauses::SETTLE.to_owned(),
             args!["approved", at, id.as_str()],

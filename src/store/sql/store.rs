@@ -105,6 +105,14 @@ impl<B: Backend> Store for SqlStore<B> {
             .await
     }
 
+    async fn pending_soonest(&self, limit: u32) -> Result<Vec<Pause>, StoreError> {
+        self.backend
+            .read(work(move |c| {
+                Box::pin(async move { pauses::pending_soonest(c, limit).await })
+            }))
+            .await
+    }
+
     async fn next_delivery_due(&self) -> Result<Option<DateTime<Utc>>, StoreError> {
         self.backend
             .read(work(|c| Box::pin(async move { outbox::next_due(c).await })))

@@ -1,0 +1,257 @@
+//! `/inbox`: for a signed-in person, the pending pauses waiting on them,
+//! soonest expiry first (`?tag=` narrows it); each opens at
+//! `/inbox/{id}`, and several can be approved or rejected at once with one
+//! comment, each recorded as its own decision. Every form carries the
+//! session's CSRF token.
+
+use axum::extract::{Path, Query, Request, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use serde::Deserialize;
+use serde_json::{Map, Value, json};
+
+use super::pages::{Problem, error_page, notice, outcome_page, review_for};
+use super::sign_in::{csrf_ok, session};
+use super::{AppState, body};
+use crate::domain::{PauseId, PauseState, Verdict, approvals_missing};
+use crate::identity::session::Session;
+use crate::pauses::PauseError;
+use crate::render::relative;
+
+/// The form fields as sent, in order (a checkbox list repeats `pause`).
+pub async fn read_pairs(request: Request) -> Option<Vec<(String, String)>> {
+    let bytes = body::read(request, &()).await.ok()?;
+    Some(
+        url::form_urlencoded::parse(&bytes)
+            .map(|(k, v)| (k.into_owned(), v.into_owned()))
+            .collect(),
+    )
+}
+
+fn first<'a>(pairs: &'a [(String, String)], key: &str) -> Option<&'a str> {
+    pairs
+        .iter()
+        .find(|(k, _)| k == key)
+        .map(|(_, v)| v.as_str())
+}
+
+/// Signed in, or off to sign in and back to `here`.
+fn signed_in_or_login(
+    state: &AppState,
+    headers: &axum::http::HeaderMap,
+    here: &str,
+) -> Result<Session, Box<Response>> {
+    if state.sign_in.is_none() {
+        return Err(Box::new(notice(
+            state,
+            StatusCode::NOT_FOUND,
+            "Sign-in is not set up",
+            "This server has no [sign_in] provider.",
+        )));
+    }
+    session(state, headers).ok_or_else(|| {
+        let next: String = url::form_urlencoded::byte_serialize(here.as_bytes()).collect();
+        let mut response = StatusCode::SEE_OTHER.into_response();
+        let location = format!("/auth/login?next={next}");
+        response.headers_mut().insert(
+            axum::http::header::LOCATION,
+            location.parse().expect("ascii"),
+        );
+        Box::new(response)
+    })
+}
+
+/// `?tag=` of the inbox.
+#[derive(Deserialize)]
+pub struct InboxParams {
+    tag: Option<String>,
+}
+
+/// `GET /inbox`.
+pub async fn list(
+    State(state): State<AppState>,
+    Query(params): Query<InboxParams>,
+    request: Request,
+) -> Response {
+    let here = request
+        .uri()
+        .path_and_query()
+        .map_or("/inbox".to_owned(), |p| p.to_string());
+    let session = match signed_in_or_login(&state, request.headers(), &here) {
+        Ok(session) => session,
+        Err(response) => return *response,
+    };
+    let tag = params.tag.filter(|t| crate::domain::parse_tag(t).is_ok());
+    let pauses = match state.pauses.inbox(&session.email, tag.as_deref()).await {
+        Ok(pauses) => pauses,
+        Err(error) => return error_page(&state, error, ""),
+    };
+    let now = state.pauses.now();
+    let items: Vec<Value> = pauses
+        .iter()
+        .map(|p| {
+            let missing = approvals_missing(p);
+            let progress = (p.rules.as_ref().is_some_and(|r| r.approvals_required > 1))
+                .then(|| format!("{missing} more approval(s) needed"));
+            json!({"id": p.id, "title": p.title, "expires_words": relative(p.expires_at, now),
+                   "tags": p.tags, "progress": progress})
+        })
+        .collect();
+    let context = json!({"email": session.email, "csrf": session.csrf, "items": items, "tag": tag});
+    super::pages::page(&state, StatusCode::OK, "inbox.html", context)
+}
+
+/// `POST /inbox`: one verdict and comment for every selected pause.
+pub async fn decide_many(State(state): State<AppState>, request: Request) -> Response {
+    let session = match signed_in_or_login(&state, &request.headers().clone(), "/inbox") {
+        Ok(session) => session,
+        Err(response) => return *response,
+    };
+    let pairs = read_pairs(request).await.unwrap_or_default();
+    if !csrf_ok(&session, first(&pairs, "csrf")) {
+        return notice(
+            &state,
+            StatusCode::FORBIDDEN,
+            "Nothing was decided",
+            "The form is stale; open the inbox again.",
+        );
+    }
+    let Some(verdict) = first(&pairs, "decision").and_then(Verdict::parse) else {
+        return notice(
+            &state,
+            StatusCode::BAD_REQUEST,
+            "Nothing was decided",
+            "Choose Approve or Reject.",
+        );
+    };
+    let comment = first(&pairs, "comment")
+        .filter(|c| !c.trim().is_empty())
+        .map(str::to_owned);
+    let mut done = Vec::new();
+    let mut problems = Vec::new();
+    for (_, id) in pairs.iter().filter(|(k, _)| k == "pause") {
+        let outcome = match PauseId::parse(id) {
+            Some(id) => {
+                state
+                    .pauses
+                    .decide_signed_in(&id, verdict, &session.email, comment.clone(), Map::new())
+                    .await
+            }
+            None => Err(PauseError::NotFound),
+        };
+        match outcome {
+            Ok(pause) => done.push(pause.title),
+            Err(error) => problems.push(format!("{id}: {error}")),
+        }
+    }
+    let verb = if verdict == Verdict::Approve {
+        "Approved"
+    } else {
+        "Rejected"
+    };
+    let plural = if done.len() == 1 { "" } else { "s" };
+    let mut message = format!(
+        "{} pause{plural} as {}: {}.",
+        done.len(),
+        session.email,
+        done.join(", ")
+    );
+    if !problems.is_empty() {
+        message.push_str(&format!(" Not decided: {}.", problems.join("; ")));
+    }
+    let heading = format!("{verb} {} pause{plural}", done.len());
+    notice(&state, StatusCode::OK, &heading, &message)
+}
+
+/// `GET /inbox/{id}`: one pause, for the signed-in person.
+pub async fn show(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    request: Request,
+) -> Response {
+    let session = match signed_in_or_login(&state, request.headers(), &format!("/inbox/{id}")) {
+        Ok(session) => session,
+        Err(response) => return *response,
+    };
+    let pause = match PauseId::parse(&id) {
+        Some(id) => state.pauses.get(&id).await,
+        None => Err(PauseError::NotFound),
+    };
+    match pause {
+        Ok(pause) if pause.state == PauseState::Pending => review_for(
+            &state,
+            &pause,
+            Some(session.email),
+            Some(&session.csrf),
+            None,
+        ),
+        Ok(pause) => outcome_page(&state, &pause),
+        Err(error) => error_page(&state, error, ""),
+    }
+}
+
+/// `POST /inbox/{id}`: the pause page's decision, with its inputs.
+pub async fn decide_one(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    request: Request,
+) -> Response {
+    let session =
+        match signed_in_or_login(&state, &request.headers().clone(), &format!("/inbox/{id}")) {
+            Ok(session) => session,
+            Err(response) => return *response,
+        };
+    let form = match super::form::read(request).await {
+        Ok(form) => form,
+        Err((status, message)) => {
+            return notice(&state, status, "The form could not be read", &message);
+        }
+    };
+    if !csrf_ok(&session, form.csrf.as_deref()) {
+        return notice(
+            &state,
+            StatusCode::FORBIDDEN,
+            "Nothing was decided",
+            "The form is stale; open the page again.",
+        );
+    }
+    let Some(verdict) = form.decision.as_deref().and_then(Verdict::parse) else {
+        return notice(
+            &state,
+            StatusCode::BAD_REQUEST,
+            "No decision was made",
+            "Choose Approve or Reject.",
+        );
+    };
+    let Some(id) = PauseId::parse(&id) else {
+        return error_page(&state, PauseError::NotFound, "");
+    };
+    let (typed, comment) = (form.inputs.clone(), form.comment.clone());
+    match state
+        .pauses
+        .decide_signed_in(&id, verdict, &session.email, form.comment, form.inputs)
+        .await
+    {
+        Ok(pause) => outcome_page(&state, &pause),
+        Err(PauseError::Invalid(e)) if e.field.starts_with("inputs") => {
+            match state.pauses.get(&id).await {
+                Ok(pause) => {
+                    let problem = Problem {
+                        message: &e.message,
+                        inputs: &typed,
+                        comment: comment.as_deref(),
+                    };
+                    review_for(
+                        &state,
+                        &pause,
+                        Some(session.email),
+                        Some(&session.csrf),
+                        Some(problem),
+                    )
+                }
+                Err(error) => error_page(&state, error, ""),
+            }
+        }
+        Err(error) => error_page(&state, error, ""),
+    }
+}

@@ -76,6 +76,7 @@ impl Server {
         .with_github_app(settings.github_app.clone())
         .with_azure_recipe(settings.azure_recipe.as_deref())
         .with_sign_in(settings.sign_in.as_ref())
+        .with_slack(settings.slack_app.as_ref())
         .with_functions_timer(functions_timer);
         Ok(Self {
             listener,

@@ -64,6 +64,8 @@ pub struct ConfigFile {
     pub oidc_callers: BTreeMap<String, super::callers::OidcCallerFile>,
     /// Sign-in to the review pages and the inbox.
     pub sign_in: Option<super::sign_in::SignInFile>,
+    /// pausegate as a Slack app.
+    pub slack_app: Option<super::slack_app::SlackAppFile>,
 }
 
 /// `[azure_recipe]`: which Data Factory target starts the pipelines that

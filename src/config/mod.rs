@@ -10,6 +10,7 @@ mod file;
 mod github_app;
 mod secret;
 mod sign_in;
+mod slack_app;
 mod targets;
 
 use std::collections::BTreeMap;
@@ -27,9 +28,10 @@ pub use file::{ConfigFile, DatabaseFile, DeliveryFile, EmailFile};
 pub use github_app::{EnvironmentFile, GithubApp};
 pub use secret::{Env, Secret};
 pub use sign_in::SignIn;
+pub use slack_app::SlackApp;
 pub use targets::{
-    AdfTarget, AirflowTarget, ArgoTarget, Channel, ChannelKind, GithubTarget, ParameterSource,
-    Target, TargetSpec, parse_url,
+    AdfTarget, AirflowTarget, ArgoTarget, Channel, ChannelDestination, ChannelKind, GithubTarget,
+    ParameterSource, Target, TargetSpec, parse_url,
 };
 
 /// The settings `serve` takes as flags or environment variables.
@@ -79,6 +81,8 @@ pub struct Settings {
     pub oidc_callers: Vec<OidcCaller>,
     /// Sign-in with an OpenID Connect provider, when configured.
     pub sign_in: Option<SignIn>,
+    /// pausegate as a Slack app, when configured.
+    pub slack_app: Option<SlackApp>,
     /// Expiry of a pause that names none.
     pub default_expires_in: Duration,
     /// Longest expiry a pause may ask for.
@@ -200,6 +204,16 @@ impl Settings {
             return Err("default_expires_in: must not be longer than max_expires_in".to_owned());
         }
         let targets = targets::resolve_targets(file.targets, env)?;
+        let channels = targets::resolve_channels(file.channels, env)?;
+        if let Some(name) = channels
+            .values()
+            .find(|c| c.kind == ChannelKind::SlackApp && file.slack_app.is_none())
+            .map(|c| &c.name)
+        {
+            return Err(format!(
+                "channels.{name}: a slack_app channel needs a [slack_app] section"
+            ));
+        }
         if let Some(recipe) = &file.azure_recipe {
             targets::check_recipe_target(&recipe.target, &targets)?;
         }
@@ -214,11 +228,12 @@ impl Settings {
             named_keys: callers::resolve_keys(file.api_keys, env)?,
             oidc_callers: callers::resolve_oidc(file.oidc_callers)?,
             sign_in: sign_in::resolve(file.sign_in, env)?,
+            slack_app: slack_app::resolve(file.slack_app, env)?,
             database_timeout: timeout("database.timeout", file.database.timeout, "500ms")?,
             default_expires_in,
             max_expires_in,
             targets,
-            channels: targets::resolve_channels(file.channels, env)?,
+            channels,
             delivery: DeliverySettings::resolve(file.delivery)?,
             callbacks: callback_policy(file.callbacks)?,
             aws: aws::resolve_aws(file.aws, env)?,

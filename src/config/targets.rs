@@ -101,7 +101,10 @@ pub struct AirflowFile {
 #[serde(deny_unknown_fields)]
 pub struct ChannelFile {
     kind: ChannelKind,
-    webhook_url_env: String,
+    /// Slack and Teams incoming webhooks: the variable holding the URL.
+    webhook_url_env: Option<String>,
+    /// `slack_app`: the Slack channel id (`C…`) the app posts to.
+    channel: Option<String>,
 }
 
 /// Where a channel posts.
@@ -112,6 +115,17 @@ pub enum ChannelKind {
     Slack,
     /// A Microsoft Teams incoming webhook.
     Teams,
+    /// A channel the `[slack_app]` posts to, with Approve and Reject buttons.
+    SlackApp,
+}
+
+/// Where a channel's messages go.
+#[derive(Debug, Clone)]
+pub enum ChannelDestination {
+    /// An incoming-webhook URL (a secret: anyone holding it can post).
+    Webhook(Secret),
+    /// A Slack channel id, posted to through the Web API.
+    SlackChannel(String),
 }
 
 /// A configured target, checked and with its secrets loaded.
@@ -271,8 +285,8 @@ pub struct Channel {
     pub name: String,
     /// Slack or Teams.
     pub kind: ChannelKind,
-    /// The incoming-webhook URL (a secret: anyone holding it can post).
-    pub webhook_url: Secret,
+    /// Where its messages go.
+    pub destination: ChannelDestination,
 }
 
 /// Checks every target; the error names `targets.NAME.key`.
@@ -430,22 +444,42 @@ pub fn resolve_channels(
     files
         .into_iter()
         .map(|(name, file)| {
-            let key = format!("channels.{name}.webhook_url_env");
-            let webhook_url = env.secret(&key, &file.webhook_url_env)?;
-            parse_url(&key, webhook_url.expose()).map_err(|_| {
-                format!(
-                    "{key}: environment variable {} does not hold an http(s) URL",
-                    file.webhook_url_env
-                )
-            })?;
+            let destination = channel_destination(&name, &file, env)?;
             let channel = Channel {
                 name: name.clone(),
                 kind: file.kind,
-                webhook_url,
+                destination,
             };
             Ok((name, channel))
         })
         .collect()
+}
+
+/// A webhook URL from the environment, or a Slack app's channel id.
+fn channel_destination(
+    name: &str,
+    file: &ChannelFile,
+    env: &Env,
+) -> Result<ChannelDestination, String> {
+    if file.kind == ChannelKind::SlackApp {
+        return match &file.channel {
+            Some(channel) if !channel.trim().is_empty() => {
+                Ok(ChannelDestination::SlackChannel(channel.trim().to_owned()))
+            }
+            _ => Err(format!(
+                "channels.{name}.channel: a slack_app channel needs its channel id"
+            )),
+        };
+    }
+    let key = format!("channels.{name}.webhook_url_env");
+    let Some(variable) = &file.webhook_url_env else {
+        return Err(format!("{key}: required for a {:?} channel", file.kind));
+    };
+    let webhook_url = env.secret(&key, variable)?;
+    parse_url(&key, webhook_url.expose()).map_err(|_| {
+        format!("{key}: environment variable {variable} does not hold an http(s) URL")
+    })?;
+    Ok(ChannelDestination::Webhook(webhook_url))
 }
 
 /// Parses an http(s) URL; the error names the key.

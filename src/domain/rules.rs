@@ -25,6 +25,8 @@ pub enum IdentifiedBy {
     Oidc,
     /// A person signed in with the configured OpenID Connect provider.
     SignIn,
+    /// A Slack user, by the address Slack gave for them.
+    Slack,
     /// A name typed on a shared link, or sent with the server's unnamed
     /// key: it never counts toward a rule.
     SelfDeclared,
@@ -38,6 +40,7 @@ impl IdentifiedBy {
             Self::ApiKey => "api_key",
             Self::Oidc => "oidc",
             Self::SignIn => "sign_in",
+            Self::Slack => "slack",
             Self::SelfDeclared => "self_declared",
         }
     }
@@ -49,6 +52,7 @@ impl IdentifiedBy {
             Self::ApiKey,
             Self::Oidc,
             Self::SignIn,
+            Self::Slack,
             Self::SelfDeclared,
         ]
         .into_iter()

@@ -13,7 +13,7 @@ use serde_json::{Map, Value, json};
 use super::pages::{Problem, error_page, notice, outcome_page, review_for};
 use super::sign_in::{csrf_ok, session};
 use super::{AppState, body};
-use crate::domain::{PauseId, PauseState, Verdict, approvals_missing};
+use crate::domain::{IdentifiedBy, PauseId, PauseState, Verdict, approvals_missing};
 use crate::identity::session::Session;
 use crate::pauses::PauseError;
 use crate::render::relative;
@@ -134,7 +134,13 @@ pub async fn decide_many(State(state): State<AppState>, request: Request) -> Res
             Some(id) => {
                 state
                     .pauses
-                    .decide_signed_in(&id, verdict, &session.email, comment.clone(), Map::new())
+                    .decide_as(
+                        &id,
+                        verdict,
+                        (&session.email, IdentifiedBy::SignIn),
+                        comment.clone(),
+                        Map::new(),
+                    )
                     .await
             }
             None => Err(PauseError::NotFound),
@@ -229,7 +235,13 @@ pub async fn decide_one(
     let (typed, comment) = (form.inputs.clone(), form.comment.clone());
     match state
         .pauses
-        .decide_signed_in(&id, verdict, &session.email, form.comment, form.inputs)
+        .decide_as(
+            &id,
+            verdict,
+            (&session.email, IdentifiedBy::SignIn),
+            form.comment,
+            form.inputs,
+        )
         .await
     {
         Ok(pause) => outcome_page(&state, &pause),

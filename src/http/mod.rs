@@ -22,6 +22,7 @@ mod params;
 mod recipe;
 mod security;
 mod sign_in;
+mod slack;
 mod throttle;
 mod token_api;
 
@@ -66,6 +67,8 @@ pub struct AppState {
     pub github_app: Option<Arc<GithubApp>>,
     /// The Data Factory target the original recipe's endpoints start.
     pub azure_recipe: Option<Arc<str>>,
+    /// pausegate as a Slack app, when configured.
+    pub slack: Option<Arc<crate::notify::SlackApi>>,
     /// Sign-in to the pages, when a provider is configured.
     pub sign_in: Option<Arc<sign_in::SignInState>>,
     /// The outbox, when running as an Azure Functions custom handler whose
@@ -94,6 +97,7 @@ impl AppState {
             azure_recipe: None,
             functions_outbox: None,
             sign_in: None,
+            slack: None,
         }
     }
 
@@ -106,6 +110,17 @@ impl AppState {
     /// Serves the original recipe's endpoints, starting `target`.
     pub fn with_azure_recipe(mut self, target: Option<&str>) -> Self {
         self.azure_recipe = target.map(Arc::from);
+        self
+    }
+
+    /// Takes Slack's button clicks for `app`.
+    pub fn with_slack(mut self, app: Option<&crate::config::SlackApp>) -> Self {
+        self.slack = app.map(|app| {
+            Arc::new(crate::notify::SlackApi::new(
+                app.clone(),
+                reqwest::Client::new(),
+            ))
+        });
         self
     }
 
@@ -174,6 +189,7 @@ pub fn app(state: AppState) -> Router {
         .route("/api/v1/decisions", post(token_api::decide))
         .route("/api/v1/lookup", post(token_api::lookup))
         .route("/integrations/github", post(github::webhook))
+        .route("/integrations/slack/actions", post(slack::actions))
         .route("/r/{token}", get(pages::review).post(pages::decide))
         .route("/api/PipelinePause", post(recipe::pipeline_pause))
         .route(

@@ -6,20 +6,22 @@
 
 mod email;
 mod mailer;
-mod slack;
+pub mod slack;
+mod slack_api;
 mod teams;
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use crate::clock::Clock;
-use crate::config::{Channel, ChannelKind, Settings};
+use crate::config::{Channel, ChannelDestination, ChannelKind, Settings};
 use crate::domain::{Event, Pause, Via};
 use crate::render::Renderer;
 use crate::targets::{SendError, Sent};
 
 pub use email::data_summary;
 pub use mailer::Mailer;
+pub use slack_api::SlackApi;
 
 /// What one notification says.
 #[derive(Debug, Clone, Copy)]
@@ -35,6 +37,7 @@ pub struct Notice<'a> {
 /// Sends emails and channel posts.
 pub struct Notifiers {
     mailer: Mailer,
+    slack: Option<Arc<SlackApi>>,
     channels: BTreeMap<String, Channel>,
     client: reqwest::Client,
     renderer: Arc<Renderer>,
@@ -51,6 +54,10 @@ impl Notifiers {
     ) -> anyhow::Result<Self> {
         Ok(Self {
             mailer: Mailer::new(settings.email.as_ref(), settings.delivery.timeout)?,
+            slack: settings
+                .slack_app
+                .clone()
+                .map(|app| Arc::new(SlackApi::new(app, client.clone()))),
             channels: settings.channels.clone(),
             client,
             renderer,
@@ -70,17 +77,31 @@ impl Notifiers {
             message: format!("channel {channel:?} is no longer configured"),
         })?;
         let now = self.clock.now();
+        let webhook_url = match &channel.destination {
+            ChannelDestination::Webhook(url) => url,
+            ChannelDestination::SlackChannel(id) => {
+                let slack = self.slack.as_ref().ok_or_else(|| SendError::Fatal {
+                    message: "a slack_app channel needs [slack_app]".to_owned(),
+                })?;
+                let ts = slack
+                    .post_message(id, &slack::app_message(notice, now))
+                    .await?;
+                return Ok(Sent {
+                    external_id: Some(format!("{id}:{ts}")),
+                });
+            }
+        };
         let body = match channel.kind {
-            ChannelKind::Slack => slack::message(notice, now),
             ChannelKind::Teams => teams::message(notice, now),
+            ChannelKind::Slack | ChannelKind::SlackApp => slack::message(notice, now),
         };
         let what = match channel.kind {
-            ChannelKind::Slack => "Slack",
             ChannelKind::Teams => "Teams",
+            ChannelKind::Slack | ChannelKind::SlackApp => "Slack",
         };
         let response = self
             .client
-            .post(channel.webhook_url.expose())
+            .post(webhook_url.expose())
             .header(reqwest::header::CONTENT_TYPE, "application/json")
             .body(body.to_string())
             .send()

@@ -52,6 +52,49 @@ pub fn message(notice: Notice<'_>, now: DateTime<Utc>) -> Value {
     }
 }
 
+/// The message for a `[slack_app]` channel: the same, and on a request
+/// Approve and Reject buttons whose clicks come back to
+/// `/integrations/slack/actions` (Block Kit button elements,
+/// docs.slack.dev/reference/block-kit/block-elements/button-element).
+pub fn app_message(notice: Notice<'_>, now: DateTime<Utc>) -> Value {
+    let asks = matches!(notice.event, Event::Requested | Event::Reminder) && notice.link.is_some();
+    let id = notice.pause.id.as_str().to_owned();
+    let mut message = message(notice, now);
+    if asks && let Some(actions) = message["blocks"].as_array_mut().and_then(|b| b.last_mut()) {
+        let buttons = [
+            json!({"type": "button", "action_id": APPROVE, "value": id, "style": "primary",
+                   "text": {"type": "plain_text", "text": "Approve"}}),
+            json!({"type": "button", "action_id": REJECT, "value": id, "style": "danger",
+                   "text": {"type": "plain_text", "text": "Reject"},
+                   "confirm": {"title": {"type": "plain_text", "text": "Reject?"},
+                               "text": {"type": "plain_text", "text": "Nothing will start."},
+                               "confirm": {"type": "plain_text", "text": "Reject"},
+                               "deny": {"type": "plain_text", "text": "Cancel"}}}),
+        ];
+        if let Some(elements) = actions["elements"].as_array_mut() {
+            elements.iter_mut().for_each(|e| {
+                e.as_object_mut().map(|o| o.remove("style"));
+            });
+            elements.splice(0..0, buttons);
+        }
+    }
+    message
+}
+
+/// The `action_id` of the Approve button.
+pub const APPROVE: &str = "pausegate_approve";
+/// The `action_id` of the Reject button.
+pub const REJECT: &str = "pausegate_reject";
+
+/// What replaces a decided request's message: its outcome, no buttons.
+pub fn decided_message(pause: &crate::domain::Pause) -> Value {
+    let line = format!("{}: {}", outcome_line(pause), pause.title);
+    json!({
+        "text": escape(&line),
+        "blocks": [{"type": "section", "text": {"type": "mrkdwn", "text": cut(&escape(&line))}}],
+    })
+}
+
 /// Slack's mrkdwn treats `&`, `<` and `>` as control characters: escaped,
 /// a title or a self-declared name cannot mention `@channel` or make a link.
 fn escape(text: &str) -> String {

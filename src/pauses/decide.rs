@@ -98,12 +98,13 @@ impl Pauses {
         self.decide(&pause, made).await
     }
 
-    /// Decides a pause for a person signed in as `email`.
-    pub async fn decide_signed_in(
+    /// Decides a pause for `email`, identified as `identified_by` (signed
+    /// in, or a Slack user whose address Slack gave).
+    pub async fn decide_as(
         &self,
         id: &PauseId,
         verdict: Verdict,
-        email: &str,
+        (email, identified_by): (&str, IdentifiedBy),
         comment: Option<String>,
         inputs: Map<String, Value>,
     ) -> Result<Pause, PauseError> {
@@ -113,7 +114,7 @@ impl Pauses {
             verdict,
             actor: Some(email.to_owned()),
             via: Via::Link,
-            identified_by: IdentifiedBy::SignIn,
+            identified_by,
             comment,
             inputs,
         };

@@ -7,6 +7,7 @@ mod helpers;
 mod hostile;
 mod install;
 mod sign_in;
+mod slack_app;
 mod smtp;
 mod standins;
 

@@ -201,6 +201,10 @@ pub struct Decision {
     /// a pause's rules.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub identified_by: Option<IdentifiedBy>,
+    /// The groups the decider's sign-in vouched for, for `group:` approver
+    /// rules at the moment of deciding; not stored.
+    #[serde(skip)]
+    pub groups: Vec<String>,
     /// The values this decider gave for the pause's `input_fields`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schema(value_type = Option<Object>)]

@@ -63,7 +63,8 @@ impl IdentifiedBy {
 /// A pause's approver rules.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Rules {
-    /// Who may decide: addresses, `*@domain`, or API caller names; empty
+    /// Who may decide: addresses, `*@domain`, `group:NAME` (a group the
+    /// sign-in provider vouches for), or API caller names; empty
     /// lets any identified person decide.
     #[serde(default)]
     pub approvers: Vec<String>,
@@ -95,8 +96,9 @@ impl Rules {
                 || approver.chars().any(char::is_control)
                 || (approver.contains('*') && !approver.starts_with("*@"));
             if bad {
-                let message =
-                    format!("approvers: {approver:?} is not an address, *@domain or a caller name");
+                let message = format!(
+                    "approvers: {approver:?} is not an address, *@domain, group:NAME or a caller name"
+                );
                 return Err(ValidationError::new("approvers", &message));
             }
         }
@@ -112,18 +114,21 @@ impl Rules {
         }))
     }
 
-    /// Whether `actor` is among the approvers (everyone when none are named).
-    pub fn admits(&self, actor: &str) -> bool {
+    /// Whether `actor` (in `groups`) is among the approvers (everyone
+    /// when none are named).
+    pub fn admits(&self, actor: &str, groups: &[String]) -> bool {
         self.approvers.is_empty()
-            || self
-                .approvers
-                .iter()
-                .any(|pattern| match pattern.strip_prefix("*@") {
+            || self.approvers.iter().any(|pattern| {
+                if let Some(group) = pattern.strip_prefix("group:") {
+                    return groups.iter().any(|g| g == group);
+                }
+                match pattern.strip_prefix("*@") {
                     Some(domain) => actor
                         .rsplit_once('@')
                         .is_some_and(|(_, d)| d.eq_ignore_ascii_case(domain)),
                     None => pattern.eq_ignore_ascii_case(actor),
-                })
+                }
+            })
     }
 }
 
@@ -170,7 +175,7 @@ pub fn rule_on(pause: &Pause, decision: &Decision) -> Ruling {
                 .to_owned(),
         );
     };
-    if !rules.admits(actor) {
+    if !rules.admits(actor, &decision.groups) {
         return Ruling::Refuse(format!("{actor} is not among this pause's approvers"));
     }
     if decision.decision == Verdict::Reject {
@@ -239,9 +244,14 @@ mod tests {
         )
         .unwrap()
         .unwrap();
-        assert!(rules.admits("ana@EXAMPLE.com"));
-        assert!(rules.admits("ci-bot"));
-        assert!(!rules.admits("ana@example.com.evil.org"));
-        assert!(!rules.admits("eve@elsewhere.org"));
+        assert!(rules.admits("ana@EXAMPLE.com", &[]));
+        assert!(rules.admits("ci-bot", &[]));
+        assert!(!rules.admits("ana@example.com.evil.org", &[]));
+        assert!(!rules.admits("eve@elsewhere.org", &[]));
+        let by_group = Rules::parse(Some(vec!["group:release-managers".into()]), None, None)
+            .unwrap()
+            .unwrap();
+        assert!(by_group.admits("eve@elsewhere.org", &["release-managers".to_owned()]));
+        assert!(!by_group.admits("eve@elsewhere.org", &["interns".to_owned()]));
     }
 }

@@ -15,7 +15,7 @@ use super::sign_in::{csrf_ok, session};
 use super::{AppState, body};
 use crate::domain::{IdentifiedBy, PauseId, PauseState, Verdict, approvals_missing};
 use crate::identity::session::Session;
-use crate::pauses::PauseError;
+use crate::pauses::{Decider, PauseError};
 use crate::render::relative;
 
 /// The form fields as sent, in order (a checkbox list repeats `pause`).
@@ -61,6 +61,15 @@ fn signed_in_or_login(
     })
 }
 
+/// The signed-in person as a decider.
+fn decider(session: &Session) -> Decider {
+    Decider {
+        email: session.email.clone(),
+        by: IdentifiedBy::SignIn,
+        groups: session.groups.clone(),
+    }
+}
+
 /// `?tag=` of the inbox.
 #[derive(Deserialize)]
 pub struct InboxParams {
@@ -82,7 +91,7 @@ pub async fn list(
         Err(response) => return *response,
     };
     let tag = params.tag.filter(|t| crate::domain::parse_tag(t).is_ok());
-    let pauses = match state.pauses.inbox(&session.email, tag.as_deref()).await {
+    let pauses = match state.pauses.inbox(&decider(&session), tag.as_deref()).await {
         Ok(pauses) => pauses,
         Err(error) => return error_page(&state, error, ""),
     };
@@ -137,7 +146,7 @@ pub async fn decide_many(State(state): State<AppState>, request: Request) -> Res
                     .decide_as(
                         &id,
                         verdict,
-                        (&session.email, IdentifiedBy::SignIn),
+                        &decider(&session),
                         comment.clone(),
                         Map::new(),
                     )
@@ -235,13 +244,7 @@ pub async fn decide_one(
     let (typed, comment) = (form.inputs.clone(), form.comment.clone());
     match state
         .pauses
-        .decide_as(
-            &id,
-            verdict,
-            (&session.email, IdentifiedBy::SignIn),
-            form.comment,
-            form.inputs,
-        )
+        .decide_as(&id, verdict, &decider(&session), form.comment, form.inputs)
         .await
     {
         Ok(pause) => outcome_page(&state, &pause),

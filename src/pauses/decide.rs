@@ -19,6 +19,17 @@ const INBOX_LIMIT: u32 = 500;
 /// Most expired pauses settled in one transaction.
 const EXPIRY_BATCH: u32 = 500;
 
+/// A person deciding, as something other than their own word vouched.
+#[derive(Debug, Clone)]
+pub struct Decider {
+    /// Their address.
+    pub email: String,
+    /// What vouched for it.
+    pub by: IdentifiedBy,
+    /// Their groups, as their sign-in gave them (for `group:` approvers).
+    pub groups: Vec<String>,
+}
+
 /// A decision as made, before it is ruled on.
 struct Made {
     verdict: Verdict,
@@ -28,6 +39,8 @@ struct Made {
     comment: Option<String>,
     /// Values for the pause's input fields, as given.
     inputs: Map<String, Value>,
+    /// The decider's groups, when their sign-in vouched for some.
+    groups: Vec<String>,
 }
 
 /// A decision made through a review link.
@@ -71,6 +84,7 @@ impl Pauses {
             identified_by,
             comment,
             inputs: decision.inputs,
+            groups: Vec::new(),
         };
         self.decide(&review.pause, made).await
     }
@@ -94,6 +108,7 @@ impl Pauses {
             identified_by,
             comment,
             inputs: input.inputs.unwrap_or_default(),
+            groups: Vec::new(),
         };
         self.decide(&pause, made).await
     }
@@ -104,7 +119,7 @@ impl Pauses {
         &self,
         id: &PauseId,
         verdict: Verdict,
-        (email, identified_by): (&str, IdentifiedBy),
+        decider: &Decider,
         comment: Option<String>,
         inputs: Map<String, Value>,
     ) -> Result<Pause, PauseError> {
@@ -112,11 +127,12 @@ impl Pauses {
         let pause = self.get(id).await?;
         let made = Made {
             verdict,
-            actor: Some(email.to_owned()),
+            actor: Some(decider.email.clone()),
             via: Via::Link,
-            identified_by,
+            identified_by: decider.by,
             comment,
             inputs,
+            groups: decider.groups.clone(),
         };
         self.decide(&pause, made).await
     }
@@ -124,11 +140,16 @@ impl Pauses {
     /// The pending pauses waiting on `email`, soonest expiry first: those
     /// whose approvers admit them or that were sent to them, which they
     /// have not approved yet; only those tagged `tag` when given.
-    pub async fn inbox(&self, email: &str, tag: Option<&str>) -> Result<Vec<Pause>, PauseError> {
+    pub async fn inbox(
+        &self,
+        decider: &Decider,
+        tag: Option<&str>,
+    ) -> Result<Vec<Pause>, PauseError> {
+        let email = decider.email.as_str();
         let pending = self.store.pending_soonest(INBOX_LIMIT).await?;
         let waits_on = |pause: &Pause| {
             let named = match &pause.rules {
-                Some(rules) if !rules.approvers.is_empty() => rules.admits(email),
+                Some(rules) if !rules.approvers.is_empty() => rules.admits(email, &decider.groups),
                 _ => pause
                     .notify
                     .email
@@ -242,6 +263,7 @@ impl Pauses {
         };
         let decision = Decision {
             inputs,
+            groups: made.groups,
             decision: made.verdict,
             actor: made.actor,
             via: made.via,
@@ -316,6 +338,7 @@ pub fn expiry_settlement(pause: &Pause, now: DateTime<Utc>) -> Settlement {
             actor: None,
             via: Via::Timeout,
             identified_by: None,
+            groups: Vec::new(),
             inputs: None,
             comment: None,
             at: now,

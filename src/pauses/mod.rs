@@ -23,7 +23,7 @@ use crate::domain::{
 };
 use crate::store::{Created, ListQuery, NewPauseRecord, Store, StoreError, TokenRecord};
 
-pub use decide::{TokenDecision, expiry_settlement};
+pub use decide::{Decider, TokenDecision, expiry_settlement};
 pub use waiters::Waiters;
 
 /// Largest page a list may ask for.

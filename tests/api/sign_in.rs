@@ -114,7 +114,9 @@ async fn a_person_signs_in_sees_the_inbox_and_approves_two_pauses_at_once() {
         json!({"title": "Load sales?", "approvers": rules, "tags": ["team:data"]}),
     )
     .await;
-    let second = create(&app, json!({"title": "Load stock?", "approvers": rules})).await;
+    // Ana is in this group by her sign-in's `groups` claim, not by address.
+    let by_group = json!(["group:release-managers"]);
+    let second = create(&app, json!({"title": "Load stock?", "approvers": by_group})).await;
     let with_inputs = create(&app, json!({"title": "Deploy 2.0?", "approvers": rules,
         "input_fields": [{"name": "ticket", "type": "text", "label": "Change ticket", "required": true},
                          {"name": "env", "type": "choice", "options": ["staging", "prod"]}]})).await;

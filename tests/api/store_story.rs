@@ -78,6 +78,7 @@ fn approval(at: DateTime<Utc>, deliveries: Vec<NewDelivery>) -> Settlement {
             actor: Some("ana".to_owned()),
             via: Via::Api,
             identified_by: None,
+            groups: Vec::new(),
             inputs: None,
             comment: None,
             at,

@@ -71,6 +71,7 @@ impl DecisionRow {
                 .map(|text| parsed("identified_by", text, IdentifiedBy::parse))
                 .transpose()?,
             at: from_millis(self.at)?,
+            groups: Vec::new(),
             inputs: self
                 .inputs
                 .as_deref()

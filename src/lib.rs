@@ -15,22 +15,28 @@
 //!   review pages, the orchestrators' own entry points (GitHub's signed
 //!   webhooks, Azure DevOps checks, Logic Apps' unsubscribe), the original
 //!   Azure Functions recipe's `PipelinePause`/`PipelineRestart`, the Azure
-//!   Functions host's timer (`/sweep`), errors, auth, request logs, health,
-//!   metrics, OpenAPI.
-//! - [`pauses`]: the use cases: create, review, decide, cancel, expire, wait.
+//!   Functions host's timer (`/sweep`), sign-in and the inbox, Slack's
+//!   button clicks, errors, auth, request logs, health, metrics, OpenAPI.
+//! - [`identity`]: who is asking or deciding: API keys (the server's and
+//!   named ones), OpenID Connect bearer tokens, sign-in with an OpenID
+//!   Connect provider, and the signed cookies of a session.
+//! - [`pauses`]: the use cases: create, review, decide (by link, API, sign-in
+//!   or Slack, ruled on by the pause's approver rules), cancel, expire,
+//!   wait, the inbox.
 //! - [`outbox`]: the worker that claims deliveries with a lease, sends them
 //!   with no transaction open, and records the outcome with retries.
 //! - [`targets`]: one module per kind of pipeline to start (webhook, Azure
 //!   Data Factory, GitHub workflow, Airflow DAG, Argo Workflows), and the
 //!   callbacks that answer an orchestrator waiting for a pause (ADF, Logic
 //!   Apps, Azure DevOps, Step Functions with SigV4, GitHub as an App).
-//! - [`notify`]: emails (SMTP or console), Slack and Teams posts.
+//! - [`notify`]: emails (SMTP or console), Slack and Teams posts, and the
+//!   Slack Web API for a Slack app's messages.
 //! - [`store`]: the [`store::Store`] trait, one atomic method per use case.
 //!   Its SQL is written once in [`store::sql`]; the SQLite backend runs it
 //!   through a group-commit writer, the PostgreSQL one through a pool, with
 //!   `LISTEN`/`NOTIFY` so several processes can share one database.
 //! - [`domain`]: pure types and rules: pauses, states, tokens, deliveries,
-//!   validation.
+//!   validation, approver rules and quorum, input fields.
 //! - [`render`]: the page and email templates; [`telemetry`]: logs and
 //!   metrics; [`clock`]: the one source of "now", replaceable in tests.
 //!

@@ -18,6 +18,9 @@ pub enum Event {
     /// The decision is still needed and time is running out.
     #[serde(rename = "pause.reminder")]
     Reminder,
+    /// Nobody decided within `escalate_after`: more people are asked.
+    #[serde(rename = "pause.escalated")]
+    Escalated,
     /// Approved by a person or by `on_expire = "approve"`.
     #[serde(rename = "pause.approved")]
     Approved,
@@ -42,6 +45,7 @@ impl Event {
             Self::Cancelled => "pause.cancelled",
             Self::Requested => "pause.requested",
             Self::Reminder => "pause.reminder",
+            Self::Escalated => "pause.escalated",
         }
     }
 
@@ -61,6 +65,7 @@ impl Event {
         [
             Self::Requested,
             Self::Reminder,
+            Self::Escalated,
             Self::Approved,
             Self::Rejected,
             Self::Expired,
@@ -207,6 +212,7 @@ impl NewDelivery {
 pub fn notifications_for_new(
     notify: &Notify,
     remind_at: Option<DateTime<Utc>>,
+    escalation: Option<(DateTime<Utc>, &Notify)>,
 ) -> Vec<NewDelivery> {
     let emails = notify
         .email
@@ -222,7 +228,26 @@ pub fn notifications_for_new(
             ..NewDelivery::new(DeliveryKind::Email, address, Event::Reminder)
         })
     });
-    emails.chain(posts).chain(reminders).collect()
+    // Escalation: more people asked, at its time, unless someone decided.
+    let escalations = escalation.into_iter().flat_map(|(at, to)| {
+        let emails = to
+            .email
+            .iter()
+            .map(|address| (DeliveryKind::Email, address));
+        let posts = to
+            .channels
+            .iter()
+            .map(|channel| (DeliveryKind::Channel, channel));
+        emails.chain(posts).map(move |(kind, to)| NewDelivery {
+            not_before: Some(at),
+            ..NewDelivery::new(kind, to, Event::Escalated)
+        })
+    });
+    emails
+        .chain(posts)
+        .chain(reminders)
+        .chain(escalations)
+        .collect()
 }
 
 /// What a pause reaching `state` sends: its trigger (see [`trigger_for`])
@@ -332,7 +357,7 @@ mod tests {
             channels: vec!["ops".into()],
         };
         let at = Utc::now();
-        let all = notifications_for_new(&notify, Some(at));
+        let all = notifications_for_new(&notify, Some(at), None);
         let summary: Vec<_> = all
             .iter()
             .map(|d| (d.kind, d.destination.as_str(), d.event, d.not_before))
@@ -357,7 +382,7 @@ mod tests {
                 ),
             ]
         );
-        assert_eq!(notifications_for_new(&notify, None).len(), 3);
+        assert_eq!(notifications_for_new(&notify, None, None).len(), 3);
     }
 
     #[test]

@@ -131,6 +131,15 @@ pub struct PauseRequest {
     /// Let the requester approve their own pause (default false).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub allow_self_approval: Option<bool>,
+    /// If nobody decided this long after creation (`"2h"`), `escalate_to`
+    /// is asked too; shorter than `expires_in`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<String>, example = "2h")]
+    pub escalate_after: Option<Value>,
+    /// Who is asked at `escalate_after`: addresses (each a personal link)
+    /// and channels.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub escalate_to: Option<NotifyRequest>,
     /// Typed fields the approver fills in (up to 20); their values come
     /// back as `inputs` on the pause, in triggers and callbacks.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -237,6 +246,17 @@ pub struct NewPause {
     pub tags: Vec<String>,
     /// Fields the approver fills in.
     pub input_fields: Vec<InputField>,
+    /// Who else is asked, and when, if nobody decides.
+    pub escalation: Option<Escalation>,
+}
+
+/// More people asked when a pause waits too long.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Escalation {
+    /// How long after creation.
+    pub after: Duration,
+    /// Whom.
+    pub to: Notify,
 }
 
 impl NewPause {
@@ -268,6 +288,7 @@ impl NewPause {
             requested_by: request.requested_by,
             tags: parse_tags(request.tags)?,
             input_fields: parse_fields(request.input_fields)?,
+            escalation: parse_escalation(request.escalate_after, request.escalate_to, policy)?,
         })
     }
 }
@@ -473,6 +494,54 @@ fn parse_expires_in(
         ));
     }
     Ok(duration)
+}
+
+/// `escalate_after` and `escalate_to`, which come together.
+fn parse_escalation(
+    after: Option<Value>,
+    to: Option<NotifyRequest>,
+    policy: &CreatePolicy,
+) -> Result<Option<Escalation>, ValidationError> {
+    let (after, to) = match (after, to) {
+        (None, None) => return Ok(None),
+        (Some(after), Some(to)) => (after, to),
+        (Some(_), None) => {
+            return Err(ValidationError::new(
+                "escalate_to",
+                "escalate_to: say whom escalate_after asks",
+            ));
+        }
+        (None, Some(_)) => {
+            return Err(ValidationError::new(
+                "escalate_after",
+                "escalate_after: say when to ask escalate_to",
+            ));
+        }
+    };
+    let after = match after {
+        Value::String(text) => parse_duration(&text).map_err(|why| {
+            ValidationError::new("escalate_after", format!("escalate_after: {why}"))
+        })?,
+        _ => {
+            return Err(ValidationError::new(
+                "escalate_after",
+                "escalate_after must be a duration such as \"2h\"",
+            ));
+        }
+    };
+    let to = parse_notify(to, policy).map_err(|e| {
+        ValidationError::new(
+            e.field.replacen("notify", "escalate_to", 1),
+            e.message.replacen("notify", "escalate_to", 1),
+        )
+    })?;
+    if to.is_empty() {
+        return Err(ValidationError::new(
+            "escalate_to",
+            "escalate_to names nobody",
+        ));
+    }
+    Ok(Some(Escalation { after, to }))
 }
 
 fn parse_remind_before(

@@ -35,7 +35,7 @@ pub fn compose(
     now: DateTime<Utc>,
 ) -> Result<Email, SendError> {
     let reminder = match notice.event {
-        Event::Requested => false,
+        Event::Requested | Event::Escalated => false,
         Event::Reminder => true,
         other => {
             return Err(SendError::Fatal {
@@ -52,6 +52,8 @@ pub fn compose(
     let pause = notice.pause;
     let subject = if reminder {
         format!("Reminder: approval needed: {}", pause.title)
+    } else if notice.event == Event::Escalated {
+        format!("Escalated: approval needed: {}", pause.title)
     } else {
         format!("Approval needed: {}", pause.title)
     };
@@ -59,6 +61,7 @@ pub fn compose(
         "pause": pause,
         "subject": subject,
         "reminder": reminder,
+        "escalated": notice.event == Event::Escalated,
         "recipient": to,
         "review_url": link,
         "data_summary": data_summary(&pause.data),

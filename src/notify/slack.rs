@@ -16,7 +16,7 @@ const MAX_SECTION_CHARS: usize = 3000;
 pub fn message(notice: Notice<'_>, now: DateTime<Utc>) -> Value {
     let pause = notice.pause;
     match (notice.event, notice.link) {
-        (Event::Requested | Event::Reminder, Some(link)) => {
+        (Event::Requested | Event::Reminder | Event::Escalated, Some(link)) => {
             let mut text = format!("*{}*", escape(&pause.title));
             if !pause.description.is_empty() {
                 text.push('\n');
@@ -57,7 +57,10 @@ pub fn message(notice: Notice<'_>, now: DateTime<Utc>) -> Value {
 /// `/integrations/slack/actions` (Block Kit button elements,
 /// docs.slack.dev/reference/block-kit/block-elements/button-element).
 pub fn app_message(notice: Notice<'_>, now: DateTime<Utc>) -> Value {
-    let asks = matches!(notice.event, Event::Requested | Event::Reminder) && notice.link.is_some();
+    let asks = matches!(
+        notice.event,
+        Event::Requested | Event::Reminder | Event::Escalated
+    ) && notice.link.is_some();
     let id = notice.pause.id.as_str().to_owned();
     let mut message = message(notice, now);
     if asks && let Some(actions) = message["blocks"].as_array_mut().and_then(|b| b.last_mut()) {

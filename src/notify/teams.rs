@@ -13,7 +13,7 @@ use crate::render::{readable, relative};
 pub fn message(notice: Notice<'_>, now: DateTime<Utc>) -> Value {
     let pause = notice.pause;
     let (body, actions) = match (notice.event, notice.link) {
-        (Event::Requested | Event::Reminder, Some(link)) => {
+        (Event::Requested | Event::Reminder | Event::Escalated, Some(link)) => {
             let mut body = vec![
                 json!({"type": "TextBlock", "text": "Approval needed", "isSubtle": true, "wrap": true}),
                 json!({"type": "TextBlock", "text": plain(&pause.title), "weight": "Bolder", "size": "Medium", "wrap": true}),

@@ -18,7 +18,10 @@ impl Outbox {
         delivery: &ClaimedDelivery,
         pause: &Pause,
     ) -> Result<Option<Sent>, SendError> {
-        let asks_for_decision = matches!(delivery.event, Event::Requested | Event::Reminder);
+        let asks_for_decision = matches!(
+            delivery.event,
+            Event::Requested | Event::Reminder | Event::Escalated
+        );
         if asks_for_decision && !pause.is_open(self.clock.now()) {
             return Ok(None);
         }

@@ -184,12 +184,21 @@ impl Pauses {
             .remind_before
             .map(|lead| expires_at - lead)
             .filter(|at| *at > now);
+        // Escalating only makes sense before the pause expires.
+        let escalation = match &pause.escalation {
+            Some(e) if now + e.after < expires_at => Some((now + e.after, &e.to)),
+            Some(_) => {
+                let message = "escalate_after must be shorter than expires_in";
+                return Err(ValidationError::new("escalate_after", message).into());
+            }
+            None => None,
+        };
         let record = NewPauseRecord {
             id: PauseId::generate(),
             created_at: now,
             expires_at,
             creator_token: token.hash(),
-            deliveries: notifications_for_new(&pause.notify, remind_at),
+            deliveries: notifications_for_new(&pause.notify, remind_at, escalation),
             pause,
         };
         let enqueued = !record.deliveries.is_empty();

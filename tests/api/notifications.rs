@@ -306,3 +306,62 @@ async fn a_pause_decided_before_its_notices_went_out_asks_nobody() {
     );
     assert_eq!(app.deliveries(id).await, Vec::<Value>::new());
 }
+
+#[tokio::test]
+async fn escalation_asks_more_people_when_nobody_decided_in_time() {
+    let smtp = SmtpServer::start();
+    let app = TestApp::spawn_manual(&email_config(smtp.addr)).await;
+    let escalation = json!({"email": ["boss@example.com"]});
+    let body = |title: &str| {
+        json!({"title": title, "expires_in": "8h", "notify": {"email": ["ana@example.com"]},
+               "escalate_after": "2h", "escalate_to": escalation})
+    };
+    let (_, waiting) = app.create(body("Waits")).await;
+    let (_, decided) = app.create(body("Decided")).await;
+    app.drain_outbox().await;
+    smtp.wait_for(2).await;
+    app.decide(decided["id"].as_str().unwrap(), "approve").await;
+
+    app.clock.advance(Duration::minutes(119));
+    app.drain_outbox().await;
+    assert_eq!(smtp.received().len(), 2, "not before escalate_after");
+    app.clock.advance(Duration::minutes(2));
+    app.drain_outbox().await;
+    let mails = smtp.wait_for(3).await;
+    let escalated = mails.last().unwrap();
+    assert_eq!(
+        escalated.parsed().subject(),
+        Some("Escalated: approval needed: Waits")
+    );
+    assert!(escalated.text().contains("Escalated to you"));
+    let (status, _) = app.open_link(token_of(&escalated.link())).await;
+    assert_eq!(
+        status,
+        StatusCode::OK,
+        "the boss gets a working link of their own"
+    );
+    tokio::time::sleep(StdDuration::from_millis(200)).await;
+    assert_eq!(
+        smtp.received().len(),
+        3,
+        "none for the pause decided in time"
+    );
+    let _ = waiting;
+
+    let (status, body) = app
+        .create(
+            json!({"title": "x", "expires_in": "1h", "escalate_after": "2h",
+                       "escalate_to": {"email": ["boss@example.com"]}}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(crate::helpers::error_message(&body).contains("escalate_after"));
+    let (status, body) = app
+        .create(json!({"title": "x", "escalate_after": "1h", "escalate_to": {"email": ["not-an-address"]}}))
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(
+        crate::helpers::error_message(&body).starts_with("escalate_to"),
+        "{body}"
+    );
+}

@@ -30,7 +30,8 @@ pub async fn drop_unsent_requests<C: Conn>(
     let rows: Vec<(String, String, String)> = c
         .fetch_all(
             "DELETE FROM deliveries WHERE pause_id = $1 \
-             AND event IN ('pause.requested', 'pause.reminder') AND kind <> 'trigger' \
+             AND event IN ('pause.requested', 'pause.reminder', 'pause.escalated') \
+             AND kind <> 'trigger' \
              AND state = 'pending' AND attempts = 0 \
              RETURNING id, kind || ':' || event, destination"
                 .into(),

@@ -316,6 +316,8 @@ mod tests {
             rules: None,
             requested_by: None,
             tags: Vec::new(),
+            group: None,
+            superseded_by: None,
             input_fields: Vec::new(),
             inputs: None,
         }

@@ -131,6 +131,12 @@ pub struct PauseRequest {
     /// Let the requester approve their own pause (default false).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub allow_self_approval: Option<bool>,
+    /// A key naming what this pause is about (`deploy:prod`): a newer
+    /// pause of the same group cancels the older pending ones, so a stale
+    /// request cannot be approved after a newer one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(max_length = 50, pattern = "^[A-Za-z0-9._:/-]+$")]
+    pub group: Option<String>,
     /// If nobody decided this long after creation (`"2h"`), `escalate_to`
     /// is asked too; shorter than `expires_in`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -248,6 +254,8 @@ pub struct NewPause {
     pub input_fields: Vec<InputField>,
     /// Who else is asked, and when, if nobody decides.
     pub escalation: Option<Escalation>,
+    /// Its group: a newer pause of it supersedes this one.
+    pub group: Option<String>,
 }
 
 /// More people asked when a pause waits too long.
@@ -289,6 +297,14 @@ impl NewPause {
             tags: parse_tags(request.tags)?,
             input_fields: parse_fields(request.input_fields)?,
             escalation: parse_escalation(request.escalate_after, request.escalate_to, policy)?,
+            group: request
+                .group
+                .map(|g| {
+                    parse_tag(&g)
+                        .map(|()| g)
+                        .map_err(|m| ValidationError::new("group", m.replacen("tag", "group", 1)))
+                })
+                .transpose()?,
         })
     }
 }

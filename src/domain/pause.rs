@@ -264,6 +264,13 @@ pub struct Pause {
     /// Labels to find it by (`?tag=` on the list).
     #[serde(default)]
     pub tags: Vec<String>,
+    /// Its group: a newer pause of the same group cancels this one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub group: Option<String>,
+    /// The newer pause of its group that cancelled it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<String>)]
+    pub superseded_by: Option<PauseId>,
     /// Fields the approver fills in.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub input_fields: Vec<InputField>,

@@ -317,7 +317,7 @@ impl Pauses {
 
     /// Counts a pause just settled, wakes its waiters, and the outbox if
     /// the settlement enqueued deliveries.
-    fn settled(&self, pause: &Pause, enqueued: bool) {
+    pub(super) fn settled(&self, pause: &Pause, enqueued: bool) {
         let via = pause.decision().map_or("none", |d| d.via.as_str());
         let labels = [("state", pause.state.as_str()), ("via", via)];
         metrics::counter!("pausegate_pauses_settled_total", &labels).increment(1);

@@ -203,7 +203,13 @@ impl Pauses {
         };
         let enqueued = !record.deliveries.is_empty();
         let (pause, replayed) = match self.store.create_pause(record).await? {
-            Created::New(pause) => (pause, false),
+            Created::New(pause, superseded) => {
+                // Their waiters hear it now; their callbacks are enqueued.
+                for older in &superseded {
+                    self.settled(older, true);
+                }
+                (pause, false)
+            }
             Created::Replayed(pause) => (self.settle_if_due(pause).await?, true),
         };
         if !replayed {

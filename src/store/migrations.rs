@@ -58,6 +58,11 @@ const SQLITE: &[(i64, &str, &str)] = &[
         "inputs",
         include_str!("../../migrations/sqlite/0009_inputs.sql"),
     ),
+    (
+        10,
+        "supersession",
+        include_str!("../../migrations/sqlite/0010_supersession.sql"),
+    ),
 ];
 
 /// The PostgreSQL migrations, oldest first.
@@ -96,6 +101,11 @@ const POSTGRES: &[(i64, &str, &str)] = &[
         7,
         "inputs",
         include_str!("../../migrations/postgres/0007_inputs.sql"),
+    ),
+    (
+        8,
+        "supersession",
+        include_str!("../../migrations/postgres/0008_supersession.sql"),
     ),
 ];
 

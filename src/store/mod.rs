@@ -134,6 +134,8 @@ impl NewPauseRecord {
             rules: pause.rules.clone(),
             requested_by: pause.requested_by.clone(),
             tags: pause.tags.clone(),
+            group: pause.group.clone(),
+            superseded_by: None,
             input_fields: pause.input_fields.clone(),
             inputs: None,
         }
@@ -143,8 +145,9 @@ impl NewPauseRecord {
 /// What `create_pause` did.
 #[derive(Debug, Clone)]
 pub enum Created {
-    /// A new pause was stored.
-    New(Pause),
+    /// A new pause was stored, with the older pending pauses of its group
+    /// that it cancelled.
+    New(Pause, Vec<Pause>),
     /// The idempotency key was seen before: this is the earlier pause, and
     /// the new creator token now opens it too.
     Replayed(Pause),

@@ -44,5 +44,6 @@ mod replicas;
 mod restart;
 mod step_functions;
 mod store_story;
+mod supersession;
 mod triggers;
 mod wait;

@@ -60,7 +60,7 @@ async fn create(store: &Arc<dyn Store>, body: serde_json::Value, at: DateTime<Ut
         .await
         .unwrap()
     {
-        Created::New(pause) => pause.id,
+        Created::New(pause, _) => pause.id,
         Created::Replayed(_) => panic!("not a replay"),
     }
 }
@@ -114,7 +114,7 @@ async fn creation_replay_and_tokens(store: Arc<dyn Store>) {
         at,
         Vec::new(),
     );
-    let Created::New(created) = store.create_pause(first).await.unwrap() else {
+    let Created::New(created, _) = store.create_pause(first).await.unwrap() else {
         panic!("new")
     };
     let (again, again_token) = record(
@@ -460,7 +460,7 @@ async fn notification_tokens_and_dropped_requests(store: Arc<dyn Store>) {
         ..email.clone()
     };
     let (record, _) = record(json!({"title": "tell"}), at, vec![email.clone(), post]);
-    let Created::New(pause) = store.create_pause(record).await.unwrap() else {
+    let Created::New(pause, _) = store.create_pause(record).await.unwrap() else {
         panic!("new")
     };
     assert_eq!(pause.deliveries.len(), 2);
@@ -567,7 +567,7 @@ async fn answers_are_what_a_read_returns(store: Arc<dyn Store>) {
         at,
         vec![email],
     );
-    let Created::New(created) = store.create_pause(record).await.unwrap() else {
+    let Created::New(created, _) = store.create_pause(record).await.unwrap() else {
         panic!("new")
     };
     let stored = store.pause(&created.id).await.unwrap().unwrap();
@@ -617,7 +617,7 @@ async fn rules_collect_a_quorum_and_settle_once(store: Arc<dyn Store>) {
     let (mut record, _) = record(body, at, Vec::new());
     record.pause.requested_by = Some("ci-bot".to_owned());
     let id = match store.create_pause(record).await.unwrap() {
-        Created::New(pause) => pause.id,
+        Created::New(pause, _) => pause.id,
         Created::Replayed(_) => panic!("not a replay"),
     };
     let stored = store.pause(&id).await.unwrap().unwrap();

@@ -7,7 +7,9 @@ use chrono::{DateTime, Utc};
 use super::outbox;
 use super::rows::{from_millis, pause_columns, to_millis};
 use super::{Arg, Args, Conn, Dialect, args};
-use crate::domain::{Decision, Pause, PauseId, PauseState, Ruling, TokenHash, rule_on};
+use crate::domain::{
+    Decision, Pause, PauseId, PauseState, Ruling, TokenHash, deliveries_on_settling, rule_on,
+};
 use crate::store::rules::without_followups_to;
 use crate::store::{
     Created, Cursor, Deadline, ExpiryPlan, ListQuery, NewPauseRecord, PausePage, Settled,
@@ -79,7 +81,54 @@ pub async fn create<C: Conn>(c: &mut C, record: &NewPauseRecord) -> Result<Creat
             .ok_or_else(|| StoreError::internal("the idempotency key's pause disappeared"));
     }
     outbox::enqueue(c, &pause_id, &record.deliveries, record.created_at).await?;
-    Ok(Created::New(record.to_pause()))
+    let superseded = match &record.pause.group {
+        Some(group) => supersede(c, group, &record.id, record.created_at).await?,
+        None => Vec::new(),
+    };
+    Ok(Created::New(record.to_pause(), superseded))
+}
+
+/// The pending pauses of group `$1` other than `$2`, locked: a range on
+/// `pauses_pending_by_group`.
+pub fn group_pending_sql(dialect: &Dialect) -> String {
+    format!(
+        "SELECT {} FROM pauses p WHERE p.group_key = $1 AND p.state = 'pending' AND p.id <> $2{}",
+        pause_columns(dialect),
+        dialect.for_update
+    )
+}
+
+/// Cancels the older pending pauses of `group` for the new pause `newer`,
+/// in the create's transaction: a stale request never outlives its
+/// replacement. Returns them as cancelled.
+async fn supersede<C: Conn>(
+    c: &mut C,
+    group: &str,
+    newer: &PauseId,
+    now: DateTime<Utc>,
+) -> Result<Vec<Pause>, StoreError> {
+    let sql = group_pending_sql(C::DIALECT);
+    let older: Vec<Pause> = c
+        .fetch_all(sql.into(), args![group, newer.as_str()])
+        .await?;
+    let mut cancelled = Vec::with_capacity(older.len());
+    for pause in older {
+        let settlement = Settlement {
+            state: PauseState::Cancelled,
+            decision: None,
+            deadline: Deadline::BeforeExpiry,
+            deliveries: deliveries_on_settling(&pause, PauseState::Cancelled),
+        };
+        c.execute(
+            "UPDATE pauses SET superseded_by = $1 WHERE id = $2".into(),
+            args![newer.as_str(), pause.id.as_str()],
+        )
+        .await?;
+        let mut settled = apply(c, pause, &settlement, now).await?;
+        settled.superseded_by = Some(newer.clone());
+        cancelled.push(settled);
+    }
+    Ok(cancelled)
 }
 
 /// Inserts the pause unless its idempotency key is taken; true if inserted.
@@ -89,9 +138,9 @@ async fn insert_pause<C: Conn>(c: &mut C, record: &NewPauseRecord) -> Result<boo
         .execute(
             "INSERT INTO pauses (id, state, title, description, data, target, target_params, \
              on_reject, on_expire, notify, idempotency_key, created_at, expires_at, callback, \
-             rules, requested_by, tags, input_fields) \
+             rules, requested_by, tags, input_fields, group_key) \
              VALUES ($1, 'pending', $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, \
-             $16, $17) \
+             $16, $17, $18) \
              ON CONFLICT (idempotency_key) DO NOTHING"
                 .into(),
             args![
@@ -124,6 +173,7 @@ async fn insert_pause<C: Conn>(c: &mut C, record: &NewPauseRecord) -> Result<boo
                 (!pause.input_fields.is_empty())
                     .then(|| serde_json::to_string(&pause.input_fields))
                     .transpose()?,
+                pause.group.as_deref(),
             ],
         )
         .await?;

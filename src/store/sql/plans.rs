@@ -72,6 +72,11 @@ pub fn hot_queries(dialect: &Dialect, now: DateTime<Utc>) -> Vec<HotQuery> {
         ),
         query("next expiry", pauses::NEXT_EXPIRY.to_owned(), Vec::new()),
         query(
+            "a new pause's group: its pending pauses",
+            pauses::group_pending_sql(dialect),
+            args!["deploy:prod", id.as_str()],
+        ),
+        query(
             "an inbox: pending, soonest expiry first",
             pauses::pending_soonest_sql(dialect),
             args![500i64],

@@ -44,7 +44,8 @@ pub fn pause_columns(dialect: &Dialect) -> String {
            'next_attempt_at', d.next_attempt_at, 'updated_at', d.updated_at) AS v \
            FROM deliveries d WHERE d.pause_id = p.id ORDER BY d.created_at) AS ordered), \
            '[]') AS TEXT), \
-         p.callback, p.rules, p.requested_by, p.tags, p.input_fields"
+         p.callback, p.rules, p.requested_by, p.tags, p.input_fields, p.group_key, \
+         p.superseded_by"
     )
 }
 
@@ -168,6 +169,8 @@ pub fn read_pause(row: &dyn Columns, at: usize) -> Result<Pause, StoreError> {
             None => Vec::new(),
         },
         inputs: None,
+        group: row.opt_text(at + 20)?,
+        superseded_by: row.opt_text(at + 21)?.map(PauseId::from_stored),
         id: PauseId::from_stored(id.clone()),
     };
     let mut pause = pause;

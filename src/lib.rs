@@ -62,6 +62,8 @@ pub mod identity;
 pub mod notify;
 pub mod outbox;
 pub mod pauses;
+pub mod policies;
+pub mod receipts;
 pub mod render;
 pub mod server;
 pub mod store;

@@ -19,6 +19,7 @@ use crate::http::{self, AppState};
 use crate::outbox::{Outbox, Senders};
 use crate::pauses::Pauses;
 use crate::render::Renderer;
+use crate::store::{ReceiptSetup, open_with};
 
 /// How long requests under way may take to finish once shutdown begins.
 const SHUTDOWN_GRACE: Duration = Duration::from_secs(30);
@@ -42,12 +43,6 @@ impl Server {
         // Install the metrics registry before anything records.
         crate::telemetry::metrics();
         let renderer = Arc::new(Renderer::load(settings.templates_dir.as_deref())?);
-        let store = crate::store::open(&settings.database_url, settings.database_timeout).await?;
-        let pauses = Arc::new(Pauses::new(
-            store.clone(),
-            clock.clone(),
-            settings.create_policy(),
-        ));
         let listener = TcpListener::bind(settings.listen)
             .await
             .with_context(|| format!("cannot listen on {}", settings.listen))?;
@@ -56,6 +51,16 @@ impl Server {
             .public_url
             .clone()
             .unwrap_or_else(|| format!("http://{local_addr}"));
+        let receipts = ReceiptSetup {
+            key: settings.receipt_key.clone(),
+            issuer: Some(public_url.clone()),
+            read_only: false,
+        };
+        let store = open_with(&settings.database_url, settings.database_timeout, receipts).await?;
+        let pauses = Arc::new(
+            Pauses::new(store.clone(), clock.clone(), settings.create_policy())
+                .with_policies(settings.policies.clone()),
+        );
         let senders = Senders::new(settings, clock.clone(), renderer.clone(), &public_url)?;
         let wake = pauses.deliveries_waiting();
         let outbox = Arc::new(Outbox::new(store, clock, settings, senders, wake));

@@ -7,6 +7,7 @@ mod commands;
 mod healthcheck;
 mod outage;
 mod output;
+mod proofs;
 mod serve;
 mod wait;
 
@@ -60,6 +61,14 @@ enum Command {
     Redeliver(commands::RedeliverArgs),
     /// Exit 0 when the server is ready (for a container HEALTHCHECK or a probe)
     Healthcheck(healthcheck::HealthcheckArgs),
+    /// Check signed receipts offline: signature, chain and data; exit 0 or 1 with the reason
+    Verify(proofs::VerifyArgs),
+    /// Check the receipt chain in the database
+    #[command(subcommand)]
+    Audit(proofs::AuditCommand),
+    /// Try a Rego policy on a pause
+    #[command(subcommand)]
+    Policy(proofs::PolicyCommand),
 }
 
 /// Where the server is and how to talk to it.
@@ -123,6 +132,9 @@ pub fn main() -> ExitCode {
             Command::Cancel(args) => commands::cancel(args).await,
             Command::Redeliver(args) => commands::redeliver(args).await,
             Command::Healthcheck(args) => healthcheck::run(args).await,
+            Command::Verify(args) => proofs::verify_receipts(args).await,
+            Command::Audit(command) => proofs::audit(command).await,
+            Command::Policy(command) => proofs::policy(command),
         }
     })
 }

@@ -66,6 +66,11 @@ pub struct ConfigFile {
     pub sign_in: Option<super::sign_in::SignInFile>,
     /// pausegate as a Slack app.
     pub slack_app: Option<super::slack_app::SlackAppFile>,
+    /// Rego policies asked when a pause is created, by name.
+    #[serde(default)]
+    pub policies: BTreeMap<String, super::decisions::PolicyFile>,
+    /// How decision receipts are signed.
+    pub receipts: Option<super::decisions::ReceiptsFile>,
 }
 
 /// `[azure_recipe]`: which Data Factory target starts the pipelines that

@@ -5,6 +5,7 @@
 
 mod aws;
 mod callers;
+mod decisions;
 mod email;
 mod file;
 mod github_app;
@@ -119,6 +120,10 @@ pub struct Settings {
     /// Longest a client may take to send a request's head. Not in the
     /// file (10 s suits everyone); tests shorten it.
     pub header_timeout: std::time::Duration,
+    /// Rego policies asked when a pause is created.
+    pub policies: std::sync::Arc<crate::policies::PolicySet>,
+    /// The key that signs receipts; `None` uses the stored (or a new) one.
+    pub receipt_key: Option<crate::receipts::SigningKey>,
 }
 
 /// How the outbox sends.
@@ -252,6 +257,8 @@ impl Settings {
             max_failures_per_minute: file.max_failures_per_minute.unwrap_or(60),
             background_tasks: true,
             header_timeout: crate::http::HEADER_TIMEOUT,
+            policies: decisions::resolve_policies(file.policies)?,
+            receipt_key: decisions::resolve_receipt_key(file.receipts, env)?,
         })
     }
 

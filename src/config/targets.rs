@@ -36,6 +36,10 @@ pub struct ArgoFile {
     #[serde(default)]
     overridable: Vec<String>,
     max_per_hour: Option<u32>,
+    /// Set the node's output parameter `receipt` too (the node must
+    /// declare it, as it declares the others).
+    #[serde(default)]
+    send_receipt: bool,
 }
 
 /// `kind = "webhook"`.
@@ -80,6 +84,10 @@ pub struct GithubFile {
     overridable: Vec<String>,
     api_url: Option<String>,
     max_per_hour: Option<u32>,
+    /// Send the receipt as the workflow input `receipt` (the workflow
+    /// must declare it: GitHub refuses undeclared inputs).
+    #[serde(default)]
+    send_receipt: bool,
 }
 
 /// `kind = "airflow_dag"`.
@@ -169,6 +177,8 @@ pub struct ArgoTarget {
     pub token: Option<Secret>,
     /// Display name of the suspend node (default `approve`).
     pub node: String,
+    /// Whether the `receipt` output parameter is set.
+    pub send_receipt: bool,
 }
 
 /// An Azure Data Factory pipeline and the service principal that starts it.
@@ -210,11 +220,13 @@ pub enum ParameterSource {
     Actor,
     /// The decider's comment, if any.
     Comment,
+    /// The signed decision receipt (JWS).
+    Receipt,
 }
 
 impl ParameterSource {
     /// Reads `pause_id`, `data`, `data.KEY`, `inputs`, `inputs.KEY`, `title`,
-    /// `event`, `actor` or `comment`.
+    /// `event`, `actor`, `comment` or `receipt`.
     pub fn parse(text: &str) -> Option<Self> {
         Some(match text {
             "pause_id" => Self::PauseId,
@@ -224,6 +236,7 @@ impl ParameterSource {
             "actor" => Self::Actor,
             "comment" => Self::Comment,
             "inputs" => Self::Inputs,
+            "receipt" => Self::Receipt,
             _ => match (text.strip_prefix("data."), text.strip_prefix("inputs.")) {
                 (Some(key), _) if !key.is_empty() => Self::DataKey(key.to_owned()),
                 (_, Some(key)) if !key.is_empty() => Self::InputsKey(key.to_owned()),
@@ -249,7 +262,7 @@ fn parse_parameters(
             Some(parsed) => Ok((name, parsed)),
             None => Err(format!(
                 "{key}.{name}: {source:?} is not a source; use pause_id, data, data.KEY, \
-                 inputs, inputs.KEY, title, event, actor or comment"
+                 inputs, inputs.KEY, title, event, actor, comment or receipt"
             )),
         })
         .collect()
@@ -265,6 +278,8 @@ pub struct GithubTarget {
     pub token: Secret,
     /// `https://api.github.com`, or a GitHub Enterprise API root.
     pub api_url: Url,
+    /// Whether the `receipt` input is sent.
+    pub send_receipt: bool,
 }
 
 /// An Airflow DAG.
@@ -357,6 +372,7 @@ fn resolve_target(name: &str, file: TargetFile, env: &Env) -> Result<Target, Str
                 repo: f.repo,
                 workflow: f.workflow,
                 git_ref: f.git_ref,
+                send_receipt: f.send_receipt,
             });
             (spec, f.overridable, f.max_per_hour, &["ref", "workflow"])
         }
@@ -400,6 +416,7 @@ fn resolve_target(name: &str, file: TargetFile, env: &Env) -> Result<Target, Str
                     .transpose()?,
                 namespace: f.namespace,
                 node: f.node.unwrap_or_else(|| "approve".to_owned()),
+                send_receipt: f.send_receipt,
             });
             // The workflow's name differs per run, so a pause always says it.
             let mut overridable = f.overridable;

@@ -318,6 +318,7 @@ mod tests {
             tags: Vec::new(),
             group: None,
             superseded_by: None,
+            receipt: None,
             input_fields: Vec::new(),
             inputs: None,
         }

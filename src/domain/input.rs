@@ -473,7 +473,9 @@ fn parse_expiry(
     Ok(expires_in)
 }
 
-fn parse_expires_in(
+/// Reads `expires_in` (a duration string or whole seconds), within the
+/// longest expiry allowed.
+pub fn parse_expires_in(
     expires_in: Option<Value>,
     policy: &CreatePolicy,
 ) -> Result<Duration, ValidationError> {

@@ -27,7 +27,7 @@ pub use fields::{FieldKind, InputField, check_inputs, parse_fields};
 pub use ids::{DeliveryId, LeaseId, PauseId};
 pub use input::{
     CreatePolicy, DecisionInput, Escalation, MAX_TAGS, NewPause, NotifyRequest, PauseRequest,
-    ValidationError, parse_tag,
+    ValidationError, parse_expires_in, parse_tag,
 };
 pub use pause::{Decision, Notify, OnExpire, Pause, PauseState, Verdict, Via};
 pub use rules::{IdentifiedBy, Rules, Ruling, approvals_missing, rule_on};

@@ -103,6 +103,8 @@ pub enum Via {
     Api,
     /// Recorded by expiry, as `on_expire` asked.
     Timeout,
+    /// Settled at creation by a configured policy.
+    Policy,
 }
 
 impl Via {
@@ -112,6 +114,7 @@ impl Via {
             Self::Link => "link",
             Self::Api => "api",
             Self::Timeout => "timeout",
+            Self::Policy => "policy",
         }
     }
 
@@ -121,6 +124,7 @@ impl Via {
             "link" => Some(Self::Link),
             "api" => Some(Self::Api),
             "timeout" => Some(Self::Timeout),
+            "policy" => Some(Self::Policy),
             _ => None,
         }
     }
@@ -291,6 +295,10 @@ pub struct Pause {
     )]
     #[schema(value_type = Option<CallbackView>)]
     pub callback: Option<Callback>,
+    /// The signed receipt (JWS, compact form) once the pause settled; see
+    /// `GET /api/v1/pauses/{id}/receipt` and `/.well-known/jwks.json`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub receipt: Option<String>,
 }
 
 fn callback_view<S: serde::Serializer>(

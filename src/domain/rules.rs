@@ -30,6 +30,8 @@ pub enum IdentifiedBy {
     /// A name typed on a shared link, or sent with the server's unnamed
     /// key: it never counts toward a rule.
     SelfDeclared,
+    /// A configured policy, by its name.
+    Policy,
 }
 
 impl IdentifiedBy {
@@ -42,6 +44,7 @@ impl IdentifiedBy {
             Self::SignIn => "sign_in",
             Self::Slack => "slack",
             Self::SelfDeclared => "self_declared",
+            Self::Policy => "policy",
         }
     }
 
@@ -54,6 +57,7 @@ impl IdentifiedBy {
             Self::SignIn,
             Self::Slack,
             Self::SelfDeclared,
+            Self::Policy,
         ]
         .into_iter()
         .find(|k| k.as_str() == text)

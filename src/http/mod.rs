@@ -19,6 +19,7 @@ mod openapi;
 mod ops;
 mod pages;
 mod params;
+mod receipts_api;
 mod recipe;
 mod security;
 mod sign_in;
@@ -168,6 +169,7 @@ pub fn app(state: AppState) -> Router {
         .route("/api/v1/pauses/{id}/reject", post(api::reject))
         .route("/api/v1/pauses/{id}/cancel", post(api::cancel))
         .route("/api/v1/pauses/{id}/wait", get(api::wait))
+        .route("/api/v1/pauses/{id}/receipt", get(receipts_api::receipt))
         .route(
             "/api/v1/pauses/{id}/deliveries/{delivery}/retry",
             post(deliveries_api::retry),
@@ -204,6 +206,7 @@ pub fn app(state: AppState) -> Router {
         .route("/inbox", get(inbox::list).post(inbox::decide_many))
         .route("/inbox/{id}", get(inbox::show).post(inbox::decide_one))
         .route("/", get(ops::root))
+        .route("/.well-known/jwks.json", get(receipts_api::jwks))
         .route("/healthz", get(ops::healthz))
         .route("/readyz", get(ops::readyz))
         .route("/metrics", get(ops::metrics))

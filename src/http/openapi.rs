@@ -9,7 +9,7 @@ use axum::response::IntoResponse;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
-use super::{api, callbacks_api, deliveries_api, recipe, token_api};
+use super::{api, callbacks_api, deliveries_api, receipts_api, recipe, token_api};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -20,12 +20,13 @@ use super::{api, callbacks_api, deliveries_api, recipe, token_api};
     paths(
         api::create, api::list, api::get, api::approve, api::reject, api::cancel, api::wait,
         token_api::decide, token_api::lookup, callbacks_api::unsubscribe, callbacks_api::azure_devops, deliveries_api::retry,
-        recipe::pipeline_pause,
+        recipe::pipeline_pause, receipts_api::receipt, receipts_api::jwks,
     ),
     modifiers(&ApiKeyScheme, &EveryOperation, &CreatedLinks),
     tags(
         (name = "pauses", description = "Management API: needs the API key"),
         (name = "tokens", description = "Endpoints a review token opens: no key"),
+        (name = "receipts", description = "Keys that verify decision receipts: no key"),
     )
 )]
 struct ApiDoc;
@@ -105,7 +106,7 @@ struct CreatedLinks;
 impl Modify for CreatedLinks {
     fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
         use utoipa::openapi::{RefOr, link::LinkBuilder};
-        let by_id = ["get", "wait", "approve", "reject", "cancel"].map(|operation| {
+        let by_id = ["get", "wait", "approve", "reject", "cancel", "receipt"].map(|operation| {
             let link = LinkBuilder::new()
                 .operation_id(operation)
                 .parameter("id", "$response.body#/id");

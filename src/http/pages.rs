@@ -228,6 +228,7 @@ fn summary(pause: &Pause, now: chrono::DateTime<chrono::Utc>) -> String {
                 (None, Via::Link) => "someone with the review link".to_owned(),
                 (None, Via::Api) => "an API call".to_owned(),
                 (None, Via::Timeout) => "timeout, as the request asked".to_owned(),
+                (None, Via::Policy) => "a policy".to_owned(),
             };
             format!("{verb} by {who} {when}.")
         }

@@ -4,8 +4,11 @@
 //! whose expiry has passed (that pause alone: never a sweep inside a
 //! request), so no caller ever sees a stale `pending`.
 
+pub mod audit;
 pub mod cursor;
 mod decide;
+mod policy;
+mod receipt;
 mod redeliver;
 mod wait;
 mod waiters;
@@ -18,10 +21,13 @@ use tokio::sync::Notify;
 
 use crate::clock::Clock;
 use crate::domain::{
-    Callback, CreatePolicy, NewPause, Pause, PauseId, PauseRequest, PauseState, Token,
-    ValidationError, notifications_for_new,
+    Callback, CreatePolicy, Decision, NewPause, Pause, PauseId, PauseRequest, PauseState, Token,
+    ValidationError, deliveries_on_settling, notifications_for_new,
 };
-use crate::store::{Created, ListQuery, NewPauseRecord, Store, StoreError, TokenRecord};
+use crate::policies::PolicySet;
+use crate::store::{
+    Created, Deadline, ListQuery, NewPauseRecord, Settlement, Store, StoreError, TokenRecord,
+};
 
 pub use decide::{Decider, TokenDecision, expiry_settlement};
 pub use waiters::Waiters;
@@ -74,6 +80,23 @@ impl From<StoreError> for PauseError {
     }
 }
 
+/// `record`, settled at once by a policy's `decision` when there is one:
+/// nobody is asked, and the outcome's triggers go out instead.
+fn settled_by_policy(mut record: NewPauseRecord, decision: Option<Decision>) -> NewPauseRecord {
+    let Some(decision) = decision else {
+        return record;
+    };
+    let state = decision.decision.resulting_state();
+    record.deliveries.clear();
+    record.settle_at_once = Some(Settlement {
+        state,
+        deliveries: deliveries_on_settling(&record.to_pause(), state),
+        decision: Some(decision),
+        deadline: Deadline::BeforeExpiry,
+    });
+    record
+}
+
 /// A pause just created, with the link token that opens it.
 #[derive(Debug)]
 pub struct CreatedPause {
@@ -111,6 +134,7 @@ pub struct Pauses {
     waiters: Arc<Waiters>,
     deliveries_waiting: Arc<Notify>,
     expiry: ExpiryAlarm,
+    policies: Arc<PolicySet>,
 }
 
 /// When the expiry sweep means to look next, and how to wake it sooner:
@@ -136,7 +160,14 @@ impl Pauses {
             waiters,
             deliveries_waiting: Arc::new(Notify::new()),
             expiry: ExpiryAlarm::default(),
+            policies: Arc::new(PolicySet::default()),
         }
+    }
+
+    /// These use cases, asking `policies` about each new pause first.
+    pub fn with_policies(mut self, policies: Arc<PolicySet>) -> Self {
+        self.policies = policies;
+        self
     }
 
     /// Who is waiting, for tests and metrics.
@@ -175,8 +206,9 @@ impl Pauses {
         self.store_new(pause).await
     }
 
-    async fn store_new(&self, pause: NewPause) -> Result<CreatedPause, PauseError> {
+    async fn store_new(&self, mut pause: NewPause) -> Result<CreatedPause, PauseError> {
         let now = self.clock.now();
+        let by_policy = self.consult(&mut pause, now)?;
         let token = Token::mint();
         let expires_at = now + pause.expires_in;
         // A reminder only makes sense if it falls after creation.
@@ -200,13 +232,22 @@ impl Pauses {
             creator_token: token.hash(),
             deliveries: notifications_for_new(&pause.notify, remind_at, escalation),
             pause,
+            settle_at_once: None,
         };
-        let enqueued = !record.deliveries.is_empty();
+        let record = settled_by_policy(record, by_policy);
+        let enqueued = !record.deliveries.is_empty()
+            || record
+                .settle_at_once
+                .as_ref()
+                .is_some_and(|s| !s.deliveries.is_empty());
         let (pause, replayed) = match self.store.create_pause(record).await? {
             Created::New(pause, superseded) => {
                 // Their waiters hear it now; their callbacks are enqueued.
                 for older in &superseded {
                     self.settled(older, true);
+                }
+                if pause.state != PauseState::Pending {
+                    self.settled(&pause, enqueued);
                 }
                 (pause, false)
             }

@@ -63,6 +63,11 @@ const SQLITE: &[(i64, &str, &str)] = &[
         "supersession",
         include_str!("../../migrations/sqlite/0010_supersession.sql"),
     ),
+    (
+        11,
+        "receipts",
+        include_str!("../../migrations/sqlite/0011_receipts.sql"),
+    ),
 ];
 
 /// The PostgreSQL migrations, oldest first.
@@ -106,6 +111,11 @@ const POSTGRES: &[(i64, &str, &str)] = &[
         8,
         "supersession",
         include_str!("../../migrations/postgres/0008_supersession.sql"),
+    ),
+    (
+        9,
+        "receipts",
+        include_str!("../../migrations/postgres/0009_receipts.sql"),
     ),
 ];
 

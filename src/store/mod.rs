@@ -24,6 +24,7 @@ use crate::domain::{
     Decision, DeliveryId, DeliveryKind, Event, NewDelivery, NewPause, Pause, PauseId, PauseState,
     TokenHash,
 };
+use crate::receipts::{Notary, PublicKey, Receipt, SigningKey};
 
 pub use error::StoreError;
 pub use postgres::PostgresBackend;
@@ -84,6 +85,9 @@ pub struct NewPauseRecord {
     pub creator_token: TokenHash,
     /// Notifications to enqueue with it (emails, channel posts, reminders).
     pub deliveries: Vec<NewDelivery>,
+    /// A settlement to apply in the same transaction (a policy decided
+    /// at creation), skipped when the idempotency key was seen before.
+    pub settle_at_once: Option<Settlement>,
 }
 
 /// A token minted for one email or channel post, as it is sent.
@@ -136,6 +140,7 @@ impl NewPauseRecord {
             tags: pause.tags.clone(),
             group: pause.group.clone(),
             superseded_by: None,
+            receipt: None,
             input_fields: pause.input_fields.clone(),
             inputs: None,
         }
@@ -419,6 +424,18 @@ pub trait Store: Send + Sync + 'static {
     /// Succeeds when the database would take a write now.
     async fn ping(&self) -> Result<(), StoreError>;
 
+    /// The signed receipt of pause `id`, once it settled.
+    async fn receipt(&self, id: &PauseId) -> Result<Option<Receipt>, StoreError>;
+
+    /// Up to `limit` receipts after number `after_seq`, in chain order.
+    async fn receipts(&self, after_seq: i64, limit: u32) -> Result<Vec<Receipt>, StoreError>;
+
+    /// Settled pauses that have no receipt, with when they settled.
+    async fn unreceipted(&self) -> Result<Vec<(PauseId, DateTime<Utc>)>, StoreError>;
+
+    /// Every key that signed receipts here, the current one first.
+    async fn receipt_keys(&self) -> Result<Vec<PublicKey>, StoreError>;
+
     /// Starts telling `watcher` about pauses settled by other processes
     /// sharing the database (none for SQLite, which has one process).
     fn watch_settled(&self, watcher: SettledWatcher);
@@ -427,24 +444,73 @@ pub trait Store: Send + Sync + 'static {
     async fn close(&self);
 }
 
+/// How receipts are signed: with the configured key, or else with the key
+/// stored in the database (generated on first start).
+#[derive(Debug, Clone, Default)]
+pub struct ReceiptSetup {
+    /// The configured signing key, if any.
+    pub key: Option<SigningKey>,
+    /// The public URL, named in each receipt's `iss`.
+    pub issuer: Option<String>,
+    /// Only reading (an audit): the stored keys are left as they are, and
+    /// nothing will be signed.
+    pub read_only: bool,
+}
+
 /// Opens the backend named by `url` (`sqlite://…` or `postgres://…`) and
-/// brings its schema up to date. `timeout` bounds every wait for the
+/// brings its schema up to date, signing receipts with a stored key
+/// (generated on first start). `timeout` bounds every wait for the
 /// database afterwards (a connection, SQLite's write lock).
 pub async fn open(url: &str, timeout: std::time::Duration) -> Result<Arc<dyn Store>, StoreError> {
+    open_with(url, timeout, ReceiptSetup::default()).await
+}
+
+/// [`open`], with receipts signed as `setup` says.
+pub async fn open_with(
+    url: &str,
+    timeout: std::time::Duration,
+    setup: ReceiptSetup,
+) -> Result<Arc<dyn Store>, StoreError> {
     if url.starts_with("sqlite:") {
         let backend = SqliteBackend::open(url, timeout).await.map_err(|e| {
             StoreError::Unavailable(format!("cannot open the SQLite database {url}: {e}"))
         })?;
-        return Ok(Arc::new(sql::store::SqlStore::new(backend)));
+        return Ok(Arc::new(with_notary(backend, setup).await?));
     }
     // PostgreSQL URLs are not repeated in errors: they may hold a password.
     if url.starts_with("postgres://") || url.starts_with("postgresql://") {
         let backend = PostgresBackend::open(url, timeout).await?;
-        return Ok(Arc::new(sql::store::SqlStore::new(backend)));
+        return Ok(Arc::new(with_notary(backend, setup).await?));
     }
     Err(StoreError::Internal(
         "the database URL must start with sqlite: or postgres:// \
          (for example sqlite://pausegate.db or postgres://user@host/pausegate)"
             .to_owned(),
+    ))
+}
+
+/// The store over `backend`, its signing key chosen (and recorded) first.
+async fn with_notary<B: sql::Backend>(
+    backend: B,
+    setup: ReceiptSetup,
+) -> Result<sql::store::SqlStore<B>, StoreError> {
+    // The keys' created_at is bookkeeping, not a decision: the wall clock will do.
+    let now = Utc::now();
+    if setup.read_only {
+        let unused = SigningKey::generate().map_err(StoreError::internal)?;
+        return Ok(sql::store::SqlStore::new(
+            backend,
+            Notary::new(unused, None),
+        ));
+    }
+    let configured = setup.key;
+    let key = backend
+        .write(sql::work(move |c| {
+            Box::pin(async move { sql::receipts::choose_key(c, configured, now).await })
+        }))
+        .await?;
+    Ok(sql::store::SqlStore::new(
+        backend,
+        Notary::new(key, setup.issuer),
     ))
 }

@@ -52,7 +52,11 @@ pub async fn send(
 ) -> Result<Sent, SendError> {
     let dag_id = trigger.setting(target, "dag_id", &airflow.dag_id);
     let url = join_path(&airflow.base_url, &["api", "v2", "dags", dag_id, "dagRuns"]);
-    let mut conf = json!({"pause_id": trigger.pause.id.as_str(), "data": trigger.pause.data});
+    let mut conf = json!({
+        "pause_id": trigger.pause.id.as_str(),
+        "data": trigger.pause.data,
+        "receipt": trigger.pause.receipt,
+    });
     if let Some(inputs) = &trigger.pause.inputs {
         conf["inputs"] = serde_json::Value::Object(inputs.clone());
     }

@@ -49,7 +49,11 @@ pub async fn send(
     };
     if trigger.event == Event::Approved {
         let mut set = selector.clone();
-        set["outputParameters"] = outputs(trigger).to_string().into();
+        let mut outputs = outputs(trigger);
+        if let Some(receipt) = trigger.pause.receipt.as_ref().filter(|_| argo.send_receipt) {
+            outputs["receipt"] = receipt.as_str().into();
+        }
+        set["outputParameters"] = outputs.to_string().into();
         put(client, argo, url("set"), set).await?;
         put(client, argo, url("resume"), selector).await?;
     } else {

@@ -178,6 +178,7 @@ fn parameters(adf: &AdfTarget, trigger: Trigger<'_>) -> Map<String, Value> {
                 ParameterSource::Event => Value::from(trigger.event.as_str()),
                 ParameterSource::Actor => decision.and_then(|d| d.actor.clone()).into(),
                 ParameterSource::Comment => decision.and_then(|d| d.comment.clone()).into(),
+                ParameterSource::Receipt => pause.receipt.clone().into(),
             };
             (name.clone(), value)
         })

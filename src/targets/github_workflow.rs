@@ -46,6 +46,14 @@ pub async fn send(
         inputs["inputs"] =
             serde_json::Value::String(serde_json::Value::Object(values.clone()).to_string());
     }
+    if let Some(receipt) = trigger
+        .pause
+        .receipt
+        .as_ref()
+        .filter(|_| github.send_receipt)
+    {
+        inputs["receipt"] = receipt.as_str().into();
+    }
     let body = json!({"ref": git_ref, "inputs": inputs});
     let response = client
         .post(url)

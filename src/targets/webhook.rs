@@ -21,7 +21,12 @@ pub async fn send(
     secret: Option<&Secret>,
     trigger: Trigger<'_>,
 ) -> Result<Sent, SendError> {
-    let body = json!({"event": trigger.event.as_str(), "pause": trigger.pause}).to_string();
+    let body = json!({
+        "event": trigger.event.as_str(),
+        "pause": trigger.pause,
+        "receipt": trigger.pause.receipt,
+    })
+    .to_string();
     let mut request = client
         .post(url.clone())
         .header(CONTENT_TYPE, "application/json")

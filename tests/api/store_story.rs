@@ -50,6 +50,7 @@ fn record(
         creator_token: token.hash(),
         deliveries,
         pause,
+        settle_at_once: None,
     };
     (record, token)
 }

@@ -457,9 +457,11 @@ async fn an_airflow_dag_run_is_triggered_and_its_id_kept() {
 
     let requests = log.requests();
     assert_eq!(requests[0].path, "/api/v2/dags/nightly/dagRuns");
+    let receipt = app.get_pause(id).await["receipt"].clone();
+    assert!(receipt.is_string(), "the DAG run gets the signed receipt");
     assert_eq!(
         requests[0].json(),
-        json!({"logical_date": null, "conf": {"pause_id": id, "data": {"day": 1}}})
+        json!({"logical_date": null, "conf": {"pause_id": id, "data": {"day": 1}, "receipt": receipt}})
     );
     let delivery = &app.deliveries(id).await[0];
     assert_eq!(delivery["state"], "delivered");

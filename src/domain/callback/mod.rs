@@ -240,6 +240,7 @@ fn outcome(pause: &Pause) -> Value {
         "decided_at": pause.decided_at.map(|at| super::time::rfc3339(&at)),
         "data": pause.data,
         "inputs": pause.inputs,
+        "receipt": pause.receipt,
     })
 }
 

@@ -34,6 +34,7 @@ pub mod dialect;
 pub mod outbox;
 pub mod pauses;
 pub mod plans;
+pub mod receipts;
 pub mod redeliver;
 pub(crate) mod rows;
 pub mod store;
@@ -149,6 +150,10 @@ pub struct Dialect {
     pub try_lock: Option<&'static str>,
     /// Tells other processes that pause `$1` settled, at commit.
     pub notify_settled: Option<&'static str>,
+    /// Takes the transaction-scoped lock of the receipt chain, waiting
+    /// for it: receipts are appended one transaction at a time.
+    /// `None` when the writer already excludes everyone.
+    pub chain_lock: Option<&'static str>,
 }
 
 /// A connection the SQL core can run statements on.

@@ -10,6 +10,7 @@ use super::{Arg, Args, Conn, Dialect, args};
 use crate::domain::{
     Decision, Pause, PauseId, PauseState, Ruling, TokenHash, deliveries_on_settling, rule_on,
 };
+use crate::receipts::Notary;
 use crate::store::rules::without_followups_to;
 use crate::store::{
     Created, Cursor, Deadline, ExpiryPlan, ListQuery, NewPauseRecord, PausePage, Settled,
@@ -51,7 +52,11 @@ pub async fn insert_token<C: Conn>(
 /// Stores a new pause, or adds the creator token to the pause that holds
 /// the same idempotency key. A new pause is answered from the record, not
 /// read back.
-pub async fn create<C: Conn>(c: &mut C, record: &NewPauseRecord) -> Result<Created, StoreError> {
+pub async fn create<C: Conn>(
+    c: &mut C,
+    record: &NewPauseRecord,
+    notary: &Notary,
+) -> Result<Created, StoreError> {
     let inserted = insert_pause(c, record).await?;
     let pause_id = if inserted {
         record.id.clone()
@@ -82,10 +87,16 @@ pub async fn create<C: Conn>(c: &mut C, record: &NewPauseRecord) -> Result<Creat
     }
     outbox::enqueue(c, &pause_id, &record.deliveries, record.created_at).await?;
     let superseded = match &record.pause.group {
-        Some(group) => supersede(c, group, &record.id, record.created_at).await?,
+        Some(group) => supersede(c, group, &record.id, record.created_at, notary).await?,
         None => Vec::new(),
     };
-    Ok(Created::New(record.to_pause(), superseded))
+    let pause = match &record.settle_at_once {
+        Some(settlement) => {
+            apply(c, record.to_pause(), settlement, record.created_at, notary).await?
+        }
+        None => record.to_pause(),
+    };
+    Ok(Created::New(pause, superseded))
 }
 
 /// The pending pauses of group `$1` other than `$2`, locked: a range on
@@ -106,6 +117,7 @@ async fn supersede<C: Conn>(
     group: &str,
     newer: &PauseId,
     now: DateTime<Utc>,
+    notary: &Notary,
 ) -> Result<Vec<Pause>, StoreError> {
     let sql = group_pending_sql(C::DIALECT);
     let older: Vec<Pause> = c
@@ -124,8 +136,9 @@ async fn supersede<C: Conn>(
             args![newer.as_str(), pause.id.as_str()],
         )
         .await?;
-        let mut settled = apply(c, pause, &settlement, now).await?;
-        settled.superseded_by = Some(newer.clone());
+        let mut older = pause;
+        older.superseded_by = Some(newer.clone());
+        let settled = apply(c, older, &settlement, now, notary).await?;
         cancelled.push(settled);
     }
     Ok(cancelled)
@@ -310,6 +323,7 @@ pub async fn settle<C: Conn>(
     id: &PauseId,
     settlement: &Settlement,
     now: DateTime<Utc>,
+    notary: &Notary,
 ) -> Result<Option<Settled>, StoreError> {
     let Some(pause) = load(c, id, true).await? else {
         return Ok(None);
@@ -337,7 +351,7 @@ pub async fn settle<C: Conn>(
         }
     }
     Ok(Some(Settled::Applied(
-        apply(c, pause, settlement, now).await?,
+        apply(c, pause, settlement, now, notary).await?,
     )))
 }
 
@@ -349,6 +363,7 @@ pub async fn expire_due<C: Conn>(
     now: DateTime<Utc>,
     limit: u32,
     plan: ExpiryPlan,
+    notary: &Notary,
 ) -> Result<Vec<Pause>, StoreError> {
     let due: Vec<Pause> = c
         .fetch_all(
@@ -359,7 +374,7 @@ pub async fn expire_due<C: Conn>(
     let mut settled = Vec::with_capacity(due.len());
     for pause in due {
         let settlement = plan(&pause, now);
-        settled.push(apply(c, pause, &settlement, now).await?);
+        settled.push(apply(c, pause, &settlement, now, notary).await?);
     }
     Ok(settled)
 }
@@ -406,13 +421,14 @@ pub async fn next_expiry<C: Conn>(c: &mut C) -> Result<Option<DateTime<Utc>>, St
 pub const SETTLE: &str =
     "UPDATE pauses SET state = $1, decided_at = $2 WHERE id = $3 AND state = 'pending'";
 
-/// Writes a settlement of a pending pause the caller has locked, and
-/// returns the pause as it now stands.
+/// Writes a settlement of a pending pause the caller has locked, with its
+/// signed receipt, and returns the pause as it now stands.
 async fn apply<C: Conn>(
     c: &mut C,
     mut pause: Pause,
     settlement: &Settlement,
     now: DateTime<Utc>,
+    notary: &Notary,
 ) -> Result<Pause, StoreError> {
     let changed = c
         .execute(
@@ -445,6 +461,12 @@ async fn apply<C: Conn>(
     pause
         .deliveries
         .extend(deliveries.iter().map(|d| d.pending(now)));
+    // Milliseconds, as stored: the receipt must match the pause read back.
+    pause.decided_at = Some(from_millis(to_millis(now))?);
+    for decision in &mut pause.decisions {
+        decision.at = from_millis(to_millis(decision.at))?;
+    }
+    pause.receipt = Some(super::receipts::append(c, notary, &pause, now).await?.jws);
     Ok(pause)
 }
 

@@ -45,7 +45,7 @@ pub fn pause_columns(dialect: &Dialect) -> String {
            FROM deliveries d WHERE d.pause_id = p.id ORDER BY d.created_at) AS ordered), \
            '[]') AS TEXT), \
          p.callback, p.rules, p.requested_by, p.tags, p.input_fields, p.group_key, \
-         p.superseded_by"
+         p.superseded_by, (SELECT r.jws FROM receipts r WHERE r.pause_id = p.id)"
     )
 }
 
@@ -171,6 +171,7 @@ pub fn read_pause(row: &dyn Columns, at: usize) -> Result<Pause, StoreError> {
         inputs: None,
         group: row.opt_text(at + 20)?,
         superseded_by: row.opt_text(at + 21)?.map(PauseId::from_stored),
+        receipt: row.opt_text(at + 22)?,
         id: PauseId::from_stored(id.clone()),
     };
     let mut pause = pause;

@@ -4,8 +4,11 @@
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 
-use super::{Backend, outbox, pauses, redeliver, work};
+use std::sync::Arc;
+
+use super::{Backend, outbox, pauses, receipts, redeliver, work};
 use crate::domain::{DeliveryId, Pause, PauseId, TokenHash};
+use crate::receipts::{Notary, PublicKey, Receipt};
 use crate::store::{
     ClaimRequest, ClaimedDelivery, Counts, Created, DeliveryOutcome, DeliveryToken, ExpiryPlan,
     ListQuery, NewPauseRecord, PausePage, Redelivery, Settled, SettledWatcher, Settlement, Store,
@@ -15,21 +18,27 @@ use crate::store::{
 /// The store over backend `B`.
 pub struct SqlStore<B> {
     backend: B,
+    notary: Arc<Notary>,
 }
 
 impl<B: Backend> SqlStore<B> {
-    /// A store running its SQL on `backend`.
-    pub fn new(backend: B) -> Self {
-        Self { backend }
+    /// A store running its SQL on `backend`, `notary` signing the receipt
+    /// of each pause that settles.
+    pub fn new(backend: B, notary: Notary) -> Self {
+        Self {
+            backend,
+            notary: Arc::new(notary),
+        }
     }
 }
 
 #[async_trait]
 impl<B: Backend> Store for SqlStore<B> {
     async fn create_pause(&self, record: NewPauseRecord) -> Result<Created, StoreError> {
+        let notary = self.notary.clone();
         self.backend
             .write(work(move |c| {
-                Box::pin(async move { pauses::create(c, &record).await })
+                Box::pin(async move { pauses::create(c, &record, &notary).await })
             }))
             .await
     }
@@ -76,10 +85,10 @@ impl<B: Backend> Store for SqlStore<B> {
         settlement: Settlement,
         now: DateTime<Utc>,
     ) -> Result<Option<Settled>, StoreError> {
-        let id = id.clone();
+        let (id, notary) = (id.clone(), self.notary.clone());
         self.backend
             .write(work(move |c| {
-                Box::pin(async move { pauses::settle(c, &id, &settlement, now).await })
+                Box::pin(async move { pauses::settle(c, &id, &settlement, now, &notary).await })
             }))
             .await
     }
@@ -90,9 +99,10 @@ impl<B: Backend> Store for SqlStore<B> {
         limit: u32,
         plan: ExpiryPlan,
     ) -> Result<Vec<Pause>, StoreError> {
+        let notary = self.notary.clone();
         self.backend
             .write(work(move |c| {
-                Box::pin(async move { pauses::expire_due(c, now, limit, plan).await })
+                Box::pin(async move { pauses::expire_due(c, now, limit, plan, &notary).await })
             }))
             .await
     }
@@ -197,6 +207,39 @@ impl<B: Backend> Store for SqlStore<B> {
         // write lock, so "ready" means a decision could be recorded now.
         self.backend
             .write(work(|_| Box::pin(async { Ok(()) })))
+            .await
+    }
+
+    async fn receipt(&self, id: &PauseId) -> Result<Option<Receipt>, StoreError> {
+        let id = id.clone();
+        self.backend
+            .read(work(move |c| {
+                Box::pin(async move { receipts::of_pause(c, &id).await })
+            }))
+            .await
+    }
+
+    async fn receipts(&self, after_seq: i64, limit: u32) -> Result<Vec<Receipt>, StoreError> {
+        self.backend
+            .read(work(move |c| {
+                Box::pin(async move { receipts::page(c, after_seq, limit).await })
+            }))
+            .await
+    }
+
+    async fn unreceipted(&self) -> Result<Vec<(PauseId, DateTime<Utc>)>, StoreError> {
+        self.backend
+            .read(work(|c| {
+                Box::pin(async move { receipts::unreceipted(c).await })
+            }))
+            .await
+    }
+
+    async fn receipt_keys(&self) -> Result<Vec<PublicKey>, StoreError> {
+        self.backend
+            .read(work(|c| {
+                Box::pin(async move { receipts::public_keys(c).await })
+            }))
             .await
     }
 

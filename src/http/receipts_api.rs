@@ -1,0 +1,61 @@
+//! `GET /api/v1/pauses/{id}/receipt` (behind the API key) and
+//! `GET /.well-known/jwks.json` (public): a settled pause's signed receipt,
+//! and the keys anyone can verify receipts with.
+
+use axum::Json;
+use axum::extract::State;
+use serde::Serialize;
+
+use super::AppState;
+use super::error::{ApiError, ErrorBody};
+use super::params::IdParam;
+use crate::receipts::{Jwks, ReceiptClaims};
+
+/// A pause's receipt.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct ReceiptBody {
+    /// The JWS (compact form, EdDSA/Ed25519): verify it with the key its
+    /// header's `kid` names in `/.well-known/jwks.json`.
+    receipt: String,
+    /// Its place in the chain.
+    seq: i64,
+    /// The key that signed it.
+    kid: String,
+    /// Hex SHA-256 of `receipt`: the next receipt's `prev`.
+    hash: String,
+    /// What it says (the JWS payload, already verified here).
+    claims: ReceiptClaims,
+}
+
+/// `GET /api/v1/pauses/{id}/receipt`.
+#[utoipa::path(get, path = "/api/v1/pauses/{id}/receipt", tag = "pauses",
+    operation_id = "receipt",
+    params(("id" = String, Path, description = "pau_…")),
+    responses(
+        (status = 200, description = "The signed receipt of the settled pause", body = ReceiptBody),
+        (status = 401, description = "No or wrong API key", body = ErrorBody),
+        (status = 404, description = "No such pause", body = ErrorBody),
+        (status = 409, description = "Still pending, or settled before receipts were signed", body = ErrorBody),
+    ),
+    security(("api_key" = [])))]
+pub async fn receipt(
+    State(state): State<AppState>,
+    IdParam(id): IdParam,
+) -> Result<Json<ReceiptBody>, ApiError> {
+    let (receipt, claims) = state.pauses.receipt(&id).await?;
+    Ok(Json(ReceiptBody {
+        receipt: receipt.jws,
+        seq: receipt.seq,
+        kid: receipt.kid,
+        hash: receipt.hash,
+        claims,
+    }))
+}
+
+/// `GET /.well-known/jwks.json`.
+#[utoipa::path(get, path = "/.well-known/jwks.json", tag = "receipts",
+    operation_id = "jwks",
+    responses((status = 200, description = "Every key that signed receipts here, current first", body = Jwks)))]
+pub async fn jwks(State(state): State<AppState>) -> Result<Json<Jwks>, ApiError> {
+    Ok(Json(state.pauses.receipt_keys().await?))
+}

@@ -1,0 +1,179 @@
+//! What a receipt says: built from a settled pause, and compared with a
+//! pause as stored, naming each difference. Pure: no keys, no I/O.
+
+use chrono::{DateTime, SecondsFormat, Utc};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use sha2::{Digest, Sha256};
+
+use crate::domain::{Decision, Pause, PauseState, Via};
+
+/// The signed content of a receipt (the JWS payload).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct ReceiptClaims {
+    /// The server's public URL, when it has one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub iss: Option<String>,
+    /// The pause id.
+    pub sub: String,
+    /// When the pause settled, in seconds since the epoch.
+    pub iat: i64,
+    /// Its place in the chain, from 1.
+    pub seq: i64,
+    /// Hex SHA-256 of the receipt before it; `null` for the first.
+    pub prev: Option<String>,
+    /// `approved`, `rejected`, `expired` or `cancelled`.
+    pub outcome: String,
+    /// How it settled: `link`, `api`, `timeout` or `policy` (the last
+    /// decision's channel), `expiry`, `supersession` or `cancel`.
+    pub via: String,
+    /// The rule that was met, in words.
+    pub rule: String,
+    /// Hex SHA-256 of the pause's `data` as compact JSON, keys sorted.
+    pub data_sha256: String,
+    /// Every decision, in the order recorded.
+    pub decisions: Vec<ReceiptDecision>,
+    /// When it settled (RFC 3339, milliseconds).
+    pub decided_at: String,
+}
+
+/// One decision as a receipt records it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct ReceiptDecision {
+    /// `approve` or `reject`.
+    pub decision: String,
+    /// Who decided, if known.
+    pub actor: Option<String>,
+    /// Through what.
+    pub via: String,
+    /// How the actor was identified.
+    pub identified_by: Option<String>,
+    /// When (RFC 3339, milliseconds).
+    pub at: String,
+}
+
+/// The hash a receipt records for `data`: SHA-256 (hex) of its compact
+/// JSON with object keys sorted and numbers as they were written.
+pub fn data_sha256(data: &Value) -> String {
+    let text = serde_json::to_string(data).unwrap_or_default();
+    hex::encode(Sha256::digest(text.as_bytes()))
+}
+
+/// Hex SHA-256 of a receipt: what the next receipt's `prev` holds.
+pub fn receipt_hash(jws: &str) -> String {
+    hex::encode(Sha256::digest(jws.as_bytes()))
+}
+
+fn stamp(at: DateTime<Utc>) -> String {
+    at.to_rfc3339_opts(SecondsFormat::Millis, true)
+}
+
+impl ReceiptClaims {
+    /// The claims for `pause`, just settled, at `seq` after `prev`.
+    pub fn for_pause(pause: &Pause, seq: i64, prev: Option<String>, iss: Option<String>) -> Self {
+        let decided_at = pause.decided_at.unwrap_or(pause.created_at);
+        Self {
+            iss,
+            sub: pause.id.to_string(),
+            iat: decided_at.timestamp(),
+            seq,
+            prev,
+            outcome: pause.state.as_str().to_owned(),
+            via: via_of(pause).to_owned(),
+            rule: rule_met(pause),
+            data_sha256: data_sha256(&pause.data),
+            decisions: pause.decisions.iter().map(ReceiptDecision::of).collect(),
+            decided_at: stamp(decided_at),
+        }
+    }
+
+    /// How `pause` as stored differs from what this receipt says, one
+    /// sentence per difference; empty when they agree.
+    pub fn differences(&self, pause: &Pause) -> Vec<String> {
+        let stored = Self::for_pause(pause, self.seq, self.prev.clone(), self.iss.clone());
+        let mut found = Vec::new();
+        let mut compare = |what: &str, receipt: &dyn std::fmt::Debug, now: &dyn std::fmt::Debug| {
+            let (receipt, now) = (format!("{receipt:?}"), format!("{now:?}"));
+            if receipt != now {
+                found.push(format!(
+                    "{what} is {now} in the database, {receipt} in the receipt"
+                ));
+            }
+        };
+        compare("the outcome", &self.outcome, &stored.outcome);
+        compare("the data's SHA-256", &self.data_sha256, &stored.data_sha256);
+        compare("decided_at", &self.decided_at, &stored.decided_at);
+        compare(
+            "the number of decisions",
+            &self.decisions.len(),
+            &stored.decisions.len(),
+        );
+        for (n, (signed, row)) in self.decisions.iter().zip(&stored.decisions).enumerate() {
+            let n = n + 1;
+            compare(
+                &format!("decision {n}'s verdict"),
+                &signed.decision,
+                &row.decision,
+            );
+            compare(&format!("decision {n}'s actor"), &signed.actor, &row.actor);
+            compare(&format!("decision {n}'s via"), &signed.via, &row.via);
+            let (a, b) = (&signed.identified_by, &row.identified_by);
+            compare(&format!("decision {n}'s identified_by"), a, b);
+            compare(&format!("decision {n}'s time"), &signed.at, &row.at);
+        }
+        found
+    }
+}
+
+impl ReceiptDecision {
+    fn of(decision: &Decision) -> Self {
+        Self {
+            decision: decision.decision.as_str().to_owned(),
+            actor: decision.actor.clone(),
+            via: decision.via.as_str().to_owned(),
+            identified_by: decision.identified_by.map(|i| i.as_str().to_owned()),
+            at: stamp(decision.at),
+        }
+    }
+}
+
+fn via_of(pause: &Pause) -> &'static str {
+    match (pause.decisions.last(), pause.state) {
+        (Some(decision), _) => decision.via.as_str(),
+        (None, PauseState::Expired) => "expiry",
+        (None, _) if pause.superseded_by.is_some() => "supersession",
+        (None, _) => "cancel",
+    }
+}
+
+/// The rule that settled `pause`, in words.
+fn rule_met(pause: &Pause) -> String {
+    let last = pause.decisions.last();
+    match (pause.state, last) {
+        (PauseState::Expired, _) => "expired with no decision".to_owned(),
+        (PauseState::Cancelled, _) => match &pause.superseded_by {
+            Some(newer) => format!("superseded by {newer}"),
+            None => "cancelled".to_owned(),
+        },
+        (_, Some(d)) if d.via == Via::Timeout => {
+            format!("on_expire = {}", pause.on_expire.as_str())
+        }
+        (_, Some(d)) if d.via == Via::Policy => {
+            format!("policy {}", d.actor.as_deref().unwrap_or("?"))
+        }
+        (_, Some(d)) => match (&pause.rules, d.decision.as_str()) {
+            (Some(rules), "approve") => format!(
+                "{} approval(s) from {}",
+                rules.approvals_required,
+                if rules.approvers.is_empty() {
+                    "any identified person".to_owned()
+                } else {
+                    rules.approvers.join(", ")
+                }
+            ),
+            (Some(_), _) => "one rejection from an allowed approver".to_owned(),
+            (None, _) => "one decision by a holder of a link or the API key".to_owned(),
+        },
+        _ => "settled".to_owned(),
+    }
+}

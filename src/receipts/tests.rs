@@ -1,0 +1,133 @@
+use chrono::{TimeZone, Utc};
+use serde_json::json;
+
+use super::*;
+use crate::domain::{Decision, IdentifiedBy, Pause, PauseId, PauseState, Verdict, Via};
+
+fn settled_pause(actor: &str) -> Pause {
+    let at = Utc.with_ymd_and_hms(2026, 11, 25, 9, 0, 0).unwrap();
+    let mut pause: Pause = serde_json::from_value(json!({
+        "id": PauseId::generate().to_string(),
+        "state": "approved",
+        "title": "Load",
+        "description": "",
+        "data": {"rows": 10, "env": "dev"},
+        "target": null,
+        "on_reject": null,
+        "notify": {"email": [], "channels": []},
+        "created_at": "2026-11-25T08:00:00Z",
+        "expires_at": "2026-11-26T08:00:00Z",
+        "decided_at": "2026-11-25T09:00:00Z",
+        "decisions": [],
+        "deliveries": [],
+        "callback": null
+    }))
+    .unwrap();
+    pause.decisions.push(Decision {
+        decision: Verdict::Approve,
+        actor: Some(actor.to_owned()),
+        via: Via::Link,
+        identified_by: Some(IdentifiedBy::Email),
+        groups: Vec::new(),
+        inputs: None,
+        comment: None,
+        at,
+    });
+    pause.state = PauseState::Approved;
+    pause
+}
+
+fn notary() -> Notary {
+    Notary::new(SigningKey::generate().unwrap(), Some("https://gate".into()))
+}
+
+#[test]
+fn a_sealed_receipt_verifies_with_its_key_and_says_what_happened() {
+    let notary = notary();
+    let pause = settled_pause("ana@example.com");
+    let receipt = notary.seal(&pause, None).unwrap();
+    let jwks = Jwks::of(&[notary.key().public().clone()]);
+    let claims = verify(&receipt.jws, &jwks).unwrap();
+    assert_eq!(claims.sub, pause.id.to_string());
+    assert_eq!((claims.seq, claims.prev.as_deref()), (1, None));
+    assert_eq!(claims.outcome, "approved");
+    assert_eq!(
+        claims.data_sha256,
+        data_sha256(&json!({"env": "dev", "rows": 10}))
+    );
+    assert_eq!(
+        claims.decisions[0].actor.as_deref(),
+        Some("ana@example.com")
+    );
+    assert!(claims.differences(&pause).is_empty());
+}
+
+#[test]
+fn a_receipt_signed_by_an_unpublished_key_is_refused() {
+    let receipt = notary().seal(&settled_pause("a@b.c"), None).unwrap();
+    let other = Jwks::of(&[SigningKey::generate().unwrap().public().clone()]);
+    assert!(
+        verify(&receipt.jws, &other)
+            .unwrap_err()
+            .contains("no published key")
+    );
+}
+
+#[test]
+fn a_changed_byte_in_the_payload_breaks_the_signature() {
+    let notary = notary();
+    let receipt = notary.seal(&settled_pause("a@b.c"), None).unwrap();
+    let mut parts: Vec<String> = receipt.jws.split('.').map(str::to_owned).collect();
+    let claims = verify(&receipt.jws, &Jwks::of(&[notary.key().public().clone()])).unwrap();
+    let mut forged = serde_json::to_value(&claims).unwrap();
+    forged["outcome"] = json!("rejected");
+    use base64::Engine;
+    parts[1] = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .encode(serde_json::to_vec(&forged).unwrap());
+    let error = verify(
+        &parts.join("."),
+        &Jwks::of(&[notary.key().public().clone()]),
+    );
+    assert!(error.unwrap_err().contains("does not verify"));
+}
+
+#[test]
+fn the_chain_names_a_missing_or_changed_receipt() {
+    let notary = notary();
+    let jwks = Jwks::of(&[notary.key().public().clone()]);
+    let first = notary.seal(&settled_pause("a@b.c"), None).unwrap();
+    let second = notary
+        .seal(&settled_pause("b@b.c"), Some((1, first.hash.clone())))
+        .unwrap();
+    let third = notary
+        .seal(&settled_pause("c@b.c"), Some((2, second.hash.clone())))
+        .unwrap();
+    let mut chain = Chain::default();
+    for r in [&first, &second, &third] {
+        chain
+            .follow(&r.jws, &verify(&r.jws, &jwks).unwrap())
+            .unwrap();
+    }
+    let mut gap = Chain::default();
+    gap.follow(&first.jws, &verify(&first.jws, &jwks).unwrap())
+        .unwrap();
+    let error = gap.follow(&third.jws, &verify(&third.jws, &jwks).unwrap());
+    assert!(error.unwrap_err().contains("receipt 2 is missing"));
+    let mut changed = Chain::after(1, "0".repeat(64));
+    let error = changed.follow(&second.jws, &verify(&second.jws, &jwks).unwrap());
+    assert!(error.unwrap_err().contains("receipt 1 was changed"));
+}
+
+#[test]
+fn differences_name_the_changed_decision_field() {
+    let pause = settled_pause("ana@example.com");
+    let claims = ReceiptClaims::for_pause(&pause, 1, None, None);
+    let mut tampered = pause.clone();
+    tampered.decisions[0].actor = Some("mallory@example.com".into());
+    tampered.data = json!({"rows": 10, "env": "prod"});
+    let found = claims.differences(&tampered);
+    assert_eq!(found.len(), 2, "{found:?}");
+    assert!(found[0].contains("data's SHA-256"));
+    assert!(found[1].contains("decision 1's actor"));
+    assert!(found[1].contains("mallory@example.com"));
+}

@@ -1,0 +1,331 @@
+//! Signed receipts: each settled pause gets an Ed25519 JWS that an
+//! independent verifier (PyJWT) accepts from `/.well-known/jwks.json`
+//! alone; `pausegate verify` checks signature, chain and data offline;
+//! `pausegate audit verify` walks the chain in the database and names a
+//! changed decision row, data or receipt; rotating the key keeps old
+//! receipts verifiable. On SQLite and PostgreSQL.
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+use reqwest::{Method, StatusCode};
+use serde_json::{Value, json};
+
+use crate::helpers::{TestApp, error_message, get_json};
+use crate::pg::PgDatabase;
+use crate::standins;
+
+/// The RFC 8410 §10.3 example Ed25519 key, as a configured signing key.
+const CONFIGURED_KEY: &str = "-----BEGIN PRIVATE KEY-----\n\
+MC4CAQAwBQYDK2VwBCIEINTuctv5E1hK1bbY8fdp+K06/nwoy/HU++CXqI9EdVhC\n\
+-----END PRIVATE KEY-----\n";
+
+/// Runs the CLI without blocking the runtime the test's server runs on.
+async fn pausegate(args: &[&str]) -> Output {
+    tokio::process::Command::new(env!("CARGO_BIN_EXE_pausegate"))
+        .args(args)
+        .env_remove("PAUSEGATE_DATABASE_URL")
+        .output()
+        .await
+        .unwrap()
+}
+
+fn stderr(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
+async fn receipt(app: &TestApp, id: &str) -> Value {
+    let response = app
+        .api(Method::GET, &format!("/api/v1/pauses/{id}/receipt"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    response.json().await.unwrap()
+}
+
+/// Creates a pause with `data` and settles it with `verdict`; its id.
+async fn settled(app: &TestApp, data: Value, verdict: &str) -> String {
+    let (_, created) = app.create(json!({"title": "Load", "data": data})).await;
+    let id = created["id"].as_str().unwrap().to_owned();
+    match verdict {
+        "cancel" => {
+            app.post_json(&format!("/api/v1/pauses/{id}/cancel")).await;
+        }
+        _ => {
+            app.decide(&id, verdict).await;
+        }
+    }
+    id
+}
+
+fn python_verifies(dir: &Path, jwks: &Value, receipts: &[&str], datas: &[Value]) -> String {
+    let python = crate::python::with(&[("jwt", "PyJWT"), ("cryptography", "cryptography")]);
+    std::fs::write(dir.join("jwks.json"), jwks.to_string()).unwrap();
+    std::fs::write(dir.join("receipts.txt"), receipts.join("\n")).unwrap();
+    std::fs::write(
+        dir.join("data.json"),
+        Value::from(datas.to_vec()).to_string(),
+    )
+    .unwrap();
+    let script = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/standins/verify_receipt.py"
+    );
+    let output = Command::new(python)
+        .arg(script)
+        .args(["jwks.json", "receipts.txt", "data.json"].map(|f| dir.join(f)))
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{}", stderr(&output));
+    String::from_utf8(output.stdout).unwrap()
+}
+
+#[tokio::test]
+async fn a_settled_pause_has_a_receipt_an_independent_verifier_accepts_from_the_jwks_alone() {
+    let (receiver, log) = standins::webhook().await;
+    let config = format!("[targets.hook]\nkind = \"webhook\"\nurl = \"{receiver}/resume\"\n");
+    let app = TestApp::spawn_manual(&config).await;
+    let data = json!({"rows": 12, "env": "dev", "note": "naïve \"quoted\"\n"});
+    let (_, created) = app
+        .create(json!({"title": "Load", "data": data, "target": "hook"}))
+        .await;
+    let id = created["id"].as_str().unwrap();
+    let pending = app
+        .api(Method::GET, &format!("/api/v1/pauses/{id}/receipt"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(pending.status(), StatusCode::CONFLICT);
+    let body: Value = pending.json().await.unwrap();
+    assert!(error_message(&body).contains("still pending"));
+
+    app.decide(id, "approve").await;
+    let first = receipt(&app, id).await;
+    let second_id = settled(&app, json!({"rows": 5}), "reject").await;
+    let second = receipt(&app, &second_id).await;
+    let jwks = get_json(&app.base, "/.well-known/jwks.json").await;
+    let jws = [
+        first["receipt"].as_str().unwrap(),
+        second["receipt"].as_str().unwrap(),
+    ];
+    let seen = python_verifies(
+        app.dir.path(),
+        &jwks,
+        &jws,
+        &[data.clone(), json!({"rows": 5})],
+    );
+    assert!(seen.contains(&format!("{id} approved")), "{seen}");
+    assert!(seen.contains(&format!("{second_id} rejected")), "{seen}");
+
+    assert_eq!(first["claims"]["via"], "api");
+    assert_eq!(second["claims"]["prev"], first["hash"]);
+    assert_eq!(app.get_pause(id).await["receipt"], first["receipt"]);
+    app.drain_outbox().await;
+    let sent = log.requests()[0].json();
+    assert_eq!(
+        sent["receipt"], first["receipt"],
+        "the target gets the receipt"
+    );
+}
+
+#[tokio::test]
+async fn pausegate_verify_checks_signature_chain_and_data_and_names_what_changed() {
+    let app = TestApp::spawn().await;
+    let data = json!({"rows": 7, "table": "sales"});
+    let first = receipt(&app, &settled(&app, data.clone(), "approve").await).await;
+    let second = receipt(&app, &settled(&app, json!({}), "cancel").await).await;
+    let jwks_url = format!("{}/.well-known/jwks.json", app.base);
+    let dir = app.dir.path();
+    let data_file = dir.join("data.json");
+    std::fs::write(&data_file, "{ \"table\": \"sales\", \"rows\": 7 }").unwrap();
+    let jws = first["receipt"].as_str().unwrap();
+    let data_arg = data_file.to_str().unwrap();
+
+    let ok = pausegate(&["verify", jws, "--data", data_arg, "--jwks", &jwks_url]).await;
+    assert!(ok.status.success(), "{}", stderr(&ok));
+    assert!(String::from_utf8_lossy(&ok.stdout).contains("matches the receipt"));
+    // Without --jwks the issuer named in the receipt serves the keys.
+    assert!(pausegate(&["verify", jws]).await.status.success());
+
+    std::fs::write(&data_file, "{\"table\": \"sales\", \"rows\": 8}").unwrap();
+    let changed = pausegate(&["verify", jws, "--data", data_arg, "--jwks", &jwks_url]).await;
+    assert_eq!(changed.status.code(), Some(1));
+    assert!(
+        stderr(&changed).contains("data.json changed"),
+        "{}",
+        stderr(&changed)
+    );
+
+    let mut forged = jws.as_bytes().to_vec();
+    let at = jws.find('.').unwrap() + 10;
+    forged[at] = if forged[at] == b'A' { b'B' } else { b'A' };
+    let forged = String::from_utf8(forged).unwrap();
+    let refused = pausegate(&["verify", &forged, "--jwks", &jwks_url]).await;
+    assert_eq!(refused.status.code(), Some(1));
+    assert!(stderr(&refused).contains("error: "), "{}", stderr(&refused));
+
+    let chain = dir.join("chain.txt");
+    let both = format!("{jws}\n{}\n", second["receipt"].as_str().unwrap());
+    std::fs::write(&chain, both).unwrap();
+    let whole = pausegate(&["verify", chain.to_str().unwrap(), "--jwks", &jwks_url]).await;
+    assert!(whole.status.success(), "{}", stderr(&whole));
+    std::fs::write(&chain, format!("{}\n", second["receipt"].as_str().unwrap())).unwrap();
+    let std_out = pausegate(&["verify", chain.to_str().unwrap(), "--jwks", &jwks_url]).await;
+    assert!(
+        std_out.status.success(),
+        "a receipt alone verifies on its own"
+    );
+}
+
+/// Settles an approval, a rejection and a cancellation; audits them;
+/// then changes one stored thing at a time, each named by the audit.
+async fn audit_names_each_change(app: TestApp, url: &str, sql: impl Fn(&str)) {
+    let approved = settled(&app, json!({"rows": 1}), "approve").await;
+    settled(&app, json!({"rows": 2}), "reject").await;
+    let cancelled = settled(&app, json!({"rows": 3}), "cancel").await;
+    let args = ["audit", "verify", "--database-url", url];
+    let audit = || pausegate(&args);
+    let clean = audit().await;
+    assert!(clean.status.success(), "{}", stderr(&clean));
+    assert!(String::from_utf8_lossy(&clean.stdout).contains("3 receipts verified"));
+
+    let first_decision = "id = (SELECT MIN(id) FROM decisions)";
+    sql(&format!(
+        "UPDATE decisions SET actor = actor || '-mallory' WHERE {first_decision}"
+    ));
+    let found = audit().await;
+    assert_eq!(found.status.code(), Some(1));
+    assert!(stderr(&found).contains(&format!("receipt 1 (pause {approved}): decision 1's actor")));
+    assert!(stderr(&found).contains("-mallory"), "{}", stderr(&found));
+    sql(&format!(
+        "UPDATE decisions SET actor = REPLACE(actor, '-mallory', '') WHERE {first_decision}"
+    ));
+
+    sql(&format!(
+        "UPDATE pauses SET data = '{{\"rows\":30}}' WHERE id = '{cancelled}'"
+    ));
+    let found = audit().await;
+    assert!(stderr(&found).contains("receipt 3"), "{}", stderr(&found));
+    assert!(
+        stderr(&found).contains("the data's SHA-256"),
+        "{}",
+        stderr(&found)
+    );
+    sql(&format!(
+        "UPDATE pauses SET data = '{{\"rows\":3}}' WHERE id = '{cancelled}'"
+    ));
+    assert!(
+        audit().await.status.success(),
+        "restored, the audit passes again"
+    );
+
+    sql("UPDATE receipts SET jws = REPLACE(jws, '.eyJ', '.eyK') WHERE seq = 2");
+    let found = audit().await;
+    let said = stderr(&found);
+    assert!(said.contains("receipt 2"), "{said}");
+    assert!(
+        said.contains("does not verify") || said.contains("not a JWS"),
+        "{said}"
+    );
+    assert!(
+        said.contains("receipt 3") && said.contains("receipt 2 was changed"),
+        "{said}"
+    );
+
+    sql("DELETE FROM receipts WHERE seq = 3");
+    let said = stderr(&audit().await);
+    assert!(
+        said.contains(&format!("pause {cancelled} settled with no receipt")),
+        "{said}"
+    );
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn audit_verify_names_a_changed_decision_row_data_or_receipt_on_sqlite() {
+    let app = TestApp::spawn().await;
+    let url = app.settings.database_url.clone();
+    let path = url.trim_start_matches("sqlite://").to_owned();
+    audit_names_each_change(app, &url, |sql| {
+        let conn = rusqlite::Connection::open(&path).unwrap();
+        conn.busy_timeout(std::time::Duration::from_secs(5))
+            .unwrap();
+        conn.execute(sql, []).unwrap();
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn audit_verify_names_a_changed_decision_row_data_or_receipt_on_postgres() {
+    let database = PgDatabase::create().await;
+    let app = TestApp::spawn_on_database(&database.url, "").await;
+    let url = database.url.clone();
+    audit_names_each_change(app, &database.url, |sql| {
+        let status = Command::new("psql")
+            .args([url.as_str(), "-q", "-v", "ON_ERROR_STOP=1", "-c", sql])
+            .status()
+            .unwrap();
+        assert!(status.success());
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn concurrent_settles_on_postgres_keep_one_unbroken_chain() {
+    let database = PgDatabase::create().await;
+    let app = std::sync::Arc::new(TestApp::spawn_on_database(&database.url, "").await);
+    let mut ids = Vec::new();
+    for n in 0..12 {
+        let (_, created) = app.create(json!({"title": format!("Load {n}")})).await;
+        ids.push(created["id"].as_str().unwrap().to_owned());
+    }
+    // The decisions race for the chain's lock.
+    let racing: Vec<_> = ids
+        .into_iter()
+        .map(|id| {
+            let app = app.clone();
+            tokio::spawn(async move { app.decide(&id, "approve").await })
+        })
+        .collect();
+    for decision in racing {
+        assert_eq!(decision.await.unwrap()["state"], "approved");
+    }
+    let audit = pausegate(&["audit", "verify", "--database-url", &database.url]).await;
+    assert!(audit.status.success(), "{}", stderr(&audit));
+    assert!(String::from_utf8_lossy(&audit.stdout).contains("12 receipts verified"));
+}
+
+#[tokio::test]
+async fn rotating_the_key_keeps_old_receipts_verifiable() {
+    let app = TestApp::spawn().await;
+    let data = json!({"rows": 1});
+    let before = receipt(&app, &settled(&app, data.clone(), "approve").await).await;
+    let (dir, mut settings, clock) = app.stop().await;
+    settings.receipt_key = Some(pausegate::receipts::SigningKey::from_pem(CONFIGURED_KEY).unwrap());
+    let app = TestApp::start(dir, settings, clock).await;
+    let after = receipt(&app, &settled(&app, data.clone(), "approve").await).await;
+
+    assert_ne!(before["kid"], after["kid"], "the new key signs");
+    assert_eq!(after["claims"]["prev"], before["hash"], "the chain goes on");
+    let jwks = get_json(&app.base, "/.well-known/jwks.json").await;
+    let kids: Vec<&Value> = jwks["keys"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|k| &k["kid"])
+        .collect();
+    assert_eq!(
+        kids,
+        [&after["kid"], &before["kid"]],
+        "current first, old still published"
+    );
+    let jws = [
+        before["receipt"].as_str().unwrap(),
+        after["receipt"].as_str().unwrap(),
+    ];
+    python_verifies(app.dir.path(), &jwks, &jws, &[data.clone(), data]);
+    let url = app.settings.database_url.clone();
+    let audit = pausegate(&["audit", "verify", "--database-url", &url]).await;
+    assert!(audit.status.success(), "{}", stderr(&audit));
+}

@@ -20,9 +20,10 @@
 //! - [`identity`]: who is asking or deciding: API keys (the server's and
 //!   named ones), OpenID Connect bearer tokens, sign-in with an OpenID
 //!   Connect provider, and the signed cookies of a session.
-//! - [`pauses`]: the use cases: create, review, decide (by link, API, sign-in
-//!   or Slack, ruled on by the pause's approver rules), cancel, expire,
-//!   wait, the inbox.
+//! - [`pauses`]: the use cases: create (asking the policies first), review,
+//!   decide (by link, API, sign-in or Slack, ruled on by the pause's
+//!   approver rules), cancel, expire, wait, the inbox, receipts and the
+//!   chain's audit.
 //! - [`outbox`]: the worker that claims deliveries with a lease, sends them
 //!   with no transaction open, and records the outcome with retries.
 //! - [`targets`]: one module per kind of pipeline to start (webhook, Azure
@@ -35,6 +36,10 @@
 //!   Its SQL is written once in [`store::sql`]; the SQLite backend runs it
 //!   through a group-commit writer, the PostgreSQL one through a pool, with
 //!   `LISTEN`/`NOTIFY` so several processes can share one database.
+//! - [`policies`]: Rego policies asked when a pause is created, which may
+//!   settle it at once (`via: "policy"`) or leave it to people.
+//! - [`receipts`]: signed decision receipts (Ed25519 JWS, chained by hash):
+//!   signing, verifying, walking the chain; the store keeps them.
 //! - [`domain`]: pure types and rules: pauses, states, tokens, deliveries,
 //!   validation, approver rules and quorum, input fields.
 //! - [`render`]: the page and email templates; [`telemetry`]: logs and
@@ -46,7 +51,7 @@
 //! POST /api/v1/pauses ─► http::api ─► pauses::create ─► store (pause + token hash + notifications) ─► 201 {token, review_url}
 //! outbox worker       ─► notify::email / slack / teams (personal tokens minted at send time)
 //! GET  /r/{token}     ─► http::pages ─► pauses::review (reads only) ─► review page
-//! POST /r/{token}     ─► http::pages ─► pauses::decide_by_token ─► store::settle (first wins; trigger enqueued) ─► result page
+//! POST /r/{token}     ─► http::pages ─► pauses::decide_by_token ─► store::settle (first wins; trigger enqueued; receipt signed) ─► result page
 //! outbox worker       ─► targets::{webhook, adf, github, airflow, argo} ─► external_id recorded ─► page shows the run id
 //! outbox worker       ─► targets::callback ─► the waiting orchestrator hears the outcome (once, retried)
 //! GET  /api/v1/pauses/{id}/wait ─► pauses::wait ─► woken by its own pause's settle (here or by NOTIFY) ─► the pause

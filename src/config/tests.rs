@@ -261,6 +261,7 @@ fn the_example_config_loads() {
     let settings = load(text, ServeArgs::default(), &env).unwrap();
     assert_eq!(settings.targets.len(), 4);
     assert_eq!(settings.targets["sales-part2"].max_per_hour, Some(1200));
+    assert!(!settings.policies.is_empty(), "the example policy compiles");
     assert_eq!(
         settings.public_url.as_deref(),
         Some("https://pausegate.example.com")

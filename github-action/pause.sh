@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The action's main step: create the pause, wait for its decision, and
-# write pause-id, outcome and actor to GITHUB_OUTPUT. The review link is
+# write pause-id, outcome, actor and the signed receipt to GITHUB_OUTPUT. The review link is
 # never printed: anyone reading the job log could decide with it.
 set -uo pipefail
 
@@ -42,6 +42,7 @@ case "$status" in
     actor="$(field actor <<< "$settled")"
     output outcome "$outcome"
     output actor "$actor"
+    output receipt "$(field receipt <<< "$settled")"
     echo "pause $id: $outcome${actor:+ by $actor}"
     if [ "$status" -eq 1 ] && [ "$INPUT_FAIL_WHEN_NOT_APPROVED" != "false" ]; then exit 1; fi
     exit 0

@@ -1,7 +1,9 @@
 //! Signed decision receipts: when a pause settles, a JWS (compact form,
-//! Ed25519, through `jsonwebtoken`) says what was decided, by whom and
+//! Ed25519) says what was decided, by whom and
 //! under which rule, with the SHA-256 of the pause's data and of the
-//! receipt before it, so the chain shows any row removed or changed. This
+//! receipt before it, so the chain shows any row removed or changed.
+//! Signing uses `aws-lc-rs` directly, the key pair parsed once; checking
+//! goes through `jsonwebtoken`, as any verifier would. This
 //! module signs and checks; it does no I/O (the store keeps receipts and
 //! keys, the CLI fetches key sets).
 //!
@@ -11,7 +13,10 @@
 mod claims;
 mod keys;
 
-use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
+use aws_lc_rs::signature::Ed25519KeyPair;
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use jsonwebtoken::{Algorithm, DecodingKey, Validation};
 
 pub use claims::{ReceiptClaims, ReceiptDecision, data_sha256, receipt_hash};
 pub use keys::{Jwk, Jwks, PublicKey, SigningKey};
@@ -34,16 +39,36 @@ pub struct Receipt {
 }
 
 /// Signs receipts with one key.
-#[derive(Debug, Clone)]
 pub struct Notary {
     key: SigningKey,
+    pair: Ed25519KeyPair,
+    /// The protected header, encoded once: it never changes for a key.
+    header: String,
     issuer: Option<String>,
+}
+
+impl std::fmt::Debug for Notary {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Notary")
+            .field("key", &self.key)
+            .finish_non_exhaustive()
+    }
 }
 
 impl Notary {
     /// A notary signing with `key`, naming `issuer` (the public URL) in `iss`.
-    pub fn new(key: SigningKey, issuer: Option<String>) -> Self {
-        Self { key, issuer }
+    pub fn new(key: SigningKey, issuer: Option<String>) -> Result<Self, String> {
+        // Parsed once: the key pair is derived from the seed on every parse,
+        // which would double the cost of each receipt on the writer.
+        let pair = Ed25519KeyPair::from_pkcs8(key.pkcs8())
+            .map_err(|_| "the receipt key is not an Ed25519 PKCS#8 key".to_owned())?;
+        let header = serde_json::json!({"alg": "EdDSA", "typ": "JWT", "kid": key.public().kid});
+        Ok(Self {
+            header: URL_SAFE_NO_PAD.encode(header.to_string()),
+            key,
+            pair,
+            issuer,
+        })
     }
 
     /// The key it signs with.
@@ -52,18 +77,22 @@ impl Notary {
     }
 
     /// The receipt of `pause`, just settled, following the receipt `prev`
-    /// (seq and hash) in the chain.
+    /// (seq and hash) in the chain: a JWS in compact serialization
+    /// (RFC 7515 §7.1), `BASE64URL(header) . BASE64URL(payload) .
+    /// BASE64URL(Ed25519 signature over the first two parts)` (RFC 8037 §3.1).
     pub fn seal(&self, pause: &Pause, prev: Option<(i64, String)>) -> Result<Receipt, String> {
         let (seq, prev) = match prev {
             Some((seq, hash)) => (seq + 1, Some(hash)),
             None => (1, None),
         };
         let claims = ReceiptClaims::for_pause(pause, seq, prev, self.issuer.clone());
-        let mut header = Header::new(Algorithm::EdDSA);
-        header.kid = Some(self.key.public().kid.clone());
-        let key = EncodingKey::from_ed_der(self.key.pkcs8());
-        let jws = jsonwebtoken::encode(&header, &claims, &key)
-            .map_err(|e| format!("cannot sign the receipt: {e}"))?;
+        let payload = serde_json::to_vec(&claims).map_err(|e| format!("receipt claims: {e}"))?;
+        let signing_input = format!("{}.{}", self.header, URL_SAFE_NO_PAD.encode(payload));
+        let signature = self.pair.sign(signing_input.as_bytes());
+        let jws = format!(
+            "{signing_input}.{}",
+            URL_SAFE_NO_PAD.encode(signature.as_ref())
+        );
         Ok(Receipt {
             seq,
             pause_id: pause.id.to_string(),

@@ -38,7 +38,7 @@ fn settled_pause(actor: &str) -> Pause {
 }
 
 fn notary() -> Notary {
-    Notary::new(SigningKey::generate().unwrap(), Some("https://gate".into()))
+    Notary::new(SigningKey::generate().unwrap(), Some("https://gate".into())).unwrap()
 }
 
 #[test]

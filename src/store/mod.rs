@@ -498,10 +498,8 @@ async fn with_notary<B: sql::Backend>(
     let now = Utc::now();
     if setup.read_only {
         let unused = SigningKey::generate().map_err(StoreError::internal)?;
-        return Ok(sql::store::SqlStore::new(
-            backend,
-            Notary::new(unused, None),
-        ));
+        let notary = Notary::new(unused, None).map_err(StoreError::internal)?;
+        return Ok(sql::store::SqlStore::new(backend, notary));
     }
     let configured = setup.key;
     let key = backend
@@ -509,8 +507,6 @@ async fn with_notary<B: sql::Backend>(
             Box::pin(async move { sql::receipts::choose_key(c, configured, now).await })
         }))
         .await?;
-    Ok(sql::store::SqlStore::new(
-        backend,
-        Notary::new(key, setup.issuer),
-    ))
+    let notary = Notary::new(key, setup.issuer).map_err(StoreError::internal)?;
+    Ok(sql::store::SqlStore::new(backend, notary))
 }

@@ -103,6 +103,8 @@ async fn the_action_waits_for_approval_and_outputs_the_pause_outcome_and_actor()
     assert_eq!(outputs["pause-id"], pause["id"]);
     assert_eq!(outputs["outcome"], "approved");
     assert_eq!(outputs["actor"], "Ana");
+    let receipt = &app.get_pause(pause["id"].as_str().unwrap()).await["receipt"];
+    assert_eq!(&outputs["receipt"], receipt, "the signed receipt");
     assert_eq!(pause["data"], json!({"sha": "abc1234"}));
     assert_eq!(pause["title"], "Deploy abc1234 to production?");
     let emails: Vec<&str> = pause["deliveries"]

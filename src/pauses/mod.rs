@@ -21,13 +21,11 @@ use tokio::sync::Notify;
 
 use crate::clock::Clock;
 use crate::domain::{
-    Callback, CreatePolicy, Decision, NewPause, Pause, PauseId, PauseRequest, PauseState, Token,
-    ValidationError, deliveries_on_settling, notifications_for_new,
+    Callback, CreatePolicy, NewPause, Pause, PauseId, PauseRequest, PauseState, Token,
+    ValidationError, notifications_for_new,
 };
 use crate::policies::PolicySet;
-use crate::store::{
-    Created, Deadline, ListQuery, NewPauseRecord, Settlement, Store, StoreError, TokenRecord,
-};
+use crate::store::{Created, ListQuery, NewPauseRecord, Store, StoreError, TokenRecord};
 
 pub use decide::{Decider, TokenDecision, expiry_settlement};
 pub use waiters::Waiters;
@@ -78,23 +76,6 @@ impl From<StoreError> for PauseError {
             StoreError::Internal(why) => Self::Internal(anyhow::anyhow!(why)),
         }
     }
-}
-
-/// `record`, settled at once by a policy's `decision` when there is one:
-/// nobody is asked, and the outcome's triggers go out instead.
-fn settled_by_policy(mut record: NewPauseRecord, decision: Option<Decision>) -> NewPauseRecord {
-    let Some(decision) = decision else {
-        return record;
-    };
-    let state = decision.decision.resulting_state();
-    record.deliveries.clear();
-    record.settle_at_once = Some(Settlement {
-        state,
-        deliveries: deliveries_on_settling(&record.to_pause(), state),
-        decision: Some(decision),
-        deadline: Deadline::BeforeExpiry,
-    });
-    record
 }
 
 /// A pause just created, with the link token that opens it.
@@ -234,7 +215,7 @@ impl Pauses {
             pause,
             settle_at_once: None,
         };
-        let record = settled_by_policy(record, by_policy);
+        let record = policy::settled_by_policy(record, by_policy);
         let enqueued = !record.deliveries.is_empty()
             || record
                 .settle_at_once

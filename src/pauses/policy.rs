@@ -9,9 +9,11 @@ use serde_json::Value;
 
 use super::{PauseError, Pauses};
 use crate::domain::{
-    Decision, IdentifiedBy, NewPause, Rules, ValidationError, Via, parse_expires_in,
+    Decision, IdentifiedBy, NewPause, Rules, ValidationError, Via, deliveries_on_settling,
+    parse_expires_in,
 };
 use crate::policies::{Answer, Ask, PolicyInput};
+use crate::store::{Deadline, NewPauseRecord, Settlement};
 
 impl Pauses {
     /// What the policies say of `pause`: a decision to settle it with, or
@@ -82,4 +84,24 @@ impl Pauses {
         }
         Ok(())
     }
+}
+
+/// `record`, settled at once by a policy's `decision` when there is one:
+/// nobody is asked, and the outcome's triggers go out instead.
+pub(super) fn settled_by_policy(
+    mut record: NewPauseRecord,
+    decision: Option<Decision>,
+) -> NewPauseRecord {
+    let Some(decision) = decision else {
+        return record;
+    };
+    let state = decision.decision.resulting_state();
+    record.deliveries.clear();
+    record.settle_at_once = Some(Settlement {
+        state,
+        deliveries: deliveries_on_settling(&record.to_pause(), state),
+        decision: Some(decision),
+        deadline: Deadline::BeforeExpiry,
+    });
+    record
 }

@@ -92,37 +92,51 @@ impl ReceiptClaims {
     pub fn differences(&self, pause: &Pause) -> Vec<String> {
         let stored = Self::for_pause(pause, self.seq, self.prev.clone(), self.iss.clone());
         let mut found = Vec::new();
-        let mut compare = |what: &str, receipt: &dyn std::fmt::Debug, now: &dyn std::fmt::Debug| {
-            let (receipt, now) = (format!("{receipt:?}"), format!("{now:?}"));
+        let mut compare = |what: &str, receipt: Option<&str>, now: Option<&str>| {
             if receipt != now {
+                let (receipt, now) = (shown(receipt), shown(now));
                 found.push(format!(
                     "{what} is {now} in the database, {receipt} in the receipt"
                 ));
             }
         };
-        compare("the outcome", &self.outcome, &stored.outcome);
-        compare("the data's SHA-256", &self.data_sha256, &stored.data_sha256);
-        compare("decided_at", &self.decided_at, &stored.decided_at);
+        compare("the outcome", Some(&self.outcome), Some(&stored.outcome));
+        let (signed, now) = (&self.data_sha256, &stored.data_sha256);
+        compare("the data's SHA-256", Some(signed), Some(now));
         compare(
-            "the number of decisions",
-            &self.decisions.len(),
-            &stored.decisions.len(),
+            "decided_at",
+            Some(&self.decided_at),
+            Some(&stored.decided_at),
         );
+        let (signed, now) = (
+            self.decisions.len().to_string(),
+            stored.decisions.len().to_string(),
+        );
+        compare("the number of decisions", Some(&signed), Some(&now));
         for (n, (signed, row)) in self.decisions.iter().zip(&stored.decisions).enumerate() {
-            let n = n + 1;
+            let what = |field: &str| format!("decision {}'s {field}", n + 1);
             compare(
-                &format!("decision {n}'s verdict"),
-                &signed.decision,
-                &row.decision,
+                &what("verdict"),
+                Some(&signed.decision),
+                Some(&row.decision),
             );
-            compare(&format!("decision {n}'s actor"), &signed.actor, &row.actor);
-            compare(&format!("decision {n}'s via"), &signed.via, &row.via);
+            compare(
+                &what("actor"),
+                signed.actor.as_deref(),
+                row.actor.as_deref(),
+            );
+            compare(&what("via"), Some(&signed.via), Some(&row.via));
             let (a, b) = (&signed.identified_by, &row.identified_by);
-            compare(&format!("decision {n}'s identified_by"), a, b);
-            compare(&format!("decision {n}'s time"), &signed.at, &row.at);
+            compare(&what("identified_by"), a.as_deref(), b.as_deref());
+            compare(&what("time"), Some(&signed.at), Some(&row.at));
         }
         found
     }
+}
+
+/// A value in a sentence: quoted, or "nothing".
+fn shown(value: Option<&str>) -> String {
+    value.map_or_else(|| "nothing".to_owned(), |v| format!("{v:?}"))
 }
 
 impl ReceiptDecision {

@@ -8,6 +8,7 @@
 
 mod error;
 mod migrations;
+mod open;
 mod postgres;
 mod rules;
 pub mod sql;
@@ -24,9 +25,10 @@ use crate::domain::{
     Decision, DeliveryId, DeliveryKind, Event, NewDelivery, NewPause, Pause, PauseId, PauseState,
     TokenHash,
 };
-use crate::receipts::{Notary, PublicKey, Receipt, SigningKey};
+use crate::receipts::{PublicKey, Receipt};
 
 pub use error::StoreError;
+pub use open::{ReceiptSetup, open, open_with};
 pub use postgres::PostgresBackend;
 pub use sqlite::SqliteBackend;
 
@@ -442,71 +444,4 @@ pub trait Store: Send + Sync + 'static {
 
     /// Closes the connections, waiting for queries under way.
     async fn close(&self);
-}
-
-/// How receipts are signed: with the configured key, or else with the key
-/// stored in the database (generated on first start).
-#[derive(Debug, Clone, Default)]
-pub struct ReceiptSetup {
-    /// The configured signing key, if any.
-    pub key: Option<SigningKey>,
-    /// The public URL, named in each receipt's `iss`.
-    pub issuer: Option<String>,
-    /// Only reading (an audit): the stored keys are left as they are, and
-    /// nothing will be signed.
-    pub read_only: bool,
-}
-
-/// Opens the backend named by `url` (`sqlite://…` or `postgres://…`) and
-/// brings its schema up to date, signing receipts with a stored key
-/// (generated on first start). `timeout` bounds every wait for the
-/// database afterwards (a connection, SQLite's write lock).
-pub async fn open(url: &str, timeout: std::time::Duration) -> Result<Arc<dyn Store>, StoreError> {
-    open_with(url, timeout, ReceiptSetup::default()).await
-}
-
-/// [`open`], with receipts signed as `setup` says.
-pub async fn open_with(
-    url: &str,
-    timeout: std::time::Duration,
-    setup: ReceiptSetup,
-) -> Result<Arc<dyn Store>, StoreError> {
-    if url.starts_with("sqlite:") {
-        let backend = SqliteBackend::open(url, timeout).await.map_err(|e| {
-            StoreError::Unavailable(format!("cannot open the SQLite database {url}: {e}"))
-        })?;
-        return Ok(Arc::new(with_notary(backend, setup).await?));
-    }
-    // PostgreSQL URLs are not repeated in errors: they may hold a password.
-    if url.starts_with("postgres://") || url.starts_with("postgresql://") {
-        let backend = PostgresBackend::open(url, timeout).await?;
-        return Ok(Arc::new(with_notary(backend, setup).await?));
-    }
-    Err(StoreError::Internal(
-        "the database URL must start with sqlite: or postgres:// \
-         (for example sqlite://pausegate.db or postgres://user@host/pausegate)"
-            .to_owned(),
-    ))
-}
-
-/// The store over `backend`, its signing key chosen (and recorded) first.
-async fn with_notary<B: sql::Backend>(
-    backend: B,
-    setup: ReceiptSetup,
-) -> Result<sql::store::SqlStore<B>, StoreError> {
-    // The keys' created_at is bookkeeping, not a decision: the wall clock will do.
-    let now = Utc::now();
-    if setup.read_only {
-        let unused = SigningKey::generate().map_err(StoreError::internal)?;
-        let notary = Notary::new(unused, None).map_err(StoreError::internal)?;
-        return Ok(sql::store::SqlStore::new(backend, notary));
-    }
-    let configured = setup.key;
-    let key = backend
-        .write(sql::work(move |c| {
-            Box::pin(async move { sql::receipts::choose_key(c, configured, now).await })
-        }))
-        .await?;
-    let notary = Notary::new(key, setup.issuer).map_err(StoreError::internal)?;
-    Ok(sql::store::SqlStore::new(backend, notary))
 }

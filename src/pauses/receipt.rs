@@ -14,15 +14,15 @@ impl Pauses {
                 "the pause is still pending: its receipt is signed when it settles".to_owned(),
             ));
         }
-        let Some(receipt) = self.store.receipt(id).await? else {
+        // The pause, read with its receipt, already holds it.
+        let Some(jws) = pause.receipt else {
             return Err(PauseError::Conflict(
                 "the pause settled before this server signed receipts".to_owned(),
             ));
         };
-        let claims = verify(&receipt.jws, &self.receipt_keys().await?).map_err(|why| {
-            PauseError::Internal(anyhow::anyhow!("receipt {}: {why}", receipt.seq))
-        })?;
-        Ok((receipt, claims))
+        let claims = verify(&jws, &self.receipt_keys().await?)
+            .map_err(|why| PauseError::Internal(anyhow::anyhow!("the receipt of {id}: {why}")))?;
+        Ok((Receipt::from_verified(jws, &claims), claims))
     }
 
     /// Every key that signed receipts here, as a JWK Set.

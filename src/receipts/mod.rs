@@ -38,6 +38,20 @@ pub struct Receipt {
     pub jws: String,
 }
 
+impl Receipt {
+    /// The receipt `jws` as stored, once `claims` were verified from it.
+    pub fn from_verified(jws: String, claims: &ReceiptClaims) -> Self {
+        let header = jsonwebtoken::decode_header(&jws).ok();
+        Self {
+            seq: claims.seq,
+            pause_id: claims.sub.clone(),
+            kid: header.and_then(|h| h.kid).unwrap_or_default(),
+            hash: receipt_hash(&jws),
+            jws,
+        }
+    }
+}
+
 /// Signs receipts with one key.
 pub struct Notary {
     key: SigningKey,

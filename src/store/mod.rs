@@ -426,9 +426,6 @@ pub trait Store: Send + Sync + 'static {
     /// Succeeds when the database would take a write now.
     async fn ping(&self) -> Result<(), StoreError>;
 
-    /// The signed receipt of pause `id`, once it settled.
-    async fn receipt(&self, id: &PauseId) -> Result<Option<Receipt>, StoreError>;
-
     /// Up to `limit` receipts after number `after_seq`, in chain order.
     async fn receipts(&self, after_seq: i64, limit: u32) -> Result<Vec<Receipt>, StoreError>;
 

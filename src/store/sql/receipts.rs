@@ -67,12 +67,6 @@ pub async fn append<C: Conn>(
     Ok(receipt)
 }
 
-/// The receipt of pause `id`, if it settled.
-pub async fn of_pause<C: Conn>(c: &mut C, id: &PauseId) -> Result<Option<Receipt>, StoreError> {
-    let sql = format!("SELECT {RECEIPT_COLUMNS} FROM receipts WHERE pause_id = $1");
-    c.fetch_optional(sql.into(), args![id.as_str()]).await
-}
-
 /// Up to `limit` receipts after `after_seq`, in chain order.
 pub async fn page<C: Conn>(
     c: &mut C,

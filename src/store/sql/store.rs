@@ -210,15 +210,6 @@ impl<B: Backend> Store for SqlStore<B> {
             .await
     }
 
-    async fn receipt(&self, id: &PauseId) -> Result<Option<Receipt>, StoreError> {
-        let id = id.clone();
-        self.backend
-            .read(work(move |c| {
-                Box::pin(async move { receipts::of_pause(c, &id).await })
-            }))
-            .await
-    }
-
     async fn receipts(&self, after_seq: i64, limit: u32) -> Result<Vec<Receipt>, StoreError> {
         self.backend
             .read(work(move |c| {

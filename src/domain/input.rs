@@ -155,10 +155,6 @@ pub struct PauseRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schema(max_items = 10)]
     pub tags: Option<Vec<String>>,
-    /// The identified caller asking; set by the server, never read from
-    /// the body.
-    #[serde(skip)]
-    pub requested_by: Option<String>,
 }
 
 /// `notify` as sent.
@@ -293,7 +289,8 @@ impl NewPause {
                 request.approvals_required,
                 request.allow_self_approval,
             )?,
-            requested_by: request.requested_by,
+            // Never from the body: the use case sets who asked.
+            requested_by: None,
             tags: parse_tags(request.tags)?,
             input_fields: parse_fields(request.input_fields)?,
             escalation: parse_escalation(request.escalate_after, request.escalate_to, policy)?,

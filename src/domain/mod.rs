@@ -6,6 +6,7 @@ mod callback;
 mod delivery;
 mod duration;
 mod fields;
+mod idempotency;
 mod ids;
 mod input;
 mod pause;
@@ -24,6 +25,7 @@ pub use delivery::{
 };
 pub use duration::{format_duration, parse_duration};
 pub use fields::{FieldKind, InputField, check_inputs, parse_fields};
+pub use idempotency::{KeyScope, request_fingerprint};
 pub use ids::{DeliveryId, LeaseId, PauseId};
 pub use input::{
     CreatePolicy, DecisionInput, Escalation, MAX_TAGS, NewPause, NotifyRequest, PauseRequest,

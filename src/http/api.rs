@@ -16,6 +16,7 @@ use super::error::ErrorBody;
 use super::params::IdParam;
 use crate::domain::{DecisionInput, IdentifiedBy, Pause, PauseRequest, Verdict, parse_duration};
 use crate::identity::{Caller, CallerKind};
+use crate::pauses::Requester;
 
 /// Longest a single wait request may hold.
 const MAX_WAIT: Duration = Duration::from_secs(60);
@@ -53,9 +54,10 @@ pub async fn create(
     JsonBody(mut request): JsonBody<PauseRequest>,
 ) -> Result<(StatusCode, Json<CreatedBody>), ApiError> {
     request.idempotency_key = merge_idempotency_key(&headers, request.idempotency_key)?;
-    // Only an identified caller is recorded as the requester.
-    request.requested_by = caller.name;
-    let created = state.pauses.create(request).await?;
+    let created = state
+        .pauses
+        .create(request, Requester::caller(&caller))
+        .await?;
     Ok(answer_created(&state, created))
 }
 

@@ -5,9 +5,9 @@
 //! /api/v1/callbacks/unsubscribe`, the Logic Apps / Power Automate HTTP
 //! Webhook action's unsubscribe call.
 
-use axum::Json;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
+use axum::{Extension, Json};
 use serde::Deserialize;
 
 use super::AppState;
@@ -15,6 +15,8 @@ use super::api::{CreatedBody, answer_created};
 use super::body::JsonBody;
 use super::error::{ApiError, ErrorBody};
 use crate::domain::{CallbackRequest, DevopsTask, Pause, PauseRequest};
+use crate::identity::Caller;
+use crate::pauses::Requester;
 
 /// The events endpoint a check's decision is posted to.
 const DEVOPS_EVENTS: &str =
@@ -42,6 +44,7 @@ const DEVOPS_EVENTS: &str =
     security(("api_key" = [])))]
 pub async fn azure_devops(
     State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
     headers: HeaderMap,
     JsonBody(mut request): JsonBody<PauseRequest>,
 ) -> Result<(StatusCode, Json<CreatedBody>), ApiError> {
@@ -86,7 +89,10 @@ pub async fn azure_devops(
         }),
         ..CallbackRequest::default()
     });
-    let created = state.pauses.create(request).await?;
+    let created = state
+        .pauses
+        .create(request, Requester::caller(&caller))
+        .await?;
     Ok(answer_created(&state, created))
 }
 

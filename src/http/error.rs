@@ -22,6 +22,8 @@ pub enum ApiError {
     AlreadySettled(String),
     /// 409: the request does not fit the state of what it names.
     Conflict(String),
+    /// 422: an idempotency key sent again with a different request.
+    KeyReused(String),
     /// 403: the pause's rules do not let this caller decide it.
     Forbidden(String),
     /// 410: past its expiry.
@@ -49,7 +51,7 @@ pub struct ErrorBody {
 #[derive(serde::Serialize, utoipa::ToSchema)]
 pub struct ErrorDetail {
     /// `invalid_request`, `unauthorized`, `not_found`, `already_decided`, `conflict`,
-    /// `expired`, `request_timeout`, `body_too_large`, `method_not_allowed`, `unavailable`,
+    /// `idempotency_key_reused`, `expired`, `request_timeout`, `body_too_large`, `method_not_allowed`, `unavailable`,
     /// `outcome_unknown` or `internal`.
     code: String,
     /// A sentence naming the field or the reason.
@@ -68,6 +70,7 @@ impl ApiError {
             Self::NotFound(_) => (StatusCode::NOT_FOUND, "not_found"),
             Self::AlreadySettled(_) => (StatusCode::CONFLICT, "already_decided"),
             Self::Conflict(_) => (StatusCode::CONFLICT, "conflict"),
+            Self::KeyReused(_) => (StatusCode::UNPROCESSABLE_ENTITY, "idempotency_key_reused"),
             Self::Forbidden(_) => (StatusCode::FORBIDDEN, "forbidden"),
             Self::Expired(_) => (StatusCode::GONE, "expired"),
             Self::Timeout(_) => (StatusCode::REQUEST_TIMEOUT, "request_timeout"),
@@ -97,6 +100,7 @@ impl From<PauseError> for ApiError {
                 rfc3339(&pause.expires_at)
             )),
             PauseError::Conflict(why) => Self::Conflict(why),
+            PauseError::KeyReused(why) => Self::KeyReused(why),
             PauseError::Forbidden(why) => Self::Forbidden(why),
             PauseError::Unavailable(why) => Self::Unavailable(why),
             PauseError::OutcomeUnknown(why) => Self::OutcomeUnknown(why),
@@ -149,6 +153,7 @@ impl IntoResponse for ApiError {
             | Self::NotFound(m)
             | Self::AlreadySettled(m)
             | Self::Conflict(m)
+            | Self::KeyReused(m)
             | Self::Forbidden(m)
             | Self::Expired(m)
             | Self::Timeout(m)

@@ -21,6 +21,7 @@ use super::body::{parse, read};
 use super::error::ApiError;
 use crate::config::{GithubApp, Secret};
 use crate::domain::{Callback, CallbackKind, GithubDeployment, NotifyRequest, PauseRequest};
+use crate::pauses::Requester;
 
 /// The parts of a `deployment_protection_rule` event pausegate reads.
 #[derive(Deserialize)]
@@ -155,6 +156,14 @@ async fn ask(state: &AppState, app: &GithubApp, rule: RuleEvent) -> Result<Strin
             environment: rule.environment,
         }),
     };
-    let created = state.pauses.create_with_callback(request, callback).await?;
+    // GitHub signed the event: its sender is who asked, in GitHub's namespace.
+    let requester = match &sender {
+        Some(login) => Requester::named(format!("github:{login}")),
+        None => Requester::named("github"),
+    };
+    let created = state
+        .pauses
+        .create_with_callback(request, callback, requester)
+        .await?;
     Ok(created.pause.id.to_string())
 }

@@ -295,7 +295,9 @@ pub(super) fn error_page(state: &AppState, error: PauseError, token: &str) -> Re
             "That did not work",
             &e.message,
         ),
-        PauseError::Conflict(why) => notice(state, StatusCode::CONFLICT, "That did not work", &why),
+        PauseError::Conflict(why) | PauseError::KeyReused(why) => {
+            notice(state, StatusCode::CONFLICT, "That did not work", &why)
+        }
         PauseError::Forbidden(why) => {
             notice(state, StatusCode::FORBIDDEN, "You cannot decide this", &why)
         }

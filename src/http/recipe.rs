@@ -38,6 +38,7 @@ use super::AppState;
 use super::error::{ApiError, ErrorBody};
 use super::pages;
 use crate::domain::PauseRequest;
+use crate::pauses::Requester;
 
 /// The recipe's parameters as a JSON body (each may come in the query
 /// string instead, which wins).
@@ -96,7 +97,7 @@ pub async fn pipeline_pause(
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<Json<RecipeAnswer>, ApiError> {
-    super::auth::identify(&state, presented_key(&headers, &query).as_deref()).await?;
+    let caller = super::auth::identify(&state, presented_key(&headers, &query).as_deref()).await?;
     let Some(target) = state.azure_recipe.clone() else {
         return Err(ApiError::NotFound(
             "PipelinePause is off: name a Data Factory target in [azure_recipe] target".to_owned(),
@@ -104,7 +105,10 @@ pub async fn pipeline_pause(
     };
     let params = Params::read(query, &body)?;
     let request = params.pause_request(&target)?;
-    let created = state.pauses.create(request).await?;
+    let created = state
+        .pauses
+        .create(request, Requester::caller(&caller))
+        .await?;
     let token = created.token.expose().to_owned();
     Ok(Json(RecipeAnswer {
         review_url: state.review_url(&token),

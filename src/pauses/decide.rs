@@ -285,6 +285,7 @@ impl Pauses {
     async fn apply(&self, pause: &Pause, settlement: Settlement) -> Result<Pause, PauseError> {
         let current = if pause.state == PauseState::Pending {
             let enqueued = !settlement.deliveries.is_empty();
+            let _turn = self.gates.enter(&pause.id).await;
             match self
                 .store
                 .settle(&pause.id, settlement, self.clock.now())

@@ -7,6 +7,7 @@
 pub mod audit;
 pub mod cursor;
 mod decide;
+mod gates;
 mod policy;
 mod receipt;
 mod redeliver;
@@ -21,8 +22,8 @@ use tokio::sync::Notify;
 
 use crate::clock::Clock;
 use crate::domain::{
-    Callback, CreatePolicy, NewPause, Pause, PauseId, PauseRequest, PauseState, Token,
-    ValidationError, notifications_for_new,
+    Callback, CreatePolicy, KeyScope, NewPause, Pause, PauseId, PauseRequest, PauseState, Token,
+    ValidationError, notifications_for_new, request_fingerprint,
 };
 use crate::policies::PolicySet;
 use crate::store::{Created, ListQuery, NewPauseRecord, Store, StoreError, TokenRecord};
@@ -50,6 +51,9 @@ pub enum PauseError {
     /// Its time ran out before a decision.
     #[error("the pause expired")]
     Expired(Box<Pause>),
+    /// The idempotency key was used before with a different request.
+    #[error("{0}")]
+    KeyReused(String),
     /// The request does not fit the state of what it names.
     #[error("{0}")]
     Conflict(String),
@@ -75,6 +79,30 @@ impl From<StoreError> for PauseError {
             StoreError::OutcomeUnknown(why) => Self::OutcomeUnknown(why),
             StoreError::Internal(why) => Self::Internal(anyhow::anyhow!(why)),
         }
+    }
+}
+
+/// Who asks for a pause, as the entry point identified them. Every way of
+/// creating a pause takes one, so none can forget to say who asked: the
+/// approver rules (no approving one's own request), the policies and the
+/// review page all read it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Requester(Option<String>);
+
+impl Requester {
+    /// The server's own API key: nobody in particular.
+    pub fn unnamed() -> Self {
+        Self(None)
+    }
+
+    /// An identified caller or integration, by the name it is known by.
+    pub fn named(name: impl Into<String>) -> Self {
+        Self(Some(name.into()))
+    }
+
+    /// An API caller: named unless it used the server's own key.
+    pub fn caller(caller: &crate::identity::Caller) -> Self {
+        Self(caller.name.clone())
     }
 }
 
@@ -116,6 +144,7 @@ pub struct Pauses {
     deliveries_waiting: Arc<Notify>,
     expiry: ExpiryAlarm,
     policies: Arc<PolicySet>,
+    gates: gates::Gates,
 }
 
 /// When the expiry sweep means to look next, and how to wake it sooner:
@@ -142,6 +171,7 @@ impl Pauses {
             deliveries_waiting: Arc::new(Notify::new()),
             expiry: ExpiryAlarm::default(),
             policies: Arc::new(PolicySet::default()),
+            gates: gates::Gates::default(),
         }
     }
 
@@ -166,11 +196,20 @@ impl Pauses {
         &self.store
     }
 
-    /// Validates and stores a pause with a fresh creator token. With a known
-    /// idempotency key, returns the earlier pause with another fresh token.
-    pub async fn create(&self, request: PauseRequest) -> Result<CreatedPause, PauseError> {
-        let pause = NewPause::parse(request, &self.policy)?;
-        self.store_new(pause).await
+    /// Validates and stores a pause with a fresh creator token, asked for by
+    /// `requester`. With an idempotency key `requester` used before for the
+    /// same request, returns the earlier pause with another fresh token.
+    pub async fn create(
+        &self,
+        request: PauseRequest,
+        requester: Requester,
+    ) -> Result<CreatedPause, PauseError> {
+        let fingerprint = request_fingerprint(&request);
+        let explicit_key = request.idempotency_key.is_some();
+        let mut pause = NewPause::parse(request, &self.policy)?;
+        pause.requested_by = requester.0;
+        let scope = KeyScope::of(pause.requested_by.as_deref(), !explicit_key);
+        self.store_new(pause, scope, fingerprint).await
     }
 
     /// Like [`Pauses::create`], answering `callback` when it settles: for
@@ -180,14 +219,22 @@ impl Pauses {
         &self,
         request: PauseRequest,
         callback: Callback,
+        requester: Requester,
     ) -> Result<CreatedPause, PauseError> {
+        let fingerprint = request_fingerprint(&request);
         let mut pause = NewPause::parse(request, &self.policy)?;
+        pause.requested_by = requester.0;
         pause.idempotency_key = Some(Callback::key(&callback.secret()));
         pause.callback = Some(callback);
-        self.store_new(pause).await
+        self.store_new(pause, KeyScope::Callback, fingerprint).await
     }
 
-    async fn store_new(&self, mut pause: NewPause) -> Result<CreatedPause, PauseError> {
+    async fn store_new(
+        &self,
+        mut pause: NewPause,
+        key_scope: KeyScope,
+        fingerprint: String,
+    ) -> Result<CreatedPause, PauseError> {
         let now = self.clock.now();
         let by_policy = self.consult(&mut pause, now)?;
         let token = Token::mint();
@@ -213,6 +260,8 @@ impl Pauses {
             creator_token: token.hash(),
             deliveries: notifications_for_new(&pause.notify, remind_at, escalation),
             pause,
+            key_scope,
+            fingerprint,
             settle_at_once: None,
         };
         let record = policy::settled_by_policy(record, by_policy);
@@ -233,6 +282,12 @@ impl Pauses {
                 (pause, false)
             }
             Created::Replayed(pause) => (self.settle_if_due(pause).await?, true),
+            Created::KeyReused(earlier) => {
+                return Err(PauseError::KeyReused(format!(
+                    "idempotency_key was already used for pause {earlier} with a different \
+                     request: send the same request to get that pause again, or use a new key"
+                )));
+            }
         };
         if !replayed {
             metrics::counter!("pausegate_pauses_created_total").increment(1);

@@ -68,6 +68,11 @@ const SQLITE: &[(i64, &str, &str)] = &[
         "receipts",
         include_str!("../../migrations/sqlite/0011_receipts.sql"),
     ),
+    (
+        12,
+        "scoped keys and group turns",
+        include_str!("../../migrations/sqlite/0012_scoped_keys_and_group_turns.sql"),
+    ),
 ];
 
 /// The PostgreSQL migrations, oldest first.
@@ -116,6 +121,11 @@ const POSTGRES: &[(i64, &str, &str)] = &[
         9,
         "receipts",
         include_str!("../../migrations/postgres/0009_receipts.sql"),
+    ),
+    (
+        10,
+        "scoped keys and group turns",
+        include_str!("../../migrations/postgres/0010_scoped_keys_and_group_turns.sql"),
     ),
 ];
 

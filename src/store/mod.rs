@@ -22,8 +22,8 @@ use chrono::{DateTime, Utc};
 use std::collections::BTreeMap;
 
 use crate::domain::{
-    Decision, DeliveryId, DeliveryKind, Event, NewDelivery, NewPause, Pause, PauseId, PauseState,
-    TokenHash,
+    Decision, DeliveryId, DeliveryKind, Event, KeyScope, NewDelivery, NewPause, Pause, PauseId,
+    PauseState, TokenHash,
 };
 use crate::receipts::{PublicKey, Receipt};
 
@@ -85,6 +85,10 @@ pub struct NewPauseRecord {
     pub expires_at: DateTime<Utc>,
     /// The hash of the creator's link token.
     pub creator_token: TokenHash,
+    /// Whose idempotency keys the pause's key is compared with.
+    pub key_scope: KeyScope,
+    /// The request's fingerprint: a repeated key must come with the same.
+    pub fingerprint: String,
     /// Notifications to enqueue with it (emails, channel posts, reminders).
     pub deliveries: Vec<NewDelivery>,
     /// A settlement to apply in the same transaction (a policy decided
@@ -158,6 +162,9 @@ pub enum Created {
     /// The idempotency key was seen before: this is the earlier pause, and
     /// the new creator token now opens it too.
     Replayed(Pause),
+    /// The idempotency key was seen before with a different request: the
+    /// earlier pause's id; nothing was stored.
+    KeyReused(PauseId),
 }
 
 /// Which side of `expires_at` a settlement may happen on.
@@ -341,7 +348,7 @@ pub trait Store: Send + Sync + 'static {
     /// The token with this hash and the pause it opens, in one read.
     async fn token(&self, hash: &TokenHash) -> Result<Option<(TokenRecord, Pause)>, StoreError>;
 
-    /// The pause created with this idempotency key (a callback's, say).
+    /// The pause made for the callback whose idempotency key is `key`.
     async fn pause_by_key(&self, key: &str) -> Result<Option<Pause>, StoreError>;
 
     /// A page of pauses, newest first.

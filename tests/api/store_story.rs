@@ -9,8 +9,9 @@ use std::sync::Arc;
 
 use chrono::{DateTime, Duration, Utc};
 use pausegate::domain::{
-    CreatePolicy, Decision, DeliveryId, DeliveryKind, DeliveryState, Event, IdentifiedBy,
+    CreatePolicy, Decision, DeliveryId, DeliveryKind, DeliveryState, Event, IdentifiedBy, KeyScope,
     NewDelivery, NewPause, PauseId, PauseRequest, PauseState, Token, Verdict, Via,
+    request_fingerprint,
 };
 use pausegate::pauses::expiry_settlement;
 use pausegate::store::{
@@ -41,6 +42,7 @@ fn record(
     deliveries: Vec<NewDelivery>,
 ) -> (NewPauseRecord, Token) {
     let request: PauseRequest = serde_json::from_value(body).unwrap();
+    let fingerprint = request_fingerprint(&request);
     let pause = NewPause::parse(request, &policy()).unwrap();
     let token = Token::mint();
     let record = NewPauseRecord {
@@ -48,6 +50,8 @@ fn record(
         created_at: at,
         expires_at: at + pause.expires_in,
         creator_token: token.hash(),
+        key_scope: KeyScope::Server,
+        fingerprint,
         deliveries,
         pause,
         settle_at_once: None,
@@ -62,7 +66,7 @@ async fn create(store: &Arc<dyn Store>, body: serde_json::Value, at: DateTime<Ut
         .unwrap()
     {
         Created::New(pause, _) => pause.id,
-        Created::Replayed(_) => panic!("not a replay"),
+        other => panic!("not a replay: {other:?}"),
     }
 }
 
@@ -119,7 +123,7 @@ async fn creation_replay_and_tokens(store: Arc<dyn Store>) {
         panic!("new")
     };
     let (again, again_token) = record(
-        json!({"title": "other", "idempotency_key": "k-1"}),
+        json!({"title": "t", "idempotency_key": "k-1"}),
         at,
         Vec::new(),
     );
@@ -128,6 +132,25 @@ async fn creation_replay_and_tokens(store: Arc<dyn Store>) {
     };
     assert_eq!(replayed.id, created.id);
     assert_eq!(replayed.title, "t");
+    let (changed, _) = record(
+        json!({"title": "other", "idempotency_key": "k-1"}),
+        at,
+        Vec::new(),
+    );
+    match store.create_pause(changed).await.unwrap() {
+        Created::KeyReused(earlier) => assert_eq!(earlier, created.id),
+        other => panic!("a different request under a used key: {other:?}"),
+    }
+    let (mut elsewhere, _) = record(
+        json!({"title": "other", "idempotency_key": "k-1"}),
+        at,
+        Vec::new(),
+    );
+    elsewhere.key_scope = KeyScope::Caller("ci-bot".to_owned());
+    let Created::New(own, _) = store.create_pause(elsewhere).await.unwrap() else {
+        panic!("another caller's key is its own")
+    };
+    assert_ne!(own.id, created.id);
     for token in [first_token, again_token] {
         let found = store.token(&token.hash()).await.unwrap().unwrap();
         assert_eq!(
@@ -619,7 +642,7 @@ async fn rules_collect_a_quorum_and_settle_once(store: Arc<dyn Store>) {
     record.pause.requested_by = Some("ci-bot".to_owned());
     let id = match store.create_pause(record).await.unwrap() {
         Created::New(pause, _) => pause.id,
-        Created::Replayed(_) => panic!("not a replay"),
+        other => panic!("not a replay: {other:?}"),
     };
     let stored = store.pause(&id).await.unwrap().unwrap();
     let rules = stored.rules.as_ref().expect("rules are stored");

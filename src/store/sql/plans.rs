@@ -6,7 +6,7 @@
 use chrono::{DateTime, Utc};
 
 use super::rows::to_millis;
-use super::{Args, Dialect, args, outbox, pauses};
+use super::{Args, Dialect, args, outbox, pauses, settle};
 use crate::domain::{PauseId, PauseState};
 use crate::store::{Cursor, ListQuery};
 
@@ -50,7 +50,12 @@ pub fn hot_queries(dialect: &Dialect, now: DateTime<Utc>) -> Vec<HotQuery> {
         ),
         query(
             "a pause by id",
-            pauses::load_sql(dialect, true),
+            pauses::load_sql(dialect),
+            args![id.as_str()],
+        ),
+        query(
+            "lock a pause to settle it",
+            settle::lock_one_sql(dialect),
             args![id.as_str()],
         ),
         list("list, first page", page(None, None)),
@@ -67,14 +72,19 @@ pub fn hot_queries(dialect: &Dialect, now: DateTime<Utc>) -> Vec<HotQuery> {
         list("list by tag, later page", tagged(Some(cursor))),
         query(
             "pauses due to expire",
-            pauses::due_sql(dialect),
+            settle::due_sql(dialect),
             args![at, 500i64],
         ),
         query("next expiry", pauses::NEXT_EXPIRY.to_owned(), Vec::new()),
         query(
             "a new pause's group: its pending pauses",
-            pauses::group_pending_sql(dialect),
+            settle::group_pending_sql(dialect),
             args!["deploy:prod", id.as_str()],
+        ),
+        query(
+            "a new pause's group: its turn",
+            settle::GROUP_TURN.to_owned(),
+            args!["deploy:prod"],
         ),
         query(
             "an inbox: pending, soonest expiry first",
@@ -83,7 +93,7 @@ pub fn hot_queries(dialect: &Dialect, now: DateTime<Utc>) -> Vec<HotQuery> {
         ),
         query(
             "settle",
-            pauses::SETTLE.to_owned(),
+            settle::SETTLE.to_owned(),
             args!["approved", at, id.as_str()],
         ),
         query(

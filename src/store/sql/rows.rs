@@ -245,6 +245,12 @@ fn parsed<T>(what: &str, text: &str, parse: impl Fn(&str) -> Option<T>) -> Resul
 }
 
 /// A count by one label (state).
+impl FromColumns for (String, Option<String>) {
+    fn from_columns(row: &dyn Columns) -> Result<Self, StoreError> {
+        Ok((row.text(0)?, row.opt_text(1)?))
+    }
+}
+
 impl FromColumns for (String, i64) {
     fn from_columns(row: &dyn Columns) -> Result<Self, StoreError> {
         Ok((row.text(0)?, row.int(1)?))

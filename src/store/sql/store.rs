@@ -6,7 +6,7 @@ use chrono::{DateTime, Utc};
 
 use std::sync::Arc;
 
-use super::{Backend, outbox, pauses, receipts, redeliver, work};
+use super::{Backend, outbox, pauses, receipts, redeliver, settle, work};
 use crate::domain::{DeliveryId, Pause, PauseId, TokenHash};
 use crate::receipts::{Notary, PublicKey, Receipt};
 use crate::store::{
@@ -47,7 +47,7 @@ impl<B: Backend> Store for SqlStore<B> {
         let id = id.clone();
         self.backend
             .read(work(move |c| {
-                Box::pin(async move { pauses::load(c, &id, false).await })
+                Box::pin(async move { pauses::load(c, &id).await })
             }))
             .await
     }
@@ -56,7 +56,7 @@ impl<B: Backend> Store for SqlStore<B> {
         let key = key.to_owned();
         self.backend
             .read(work(move |c| {
-                Box::pin(async move { pauses::by_key(c, &key).await })
+                Box::pin(async move { pauses::by_callback_key(c, &key).await })
             }))
             .await
     }
@@ -88,7 +88,7 @@ impl<B: Backend> Store for SqlStore<B> {
         let (id, notary) = (id.clone(), self.notary.clone());
         self.backend
             .write(work(move |c| {
-                Box::pin(async move { pauses::settle(c, &id, &settlement, now, &notary).await })
+                Box::pin(async move { settle::settle(c, &id, &settlement, now, &notary).await })
             }))
             .await
     }
@@ -102,7 +102,7 @@ impl<B: Backend> Store for SqlStore<B> {
         let notary = self.notary.clone();
         self.backend
             .write(work(move |c| {
-                Box::pin(async move { pauses::expire_due(c, now, limit, plan, &notary).await })
+                Box::pin(async move { settle::expire_due(c, now, limit, plan, &notary).await })
             }))
             .await
     }

@@ -45,6 +45,7 @@ pub struct CreatedBody {
         (status = 400, description = "Invalid input; the message names the field", body = ErrorBody),
         (status = 401, description = "No or wrong API key", body = ErrorBody),
         (status = 413, description = "Body too large", body = ErrorBody),
+        (status = 422, description = "The idempotency key was used before by this caller with a different request (code idempotency_key_reused); nothing was stored", body = ErrorBody),
     ),
     security(("api_key" = [])))]
 pub async fn create(

@@ -99,7 +99,8 @@ async fn check_receipts(args: &VerifyArgs) -> Result<Vec<String>, String> {
     if args.data.is_some() && receipts.len() != 1 {
         return Err("--data checks one receipt: give just one".to_owned());
     }
-    let mut trust = trust::Trust::from_args(&args.keys, args.jwks.as_deref(), &args.issuers).await?;
+    let mut trust =
+        trust::Trust::from_args(&args.keys, args.jwks.as_deref(), &args.issuers).await?;
     let mut lines = Vec::new();
     let mut chain: Option<Chain> = None;
     for jws in &receipts {
@@ -138,10 +139,10 @@ fn trusted_through(trusted: &Trusted, source: &str) -> String {
 
 /// Checks that `file` holds the data the receipt signed.
 fn check_data(file: &Path, claims: &ReceiptClaims) -> Result<String, String> {
-    let text =
-        std::fs::read_to_string(file).map_err(|e| format!("cannot read {}: {e}", file.display()))?;
-    let data: serde_json::Value = serde_json::from_str(&text)
-        .map_err(|e| format!("{} is not JSON: {e}", file.display()))?;
+    let text = std::fs::read_to_string(file)
+        .map_err(|e| format!("cannot read {}: {e}", file.display()))?;
+    let data: serde_json::Value =
+        serde_json::from_str(&text).map_err(|e| format!("{} is not JSON: {e}", file.display()))?;
     let hash = data_sha256(&data);
     if hash != claims.data_sha256 {
         return Err(format!(

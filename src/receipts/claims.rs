@@ -151,7 +151,11 @@ impl ReceiptClaims {
         if text {
             compare("the title", self.title.as_deref(), stored.title.as_deref());
             let (signed, now) = (&self.description_sha256, &stored.description_sha256);
-            compare("the description's SHA-256", signed.as_deref(), now.as_deref());
+            compare(
+                "the description's SHA-256",
+                signed.as_deref(),
+                now.as_deref(),
+            );
         }
         let (signed, now) = (&self.data_sha256, &stored.data_sha256);
         compare("the data's SHA-256", Some(signed), Some(now));

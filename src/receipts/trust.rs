@@ -93,7 +93,11 @@ impl Pinned {
     /// error names the one that cannot be an issuer.
     pub fn new<S: AsRef<str>>(urls: &[S]) -> Result<Self, String> {
         let mut issuers = Vec::new();
-        for url in urls.iter().map(AsRef::as_ref).filter(|u| !u.trim().is_empty()) {
+        for url in urls
+            .iter()
+            .map(AsRef::as_ref)
+            .filter(|u| !u.trim().is_empty())
+        {
             let issuer = normalized(url);
             check_fetchable(&issuer)?;
             issuers.push(issuer);
@@ -161,7 +165,9 @@ mod tests {
             pinned.select(Some("https://gate.example.com")),
             Ok("https://gate.example.com")
         );
-        let other = pinned.select(Some("https://gate.example.com.evil")).unwrap_err();
+        let other = pinned
+            .select(Some("https://gate.example.com.evil"))
+            .unwrap_err();
         assert!(other.contains("https://gate.example.com.evil"), "{other}");
         assert!(other.contains("trusted issuer is https://gate.example.com"));
         assert!(pinned.select(Some("https://GATE.example.com")).is_err());

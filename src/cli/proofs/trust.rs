@@ -75,7 +75,10 @@ impl Trust {
                 .insert(issuer.to_owned(), Anchor { keys, source });
         }
         let anchor = &self.fetched[issuer];
-        Ok((verify_trusted(jws, anchor, &self.pinned)?, anchor.source.clone()))
+        Ok((
+            verify_trusted(jws, anchor, &self.pinned)?,
+            anchor.source.clone(),
+        ))
     }
 }
 

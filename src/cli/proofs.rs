@@ -34,7 +34,7 @@ pub struct VerifyArgs {
     #[arg(long = "issuer", value_name = "URL")]
     pub issuers: Vec<String>,
     /// Trust the keys in this JWK Set: a file you keep, or an https URL.
-    #[arg(long, value_name = "FILE|URL")]
+    #[arg(long, value_name = "FILE|URL", conflicts_with = "keys")]
     pub jwks: Option<String>,
     /// Trust this Ed25519 public key: a PEM (`openssl pkey -pubout`) or a JWK file. Repeatable.
     #[arg(long = "key", value_name = "FILE")]

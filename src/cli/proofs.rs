@@ -1,29 +1,44 @@
 //! `pausegate verify`, `pausegate audit verify` and `pausegate policy
-//! test`: checking receipts offline, walking the chain in the database,
-//! and asking a policy what it says of a pause. Each exits 0 when all is
-//! well and 1 with the reason otherwise.
+//! test`: checking receipts offline against keys the user trusts (see
+//! [`trust`]), walking the chain in the database, and asking a policy what
+//! it says of a pause. Each exits 0 when all is well and 1 with the reason
+//! otherwise.
+
+mod trust;
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use base64::Engine;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use clap::{Args, Subcommand};
 
 use crate::policies::{Answer, PolicyInput, PolicySet};
-use crate::receipts::{Chain, Jwks, ReceiptClaims, data_sha256, receipt_hash, verify};
+use crate::receipts::trust::Trusted;
+use crate::receipts::{Chain, ReceiptClaims, data_sha256, receipt_hash};
 
 /// `pausegate verify`.
 #[derive(Debug, Args)]
+#[command(after_help = "\
+Trust: the keys come only from what you pin, never from the issuer a receipt names \
+itself. Pin at least one of --issuer, --jwks, --key, or PAUSEGATE_TRUSTED_ISSUERS \
+(comma-separated issuer URLs, used when --issuer is not given). With an issuer pinned, \
+a receipt naming another issuer is refused. See docs/receipts.md.")]
 pub struct VerifyArgs {
     /// A receipt (the JWS), or a file holding one or more, one per line, in chain order.
     pub receipt: String,
     /// A JSON file that must be the data the receipt was signed for.
     #[arg(long)]
     pub data: Option<PathBuf>,
-    /// The keys: a JWK Set file or URL [default: the receipt's issuer's /.well-known/jwks.json].
-    #[arg(long)]
+    /// Trust the pausegate server at URL (its public URL): the receipt's `iss` must be it, and
+    /// its keys are fetched from URL/.well-known/jwks.json unless --jwks or --key gives them.
+    /// Repeatable. [env: PAUSEGATE_TRUSTED_ISSUERS, comma-separated]
+    #[arg(long = "issuer", value_name = "URL")]
+    pub issuers: Vec<String>,
+    /// Trust the keys in this JWK Set: a file you keep, or an https URL.
+    #[arg(long, value_name = "FILE|URL", conflicts_with = "keys")]
     pub jwks: Option<String>,
+    /// Trust this Ed25519 public key: a PEM (`openssl pkey -pubout`) or a JWK file. Repeatable.
+    #[arg(long = "key", value_name = "FILE")]
+    pub keys: Vec<PathBuf>,
 }
 
 /// `pausegate audit`.
@@ -59,7 +74,8 @@ fn refuse(message: &str) -> ExitCode {
     ExitCode::from(1)
 }
 
-/// Checks the receipts' signatures, their chain and, with `--data`, the data.
+/// Checks the receipts' signatures against the pinned keys, their chain
+/// and, with `--data`, the data.
 pub async fn verify_receipts(args: VerifyArgs) -> ExitCode {
     match check_receipts(&args).await {
         Ok(lines) => {
@@ -77,41 +93,65 @@ async fn check_receipts(args: &VerifyArgs) -> Result<Vec<String>, String> {
         false => args.receipt.clone(),
     };
     let receipts: Vec<&str> = text.split_whitespace().collect();
-    let Some(first) = receipts.first() else {
+    if receipts.is_empty() {
         return Err("no receipt given".to_owned());
-    };
-    let jwks = key_set(args.jwks.as_deref(), first).await?;
+    }
+    if args.data.is_some() && receipts.len() != 1 {
+        return Err("--data checks one receipt: give just one".to_owned());
+    }
+    let mut trust =
+        trust::Trust::from_args(&args.keys, args.jwks.as_deref(), &args.issuers).await?;
     let mut lines = Vec::new();
     let mut chain: Option<Chain> = None;
     for jws in &receipts {
-        let claims = verify(jws, &jwks)?;
+        let (trusted, source) = trust.check(jws).await?;
+        let claims = &trusted.claims;
         let chain = chain.get_or_insert_with(|| match (&claims.prev, claims.seq) {
             (Some(prev), seq) => Chain::after(seq - 1, prev.clone()),
             (None, _) => Chain::default(),
         });
-        chain.follow(jws, &claims)?;
-        lines.push(describe(&claims, jws));
-    }
-    if let Some(file) = &args.data {
-        let [jws] = receipts[..] else {
-            return Err("--data checks one receipt: give just one".to_owned());
-        };
-        let claims = verify(jws, &jwks)?;
-        let text = std::fs::read_to_string(file)
-            .map_err(|e| format!("cannot read {}: {e}", file.display()))?;
-        let data: serde_json::Value = serde_json::from_str(&text)
-            .map_err(|e| format!("{} is not JSON: {e}", file.display()))?;
-        let hash = data_sha256(&data);
-        if hash != claims.data_sha256 {
-            return Err(format!(
-                "the data in {} changed: its SHA-256 is {hash}, the receipt signed {}",
-                file.display(),
-                claims.data_sha256
-            ));
+        chain.follow(jws, claims)?;
+        lines.push(describe(claims, jws));
+        lines.push(trusted_through(&trusted, &source));
+        if !claims.covers_text() {
+            lines.push(
+                "  not covered: the title, description and comments (signed before receipts \
+                 covered them)"
+                    .to_owned(),
+            );
         }
-        lines.push(format!("data: {} matches the receipt", file.display()));
+        if let Some(file) = &args.data {
+            lines.push(check_data(file, claims)?);
+        }
     }
     Ok(lines)
+}
+
+/// Whom the verdict trusted: the issuer and the key, and where the key came from.
+fn trusted_through(trusted: &Trusted, source: &str) -> String {
+    let issuer = match (&trusted.issuer, &trusted.claims.iss) {
+        (Some(pinned), _) => format!("issuer {pinned} (pinned)"),
+        (None, Some(named)) => format!("issuer {named} (as the receipt says; not pinned)"),
+        (None, None) => "no issuer named (not pinned)".to_owned(),
+    };
+    format!("  trusted: {issuer}, key {} from {source}", trusted.kid)
+}
+
+/// Checks that `file` holds the data the receipt signed.
+fn check_data(file: &Path, claims: &ReceiptClaims) -> Result<String, String> {
+    let text = std::fs::read_to_string(file)
+        .map_err(|e| format!("cannot read {}: {e}", file.display()))?;
+    let data: serde_json::Value =
+        serde_json::from_str(&text).map_err(|e| format!("{} is not JSON: {e}", file.display()))?;
+    let hash = data_sha256(&data);
+    if hash != claims.data_sha256 {
+        return Err(format!(
+            "the data in {} changed: its SHA-256 is {hash}, the receipt signed {}",
+            file.display(),
+            claims.data_sha256
+        ));
+    }
+    Ok(format!("data: {} matches the receipt", file.display()))
 }
 
 fn describe(claims: &ReceiptClaims, jws: &str) -> String {
@@ -126,8 +166,12 @@ fn describe(claims: &ReceiptClaims, jws: &str) -> String {
             )
         })
         .collect();
+    let title = claims
+        .title
+        .as_ref()
+        .map_or_else(String::new, |title| format!(" {title:?}"));
     format!(
-        "receipt {} verifies: pause {} {} via {} ({}){}; hash {}",
+        "receipt {} verifies: pause {}{title} {} via {} ({}){}; hash {}",
         claims.seq,
         claims.sub,
         claims.outcome,
@@ -140,41 +184,6 @@ fn describe(claims: &ReceiptClaims, jws: &str) -> String {
         },
         receipt_hash(jws)
     )
-}
-
-/// The key set named by `--jwks`, or the receipt's issuer's.
-async fn key_set(source: Option<&str>, receipt: &str) -> Result<Jwks, String> {
-    let source = match source {
-        Some(source) => source.to_owned(),
-        None => format!("{}/.well-known/jwks.json", issuer(receipt)?),
-    };
-    let text = if source.starts_with("http://") || source.starts_with("https://") {
-        let response = reqwest::get(&source)
-            .await
-            .and_then(reqwest::Response::error_for_status)
-            .map_err(|e| format!("cannot fetch the keys from {source}: {e}"))?;
-        response
-            .text()
-            .await
-            .map_err(|e| format!("{source}: {e}"))?
-    } else {
-        std::fs::read_to_string(&source).map_err(|e| format!("cannot read {source}: {e}"))?
-    };
-    serde_json::from_str(&text).map_err(|e| format!("{source} is not a JWK Set: {e}"))
-}
-
-/// The `iss` a receipt claims, read before it is verified (only to find keys).
-fn issuer(receipt: &str) -> Result<String, String> {
-    let payload = receipt.split('.').nth(1).unwrap_or_default();
-    let claims: serde_json::Value = URL_SAFE_NO_PAD
-        .decode(payload)
-        .ok()
-        .and_then(|bytes| serde_json::from_slice(&bytes).ok())
-        .ok_or("the receipt is not a JWS")?;
-    claims["iss"]
-        .as_str()
-        .map(str::to_owned)
-        .ok_or_else(|| "the receipt names no issuer: give --jwks".to_owned())
 }
 
 /// Walks the chain in the database.
@@ -199,6 +208,13 @@ pub async fn audit(command: AuditCommand) -> ExitCode {
         println!(
             "{} pauses settled before receipts were signed: not covered",
             report.before_receipts
+        );
+    }
+    if report.text_not_covered > 0 {
+        println!(
+            "{} receipts were signed before titles, descriptions and comments were covered: \
+             those fields are not covered for their pauses",
+            report.text_not_covered
         );
     }
     if report.problems.is_empty() {

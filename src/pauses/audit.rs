@@ -1,10 +1,14 @@
 //! `pausegate audit verify`: walks the whole receipt chain in the database,
 //! checking each receipt's signature, its link to the one before, and that
-//! the pause as stored (outcome, data, every decision row) still says what
-//! its receipt says; then that no settled pause lacks its receipt.
+//! the pause as stored (outcome, title, description, data, every decision
+//! row and its comment) still says what its receipt says; then that no
+//! settled pause lacks its receipt. Receipts signed before titles,
+//! descriptions and comments were covered are counted, their other fields
+//! still checked. The keys are the database's own: this catches edits by
+//! someone who cannot sign, not by someone holding the key.
 
 use crate::domain::PauseId;
-use crate::receipts::{Chain, Jwks, receipt_hash, verify};
+use crate::receipts::{Chain, Jwks, Receipt, receipt_hash, verify};
 use crate::store::{Store, StoreError};
 
 /// What the walk found.
@@ -14,6 +18,9 @@ pub struct AuditReport {
     pub receipts: u64,
     /// Pauses that settled before this database signed receipts.
     pub before_receipts: u64,
+    /// Receipts signed before titles, descriptions and comments were
+    /// covered: those fields of their pauses are not checked.
+    pub text_not_covered: u64,
     /// Every problem, one sentence each naming the receipt or pause.
     pub problems: Vec<String>,
 }
@@ -23,55 +30,26 @@ const PAGE: u32 = 500;
 
 /// Walks the chain in `store`. Reads only.
 pub async fn audit(store: &dyn Store) -> Result<AuditReport, StoreError> {
-    let jwks = Jwks::of(&store.receipt_keys().await?);
-    let mut report = AuditReport::default();
-    let mut chain = Chain::default();
-    let mut first_settled = None;
+    let mut walk = Walk {
+        jwks: Jwks::of(&store.receipt_keys().await?),
+        report: AuditReport::default(),
+        chain: Chain::default(),
+        first_settled: None,
+    };
     let mut after = 0;
     loop {
         let page = store.receipts(after, PAGE).await?;
         let Some(last) = page.last() else { break };
         after = last.seq;
         for receipt in page {
-            report.receipts += 1;
-            let name = format!("receipt {} (pause {})", receipt.seq, receipt.pause_id);
-            let hash = receipt_hash(&receipt.jws);
-            if receipt.hash != hash {
-                report.problems.push(format!(
-                    "{name}: its stored hash does not match its content: the receipt was changed"
-                ));
-            }
-            let claims = match verify(&receipt.jws, &jwks) {
-                Ok(claims) => claims,
-                Err(why) => {
-                    report.problems.push(format!("{name}: {why}"));
-                    // Later receipts are checked against what is stored now.
-                    chain = Chain::after(receipt.seq, hash);
-                    continue;
-                }
-            };
-            first_settled.get_or_insert(claims.iat);
-            if let Err(why) = chain.follow(&receipt.jws, &claims) {
-                report.problems.push(format!("{name}: {why}"));
-                chain = Chain::after(claims.seq, hash);
-            }
-            if claims.sub != receipt.pause_id {
-                report
-                    .problems
-                    .push(format!("{name}: it is signed for pause {}", claims.sub));
-            }
-            let id = PauseId::from_stored(receipt.pause_id.clone());
-            match store.pause(&id).await? {
-                None => report.problems.push(format!("{name}: the pause is gone")),
-                Some(pause) => report.problems.extend(
-                    claims
-                        .differences(&pause)
-                        .into_iter()
-                        .map(|d| format!("{name}: {d}")),
-                ),
-            }
+            walk.check(store, receipt).await?;
         }
     }
+    let Walk {
+        mut report,
+        first_settled,
+        ..
+    } = walk;
     for (id, settled_at) in store.unreceipted().await? {
         match first_settled {
             Some(first) if settled_at.timestamp() >= first => report.problems.push(format!(
@@ -81,4 +59,59 @@ pub async fn audit(store: &dyn Store) -> Result<AuditReport, StoreError> {
         }
     }
     Ok(report)
+}
+
+/// The walk so far.
+struct Walk {
+    jwks: Jwks,
+    report: AuditReport,
+    chain: Chain,
+    /// When the first receipt's pause settled.
+    first_settled: Option<i64>,
+}
+
+impl Walk {
+    /// Checks one receipt: its stored hash, signature, link, and pause.
+    async fn check(&mut self, store: &dyn Store, receipt: Receipt) -> Result<(), StoreError> {
+        self.report.receipts += 1;
+        let name = format!("receipt {} (pause {})", receipt.seq, receipt.pause_id);
+        let problems = &mut self.report.problems;
+        let hash = receipt_hash(&receipt.jws);
+        if receipt.hash != hash {
+            problems.push(format!(
+                "{name}: its stored hash does not match its content: the receipt was changed"
+            ));
+        }
+        let claims = match verify(&receipt.jws, &self.jwks) {
+            Ok(claims) => claims,
+            Err(why) => {
+                problems.push(format!("{name}: {why}"));
+                // Later receipts are checked against what is stored now.
+                self.chain = Chain::after(receipt.seq, hash);
+                return Ok(());
+            }
+        };
+        self.first_settled.get_or_insert(claims.iat);
+        if !claims.covers_text() {
+            self.report.text_not_covered += 1;
+        }
+        if let Err(why) = self.chain.follow(&receipt.jws, &claims) {
+            problems.push(format!("{name}: {why}"));
+            self.chain = Chain::after(claims.seq, hash);
+        }
+        if claims.sub != receipt.pause_id {
+            problems.push(format!("{name}: it is signed for pause {}", claims.sub));
+        }
+        let id = PauseId::from_stored(receipt.pause_id.clone());
+        match store.pause(&id).await? {
+            None => problems.push(format!("{name}: the pause is gone")),
+            Some(pause) => problems.extend(
+                claims
+                    .differences(&pause)
+                    .into_iter()
+                    .map(|d| format!("{name}: {d}")),
+            ),
+        }
+        Ok(())
+    }
 }

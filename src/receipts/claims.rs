@@ -1,5 +1,22 @@
 //! What a receipt says: built from a settled pause, and compared with a
 //! pause as stored, naming each difference. Pure: no keys, no I/O.
+//!
+//! # What is signed as a value and what as a digest
+//!
+//! The title is signed as it is: at most 200 characters, it is what the
+//! approver was asked, and it lets a receipt read on its own
+//! (`pausegate verify` shows it). The description (up to 10,000
+//! characters), each decision's comment (free text, one per decider of a
+//! quorum) and the data (up to 256 KiB) are signed as hex SHA-256 digests
+//! of their UTF-8 text (the data: of its compact JSON, keys sorted). A
+//! receipt travels with the outcome as a workflow input, a pipeline
+//! parameter or a callback field, whose sizes are limited; digests keep it
+//! small whatever people wrote, and copy no free text to every receiver.
+//! Anyone holding the text checks it against the digest.
+//!
+//! Receipts signed before the title, description and comments were covered
+//! have no `title` claim; [`ReceiptClaims::covers_text`] tells them apart,
+//! and they still verify: those fields are simply not covered by them.
 
 use chrono::{DateTime, SecondsFormat, Utc};
 use serde::{Deserialize, Serialize};
@@ -35,6 +52,14 @@ pub struct ReceiptClaims {
     pub decisions: Vec<ReceiptDecision>,
     /// When it settled (RFC 3339, milliseconds).
     pub decided_at: String,
+    /// The pause's title. Absent from receipts signed before titles,
+    /// descriptions and comments were covered.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub title: Option<String>,
+    /// Hex SHA-256 of the description's UTF-8 text (of `""` when empty).
+    /// Absent from receipts signed before it was covered.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description_sha256: Option<String>,
 }
 
 /// One decision as a receipt records it.
@@ -50,12 +75,23 @@ pub struct ReceiptDecision {
     pub identified_by: Option<String>,
     /// When (RFC 3339, milliseconds).
     pub at: String,
+    /// Hex SHA-256 of the comment's UTF-8 text; absent when the decider
+    /// left none (or, in a receipt without a `title`, when comments were
+    /// not yet covered).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub comment_sha256: Option<String>,
 }
 
 /// The hash a receipt records for `data`: SHA-256 (hex) of its compact
 /// JSON with object keys sorted and numbers as they were written.
 pub fn data_sha256(data: &Value) -> String {
     let text = serde_json::to_string(data).unwrap_or_default();
+    hex::encode(Sha256::digest(text.as_bytes()))
+}
+
+/// Hex SHA-256 of `text`'s UTF-8 bytes: how a receipt signs the
+/// description and each comment.
+pub fn text_sha256(text: &str) -> String {
     hex::encode(Sha256::digest(text.as_bytes()))
 }
 
@@ -84,11 +120,21 @@ impl ReceiptClaims {
             data_sha256: data_sha256(&pause.data),
             decisions: pause.decisions.iter().map(ReceiptDecision::of).collect(),
             decided_at: stamp(decided_at),
+            title: Some(pause.title.clone()),
+            description_sha256: Some(text_sha256(&pause.description)),
         }
     }
 
+    /// Whether this receipt signs the title, the description and the
+    /// comments: receipts signed before they were covered have no `title`.
+    pub fn covers_text(&self) -> bool {
+        self.title.is_some()
+    }
+
     /// How `pause` as stored differs from what this receipt says, one
-    /// sentence per difference; empty when they agree.
+    /// sentence per difference; empty when they agree. The title,
+    /// description and comments are compared only when the receipt covers
+    /// them ([`ReceiptClaims::covers_text`]).
     pub fn differences(&self, pause: &Pause) -> Vec<String> {
         let stored = Self::for_pause(pause, self.seq, self.prev.clone(), self.iss.clone());
         let mut found = Vec::new();
@@ -100,7 +146,17 @@ impl ReceiptClaims {
                 ));
             }
         };
+        let text = self.covers_text();
         compare("the outcome", Some(&self.outcome), Some(&stored.outcome));
+        if text {
+            compare("the title", self.title.as_deref(), stored.title.as_deref());
+            let (signed, now) = (&self.description_sha256, &stored.description_sha256);
+            compare(
+                "the description's SHA-256",
+                signed.as_deref(),
+                now.as_deref(),
+            );
+        }
         let (signed, now) = (&self.data_sha256, &stored.data_sha256);
         compare("the data's SHA-256", Some(signed), Some(now));
         compare(
@@ -114,21 +170,9 @@ impl ReceiptClaims {
         );
         compare("the number of decisions", Some(&signed), Some(&now));
         for (n, (signed, row)) in self.decisions.iter().zip(&stored.decisions).enumerate() {
-            let what = |field: &str| format!("decision {}'s {field}", n + 1);
-            compare(
-                &what("verdict"),
-                Some(&signed.decision),
-                Some(&row.decision),
-            );
-            compare(
-                &what("actor"),
-                signed.actor.as_deref(),
-                row.actor.as_deref(),
-            );
-            compare(&what("via"), Some(&signed.via), Some(&row.via));
-            let (a, b) = (&signed.identified_by, &row.identified_by);
-            compare(&what("identified_by"), a.as_deref(), b.as_deref());
-            compare(&what("time"), Some(&signed.at), Some(&row.at));
+            signed.compare(row, text, &mut |field, a, b| {
+                compare(&format!("decision {}'s {field}", n + 1), a, b);
+            });
         }
         found
     }
@@ -139,6 +183,10 @@ fn shown(value: Option<&str>) -> String {
     value.map_or_else(|| "nothing".to_owned(), |v| format!("{v:?}"))
 }
 
+/// Reports one field that may differ: its name, the receipt's value, the
+/// database's.
+type Compare<'a> = dyn FnMut(&str, Option<&str>, Option<&str>) + 'a;
+
 impl ReceiptDecision {
     fn of(decision: &Decision) -> Self {
         Self {
@@ -147,6 +195,22 @@ impl ReceiptDecision {
             via: decision.via.as_str().to_owned(),
             identified_by: decision.identified_by.map(|i| i.as_str().to_owned()),
             at: stamp(decision.at),
+            comment_sha256: decision.comment.as_deref().map(text_sha256),
+        }
+    }
+
+    /// Hands each field of this signed decision and of `row` (the same
+    /// decision as stored) to `compare`; the comment only when `text`.
+    fn compare(&self, row: &Self, text: bool, compare: &mut Compare<'_>) {
+        compare("verdict", Some(&self.decision), Some(&row.decision));
+        compare("actor", self.actor.as_deref(), row.actor.as_deref());
+        compare("via", Some(&self.via), Some(&row.via));
+        let (a, b) = (&self.identified_by, &row.identified_by);
+        compare("identified_by", a.as_deref(), b.as_deref());
+        compare("time", Some(&self.at), Some(&row.at));
+        if text {
+            let (a, b) = (&self.comment_sha256, &row.comment_sha256);
+            compare("comment's SHA-256", a.as_deref(), b.as_deref());
         }
     }
 }

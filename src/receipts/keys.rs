@@ -2,13 +2,18 @@
 //! `aws-lc-rs`), read from a PEM or a stored PKCS#8 document, named by
 //! their RFC 7638 JWK thumbprint, and published as a JWK Set.
 //!
+//! A verifier pins a public key as a PEM (`openssl pkey -pubout`) or a JWK.
+//!
 //! References: RFC 8037 (the `OKP`/`Ed25519` JWK: `x` is the 32-byte
 //! public key, base64url without padding), RFC 7638 §3.2 (the thumbprint
 //! of an `OKP` key hashes `{"crv","kty","x"}` in that order, no spaces),
-//! RFC 7517 §5 (a JWK Set is `{"keys": [...]}`), RFC 5958 (PKCS#8).
+//! RFC 7517 §5 (a JWK Set is `{"keys": [...]}`), RFC 5958 (PKCS#8),
+//! RFC 8410 §4 and §10.1 (an Ed25519 `SubjectPublicKeyInfo`: the
+//! algorithm `1.3.101.112` with no parameters, then the 32-byte key as a
+//! BIT STRING; 44 bytes of DER in all).
 
 use aws_lc_rs::rand::SystemRandom;
-use aws_lc_rs::signature::{Ed25519KeyPair, KeyPair};
+use aws_lc_rs::signature::{ED25519, Ed25519KeyPair, KeyPair, ParsedPublicKey};
 use base64::Engine;
 use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
 use serde::{Deserialize, Serialize};
@@ -111,6 +116,67 @@ impl PublicKey {
         Self { kid, x }
     }
 
+    /// Reads a public key a verifier pins: a `-----BEGIN PUBLIC KEY-----`
+    /// PEM, as `openssl pkey -pubout` writes it, or one JWK (JSON).
+    pub fn from_text(text: &str) -> Result<Self, String> {
+        if text.contains("PRIVATE KEY-----") {
+            return Err("it holds a private key: give its public half \
+                        (openssl pkey -in KEY.pem -pubout)"
+                .to_owned());
+        }
+        if text.contains("-----BEGIN PUBLIC KEY-----") {
+            return Self::from_spki_pem(text);
+        }
+        let jwk: serde_json::Value = serde_json::from_str(text)
+            .map_err(|_| "expected a PEM public key or a JWK (JSON)".to_owned())?;
+        if jwk.get("keys").is_some() {
+            return Err("it is a JWK Set: give it with --jwks".to_owned());
+        }
+        let jwk: Jwk = serde_json::from_value(jwk).map_err(|e| format!("not a JWK: {e}"))?;
+        if (jwk.kty.as_str(), jwk.crv.as_str()) != ("OKP", "Ed25519") {
+            return Err(format!(
+                "the JWK is {} {}, not an OKP Ed25519 key",
+                jwk.kty, jwk.crv
+            ));
+        }
+        let bytes = URL_SAFE_NO_PAD
+            .decode(&jwk.x)
+            .map_err(|_| "the JWK's x is not base64url".to_owned())?;
+        Self::from_raw(&bytes)
+    }
+
+    fn from_spki_pem(pem: &str) -> Result<Self, String> {
+        /// The DER before the key in every Ed25519 `SubjectPublicKeyInfo`.
+        const PREFIX: [u8; 12] = [
+            0x30, 0x2a, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x70, 0x03, 0x21, 0x00,
+        ];
+        let body: String = pem
+            .lines()
+            .filter(|line| !line.starts_with("-----"))
+            .map(str::trim)
+            .collect();
+        let der = STANDARD
+            .decode(body)
+            .map_err(|e| format!("the PEM's base64 does not decode: {e}"))?;
+        match der.strip_prefix(&PREFIX[..]) {
+            Some(raw) => Self::from_raw(raw),
+            None => Err("the PEM is not an Ed25519 public key".to_owned()),
+        }
+    }
+
+    /// The key with these 32 bytes, once the library accepts them as one.
+    fn from_raw(bytes: &[u8]) -> Result<Self, String> {
+        if bytes.len() != 32 {
+            return Err(format!(
+                "an Ed25519 public key is 32 bytes, not {}",
+                bytes.len()
+            ));
+        }
+        ParsedPublicKey::new(&ED25519, bytes)
+            .map_err(|_| "not a valid Ed25519 public key".to_owned())?;
+        Ok(Self::from_bytes(bytes))
+    }
+
     /// As a JWK.
     pub fn to_jwk(&self) -> Jwk {
         Jwk {
@@ -196,6 +262,26 @@ mod tests {
         let key = SigningKey::from_pem(pem).unwrap();
         assert_eq!(key.public().x.len(), 43);
         assert!(SigningKey::from_pem("not a key").is_err());
+    }
+
+    #[test]
+    fn a_pinned_public_key_is_read_from_a_pem_or_a_jwk_never_a_private_key() {
+        // RFC 8410 §10.1's public key is the public half of §10.3's private key.
+        let private = "-----BEGIN PRIVATE KEY-----\n\
+                   MC4CAQAwBQYDK2VwBCIEINTuctv5E1hK1bbY8fdp+K06/nwoy/HU++CXqI9EdVhC\n\
+                   -----END PRIVATE KEY-----\n";
+        let public = "-----BEGIN PUBLIC KEY-----\n\
+                      MCowBQYDK2VwAyEAGb9ECWmEzf6FQbrBZ9w7lshQhqowtrbLDFw4rXAxZuE=\n\
+                      -----END PUBLIC KEY-----\n";
+        let expected = SigningKey::from_pem(private).unwrap().public().clone();
+        assert_eq!(PublicKey::from_text(public), Ok(expected.clone()));
+        let jwk = serde_json::to_string(&expected.to_jwk()).unwrap();
+        assert_eq!(PublicKey::from_text(&jwk), Ok(expected.clone()));
+        let refused = PublicKey::from_text(private).unwrap_err();
+        assert!(refused.contains("private key"), "{refused}");
+        let set = serde_json::to_string(&Jwks::of(&[expected])).unwrap();
+        assert!(PublicKey::from_text(&set).unwrap_err().contains("--jwks"));
+        assert!(PublicKey::from_text("hello").is_err());
     }
 
     #[test]

@@ -5,20 +5,23 @@
 //! Signing uses `aws-lc-rs` directly, the key pair parsed once; checking
 //! goes through `jsonwebtoken`, as any verifier would. This
 //! module signs and checks; it does no I/O (the store keeps receipts and
-//! keys, the CLI fetches key sets).
+//! keys, the CLI fetches key sets). [`trust`] decides which keys a
+//! verifier may use: never the ones a receipt points at itself.
+//! `docs/receipts.md` says what a receipt proves and what it does not.
 //!
 //! References: RFC 7515 (JWS compact serialization), RFC 8037 (`EdDSA`
 //! with `Ed25519` in JOSE), RFC 7519 (the `iss`, `sub`, `iat` claims).
 
 mod claims;
 mod keys;
+pub mod trust;
 
 use aws_lc_rs::signature::Ed25519KeyPair;
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use jsonwebtoken::{Algorithm, DecodingKey, Validation};
 
-pub use claims::{ReceiptClaims, ReceiptDecision, data_sha256, receipt_hash};
+pub use claims::{ReceiptClaims, ReceiptDecision, data_sha256, receipt_hash, text_sha256};
 pub use keys::{Jwk, Jwks, PublicKey, SigningKey};
 
 use crate::domain::Pause;
@@ -118,7 +121,8 @@ impl Notary {
 }
 
 /// Checks a receipt's signature against the keys in `jwks` and returns
-/// what it says; the error names what is wrong.
+/// what it says; the error names what is wrong. `jwks` must come from a
+/// trust anchor, never from the receipt (see [`trust`]).
 pub fn verify(jws: &str, jwks: &Jwks) -> Result<ReceiptClaims, String> {
     let header =
         jsonwebtoken::decode_header(jws).map_err(|e| format!("the receipt is not a JWS: {e}"))?;

@@ -131,3 +131,80 @@ fn differences_name_the_changed_decision_field() {
     assert!(found[1].contains("decision 1's actor"));
     assert!(found[1].contains("mallory@example.com"));
 }
+
+#[test]
+fn differences_name_a_changed_title_description_or_comment() {
+    let mut pause = settled_pause("ana@example.com");
+    pause.description = "12 rows staged".into();
+    pause.decisions[0].comment = Some("looks right".into());
+    let claims = ReceiptClaims::for_pause(&pause, 1, None, None);
+    assert_eq!(claims.title.as_deref(), Some("Load"));
+    assert_eq!(
+        claims.decisions[0].comment_sha256,
+        Some(text_sha256("looks right"))
+    );
+    let mut tampered = pause.clone();
+    tampered.title = "Load (staging)".into();
+    tampered.description = "0 rows staged".into();
+    tampered.decisions[0].comment = None;
+    let found = claims.differences(&tampered);
+    assert_eq!(found.len(), 3, "{found:?}");
+    assert_eq!(
+        found[0],
+        r#"the title is "Load (staging)" in the database, "Load" in the receipt"#
+    );
+    assert!(found[1].starts_with("the description's SHA-256 is"));
+    assert!(found[1].contains(&text_sha256("0 rows staged")));
+    assert!(found[2].starts_with("decision 1's comment's SHA-256 is nothing in the database"));
+}
+
+#[test]
+fn a_receipt_signed_before_titles_were_covered_still_verifies_and_leaves_them_unchecked() {
+    let notary = notary();
+    let pause = settled_pause("ana@example.com");
+    let claims = ReceiptClaims::for_pause(&pause, 1, None, None);
+    // The payload as it was signed before: no title, description or comment digests.
+    let mut old = serde_json::to_value(&claims).unwrap();
+    old.as_object_mut().unwrap().remove("title");
+    old.as_object_mut().unwrap().remove("description_sha256");
+    let old: ReceiptClaims = serde_json::from_value(old).unwrap();
+    assert!(!old.covers_text() && claims.covers_text());
+    let mut edited = pause.clone();
+    edited.title = "Something else".into();
+    edited.decisions[0].comment = Some("added later".into());
+    assert!(old.differences(&edited).is_empty());
+    assert_eq!(claims.differences(&edited).len(), 2);
+    let receipt = notary.seal(&pause, None).unwrap();
+    let jwks = Jwks::of(&[notary.key().public().clone()]);
+    assert!(verify(&receipt.jws, &jwks).unwrap().covers_text());
+}
+
+#[test]
+fn a_receipt_naming_another_issuer_is_refused_naming_both() {
+    use trust::{Anchor, Pinned, verify_trusted};
+    let forger = Notary::new(
+        SigningKey::generate().unwrap(),
+        Some("https://forger.example".into()),
+    )
+    .unwrap();
+    let forged = forger.seal(&settled_pause("a@b.c"), None).unwrap();
+    // Even with the forger's own key in hand, the pinned issuer decides.
+    let anchor = Anchor {
+        keys: Jwks::of(&[forger.key().public().clone()]),
+        source: "test".into(),
+    };
+    let pinned = Pinned::new(&["https://gate"]).unwrap();
+    let error = verify_trusted(&forged.jws, &anchor, &pinned).unwrap_err();
+    assert!(error.contains("https://forger.example"), "{error}");
+    assert!(error.contains("trusted issuer is https://gate"), "{error}");
+
+    let genuine = notary();
+    let receipt = genuine.seal(&settled_pause("a@b.c"), None).unwrap();
+    let anchor = Anchor {
+        keys: Jwks::of(&[genuine.key().public().clone()]),
+        source: "test".into(),
+    };
+    let trusted = verify_trusted(&receipt.jws, &anchor, &pinned).unwrap();
+    assert_eq!(trusted.issuer.as_deref(), Some("https://gate"));
+    assert_eq!(trusted.kid, genuine.key().public().kid);
+}

@@ -10,6 +10,7 @@
 mod oidc;
 pub mod session;
 mod sign_in;
+mod sign_out;
 
 use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
@@ -18,6 +19,7 @@ use crate::config::{NamedKey, OidcCaller, Secret};
 
 pub use oidc::OidcVerifier;
 pub use sign_in::{Person, Provider, SignInError};
+pub use sign_out::SignedOut;
 
 /// The identified caller of a request.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -68,6 +68,11 @@ const SQLITE: &[(i64, &str, &str)] = &[
         "receipts",
         include_str!("../../migrations/sqlite/0011_receipts.sql"),
     ),
+    (
+        13,
+        "signed-out sessions",
+        include_str!("../../migrations/sqlite/0013_signed_out_sessions.sql"),
+    ),
 ];
 
 /// The PostgreSQL migrations, oldest first.
@@ -116,6 +121,11 @@ const POSTGRES: &[(i64, &str, &str)] = &[
         9,
         "receipts",
         include_str!("../../migrations/postgres/0009_receipts.sql"),
+    ),
+    (
+        11,
+        "signed-out sessions",
+        include_str!("../../migrations/postgres/0011_signed_out_sessions.sql"),
     ),
 ];
 

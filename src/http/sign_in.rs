@@ -16,12 +16,15 @@ use serde::Deserialize;
 use subtle::ConstantTimeEq;
 
 use super::AppState;
+use super::local_path::local_path;
 use super::pages::notice;
 use crate::identity::session::{CookieKey, PendingSignIn, Session, pkce_challenge, random_text};
 use crate::identity::{Provider, SignInError, SignedOut};
 
 const SESSION: &str = "pausegate_session";
 const PENDING: &str = "pausegate_sign_in";
+/// Where a sign-in returns without a good `next`.
+const DEFAULT_NEXT: &str = "/inbox";
 /// How long a browser may take at the provider.
 const PENDING_SECONDS: i64 = 600;
 
@@ -126,8 +129,8 @@ pub async fn login(State(state): State<AppState>, Query(params): Query<LoginPara
     // Only a path on this server: never an open redirect.
     let next = params
         .next
-        .and_then(|n| super::local_path::local_path(&state.public_url, &n))
-        .unwrap_or_else(|| "/inbox".to_owned());
+        .and_then(|n| local_path(&state.public_url, &n))
+        .unwrap_or_else(|| DEFAULT_NEXT.to_owned());
     let pending = PendingSignIn {
         state: random_text(),
         nonce: random_text(),
@@ -223,6 +226,18 @@ pub async fn callback(
         }
         Err(error) => return provider_down(&state, &error.to_string()),
     };
+    start_session(&state, &sign_in, person, &pending.next, now)
+}
+
+/// Sets the new session's cookie and returns to `next`, checked again
+/// (a sign-in under way may have begun before `next` was checked).
+fn start_session(
+    state: &AppState,
+    sign_in: &SignInState,
+    person: crate::identity::Person,
+    next: &str,
+    now: i64,
+) -> Response {
     let lifetime = sign_in.provider.session_lifetime().num_seconds();
     let session = Session {
         id: random_text(),
@@ -232,11 +247,12 @@ pub async fn callback(
         csrf: random_text(),
     };
     tracing::info!(email = %session.email, "signed in");
-    let mut response = redirect(&pending.next);
+    let next = local_path(&state.public_url, next);
+    let mut response = redirect(next.as_deref().unwrap_or(DEFAULT_NEXT));
     let sealed = sign_in.key.seal(SESSION, &session);
     let headers = response.headers_mut();
-    headers.append(SET_COOKIE, set_cookie(&sign_in, SESSION, &sealed, lifetime));
-    headers.append(SET_COOKIE, set_cookie(&sign_in, PENDING, "", 0));
+    headers.append(SET_COOKIE, set_cookie(sign_in, SESSION, &sealed, lifetime));
+    headers.append(SET_COOKIE, set_cookie(sign_in, PENDING, "", 0));
     response
 }
 
@@ -251,23 +267,8 @@ pub async fn logout(State(state): State<AppState>, request: Request) -> Response
         .iter()
         .find(|(k, _)| k == "csrf")
         .map(|(_, v)| v.as_str());
-    let session = match session(&state, &headers).await {
-        Ok(session) => session,
-        Err(page) => return *page,
-    };
-    if let Some(session) = session {
-        if !csrf_ok(&session, csrf) {
-            return notice(
-                &state,
-                StatusCode::FORBIDDEN,
-                "Not signed out",
-                "The form is stale; open the page again.",
-            );
-        }
-        if let Err(error) = sign_in.signed_out.end(&session, state.pauses.now()).await {
-            tracing::warn!(error = %error, "could not end a session");
-            return unavailable(&state, "Not signed out");
-        }
+    if let Err(page) = end_session(&state, &sign_in, &headers, csrf).await {
+        return *page;
     }
     let back = format!("{}/", state.public_url);
     let to = sign_in
@@ -280,4 +281,31 @@ pub async fn logout(State(state): State<AppState>, request: Request) -> Response
         .headers_mut()
         .insert(SET_COOKIE, set_cookie(&sign_in, SESSION, "", 0));
     response
+}
+
+/// Ends the request's live session, if it has one, for every replica:
+/// only with its CSRF token, so another site cannot sign anyone out.
+async fn end_session(
+    state: &AppState,
+    sign_in: &SignInState,
+    headers: &HeaderMap,
+    csrf: Option<&str>,
+) -> Result<(), Box<Response>> {
+    let Some(session) = session(state, headers).await? else {
+        return Ok(());
+    };
+    if !csrf_ok(&session, csrf) {
+        let why = "The form is stale; open the page again.";
+        return Err(Box::new(notice(
+            state,
+            StatusCode::FORBIDDEN,
+            "Not signed out",
+            why,
+        )));
+    }
+    if let Err(error) = sign_in.signed_out.end(&session, state.pauses.now()).await {
+        tracing::warn!(error = %error, "could not end a session");
+        return Err(Box::new(unavailable(state, "Not signed out")));
+    }
+    Ok(())
 }

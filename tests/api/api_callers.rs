@@ -57,16 +57,16 @@ async fn app_trusting_subjects(issuer: &str, subjects: &str) -> TestApp {
     TestApp::spawn_manual_with_env(&config, &[("CI_BOT_KEY", NAMED_KEY)]).await
 }
 
+/// Sends `request` with `bearer`: the status and the answer.
+async fn with_bearer(request: reqwest::RequestBuilder, bearer: &str) -> (StatusCode, Value) {
+    let response = request.bearer_auth(bearer).send().await.unwrap();
+    (response.status(), response.json().await.unwrap())
+}
+
 /// Approves `id` with `bearer`: the status and the answer.
 async fn approve_with(app: &TestApp, id: &str, bearer: &str) -> (StatusCode, Value) {
-    let response = app
-        .client
-        .post(format!("{}/api/v1/pauses/{id}/approve", app.base))
-        .bearer_auth(bearer)
-        .send()
-        .await
-        .unwrap();
-    (response.status(), response.json().await.unwrap())
+    let url = format!("{}/api/v1/pauses/{id}/approve", app.base);
+    with_bearer(app.client.post(url), bearer).await
 }
 
 /// A pause only `approvers` may decide, made with the server's key.
@@ -79,14 +79,8 @@ async fn pause_for(app: &TestApp, approvers: Value) -> String {
 }
 
 async fn status_with(app: &TestApp, bearer: &str) -> (StatusCode, Value) {
-    let response = app
-        .client
-        .get(format!("{}/api/v1/pauses", app.base))
-        .bearer_auth(bearer)
-        .send()
-        .await
-        .unwrap();
-    (response.status(), response.json().await.unwrap())
+    let url = format!("{}/api/v1/pauses", app.base);
+    with_bearer(app.client.get(url), bearer).await
 }
 
 #[tokio::test]
@@ -162,17 +156,10 @@ async fn a_pause_asked_for_by_a_token_records_its_identity_and_it_may_not_approv
     let (issuer, tokens) = issuer().await;
     let app = app_trusting(&issuer).await;
     let good = tokens["good"].as_str().unwrap();
-    let created: Value = app
-        .client
-        .post(format!("{}/api/v1/pauses", app.base))
-        .bearer_auth(good)
-        .json(&json!({"title": "Deploy?", "approvers": ["oidc:actions:repo:acme/*"]}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let body = json!({"title": "Deploy?", "approvers": ["oidc:actions:repo:acme/*"]});
+    let create = app.client.post(format!("{}/api/v1/pauses", app.base));
+    let (status, created) = with_bearer(create.json(&body), good).await;
+    assert_eq!(status, StatusCode::CREATED, "{created}");
     assert_eq!(
         created["requested_by"],
         "oidc:actions:repo:acme/app:ref:refs/heads/main"

@@ -1,6 +1,10 @@
 //! `[sign_in]`: people sign in to the review pages and the inbox with an
 //! OpenID Connect provider (Entra ID, Google, Okta, Keycloak, Dex: any that
-//! publishes a discovery document), by configuration only.
+//! publishes a discovery document), by configuration only. Only an address
+//! the provider says it verified signs anyone in: Entra ID sends no
+//! `email_verified` for work accounts, but its optional `xms_edov` claim
+//! (learn.microsoft.com/entra/identity-platform/optional-claims-reference:
+//! "whether the user's email domain owner has been verified") serves.
 
 use serde::Deserialize;
 
@@ -20,9 +24,12 @@ pub struct SignInFile {
     pub client_secret_env: String,
     /// Scopes to ask for (default `openid email profile`).
     pub scopes: Option<Vec<String>>,
-    /// The claim holding the person's address (default `email`; Entra ID
-    /// work accounts: `preferred_username`).
+    /// The claim holding the person's address (default `email`).
     pub email_claim: Option<String>,
+    /// The claim by which the provider vouches that it verified that
+    /// address; it must be `true` (default `email_verified`, OpenID Connect
+    /// Core 1.0 §5.1; Entra ID: `xms_edov`, an optional claim).
+    pub email_verified_claim: Option<String>,
     /// Names the variable holding the key that signs session cookies (32+
     /// characters), so sessions survive restarts and work across replicas;
     /// without it a random key is made at each start.
@@ -44,6 +51,8 @@ pub struct SignIn {
     pub scopes: Vec<String>,
     /// The claim naming the person.
     pub email_claim: String,
+    /// The claim that must be `true` for that address to be trusted.
+    pub email_verified_claim: String,
     /// Signs session cookies; `None`: a random key per start.
     pub session_key: Option<Secret>,
     /// How long a sign-in lasts.
@@ -72,6 +81,9 @@ pub fn resolve(file: Option<SignInFile>, env: &Env) -> Result<Option<SignIn>, St
             .scopes
             .unwrap_or_else(|| vec!["openid".into(), "email".into(), "profile".into()]),
         email_claim: f.email_claim.unwrap_or_else(|| "email".to_owned()),
+        email_verified_claim: f
+            .email_verified_claim
+            .unwrap_or_else(|| "email_verified".to_owned()),
         session_key,
         session_lifetime,
     }))

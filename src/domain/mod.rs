@@ -2,6 +2,7 @@
 //! state may change, what a token is, and how raw input becomes a valid pause.
 //! Nothing here knows about HTTP, SQL or the clock; callers pass `now` in.
 
+mod approvers;
 mod callback;
 mod delivery;
 mod duration;
@@ -15,6 +16,7 @@ mod text;
 pub mod time;
 mod token;
 
+pub use approvers::{MAX_IDENTITY_CHARS, OIDC_PREFIX, is_caller_name, oidc_identity};
 pub use callback::{
     Callback, CallbackKind, CallbackPolicy, CallbackRequest, CallbackView, DevopsTask,
     GithubDeployment, HostRule,

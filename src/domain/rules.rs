@@ -6,6 +6,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use super::approvers;
 use super::input::ValidationError;
 use super::pause::{Decision, Pause, PauseState, Verdict, Via};
 
@@ -68,8 +69,10 @@ impl IdentifiedBy {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Rules {
     /// Who may decide: addresses, `*@domain`, `group:NAME` (a group the
-    /// sign-in provider vouches for), or API caller names; empty
-    /// lets any identified person decide.
+    /// sign-in provider vouches for), `oidc:CALLER:SUBJECT` (or
+    /// `oidc:CALLER:PREFIX*`), or named API keys; empty lets any identified
+    /// person decide. Each admits only identities of its own kind
+    /// ([`approvers`]).
     #[serde(default)]
     pub approvers: Vec<String>,
     /// Distinct identified approvals that settle the pause.
@@ -98,10 +101,11 @@ impl Rules {
             let bad = approver.trim().is_empty()
                 || approver.len() > 200
                 || approver.chars().any(char::is_control)
-                || (approver.contains('*') && !approver.starts_with("*@"));
+                || !approvers::is_pattern(approver);
             if bad {
                 let message = format!(
-                    "approvers: {approver:?} is not an address, *@domain, group:NAME or a caller name"
+                    "approvers: {approver:?} is not an address, *@domain, group:NAME, \
+                     oidc:CALLER:SUBJECT (or oidc:CALLER:PREFIX*) or an API key's name"
                 );
                 return Err(ValidationError::new("approvers", &message));
             }
@@ -118,21 +122,14 @@ impl Rules {
         }))
     }
 
-    /// Whether `actor` (in `groups`) is among the approvers (everyone
-    /// when none are named).
-    pub fn admits(&self, actor: &str, groups: &[String]) -> bool {
+    /// Whether `actor`, identified `by`, in `groups`, is among the
+    /// approvers (everyone when none are named).
+    pub fn admits(&self, actor: &str, by: IdentifiedBy, groups: &[String]) -> bool {
         self.approvers.is_empty()
-            || self.approvers.iter().any(|pattern| {
-                if let Some(group) = pattern.strip_prefix("group:") {
-                    return groups.iter().any(|g| g == group);
-                }
-                match pattern.strip_prefix("*@") {
-                    Some(domain) => actor
-                        .rsplit_once('@')
-                        .is_some_and(|(_, d)| d.eq_ignore_ascii_case(domain)),
-                    None => pattern.eq_ignore_ascii_case(actor),
-                }
-            })
+            || self
+                .approvers
+                .iter()
+                .any(|pattern| approvers::admits(pattern, actor, by, groups))
     }
 }
 
@@ -172,14 +169,14 @@ pub fn rule_on(pause: &Pause, decision: &Decision) -> Ruling {
     let Some(rules) = &pause.rules else {
         return Ruling::Settle(settles);
     };
-    let Some(actor) = identified else {
+    let Some((actor, by)) = identified.zip(decision.identified_by) else {
         return Ruling::Refuse(
             "this pause has approver rules: a self-declared name cannot decide it; use your \
              personal link or an API key of your own"
                 .to_owned(),
         );
     };
-    if !rules.admits(actor, &decision.groups) {
+    if !rules.admits(actor, by, &decision.groups) {
         return Ruling::Refuse(format!("{actor} is not among this pause's approvers"));
     }
     if decision.decision == Verdict::Reject {
@@ -248,14 +245,36 @@ mod tests {
         )
         .unwrap()
         .unwrap();
-        assert!(rules.admits("ana@EXAMPLE.com", &[]));
-        assert!(rules.admits("ci-bot", &[]));
-        assert!(!rules.admits("ana@example.com.evil.org", &[]));
-        assert!(!rules.admits("eve@elsewhere.org", &[]));
+        let sign_in = IdentifiedBy::SignIn;
+        assert!(rules.admits("ana@EXAMPLE.com", sign_in, &[]));
+        assert!(rules.admits("ci-bot", IdentifiedBy::ApiKey, &[]));
+        assert!(!rules.admits("ana@example.com.evil.org", sign_in, &[]));
+        assert!(!rules.admits("eve@elsewhere.org", sign_in, &[]));
         let by_group = Rules::parse(Some(vec!["group:release-managers".into()]), None, None)
             .unwrap()
             .unwrap();
-        assert!(by_group.admits("eve@elsewhere.org", &["release-managers".to_owned()]));
-        assert!(!by_group.admits("eve@elsewhere.org", &["interns".to_owned()]));
+        let managers = ["release-managers".to_owned()];
+        assert!(by_group.admits("eve@elsewhere.org", sign_in, &managers));
+        assert!(!by_group.admits("eve@elsewhere.org", sign_in, &["interns".to_owned()]));
+    }
+
+    #[test]
+    fn an_oidc_token_shaped_like_an_address_is_not_that_person() {
+        let rules = Rules::parse(
+            Some(vec!["ana@example.com".into(), "*@example.com".into()]),
+            None,
+            None,
+        )
+        .unwrap()
+        .unwrap();
+        let oidc = IdentifiedBy::Oidc;
+        assert!(!rules.admits("oidc:gha:ana@example.com", oidc, &[]));
+        assert!(!rules.admits("oidc:gha:repo:org/x@example.com", oidc, &[]));
+        let by_prefix = Rules::parse(Some(vec!["oidc:gha:repo:org/*".into()]), None, None)
+            .unwrap()
+            .unwrap();
+        assert!(by_prefix.admits("oidc:gha:repo:org/app:ref:refs/heads/main", oidc, &[]));
+        let error = Rules::parse(Some(vec!["oidc:*".into()]), None, None).unwrap_err();
+        assert_eq!(error.field, "approvers");
     }
 }

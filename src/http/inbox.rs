@@ -36,7 +36,7 @@ fn first<'a>(pairs: &'a [(String, String)], key: &str) -> Option<&'a str> {
 }
 
 /// Signed in, or off to sign in and back to `here`.
-fn signed_in_or_login(
+async fn signed_in_or_login(
     state: &AppState,
     headers: &axum::http::HeaderMap,
     here: &str,
@@ -49,7 +49,7 @@ fn signed_in_or_login(
             "This server has no [sign_in] provider.",
         )));
     }
-    session(state, headers).ok_or_else(|| {
+    session(state, headers).await?.ok_or_else(|| {
         let next: String = url::form_urlencoded::byte_serialize(here.as_bytes()).collect();
         let mut response = StatusCode::SEE_OTHER.into_response();
         let location = format!("/auth/login?next={next}");
@@ -86,7 +86,7 @@ pub async fn list(
         .uri()
         .path_and_query()
         .map_or("/inbox".to_owned(), |p| p.to_string());
-    let session = match signed_in_or_login(&state, request.headers(), &here) {
+    let session = match signed_in_or_login(&state, request.headers(), &here).await {
         Ok(session) => session,
         Err(response) => return *response,
     };
@@ -112,7 +112,7 @@ pub async fn list(
 
 /// `POST /inbox`: one verdict and comment for every selected pause.
 pub async fn decide_many(State(state): State<AppState>, request: Request) -> Response {
-    let session = match signed_in_or_login(&state, &request.headers().clone(), "/inbox") {
+    let session = match signed_in_or_login(&state, &request.headers().clone(), "/inbox").await {
         Ok(session) => session,
         Err(response) => return *response,
     };
@@ -184,7 +184,8 @@ pub async fn show(
     Path(id): Path<String>,
     request: Request,
 ) -> Response {
-    let session = match signed_in_or_login(&state, request.headers(), &format!("/inbox/{id}")) {
+    let session = match signed_in_or_login(&state, request.headers(), &format!("/inbox/{id}")).await
+    {
         Ok(session) => session,
         Err(response) => return *response,
     };
@@ -212,7 +213,8 @@ pub async fn decide_one(
     request: Request,
 ) -> Response {
     let session =
-        match signed_in_or_login(&state, &request.headers().clone(), &format!("/inbox/{id}")) {
+        match signed_in_or_login(&state, &request.headers().clone(), &format!("/inbox/{id}")).await
+        {
             Ok(session) => session,
             Err(response) => return *response,
         };

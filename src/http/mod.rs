@@ -14,6 +14,7 @@ mod functions;
 mod github;
 mod inbox;
 mod listen;
+mod local_path;
 mod logging;
 mod openapi;
 mod ops;
@@ -129,6 +130,7 @@ impl AppState {
     pub fn with_sign_in(mut self, settings: Option<&crate::config::SignIn>) -> Self {
         self.sign_in = settings.map(|settings| {
             Arc::new(sign_in::SignInState {
+                signed_out: crate::identity::SignedOut::new(self.pauses.store().clone()),
                 key: crate::identity::session::CookieKey::new(settings.session_key.as_ref()),
                 provider: crate::identity::Provider::new(settings.clone()),
                 secure: self.public_url.starts_with("https://"),

@@ -2,8 +2,11 @@
 //! with a fresh state, nonce and PKCE verifier (kept in a short-lived
 //! signed cookie), `/auth/callback` checks what comes back and sets the
 //! session cookie (`HttpOnly`, `SameSite=Lax`, `Secure` when the public URL
-//! is https), `/auth/logout` clears it and goes through the provider's own
-//! sign-out when it has one. Every form of a session carries its CSRF token.
+//! is https) and returns to `next` only if it is a path on this site
+//! ([`super::local_path`]). `/auth/logout` ends the session on the server
+//! too ([`SignedOut`]: a copied cookie stops working on every replica),
+//! clears the cookie and goes through the provider's own sign-out when it
+//! has one. Every form of a session carries its CSRF token.
 
 use axum::extract::{Query, Request, State};
 use axum::http::header::{COOKIE, LOCATION, SET_COOKIE};
@@ -13,12 +16,15 @@ use serde::Deserialize;
 use subtle::ConstantTimeEq;
 
 use super::AppState;
+use super::local_path::local_path;
 use super::pages::notice;
-use crate::identity::Provider;
 use crate::identity::session::{CookieKey, PendingSignIn, Session, pkce_challenge, random_text};
+use crate::identity::{Provider, SignInError, SignedOut};
 
 const SESSION: &str = "pausegate_session";
 const PENDING: &str = "pausegate_sign_in";
+/// Where a sign-in returns without a good `next`.
+const DEFAULT_NEXT: &str = "/inbox";
 /// How long a browser may take at the provider.
 const PENDING_SECONDS: i64 = 600;
 
@@ -31,6 +37,8 @@ pub struct SignInState {
     pub key: CookieKey,
     /// Cookies only over https.
     pub secure: bool,
+    /// The sessions ended by signing out.
+    pub signed_out: SignedOut,
 }
 
 fn cookie<'h>(headers: &'h HeaderMap, name: &str) -> Option<&'h str> {
@@ -57,11 +65,36 @@ fn redirect(to: &str) -> Response {
     response
 }
 
-/// The signed-in person, if the request carries a live session.
-pub fn session(state: &AppState, headers: &HeaderMap) -> Option<Session> {
-    let sign_in = state.sign_in.as_ref()?;
-    let session: Session = sign_in.key.open(SESSION, cookie(headers, SESSION)?)?;
-    (session.expires > state.pauses.now().timestamp()).then_some(session)
+/// The signed-in person, if the request carries a live session: signed
+/// by our key, unexpired, and not ended by signing out on any replica.
+/// `Err` is the page to answer when the database cannot say.
+pub async fn session(
+    state: &AppState,
+    headers: &HeaderMap,
+) -> Result<Option<Session>, Box<Response>> {
+    let Some(sign_in) = state.sign_in.as_ref() else {
+        return Ok(None);
+    };
+    let Some(session) =
+        cookie(headers, SESSION).and_then(|c| sign_in.key.open::<Session>(SESSION, c))
+    else {
+        return Ok(None);
+    };
+    match sign_in.signed_out.live(&session, state.pauses.now()).await {
+        Ok(live) => Ok(live.then_some(session)),
+        Err(error) => {
+            tracing::warn!(error = %error, "could not check a session");
+            Err(Box::new(unavailable(
+                state,
+                "The sign-in could not be checked",
+            )))
+        }
+    }
+}
+
+fn unavailable(state: &AppState, heading: &str) -> Response {
+    let why = "The database is out of reach for now. Please try again in a moment.";
+    notice(state, StatusCode::SERVICE_UNAVAILABLE, heading, why)
 }
 
 /// Whether a form's `csrf` is this session's.
@@ -96,8 +129,8 @@ pub async fn login(State(state): State<AppState>, Query(params): Query<LoginPara
     // Only a path on this server: never an open redirect.
     let next = params
         .next
-        .filter(|n| n.starts_with('/') && !n.starts_with("//") && !n.contains('\\'))
-        .unwrap_or_else(|| "/inbox".to_owned());
+        .and_then(|n| local_path(&state.public_url, &n))
+        .unwrap_or_else(|| DEFAULT_NEXT.to_owned());
     let pending = PendingSignIn {
         state: random_text(),
         nonce: random_text(),
@@ -187,21 +220,39 @@ pub async fn callback(
         .await
     {
         Ok(person) => person,
+        Err(SignInError::Unverified(why)) => {
+            tracing::warn!(error = %why, "sign-in refused");
+            return notice(&state, StatusCode::FORBIDDEN, "Sign-in did not work", &why);
+        }
         Err(error) => return provider_down(&state, &error.to_string()),
     };
+    start_session(&state, &sign_in, person, &pending.next, now)
+}
+
+/// Sets the new session's cookie and returns to `next`, checked again
+/// (a sign-in under way may have begun before `next` was checked).
+fn start_session(
+    state: &AppState,
+    sign_in: &SignInState,
+    person: crate::identity::Person,
+    next: &str,
+    now: i64,
+) -> Response {
     let lifetime = sign_in.provider.session_lifetime().num_seconds();
     let session = Session {
+        id: random_text(),
         email: person.email,
         groups: person.groups,
         expires: now + lifetime,
         csrf: random_text(),
     };
     tracing::info!(email = %session.email, "signed in");
-    let mut response = redirect(&pending.next);
+    let next = local_path(&state.public_url, next);
+    let mut response = redirect(next.as_deref().unwrap_or(DEFAULT_NEXT));
     let sealed = sign_in.key.seal(SESSION, &session);
     let headers = response.headers_mut();
-    headers.append(SET_COOKIE, set_cookie(&sign_in, SESSION, &sealed, lifetime));
-    headers.append(SET_COOKIE, set_cookie(&sign_in, PENDING, "", 0));
+    headers.append(SET_COOKIE, set_cookie(sign_in, SESSION, &sealed, lifetime));
+    headers.append(SET_COOKIE, set_cookie(sign_in, PENDING, "", 0));
     response
 }
 
@@ -216,15 +267,8 @@ pub async fn logout(State(state): State<AppState>, request: Request) -> Response
         .iter()
         .find(|(k, _)| k == "csrf")
         .map(|(_, v)| v.as_str());
-    if let Some(session) = session(&state, &headers)
-        && !csrf_ok(&session, csrf)
-    {
-        return notice(
-            &state,
-            StatusCode::FORBIDDEN,
-            "Not signed out",
-            "The form is stale; open the page again.",
-        );
+    if let Err(page) = end_session(&state, &sign_in, &headers, csrf).await {
+        return *page;
     }
     let back = format!("{}/", state.public_url);
     let to = sign_in
@@ -237,4 +281,31 @@ pub async fn logout(State(state): State<AppState>, request: Request) -> Response
         .headers_mut()
         .insert(SET_COOKIE, set_cookie(&sign_in, SESSION, "", 0));
     response
+}
+
+/// Ends the request's live session, if it has one, for every replica:
+/// only with its CSRF token, so another site cannot sign anyone out.
+async fn end_session(
+    state: &AppState,
+    sign_in: &SignInState,
+    headers: &HeaderMap,
+    csrf: Option<&str>,
+) -> Result<(), Box<Response>> {
+    let Some(session) = session(state, headers).await? else {
+        return Ok(());
+    };
+    if !csrf_ok(&session, csrf) {
+        let why = "The form is stale; open the page again.";
+        return Err(Box::new(notice(
+            state,
+            StatusCode::FORBIDDEN,
+            "Not signed out",
+            why,
+        )));
+    }
+    if let Err(error) = sign_in.signed_out.end(&session, state.pauses.now()).await {
+        tracing::warn!(error = %error, "could not end a session");
+        return Err(Box::new(unavailable(state, "Not signed out")));
+    }
+    Ok(())
 }

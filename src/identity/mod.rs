@@ -2,13 +2,15 @@
 //! own key (`PAUSEGATE_API_KEY`: the caller is not named, so a body's
 //! `actor` stays self-declared), a named key (`[api_keys.NAME]`: the name
 //! is the caller), or an OpenID Connect token from an accepted issuer
-//! (`[oidc_callers]`: the caller is a claim of the verified token). Keys
+//! (`[oidc_callers.NAME]`: the caller is `oidc:NAME:VALUE`, `VALUE` a
+//! claim of the verified token; see [`crate::domain::oidc_identity`]). Keys
 //! are compared as SHA-256 digests in constant time. Knows no HTTP
 //! framework; `http::auth` maps its answers to responses.
 
 mod oidc;
 pub mod session;
 mod sign_in;
+mod sign_out;
 
 use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
@@ -17,11 +19,13 @@ use crate::config::{NamedKey, OidcCaller, Secret};
 
 pub use oidc::OidcVerifier;
 pub use sign_in::{Person, Provider, SignInError};
+pub use sign_out::SignedOut;
 
 /// The identified caller of a request.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Caller {
-    /// The caller's name; `None` for the server's own unnamed key.
+    /// The caller's identity, recorded as requester or actor: a named
+    /// key's name, or `oidc:NAME:VALUE`; `None` for the server's own key.
     pub name: Option<String>,
     /// How the caller proved it.
     pub how: CallerKind,

@@ -1,6 +1,8 @@
 //! OpenID Connect bearer tokens: a JWT is accepted when an `[oidc_callers]`
 //! entry names its `iss`, its signature verifies against that issuer's
-//! published keys, and its `aud`, `exp` and `sub` pass.
+//! published keys, and its `aud`, `exp` and `sub` pass. The caller is
+//! `oidc:CALLER:VALUE` (the entry's name, then its `name_claim`): a
+//! subject is the issuer's opaque string, never an address.
 //!
 //! Followed: RFC 7519 (JWT claims), RFC 7517 (JWK sets), RFC 8725 (JWT best
 //! practices: the algorithm is pinned to the key's own family, never
@@ -25,6 +27,7 @@ use tokio::sync::Mutex;
 
 use super::Refusal;
 use crate::config::OidcCaller;
+use crate::domain::{MAX_IDENTITY_CHARS, oidc_identity};
 
 /// Keys are fetched again at most this often for unknown key ids.
 const REFETCH_AFTER: Duration = Duration::from_secs(60);
@@ -63,7 +66,9 @@ impl OidcVerifier {
         }
     }
 
-    /// The caller's name (its `name_claim`) if `token` passes.
+    /// The caller's identity if `token` passes: `oidc:CALLER:VALUE`, the
+    /// configured caller's name and its `name_claim`, so a subject can
+    /// never pass for an address, a named key or another issuer's subject.
     pub async fn verify(&self, token: &str) -> Result<String, Refusal> {
         // `none` and unknown algorithms fail here: the header does not parse.
         let header = decode_header(token).map_err(|_| refused("not a signed JWT"))?;
@@ -91,10 +96,7 @@ impl OidcVerifier {
         if !caller.subjects.is_empty() && !caller.subjects.iter().any(|p| matches(p, subject)) {
             return Err(refused("its subject is not accepted"));
         }
-        match claims[caller.name_claim.as_str()].as_str() {
-            Some(name) if !name.trim().is_empty() => Ok(name.to_owned()),
-            _ => Err(refused(&format!("it has no {} claim", caller.name_claim))),
-        }
+        identity(caller, &claims)
     }
 
     /// The key `kid` names (or the only key), fetching the set if needed.
@@ -154,6 +156,23 @@ impl OidcVerifier {
         }
         response.json().await.map_err(|e| failed(e.to_string()))
     }
+}
+
+/// `oidc:CALLER:VALUE` from the caller's `name_claim`: one line of text,
+/// short enough to be recorded as an actor.
+fn identity(caller: &OidcCaller, claims: &Value) -> Result<String, Refusal> {
+    let claim = caller.name_claim.as_str();
+    let value = match claims[claim].as_str() {
+        Some(value) if !value.trim().is_empty() => value,
+        _ => return Err(refused(&format!("it has no {claim} claim"))),
+    };
+    let identity = oidc_identity(&caller.name, value);
+    if value.chars().any(char::is_control) || identity.chars().count() > MAX_IDENTITY_CHARS {
+        return Err(refused(&format!(
+            "its {claim} claim is not one line of at most {MAX_IDENTITY_CHARS} characters"
+        )));
+    }
+    Ok(identity)
 }
 
 fn unavailable(caller: &OidcCaller, problem: &str) -> Refusal {

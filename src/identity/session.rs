@@ -1,9 +1,10 @@
-//! Signed cookies, so sign-in needs no table and works across replicas
-//! that share the key: a session (who signed in, until when, and the token
-//! every form must echo against cross-site requests) and a sign-in under
-//! way (state, nonce, PKCE verifier, where to return). A value is JSON,
-//! base64url, then an HMAC-SHA256 tag over its purpose and text; a changed,
-//! misplaced or expired value reads as none.
+//! Signed cookies, so sign-in works across replicas that share the key: a
+//! session (its id, who signed in, until when, and the token every form
+//! must echo against cross-site requests) and a sign-in under way (state,
+//! nonce, PKCE verifier, where to return). A value is JSON, base64url, then
+//! an HMAC-SHA256 tag over its purpose and text; a changed, misplaced or
+//! expired value reads as none. Only sessions ended by signing out are
+//! kept on the server ([`super::SignedOut`]).
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -20,6 +21,10 @@ pub struct CookieKey([u8; 32]);
 /// Who signed in.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Session {
+    /// Names this session, so signing out can end it on the server (a
+    /// cookie from before sessions had ids does not open, so its holder
+    /// signs in again).
+    pub id: String,
     /// The person's address, as the provider vouched for it.
     pub email: String,
     /// Their groups, as the provider vouched for them.
@@ -104,6 +109,7 @@ mod tests {
     fn a_sealed_value_opens_only_unchanged_with_its_key_and_purpose() {
         let key = CookieKey::new(Some(&Secret::new("k".repeat(32))));
         let session = Session {
+            id: "i".into(),
             email: "ana@example.com".into(),
             groups: Vec::new(),
             expires: 10,

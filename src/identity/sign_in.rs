@@ -2,6 +2,10 @@
 //! code flow with PKCE (S256), `state` and `nonce`, the code redeemed at
 //! the token endpoint with `client_secret_basic`, and the ID token verified
 //! against the provider's published keys (issuer, audience, expiry, nonce).
+//! The person is their address only when the provider vouches that it
+//! verified it (`email_verified`, OpenID Connect Core 1.0 §5.1, or the
+//! configured claim): an address anyone may type into their profile at the
+//! provider proves nothing.
 //!
 //! Followed: OpenID Connect Core 1.0 §3.1 (authorization code flow; §3.1.3.7
 //! ID token validation), OpenID Connect Discovery 1.0 §4, RFC 7636 (PKCE),
@@ -25,8 +29,14 @@ use crate::config::SignIn;
 
 /// Why a sign-in failed, in words for the page.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{0}")]
-pub struct SignInError(pub String);
+pub enum SignInError {
+    /// The provider could not be reached or answered wrongly.
+    #[error("{0}")]
+    Provider(String),
+    /// The provider answered, but does not vouch for the person's address.
+    #[error("{0}")]
+    Unverified(String),
+}
 
 /// What the provider publishes about itself.
 #[derive(Debug, Clone, Deserialize)]
@@ -55,7 +65,7 @@ pub struct Person {
 }
 
 fn failed(what: &str, detail: impl std::fmt::Display) -> SignInError {
-    SignInError(format!("{what}: {detail}"))
+    SignInError::Provider(format!("{what}: {detail}"))
 }
 
 impl Provider {
@@ -172,22 +182,39 @@ impl Provider {
             .as_str()
             .ok_or_else(|| failed("the token endpoint", "answered without an id_token"))?;
         let claims = self.verify(id_token, nonce).await?;
+        self.person(&claims)
+    }
+
+    /// The person the verified `claims` name, if the provider vouches that
+    /// it verified their address: an unverified address is anybody's.
+    fn person(&self, claims: &Value) -> Result<Person, SignInError> {
         let claim = &self.settings.email_claim;
-        match claims[claim.as_str()].as_str() {
-            Some(email) if !email.trim().is_empty() => Ok(Person {
-                email: email.to_owned(),
-                groups: claims["groups"]
-                    .as_array()
-                    .map(|groups| {
-                        groups
-                            .iter()
-                            .filter_map(|g| g.as_str().map(str::to_owned))
-                            .collect()
-                    })
-                    .unwrap_or_default(),
-            }),
-            _ => Err(failed("the ID token", format!("has no {claim} claim"))),
+        let Some(email) = claims[claim.as_str()]
+            .as_str()
+            .filter(|e| !e.trim().is_empty())
+        else {
+            return Err(failed("the ID token", format!("has no {claim} claim")));
+        };
+        let verified = &self.settings.email_verified_claim;
+        if claims[verified.as_str()] != Value::Bool(true) {
+            return Err(SignInError::Unverified(format!(
+                "The provider does not vouch for {email}: its ID token's {verified} claim \
+                 is not true."
+            )));
         }
+        let groups = claims["groups"]
+            .as_array()
+            .map(|groups| {
+                groups
+                    .iter()
+                    .filter_map(|g| g.as_str().map(str::to_owned))
+                    .collect()
+            })
+            .unwrap_or_default();
+        Ok(Person {
+            email: email.to_owned(),
+            groups,
+        })
     }
 
     async fn verify(&self, id_token: &str, nonce: &str) -> Result<Value, SignInError> {

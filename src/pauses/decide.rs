@@ -149,7 +149,9 @@ impl Pauses {
         let pending = self.store.pending_soonest(INBOX_LIMIT).await?;
         let waits_on = |pause: &Pause| {
             let named = match &pause.rules {
-                Some(rules) if !rules.approvers.is_empty() => rules.admits(email, &decider.groups),
+                Some(rules) if !rules.approvers.is_empty() => {
+                    rules.admits(email, decider.by, &decider.groups)
+                }
                 _ => pause
                     .notify
                     .email

@@ -73,6 +73,11 @@ const SQLITE: &[(i64, &str, &str)] = &[
         "scoped keys and group turns",
         include_str!("../../migrations/sqlite/0012_scoped_keys_and_group_turns.sql"),
     ),
+    (
+        13,
+        "signed-out sessions",
+        include_str!("../../migrations/sqlite/0013_signed_out_sessions.sql"),
+    ),
 ];
 
 /// The PostgreSQL migrations, oldest first.
@@ -126,6 +131,11 @@ const POSTGRES: &[(i64, &str, &str)] = &[
         10,
         "scoped keys and group turns",
         include_str!("../../migrations/postgres/0010_scoped_keys_and_group_turns.sql"),
+    ),
+    (
+        11,
+        "signed-out sessions",
+        include_str!("../../migrations/postgres/0011_signed_out_sessions.sql"),
     ),
 ];
 

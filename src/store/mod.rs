@@ -448,4 +448,16 @@ pub trait Store: Send + Sync + 'static {
 
     /// Closes the connections, waiting for queries under way.
     async fn close(&self);
+
+    /// Records that sign-in session `id`, valid until `expires_at`, was
+    /// ended by signing out; forgets ended sessions expired by `now`.
+    async fn end_session(
+        &self,
+        id: &str,
+        expires_at: DateTime<Utc>,
+        now: DateTime<Utc>,
+    ) -> Result<(), StoreError>;
+
+    /// Whether sign-in session `id` was ended by signing out.
+    async fn session_ended(&self, id: &str) -> Result<bool, StoreError>;
 }

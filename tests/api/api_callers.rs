@@ -10,7 +10,7 @@ use axum::routing::get;
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
-use crate::helpers::TestApp;
+use crate::helpers::{TestApp, error_message};
 use crate::python;
 
 const NAMED_KEY: &str = "ci-bot-key-0123456789";
@@ -45,23 +45,42 @@ async fn issuer() -> (String, Value) {
 }
 
 async fn app_trusting(issuer: &str) -> TestApp {
+    app_trusting_subjects(issuer, "[\"repo:acme/*\"]").await
+}
+
+async fn app_trusting_subjects(issuer: &str, subjects: &str) -> TestApp {
     let config = format!(
         "[api_keys.ci-bot]\nkey_env = \"CI_BOT_KEY\"\n\n\
          [oidc_callers.actions]\nissuer = \"{issuer}\"\naudiences = [\"pausegate\"]\n\
-         subjects = [\"repo:acme/*\"]\n"
+         subjects = {subjects}\n"
     );
     TestApp::spawn_manual_with_env(&config, &[("CI_BOT_KEY", NAMED_KEY)]).await
 }
 
-async fn status_with(app: &TestApp, bearer: &str) -> (StatusCode, Value) {
-    let response = app
-        .client
-        .get(format!("{}/api/v1/pauses", app.base))
-        .bearer_auth(bearer)
-        .send()
-        .await
-        .unwrap();
+/// Sends `request` with `bearer`: the status and the answer.
+async fn with_bearer(request: reqwest::RequestBuilder, bearer: &str) -> (StatusCode, Value) {
+    let response = request.bearer_auth(bearer).send().await.unwrap();
     (response.status(), response.json().await.unwrap())
+}
+
+/// Approves `id` with `bearer`: the status and the answer.
+async fn approve_with(app: &TestApp, id: &str, bearer: &str) -> (StatusCode, Value) {
+    let url = format!("{}/api/v1/pauses/{id}/approve", app.base);
+    with_bearer(app.client.post(url), bearer).await
+}
+
+/// A pause only `approvers` may decide, made with the server's key.
+async fn pause_for(app: &TestApp, approvers: Value) -> String {
+    let (status, created) = app
+        .create(json!({"title": "Deploy?", "approvers": approvers}))
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{created}");
+    created["id"].as_str().unwrap().to_owned()
+}
+
+async fn status_with(app: &TestApp, bearer: &str) -> (StatusCode, Value) {
+    let url = format!("{}/api/v1/pauses", app.base);
+    with_bearer(app.client.get(url), bearer).await
 }
 
 #[tokio::test]
@@ -87,7 +106,69 @@ async fn a_token_from_the_issuer_is_accepted_and_decides_as_its_subject() {
     assert_eq!(approved["state"], "approved");
     assert_eq!(
         approved["decisions"][0]["actor"],
-        "repo:acme/app:ref:refs/heads/main"
+        "oidc:actions:repo:acme/app:ref:refs/heads/main"
+    );
+}
+
+#[tokio::test]
+async fn a_token_whose_subject_looks_like_an_address_is_not_that_person() {
+    let (issuer, tokens) = issuer().await;
+    let app = app_trusting_subjects(&issuer, "[]").await;
+    let as_ana = tokens["address_subject"].as_str().unwrap();
+    let id = pause_for(&app, json!(["ana@example.com"])).await;
+    let (status, body) = approve_with(&app, &id, as_ana).await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "{body}");
+    assert_eq!(app.get_pause(&id).await["state"], "pending");
+
+    let in_domain = tokens["domain_subject"].as_str().unwrap();
+    let id = pause_for(&app, json!(["*@example.com"])).await;
+    let (status, body) = approve_with(&app, &id, in_domain).await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "{body}");
+    assert_eq!(app.get_pause(&id).await["state"], "pending");
+}
+
+#[tokio::test]
+async fn an_oidc_rule_admits_only_that_callers_subjects() {
+    let (issuer, tokens) = issuer().await;
+    let app = app_trusting(&issuer).await;
+    let good = tokens["good"].as_str().unwrap();
+    for rule in [
+        "oidc:actions:repo:acme/app:ref:refs/heads/main",
+        "oidc:actions:repo:acme/*",
+    ] {
+        let id = pause_for(&app, json!([rule])).await;
+        let (status, body) = approve_with(&app, &id, good).await;
+        assert_eq!(status, StatusCode::OK, "{rule}: {body}");
+    }
+    for rule in [
+        "oidc:elsewhere:repo:acme/*",
+        "oidc:actions:repo:other/*",
+        "repo:acme/app:ref:refs/heads/main",
+    ] {
+        let id = pause_for(&app, json!([rule])).await;
+        let (status, body) = approve_with(&app, &id, good).await;
+        assert_eq!(status, StatusCode::FORBIDDEN, "{rule}: {body}");
+    }
+}
+
+#[tokio::test]
+async fn a_pause_asked_for_by_a_token_records_its_identity_and_it_may_not_approve_it() {
+    let (issuer, tokens) = issuer().await;
+    let app = app_trusting(&issuer).await;
+    let good = tokens["good"].as_str().unwrap();
+    let body = json!({"title": "Deploy?", "approvers": ["oidc:actions:repo:acme/*"]});
+    let create = app.client.post(format!("{}/api/v1/pauses", app.base));
+    let (status, created) = with_bearer(create.json(&body), good).await;
+    assert_eq!(status, StatusCode::CREATED, "{created}");
+    assert_eq!(
+        created["requested_by"],
+        "oidc:actions:repo:acme/app:ref:refs/heads/main"
+    );
+    let (status, body) = approve_with(&app, created["id"].as_str().unwrap(), good).await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "{body}");
+    assert!(
+        error_message(&body).contains("asked for this pause"),
+        "{body}"
     );
 }
 

@@ -103,6 +103,7 @@ async fn a_person_signs_in_sees_the_inbox_and_approves_two_pauses_at_once() {
             client_secret: Secret::new("s3cret-of-the-test"),
             scopes: vec!["openid".into(), "email".into(), "profile".into()],
             email_claim: "email".into(),
+            email_verified_claim: "email_verified".into(),
             session_key: None,
             session_lifetime: chrono::Duration::hours(8),
         });
@@ -169,6 +170,7 @@ async fn without_a_session_the_inbox_asks_to_sign_in_and_a_stray_callback_is_ref
             client_secret: Secret::new("s"),
             scopes: vec!["openid".into()],
             email_claim: "email".into(),
+            email_verified_claim: "email_verified".into(),
             session_key: None,
             session_lifetime: chrono::Duration::hours(8),
         });

@@ -685,7 +685,9 @@ async fn rules_collect_a_quorum_and_settle_once(store: Arc<dyn Store>) {
         Some(Settled::Forbidden(_))
     ));
 
-    let mut last = approval_by("bo@example.com", IdentifiedBy::ApiKey, at);
+    // An address rule admits an address someone vouched for (here a
+    // sign-in), never an API caller's name.
+    let mut last = approval_by("bo@example.com", IdentifiedBy::SignIn, at);
     let rows = json!({"rows": 12.5}).as_object().unwrap().clone();
     last.decision.as_mut().unwrap().inputs = Some(rows.clone());
     let second = store.settle(&id, last, at);
@@ -699,7 +701,7 @@ async fn rules_collect_a_quorum_and_settle_once(store: Arc<dyn Store>) {
         "what settle answers is what a read returns"
     );
     let by: Vec<_> = stored.decisions.iter().map(|d| d.identified_by).collect();
-    assert_eq!(by, [Some(IdentifiedBy::Email), Some(IdentifiedBy::ApiKey)]);
+    assert_eq!(by, [Some(IdentifiedBy::Email), Some(IdentifiedBy::SignIn)]);
     assert_eq!(stored.deliveries.len(), 1, "one trigger");
     assert_eq!(
         stored.inputs,

@@ -47,5 +47,9 @@ tokens = {
     "wrong_subject": signed({"sub": "repo:other/app:ref:refs/heads/main"}),
     "forged": signed(signer=stranger),
     "unknown_key": signed(headers={"kid": "key-2"}),
+    # Subjects an attacker might get an issuer to sign: shaped like an
+    # address, or ending in one.
+    "address_subject": signed({"sub": "ana@example.com"}),
+    "domain_subject": signed({"sub": "repo:acme/x@example.com"}),
 }
 print(json.dumps({"jwks": {"keys": [jwk]}, "tokens": tokens}))

@@ -37,6 +37,7 @@ pub mod plans;
 pub mod receipts;
 pub mod redeliver;
 pub(crate) mod rows;
+pub mod sessions;
 pub mod settle;
 pub mod store;
 

@@ -6,7 +6,7 @@ use chrono::{DateTime, Utc};
 
 use std::sync::Arc;
 
-use super::{Backend, outbox, pauses, receipts, redeliver, settle, work};
+use super::{Backend, outbox, pauses, receipts, redeliver, sessions, settle, work};
 use crate::domain::{DeliveryId, Pause, PauseId, TokenHash};
 use crate::receipts::{Notary, PublicKey, Receipt};
 use crate::store::{
@@ -240,5 +240,28 @@ impl<B: Backend> Store for SqlStore<B> {
 
     async fn close(&self) {
         self.backend.close().await;
+    }
+
+    async fn end_session(
+        &self,
+        id: &str,
+        expires_at: DateTime<Utc>,
+        now: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        let id = id.to_owned();
+        self.backend
+            .write(work(move |c| {
+                Box::pin(async move { sessions::end(c, &id, expires_at, now).await })
+            }))
+            .await
+    }
+
+    async fn session_ended(&self, id: &str) -> Result<bool, StoreError> {
+        let id = id.to_owned();
+        self.backend
+            .read(work(move |c| {
+                Box::pin(async move { sessions::ended(c, &id).await })
+            }))
+            .await
     }
 }

@@ -31,5 +31,5 @@ pub use input::{
 };
 pub use pause::{Decision, Notify, OnExpire, Pause, PauseState, Verdict, Via};
 pub use rules::{IdentifiedBy, Rules, Ruling, approvals_missing, rule_on};
-pub use text::{validate_comment, validate_name};
+pub use text::{Lines, escape_hidden, readable, validate_comment, validate_name};
 pub use token::{Token, TokenHash};

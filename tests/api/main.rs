@@ -5,6 +5,7 @@ mod github_action;
 mod github_app;
 mod helpers;
 mod hostile;
+mod hostile_text;
 mod install;
 mod sign_in;
 mod slack_app;

@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
 use super::input::ValidationError;
+use super::object_only::object_only;
 use super::pause::Verdict;
 use super::text::{Lines, readable};
 
@@ -18,6 +19,7 @@ const MAX_TEXT: u32 = 10_000;
 /// One field the approver fills in. Flat, with the limits that apply to
 /// its `type` (serde's `flatten` cannot carry numbers here).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(remote = "Self")]
 pub struct InputField {
     /// The key in `inputs`: a lowercase letter, then letters, digits or `_`.
     pub name: String,
@@ -52,6 +54,8 @@ pub struct InputField {
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub options: Vec<String>,
 }
+
+object_only!(InputField, "a JSON object with name and type");
 
 /// The kinds of field.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]

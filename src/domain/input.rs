@@ -12,6 +12,7 @@ use super::callback::{
 };
 use super::duration::{format_duration, parse_duration};
 use super::fields::{InputField, parse_fields};
+use super::object_only::object_only;
 use super::pause::{Notify, OnExpire};
 use super::rules::Rules;
 use super::text::{self, Lines, readable};
@@ -178,31 +179,7 @@ pub struct NotifyRequest {
     pub channels: Vec<String>,
 }
 
-/// Only an object: serde would otherwise fill the struct from an array.
-impl<'de> Deserialize<'de> for NotifyRequest {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct Fields;
-        impl<'de> serde::de::Visitor<'de> for Fields {
-            type Value = NotifyRequest;
-            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
-                f.write_str("a JSON object with email and channels")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                map: A,
-            ) -> Result<Self::Value, A::Error> {
-                NotifyRequest::deserialize(serde::de::value::MapAccessDeserializer::new(map))
-            }
-        }
-        deserializer.deserialize_map(Fields)
-    }
-}
-
-impl Serialize for NotifyRequest {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        NotifyRequest::serialize(self, serializer)
-    }
-}
+object_only!(NotifyRequest, "a JSON object with email and channels");
 
 /// What the configuration allows a new pause to ask for.
 #[derive(Debug, Clone)]

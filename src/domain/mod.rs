@@ -8,6 +8,7 @@ mod duration;
 mod fields;
 mod ids;
 mod input;
+mod object_only;
 mod pause;
 mod rules;
 mod text;

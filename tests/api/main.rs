@@ -45,6 +45,7 @@ mod receipts;
 mod redeliver;
 mod replicas;
 mod restart;
+mod shapes;
 mod step_functions;
 mod store_story;
 mod supersession;

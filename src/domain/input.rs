@@ -14,7 +14,7 @@ use super::duration::{format_duration, parse_duration};
 use super::fields::{InputField, parse_fields};
 use super::object_only::object_only;
 use super::pause::{Notify, OnExpire};
-use super::rules::Rules;
+use super::rules::{IdentifiedBy, Rules};
 use super::text::{self, Lines, readable};
 
 /// Longest title, in characters.
@@ -164,6 +164,10 @@ pub struct PauseRequest {
     /// the body.
     #[serde(skip)]
     pub requested_by: Option<String>,
+    /// How the server identified the caller asking; set by the server,
+    /// never read from the body.
+    #[serde(skip)]
+    pub requester_identified_by: Option<IdentifiedBy>,
 }
 
 /// `notify` as sent.
@@ -229,6 +233,8 @@ pub struct NewPause {
     pub rules: Option<Rules>,
     /// The identified caller that asked.
     pub requested_by: Option<String>,
+    /// How the caller that asked was identified.
+    pub requester_identified_by: Option<IdentifiedBy>,
     /// Labels to find it by.
     pub tags: Vec<String>,
     /// Fields the approver fills in.
@@ -275,6 +281,7 @@ impl NewPause {
                 request.allow_self_approval,
             )?,
             requested_by: request.requested_by,
+            requester_identified_by: request.requester_identified_by,
             tags: parse_tags(request.tags)?,
             input_fields: parse_fields(request.input_fields)?,
             escalation: parse_escalation(request.escalate_after, request.escalate_to, policy)?,

@@ -53,10 +53,26 @@ pub async fn create(
     JsonBody(mut request): JsonBody<PauseRequest>,
 ) -> Result<(StatusCode, Json<CreatedBody>), ApiError> {
     request.idempotency_key = merge_idempotency_key(&headers, request.idempotency_key)?;
-    // Only an identified caller is recorded as the requester.
-    request.requested_by = caller.name;
+    asked_by(&mut request, caller);
     let created = state.pauses.create(request).await?;
     Ok(answer_created(&state, created))
+}
+
+/// Records `caller` as the one asking, and how it was identified. Only an
+/// identified caller is named; the server's own key names nobody.
+pub(super) fn asked_by(request: &mut PauseRequest, caller: Caller) {
+    request.requester_identified_by = Some(identified_by(caller.how));
+    request.requested_by = caller.name;
+}
+
+/// How a caller of the API is recorded as identified: the server's
+/// unnamed key identifies nobody.
+fn identified_by(how: CallerKind) -> IdentifiedBy {
+    match how {
+        CallerKind::ServerKey => IdentifiedBy::SelfDeclared,
+        CallerKind::NamedKey => IdentifiedBy::ApiKey,
+        CallerKind::Oidc => IdentifiedBy::Oidc,
+    }
 }
 
 /// 201 with the new pause, or 200 with the earlier one, and the link.
@@ -233,14 +249,9 @@ async fn decide(
             _ => input.actor = Some(name),
         }
     }
-    let identified_by = match caller.how {
-        CallerKind::ServerKey => IdentifiedBy::SelfDeclared,
-        CallerKind::NamedKey => IdentifiedBy::ApiKey,
-        CallerKind::Oidc => IdentifiedBy::Oidc,
-    };
     let pause = state
         .pauses
-        .decide_by_id(&id, verdict, input, identified_by)
+        .decide_by_id(&id, verdict, input, identified_by(caller.how))
         .await?;
     Ok(Json(pause))
 }

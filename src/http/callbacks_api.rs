@@ -6,15 +6,16 @@
 //! Webhook action's unsubscribe call.
 
 use axum::Json;
-use axum::extract::State;
+use axum::extract::{Extension, State};
 use axum::http::{HeaderMap, StatusCode};
 use serde::Deserialize;
 
 use super::AppState;
-use super::api::{CreatedBody, answer_created};
+use super::api::{CreatedBody, answer_created, asked_by};
 use super::body::JsonBody;
 use super::error::{ApiError, ErrorBody};
 use crate::domain::{CallbackRequest, DevopsTask, Pause, PauseRequest};
+use crate::identity::Caller;
 
 /// The events endpoint a check's decision is posted to.
 const DEVOPS_EVENTS: &str =
@@ -42,6 +43,7 @@ const DEVOPS_EVENTS: &str =
     security(("api_key" = [])))]
 pub async fn azure_devops(
     State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
     headers: HeaderMap,
     JsonBody(mut request): JsonBody<PauseRequest>,
 ) -> Result<(StatusCode, Json<CreatedBody>), ApiError> {
@@ -86,6 +88,7 @@ pub async fn azure_devops(
         }),
         ..CallbackRequest::default()
     });
+    asked_by(&mut request, caller);
     let created = state.pauses.create(request).await?;
     Ok(answer_created(&state, created))
 }

@@ -151,6 +151,7 @@ pub(super) fn review_for(
         "fields": super::fields_view::field_views(&pause.input_fields, typed),
         "problem": problem.as_ref().map(|p| p.message),
         "comment": problem.as_ref().and_then(|p| p.comment),
+        "about": state.renderer.about(pause),
     });
     let status = match problem {
         Some(_) => StatusCode::BAD_REQUEST,

@@ -96,14 +96,15 @@ pub async fn pipeline_pause(
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<Json<RecipeAnswer>, ApiError> {
-    super::auth::identify(&state, presented_key(&headers, &query).as_deref()).await?;
+    let caller = super::auth::identify(&state, presented_key(&headers, &query).as_deref()).await?;
     let Some(target) = state.azure_recipe.clone() else {
         return Err(ApiError::NotFound(
             "PipelinePause is off: name a Data Factory target in [azure_recipe] target".to_owned(),
         ));
     };
     let params = Params::read(query, &body)?;
-    let request = params.pause_request(&target)?;
+    let mut request = params.pause_request(&target)?;
+    super::api::asked_by(&mut request, caller);
     let created = state.pauses.create(request).await?;
     let token = created.token.expose().to_owned();
     Ok(Json(RecipeAnswer {

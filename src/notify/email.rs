@@ -67,6 +67,7 @@ pub fn compose(
         "data_summary": data_summary(&pause.data),
         "expires_words": relative(pause.expires_at, now),
         "expires_at": readable(pause.expires_at),
+        "about": renderer.about(pause),
     });
     let render = |name: &str| {
         renderer

@@ -83,17 +83,19 @@ impl Notifiers {
                 let slack = self.slack.as_ref().ok_or_else(|| SendError::Fatal {
                     message: "a slack_app channel needs [slack_app]".to_owned(),
                 })?;
+                let about = self.renderer.about(notice.pause);
                 let ts = slack
-                    .post_message(id, &slack::app_message(notice, now))
+                    .post_message(id, &slack::app_message(notice, &about, now))
                     .await?;
                 return Ok(Sent {
                     external_id: Some(format!("{id}:{ts}")),
                 });
             }
         };
+        let about = self.renderer.about(notice.pause);
         let body = match channel.kind {
-            ChannelKind::Teams => teams::message(notice, now),
-            ChannelKind::Slack | ChannelKind::SlackApp => slack::message(notice, now),
+            ChannelKind::Teams => teams::message(notice, &about, now),
+            ChannelKind::Slack | ChannelKind::SlackApp => slack::message(notice, &about, now),
         };
         let what = match channel.kind {
             ChannelKind::Teams => "Teams",

@@ -68,6 +68,11 @@ const SQLITE: &[(i64, &str, &str)] = &[
         "receipts",
         include_str!("../../migrations/sqlite/0011_receipts.sql"),
     ),
+    (
+        14,
+        "requester identified by",
+        include_str!("../../migrations/sqlite/0014_requester_identified_by.sql"),
+    ),
 ];
 
 /// The PostgreSQL migrations, oldest first.
@@ -116,6 +121,11 @@ const POSTGRES: &[(i64, &str, &str)] = &[
         9,
         "receipts",
         include_str!("../../migrations/postgres/0009_receipts.sql"),
+    ),
+    (
+        12,
+        "requester identified by",
+        include_str!("../../migrations/postgres/0012_requester_identified_by.sql"),
     ),
 ];
 

@@ -44,6 +44,7 @@ mod readme;
 mod receipts;
 mod redeliver;
 mod replicas;
+mod requester;
 mod restart;
 mod shapes;
 mod step_functions;

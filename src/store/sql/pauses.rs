@@ -8,7 +8,8 @@ use super::outbox;
 use super::rows::{from_millis, pause_columns, to_millis};
 use super::{Arg, Args, Conn, Dialect, args};
 use crate::domain::{
-    Decision, Pause, PauseId, PauseState, Ruling, TokenHash, deliveries_on_settling, rule_on,
+    Decision, IdentifiedBy, Pause, PauseId, PauseState, Ruling, TokenHash, deliveries_on_settling,
+    rule_on,
 };
 use crate::receipts::Notary;
 use crate::store::rules::without_followups_to;
@@ -151,9 +152,9 @@ async fn insert_pause<C: Conn>(c: &mut C, record: &NewPauseRecord) -> Result<boo
         .execute(
             "INSERT INTO pauses (id, state, title, description, data, target, target_params, \
              on_reject, on_expire, notify, idempotency_key, created_at, expires_at, callback, \
-             rules, requested_by, tags, input_fields, group_key) \
+             rules, requested_by, tags, input_fields, group_key, requester_identified_by) \
              VALUES ($1, 'pending', $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, \
-             $16, $17, $18) \
+             $16, $17, $18, $19) \
              ON CONFLICT (idempotency_key) DO NOTHING"
                 .into(),
             args![
@@ -187,6 +188,7 @@ async fn insert_pause<C: Conn>(c: &mut C, record: &NewPauseRecord) -> Result<boo
                     .then(|| serde_json::to_string(&pause.input_fields))
                     .transpose()?,
                 pause.group.as_deref(),
+                pause.requester_identified_by.map(IdentifiedBy::as_str),
             ],
         )
         .await?;

@@ -7,7 +7,8 @@
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
-use crate::helpers::{API_KEY, TestApp, error_message};
+use crate::azure_recipe::recipe_config;
+use crate::helpers::{API_KEY, TestApp, error_message, get_json};
 
 /// Invisible, bidirectional, separator, control, tag, private-use and
 /// unassigned characters.
@@ -29,30 +30,12 @@ const HOSTILE: [char; 15] = [
     '\u{0378}',
 ];
 
-const CONFIG: &str = r#"
-[azure_recipe]
-target = "adf"
-
-[targets.adf]
-kind = "azure_data_factory"
-tenant_id = "tenant-1"
-client_id = "client-1"
-client_secret_env = "TEST_SECRET"
-subscription_id = "sub-1"
-resource_group = "rg"
-factory = "factory"
-pipeline = "pipeline"
-overridable = ["factory", "resource_group", "pipeline"]
-authority_host = "http://127.0.0.1:9"
-management_endpoint = "http://127.0.0.1:9"
-
-[channels.ops]
-kind = "slack"
-webhook_url_env = "SLACK_URL"
-
-[callbacks]
-allowed_hosts = ["http://127.0.0.1"]
-"#;
+/// The recipe's target, a channel and the callback hosts, beside it.
+fn config() -> String {
+    let extra = "[channels.ops]\nkind = \"slack\"\nwebhook_url_env = \"SLACK_URL\"\n\n\
+                 [callbacks]\nallowed_hosts = [\"http://127.0.0.1\"]\n";
+    format!("{}\n{extra}", recipe_config("http://127.0.0.1:9"))
+}
 
 fn code_point(c: char) -> String {
     format!("U+{:04X}", u32::from(c))
@@ -161,7 +144,7 @@ async fn devops_check(app: &TestApp, body: &Value) -> (StatusCode, Value) {
 #[tokio::test]
 async fn hidden_characters_in_any_field_people_read_are_refused_and_nothing_is_stored() {
     let slack = [("SLACK_URL", "http://127.0.0.1:9/services/x")];
-    let app = TestApp::spawn_manual_with_env(CONFIG, &slack).await;
+    let app = TestApp::spawn_manual_with_env(&config(), &slack).await;
     for c in HOSTILE {
         for (field, body) in create_bodies(c) {
             let (status, answer) = app.create(body.clone()).await;
@@ -185,14 +168,7 @@ async fn hidden_characters_in_any_field_people_read_are_refused_and_nothing_is_s
             assert_refused(status, &answer, parameter, c, "PipelinePause");
         }
     }
-    let listed: Value = app
-        .api(Method::GET, "/api/v1/pauses")
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let listed = get_json(&app.base, "/api/v1/pauses").await;
     assert_eq!(listed["items"], json!([]), "nothing was stored");
 }
 

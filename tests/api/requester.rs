@@ -6,6 +6,7 @@
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
+use crate::azure_recipe::recipe_config;
 use crate::helpers::{API_KEY, TestApp};
 use crate::smtp::{SmtpServer, email_config};
 use crate::{api_callers, standins};
@@ -13,36 +14,15 @@ use crate::{api_callers, standins};
 const DEPLOYER_KEY: &str = "deployer-key-0123456789";
 const ODD_KEY: &str = "odd-named-key-0123456789";
 
-const CONFIG: &str = r#"
-[api_keys.deployer]
-key_env = "DEPLOYER_KEY"
-
-[api_keys."ci<b>"]
-key_env = "ODD_KEY"
-
-[targets.hook]
-kind = "webhook"
-url = "http://127.0.0.1:9/hook"
-
-[azure_recipe]
-target = "adf"
-
-[targets.adf]
-kind = "azure_data_factory"
-tenant_id = "tenant-1"
-client_id = "client-1"
-client_secret_env = "TEST_SECRET"
-subscription_id = "sub-1"
-resource_group = "rg"
-factory = "factory"
-pipeline = "pipeline"
-overridable = ["factory", "resource_group", "pipeline"]
-authority_host = "http://127.0.0.1:9"
-management_endpoint = "http://127.0.0.1:9"
-
-[callbacks]
-allowed_hosts = ["http://127.0.0.1"]
-"#;
+/// Two named keys, a webhook target, the recipe's Data Factory target and
+/// the callback hosts.
+fn config() -> String {
+    let keys = "[api_keys.deployer]\nkey_env = \"DEPLOYER_KEY\"\n\n\
+                [api_keys.\"ci<b>\"]\nkey_env = \"ODD_KEY\"\n\n\
+                [targets.hook]\nkind = \"webhook\"\nurl = \"http://127.0.0.1:9/hook\"\n\n\
+                [callbacks]\nallowed_hosts = [\"http://127.0.0.1\"]\n";
+    format!("{keys}\n{}", recipe_config("http://127.0.0.1:9"))
+}
 
 const KEYS: [(&str, &str); 2] = [("DEPLOYER_KEY", DEPLOYER_KEY), ("ODD_KEY", ODD_KEY)];
 
@@ -84,7 +64,7 @@ fn assert_says(page: &str, sentences: &[&str]) {
 
 #[tokio::test]
 async fn the_review_page_says_who_asked_and_what_approving_does() {
-    let app = TestApp::spawn_manual_with_env(CONFIG, &KEYS).await;
+    let app = TestApp::spawn_manual_with_env(&config(), &KEYS).await;
     let hook = json!({"title": "a", "target": "hook", "on_reject": "hook"});
     let page = page_of(&app, &create_as(&app, DEPLOYER_KEY, hook).await).await;
     assert_says(
@@ -184,7 +164,7 @@ async fn an_openid_connect_requester_is_shown_as_stored_and_escaped() {
 #[tokio::test]
 async fn the_email_says_who_asked_and_what_approving_does() {
     let smtp = SmtpServer::start();
-    let config = format!("{CONFIG}\n{}", email_config(smtp.addr));
+    let config = format!("{}\n{}", config(), email_config(smtp.addr));
     let app = TestApp::spawn_manual_with_env(&config, &KEYS).await;
     let body =
         json!({"title": "Ship?", "target": "hook", "notify": {"email": ["ana@example.com"]}});
@@ -230,8 +210,9 @@ async fn slack_and_teams_messages_say_who_asked_and_what_approving_does() {
     let (slack, slack_log) = standins::slack().await;
     let (teams, teams_log) = standins::teams().await;
     let config = format!(
-        "{CONFIG}\n[channels.ops-slack]\nkind = \"slack\"\nwebhook_url_env = \"SLACK_URL\"\n\n\
-         [channels.ops-teams]\nkind = \"teams\"\nwebhook_url_env = \"TEAMS_URL\"\n"
+        "{}\n[channels.ops-slack]\nkind = \"slack\"\nwebhook_url_env = \"SLACK_URL\"\n\n\
+         [channels.ops-teams]\nkind = \"teams\"\nwebhook_url_env = \"TEAMS_URL\"\n",
+        config()
     );
     let (slack_url, teams_url) = (
         format!("{slack}/services/T000/B000/XXXX"),

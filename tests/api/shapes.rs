@@ -5,7 +5,7 @@
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
-use crate::helpers::{TestApp, error_message};
+use crate::helpers::{TestApp, error_message, get_json};
 
 const CONFIG: &str = "[targets.hook]\nkind = \"webhook\"\nurl = \"http://127.0.0.1:9/hook\"\n\n\
                       [callbacks]\nallowed_hosts = [\"http://127.0.0.1\"]\n";
@@ -54,14 +54,7 @@ async fn an_array_given_for_any_object_field_is_refused_naming_it() {
         let (status, answer) = app.create(body).await;
         assert_names(status, &answer, field, "create");
     }
-    let listed: Value = app
-        .api(Method::GET, "/api/v1/pauses")
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let listed = get_json(&app.base, "/api/v1/pauses").await;
     assert_eq!(listed["items"], json!([]), "nothing was stored");
 
     // The same fields as objects are taken.

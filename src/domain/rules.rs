@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 
 use super::input::ValidationError;
 use super::pause::{Decision, Pause, PauseState, Verdict, Via};
-use super::text::Lines;
+use super::text::{Lines, readable};
 
 /// Most approvers a pause may list, and most approvals it may require.
 pub const MAX_APPROVERS: usize = 50;
@@ -96,7 +96,7 @@ impl Rules {
             return Err(ValidationError::new("approvers", &message));
         }
         for (index, approver) in approvers.iter().enumerate() {
-            super::text::readable(&format!("approvers[{index}]"), approver, Lines::One)?;
+            readable(&format!("approvers[{index}]"), approver, Lines::One)?;
             let bad = approver.trim().is_empty()
                 || approver.len() > 200
                 || approver.chars().any(char::is_control)

@@ -77,13 +77,13 @@ impl Notifiers {
             message: format!("channel {channel:?} is no longer configured"),
         })?;
         let now = self.clock.now();
+        let about = self.renderer.about(notice.pause);
         let webhook_url = match &channel.destination {
             ChannelDestination::Webhook(url) => url,
             ChannelDestination::SlackChannel(id) => {
                 let slack = self.slack.as_ref().ok_or_else(|| SendError::Fatal {
                     message: "a slack_app channel needs [slack_app]".to_owned(),
                 })?;
-                let about = self.renderer.about(notice.pause);
                 let ts = slack
                     .post_message(id, &slack::app_message(notice, &about, now))
                     .await?;
@@ -92,7 +92,6 @@ impl Notifiers {
                 });
             }
         };
-        let about = self.renderer.about(notice.pause);
         let body = match channel.kind {
             ChannelKind::Teams => teams::message(notice, &about, now),
             ChannelKind::Slack | ChannelKind::SlackApp => slack::message(notice, &about, now),

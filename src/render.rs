@@ -3,14 +3,23 @@
 //! template is compiled and rendered once with sample data at start-up, so
 //! a broken one stops the server instead of failing a send later. HTML
 //! templates auto-escape, so titles, descriptions and data from callers
-//! cannot inject markup.
+//! cannot inject markup. [`About`] is what every page, email and channel
+//! message says of who asked and what approving does.
 
+mod about;
+
+use std::collections::BTreeMap;
 use std::path::Path;
 
 use chrono::{DateTime, Utc};
 use minijinja::Environment;
 use serde::Serialize;
 use serde_json::json;
+
+pub use about::About;
+
+use crate::config::Target;
+use crate::domain::Pause;
 
 /// The embedded templates: name and source.
 const TEMPLATES: &[(&str, &str)] = &[
@@ -32,9 +41,11 @@ const TEMPLATES: &[(&str, &str)] = &[
 /// The page stylesheet, served at `/assets/style.css`.
 pub const STYLESHEET: &str = include_str!("../templates/style.css");
 
-/// Holds the compiled templates.
+/// Holds the compiled templates, and the configured targets' kinds for
+/// saying what approving starts.
 pub struct Renderer {
     env: Environment<'static>,
+    target_kinds: BTreeMap<String, &'static str>,
 }
 
 impl Renderer {
@@ -59,9 +70,23 @@ impl Renderer {
             env.add_template_owned(*name, source)
                 .map_err(|e| anyhow::anyhow!("{origin}: {e}"))?;
         }
-        let renderer = Self { env };
+        let renderer = Self {
+            env,
+            target_kinds: BTreeMap::new(),
+        };
         renderer.check_every_template()?;
         Ok(renderer)
+    }
+
+    /// Describes the configured `targets` by kind in what [`Renderer::about`] says.
+    pub fn with_targets(mut self, targets: &BTreeMap<String, Target>) -> Self {
+        self.target_kinds = about::target_kinds(targets);
+        self
+    }
+
+    /// Who asked for `pause` and what approving it does, as sentences.
+    pub fn about(&self, pause: &Pause) -> About {
+        about::about(pause, &self.target_kinds)
     }
 
     /// Renders template `name` with `context`.
@@ -85,6 +110,8 @@ impl Renderer {
             "refresh_url": "x", "decision": {"comment": "c"}, "review_url": "http://x/r/t",
             "data_summary": ["k: 1"], "reminder": true, "subject": "s", "csrf": "c",
             "email": "a@example.com", "tag": "t",
+            "about": {"requester": "Requested by r.", "approving": "Approving starts t (webhook).",
+                      "rejecting": null},
             "items": [{"id": "pau_x", "title": "T", "expires_words": "in 1 hour", "tags": ["t"],
                        "progress": "1 of 2 approvals"}],
         });

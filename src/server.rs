@@ -42,7 +42,9 @@ impl Server {
     pub async fn bind(settings: &Settings, clock: Arc<dyn Clock>) -> anyhow::Result<Self> {
         // Install the metrics registry before anything records.
         crate::telemetry::metrics();
-        let renderer = Arc::new(Renderer::load(settings.templates_dir.as_deref())?);
+        let renderer = Arc::new(
+            Renderer::load(settings.templates_dir.as_deref())?.with_targets(&settings.targets),
+        );
         let listener = TcpListener::bind(settings.listen)
             .await
             .with_context(|| format!("cannot listen on {}", settings.listen))?;

@@ -315,6 +315,7 @@ mod tests {
             callback: None,
             rules: None,
             requested_by: None,
+            requester_identified_by: None,
             tags: Vec::new(),
             group: None,
             superseded_by: None,

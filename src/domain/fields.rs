@@ -9,7 +9,9 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
 use super::input::ValidationError;
+use super::object_only::object_only;
 use super::pause::Verdict;
+use super::text::{Lines, readable};
 
 const MAX_FIELDS: usize = 20;
 const MAX_TEXT: u32 = 10_000;
@@ -17,6 +19,7 @@ const MAX_TEXT: u32 = 10_000;
 /// One field the approver fills in. Flat, with the limits that apply to
 /// its `type` (serde's `flatten` cannot carry numbers here).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(remote = "Self")]
 pub struct InputField {
     /// The key in `inputs`: a lowercase letter, then letters, digits or `_`.
     pub name: String,
@@ -51,6 +54,8 @@ pub struct InputField {
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub options: Vec<String>,
 }
+
+object_only!(InputField, "a JSON object with name and type");
 
 /// The kinds of field.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
@@ -94,31 +99,43 @@ pub fn parse_fields(fields: Option<Vec<InputField>>) -> Result<Vec<InputField>, 
                 "{at}.name {:?} must be a lowercase letter then letters, digits or _ (up to 40)",
                 field.name
             );
-            return Err(invalid("input_fields", message));
+            return Err(invalid(format!("{at}.name"), message));
         }
         if fields[..index].iter().any(|f| f.name == field.name) {
             return Err(invalid(
-                "input_fields",
+                format!("{at}.name"),
                 format!("{at}.name {:?} is declared twice", field.name),
             ));
         }
-        if field
-            .label
-            .as_ref()
-            .is_some_and(|l| l.chars().count() > 100 || l.chars().any(char::is_control))
-        {
-            return Err(invalid(
-                "input_fields",
-                format!("{at}.label must be one line of up to 100 characters"),
-            ));
-        }
-        check_limits(field).map_err(|m| invalid("input_fields", format!("{at}: {m}")))?;
+        check_readable(&at, field)?;
+        check_limits(field).map_err(|m| invalid(&at, format!("{at}: {m}")))?;
         if let Some(default) = &field.default {
-            convert(field, default)
-                .map_err(|m| invalid("input_fields", format!("{at}.default {m}")))?;
+            convert(field, default, &format!("{at}.default"))?;
         }
     }
     Ok(fields)
+}
+
+/// The label, the choices and the pattern are shown on the review page:
+/// the one rule for readable text, each named by its place.
+fn check_readable(at: &str, field: &InputField) -> Result<(), ValidationError> {
+    if let Some(label) = &field.label {
+        let name = format!("{at}.label");
+        readable(&name, label, Lines::One)?;
+        if label.chars().count() > 100 {
+            return Err(invalid(
+                &name,
+                format!("{name} must be up to 100 characters"),
+            ));
+        }
+    }
+    for (index, option) in field.options.iter().enumerate() {
+        readable(&format!("{at}.options[{index}]"), option, Lines::One)?;
+    }
+    if let Some(pattern) = &field.pattern {
+        readable(&format!("{at}.pattern"), pattern, Lines::One)?;
+    }
+    Ok(())
 }
 
 fn check_limits(field: &InputField) -> Result<(), String> {
@@ -177,15 +194,27 @@ fn whole(pattern: &str) -> Result<Regex, regex_lite::Error> {
     Regex::new(&format!("^(?:{pattern})$"))
 }
 
-/// `given` as `field` wants it, from JSON or from a form's text.
-fn convert(field: &InputField, given: &Value) -> Result<Value, String> {
+/// `given` as `field` wants it, from JSON or from a form's text; errors
+/// name `key`, where the value was given.
+fn convert(field: &InputField, given: &Value, key: &str) -> Result<Value, ValidationError> {
+    // Text is checked by the one rule for readable text first: the page
+    // and the receipts show it.
+    if let Value::String(text) = given {
+        let lines = match field.kind {
+            FieldKind::Multiline => Lines::Many,
+            _ => Lines::One,
+        };
+        readable(key, text, lines)?;
+    }
+    typed(field, given).map_err(|m| invalid(key, format!("{key} {m}")))
+}
+
+/// `given` typed as `field` wants it; the problem as the rest of a sentence.
+fn typed(field: &InputField, given: &Value) -> Result<Value, String> {
     let max_length = field.max_length.unwrap_or(MAX_TEXT);
     match (field.kind, given) {
         (FieldKind::Text, Value::String(text)) => {
             let chars = text.chars().count() as u32;
-            if text.chars().any(char::is_control) {
-                return Err("must be one line".to_owned());
-            }
             let min_length = field.min_length.unwrap_or(0);
             if chars < min_length || chars > max_length {
                 return Err(format!("must be {min_length} to {max_length} characters"));
@@ -198,7 +227,7 @@ fn convert(field: &InputField, given: &Value) -> Result<Value, String> {
             Ok(given.clone())
         }
         (FieldKind::Multiline, Value::String(text)) => {
-            if text.chars().count() as u32 > max_length || text.contains('\0') {
+            if text.chars().count() as u32 > max_length {
                 return Err(format!("must be at most {max_length} characters"));
             }
             Ok(given.clone())
@@ -260,9 +289,7 @@ pub fn check_inputs(
         let given = given.get(&field.name).filter(|v| !is_blank(v));
         match given.or(field.default.as_ref()) {
             Some(value) => {
-                let typed =
-                    convert(field, value).map_err(|m| invalid(&key, format!("{key} {m}")))?;
-                values.insert(field.name.clone(), typed);
+                values.insert(field.name.clone(), convert(field, value, &key)?);
             }
             None if field.required && verdict == Verdict::Approve => {
                 return Err(invalid(&key, format!("{key} is required")));

@@ -12,9 +12,10 @@ use super::callback::{
 };
 use super::duration::{format_duration, parse_duration};
 use super::fields::{InputField, parse_fields};
+use super::object_only::object_only;
 use super::pause::{Notify, OnExpire};
-use super::rules::Rules;
-use super::text::{self, refuse_controls, refuse_hidden};
+use super::rules::{IdentifiedBy, Rules};
+use super::text::{self, Lines, readable};
 
 /// Longest title, in characters.
 pub const MAX_TITLE_CHARS: usize = 200;
@@ -54,17 +55,21 @@ impl ValidationError {
 #[derive(Debug, Clone, Default, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PauseRequest {
-    /// Required, 1–200 characters.
+    /// Required, 1–200 characters: one line of readable text. Refused here
+    /// and in every text people read: control, format (bidirectional,
+    /// zero-width), line and paragraph separator, private-use and
+    /// unassigned characters; the error names the field and the code point.
     // An `Option` so that a missing title gets this service's own message.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schema(value_type = String, required = true, min_length = 1, max_length = 200,
-        pattern = "^[^\\u0000-\\u001f\\u007f-\\u009f\\u202a-\\u202e\\u2066-\\u2069]*[^\\s\\u0000-\\u001f\\u007f-\\u009f\\u202a-\\u202e\\u2066-\\u2069][^\\u0000-\\u001f\\u007f-\\u009f\\u202a-\\u202e\\u2066-\\u2069]*$")]
+        pattern = "^[^\\u0000-\\u001f\\u007f-\\u009f\\u00ad\\u034f\\u061c\\u115f\\u1160\\u17b4\\u17b5\\u180e\\u200b-\\u200f\\u2028-\\u202e\\u2060-\\u206f\\u3164\\ufeff\\uffa0\\ue000-\\uf8ff]*[^\\s\\u0000-\\u001f\\u007f-\\u009f\\u00ad\\u034f\\u061c\\u115f\\u1160\\u17b4\\u17b5\\u180e\\u200b-\\u200f\\u2028-\\u202e\\u2060-\\u206f\\u3164\\ufeff\\uffa0\\ue000-\\uf8ff][^\\u0000-\\u001f\\u007f-\\u009f\\u00ad\\u034f\\u061c\\u115f\\u1160\\u17b4\\u17b5\\u180e\\u200b-\\u200f\\u2028-\\u202e\\u2060-\\u206f\\u3164\\ufeff\\uffa0\\ue000-\\uf8ff]*$")]
     pub title: Option<String>,
-    /// Up to 10,000 characters.
+    /// Up to 10,000 characters; line breaks and tabs allowed, hidden
+    /// characters refused as in `title`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schema(
         max_length = 10000,
-        pattern = "^[^\\u0000\\u202a-\\u202e\\u2066-\\u2069]*$"
+        pattern = "^[^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f\\u00ad\\u034f\\u061c\\u115f\\u1160\\u17b4\\u17b5\\u180e\\u200b-\\u200f\\u2028-\\u202e\\u2060-\\u206f\\u3164\\ufeff\\uffa0\\ue000-\\uf8ff]*$"
     )]
     pub description: Option<String>,
     /// Any JSON up to 256 KiB.
@@ -94,7 +99,7 @@ pub struct PauseRequest {
     #[schema(
         min_length = 1,
         max_length = 200,
-        pattern = "^[^\\u0000\\u202a-\\u202e\\u2066-\\u2069]*$"
+        pattern = "^[^\\u0000-\\u001f\\u007f-\\u009f\\u00ad\\u034f\\u061c\\u115f\\u1160\\u17b4\\u17b5\\u180e\\u200b-\\u200f\\u2028-\\u202e\\u2060-\\u206f\\u3164\\ufeff\\uffa0\\ue000-\\uf8ff]*$"
     )]
     pub idempotency_key: Option<String>,
     /// Email recipients again this long before expiry (`"1h"`), or `false`
@@ -170,31 +175,7 @@ pub struct NotifyRequest {
     pub channels: Vec<String>,
 }
 
-/// Only an object: serde would otherwise fill the struct from an array.
-impl<'de> Deserialize<'de> for NotifyRequest {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct Fields;
-        impl<'de> serde::de::Visitor<'de> for Fields {
-            type Value = NotifyRequest;
-            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
-                f.write_str("a JSON object with email and channels")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                map: A,
-            ) -> Result<Self::Value, A::Error> {
-                NotifyRequest::deserialize(serde::de::value::MapAccessDeserializer::new(map))
-            }
-        }
-        deserializer.deserialize_map(Fields)
-    }
-}
-
-impl Serialize for NotifyRequest {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        NotifyRequest::serialize(self, serializer)
-    }
-}
+object_only!(NotifyRequest, "a JSON object with email and channels");
 
 /// What the configuration allows a new pause to ask for.
 #[derive(Debug, Clone)]
@@ -244,6 +225,8 @@ pub struct NewPause {
     pub rules: Option<Rules>,
     /// The identified caller that asked.
     pub requested_by: Option<String>,
+    /// How the caller that asked was identified.
+    pub requester_identified_by: Option<IdentifiedBy>,
     /// Labels to find it by.
     pub tags: Vec<String>,
     /// Fields the approver fills in.
@@ -291,17 +274,11 @@ impl NewPause {
             )?,
             // Never from the body: the use case sets who asked.
             requested_by: None,
+            requester_identified_by: None,
             tags: parse_tags(request.tags)?,
             input_fields: parse_fields(request.input_fields)?,
             escalation: parse_escalation(request.escalate_after, request.escalate_to, policy)?,
-            group: request
-                .group
-                .map(|g| {
-                    parse_tag(&g)
-                        .map(|()| g)
-                        .map_err(|m| ValidationError::new("group", m.replacen("tag", "group", 1)))
-                })
-                .transpose()?,
+            group: request.group.map(parse_group).transpose()?,
         })
     }
 }
@@ -319,8 +296,10 @@ fn parse_tags(tags: Option<Vec<String>>) -> Result<Vec<String>, ValidationError>
         ));
     }
     let mut seen = Vec::with_capacity(tags.len());
-    for tag in tags {
-        parse_tag(&tag).map_err(|m| ValidationError::new("tags", m))?;
+    for (index, tag) in tags.into_iter().enumerate() {
+        let field = format!("tags[{index}]");
+        readable(&field, &tag, Lines::One)?;
+        parse_tag(&tag).map_err(|m| ValidationError::new(&field, format!("{field}: {m}")))?;
         if !seen.contains(&tag) {
             seen.push(tag);
         }
@@ -339,6 +318,14 @@ pub fn parse_tag(tag: &str) -> Result<(), String> {
     Ok(())
 }
 
+/// A group: one line of readable text, then a tag's characters.
+fn parse_group(group: String) -> Result<String, ValidationError> {
+    readable("group", &group, Lines::One)?;
+    parse_tag(&group)
+        .map(|()| group)
+        .map_err(|m| ValidationError::new("group", m.replacen("tag", "group", 1)))
+}
+
 fn parse_title(title: Option<String>) -> Result<String, ValidationError> {
     let title = title.ok_or_else(|| ValidationError::new("title", "title is required"))?;
     let title = title.trim();
@@ -346,7 +333,7 @@ fn parse_title(title: Option<String>) -> Result<String, ValidationError> {
         return Err(ValidationError::new("title", "title must not be empty"));
     }
     // It becomes an email subject and a log line: one line only.
-    refuse_controls("title", title)?;
+    readable("title", title, Lines::One)?;
     let chars = title.chars().count();
     if chars > MAX_TITLE_CHARS {
         return Err(ValidationError::new(
@@ -359,7 +346,7 @@ fn parse_title(title: Option<String>) -> Result<String, ValidationError> {
 
 fn parse_description(description: Option<String>) -> Result<String, ValidationError> {
     let description = description.unwrap_or_default();
-    refuse_hidden("description", &description)?;
+    readable("description", &description, Lines::Many)?;
     let chars = description.chars().count();
     if chars > MAX_DESCRIPTION_CHARS {
         return Err(ValidationError::new(
@@ -390,6 +377,7 @@ fn parse_target(
     policy: &CreatePolicy,
 ) -> Result<Option<String>, ValidationError> {
     let Some(name) = name else { return Ok(None) };
+    readable(field, &name, Lines::One)?;
     if policy.targets.contains_key(&name) {
         return Ok(Some(name));
     }
@@ -600,14 +588,16 @@ fn parse_notify(notify: NotifyRequest, policy: &CreatePolicy) -> Result<Notify, 
         ));
     }
     let mut email: Vec<String> = Vec::new();
-    for address in notify.email {
-        let address = parse_email(&address)?;
+    for (index, address) in notify.email.iter().enumerate() {
+        readable(&format!("notify.email[{index}]"), address, Lines::One)?;
+        let address = parse_email(address)?;
         if !email.iter().any(|seen| seen.eq_ignore_ascii_case(&address)) {
             email.push(address);
         }
     }
     let mut channels: Vec<String> = Vec::new();
-    for name in notify.channels {
+    for (index, name) in notify.channels.into_iter().enumerate() {
+        readable(&format!("notify.channels[{index}]"), &name, Lines::One)?;
         if !policy.channels.contains(&name) {
             let known = join_names(policy.channels.iter());
             return Err(ValidationError::new(
@@ -654,7 +644,7 @@ fn parse_email(address: &str) -> Result<String, ValidationError> {
 
 fn parse_idempotency_key(key: Option<String>) -> Result<Option<String>, ValidationError> {
     if let Some(key) = &key {
-        refuse_hidden("idempotency_key", key)?;
+        readable("idempotency_key", key, Lines::One)?;
     }
     match key {
         Some(key) if key.is_empty() || key.chars().count() > MAX_NAME_CHARS => {
@@ -684,14 +674,14 @@ pub struct DecisionInput {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schema(
         max_length = 200,
-        pattern = "^[^\\u0000-\\u001f\\u007f-\\u009f\\u202a-\\u202e\\u2066-\\u2069]*$"
+        pattern = "^[^\\u0000-\\u001f\\u007f-\\u009f\\u00ad\\u034f\\u061c\\u115f\\u1160\\u17b4\\u17b5\\u180e\\u200b-\\u200f\\u2028-\\u202e\\u2060-\\u206f\\u3164\\ufeff\\uffa0\\ue000-\\uf8ff]*$"
     )]
     pub actor: Option<String>,
     /// Why.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schema(
         max_length = 2000,
-        pattern = "^[^\\u0000\\u202a-\\u202e\\u2066-\\u2069]*$"
+        pattern = "^[^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f\\u00ad\\u034f\\u061c\\u115f\\u1160\\u17b4\\u17b5\\u180e\\u200b-\\u200f\\u2028-\\u202e\\u2060-\\u206f\\u3164\\ufeff\\uffa0\\ue000-\\uf8ff]*$"
     )]
     pub comment: Option<String>,
     /// Values for the pause's `input_fields`, by name.

@@ -10,6 +10,7 @@ mod fields;
 mod idempotency;
 mod ids;
 mod input;
+mod object_only;
 mod pause;
 mod rules;
 mod text;
@@ -35,5 +36,5 @@ pub use input::{
 };
 pub use pause::{Decision, Notify, OnExpire, Pause, PauseState, Verdict, Via};
 pub use rules::{IdentifiedBy, Rules, Ruling, approvals_missing, rule_on};
-pub use text::{validate_comment, validate_name};
+pub use text::{Lines, escape_hidden, readable, validate_comment, validate_name};
 pub use token::{Token, TokenHash};

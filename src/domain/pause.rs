@@ -265,6 +265,12 @@ pub struct Pause {
     /// The identified caller that asked for it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub requested_by: Option<String>,
+    /// How the caller that asked was identified: `api_key` (a named key,
+    /// `requested_by` its name), `oidc` (an OpenID Connect token,
+    /// `requested_by` the caller it names), or `self_declared` (the
+    /// server's own key, which names nobody: `requested_by` is absent).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub requester_identified_by: Option<IdentifiedBy>,
     /// Labels to find it by (`?tag=` on the list).
     #[serde(default)]
     pub tags: Vec<String>,

@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 use super::approvers;
 use super::input::ValidationError;
 use super::pause::{Decision, Pause, PauseState, Verdict, Via};
+use super::text::{Lines, readable};
 
 /// Most approvers a pause may list, and most approvals it may require.
 pub const MAX_APPROVERS: usize = 50;
@@ -97,7 +98,8 @@ impl Rules {
             let message = format!("approvers: at most {MAX_APPROVERS}");
             return Err(ValidationError::new("approvers", &message));
         }
-        for approver in &approvers {
+        for (index, approver) in approvers.iter().enumerate() {
+            readable(&format!("approvers[{index}]"), approver, Lines::One)?;
             let bad = approver.trim().is_empty()
                 || approver.len() > 200
                 || approver.chars().any(char::is_control)

@@ -14,8 +14,8 @@ use super::body::JsonBody;
 use super::error::ApiError;
 use super::error::ErrorBody;
 use super::params::IdParam;
-use crate::domain::{DecisionInput, IdentifiedBy, Pause, PauseRequest, Verdict, parse_duration};
-use crate::identity::{Caller, CallerKind};
+use crate::domain::{DecisionInput, Pause, PauseRequest, Verdict, parse_duration};
+use crate::identity::Caller;
 use crate::pauses::Requester;
 
 /// Longest a single wait request may hold.
@@ -224,6 +224,7 @@ async fn decide(
     body: Option<JsonBody<DecisionInput>>,
 ) -> Result<Json<Pause>, ApiError> {
     let mut input = body.map(|JsonBody(input)| input).unwrap_or_default();
+    let identified_by = caller.identified_by();
     // A named caller decides as itself; only the server's unnamed key
     // passes a self-declared `actor` through.
     if let Some(name) = caller.name {
@@ -236,11 +237,6 @@ async fn decide(
             _ => input.actor = Some(name),
         }
     }
-    let identified_by = match caller.how {
-        CallerKind::ServerKey => IdentifiedBy::SelfDeclared,
-        CallerKind::NamedKey => IdentifiedBy::ApiKey,
-        CallerKind::Oidc => IdentifiedBy::Oidc,
-    };
     let pause = state
         .pauses
         .decide_by_id(&id, verdict, input, identified_by)

@@ -158,8 +158,8 @@ async fn ask(state: &AppState, app: &GithubApp, rule: RuleEvent) -> Result<Strin
     };
     // GitHub signed the event: its sender is who asked, in GitHub's namespace.
     let requester = match &sender {
-        Some(login) => Requester::named(format!("github:{login}")),
-        None => Requester::named("github"),
+        Some(login) => Requester::integration(format!("github:{login}")),
+        None => Requester::integration("github"),
     };
     let created = state
         .pauses

@@ -10,7 +10,9 @@ use serde_json::json;
 
 use super::error::InternalCause;
 use super::{AppState, form};
-use crate::domain::{Delivery, DeliveryKind, DeliveryState, Pause, PauseState, Verdict, Via};
+use crate::domain::{
+    Delivery, DeliveryKind, DeliveryState, Pause, PauseState, Verdict, Via, escape_hidden,
+};
 use crate::pauses::{PauseError, Review, TokenDecision};
 use crate::render::{STYLESHEET, readable, relative};
 use crate::store::TokenKind;
@@ -149,6 +151,7 @@ pub(super) fn review_for(
         "fields": super::fields_view::field_views(&pause.input_fields, typed),
         "problem": problem.as_ref().map(|p| p.message),
         "comment": problem.as_ref().and_then(|p| p.comment),
+        "about": state.renderer.about(pause),
     });
     let status = match problem {
         Some(_) => StatusCode::BAD_REQUEST,
@@ -359,6 +362,8 @@ pub(super) fn page(
     }
 }
 
+/// The data as indented JSON. `data` is the pipeline's and is not checked
+/// like text, so what could hide or reorder it is shown as an escape.
 fn pretty(pause: &Pause) -> String {
-    serde_json::to_string_pretty(&pause.data).unwrap_or_default()
+    escape_hidden(&serde_json::to_string_pretty(&pause.data).unwrap_or_default())
 }

@@ -37,7 +37,7 @@ use serde_json::{Map, Value, json};
 use super::AppState;
 use super::error::{ApiError, ErrorBody};
 use super::pages;
-use crate::domain::PauseRequest;
+use crate::domain::{Lines, PauseRequest, readable};
 use crate::pauses::Requester;
 
 /// The recipe's parameters as a JSON body (each may come in the query
@@ -177,10 +177,14 @@ impl Params {
         }
     }
 
-    /// A required non-empty text parameter.
+    /// A required non-empty text parameter; it is shown on the review
+    /// page, so it must be readable text.
     fn text(&self, name: &str) -> Result<String, ApiError> {
         match self.get(name) {
-            Some(Value::String(text)) if !text.trim().is_empty() => Ok(text),
+            Some(Value::String(text)) if !text.trim().is_empty() => {
+                readable(name, &text, Lines::One)?;
+                Ok(text)
+            }
             Some(_) => Err(invalid(name, "must be a non-empty string")),
             None => Err(invalid(name, "is required")),
         }

@@ -24,14 +24,14 @@ pub struct DecisionBody {
     #[serde(default)]
     #[schema(
         max_length = 2000,
-        pattern = "^[^\\u0000\\u202a-\\u202e\\u2066-\\u2069]*$"
+        pattern = "^[^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f\\u00ad\\u034f\\u061c\\u115f\\u1160\\u17b4\\u17b5\\u180e\\u200b-\\u200f\\u2028-\\u202e\\u2060-\\u206f\\u3164\\ufeff\\uffa0\\ue000-\\uf8ff]*$"
     )]
     comment: Option<String>,
     /// The decider's name, for a shared link; a personal link's actor is its recipient.
     #[serde(default)]
     #[schema(
         max_length = 200,
-        pattern = "^[^\\u0000-\\u001f\\u007f-\\u009f\\u202a-\\u202e\\u2066-\\u2069]*$"
+        pattern = "^[^\\u0000-\\u001f\\u007f-\\u009f\\u00ad\\u034f\\u061c\\u115f\\u1160\\u17b4\\u17b5\\u180e\\u200b-\\u200f\\u2028-\\u202e\\u2060-\\u206f\\u3164\\ufeff\\uffa0\\ue000-\\uf8ff]*$"
     )]
     actor: Option<String>,
     /// Values for the pause's `input_fields`, by name.

@@ -16,6 +16,7 @@ use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
 
 use crate::config::{NamedKey, OidcCaller, Secret};
+use crate::domain::IdentifiedBy;
 
 pub use oidc::OidcVerifier;
 pub use sign_in::{Person, Provider, SignInError};
@@ -29,6 +30,18 @@ pub struct Caller {
     pub name: Option<String>,
     /// How the caller proved it.
     pub how: CallerKind,
+}
+
+impl Caller {
+    /// How a decision or request of this caller is recorded as identified:
+    /// the server's unnamed key identifies nobody.
+    pub fn identified_by(&self) -> IdentifiedBy {
+        match self.how {
+            CallerKind::ServerKey => IdentifiedBy::SelfDeclared,
+            CallerKind::NamedKey => IdentifiedBy::ApiKey,
+            CallerKind::Oidc => IdentifiedBy::Oidc,
+        }
+    }
 }
 
 /// How a caller proved who it is.

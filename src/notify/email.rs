@@ -5,7 +5,7 @@ use chrono::{DateTime, Utc};
 use serde_json::{Value, json};
 
 use super::Notice;
-use crate::domain::Event;
+use crate::domain::{Event, escape_hidden};
 use crate::render::{Renderer, readable, relative, shorten};
 use crate::targets::SendError;
 
@@ -67,6 +67,7 @@ pub fn compose(
         "data_summary": data_summary(&pause.data),
         "expires_words": relative(pause.expires_at, now),
         "expires_at": readable(pause.expires_at),
+        "about": renderer.about(pause),
     });
     let render = |name: &str| {
         renderer
@@ -89,7 +90,7 @@ pub fn data_summary(data: &Value) -> Vec<String> {
         Value::Object(map) if map.is_empty() => return Vec::new(),
         Value::Object(map) => map
             .iter()
-            .map(|(key, value)| format!("{key}: {}", short(value)))
+            .map(|(key, value)| format!("{}: {}", escape_hidden(key), short(value)))
             .collect(),
         Value::Null => return Vec::new(),
         other => vec![short(other)],
@@ -102,12 +103,14 @@ pub fn data_summary(data: &Value) -> Vec<String> {
     shown
 }
 
+/// A value cut short, with what could hide or reorder it escaped: `data`
+/// is the pipeline's and is not checked like text.
 fn short(value: &Value) -> String {
     let text = match value {
         Value::String(s) => s.clone(),
         other => other.to_string(),
     };
-    shorten(&text, SUMMARY_VALUE_CHARS)
+    shorten(&escape_hidden(&text), SUMMARY_VALUE_CHARS)
 }
 
 #[cfg(test)]

@@ -77,6 +77,7 @@ impl Notifiers {
             message: format!("channel {channel:?} is no longer configured"),
         })?;
         let now = self.clock.now();
+        let about = self.renderer.about(notice.pause);
         let webhook_url = match &channel.destination {
             ChannelDestination::Webhook(url) => url,
             ChannelDestination::SlackChannel(id) => {
@@ -84,7 +85,7 @@ impl Notifiers {
                     message: "a slack_app channel needs [slack_app]".to_owned(),
                 })?;
                 let ts = slack
-                    .post_message(id, &slack::app_message(notice, now))
+                    .post_message(id, &slack::app_message(notice, &about, now))
                     .await?;
                 return Ok(Sent {
                     external_id: Some(format!("{id}:{ts}")),
@@ -92,8 +93,8 @@ impl Notifiers {
             }
         };
         let body = match channel.kind {
-            ChannelKind::Teams => teams::message(notice, now),
-            ChannelKind::Slack | ChannelKind::SlackApp => slack::message(notice, now),
+            ChannelKind::Teams => teams::message(notice, &about, now),
+            ChannelKind::Slack | ChannelKind::SlackApp => slack::message(notice, &about, now),
         };
         let what = match channel.kind {
             ChannelKind::Teams => "Teams",

@@ -1,5 +1,6 @@
 //! Slack incoming-webhook messages: a section with the title and
-//! description and a button that opens the review page; a one-line
+//! description, a context line with the expiry, who asked and what
+//! approving does, and a button that opens the review page; a one-line
 //! follow-up when the pause settles.
 
 use chrono::{DateTime, Utc};
@@ -7,13 +8,14 @@ use serde_json::{Value, json};
 
 use super::{Notice, outcome_line};
 use crate::domain::Event;
-use crate::render::{readable, relative, shorten};
+use crate::render::{About, readable, relative, shorten};
 
 /// Slack's limit on a section's text.
 const MAX_SECTION_CHARS: usize = 3000;
 
-/// The JSON body for the notice.
-pub fn message(notice: Notice<'_>, now: DateTime<Utc>) -> Value {
+/// The JSON body for the notice; `about` says who asked and what
+/// approving does.
+pub fn message(notice: Notice<'_>, about: &About, now: DateTime<Utc>) -> Value {
     let pause = notice.pause;
     match (notice.event, notice.link) {
         (Event::Requested | Event::Reminder | Event::Escalated, Some(link)) => {
@@ -31,7 +33,11 @@ pub fn message(notice: Notice<'_>, now: DateTime<Utc>) -> Value {
                 "text": escape(&format!("Approval needed: {}", pause.title)),
                 "blocks": [
                     {"type": "section", "text": {"type": "mrkdwn", "text": cut(&text)}},
-                    {"type": "context", "elements": [{"type": "mrkdwn", "text": expiry}]},
+                    {"type": "context", "elements": [
+                        {"type": "mrkdwn", "text": expiry},
+                        {"type": "mrkdwn", "text": escape(&about.requester)},
+                        {"type": "mrkdwn", "text": escape(&about.consequences())},
+                    ]},
                     {"type": "actions", "elements": [{
                         "type": "button",
                         "text": {"type": "plain_text", "text": "Review and decide"},
@@ -56,13 +62,13 @@ pub fn message(notice: Notice<'_>, now: DateTime<Utc>) -> Value {
 /// Approve and Reject buttons whose clicks come back to
 /// `/integrations/slack/actions` (Block Kit button elements,
 /// docs.slack.dev/reference/block-kit/block-elements/button-element).
-pub fn app_message(notice: Notice<'_>, now: DateTime<Utc>) -> Value {
+pub fn app_message(notice: Notice<'_>, about: &About, now: DateTime<Utc>) -> Value {
     let asks = matches!(
         notice.event,
         Event::Requested | Event::Reminder | Event::Escalated
     ) && notice.link.is_some();
     let id = notice.pause.id.as_str().to_owned();
-    let mut message = message(notice, now);
+    let mut message = message(notice, about, now);
     if asks && let Some(actions) = message["blocks"].as_array_mut().and_then(|b| b.last_mut()) {
         let buttons = [
             json!({"type": "button", "action_id": APPROVE, "value": id, "style": "primary",

@@ -1,16 +1,17 @@
 //! Microsoft Teams incoming-webhook messages: an Adaptive Card (1.4) with
-//! the title, description and expiry and an `Action.OpenUrl` button; a
-//! one-line card when the pause settles.
+//! the title, description, who asked, what approving does and the expiry,
+//! and an `Action.OpenUrl` button; a one-line card when the pause settles.
 
 use chrono::{DateTime, Utc};
 use serde_json::{Value, json};
 
 use super::{Notice, outcome_line};
 use crate::domain::Event;
-use crate::render::{readable, relative};
+use crate::render::{About, readable, relative};
 
-/// The JSON body for the notice.
-pub fn message(notice: Notice<'_>, now: DateTime<Utc>) -> Value {
+/// The JSON body for the notice; `about` says who asked and what
+/// approving does.
+pub fn message(notice: Notice<'_>, about: &About, now: DateTime<Utc>) -> Value {
     let pause = notice.pause;
     let (body, actions) = match (notice.event, notice.link) {
         (Event::Requested | Event::Reminder | Event::Escalated, Some(link)) => {
@@ -22,6 +23,9 @@ pub fn message(notice: Notice<'_>, now: DateTime<Utc>) -> Value {
                 body.push(
                     json!({"type": "TextBlock", "text": plain(&pause.description), "wrap": true}),
                 );
+            }
+            for line in [about.requester.clone(), about.consequences()] {
+                body.push(json!({"type": "TextBlock", "text": plain(&line), "wrap": true}));
             }
             body.push(json!({
                 "type": "FactSet",

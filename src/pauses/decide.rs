@@ -6,8 +6,8 @@ use chrono::{DateTime, Utc};
 use serde_json::{Map, Value};
 
 use crate::domain::{
-    Decision, DecisionInput, IdentifiedBy, Pause, PauseId, PauseState, ValidationError, Verdict,
-    Via, check_inputs, deliveries_on_settling, validate_comment, validate_name,
+    Decision, DecisionInput, IdentifiedBy, Lines, Pause, PauseId, PauseState, ValidationError,
+    Verdict, Via, check_inputs, deliveries_on_settling, readable, validate_comment, validate_name,
 };
 use crate::store::{Deadline, Settled, Settlement, TokenKind};
 
@@ -124,6 +124,8 @@ impl Pauses {
         inputs: Map<String, Value>,
     ) -> Result<Pause, PauseError> {
         let comment = validate_comment(comment)?;
+        // The address comes from a provider, yet it is shown like any name.
+        readable("actor", &decider.email, Lines::One)?;
         let pause = self.get(id).await?;
         let made = Made {
             verdict,

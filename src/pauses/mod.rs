@@ -22,9 +22,10 @@ use tokio::sync::Notify;
 
 use crate::clock::Clock;
 use crate::domain::{
-    Callback, CreatePolicy, KeyScope, NewPause, Pause, PauseId, PauseRequest, PauseState, Token,
-    ValidationError, notifications_for_new, request_fingerprint,
+    Callback, CreatePolicy, IdentifiedBy, KeyScope, NewPause, Pause, PauseId, PauseRequest,
+    PauseState, Token, ValidationError, notifications_for_new, request_fingerprint,
 };
+use crate::identity::Caller;
 use crate::policies::PolicySet;
 use crate::store::{Created, ListQuery, NewPauseRecord, Store, StoreError, TokenRecord};
 
@@ -87,22 +88,28 @@ impl From<StoreError> for PauseError {
 /// approver rules (no approving one's own request), the policies and the
 /// review page all read it.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Requester(Option<String>);
+pub struct Requester {
+    name: Option<String>,
+    identified_by: Option<IdentifiedBy>,
+}
 
 impl Requester {
-    /// The server's own API key: nobody in particular.
-    pub fn unnamed() -> Self {
-        Self(None)
+    /// An API caller: named unless it used the server's own key, whose
+    /// holder is nobody in particular.
+    pub fn caller(caller: &Caller) -> Self {
+        Self {
+            name: caller.name.clone(),
+            identified_by: Some(caller.identified_by()),
+        }
     }
 
-    /// An identified caller or integration, by the name it is known by.
-    pub fn named(name: impl Into<String>) -> Self {
-        Self(Some(name.into()))
-    }
-
-    /// An API caller: named unless it used the server's own key.
-    pub fn caller(caller: &crate::identity::Caller) -> Self {
-        Self(caller.name.clone())
+    /// An integration that verified who asked by its own means (a signed
+    /// webhook), named in its own namespace (`github:octocat`).
+    pub fn integration(name: impl Into<String>) -> Self {
+        Self {
+            name: Some(name.into()),
+            identified_by: None,
+        }
     }
 }
 
@@ -207,7 +214,8 @@ impl Pauses {
         let fingerprint = request_fingerprint(&request);
         let explicit_key = request.idempotency_key.is_some();
         let mut pause = NewPause::parse(request, &self.policy)?;
-        pause.requested_by = requester.0;
+        pause.requested_by = requester.name;
+        pause.requester_identified_by = requester.identified_by;
         let scope = KeyScope::of(pause.requested_by.as_deref(), !explicit_key);
         self.store_new(pause, scope, fingerprint).await
     }
@@ -223,7 +231,8 @@ impl Pauses {
     ) -> Result<CreatedPause, PauseError> {
         let fingerprint = request_fingerprint(&request);
         let mut pause = NewPause::parse(request, &self.policy)?;
-        pause.requested_by = requester.0;
+        pause.requested_by = requester.name;
+        pause.requester_identified_by = requester.identified_by;
         pause.idempotency_key = Some(Callback::key(&callback.secret()));
         pause.callback = Some(callback);
         self.store_new(pause, KeyScope::Callback, fingerprint).await

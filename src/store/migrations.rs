@@ -78,6 +78,11 @@ const SQLITE: &[(i64, &str, &str)] = &[
         "signed-out sessions",
         include_str!("../../migrations/sqlite/0013_signed_out_sessions.sql"),
     ),
+    (
+        14,
+        "requester identified by",
+        include_str!("../../migrations/sqlite/0014_requester_identified_by.sql"),
+    ),
 ];
 
 /// The PostgreSQL migrations, oldest first.
@@ -136,6 +141,11 @@ const POSTGRES: &[(i64, &str, &str)] = &[
         11,
         "signed-out sessions",
         include_str!("../../migrations/postgres/0011_signed_out_sessions.sql"),
+    ),
+    (
+        12,
+        "requester identified by",
+        include_str!("../../migrations/postgres/0012_requester_identified_by.sql"),
     ),
 ];
 

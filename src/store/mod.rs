@@ -143,6 +143,7 @@ impl NewPauseRecord {
             callback: pause.callback.clone(),
             rules: pause.rules.clone(),
             requested_by: pause.requested_by.clone(),
+            requester_identified_by: pause.requester_identified_by,
             tags: pause.tags.clone(),
             group: pause.group.clone(),
             superseded_by: None,

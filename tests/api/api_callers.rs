@@ -16,7 +16,7 @@ use crate::python;
 const NAMED_KEY: &str = "ci-bot-key-0123456789";
 
 /// An issuer on loopback: its discovery document, its key set, and tokens.
-async fn issuer() -> (String, Value) {
+pub(crate) async fn issuer() -> (String, Value) {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
     let python = python::with(&[("jwt", "pyjwt"), ("cryptography", "cryptography")]);
@@ -44,7 +44,7 @@ async fn issuer() -> (String, Value) {
     (base, made["tokens"].clone())
 }
 
-async fn app_trusting(issuer: &str) -> TestApp {
+pub(crate) async fn app_trusting(issuer: &str) -> TestApp {
     app_trusting_subjects(issuer, "[\"repo:acme/*\"]").await
 }
 

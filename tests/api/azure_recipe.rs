@@ -8,7 +8,8 @@ use serde_json::{Value, json};
 use crate::helpers::{API_KEY, TestApp, error_message};
 use crate::standins;
 
-fn recipe_config(azure: &str) -> String {
+/// The recipe's section and the Data Factory target it starts, at `azure`.
+pub(crate) fn recipe_config(azure: &str) -> String {
     format!(
         r#"
 [azure_recipe]

@@ -110,6 +110,7 @@ pub struct GithubDeployment {
 
 /// The Azure DevOps task a check's decision completes.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(remote = "Self")]
 pub struct DevopsTask {
     /// `JobId`.
     pub job_id: String,
@@ -118,6 +119,11 @@ pub struct DevopsTask {
     /// `AuthToken`, scoped to the run: a secret.
     pub auth_token: String,
 }
+
+super::object_only::object_only!(
+    DevopsTask,
+    "a JSON object with job_id, task_id and auth_token"
+);
 
 /// What the API shows of a callback.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]

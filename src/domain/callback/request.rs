@@ -8,11 +8,13 @@ use serde::{Deserialize, Serialize};
 use super::{Callback, CallbackKind, CallbackPolicy, DevopsTask};
 use crate::domain::duration::parse_duration;
 use crate::domain::input::ValidationError;
+use crate::domain::object_only::object_only;
 
 /// `callback` as sent: `{"kind": "logic_apps", "url": "…"}` or
 /// `{"kind": "step_functions", "task_token": "…", "aws": "prod"}`.
 #[derive(Debug, Clone, Default, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
+#[serde(remote = "Self")]
 pub struct CallbackRequest {
     /// `adf_webhook`, `logic_apps` or `step_functions`.
     pub kind: String,
@@ -30,6 +32,11 @@ pub struct CallbackRequest {
     #[serde(default)]
     pub devops: Option<DevopsTask>,
 }
+
+object_only!(
+    CallbackRequest,
+    "a JSON object with kind and url (or task_token and aws)"
+);
 
 /// Longest task token Step Functions hands out.
 const MAX_TASK_TOKEN: usize = 2_048;

@@ -6,7 +6,7 @@ use chrono::{DateTime, Utc};
 
 use super::rows::{from_millis, pause_columns, to_millis};
 use super::{Arg, Args, Conn, Dialect, args, outbox, settle};
-use crate::domain::{KeyScope, Pause, PauseId, PauseState, TokenHash};
+use crate::domain::{IdentifiedBy, KeyScope, Pause, PauseId, PauseState, TokenHash};
 use crate::receipts::Notary;
 use crate::store::{
     Created, Cursor, ListQuery, NewPauseRecord, PausePage, StoreError, TokenKind, TokenRecord,
@@ -124,9 +124,10 @@ async fn insert_pause<C: Conn>(
         .execute(
             "INSERT INTO pauses (id, state, title, description, data, target, target_params, \
              on_reject, on_expire, notify, idempotency_key, created_at, expires_at, callback, \
-             rules, requested_by, tags, input_fields, group_key, request_sha256) \
+             rules, requested_by, tags, input_fields, group_key, request_sha256, \
+             requester_identified_by) \
              VALUES ($1, 'pending', $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, \
-             $16, $17, $18, $19) \
+             $16, $17, $18, $19, $20) \
              ON CONFLICT (idempotency_key) DO NOTHING"
                 .into(),
             args![
@@ -161,6 +162,7 @@ async fn insert_pause<C: Conn>(
                     .transpose()?,
                 pause.group.as_deref(),
                 record.fingerprint.as_str(),
+                pause.requester_identified_by.map(IdentifiedBy::as_str),
             ],
         )
         .await?;

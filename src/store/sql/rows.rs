@@ -45,7 +45,8 @@ pub fn pause_columns(dialect: &Dialect) -> String {
            FROM deliveries d WHERE d.pause_id = p.id ORDER BY d.created_at) AS ordered), \
            '[]') AS TEXT), \
          p.callback, p.rules, p.requested_by, p.tags, p.input_fields, p.group_key, \
-         p.superseded_by, (SELECT r.jws FROM receipts r WHERE r.pause_id = p.id)"
+         p.superseded_by, (SELECT r.jws FROM receipts r WHERE r.pause_id = p.id), \
+         p.requester_identified_by"
     )
 }
 
@@ -172,6 +173,10 @@ pub fn read_pause(row: &dyn Columns, at: usize) -> Result<Pause, StoreError> {
         group: row.opt_text(at + 20)?,
         superseded_by: row.opt_text(at + 21)?.map(PauseId::from_stored),
         receipt: row.opt_text(at + 22)?,
+        requester_identified_by: row
+            .opt_text(at + 23)?
+            .map(|text| parsed("requester_identified_by", &text, IdentifiedBy::parse))
+            .transpose()?,
         id: PauseId::from_stored(id.clone()),
     };
     let mut pause = pause;

@@ -26,6 +26,7 @@ mod create;
 mod decide;
 mod durability;
 mod expiry;
+mod first_run;
 mod inputs;
 mod list;
 mod notifications;

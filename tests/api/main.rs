@@ -25,6 +25,7 @@ mod crash_loop;
 mod create;
 mod decide;
 mod durability;
+mod examples;
 mod expiry;
 mod first_run;
 mod inputs;

@@ -46,9 +46,11 @@ impl KeylessServer {
         });
         let mut said = String::new();
         loop {
-            let line = received
-                .recv_timeout(Duration::from_secs(30))
-                .unwrap_or_else(|_| panic!("no listening line; printed:\n{said}"));
+            let Ok(line) = received.recv_timeout(Duration::from_secs(30)) else {
+                child.kill().ok();
+                child.wait().ok();
+                panic!("no listening line; printed:\n{said}");
+            };
             said.push_str(&line);
             said.push('\n');
             if let Some(at) = line.find("listening on http://") {

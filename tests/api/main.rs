@@ -1,6 +1,8 @@
 //! End-to-end tests: real HTTP against a server on port 0 and a fresh SQLite
 //! file per test. One test binary, so the crate links once.
 
+mod action_install;
+mod action_release;
 mod github_action;
 mod github_app;
 mod helpers;
@@ -51,3 +53,4 @@ mod store_story;
 mod supersession;
 mod triggers;
 mod wait;
+mod workflows;

@@ -12,16 +12,18 @@ use std::time::Duration;
 use reqwest::StatusCode;
 use serde_json::json;
 
-/// A `pausegate serve` started with no key in flag, environment or file.
-struct KeylessServer {
+/// A `pausegate serve` started with no key in flag, environment or file:
+/// the first command as a newcomer runs it.
+pub struct KeylessServer {
     child: Child,
-    base: String,
+    pub base: String,
     /// Everything printed up to and including the "listening on" line.
-    said: String,
+    pub said: String,
 }
 
 impl KeylessServer {
-    fn start(dir: &Path, listen: &str) -> Self {
+    /// Starts `pausegate serve --listen LISTEN` in `dir`; returns once it listens.
+    pub fn start(dir: &Path, listen: &str) -> Self {
         let mut child = Command::new(env!("CARGO_BIN_EXE_pausegate"))
             .args(["serve", "--listen", listen])
             .current_dir(dir)
@@ -73,7 +75,8 @@ impl KeylessServer {
         request.send().await.unwrap().status()
     }
 
-    fn stop(mut self) {
+    /// SIGTERM, then waits for a clean exit.
+    pub fn stop(mut self) {
         let pid = self.child.id().to_string();
         Command::new("kill").args(["-TERM", &pid]).status().unwrap();
         let status = self.child.wait().unwrap();

@@ -26,6 +26,7 @@ mod crash;
 mod crash_loop;
 mod create;
 mod decide;
+mod docs;
 mod durability;
 mod examples;
 mod expiry;

@@ -76,8 +76,30 @@ pub async fn run_section(doc: &str, heading: &str) {
     .unwrap();
     let server = KeylessServer::start(dir.path(), "127.0.0.1:0");
     let address = server.base.trim_start_matches("http://").to_owned();
-    let local = |text: &str| text.replace("127.0.0.1:8080", &address);
+    let (script, expected) = script_of(heading, &blocks, |text| {
+        text.replace("127.0.0.1:8080", &address)
+    });
+    let printed = run_in(dir.path(), &script, heading).await;
+    server.stop();
+    let printed: Vec<&str> = printed.split("@@end@@\n").collect();
+    for (index, shown) in expected.iter().enumerate() {
+        if let Some(shown) = shown {
+            assert!(
+                matches(shown, printed[index]),
+                "{heading}, block {index} printed:\n{}\nthe page shows:\n{shown}",
+                printed[index]
+            );
+        }
+    }
+}
 
+/// One bash script of the shell blocks, each followed by a marker, and the
+/// output block shown after each (if any), both passed through `local`.
+fn script_of(
+    heading: &str,
+    blocks: &[(String, String)],
+    local: impl Fn(&str) -> String,
+) -> (String, Vec<Option<String>>) {
     let mut script = String::from("set -euo pipefail\n");
     let mut expected = Vec::new();
     let mut pending = blocks.iter().peekable();
@@ -88,41 +110,35 @@ pub async fn run_section(doc: &str, heading: &str) {
         let shown = pending.next_if(|(info, _)| info != "sh");
         expected.push(shown.map(|(_, text)| local(text)));
     }
+    (script, expected)
+}
+
+/// Runs `script` with bash in `dir`, the built `pausegate` first on PATH
+/// and no client settings inherited; what it printed.
+async fn run_in(dir: &Path, script: &str, heading: &str) -> String {
     let binary_dir = Path::new(env!("CARGO_BIN_EXE_pausegate")).parent().unwrap();
+    let path = format!(
+        "{}:{}",
+        binary_dir.display(),
+        std::env::var("PATH").unwrap()
+    );
     let output = tokio::process::Command::new("bash")
         .arg("-c")
-        .arg(&script)
-        .current_dir(dir.path())
-        .env(
-            "PATH",
-            format!(
-                "{}:{}",
-                binary_dir.display(),
-                std::env::var("PATH").unwrap()
-            ),
-        )
+        .arg(script)
+        .current_dir(dir)
+        .env("PATH", path)
         .env_remove("PAUSEGATE_URL")
         .env_remove("PAUSEGATE_API_KEY")
         .output()
         .await
         .unwrap();
-    server.stop();
-    let stdout = String::from_utf8_lossy(&output.stdout);
+    let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
     assert!(
         output.status.success(),
         "{heading} failed: {}\n{stdout}",
         String::from_utf8_lossy(&output.stderr)
     );
-    let printed: Vec<&str> = stdout.split("@@end@@\n").collect();
-    for (index, shown) in expected.iter().enumerate() {
-        if let Some(shown) = shown {
-            assert!(
-                matches(shown, printed[index]),
-                "{heading}, block {index} printed:\n{}\nthe page shows:\n{shown}",
-                printed[index]
-            );
-        }
-    }
+    stdout
 }
 
 /// The `## ` headings of the README, in order.

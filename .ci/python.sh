@@ -138,13 +138,14 @@ done
 [ -n "$url" ] || { cat "$work/server.log"; fail "pausegate serve did not listen within 30 s"; }
 echo "server at $url"
 
-step "GitHub Action (action.yml): its install step with this wheel, then its pause step"
+step "GitHub Action (action.yml): its install step with this wheel (install-path + install-sha256), then its pause step"
 # A PATH with no pausegate on it: the action's install step must provide it.
 runner_path="$(dirname "$python"):/usr/bin:/bin"
 ! PATH="$runner_path" command -v pausegate >/dev/null || fail "pausegate is already on $runner_path"
 mkdir -p "$work/runner"
 action_inputs="$("$python" -c 'import json, sys; print(json.dumps({"url": sys.argv[1], "api-key": sys.argv[2],
-  "title": "Asked by the action", "timeout": "1s", "package": sys.argv[3]}))' "$url" "$PAUSEGATE_API_KEY" "$binary_wheel")"
+  "title": "Asked by the action", "timeout": "1s", "install-path": sys.argv[3], "install-sha256": sys.argv[4]}))' \
+  "$url" "$PAUSEGATE_API_KEY" "$binary_wheel" "$(sha256sum "$binary_wheel" | cut -d' ' -f1)")"
 action_answer="$(env -u PAUSEGATE_API_KEY PATH="$runner_path" RUNNER_TEMP="$work/runner" \
   "$airflow_venv/bin/python" tests/action/run_action.py "$PWD" "$action_inputs" 2>"$work/action.log")" ||
   { cat "$work/action.log"; fail "the action runner failed"; }
@@ -155,7 +156,7 @@ answer = json.loads(sys.argv[1])
 assert answer["status"] == 3, answer
 assert answer["outputs"]["outcome"] == "timed-out", answer
 assert answer["outputs"]["pause-id"].startswith("pau_"), answer' "$action_answer" || fail "unexpected action outputs"
-ok "the action installed the wheel into RUNNER_TEMP, made its pause and gave up at its timeout"
+ok "the action installed the checked wheel into RUNNER_TEMP, made its pause and gave up at its timeout"
 
 step "AIRFLOW_HOME with a fresh metadata DB (airflow db migrate)"
 export AIRFLOW_HOME="$work/airflow"

@@ -15,10 +15,12 @@ long-polls pausegate. Once someone decides:
 
 Install, wherever Airflow runs (scheduler, workers, triggerer). The operator
 is pure Python and only talks HTTP; the server's binary is not needed there:
-    pip install pausegate-airflow                # once published, or
-    pip install ./python/pausegate-airflow       # from a clone of pausegate
-The server itself can come from pip too: `pip install pausegate` puts the
-`pausegate` binary on PATH (`pausegate serve`).
+    pip install ./pausegate_airflow-*-py3-none-any.whl   # from your release's files, or
+    pip install ./python/pausegate-airflow               # from a clone of pausegate
+The server itself can come from pip too: the `pausegate` wheel for your
+platform, from the same release (checked against its SHA256SUMS), puts the
+`pausegate` binary on PATH (`pausegate serve`). Install files, never a bare
+name from a public index: anyone may own that name there.
 
 Configure the server as an Airflow Connection named pausegate_default, with
 the server's URL as host and its API key as password:

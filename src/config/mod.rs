@@ -9,6 +9,7 @@ mod decisions;
 mod email;
 mod file;
 mod github_app;
+mod local_key;
 mod secret;
 mod sign_in;
 mod slack_app;
@@ -27,6 +28,7 @@ pub use callers::{NamedKey, OidcCaller};
 pub use email::{EmailSettings, SmtpTls};
 pub use file::{ConfigFile, DatabaseFile, DeliveryFile, EmailFile};
 pub use github_app::{EnvironmentFile, GithubApp};
+pub use local_key::{LocalKey, provide_local_key};
 pub use secret::{Env, Secret};
 pub use sign_in::SignIn;
 pub use slack_app::SlackApp;
@@ -50,7 +52,9 @@ pub struct ServeArgs {
     /// Database URL [default: sqlite://pausegate.db].
     #[arg(long, env = "PAUSEGATE_DATABASE_URL")]
     pub database_url: Option<String>,
-    /// API key the management API accepts [default: none, the API refuses everything].
+    /// API key the management API accepts [default: on a loopback address with a SQLite
+    /// file, one generated on first start and kept beside the database; elsewhere none,
+    /// and the API refuses everything].
     #[arg(long, env = "PAUSEGATE_API_KEY", hide_env_values = true)]
     pub api_key: Option<String>,
     /// Run as an Azure Functions custom handler on this loopback port (the
@@ -274,8 +278,12 @@ impl Settings {
     pub fn warnings(&self) -> Vec<String> {
         let mut warnings = Vec::new();
         if self.api_key.is_none() && self.named_keys.is_empty() && self.oidc_callers.is_empty() {
+            // Reached only where no key is generated (see `local_key`).
             warnings.push(
-                "no API key is set: the management API refuses every call (set PAUSEGATE_API_KEY)"
+                "no API key is set, so the management API refuses every call (a key is \
+                 generated only for a server on a loopback address with a SQLite file). \
+                 Set one: PAUSEGATE_API_KEY=\"$(openssl rand -base64 32)\" pausegate serve, \
+                 or --api-key, or api_key_env in the config file"
                     .to_owned(),
             );
         }

@@ -1,10 +1,13 @@
 """Runs a composite GitHub Action's steps as a runner would, for tests.
 
-Usage: run_action.py ACTION_DIR INPUTS_JSON
+Usage: run_action.py ACTION_DIR INPUTS_JSON [GITHUB_CONTEXT_JSON]
 
 Reads ACTION_DIR/action.yml; fills each input from INPUTS_JSON or its
 default (a missing required input is an error); for each step, evaluates
-`if:` and the `${{ inputs.* }}` / `${{ steps.*.outputs.* }}` expressions in
+`if:` and the `${{ inputs.* }}` / `${{ steps.*.outputs.* }}` /
+`${{ github.* }}` expressions (the github context from GITHUB_CONTEXT_JSON,
+such as action_repository, action_ref and server_url; a property it lacks
+is empty, as on a runner) in
 `env:` and `run:`, and runs it with `bash --noprofile --norc -eo pipefail`
 (the runner's bash invocation) with GITHUB_ACTION_PATH, GITHUB_OUTPUT,
 GITHUB_PATH and RUNNER_TEMP set, stopping at the first failing step. Then
@@ -32,14 +35,17 @@ EXPRESSION = re.compile(r"\$\{\{\s*(.*?)\s*\}\}")
 
 
 class Context:
-    def __init__(self, inputs):
+    def __init__(self, inputs, github):
         self.inputs = inputs
+        self.github = github
         self.steps = {}
 
     def lookup(self, reference):
         parts = reference.split(".")
         if parts[0] == "inputs" and len(parts) == 2:
             return self.inputs[parts[1]]
+        if parts[0] == "github" and len(parts) == 2:
+            return str(self.github.get(parts[1], ""))
         if parts[0] == "steps" and len(parts) == 4 and parts[2] == "outputs":
             return self.steps.get(parts[1], {}).get(parts[3], "")
         raise SystemExit(f"expression not understood: {reference}")
@@ -74,6 +80,11 @@ def read_outputs(path):
 
 
 def fill_inputs(declared, given):
+    # A runner only warns about an undeclared input; here it is an error, so
+    # a test cannot pass an input the action does not have.
+    unknown = sorted(set(given) - set(declared or {}))
+    if unknown:
+        raise SystemExit(f"inputs the action does not declare: {', '.join(unknown)}")
     inputs = {}
     for name, spec in (declared or {}).items():
         if name in given:
@@ -109,10 +120,11 @@ def run_step(step, context, action_dir, temp, path_file):
 
 def main():
     action_dir, given = sys.argv[1], json.loads(sys.argv[2])
+    github = json.loads(sys.argv[3]) if len(sys.argv) > 3 else {}
     with open(os.path.join(action_dir, "action.yml")) as file:
         action = yaml.safe_load(file)
     assert action["runs"]["using"] == "composite", "a composite action"
-    context = Context(fill_inputs(action.get("inputs"), given))
+    context = Context(fill_inputs(action.get("inputs"), given), github)
     temp = os.environ.get("RUNNER_TEMP") or tempfile.mkdtemp()
     path_file = os.path.join(temp, "github_path")
     open(path_file, "a").close()

@@ -1,6 +1,8 @@
 //! End-to-end tests: real HTTP against a server on port 0 and a fresh SQLite
 //! file per test. One test binary, so the crate links once.
 
+mod action_install;
+mod action_release;
 mod github_action;
 mod github_app;
 mod helpers;
@@ -26,8 +28,11 @@ mod crash;
 mod crash_loop;
 mod create;
 mod decide;
+mod docs;
 mod durability;
+mod examples;
 mod expiry;
+mod first_run;
 mod inputs;
 mod list;
 mod notifications;
@@ -57,3 +62,4 @@ mod store_story;
 mod supersession;
 mod triggers;
 mod wait;
+mod workflows;

@@ -1,21 +1,31 @@
-//! The README's walkthrough, run as written: its shell blocks in one bash
-//! session against the real binary, each block's output compared with the
-//! block shown after it (`…` stands for anything).
+//! The README as a newcomer meets it, and its walkthrough run as written:
+//! install comes first, then the two commands; the first of them (the
+//! real binary on its defaults, no key anywhere) serves the walkthrough,
+//! whose shell blocks run in one bash session in the server's folder, each
+//! block's output compared with the block shown after it (`…` stands for
+//! anything). `docs` runs the pages' runnable sections the same way.
 
-use crate::binary::spawn_serve;
+use std::path::Path;
 
-const README: &str = include_str!("../../README.md");
+use crate::first_run::KeylessServer;
 
-/// The fenced blocks of the README section headed `heading`: (info, text).
-fn blocks(heading: &str) -> Vec<(String, String)> {
-    let start = README.find(heading).expect("the section exists");
-    let section = &README[start..];
-    let end = section[heading.len()..]
-        .find("\n## ")
-        .map_or(section.len(), |at| at + heading.len());
+pub const README: &str = include_str!("../../README.md");
+
+/// The first command, as the README gives it.
+const FIRST_COMMAND: &str = "cargo run --release -- serve";
+
+/// The fenced blocks of `doc`'s section headed `heading`, up to the next
+/// heading of any level: (info, text).
+pub fn blocks(doc: &str, heading: &str) -> Vec<(String, String)> {
+    let start = doc
+        .find(&format!("{heading}\n"))
+        .unwrap_or_else(|| panic!("the section {heading:?} exists"));
     let mut blocks = Vec::new();
-    let mut lines = section[..end].lines();
+    let mut lines = doc[start + heading.len()..].lines();
     while let Some(line) = lines.next() {
+        if line.starts_with('#') {
+            break;
+        }
         if let Some(info) = line.strip_prefix("```") {
             let body: Vec<&str> = lines.by_ref().take_while(|l| *l != "```").collect();
             blocks.push((info.to_owned(), body.join("\n")));
@@ -25,7 +35,7 @@ fn blocks(heading: &str) -> Vec<(String, String)> {
 }
 
 /// Does `actual` read as `expected`, where `…` stands for anything?
-fn matches(expected: &str, actual: &str) -> bool {
+pub fn matches(expected: &str, actual: &str) -> bool {
     let parts: Vec<&str> = expected.trim().split('…').collect();
     let mut rest = actual.trim();
     let (first, last) = (parts[0], parts[parts.len() - 1]);
@@ -45,55 +55,134 @@ fn matches(expected: &str, actual: &str) -> bool {
     rest.ends_with(last)
 }
 
-#[tokio::test]
-async fn the_readme_walkthrough_prints_what_it_shows() {
-    let blocks = blocks("## Walkthrough with curl");
-    let (serve, commands) = blocks.split_first().unwrap();
-    assert_eq!(
-        serve.1, "PAUSEGATE_API_KEY=dev-key cargo run --release -- serve",
-        "the first block starts the server"
-    );
+/// Runs the shell blocks of `doc`'s section `heading` against the first
+/// command's server, in its folder (with `examples/` linked in, as in a
+/// clone), `pausegate` on PATH; each output block must match what the
+/// shell block before it printed. A leading block holding the first
+/// command itself is what started that server.
+pub async fn run_section(doc: &str, heading: &str) {
+    let mut blocks = blocks(doc, heading);
+    if blocks
+        .first()
+        .is_some_and(|(_, text)| text == FIRST_COMMAND)
+    {
+        blocks.remove(0);
+    }
     let dir = tempfile::tempdir().unwrap();
-    let mut server = spawn_serve(dir.path(), &["--api-key", "dev-key"]);
+    std::os::unix::fs::symlink(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("examples"),
+        dir.path().join("examples"),
+    )
+    .unwrap();
+    let server = KeylessServer::start(dir.path(), "127.0.0.1:0");
     let address = server.base.trim_start_matches("http://").to_owned();
-    let local = |text: &str| text.replace("127.0.0.1:8080", &address);
+    let (script, expected) = script_of(heading, &blocks, |text| {
+        text.replace("127.0.0.1:8080", &address)
+    });
+    let printed = run_in(dir.path(), &script, heading).await;
+    server.stop();
+    let printed: Vec<&str> = printed.split("@@end@@\n").collect();
+    for (index, shown) in expected.iter().enumerate() {
+        if let Some(shown) = shown {
+            assert!(
+                matches(shown, printed[index]),
+                "{heading}, block {index} printed:\n{}\nthe page shows:\n{shown}",
+                printed[index]
+            );
+        }
+    }
+}
 
-    // Each shell block, then the block that shows its output, if any.
+/// One bash script of the shell blocks, each followed by a marker, and the
+/// output block shown after each (if any), both passed through `local`.
+fn script_of(
+    heading: &str,
+    blocks: &[(String, String)],
+    local: impl Fn(&str) -> String,
+) -> (String, Vec<Option<String>>) {
     let mut script = String::from("set -euo pipefail\n");
     let mut expected = Vec::new();
-    let mut pending = commands.iter().peekable();
+    let mut pending = blocks.iter().peekable();
     while let Some((info, text)) = pending.next() {
-        assert_eq!(info, "sh", "output blocks follow a shell block");
+        assert_eq!(info, "sh", "{heading}: output blocks follow a shell block");
         script.push_str(&local(text));
         script.push_str("\necho '@@end@@'\n");
         let shown = pending.next_if(|(info, _)| info != "sh");
         expected.push(shown.map(|(_, text)| local(text)));
     }
+    (script, expected)
+}
+
+/// Runs `script` with bash in `dir`, the built `pausegate` first on PATH
+/// and no client settings inherited; what it printed.
+async fn run_in(dir: &Path, script: &str, heading: &str) -> String {
+    let binary_dir = Path::new(env!("CARGO_BIN_EXE_pausegate")).parent().unwrap();
+    let path = format!(
+        "{}:{}",
+        binary_dir.display(),
+        std::env::var("PATH").unwrap()
+    );
     let output = tokio::process::Command::new("bash")
         .arg("-c")
-        .arg(&script)
-        .env_remove("PAUSEGATE")
+        .arg(script)
+        .current_dir(dir)
+        .env("PATH", path)
+        .env_remove("PAUSEGATE_URL")
         .env_remove("PAUSEGATE_API_KEY")
         .output()
         .await
         .unwrap();
-    assert!(server.terminate(), "the server stopped cleanly");
-    let stdout = String::from_utf8_lossy(&output.stdout);
+    let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
     assert!(
         output.status.success(),
-        "the walkthrough failed: {}\n{stdout}",
+        "{heading} failed: {}\n{stdout}",
         String::from_utf8_lossy(&output.stderr)
     );
-    let printed: Vec<&str> = stdout.split("@@end@@\n").collect();
-    for (index, shown) in expected.iter().enumerate() {
-        if let Some(shown) = shown {
-            assert!(
-                matches(shown, printed[index]),
-                "block {index} printed:\n{}\nthe README shows:\n{shown}",
-                printed[index]
-            );
-        }
-    }
+    stdout
+}
+
+/// The `## ` headings of the README, in order.
+fn headings() -> Vec<&'static str> {
+    let mut fenced = false;
+    README
+        .lines()
+        .filter(|line| {
+            fenced ^= line.starts_with("```");
+            !fenced && line.starts_with("## ")
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn the_readme_walkthrough_prints_what_it_shows() {
+    let blocks = blocks(README, "## Walkthrough with curl");
+    assert_eq!(
+        blocks[0].1, FIRST_COMMAND,
+        "the walkthrough starts with the first command, nothing added"
+    );
+    run_section(README, "## Walkthrough with curl").await;
+}
+
+#[test]
+fn the_readme_starts_with_install_then_the_two_commands_then_the_walkthrough() {
+    assert_eq!(
+        headings()[..3],
+        [
+            "## Install",
+            "## The two commands",
+            "## Walkthrough with curl"
+        ]
+    );
+    let commands: Vec<String> = blocks(README, "## The two commands")
+        .into_iter()
+        .map(|(_, text)| text)
+        .collect();
+    assert_eq!(commands, [FIRST_COMMAND, "cargo test"]);
+    let lines = README.lines().count();
+    assert!(
+        lines < 300,
+        "a front door, not the whole house: {lines} lines"
+    );
 }
 
 #[test]

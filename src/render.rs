@@ -8,7 +8,6 @@
 
 mod about;
 
-use std::collections::BTreeMap;
 use std::path::Path;
 
 use chrono::{DateTime, Utc};
@@ -16,9 +15,8 @@ use minijinja::Environment;
 use serde::Serialize;
 use serde_json::json;
 
-pub use about::About;
+pub use about::{About, Words};
 
-use crate::config::Target;
 use crate::domain::Pause;
 
 /// The embedded templates: name and source.
@@ -41,11 +39,11 @@ const TEMPLATES: &[(&str, &str)] = &[
 /// The page stylesheet, served at `/assets/style.css`.
 pub const STYLESHEET: &str = include_str!("../templates/style.css");
 
-/// Holds the compiled templates, and the configured targets' kinds for
-/// saying what approving starts.
+/// Holds the compiled templates, and the words for what the configured
+/// targets and the callback kinds are.
 pub struct Renderer {
     env: Environment<'static>,
-    target_kinds: BTreeMap<String, &'static str>,
+    words: about::Words,
 }
 
 impl Renderer {
@@ -72,21 +70,21 @@ impl Renderer {
         }
         let renderer = Self {
             env,
-            target_kinds: BTreeMap::new(),
+            words: about::Words::default(),
         };
         renderer.check_every_template()?;
         Ok(renderer)
     }
 
-    /// Describes the configured `targets` by kind in what [`Renderer::about`] says.
-    pub fn with_targets(mut self, targets: &BTreeMap<String, Target>) -> Self {
-        self.target_kinds = about::target_kinds(targets);
+    /// Says what targets and callbacks are in `words` (see [`Renderer::about`]).
+    pub fn with_words(mut self, words: Words) -> Self {
+        self.words = words;
         self
     }
 
     /// Who asked for `pause` and what approving it does, as sentences.
     pub fn about(&self, pause: &Pause) -> About {
-        about::about(pause, &self.target_kinds)
+        about::about(pause, &self.words)
     }
 
     /// Renders template `name` with `context`.

@@ -16,9 +16,10 @@ use tokio_util::sync::CancellationToken;
 use crate::clock::Clock;
 use crate::config::Settings;
 use crate::http::{self, AppState};
+use crate::integrations::kit::Kit;
 use crate::outbox::{Outbox, Senders};
 use crate::pauses::Pauses;
-use crate::render::Renderer;
+use crate::render::{Renderer, Words};
 use crate::store::{ReceiptSetup, open_with};
 
 /// How long requests under way may take to finish once shutdown begins.
@@ -42,9 +43,16 @@ impl Server {
     pub async fn bind(settings: &Settings, clock: Arc<dyn Clock>) -> anyhow::Result<Self> {
         // Install the metrics registry before anything records.
         crate::telemetry::metrics();
-        let renderer = Arc::new(
-            Renderer::load(settings.templates_dir.as_deref())?.with_targets(&settings.targets),
-        );
+        let words = Words {
+            targets: settings
+                .targets
+                .iter()
+                .map(|(name, target)| (name.clone(), target.starter.what()))
+                .collect(),
+            callbacks: settings.integrations.callback_words(),
+        };
+        let renderer =
+            Arc::new(Renderer::load(settings.templates_dir.as_deref())?.with_words(words));
         let listener = TcpListener::bind(settings.listen)
             .await
             .with_context(|| format!("cannot listen on {}", settings.listen))?;
@@ -63,15 +71,22 @@ impl Server {
             Pauses::new(store.clone(), clock.clone(), settings.create_policy())
                 .with_policies(settings.policies.clone()),
         );
-        let senders = Senders::new(settings, clock.clone(), renderer.clone(), &public_url)?;
+        let kit = Arc::new(Kit::new(
+            settings.delivery.timeout,
+            clock.clone(),
+            renderer,
+            &public_url,
+            settings.callbacks.clone(),
+        )?);
+        let senders = Senders::new(settings, kit.clone());
         let wake = pauses.deliveries_waiting();
         let outbox = Arc::new(Outbox::new(store, clock, settings, senders, wake));
         let functions_timer = settings.azure_functions.then(|| outbox.clone());
         let state = AppState::new(
             pauses,
-            renderer,
+            kit,
+            settings.integrations.clone(),
             settings.api_key.as_ref(),
-            &public_url,
             settings.max_failures_per_minute,
             CancellationToken::new(),
         )
@@ -80,10 +95,7 @@ impl Server {
             &settings.named_keys,
             settings.oidc_callers.clone(),
         )
-        .with_github_app(settings.github_app.clone())
-        .with_azure_recipe(settings.azure_recipe.as_deref())
         .with_sign_in(settings.sign_in.as_ref())
-        .with_slack(settings.slack_app.as_ref())
         .with_functions_timer(functions_timer);
         Ok(Self {
             listener,

@@ -10,8 +10,8 @@ use std::collections::BTreeMap;
 
 use serde::Deserialize;
 
+use super::parse_url;
 use super::secret::{Env, Secret};
-use super::targets::parse_url;
 
 /// `[api_keys.NAME]` as written.
 #[derive(Debug, Deserialize)]

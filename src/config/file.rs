@@ -5,8 +5,13 @@ use std::collections::BTreeMap;
 use std::path::Path;
 
 use serde::Deserialize;
+use toml::Spanned;
 
-use super::targets::{ChannelFile, TargetFile};
+use crate::integrations::Sections;
+use crate::integrations::kit::Raw;
+
+/// A table an integration reads itself, with where it is in the file.
+type Table = Spanned<toml::Value>;
 
 /// Every key the config file may hold; all optional.
 #[derive(Debug, Default, Deserialize)]
@@ -32,30 +37,29 @@ pub struct ConfigFile {
     /// Folder whose templates replace the embedded ones of the same name.
     pub templates_dir: Option<std::path::PathBuf>,
     /// SMTP; without it emails are printed to standard output.
-    pub email: Option<EmailFile>,
+    pub email: Option<Table>,
     /// How the outbox sends.
     #[serde(default)]
     pub delivery: DeliveryFile,
     /// How long to wait for the database.
     #[serde(default)]
     pub database: DatabaseFile,
-    /// Pipelines to start on demand.
+    /// Pipelines to start on demand, each read by its kind's integration.
     #[serde(default)]
-    pub targets: BTreeMap<String, TargetFile>,
-    /// Places to post about pauses.
+    pub targets: BTreeMap<String, Table>,
+    /// Places to post about pauses, each read by its kind's integration.
     #[serde(default)]
-    pub channels: BTreeMap<String, ChannelFile>,
+    pub channels: BTreeMap<String, Table>,
     /// Which hosts a caller-given callback URL may point at.
     #[serde(default)]
     pub callbacks: CallbacksFile,
     /// AWS accounts to answer Step Functions through.
-    #[serde(default)]
-    pub aws: BTreeMap<String, super::aws::AwsFile>,
+    pub aws: Option<Table>,
     /// pausegate as a GitHub App.
-    pub github_app: Option<super::github_app::GithubAppFile>,
+    pub github_app: Option<Table>,
     /// The original Azure Functions recipe's `PipelinePause` and
     /// `PipelineRestart` endpoints.
-    pub azure_recipe: Option<AzureRecipeFile>,
+    pub azure_recipe: Option<Table>,
     /// Named API keys: the name is the requester or actor.
     #[serde(default)]
     pub api_keys: BTreeMap<String, super::callers::ApiKeyFile>,
@@ -65,22 +69,15 @@ pub struct ConfigFile {
     /// Sign-in to the review pages and the inbox.
     pub sign_in: Option<super::sign_in::SignInFile>,
     /// pausegate as a Slack app.
-    pub slack_app: Option<super::slack_app::SlackAppFile>,
+    pub slack_app: Option<Table>,
     /// Rego policies asked when a pause is created, by name.
     #[serde(default)]
     pub policies: BTreeMap<String, super::decisions::PolicyFile>,
     /// How decision receipts are signed.
     pub receipts: Option<super::decisions::ReceiptsFile>,
-}
-
-/// `[azure_recipe]`: which Data Factory target starts the pipelines that
-/// `POST /api/PipelinePause` names.
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct AzureRecipeFile {
-    /// An `azure_data_factory` target whose `overridable` holds `factory`,
-    /// `resource_group` and `pipeline`.
-    pub target: String,
+    /// The text it was read from, for the lines of the integrations' tables.
+    #[serde(skip)]
+    pub text: String,
 }
 
 /// `[callbacks]`: the hosts pausegate may call back.
@@ -102,7 +99,33 @@ impl ConfigFile {
 
     /// Parses TOML text.
     pub fn parse(text: &str) -> Result<Self, String> {
-        toml::from_str(text).map_err(|e| e.to_string())
+        let mut file: Self = toml::from_str(text).map_err(|e| e.to_string())?;
+        file.text = text.to_owned();
+        Ok(file)
+    }
+
+    /// The integrations' top-level sections, `[targets]` and `[channels]`,
+    /// taken out of the file for the registry.
+    pub fn take_integration_parts(
+        &mut self,
+    ) -> (Sections, BTreeMap<String, Raw>, BTreeMap<String, Raw>) {
+        let text = self.text.as_str();
+        let raw = |table: Option<Table>| table.map(|t| Raw::spanned(t, text));
+        let sections = Sections::default()
+            .with("email", raw(self.email.take()))
+            .with("aws", raw(self.aws.take()))
+            .with("github_app", raw(self.github_app.take()))
+            .with("azure_recipe", raw(self.azure_recipe.take()))
+            .with("slack_app", raw(self.slack_app.take()));
+        let tables = |tables: BTreeMap<String, Table>| {
+            tables
+                .into_iter()
+                .map(|(name, t)| (name, Raw::spanned(t, text)))
+                .collect()
+        };
+        let targets = tables(std::mem::take(&mut self.targets));
+        let channels = tables(std::mem::take(&mut self.channels));
+        (sections, targets, channels)
     }
 }
 
@@ -126,22 +149,4 @@ pub struct DatabaseFile {
     /// write lock held by another process, before answering 503
     /// (`"500ms"`, `"2s"`).
     pub timeout: Option<String>,
-}
-
-/// `[email]`: the SMTP server to send through.
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct EmailFile {
-    /// Server host name.
-    pub host: String,
-    /// Server port (default: 587 for starttls, 465 for tls, 25 for none).
-    pub port: Option<u16>,
-    /// `none`, `starttls` (default) or `tls`.
-    pub tls: Option<String>,
-    /// Login name, if the server wants one.
-    pub username: Option<String>,
-    /// Names the variable holding the password.
-    pub password_env: Option<String>,
-    /// Sender, e.g. `Approvals <approvals@example.com>`.
-    pub from: String,
 }

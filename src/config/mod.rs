@@ -3,17 +3,12 @@
 //! their secrets from the environment. Any problem stops start-up with a
 //! message naming the file, key and problem.
 
-mod aws;
 mod callers;
 mod decisions;
-mod email;
 mod file;
-mod github_app;
 mod local_key;
 mod secret;
 mod sign_in;
-mod slack_app;
-mod targets;
 
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
@@ -21,21 +16,17 @@ use std::path::PathBuf;
 
 use chrono::Duration;
 
-use crate::domain::{CallbackPolicy, CreatePolicy, HostRule, parse_duration};
+use reqwest::Url;
 
-pub use aws::AwsAccount;
+use crate::domain::{CallbackPolicy, CreatePolicy, HostRule, parse_duration};
+use crate::integrations::kit::{Channel, Target};
+use crate::integrations::{Integrations, Setup};
+
 pub use callers::{NamedKey, OidcCaller};
-pub use email::{EmailSettings, SmtpTls};
-pub use file::{ConfigFile, DatabaseFile, DeliveryFile, EmailFile};
-pub use github_app::{EnvironmentFile, GithubApp};
+pub use file::{ConfigFile, DatabaseFile, DeliveryFile};
 pub use local_key::{LocalKey, provide_local_key};
 pub use secret::{Env, Secret};
 pub use sign_in::SignIn;
-pub use slack_app::SlackApp;
-pub use targets::{
-    AdfTarget, AirflowTarget, ArgoTarget, Channel, ChannelDestination, ChannelKind, GithubTarget,
-    ParameterSource, Target, TargetSpec, parse_url,
-};
 
 /// The settings `serve` takes as flags or environment variables.
 #[derive(Debug, Clone, Default, clap::Args)]
@@ -86,8 +77,6 @@ pub struct Settings {
     pub oidc_callers: Vec<OidcCaller>,
     /// Sign-in with an OpenID Connect provider, when configured.
     pub sign_in: Option<SignIn>,
-    /// pausegate as a Slack app, when configured.
-    pub slack_app: Option<SlackApp>,
     /// Expiry of a pause that names none.
     pub default_expires_in: Duration,
     /// Longest expiry a pause may ask for.
@@ -98,8 +87,8 @@ pub struct Settings {
     pub channels: BTreeMap<String, Channel>,
     /// How the outbox sends.
     pub delivery: DeliverySettings,
-    /// The SMTP server; `None` prints emails to standard output.
-    pub email: Option<EmailSettings>,
+    /// What the integrations bring besides targets and channels.
+    pub integrations: std::sync::Arc<Integrations>,
     /// Reminder lead time for pauses that name none.
     pub remind_before: Option<Duration>,
     /// Folder of templates overriding the embedded ones.
@@ -108,16 +97,9 @@ pub struct Settings {
     pub max_failures_per_minute: u32,
     /// Hosts a callback may point at.
     pub callbacks: CallbackPolicy,
-    /// AWS accounts Step Functions callbacks answer through, by name.
-    pub aws: BTreeMap<String, AwsAccount>,
-    /// pausegate as a GitHub App, for deployment protection rules.
-    pub github_app: Option<GithubApp>,
     /// Running as an Azure Functions custom handler: the host forwards
     /// requests to `listen` and invokes the timer function.
     pub azure_functions: bool,
-    /// The Data Factory target behind the original recipe's endpoints;
-    /// `None` leaves them answering 404.
-    pub azure_recipe: Option<String>,
     /// Run the expiry sweep and the outbox worker in the background. Always
     /// on in `serve`; tests turn it off to drive both by hand.
     pub background_tasks: bool,
@@ -175,7 +157,9 @@ impl Settings {
         Self::resolve(args, file, env).map_err(|e| format!("{origin}: {e}"))
     }
 
-    fn resolve(args: ServeArgs, file: ConfigFile, env: &Env) -> Result<Self, String> {
+    fn resolve(args: ServeArgs, mut file: ConfigFile, env: &Env) -> Result<Self, String> {
+        let (sections, targets, channels) = file.take_integration_parts();
+        let delivery = DeliverySettings::resolve(std::mem::take(&mut file.delivery))?;
         // The Functions host talks to its handler on one loopback port only.
         let functions_listen = args.functions_port.map(|port| format!("127.0.0.1:{port}"));
         let listen_text = functions_listen
@@ -212,20 +196,12 @@ impl Settings {
         if default_expires_in > max_expires_in {
             return Err("default_expires_in: must not be longer than max_expires_in".to_owned());
         }
-        let targets = targets::resolve_targets(file.targets, env)?;
-        let channels = targets::resolve_channels(file.channels, env)?;
-        if let Some(name) = channels
-            .values()
-            .find(|c| c.kind == ChannelKind::SlackApp && file.slack_app.is_none())
-            .map(|c| &c.name)
-        {
-            return Err(format!(
-                "channels.{name}: a slack_app channel needs a [slack_app] section"
-            ));
-        }
-        if let Some(recipe) = &file.azure_recipe {
-            targets::check_recipe_target(&recipe.target, &targets)?;
-        }
+        let setup = Setup {
+            env,
+            timeout: delivery.timeout,
+        };
+        let configured = crate::integrations::configure(sections, targets, channels, &setup)?;
+        let defaults = configured.integrations.default_callback_hosts();
         Ok(Self {
             listen,
             public_url,
@@ -237,22 +213,15 @@ impl Settings {
             named_keys: callers::resolve_keys(file.api_keys, env)?,
             oidc_callers: callers::resolve_oidc(file.oidc_callers)?,
             sign_in: sign_in::resolve(file.sign_in, env)?,
-            slack_app: slack_app::resolve(file.slack_app, env)?,
             database_timeout: timeout("database.timeout", file.database.timeout, "500ms")?,
             default_expires_in,
             max_expires_in,
-            targets,
-            channels,
-            delivery: DeliverySettings::resolve(file.delivery)?,
-            callbacks: callback_policy(file.callbacks)?,
-            aws: aws::resolve_aws(file.aws, env)?,
-            github_app: github_app::resolve(file.github_app, env)?,
-            azure_recipe: file.azure_recipe.map(|r| r.target),
+            targets: configured.targets,
+            channels: configured.channels,
+            integrations: configured.integrations,
+            delivery,
+            callbacks: callback_policy(file.callbacks, defaults)?,
             azure_functions: args.functions_port.is_some(),
-            email: file
-                .email
-                .map(|email| EmailSettings::resolve(email, env))
-                .transpose()?,
             remind_before: file
                 .remind_before
                 .map(|text| parse_duration(&text).map_err(|e| format!("remind_before: {e}")))
@@ -260,7 +229,7 @@ impl Settings {
             templates_dir: file.templates_dir,
             max_failures_per_minute: file.max_failures_per_minute.unwrap_or(60),
             background_tasks: true,
-            header_timeout: crate::http::HEADER_TIMEOUT,
+            header_timeout: HEADER_TIMEOUT,
             policies: decisions::resolve_policies(file.policies)?,
             receipt_key: decisions::resolve_receipt_key(file.receipts, env)?,
         })
@@ -309,10 +278,8 @@ impl Settings {
                 .collect(),
             channels: self.channels.keys().cloned().collect(),
             default_remind_before: self.remind_before,
-            callbacks: CallbackPolicy {
-                aws_accounts: self.aws.keys().cloned().collect(),
-                ..self.callbacks.clone()
-            },
+            callbacks: self.callbacks.clone(),
+            callback_kinds: self.integrations.clone(),
         }
     }
 }
@@ -344,17 +311,30 @@ fn resolve_listen(text: &str) -> Option<SocketAddr> {
     text.to_socket_addrs().ok()?.next()
 }
 
-/// `[callbacks] allowed_hosts`, or the defaults.
-fn callback_policy(file: file::CallbacksFile) -> Result<CallbackPolicy, String> {
-    let entries = file.allowed_hosts.unwrap_or_else(CallbackPolicy::defaults);
+/// `[callbacks] allowed_hosts`, or the integrations' `defaults`.
+fn callback_policy(
+    file: file::CallbacksFile,
+    defaults: Vec<String>,
+) -> Result<CallbackPolicy, String> {
+    let entries = file.allowed_hosts.unwrap_or(defaults);
     let allowed_hosts = entries
         .iter()
         .map(|entry| HostRule::parse(entry).map_err(|e| format!("callbacks.allowed_hosts: {e}")))
         .collect::<Result<_, _>>()?;
-    Ok(CallbackPolicy {
-        allowed_hosts,
-        aws_accounts: Default::default(),
-    })
+    Ok(CallbackPolicy { allowed_hosts })
+}
+
+/// Longest a client may take to send a request's head: enough for anyone,
+/// short enough that idle connections cannot pile up.
+pub const HEADER_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
+
+/// Parses an http(s) URL; the error names the key.
+pub fn parse_url(key: &str, text: &str) -> Result<Url, String> {
+    let url = Url::parse(text).map_err(|e| format!("{key}: {text:?} is not a valid URL ({e})"))?;
+    if !matches!(url.scheme(), "http" | "https") {
+        return Err(format!("{key}: {text:?} must be an http or https URL"));
+    }
+    Ok(url)
 }
 
 /// A short wait: whole milliseconds (`"500ms"`) or a duration (`"2s"`).

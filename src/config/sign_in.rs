@@ -8,8 +8,8 @@
 
 use serde::Deserialize;
 
+use super::parse_url;
 use super::secret::{Env, Secret};
-use super::targets::parse_url;
 
 /// `[sign_in]` as written.
 #[derive(Debug, Deserialize)]

@@ -178,7 +178,7 @@ pub struct NotifyRequest {
 object_only!(NotifyRequest, "a JSON object with email and channels");
 
 /// What the configuration allows a new pause to ask for.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct CreatePolicy {
     /// Expiry when the request names none.
     pub default_expires_in: Duration,
@@ -192,6 +192,17 @@ pub struct CreatePolicy {
     pub default_remind_before: Option<Duration>,
     /// Hosts a callback may point at.
     pub callbacks: CallbackPolicy,
+    /// The callback kinds this server answers.
+    pub callback_kinds: std::sync::Arc<dyn callback::CallbackKinds>,
+}
+
+impl std::fmt::Debug for CreatePolicy {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CreatePolicy")
+            .field("targets", &self.targets)
+            .field("channels", &self.channels)
+            .finish_non_exhaustive()
+    }
 }
 
 /// A pause request that passed every rule.
@@ -250,7 +261,13 @@ impl NewPause {
     /// Checks every field of `request` against the rules and `policy`.
     pub fn parse(request: PauseRequest, policy: &CreatePolicy) -> Result<Self, ValidationError> {
         let target = parse_target("target", request.target, policy)?;
-        let callback = parse_callback(request.call_back_uri, request.callback, &policy.callbacks)?;
+        let kinds = &*policy.callback_kinds;
+        let callback = parse_callback(
+            request.call_back_uri,
+            request.callback,
+            &policy.callbacks,
+            kinds,
+        )?;
         let callback_timeout = parse_callback_timeout(request.callback_timeout)?;
         Ok(Self {
             title: parse_title(request.title)?,
@@ -264,7 +281,7 @@ impl NewPause {
             notify: parse_notify(request.notify.unwrap_or_default(), policy)?,
             // An orchestrator's retry carries the same callback: same pause.
             idempotency_key: parse_idempotency_key(request.idempotency_key)?
-                .or_else(|| callback.as_ref().map(|c| Callback::key(&c.secret()))),
+                .or_else(|| callback.as_ref().map(|c| Callback::key(&kinds.identity(c)))),
             remind_before: parse_remind_before(request.remind_before, policy)?,
             callback,
             rules: Rules::parse(
@@ -706,6 +723,7 @@ mod tests {
             channels: BTreeSet::from(["ops".to_owned()]),
             default_remind_before: None,
             callbacks: CallbackPolicy::default(),
+            callback_kinds: std::sync::Arc::new(callback::NoCallbackKinds),
         }
     }
 

@@ -19,8 +19,8 @@ mod token;
 
 pub use approvers::{MAX_IDENTITY_CHARS, OIDC_PREFIX, is_caller_name, oidc_identity};
 pub use callback::{
-    Callback, CallbackKind, CallbackPolicy, CallbackRequest, CallbackView, DevopsTask,
-    GithubDeployment, HostRule,
+    Callback, CallbackKinds, CallbackPolicy, CallbackRequest, CallbackView, HostRule,
+    NoCallbackKinds, failure, outcome, outcome_message,
 };
 pub use delivery::{
     Delivery, DeliveryKind, DeliveryState, Event, NewDelivery, deliveries_on_settling,

@@ -63,7 +63,7 @@ pub async fn create(
 }
 
 /// 201 with the new pause, or 200 with the earlier one, and the link.
-pub(super) fn answer_created(
+pub fn answer_created(
     state: &AppState,
     created: crate::pauses::CreatedPause,
 ) -> (StatusCode, Json<CreatedBody>) {

@@ -20,9 +20,7 @@ use hyper_util::service::TowerToHyperService;
 use tokio::net::TcpListener;
 use tower::ServiceExt;
 
-/// Longest a client may take, by default, to send a request's line and
-/// headers.
-pub const HEADER_TIMEOUT: Duration = Duration::from_secs(10);
+pub use crate::config::HEADER_TIMEOUT;
 
 /// Largest read buffer per connection: a request head, or a chunk of a
 /// body, never needs more (bodies are read in chunks).

@@ -5,13 +5,11 @@
 mod api;
 mod auth;
 mod body;
-mod callbacks_api;
 mod deliveries_api;
 mod error;
 mod fields_view;
 mod form;
 mod functions;
-mod github;
 mod inbox;
 mod listen;
 mod local_path;
@@ -21,10 +19,8 @@ mod ops;
 mod pages;
 mod params;
 mod receipts_api;
-mod recipe;
 mod security;
 mod sign_in;
-mod slack;
 mod throttle;
 mod token_api;
 
@@ -36,18 +32,23 @@ use axum::middleware;
 use axum::routing::{get, post};
 use tokio_util::sync::CancellationToken;
 
-use crate::config::{GithubApp, NamedKey, OidcCaller, Secret};
+use crate::config::{NamedKey, OidcCaller, Secret};
 use crate::identity::Callers;
+use crate::integrations::Integrations;
+use crate::integrations::kit::Kit;
 use crate::outbox::Outbox;
 use crate::pauses::Pauses;
 use crate::render::Renderer;
 
-pub use body::{MAX_BODY_BYTES, parse as parse_json_body};
-pub use error::ApiError;
+pub use api::{CreatedBody, answer_created};
+pub use auth::{identify, require_api_key};
+pub use body::{JsonBody, MAX_BODY_BYTES, parse as parse_json_body, read as read_body};
+pub use error::{ApiError, ErrorBody};
 pub use form::{ReviewForm, parse as parse_review_form};
 pub use listen::{HEADER_TIMEOUT, serve};
 pub use logging::redact_path;
 pub use openapi::document as openapi_document;
+pub use pages::{decide_token, review_token};
 pub use throttle::Throttle;
 
 /// What every handler can reach.
@@ -65,12 +66,10 @@ pub struct AppState {
     pub shutdown: CancellationToken,
     /// Failed requests per client, to slow down guessing.
     pub throttle: Arc<Throttle>,
-    /// pausegate as a GitHub App, when configured.
-    pub github_app: Option<Arc<GithubApp>>,
-    /// The Data Factory target the original recipe's endpoints start.
-    pub azure_recipe: Option<Arc<str>>,
-    /// pausegate as a Slack app, when configured.
-    pub slack: Option<Arc<crate::notify::SlackApi>>,
+    /// The integrations: their routes are served beside the core's.
+    pub integrations: Arc<Integrations>,
+    /// Clients and clock for what handlers send (a Slack click's reply).
+    pub kit: Arc<Kit>,
     /// Sign-in to the pages, when a provider is configured.
     pub sign_in: Option<Arc<sign_in::SignInState>>,
     /// The outbox, when running as an Azure Functions custom handler whose
@@ -79,51 +78,28 @@ pub struct AppState {
 }
 
 impl AppState {
-    /// Builds the state; `api_key` of `None` makes the management API refuse everything.
+    /// Builds the state; `api_key` of `None` makes the management API
+    /// refuse everything. `kit` holds the clients and the public URL.
     pub fn new(
         pauses: Arc<Pauses>,
-        renderer: Arc<Renderer>,
+        kit: Arc<Kit>,
+        integrations: Arc<Integrations>,
         api_key: Option<&Secret>,
-        public_url: &str,
         max_failures_per_minute: u32,
         shutdown: CancellationToken,
     ) -> Self {
         Self {
             pauses,
-            renderer,
+            renderer: kit.renderer.clone(),
             callers: Arc::new(Callers::new(api_key, &[], Vec::new())),
-            public_url: public_url.trim_end_matches('/').into(),
+            public_url: kit.public_url.as_str().into(),
             shutdown,
             throttle: Arc::new(Throttle::new(max_failures_per_minute)),
-            github_app: None,
-            azure_recipe: None,
+            integrations,
+            kit,
             functions_outbox: None,
             sign_in: None,
-            slack: None,
         }
-    }
-
-    /// Answers GitHub's deployment protection rules as `app`.
-    pub fn with_github_app(mut self, app: Option<GithubApp>) -> Self {
-        self.github_app = app.map(Arc::new);
-        self
-    }
-
-    /// Serves the original recipe's endpoints, starting `target`.
-    pub fn with_azure_recipe(mut self, target: Option<&str>) -> Self {
-        self.azure_recipe = target.map(Arc::from);
-        self
-    }
-
-    /// Takes Slack's button clicks for `app`.
-    pub fn with_slack(mut self, app: Option<&crate::config::SlackApp>) -> Self {
-        self.slack = app.map(|app| {
-            Arc::new(crate::notify::SlackApi::new(
-                app.clone(),
-                reqwest::Client::new(),
-            ))
-        });
-        self
     }
 
     /// Lets people sign in with `provider`.
@@ -176,30 +152,16 @@ pub fn app(state: AppState) -> Router {
             "/api/v1/pauses/{id}/deliveries/{delivery}/retry",
             post(deliveries_api::retry),
         )
-        .route(
-            "/api/v1/callbacks/unsubscribe",
-            post(callbacks_api::unsubscribe),
-        )
-        .route(
-            "/integrations/azure-devops",
-            post(callbacks_api::azure_devops),
-        )
         .route_layer(middleware::from_fn_with_state(
             state.clone(),
             auth::require_api_key,
         ));
     Router::new()
         .merge(management)
+        .merge(state.integrations.router(&state))
         .route("/api/v1/decisions", post(token_api::decide))
         .route("/api/v1/lookup", post(token_api::lookup))
-        .route("/integrations/github", post(github::webhook))
-        .route("/integrations/slack/actions", post(slack::actions))
         .route("/r/{token}", get(pages::review).post(pages::decide))
-        .route("/api/PipelinePause", post(recipe::pipeline_pause))
-        .route(
-            "/api/PipelineRestart",
-            get(recipe::review).post(recipe::decide),
-        )
         .route("/assets/style.css", get(pages::stylesheet))
         .route("/sweep", post(functions::sweep))
         .route("/auth/login", get(sign_in::login))

@@ -9,7 +9,7 @@ use axum::response::IntoResponse;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
-use super::{api, callbacks_api, deliveries_api, receipts_api, recipe, token_api};
+use super::{api, deliveries_api, receipts_api, token_api};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -19,10 +19,9 @@ use super::{api, callbacks_api, deliveries_api, receipts_api, recipe, token_api}
     ),
     paths(
         api::create, api::list, api::get, api::approve, api::reject, api::cancel, api::wait,
-        token_api::decide, token_api::lookup, callbacks_api::unsubscribe, callbacks_api::azure_devops, deliveries_api::retry,
-        recipe::pipeline_pause, receipts_api::receipt, receipts_api::jwks,
+        token_api::decide, token_api::lookup, deliveries_api::retry,
+        receipts_api::receipt, receipts_api::jwks,
     ),
-    modifiers(&ApiKeyScheme, &EveryOperation, &CreatedLinks),
     tags(
         (name = "pauses", description = "Management API: needs the API key"),
         (name = "tokens", description = "Endpoints a review token opens: no key"),
@@ -150,7 +149,16 @@ impl Modify for CreatedLinks {
 pub fn document() -> &'static serde_json::Value {
     static DOCUMENT: OnceLock<serde_json::Value> = OnceLock::new();
     DOCUMENT.get_or_init(|| {
-        let mut document = serde_json::to_value(ApiDoc::openapi()).unwrap_or_default();
+        // The integrations' endpoints join before the modifiers run, so
+        // theirs get the common answers too.
+        let mut openapi = ApiDoc::openapi();
+        for part in crate::integrations::openapi_parts() {
+            openapi.merge(part);
+        }
+        for modifier in [&ApiKeyScheme as &dyn Modify, &EveryOperation, &CreatedLinks] {
+            modifier.modify(&mut openapi);
+        }
+        let mut document = serde_json::to_value(openapi).unwrap_or_default();
         document["info"]["version"] = env!("CARGO_PKG_VERSION").into();
         document
     })

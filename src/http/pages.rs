@@ -29,7 +29,7 @@ pub async fn review(
 }
 
 /// The review page `token` opens, or the outcome once decided.
-pub(super) async fn review_token(state: &AppState, token: &str) -> Response {
+pub async fn review_token(state: &AppState, token: &str) -> Response {
     match state.pauses.review(token).await {
         Ok(Review { pause, .. }) if pause.state != PauseState::Pending => {
             outcome(state, StatusCode::OK, &pause, None, token)
@@ -52,7 +52,7 @@ pub async fn decide(
 }
 
 /// Records the decision the review form (`request`) makes with `token`.
-pub(super) async fn decide_token(state: &AppState, token: &str, request: Request) -> Response {
+pub async fn decide_token(state: &AppState, token: &str, request: Request) -> Response {
     let form = match form::read(request).await {
         Ok(form) => form,
         Err((status, message)) => {

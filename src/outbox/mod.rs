@@ -4,9 +4,11 @@
 //! same id, so receivers can de-duplicate. Wakes when a decision enqueues
 //! work, and on a tick for retries that come due.
 
+mod dispatch;
 mod lease;
 mod notifications;
 mod retry;
+mod send;
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -18,13 +20,10 @@ use tokio_util::sync::CancellationToken;
 
 use crate::clock::Clock;
 use crate::config::Settings;
-use crate::domain::DeliveryKind;
-use crate::notify::Notifiers;
-use crate::render::Renderer;
 use crate::store::{ClaimRequest, ClaimedDelivery, DeliveryOutcome, Store};
-use crate::targets::{Callbacks, SendError, Sent, Trigger, Triggers};
 
 pub use retry::{RetryPolicy, random_jitter};
+pub use send::{SendError, Sent, check, retry_after, transport};
 
 /// Most deliveries claimed in one round by `run_once`.
 const BATCH: u32 = 16;
@@ -33,38 +32,7 @@ const IN_FLIGHT: usize = 64;
 /// How often the worker looks for retries that came due.
 const TICK: StdDuration = StdDuration::from_secs(1);
 
-/// Everything that sends, with what links are built from.
-pub struct Senders {
-    /// Starts targets.
-    pub triggers: Triggers,
-    /// Emails and posts to channels.
-    pub notifiers: Notifiers,
-    /// Answers orchestrators waiting for pauses.
-    pub callbacks: Callbacks,
-    /// Base of review links.
-    pub public_url: String,
-}
-
-impl Senders {
-    /// Senders for `settings`, sharing one HTTP client.
-    pub fn new(
-        settings: &Settings,
-        clock: Arc<dyn Clock>,
-        renderer: Arc<Renderer>,
-        public_url: &str,
-    ) -> anyhow::Result<Self> {
-        let client = reqwest::Client::builder()
-            .timeout(settings.delivery.timeout)
-            .user_agent(concat!("pausegate/", env!("CARGO_PKG_VERSION")))
-            .build()?;
-        Ok(Self {
-            triggers: Triggers::new(client.clone(), clock.clone(), settings.targets.clone()),
-            callbacks: Callbacks::new(settings, clock.clone())?,
-            notifiers: Notifiers::new(settings, client, renderer, clock)?,
-            public_url: public_url.trim_end_matches('/').to_owned(),
-        })
-    }
-}
+pub use dispatch::Senders;
 
 /// Sends what the store's outbox holds.
 pub struct Outbox {
@@ -232,39 +200,6 @@ impl Outbox {
             tracing::warn!(delivery = %delivery.id, "lease ran out before the outcome was recorded");
         }
         Ok(())
-    }
-
-    /// Sends the delivery; `Ok(None)` when it is no longer needed.
-    async fn send(&self, delivery: &ClaimedDelivery) -> Result<Option<Sent>, SendError> {
-        let pause = self
-            .store
-            .pause(&delivery.pause_id)
-            .await
-            .map_err(|e| SendError::retry(format!("cannot read the pause: {e:#}")))?
-            .ok_or_else(|| SendError::Fatal {
-                message: format!("pause {} no longer exists", delivery.pause_id),
-            })?;
-        match delivery.kind {
-            DeliveryKind::Trigger => {
-                let trigger = Trigger {
-                    delivery_id: &delivery.id,
-                    event: delivery.event,
-                    pause: &pause,
-                };
-                self.senders
-                    .triggers
-                    .send(&delivery.destination, trigger)
-                    .await
-                    .map(Some)
-            }
-            DeliveryKind::Email | DeliveryKind::Channel => self.notify(delivery, &pause).await,
-            DeliveryKind::Callback => self
-                .senders
-                .callbacks
-                .send(&delivery.id, &pause)
-                .await
-                .map(Some),
-        }
     }
 
     /// What to record for an attempt's result.

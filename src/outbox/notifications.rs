@@ -4,11 +4,10 @@
 //! old. Follow-ups to channels carry no link.
 
 use crate::domain::{DeliveryKind, Event, Pause, Token};
-use crate::notify::Notice;
+use crate::integrations::kit::Notice;
 use crate::store::{ClaimedDelivery, DeliveryToken, TokenKind};
-use crate::targets::{SendError, Sent};
 
-use super::Outbox;
+use super::{Outbox, SendError, Sent};
 
 impl Outbox {
     /// Sends an email or a channel post; `Ok(None)` when a request or
@@ -35,15 +34,10 @@ impl Outbox {
             pause,
             link: link.as_deref(),
         };
-        let notifiers = &self.senders.notifiers;
-        let sent = match delivery.kind {
-            DeliveryKind::Email => notifiers.email(&delivery.destination, notice).await,
-            DeliveryKind::Channel => notifiers.post(&delivery.destination, notice).await,
-            DeliveryKind::Trigger | DeliveryKind::Callback => {
-                unreachable!("triggers and callbacks are sent by the targets")
-            }
-        };
-        sent.map(Some)
+        self.senders
+            .tell(delivery.kind, &delivery.destination, notice)
+            .await
+            .map(Some)
     }
 
     /// A fresh review link for this delivery; only its hash is stored.
@@ -74,6 +68,10 @@ impl Outbox {
             // Another worker took the delivery over; it sends its own link.
             return Err(SendError::retry("the lease ran out before sending"));
         }
-        Ok(format!("{}/r/{}", self.senders.public_url, token.expose()))
+        Ok(format!(
+            "{}/r/{}",
+            self.senders.kit.public_url,
+            token.expose()
+        ))
     }
 }

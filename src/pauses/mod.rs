@@ -233,7 +233,9 @@ impl Pauses {
         let mut pause = NewPause::parse(request, &self.policy)?;
         pause.requested_by = requester.name;
         pause.requester_identified_by = requester.identified_by;
-        pause.idempotency_key = Some(Callback::key(&callback.secret()));
+        pause.idempotency_key = Some(Callback::key(
+            &self.policy.callback_kinds.identity(&callback),
+        ));
         pause.callback = Some(callback);
         self.store_new(pause, KeyScope::Callback, fingerprint).await
     }

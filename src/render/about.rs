@@ -13,8 +13,17 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
-use crate::config::{Target, TargetSpec};
-use crate::domain::{CallbackKind, IdentifiedBy, Pause};
+use crate::domain::{IdentifiedBy, Pause};
+
+/// What the configured targets and the callback kinds are, in words, by
+/// name: the integrations say (`Airflow DAG`, `Azure DevOps check`).
+#[derive(Debug, Clone, Default)]
+pub struct Words {
+    /// Target name to what it starts.
+    pub targets: BTreeMap<String, &'static str>,
+    /// Callback kind to who waits.
+    pub callbacks: BTreeMap<String, &'static str>,
+}
 
 /// Who asked and what deciding does, as sentences.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -37,28 +46,11 @@ impl About {
     }
 }
 
-/// The configured targets' kinds in words, by target name.
-pub fn target_kinds(targets: &BTreeMap<String, Target>) -> BTreeMap<String, &'static str> {
-    targets
-        .iter()
-        .map(|(name, target)| (name.clone(), kind_words(&target.spec)))
-        .collect()
-}
-
-fn kind_words(spec: &TargetSpec) -> &'static str {
-    match spec {
-        TargetSpec::Webhook { .. } => "webhook",
-        TargetSpec::AzureDataFactory(_) => "Azure Data Factory pipeline",
-        TargetSpec::GithubWorkflow(_) => "GitHub Actions workflow",
-        TargetSpec::AirflowDag(_) => "Airflow DAG",
-        TargetSpec::ArgoWorkflows(_) => "Argo Workflows suspended step",
-    }
-}
-
-/// What `pause` is about, with target kinds from `kinds`.
-pub fn about(pause: &Pause, kinds: &BTreeMap<String, &'static str>) -> About {
+/// What `pause` is about, in `words`.
+pub fn about(pause: &Pause, words: &Words) -> About {
     let starts = |verb: &str, target: &str| {
-        let kind = kinds.get(target).copied().unwrap_or("no longer configured");
+        let kind = words.targets.get(target).copied();
+        let kind = kind.unwrap_or("no longer configured");
         format!("{verb} starts {target} ({kind}).")
     };
     let mut approving: Vec<String> = pause
@@ -69,54 +61,49 @@ pub fn about(pause: &Pause, kinds: &BTreeMap<String, &'static str>) -> About {
     if let Some(callback) = &pause.callback {
         approving.push(format!(
             "Approving tells the {} to continue.",
-            orchestrator(&callback.view())
+            orchestrator(&callback.view(), words)
         ));
     }
     if approving.is_empty() {
         approving.push("Approving lets the waiting pipeline continue.".to_owned());
     }
     About {
-        requester: requester(pause),
+        requester: requester(pause, words),
         approving: approving.join(" "),
         rejecting: pause.on_reject.as_deref().map(|t| starts("Rejecting", t)),
     }
 }
 
-/// Who asked, as stored, and what identified them.
-fn requester(pause: &Pause) -> String {
-    let github = pause
-        .callback
-        .as_ref()
-        .is_some_and(|c| c.kind == CallbackKind::Github);
-    match (&pause.requested_by, pause.requester_identified_by) {
-        (name, _) if github => format!(
-            "Requested by {} through GitHub (a deployment protection rule, signed with the \
-             App's webhook secret).",
-            name.as_deref().unwrap_or("GitHub")
-        ),
-        (Some(name), Some(IdentifiedBy::ApiKey)) => {
+/// Who asked, as stored, and what identified them: an API caller, or,
+/// for a pause an integration made from a signed request, that request.
+fn requester(pause: &Pause, words: &Words) -> String {
+    let made_by = pause.callback.as_ref().map(|c| what_waits(&c.kind, words));
+    match (&pause.requested_by, pause.requester_identified_by, made_by) {
+        (Some(name), Some(IdentifiedBy::ApiKey), _) => {
             format!("Requested by {name} (a named API key).")
         }
-        (Some(name), Some(IdentifiedBy::Oidc)) => {
+        (Some(name), Some(IdentifiedBy::Oidc), _) => {
             format!("Requested by {name} (an OpenID Connect caller).")
         }
-        (Some(name), _) => format!("Requested by {name} (an API caller)."),
-        (None, _) => "Requested with the server's API key, which names no caller.".to_owned(),
+        (Some(name), None, Some(what)) => format!("Requested by {name} through a {what}."),
+        (Some(name), _, _) => format!("Requested by {name} (an API caller)."),
+        (None, _, _) => "Requested with the server's API key, which names no caller.".to_owned(),
     }
 }
 
+fn what_waits<'w>(kind: &'w str, words: &Words) -> &'w str {
+    words.callbacks.get(kind).copied().unwrap_or(kind)
+}
+
 /// The orchestrator a callback answers, and where it waits.
-fn orchestrator(view: &crate::domain::CallbackView) -> String {
-    let what = match view.kind {
-        CallbackKind::AdfWebhook => "Azure Data Factory Webhook activity",
-        CallbackKind::LogicApps => "Logic Apps HTTP Webhook action",
-        CallbackKind::StepFunctions => "Step Functions task",
-        CallbackKind::AzureDevops => "Azure DevOps check",
-        CallbackKind::Github => "GitHub deployment protection rule",
-    };
-    match (&view.host, &view.aws) {
+fn orchestrator(view: &crate::domain::CallbackView, words: &Words) -> String {
+    let what = what_waits(&view.kind, words);
+    match (&view.host, view.shown.iter().next()) {
         (Some(host), _) => format!("{what} waiting at {host}"),
-        (None, Some(account)) => format!("{what} waiting through AWS account {account}"),
+        (None, Some((key, account))) => format!(
+            "{what} waiting through {} account {account}",
+            key.to_uppercase()
+        ),
         (None, None) => format!("waiting {what}"),
     }
 }
@@ -142,8 +129,8 @@ mod tests {
 
     #[test]
     fn the_requester_is_described_by_what_identified_it_not_by_its_name() {
-        let kinds = BTreeMap::new();
-        let said = |changes| about(&pause(changes), &kinds).requester;
+        let words = Words::default();
+        let said = |changes| about(&pause(changes), &words).requester;
         assert_eq!(
             said(
                 json!({"requested_by": "oidc:gha:ana@example.com", "requester_identified_by": "oidc"})
@@ -162,8 +149,11 @@ mod tests {
 
     #[test]
     fn approving_names_the_target_and_its_kind_or_the_orchestrator_or_the_waiting_pipeline() {
-        let kinds = BTreeMap::from([("hook".to_owned(), "webhook")]);
-        let plain = about(&pause(json!({})), &kinds);
+        let words = Words {
+            targets: BTreeMap::from([("hook".to_owned(), "webhook")]),
+            callbacks: BTreeMap::from([("azure_devops".to_owned(), "Azure DevOps check")]),
+        };
+        let plain = about(&pause(json!({})), &words);
         assert_eq!(
             plain.approving,
             "Approving lets the waiting pipeline continue."
@@ -171,7 +161,7 @@ mod tests {
         assert_eq!(plain.rejecting, None);
         let both = about(
             &pause(json!({"target": "hook", "on_reject": "gone"})),
-            &kinds,
+            &words,
         );
         assert_eq!(both.approving, "Approving starts hook (webhook).");
         assert_eq!(
@@ -180,15 +170,13 @@ mod tests {
         );
         let mut waited = pause(json!({}));
         waited.callback = Some(Callback {
-            kind: CallbackKind::AzureDevops,
+            kind: "azure_devops".to_owned(),
             url: "https://dev.azure.com/org/x".to_owned(),
-            task_token: None,
-            aws: None,
-            devops: None,
-            github: None,
+            shown: Default::default(),
+            details: Default::default(),
         });
         assert_eq!(
-            about(&waited, &kinds).approving,
+            about(&waited, &words).approving,
             "Approving tells the Azure DevOps check waiting at dev.azure.com to continue."
         );
     }

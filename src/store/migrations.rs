@@ -83,6 +83,11 @@ const SQLITE: &[(i64, &str, &str)] = &[
         "requester identified by",
         include_str!("../../migrations/sqlite/0014_requester_identified_by.sql"),
     ),
+    (
+        15,
+        "shown callback fields",
+        include_str!("../../migrations/sqlite/0015_shown_callback_fields.sql"),
+    ),
 ];
 
 /// The PostgreSQL migrations, oldest first.
@@ -146,6 +151,11 @@ const POSTGRES: &[(i64, &str, &str)] = &[
         12,
         "requester identified by",
         include_str!("../../migrations/postgres/0012_requester_identified_by.sql"),
+    ),
+    (
+        13,
+        "shown callback fields",
+        include_str!("../../migrations/postgres/0013_shown_callback_fields.sql"),
     ),
 ];
 

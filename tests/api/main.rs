@@ -59,6 +59,7 @@ mod sign_in_checks;
 mod sign_out;
 mod step_functions;
 mod store_story;
+mod stored_callbacks;
 mod supersession;
 mod triggers;
 mod wait;

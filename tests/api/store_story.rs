@@ -28,6 +28,7 @@ fn policy() -> CreatePolicy {
         channels: ["ops".to_owned()].into(),
         default_remind_before: None,
         callbacks: Default::default(),
+        callback_kinds: Arc::new(pausegate::domain::NoCallbackKinds),
     }
 }
 

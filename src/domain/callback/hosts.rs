@@ -47,27 +47,14 @@ impl HostRule {
     }
 }
 
-/// The hosts pausegate may call back, and the AWS accounts it may answer
-/// Step Functions through.
+/// The hosts pausegate may call back.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct CallbackPolicy {
     /// Checked in order; the first match decides.
     pub allowed_hosts: Vec<HostRule>,
-    /// Names of the configured `[aws.NAME]` sections.
-    pub aws_accounts: std::collections::BTreeSet<String>,
 }
 
 impl CallbackPolicy {
-    /// The defaults: the hosts Logic Apps and Power Automate callback URLs
-    /// are served from (`prod-27.westeurope.logic.azure.com`).
-    pub fn defaults() -> Vec<String> {
-        vec![
-            "*.*.logic.azure.com".to_owned(),
-            "dev.azure.com".to_owned(),
-            "*.visualstudio.com".to_owned(),
-        ]
-    }
-
     /// Checks `url` (given as `field`) against the allow-list: `https`
     /// only, unless the matching entry says `http://`; no user info. The
     /// URL as parsed is what is kept and called, so what was checked is
@@ -108,7 +95,6 @@ mod tests {
                 .iter()
                 .map(|e| HostRule::parse(e).unwrap())
                 .collect(),
-            aws_accounts: Default::default(),
         }
     }
 

@@ -1,36 +1,32 @@
-//! A callback as a request gives it: ADF's `callBackUri`, or `callback`
-//! of any kind, checked against the allow-list and the configured AWS
-//! accounts; and `callback_timeout`, the orchestrator's own wait.
+//! A callback as a request gives it: Data Factory's `callBackUri`, or
+//! `callback` of any registered kind, read by that kind; and
+//! `callback_timeout`, the orchestrator's own wait.
 
 use chrono::Duration;
 use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
 
-use super::{Callback, CallbackKind, CallbackPolicy, DevopsTask};
+use super::{Callback, CallbackKinds, CallbackPolicy};
 use crate::domain::duration::parse_duration;
 use crate::domain::input::ValidationError;
 use crate::domain::object_only::object_only;
 
-/// `callback` as sent: `{"kind": "logic_apps", "url": "…"}` or
-/// `{"kind": "step_functions", "task_token": "…", "aws": "prod"}`.
+/// `callback` as sent: `{"kind": "logic_apps", "url": "…"}`, or a kind
+/// with fields of its own (`{"kind": "step_functions", "task_token": "…",
+/// "aws": "prod"}`): each kind's documentation says which.
 #[derive(Debug, Clone, Default, Serialize, Deserialize, utoipa::ToSchema)]
-#[serde(deny_unknown_fields)]
 #[serde(remote = "Self")]
 pub struct CallbackRequest {
-    /// `adf_webhook`, `logic_apps` or `step_functions`.
+    /// The kind of orchestrator waiting (`adf_webhook`, `logic_apps`,
+    /// `step_functions`, `azure_devops`).
     pub kind: String,
     /// The URL the orchestrator handed out (`listCallbackUrl()`).
     #[serde(default)]
     pub url: Option<String>,
-    /// Step Functions: `$$.Task.Token`.
-    #[serde(default)]
-    pub task_token: Option<String>,
-    /// Step Functions: which configured `[aws.NAME]` to answer through.
-    #[serde(default)]
-    pub aws: Option<String>,
-    /// Azure DevOps: the check's job, task and access token (the
-    /// `/integrations/azure-devops` endpoint fills this from its headers).
-    #[serde(default)]
-    pub devops: Option<DevopsTask>,
+    /// The kind's own fields (`task_token` and `aws` for Step Functions).
+    #[serde(flatten)]
+    #[schema(value_type = Object)]
+    pub details: Map<String, Value>,
 }
 
 object_only!(
@@ -38,146 +34,35 @@ object_only!(
     "a JSON object with kind and url (or task_token and aws)"
 );
 
-/// Longest task token Step Functions hands out.
-const MAX_TASK_TOKEN: usize = 2_048;
-
-/// Reads the callback of a request: ADF's `callBackUri`, or `callback`.
+/// Reads the callback of a request: Data Factory's `callBackUri`, or
+/// `callback`, each read by its kind.
 pub fn parse_callback(
     call_back_uri: Option<String>,
     callback: Option<CallbackRequest>,
     policy: &CallbackPolicy,
+    kinds: &dyn CallbackKinds,
 ) -> Result<Option<Callback>, ValidationError> {
-    let (kind, url, field) = match (call_back_uri, callback) {
-        (None, None) => return Ok(None),
-        (Some(_), Some(_)) => {
-            return Err(ValidationError::new(
-                "callback",
-                "give callBackUri (ADF) or callback, not both",
-            ));
-        }
-        (Some(url), None) => (CallbackKind::AdfWebhook, url, "callBackUri"),
-        (None, Some(request)) => {
-            let kind = match request.kind.as_str() {
-                "adf_webhook" => CallbackKind::AdfWebhook,
-                "logic_apps" => CallbackKind::LogicApps,
-                "step_functions" => return parse_step_functions(request, policy).map(Some),
-                "azure_devops" => CallbackKind::AzureDevops,
-                other => {
-                    return Err(ValidationError::new(
-                        "callback.kind",
-                        format!(
-                            "callback.kind must be adf_webhook, logic_apps, step_functions or \
-                             azure_devops, got {other:?}"
-                        ),
-                    ));
-                }
-            };
-            let url = request.url.ok_or_else(|| {
-                ValidationError::new("callback.url", "callback.url is required for this kind")
-            })?;
-            let url = policy.check("callback.url", &url)?;
-            let devops = match kind {
-                CallbackKind::AzureDevops => Some(parse_devops(request.devops)?),
-                _ => None,
-            };
-            return Ok(Some(Callback {
-                kind,
+    match (call_back_uri, callback) {
+        (None, None) => Ok(None),
+        (Some(_), Some(_)) => Err(ValidationError::new(
+            "callback",
+            "give callBackUri (ADF) or callback, not both",
+        )),
+        (Some(_), None) if kinds.uri_kind().is_empty() => Err(ValidationError::new(
+            "callBackUri",
+            "callBackUri: this server answers no WebHook activity",
+        )),
+        (Some(url), None) => {
+            let url = policy.check("callBackUri", &url)?;
+            Ok(Some(Callback {
+                kind: kinds.uri_kind().to_owned(),
                 url,
-                task_token: None,
-                aws: None,
-                devops,
-                github: None,
-            }));
+                shown: Default::default(),
+                details: Map::new(),
+            }))
         }
-    };
-    let url = policy.check(field, &url)?;
-    Ok(Some(Callback {
-        kind,
-        url,
-        task_token: None,
-        aws: None,
-        devops: None,
-        github: None,
-    }))
-}
-
-/// The Azure DevOps task: ids as Azure DevOps writes them, a token.
-fn parse_devops(task: Option<DevopsTask>) -> Result<DevopsTask, ValidationError> {
-    let task = task.ok_or_else(|| {
-        ValidationError::new(
-            "callback.devops",
-            "callback.devops (job_id, task_id, auth_token) is required",
-        )
-    })?;
-    for (field, value) in [
-        ("callback.devops.job_id", &task.job_id),
-        ("callback.devops.task_id", &task.task_id),
-    ] {
-        if value.is_empty()
-            || value.len() > 64
-            || !value
-                .bytes()
-                .all(|b| b.is_ascii_alphanumeric() || b == b'-')
-        {
-            return Err(ValidationError::new(
-                field,
-                format!("{field} must be an id like 3a7e60dc-c5b0-5009-86eb-0f217c12e2ea"),
-            ));
-        }
+        (None, Some(request)) => kinds.parse(request, policy).map(Some),
     }
-    if task.auth_token.is_empty()
-        || task.auth_token.len() > 16_384
-        || task.auth_token.chars().any(char::is_control)
-    {
-        return Err(ValidationError::new(
-            "callback.devops.auth_token",
-            "callback.devops.auth_token must be the check's $(system.AccessToken)",
-        ));
-    }
-    Ok(task)
-}
-
-/// A Step Functions callback: a task token and a configured account.
-fn parse_step_functions(
-    request: CallbackRequest,
-    policy: &CallbackPolicy,
-) -> Result<Callback, ValidationError> {
-    let token = request.task_token.unwrap_or_default();
-    if token.is_empty() || token.chars().count() > MAX_TASK_TOKEN || token.contains('\0') {
-        return Err(ValidationError::new(
-            "callback.task_token",
-            format!("callback.task_token must be 1 to {MAX_TASK_TOKEN} characters ($$.Task.Token)"),
-        ));
-    }
-    let aws = request.aws.unwrap_or_default();
-    if !policy.aws_accounts.contains(&aws) {
-        let known: Vec<&str> = policy.aws_accounts.iter().map(String::as_str).collect();
-        return Err(ValidationError::new(
-            "callback.aws",
-            format!(
-                "callback.aws must name a configured [aws.NAME] section (configured: {}), got {aws:?}",
-                if known.is_empty() {
-                    "none".to_owned()
-                } else {
-                    known.join(", ")
-                }
-            ),
-        ));
-    }
-    if request.url.is_some() {
-        return Err(ValidationError::new(
-            "callback.url",
-            "callback.url is not used by step_functions: the endpoint comes from [aws.NAME]",
-        ));
-    }
-    Ok(Callback {
-        kind: CallbackKind::StepFunctions,
-        url: String::new(),
-        task_token: Some(token),
-        aws: Some(aws),
-        devops: None,
-        github: None,
-    })
 }
 
 /// Reads `callback_timeout`: ADF's TimeSpan (`d.hh:mm:ss`, `hh:mm:ss`) or

@@ -9,7 +9,7 @@ use chrono::Duration;
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
-use crate::helpers::{TestApp, error_message};
+use crate::helpers::{Answer, TestApp, error_message};
 use crate::standins::{self, Log};
 
 const PROJECT: &str = "6ce954b1-ce1f-45d1-b94d-e6bf2464ba2c";
@@ -120,16 +120,14 @@ async fn a_503_from_azure_devops_is_retried_with_the_same_event() {
 #[tokio::test]
 async fn a_check_without_its_headers_or_off_the_allow_list_stores_nothing() {
     let (app, plan_url, log) = setup().await;
-    let response = app
+    let (status, error) = app
         .api
         .request(Method::POST, "/integrations/azure-devops")
         .header("PlanUrl", &plan_url)
         .json(&json!({"title": "t"}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.status(), StatusCode::BAD_REQUEST);
-    let error: Value = response.json().await.unwrap();
+        .answer()
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
     assert!(
         error_message(&error).contains("HubName header is missing"),
         "{error}"

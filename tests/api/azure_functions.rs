@@ -11,7 +11,7 @@ use std::time::Duration;
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
-use crate::helpers::{API_KEY, Api, TestApp};
+use crate::helpers::{API_KEY, Answer, Api, TestApp};
 use crate::pg::PgDatabase;
 use crate::standins;
 
@@ -88,9 +88,8 @@ async fn the_timer_invocation_settles_expired_pauses_and_sends_their_triggers() 
     assert!(log.requests().is_empty(), "nothing sent before the timer");
 
     let sweep = || app.api.anonymous().request(Method::POST, "/sweep");
-    let answer = sweep().json(&timer_invocation()).send().await.unwrap();
-    assert_eq!(answer.status(), StatusCode::OK);
-    let body: Value = answer.json().await.unwrap();
+    let (status, body) = sweep().json(&timer_invocation()).answer().await;
+    assert_eq!(status, StatusCode::OK);
     assert_eq!(body["Outputs"], json!({}));
     assert_eq!(body["ReturnValue"], Value::Null);
     assert_eq!(

@@ -53,16 +53,14 @@ async fn a_recipe_pipeline_pauses_shows_a_page_on_get_and_restarts_once_on_post(
         .start()
         .await;
     // The Web activity called the function with its key in `?code=`.
-    let response = app
+    let (status, answer) = app
         .api
         .anonymous()
         .request(Method::POST, &format!("/api/PipelinePause?code={API_KEY}"))
         .json(&web_activity_body())
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.status(), StatusCode::OK, "the recipe answered 200");
-    let answer: Value = response.json().await.unwrap();
+        .answer()
+        .await;
+    assert_eq!(status, StatusCode::OK, "the recipe answered 200");
     let token = answer["token"]
         .as_str()
         .expect("the token, as the recipe gave it");
@@ -128,16 +126,14 @@ async fn the_recipe_parameters_also_come_from_the_query_string_with_the_key_in_a
         .await;
     let path = "/api/PipelinePause?factory_name=adf-sales&resource_group=rg-data\
                 &pipeline_name=load-sales-part2&expiration_time=600";
-    let response = app
+    let (status, answer) = app
         .api
         .anonymous()
         .request(Method::POST, path)
         .header("x-functions-key", API_KEY)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.status(), StatusCode::OK);
-    let answer: Value = response.json().await.unwrap();
+        .answer()
+        .await;
+    assert_eq!(status, StatusCode::OK);
     let pause = app.api.pause(answer["id"].as_str().unwrap()).await;
     assert_eq!(pause["state"], "pending");
     assert_eq!(pause["data"], json!({}), "no data given, none stored");
@@ -189,15 +185,13 @@ async fn bad_recipe_requests_get_a_clear_error_instead_of_a_500() {
 #[tokio::test]
 async fn the_recipe_endpoints_are_off_until_a_target_is_named() {
     let app = TestApp::builder().start().await;
-    let response = app
+    let (status, answer) = app
         .api
         .anonymous()
         .request(Method::POST, &format!("/api/PipelinePause?code={API_KEY}"))
         .json(&web_activity_body())
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.status(), StatusCode::NOT_FOUND);
-    let answer: Value = response.json().await.unwrap();
+        .answer()
+        .await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
     assert!(error_message(&answer).contains("[azure_recipe] target"));
 }

@@ -63,16 +63,14 @@ async fn each_bad_input_gets_its_status_and_names_the_field() {
         assert!(error_message(&answer).contains(field), "{body} -> {answer}");
     }
 
-    let response = app
+    let (status, answer) = app
         .api
         .request(Method::POST, "/api/v1/pauses")
         .header("content-type", "application/json")
         .body("{\"title\": ")
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.status(), StatusCode::BAD_REQUEST);
-    let answer: Value = response.json().await.unwrap();
+        .answer()
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
     assert!(
         error_message(&answer).contains("not valid JSON"),
         "{answer}"

@@ -8,7 +8,7 @@ use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
-use crate::helpers::{TestApp, error_message};
+use crate::helpers::{Answer, TestApp, error_message};
 use crate::pg::PgDatabase;
 use crate::standins;
 
@@ -23,22 +23,19 @@ async fn odd_ids_and_cursors_are_404_and_400(app: &TestApp) {
             (Method::POST, format!("{base}/cancel")),
             (Method::GET, format!("{base}/wait?timeout=1s")),
         ] {
-            let response = app.api.request(method, &path).send().await.unwrap();
-            assert_eq!(response.status(), StatusCode::NOT_FOUND, "{path}");
-            let body: Value = response.json().await.unwrap();
+            let (status, body) = app.api.request(method, &path).answer().await;
+            assert_eq!(status, StatusCode::NOT_FOUND, "{path}");
             assert_eq!(body["error"]["code"], "not_found", "{path}: {body}");
         }
     }
     use base64::Engine;
     let cursor = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode("123:pau_\0x");
-    let response = app
+    let (status, body) = app
         .api
         .request(Method::GET, &format!("/api/v1/pauses?cursor={cursor}"))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.status(), StatusCode::BAD_REQUEST);
-    let body: Value = response.json().await.unwrap();
+        .answer()
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
     assert!(error_message(&body).contains("cursor"), "{body}");
 }
 
@@ -149,15 +146,13 @@ async fn errors_name_the_field_the_caller_sent_in_the_json_shape() {
 
     let deep = format!("{}{}", "[".repeat(200), "]".repeat(200));
     let body = format!(r#"{{"title": "t", "data": {deep}}}"#);
-    let response = app
+    let (status, answer) = app
         .api
         .request(Method::POST, "/api/v1/pauses")
         .body(body)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.status(), StatusCode::BAD_REQUEST);
-    let answer: Value = response.json().await.unwrap();
+        .answer()
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
     assert!(error_message(&answer).contains("data"), "{answer}");
 
     // Invalid UTF-8 in a path: the API's JSON, not text.

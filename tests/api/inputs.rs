@@ -5,7 +5,7 @@
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
-use crate::helpers::{TestApp, error_message};
+use crate::helpers::{Answer, TestApp, error_message};
 use crate::standins;
 
 fn fields() -> Value {
@@ -128,18 +128,16 @@ async fn bad_values_and_declarations_through_the_api_name_the_field() {
         .create(json!({"title": "x", "input_fields": fields()}))
         .await;
     let id = created["id"].as_str().unwrap();
-    let response = app
+    let (status, body) = app
         .api
         .request(
             reqwest::Method::POST,
             &format!("/api/v1/pauses/{id}/approve"),
         )
         .json(&json!({"inputs": {"ticket": "CHG-1", "rows": 2000000}}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.status(), StatusCode::BAD_REQUEST);
-    let body: Value = response.json().await.unwrap();
+        .answer()
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
     assert!(error_message(&body).starts_with("inputs.rows"), "{body}");
     let rejected = app.api.decide_ok_with(id, "reject", json!({})).await;
     assert_eq!(

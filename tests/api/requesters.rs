@@ -94,15 +94,13 @@ async fn a_named_key_is_the_requester_of_a_pipeline_pause() {
         .manual()
         .start()
         .await;
-    let response = app
+    let (status, answer) = app
         .api
         .anonymous().request(Method::POST, &format!("/api/PipelinePause?code={CI_BOT}"))
         .json(&json!({"factory_name": "f", "resource_group": "rg", "pipeline_name": "load", "expiration_time": 600}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.status(), StatusCode::OK);
-    let answer: Value = response.json().await.unwrap();
+        .answer()
+        .await;
+    assert_eq!(status, StatusCode::OK);
     let pause = app.api.pause(answer["id"].as_str().unwrap()).await;
     assert_eq!(pause["requested_by"], "ci-bot");
     let (status, _) = app

@@ -170,7 +170,7 @@ impl AppBuilder {
             .collect();
         env.extend(self.env.iter().cloned());
         let key = (!self.keyless).then_some(API_KEY);
-        RunningBinary::spawn(dir, owned, &args, &env, key)
+        RunningBinary::spawn(&dir, owned, &args, &env, key)
     }
 }
 

@@ -4,7 +4,7 @@
 //! that fails half-way leaves no process behind.
 
 use std::io::{BufRead, BufReader, Read};
-use std::path::PathBuf;
+use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex, mpsc};
 use std::time::Duration;
@@ -30,32 +30,13 @@ impl RunningBinary {
     /// Starts `pausegate serve ARGS` in `dir` with `env` and `key` (none:
     /// no key anywhere) and waits for its "listening on" line.
     pub(super) fn spawn(
-        dir: PathBuf,
+        dir: &Path,
         owned: Option<TempDir>,
         args: &[String],
         env: &[(String, String)],
         key: Option<&str>,
     ) -> Self {
-        let mut command = Command::new(env!("CARGO_BIN_EXE_pausegate"));
-        command.arg("serve").args(args).current_dir(&dir);
-        for name in [
-            "PAUSEGATE_API_KEY",
-            "PAUSEGATE_CONFIG",
-            "PAUSEGATE_DATABASE_URL",
-            "PAUSEGATE_PUBLIC_URL",
-            "PAUSEGATE_LISTEN",
-            "FUNCTIONS_CUSTOMHANDLER_PORT",
-        ] {
-            command.env_remove(name);
-        }
-        if let Some(key) = key {
-            command.env("PAUSEGATE_API_KEY", key);
-        }
-        let mut child = command
-            .envs(env.iter().map(|(k, v)| (k, v)))
-            .env("RUST_LOG", "debug")
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
+        let mut child = serve(dir, args, env, key)
             .spawn()
             .expect("the pausegate binary starts");
         let output = Arc::new(Mutex::new(String::new()));
@@ -125,6 +106,33 @@ impl Drop for RunningBinary {
             self.child.wait().ok();
         }
     }
+}
+
+/// `pausegate serve ARGS` in `dir` with `env` and `key` and nothing else
+/// of pausegate's from the test's own environment, printing debug logs
+/// into pipes.
+fn serve(dir: &Path, args: &[String], env: &[(String, String)], key: Option<&str>) -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_pausegate"));
+    command.arg("serve").args(args).current_dir(dir);
+    for name in [
+        "PAUSEGATE_API_KEY",
+        "PAUSEGATE_CONFIG",
+        "PAUSEGATE_DATABASE_URL",
+        "PAUSEGATE_PUBLIC_URL",
+        "PAUSEGATE_LISTEN",
+        "FUNCTIONS_CUSTOMHANDLER_PORT",
+    ] {
+        command.env_remove(name);
+    }
+    if let Some(key) = key {
+        command.env("PAUSEGATE_API_KEY", key);
+    }
+    command
+        .envs(env.iter().map(|(k, v)| (k, v)))
+        .env("RUST_LOG", "debug")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    command
 }
 
 /// Appends each line of `stream` to `output`; on `found`, the URL of the

@@ -175,6 +175,6 @@ impl AppBuilder {
 }
 
 /// `sqlite://…` for a database file inside `dir`.
-pub fn database_url(dir: &TempDir) -> String {
+fn database_url(dir: &TempDir) -> String {
     format!("sqlite://{}", dir.path().join("pausegate.db").display())
 }

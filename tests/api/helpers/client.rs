@@ -218,12 +218,12 @@ impl Api {
     /// with this client's bearer, its output captured.
     pub fn command(&self, args: &[&str]) -> Command {
         let mut command = Command::new(env!("CARGO_BIN_EXE_pausegate"));
-        command
-            .args(args)
-            .env("PAUSEGATE_URL", &self.base)
-            .env("PAUSEGATE_API_KEY", self.bearer.as_deref().unwrap_or(""))
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped());
+        command.args(args).env("PAUSEGATE_URL", &self.base);
+        match &self.bearer {
+            Some(bearer) => command.env("PAUSEGATE_API_KEY", bearer),
+            None => command.env_remove("PAUSEGATE_API_KEY"),
+        };
+        command.stdout(Stdio::piped()).stderr(Stdio::piped());
         command
     }
 

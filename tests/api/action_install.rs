@@ -14,7 +14,7 @@ use crate::helpers::TestApp;
 
 #[tokio::test]
 async fn a_wrong_checksum_fails_the_install_step_and_nothing_is_installed_or_run() {
-    let app = TestApp::spawn().await;
+    let app = TestApp::builder().start().await;
     let release = Release::serve_with_a_wrong_checksum().await;
     let runner = Runner::using(&release);
     let extra = json!({"install": "release", "timeout": "1s"});
@@ -44,7 +44,7 @@ async fn a_wrong_checksum_fails_the_install_step_and_nothing_is_installed_or_run
 
 #[tokio::test]
 async fn without_a_release_to_install_from_the_step_fails_and_asks_no_package_index() {
-    let app = TestApp::spawn().await;
+    let app = TestApp::builder().start().await;
     let release = Release::serve().await;
     let runner = Runner::without_release_context(&release);
     // The defaults: before, `install: pip` asked the index for "pausegate".
@@ -70,7 +70,7 @@ async fn without_a_release_to_install_from_the_step_fails_and_asks_no_package_in
 
 #[tokio::test]
 async fn a_mirror_url_or_a_local_path_with_its_sha256_installs_that_file() {
-    let app = TestApp::spawn().await;
+    let app = TestApp::builder().start().await;
     let release = Release::serve().await;
     let sha256 = sha256_of(&release.path_of(&release.wheel)).await;
     for source in [

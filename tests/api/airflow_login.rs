@@ -10,7 +10,6 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::routing::post;
 use base64::Engine;
 use chrono::{Duration, Utc};
-use reqwest::Method;
 use serde_json::{Value, json};
 
 use crate::helpers::TestApp;
@@ -90,18 +89,21 @@ async fn the_airflow_target_logs_in_and_renews_its_token_before_it_expires() {
          username_env = \"AIRFLOW_USER\"\npassword_env = \"AIRFLOW_PASSWORD\"\n"
     );
     let env = [("AIRFLOW_USER", "pausegate"), ("AIRFLOW_PASSWORD", "pw")];
-    let app = TestApp::spawn_manual_with_env(&config, &env).await;
+    let app = TestApp::builder()
+        .config(&config)
+        .env(&env)
+        .manual()
+        .start()
+        .await;
     let approve = || async {
         let (_, pause) = app
+            .api
             .create(json!({"title": "Run?", "target": "nightly"}))
             .await;
         let id = pause["id"].as_str().unwrap().to_owned();
-        app.api(Method::POST, &format!("/api/v1/pauses/{id}/approve"))
-            .send()
-            .await
-            .unwrap();
+        app.api.approve(&id).await;
         app.drain_outbox().await;
-        app.deliveries(&id).await[0]["state"].clone()
+        app.api.deliveries(&id).await[0]["state"].clone()
     };
     assert_eq!(approve().await, "delivered");
     assert_eq!(approve().await, "delivered");

@@ -7,7 +7,7 @@ use std::process::Command;
 
 use axum::Router;
 use axum::routing::get;
-use reqwest::{Method, StatusCode};
+use reqwest::StatusCode;
 use serde_json::{Value, json};
 
 use crate::helpers::{TestApp, error_message};
@@ -54,33 +54,12 @@ async fn app_trusting_subjects(issuer: &str, subjects: &str) -> TestApp {
          [oidc_callers.actions]\nissuer = \"{issuer}\"\naudiences = [\"pausegate\"]\n\
          subjects = {subjects}\n"
     );
-    TestApp::spawn_manual_with_env(&config, &[("CI_BOT_KEY", NAMED_KEY)]).await
-}
-
-/// Sends `request` with `bearer`: the status and the answer.
-async fn with_bearer(request: reqwest::RequestBuilder, bearer: &str) -> (StatusCode, Value) {
-    let response = request.bearer_auth(bearer).send().await.unwrap();
-    (response.status(), response.json().await.unwrap())
-}
-
-/// Approves `id` with `bearer`: the status and the answer.
-async fn approve_with(app: &TestApp, id: &str, bearer: &str) -> (StatusCode, Value) {
-    let url = format!("{}/api/v1/pauses/{id}/approve", app.base);
-    with_bearer(app.client.post(url), bearer).await
-}
-
-/// A pause only `approvers` may decide, made with the server's key.
-async fn pause_for(app: &TestApp, approvers: Value) -> String {
-    let (status, created) = app
-        .create(json!({"title": "Deploy?", "approvers": approvers}))
-        .await;
-    assert_eq!(status, StatusCode::CREATED, "{created}");
-    created["id"].as_str().unwrap().to_owned()
-}
-
-async fn status_with(app: &TestApp, bearer: &str) -> (StatusCode, Value) {
-    let url = format!("{}/api/v1/pauses", app.base);
-    with_bearer(app.client.get(url), bearer).await
+    TestApp::builder()
+        .config(&config)
+        .env(&[("CI_BOT_KEY", NAMED_KEY)])
+        .manual()
+        .start()
+        .await
 }
 
 #[tokio::test]
@@ -88,21 +67,15 @@ async fn a_token_from_the_issuer_is_accepted_and_decides_as_its_subject() {
     let (issuer, tokens) = issuer().await;
     let app = app_trusting(&issuer).await;
     let good = tokens["good"].as_str().unwrap();
-    assert_eq!(status_with(&app, good).await.0, StatusCode::OK);
+    assert_eq!(app.api.as_key(good).list("").await.0, StatusCode::OK);
 
-    let created = app.create_ok("Deploy?").await;
+    let created = app.api.create_ok("Deploy?").await;
     let id = created["id"].as_str().unwrap();
-    let approved: Value = app
-        .client
-        .post(format!("{}/api/v1/pauses/{id}/approve", app.base))
-        .bearer_auth(good)
-        .json(&json!({"comment": "checks passed"}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let (_, approved) = app
+        .api
+        .as_key(good)
+        .decide(id, "approve", json!({"comment": "checks passed"}))
+        .await;
     assert_eq!(approved["state"], "approved");
     assert_eq!(
         approved["decisions"][0]["actor"],
@@ -115,16 +88,22 @@ async fn a_token_whose_subject_looks_like_an_address_is_not_that_person() {
     let (issuer, tokens) = issuer().await;
     let app = app_trusting_subjects(&issuer, "[]").await;
     let as_ana = tokens["address_subject"].as_str().unwrap();
-    let id = pause_for(&app, json!(["ana@example.com"])).await;
-    let (status, body) = approve_with(&app, &id, as_ana).await;
+    let id = app
+        .api
+        .create_id(json!({"title": "Deploy?", "approvers": ["ana@example.com"]}))
+        .await;
+    let (status, body) = app.api.as_key(as_ana).approve(&id).await;
     assert_eq!(status, StatusCode::FORBIDDEN, "{body}");
-    assert_eq!(app.get_pause(&id).await["state"], "pending");
+    assert_eq!(app.api.pause(&id).await["state"], "pending");
 
     let in_domain = tokens["domain_subject"].as_str().unwrap();
-    let id = pause_for(&app, json!(["*@example.com"])).await;
-    let (status, body) = approve_with(&app, &id, in_domain).await;
+    let id = app
+        .api
+        .create_id(json!({"title": "Deploy?", "approvers": ["*@example.com"]}))
+        .await;
+    let (status, body) = app.api.as_key(in_domain).approve(&id).await;
     assert_eq!(status, StatusCode::FORBIDDEN, "{body}");
-    assert_eq!(app.get_pause(&id).await["state"], "pending");
+    assert_eq!(app.api.pause(&id).await["state"], "pending");
 }
 
 #[tokio::test]
@@ -136,8 +115,11 @@ async fn an_oidc_rule_admits_only_that_callers_subjects() {
         "oidc:actions:repo:acme/app:ref:refs/heads/main",
         "oidc:actions:repo:acme/*",
     ] {
-        let id = pause_for(&app, json!([rule])).await;
-        let (status, body) = approve_with(&app, &id, good).await;
+        let id = app
+            .api
+            .create_id(json!({"title": "Deploy?", "approvers": [rule]}))
+            .await;
+        let (status, body) = app.api.as_key(good).approve(&id).await;
         assert_eq!(status, StatusCode::OK, "{rule}: {body}");
     }
     for rule in [
@@ -145,8 +127,11 @@ async fn an_oidc_rule_admits_only_that_callers_subjects() {
         "oidc:actions:repo:other/*",
         "repo:acme/app:ref:refs/heads/main",
     ] {
-        let id = pause_for(&app, json!([rule])).await;
-        let (status, body) = approve_with(&app, &id, good).await;
+        let id = app
+            .api
+            .create_id(json!({"title": "Deploy?", "approvers": [rule]}))
+            .await;
+        let (status, body) = app.api.as_key(good).approve(&id).await;
         assert_eq!(status, StatusCode::FORBIDDEN, "{rule}: {body}");
     }
 }
@@ -157,14 +142,17 @@ async fn a_pause_asked_for_by_a_token_records_its_identity_and_it_may_not_approv
     let app = app_trusting(&issuer).await;
     let good = tokens["good"].as_str().unwrap();
     let body = json!({"title": "Deploy?", "approvers": ["oidc:actions:repo:acme/*"]});
-    let create = app.client.post(format!("{}/api/v1/pauses", app.base));
-    let (status, created) = with_bearer(create.json(&body), good).await;
+    let (status, created) = app.api.as_key(good).create(body).await;
     assert_eq!(status, StatusCode::CREATED, "{created}");
     assert_eq!(
         created["requested_by"],
         "oidc:actions:repo:acme/app:ref:refs/heads/main"
     );
-    let (status, body) = approve_with(&app, created["id"].as_str().unwrap(), good).await;
+    let (status, body) = app
+        .api
+        .as_key(good)
+        .approve(created["id"].as_str().unwrap())
+        .await;
     assert_eq!(status, StatusCode::FORBIDDEN, "{body}");
     assert!(
         error_message(&body).contains("asked for this pause"),
@@ -185,7 +173,11 @@ async fn tokens_that_do_not_verify_get_401_naming_why() {
         ("forged", "signature"),
         ("unknown_key", "key id"),
     ] {
-        let (status, body) = status_with(&app, tokens[name].as_str().unwrap()).await;
+        let (status, body) = app
+            .api
+            .as_key(tokens[name].as_str().unwrap())
+            .list("")
+            .await;
         assert_eq!(status, StatusCode::UNAUTHORIZED, "{name}: {body}");
         let message = body["error"]["message"].as_str().unwrap();
         assert!(message.contains(why), "{name}: {message}");
@@ -194,25 +186,21 @@ async fn tokens_that_do_not_verify_get_401_naming_why() {
 
 #[tokio::test]
 async fn a_named_key_decides_as_its_name_and_cannot_claim_another() {
-    let app = TestApp::spawn_manual_with_env(
-        "[api_keys.ci-bot]\nkey_env = \"CI_BOT_KEY\"\n",
-        &[("CI_BOT_KEY", NAMED_KEY)],
-    )
-    .await;
-    let created = app.create_ok("Release?").await;
+    let app = TestApp::builder()
+        .config("[api_keys.ci-bot]\nkey_env = \"CI_BOT_KEY\"\n")
+        .env(&[("CI_BOT_KEY", NAMED_KEY)])
+        .manual()
+        .start()
+        .await;
+    let created = app.api.create_ok("Release?").await;
     let id = created["id"].as_str().unwrap();
-    let decide = |body: Value| {
-        app.client
-            .post(format!("{}/api/v1/pauses/{id}/approve", app.base))
-            .bearer_auth(NAMED_KEY)
-            .json(&body)
-            .send()
-    };
-    let claimed = decide(json!({"actor": "somebody-else"})).await.unwrap();
-    assert_eq!(claimed.status(), StatusCode::BAD_REQUEST);
-    let approved: Value = decide(json!({})).await.unwrap().json().await.unwrap();
+    let ci_bot = app.api.as_key(NAMED_KEY);
+    let (claimed, _) = ci_bot
+        .decide(id, "approve", json!({"actor": "somebody-else"}))
+        .await;
+    assert_eq!(claimed, StatusCode::BAD_REQUEST);
+    let (_, approved) = ci_bot.decide(id, "approve", json!({})).await;
     assert_eq!(approved["decisions"][0]["actor"], "ci-bot");
     // The server's own key still works, and still passes `actor` through.
-    let listed = app.api(Method::GET, "/api/v1/pauses").send().await.unwrap();
-    assert_eq!(listed.status(), StatusCode::OK);
+    assert_eq!(app.api.list("").await.0, StatusCode::OK);
 }

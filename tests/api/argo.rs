@@ -11,7 +11,6 @@ use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::routing::put;
 use chrono::Duration;
-use reqwest::Method;
 use serde_json::{Value, json};
 
 use crate::helpers::TestApp;
@@ -81,12 +80,18 @@ async fn setup(refuse: u32) -> (TestApp, Argo) {
         "[targets.argo]\nkind = \"argo_workflows\"\nbase_url = \"{base}\"\n\
          namespace = \"ci\"\ntoken_env = \"ARGO_TOKEN\"\n"
     );
-    let app = TestApp::spawn_manual_with_env(&config, &[("ARGO_TOKEN", "argo-token")]).await;
+    let app = TestApp::builder()
+        .config(&config)
+        .env(&[("ARGO_TOKEN", "argo-token")])
+        .manual()
+        .start()
+        .await;
     (app, argo)
 }
 
 async fn create(app: &TestApp, workflow: &str, expires_in: &str) -> String {
     let (status, pause) = app
+        .api
         .create(
             json!({"title": "Release?", "target": "argo", "on_reject": "argo",
             "target_params": {"workflow": workflow}, "expires_in": expires_in}),
@@ -100,12 +105,8 @@ async fn create(app: &TestApp, workflow: &str, expires_in: &str) -> String {
 async fn an_approval_sets_the_nodes_outputs_and_resumes_it() {
     let (app, argo) = setup(0).await;
     let id = create(&app, "release-x7k2p", "1h").await;
-    let path = format!("/api/v1/pauses/{id}/approve");
-    app.api(Method::POST, &path)
-        .json(&json!({"actor": "ana", "comment": "go"}))
-        .send()
-        .await
-        .unwrap();
+    let go = json!({"actor": "ana", "comment": "go"});
+    app.api.decide(&id, "approve", go).await;
     app.drain_outbox().await;
     let calls = argo.calls.lock().unwrap().clone();
     let actions: Vec<&str> = calls.iter().map(|(a, _)| a.as_str()).collect();
@@ -116,7 +117,7 @@ async fn an_approval_sets_the_nodes_outputs_and_resumes_it() {
         outputs,
         json!({"approved": "true", "pause_id": id, "actor": "ana", "comment": "go"})
     );
-    let delivery = &app.deliveries(&id).await[0];
+    let delivery = &app.api.deliveries(&id).await[0];
     assert_eq!(delivery["external_id"], "ci/release-x7k2p");
 }
 
@@ -125,8 +126,7 @@ async fn a_rejection_or_an_expiry_stops_the_node() {
     let (app, argo) = setup(0).await;
     let rejected = create(&app, "release-a", "1h").await;
     create(&app, "release-b", "1m").await;
-    let path = format!("/api/v1/pauses/{rejected}/reject");
-    app.api(Method::POST, &path).send().await.unwrap();
+    app.api.reject(&rejected).await;
     app.clock.advance(Duration::minutes(2));
     app.pauses.expire_due().await.unwrap();
     app.drain_outbox().await;
@@ -153,15 +153,12 @@ async fn a_rejection_or_an_expiry_stops_the_node() {
 async fn a_503_from_the_argo_server_is_retried_with_the_same_call() {
     let (app, argo) = setup(1).await;
     let id = create(&app, "release-r", "1h").await;
-    app.api(Method::POST, &format!("/api/v1/pauses/{id}/reject"))
-        .send()
-        .await
-        .unwrap();
+    app.api.reject(&id).await;
     app.drain_outbox().await;
     app.clock.advance(Duration::minutes(5));
     app.drain_outbox().await;
     let calls = argo.calls.lock().unwrap().clone();
     assert_eq!(calls.len(), 2);
     assert_eq!(calls[0], calls[1]);
-    assert_eq!(app.deliveries(&id).await[0]["state"], "delivered");
+    assert_eq!(app.api.deliveries(&id).await[0]["state"], "delivered");
 }

@@ -9,7 +9,7 @@ use chrono::Duration;
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
-use crate::helpers::{TestApp, error_message};
+use crate::helpers::{Answer, TestApp, error_message};
 use crate::standins::{self, Log};
 
 const PROJECT: &str = "6ce954b1-ce1f-45d1-b94d-e6bf2464ba2c";
@@ -23,7 +23,8 @@ async fn check_request(
     body: Value,
 ) -> (StatusCode, Value) {
     let response = app
-        .api(Method::POST, "/integrations/azure-devops")
+        .api
+        .request(Method::POST, "/integrations/azure-devops")
         .header("PlanUrl", plan_url)
         .header("ProjectId", PROJECT)
         .header("HubName", "checks")
@@ -63,7 +64,11 @@ fn task_completed(log: &Log, task: &str) -> Value {
 
 async fn setup() -> (TestApp, String, Log) {
     let (receiver, log) = standins::webhook().await;
-    let app = TestApp::spawn_manual("[callbacks]\nallowed_hosts = [\"http://127.0.0.1\"]\n").await;
+    let app = TestApp::builder()
+        .config("[callbacks]\nallowed_hosts = [\"http://127.0.0.1\"]\n")
+        .manual()
+        .start()
+        .await;
     (app, format!("{receiver}/org/"), log)
 }
 
@@ -86,10 +91,7 @@ async fn a_check_in_callback_mode_completes_its_task_succeeded_or_failed() {
 
     for (pause, verdict) in [(&approved, "approve"), (&rejected, "reject")] {
         let path = format!("/api/v1/pauses/{}/{verdict}", pause["id"].as_str().unwrap());
-        assert_eq!(
-            app.api(Method::POST, &path).send().await.unwrap().status(),
-            StatusCode::OK
-        );
+        assert_eq!(app.api.post_empty(&path).await.0, StatusCode::OK);
     }
     app.clock.advance(Duration::minutes(2));
     app.pauses.expire_due().await.unwrap();
@@ -106,8 +108,7 @@ async fn a_503_from_azure_devops_is_retried_with_the_same_event() {
     let (app, plan_url, log) = setup().await;
     log.script(&[(503, &[("Retry-After", "0")], "busy")]);
     let (_, pause) = check_request(&app, &plan_url, "task-retry", json!({"title": "t"})).await;
-    let path = format!("/api/v1/pauses/{}/approve", pause["id"].as_str().unwrap());
-    app.api(Method::POST, &path).send().await.unwrap();
+    app.api.approve(pause["id"].as_str().unwrap()).await;
     app.drain_outbox().await;
     app.clock.advance(Duration::minutes(5));
     app.drain_outbox().await;
@@ -119,15 +120,14 @@ async fn a_503_from_azure_devops_is_retried_with_the_same_event() {
 #[tokio::test]
 async fn a_check_without_its_headers_or_off_the_allow_list_stores_nothing() {
     let (app, plan_url, log) = setup().await;
-    let response = app
-        .api(Method::POST, "/integrations/azure-devops")
+    let (status, error) = app
+        .api
+        .request(Method::POST, "/integrations/azure-devops")
         .header("PlanUrl", &plan_url)
         .json(&json!({"title": "t"}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.status(), StatusCode::BAD_REQUEST);
-    let error: Value = response.json().await.unwrap();
+        .answer()
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
     assert!(
         error_message(&error).contains("HubName header is missing"),
         "{error}"
@@ -145,8 +145,7 @@ async fn a_check_without_its_headers_or_off_the_allow_list_stores_nothing() {
         "dev.azure.com is not listed here"
     );
     assert!(error_message(&error).contains("allowed_hosts"), "{error}");
-    let list = app.api(Method::GET, "/api/v1/pauses").send().await.unwrap();
-    let list: Value = list.json().await.unwrap();
+    let (_, list) = app.api.list("").await;
     assert_eq!(list["items"], json!([]));
     assert!(log.requests().is_empty());
 }

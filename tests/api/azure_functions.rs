@@ -8,14 +8,12 @@ use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
-use reqwest::StatusCode;
+use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
-use crate::helpers::{API_KEY, TestApp};
+use crate::helpers::{API_KEY, Answer, Api, TestApp};
 use crate::pg::PgDatabase;
 use crate::standins;
-use pausegate::clock::ManualClock;
-use pausegate::config::{Env, ServeArgs, Settings};
 
 const DEPLOY: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/deploy/azure-functions");
 
@@ -72,19 +70,15 @@ fn the_function_app_forwards_every_path_and_runs_the_sweep_each_minute() {
 async fn the_timer_invocation_settles_expired_pauses_and_sends_their_triggers() {
     let (receiver, log) = standins::webhook().await;
     let config = format!("[targets.hook]\nkind = \"webhook\"\nurl = \"{receiver}/hook\"\n");
-    let dir = tempfile::tempdir().unwrap();
-    let args = ServeArgs {
-        database_url: Some(crate::helpers::database_url(&dir)),
-        api_key: Some(API_KEY.to_owned()),
-        listen: Some("127.0.0.1:0".to_owned()),
-        ..ServeArgs::default()
-    };
-    let mut settings = Settings::from_text(args, &config, &Env::from_pairs([])).unwrap();
     // Nothing but the timer may do the work: as after the host unloaded us.
-    settings.background_tasks = false;
-    settings.azure_functions = true;
-    let app = TestApp::start(dir, settings, ManualClock::starting_now()).await;
+    let app = TestApp::builder()
+        .config(&config)
+        .manual()
+        .adjust(|settings| settings.azure_functions = true)
+        .start()
+        .await;
     let (_, created) = app
+        .api
         .create(
             json!({"title": "Load?", "target": "hook", "expires_in": "1m", "on_expire": "approve"}),
         )
@@ -93,49 +87,37 @@ async fn the_timer_invocation_settles_expired_pauses_and_sends_their_triggers() 
     app.clock.advance(chrono::Duration::minutes(2));
     assert!(log.requests().is_empty(), "nothing sent before the timer");
 
-    let sweep = format!("{}/sweep", app.base);
-    let answer = app
-        .client
-        .post(&sweep)
-        .json(&timer_invocation())
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(answer.status(), StatusCode::OK);
-    let body: Value = answer.json().await.unwrap();
+    let sweep = || app.api.anonymous().request(Method::POST, "/sweep");
+    let (status, body) = sweep().json(&timer_invocation()).answer().await;
+    assert_eq!(status, StatusCode::OK);
     assert_eq!(body["Outputs"], json!({}));
     assert_eq!(body["ReturnValue"], Value::Null);
     assert_eq!(
         body["Logs"][0],
         "settled 1 expired pauses; sent 1 deliveries"
     );
-    let pause = app.get_pause(id).await;
+    let pause = app.api.pause(id).await;
     assert_eq!(pause["state"], "approved");
     assert_eq!(pause["deliveries"][0]["state"], "delivered");
     assert_eq!(log.matching("/hook").len(), 1);
 
-    let again = app
-        .client
-        .post(&sweep)
-        .json(&timer_invocation())
-        .send()
-        .await
-        .unwrap();
+    let again = sweep().json(&timer_invocation()).send().await.unwrap();
     let body: Value = again.json().await.unwrap();
     assert_eq!(
         body["Logs"][0],
         "settled 0 expired pauses; sent 0 deliveries"
     );
-    let garbage = app.client.post(&sweep).body("tick").send().await.unwrap();
+    let garbage = sweep().body("tick").send().await.unwrap();
     assert_eq!(garbage.status(), StatusCode::BAD_REQUEST);
 }
 
 #[tokio::test]
 async fn a_server_outside_functions_has_no_sweep_endpoint() {
-    let app = TestApp::spawn().await;
+    let app = TestApp::builder().start().await;
     let answer = app
-        .client
-        .post(format!("{}/sweep", app.base))
+        .api
+        .anonymous()
+        .request(Method::POST, "/sweep")
         .json(&timer_invocation())
         .send()
         .await
@@ -169,12 +151,11 @@ async fn the_binary_runs_as_the_functions_host_starts_it_on_postgres() {
         .stderr(Stdio::null())
         .spawn()
         .unwrap();
-    let base = format!("http://127.0.0.1:{port}");
-    let client = reqwest::Client::new();
+    let api = Api::new(&format!("http://127.0.0.1:{port}"));
     // The host waits for any answer on `/` before it forwards anything.
     let mut ready = false;
     for _ in 0..100 {
-        if let Ok(answer) = client.get(format!("{base}/")).send().await {
+        if let Ok(answer) = api.anonymous().request(Method::GET, "/").send().await {
             ready = answer.status() == StatusCode::OK;
             break;
         }
@@ -185,30 +166,17 @@ async fn the_binary_runs_as_the_functions_host_starts_it_on_postgres() {
         "the handler answered on FUNCTIONS_CUSTOMHANDLER_PORT"
     );
 
-    let created: Value = client
-        .post(format!("{base}/api/v1/pauses"))
-        .bearer_auth(API_KEY)
-        .json(&json!({"title": "Deploy?"}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let (_, created) = api.create(json!({"title": "Deploy?"})).await;
     let review_url = created["review_url"].as_str().unwrap();
     assert!(
         review_url.starts_with("https://pausegate-test.azurewebsites.net/r/"),
         "links use the app's public host name: {review_url}"
     );
     let token = created["token"].as_str().unwrap();
-    let page = client
-        .get(format!("{base}/r/{token}"))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(page.status(), StatusCode::OK);
-    let tick = client
-        .post(format!("{base}/sweep"))
+    assert_eq!(api.open_link(token).await.0, StatusCode::OK);
+    let tick = api
+        .anonymous()
+        .request(Method::POST, "/sweep")
         .json(&timer_invocation())
         .send()
         .await

@@ -2,10 +2,10 @@
 //! `/api/PipelinePause` and `/api/PipelineRestart`: a pipeline moves over by
 //! changing the host name, and gets clear answers where the recipe gave 500.
 
-use reqwest::StatusCode;
+use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
-use crate::helpers::{API_KEY, TestApp, error_message};
+use crate::helpers::{API_KEY, Answer, TestApp, error_message};
 use crate::standins;
 
 /// The recipe's section and the Data Factory target it starts, at `azure`.
@@ -47,22 +47,25 @@ fn web_activity_body() -> Value {
 #[tokio::test]
 async fn a_recipe_pipeline_pauses_shows_a_page_on_get_and_restarts_once_on_post() {
     let (azure, log) = standins::azure("tenant-1", "client-1", "s3cret").await;
-    let app = TestApp::spawn_manual(&recipe_config(&azure)).await;
+    let app = TestApp::builder()
+        .config(&recipe_config(&azure))
+        .manual()
+        .start()
+        .await;
     // The Web activity called the function with its key in `?code=`.
-    let response = app
-        .client
-        .post(format!("{}/api/PipelinePause?code={API_KEY}", app.base))
+    let (status, answer) = app
+        .api
+        .anonymous()
+        .request(Method::POST, &format!("/api/PipelinePause?code={API_KEY}"))
         .json(&web_activity_body())
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.status(), StatusCode::OK, "the recipe answered 200");
-    let answer: Value = response.json().await.unwrap();
+        .answer()
+        .await;
+    assert_eq!(status, StatusCode::OK, "the recipe answered 200");
     let token = answer["token"]
         .as_str()
         .expect("the token, as the recipe gave it");
     let id = answer["id"].as_str().unwrap();
-    let pause = app.get_pause(id).await;
+    let pause = app.api.pause(id).await;
     assert_eq!(pause["title"], "Run load-sales-part2 in adf-sales?");
     assert_eq!(
         pause["data"],
@@ -74,8 +77,11 @@ async fn a_recipe_pipeline_pauses_shows_a_page_on_get_and_restarts_once_on_post(
     assert_eq!(lifetime.num_seconds(), 3600, "expiration_time is seconds");
 
     // The emailed link, opened by a person or a mail scanner: a page, no run.
-    let restart = format!("{}/api/PipelineRestart?token={token}", app.base);
-    let page = app.client.get(&restart).send().await.unwrap();
+    let restart = |method| {
+        let path = format!("/api/PipelineRestart?token={token}");
+        app.api.anonymous().request(method, &path)
+    };
+    let page = restart(Method::GET).send().await.unwrap();
     assert_eq!(page.status(), StatusCode::OK);
     assert!(
         page.text()
@@ -84,14 +90,14 @@ async fn a_recipe_pipeline_pauses_shows_a_page_on_get_and_restarts_once_on_post(
             .contains("Run load-sales-part2 in adf-sales?")
     );
     app.drain_outbox().await;
-    assert_eq!(app.get_pause(id).await["state"], "pending");
+    assert_eq!(app.api.pause(id).await["state"], "pending");
     assert!(log.matching("/createRun").is_empty(), "GET started nothing");
 
     // The page's form posts back to the same address.
     let form = [("decision", "approve"), ("name", "Ana")];
-    let approved = app.client.post(&restart).form(&form).send().await.unwrap();
+    let approved = restart(Method::POST).form(&form).send().await.unwrap();
     assert_eq!(approved.status(), StatusCode::OK);
-    let again = app.client.post(&restart).form(&form).send().await.unwrap();
+    let again = restart(Method::POST).form(&form).send().await.unwrap();
     assert_eq!(
         again.status(),
         StatusCode::CONFLICT,
@@ -113,21 +119,22 @@ async fn a_recipe_pipeline_pauses_shows_a_page_on_get_and_restarts_once_on_post(
 #[tokio::test]
 async fn the_recipe_parameters_also_come_from_the_query_string_with_the_key_in_a_header() {
     let (azure, _log) = standins::azure("tenant-1", "client-1", "s3cret").await;
-    let app = TestApp::spawn_manual(&recipe_config(&azure)).await;
-    let response = app
-        .client
-        .post(format!(
-            "{}/api/PipelinePause?factory_name=adf-sales&resource_group=rg-data\
-             &pipeline_name=load-sales-part2&expiration_time=600",
-            app.base
-        ))
+    let app = TestApp::builder()
+        .config(&recipe_config(&azure))
+        .manual()
+        .start()
+        .await;
+    let path = "/api/PipelinePause?factory_name=adf-sales&resource_group=rg-data\
+                &pipeline_name=load-sales-part2&expiration_time=600";
+    let (status, answer) = app
+        .api
+        .anonymous()
+        .request(Method::POST, path)
         .header("x-functions-key", API_KEY)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.status(), StatusCode::OK);
-    let answer: Value = response.json().await.unwrap();
-    let pause = app.get_pause(answer["id"].as_str().unwrap()).await;
+        .answer()
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let pause = app.api.pause(answer["id"].as_str().unwrap()).await;
     assert_eq!(pause["state"], "pending");
     assert_eq!(pause["data"], json!({}), "no data given, none stored");
 }
@@ -135,17 +142,15 @@ async fn the_recipe_parameters_also_come_from_the_query_string_with_the_key_in_a
 #[tokio::test]
 async fn bad_recipe_requests_get_a_clear_error_instead_of_a_500() {
     let (azure, _log) = standins::azure("tenant-1", "client-1", "s3cret").await;
-    let app = TestApp::spawn_manual(&recipe_config(&azure)).await;
+    let app = TestApp::builder()
+        .config(&recipe_config(&azure))
+        .manual()
+        .start()
+        .await;
     let pause = |query: String, body: Value| {
-        let request = app
-            .client
-            .post(format!("{}/api/PipelinePause{query}", app.base))
-            .json(&body);
-        async move {
-            let response = request.send().await.unwrap();
-            let status = response.status();
-            (status, response.json::<Value>().await.unwrap())
-        }
+        let path = format!("/api/PipelinePause{query}");
+        let request = app.api.anonymous().request(Method::POST, &path);
+        request.json(&body).answer()
     };
     let with_key = format!("?code={API_KEY}");
     let (status, _) = pause("?code=wrong".to_owned(), web_activity_body()).await;
@@ -164,22 +169,13 @@ async fn bad_recipe_requests_get_a_clear_error_instead_of_a_500() {
         assert_eq!(status, StatusCode::BAD_REQUEST, "{field}");
         assert!(error_message(&answer).starts_with(field), "{answer}");
     }
-    let list: Value = app
-        .api(reqwest::Method::GET, "/api/v1/pauses")
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let (_, list) = app.api.list("").await;
     assert_eq!(list["items"], json!([]), "nothing was stored");
 
     let unknown = app
-        .client
-        .get(format!(
-            "{}/api/PipelineRestart?token=not-a-token",
-            app.base
-        ))
+        .api
+        .anonymous()
+        .request(Method::GET, "/api/PipelineRestart?token=not-a-token")
         .send()
         .await
         .unwrap();
@@ -188,15 +184,14 @@ async fn bad_recipe_requests_get_a_clear_error_instead_of_a_500() {
 
 #[tokio::test]
 async fn the_recipe_endpoints_are_off_until_a_target_is_named() {
-    let app = TestApp::spawn().await;
-    let response = app
-        .client
-        .post(format!("{}/api/PipelinePause?code={API_KEY}", app.base))
+    let app = TestApp::builder().start().await;
+    let (status, answer) = app
+        .api
+        .anonymous()
+        .request(Method::POST, &format!("/api/PipelinePause?code={API_KEY}"))
         .json(&web_activity_body())
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.status(), StatusCode::NOT_FOUND);
-    let answer: Value = response.json().await.unwrap();
+        .answer()
+        .await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
     assert!(error_message(&answer).contains("[azure_recipe] target"));
 }

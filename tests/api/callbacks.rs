@@ -17,7 +17,11 @@ const LOCAL: &str = "[callbacks]\nallowed_hosts = [\"http://127.0.0.1\"]\n";
 
 async fn app_and_receiver() -> (TestApp, String, Log) {
     let (receiver, log) = standins::webhook().await;
-    (TestApp::spawn_manual(LOCAL).await, receiver, log)
+    (
+        TestApp::builder().config(LOCAL).manual().start().await,
+        receiver,
+        log,
+    )
 }
 
 /// The one callback that arrived, checked as ADF documents it: a JSON POST
@@ -37,10 +41,6 @@ fn one_adf_callback(log: &Log) -> Value {
     body
 }
 
-async fn decide(app: &TestApp, id: &str, verdict: &str, body: Value) {
-    app.decide_with(id, verdict, body).await;
-}
-
 #[tokio::test]
 async fn an_adf_webhook_activity_gets_status_200_and_the_decision_when_approved() {
     let (app, receiver, log) = app_and_receiver().await;
@@ -49,7 +49,7 @@ async fn an_adf_webhook_activity_gets_status_200_and_the_decision_when_approved(
         "data": {"rows": 12},
         "callBackUri": format!("{receiver}/adf/callback?sig=secret-signature"),
     });
-    let (status, created) = app.create(activity_body.clone()).await;
+    let (status, created) = app.api.create(activity_body.clone()).await;
     assert_eq!(status, StatusCode::CREATED, "{created}");
     let id = created["id"].as_str().unwrap();
     assert_eq!(
@@ -61,7 +61,7 @@ async fn an_adf_webhook_activity_gets_status_200_and_the_decision_when_approved(
         "{created}"
     );
 
-    let (again, retried) = app.create(activity_body).await;
+    let (again, retried) = app.api.create(activity_body).await;
     assert_eq!(
         again,
         StatusCode::OK,
@@ -69,13 +69,9 @@ async fn an_adf_webhook_activity_gets_status_200_and_the_decision_when_approved(
     );
     assert_eq!(retried["id"], id);
 
-    decide(
-        &app,
-        id,
-        "approve",
-        json!({"actor": "ana", "comment": "fine"}),
-    )
-    .await;
+    app.api
+        .decide_ok_with(id, "approve", json!({"actor": "ana", "comment": "fine"}))
+        .await;
     app.drain_outbox().await;
     let body = one_adf_callback(&log);
     assert_eq!(body["StatusCode"], "200");
@@ -96,7 +92,7 @@ async fn an_adf_webhook_activity_gets_status_200_and_the_decision_when_approved(
         )
     );
     assert_eq!(output["data"]["rows"], 12);
-    let deliveries = app.deliveries(id).await;
+    let deliveries = app.api.deliveries(id).await;
     assert_eq!(deliveries[0]["kind"], "callback");
     assert_eq!(deliveries[0]["state"], "delivered");
 }
@@ -106,16 +102,13 @@ async fn a_rejection_fails_the_adf_activity_with_an_error_naming_who_and_why() {
     let (app, receiver, log) = app_and_receiver().await;
     let url = format!("{receiver}/adf/callback?sig=secret-signature");
     let (_, created) = app
+        .api
         .create(json!({"title": "Drop table?", "callBackUri": url}))
         .await;
     let id = created["id"].as_str().unwrap();
-    decide(
-        &app,
-        id,
-        "reject",
-        json!({"actor": "bo", "comment": "not today"}),
-    )
-    .await;
+    app.api
+        .decide_ok_with(id, "reject", json!({"actor": "bo", "comment": "not today"}))
+        .await;
     app.drain_outbox().await;
     let body = one_adf_callback(&log);
     assert_eq!(body["StatusCode"], "403");
@@ -133,7 +126,7 @@ async fn an_adf_pause_expires_just_before_the_activity_gives_up_and_says_so() {
     let (app, receiver, log) = app_and_receiver().await;
     let url = format!("{receiver}/adf/callback?sig=secret-signature");
     let request = json!({"title": "Wait?", "callBackUri": url, "callback_timeout": "00:10:00"});
-    let (_, created) = app.create(request).await;
+    let (_, created) = app.api.create(request).await;
     let created_at = chrono::DateTime::parse_from_rfc3339(created["created_at"].as_str().unwrap());
     let expires_at = chrono::DateTime::parse_from_rfc3339(created["expires_at"].as_str().unwrap());
     assert_eq!(
@@ -150,7 +143,7 @@ async fn an_adf_pause_expires_just_before_the_activity_gives_up_and_says_so() {
 
     let longer = json!({"title": "t", "callBackUri": format!("{receiver}/adf/2?sig=s"),
         "callback_timeout": "00:10:00", "expires_in": "1h"});
-    let (status, error) = app.create(longer).await;
+    let (status, error) = app.api.create(longer).await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
     assert!(error_message(&error).starts_with("expires_in"), "{error}");
 }
@@ -161,10 +154,11 @@ async fn a_callback_answered_503_is_sent_again_with_the_same_content_and_id() {
     log.script(&[(503, &[("Retry-After", "0")], "busy")]);
     let url = format!("{receiver}/adf/callback?sig=secret-signature");
     let (_, created) = app
+        .api
         .create(json!({"title": "Retry?", "callBackUri": url}))
         .await;
     let id = created["id"].as_str().unwrap();
-    decide(&app, id, "approve", json!({})).await;
+    app.api.decide_ok_with(id, "approve", json!({})).await;
     app.drain_outbox().await;
     app.clock.advance(Duration::minutes(5));
     app.drain_outbox().await;
@@ -180,7 +174,7 @@ async fn a_callback_answered_503_is_sent_again_with_the_same_content_and_id() {
         requests[0].header("pausegate-delivery"),
         requests[1].header("pausegate-delivery")
     );
-    assert_eq!(app.deliveries(id).await[0]["state"], "delivered");
+    assert_eq!(app.api.deliveries(id).await[0]["state"], "delivered");
 }
 
 #[tokio::test]
@@ -189,12 +183,13 @@ async fn a_logic_apps_webhook_action_subscribes_unsubscribes_and_hears_the_outco
     let callback_url = format!("{receiver}/logic/workflows/w/runs/r?sig=secret-signature");
     let subscribe =
         json!({"title": "Ship?", "callback": {"kind": "logic_apps", "url": callback_url}});
-    let (_, created) = app.create(subscribe).await;
+    let (_, created) = app.api.create(subscribe).await;
     let id = created["id"].as_str().unwrap();
 
     let unsubscribe = || async {
         let response = app
-            .api(Method::POST, "/api/v1/callbacks/unsubscribe")
+            .api
+            .request(Method::POST, "/api/v1/callbacks/unsubscribe")
             .json(&json!({"callback_url": callback_url}))
             .send()
             .await
@@ -223,15 +218,16 @@ async fn a_logic_apps_webhook_action_subscribes_unsubscribes_and_hears_the_outco
 
     let other = format!("{receiver}/logic/workflows/w/runs/r2?sig=s");
     let (_, second) = app
+        .api
         .create(json!({"title": "Ship 2?", "callback": {"kind": "logic_apps", "url": other}}))
         .await;
-    decide(
-        &app,
-        second["id"].as_str().unwrap(),
-        "approve",
-        json!({"actor": "ana"}),
-    )
-    .await;
+    app.api
+        .decide_ok_with(
+            second["id"].as_str().unwrap(),
+            "approve",
+            json!({"actor": "ana"}),
+        )
+        .await;
     app.drain_outbox().await;
     let body = log.matching("/runs/r2")[0].json();
     assert_eq!(
@@ -243,7 +239,11 @@ async fn a_logic_apps_webhook_action_subscribes_unsubscribes_and_hears_the_outco
 #[tokio::test]
 async fn callbacks_off_the_allow_list_or_over_plain_http_are_refused_and_never_called() {
     let (receiver, log) = standins::webhook().await;
-    let app = TestApp::spawn_manual("[callbacks]\nallowed_hosts = [\"127.0.0.1\"]\n").await;
+    let app = TestApp::builder()
+        .config("[callbacks]\nallowed_hosts = [\"127.0.0.1\"]\n")
+        .manual()
+        .start()
+        .await;
     let cases = [
         (
             json!({"callBackUri": format!("{receiver}/adf/x")}),
@@ -263,7 +263,7 @@ async fn callbacks_off_the_allow_list_or_over_plain_http_are_refused_and_never_c
     ];
     for (mut request, field, says) in cases {
         request["title"] = json!("t");
-        let (status, error) = app.create(request).await;
+        let (status, error) = app.api.create(request).await;
         assert_eq!(status, StatusCode::BAD_REQUEST, "{error}");
         let message = error_message(&error);
         assert!(
@@ -285,16 +285,17 @@ async fn a_redirecting_callback_is_not_followed() {
     log.script(&[(302, &[("Location", &format!("{elsewhere}/stolen"))], "")]);
     let url = format!("{receiver}/adf/callback?sig=secret-signature");
     let (_, created) = app
+        .api
         .create(json!({"title": "Moved?", "callBackUri": url}))
         .await;
     let id = created["id"].as_str().unwrap();
-    decide(&app, id, "approve", json!({})).await;
+    app.api.decide_ok_with(id, "approve", json!({})).await;
     app.drain_outbox().await;
     assert!(
         elsewhere_log.requests().is_empty(),
         "the redirect was not followed"
     );
-    let delivery = &app.deliveries(id).await[0];
+    let delivery = &app.api.deliveries(id).await[0];
     assert_eq!(delivery["state"], "failed");
     let error = delivery["last_error"].as_str().unwrap();
     assert!(
@@ -309,17 +310,19 @@ async fn a_logic_apps_action_hears_rejections_and_expiries_and_gets_a_retry_afte
     log.script(&[(503, &[("Retry-After", "0")], "busy")]);
     let callback = |run: &str| json!({"kind": "logic_apps", "url": format!("{receiver}/logic/runs/{run}?sig=s")});
     let (_, rejected) = app
+        .api
         .create(json!({"title": "a", "callback": callback("no")}))
         .await;
-    app.create(json!({"title": "b", "expires_in": "1m", "callback": callback("late")}))
+    app.api
+        .create(json!({"title": "b", "expires_in": "1m", "callback": callback("late")}))
         .await;
-    decide(
-        &app,
-        rejected["id"].as_str().unwrap(),
-        "reject",
-        json!({"actor": "bo"}),
-    )
-    .await;
+    app.api
+        .decide_ok_with(
+            rejected["id"].as_str().unwrap(),
+            "reject",
+            json!({"actor": "bo"}),
+        )
+        .await;
     app.clock.advance(Duration::minutes(2));
     app.pauses.expire_due().await.unwrap();
     app.drain_outbox().await;
@@ -351,19 +354,28 @@ async fn a_logic_apps_action_hears_rejections_and_expiries_and_gets_a_retry_afte
 async fn callbacks_are_stored_and_answered_on_postgresql_too() {
     let database = crate::pg::PgDatabase::create().await;
     let (receiver, log) = standins::webhook().await;
-    let app = TestApp::spawn_on_database(&database.url, LOCAL).await;
+    let app = TestApp::builder()
+        .database(&database.url)
+        .config(LOCAL)
+        .manual()
+        .start()
+        .await;
     let url = format!("{receiver}/adf/callback?sig=secret-signature");
     let (_, created) = app
+        .api
         .create(json!({"title": "On PG?", "callBackUri": url.clone()}))
         .await;
     let id = created["id"].as_str().unwrap();
     let (again, _) = app
+        .api
         .create(json!({"title": "On PG?", "callBackUri": url}))
         .await;
     assert_eq!(again, StatusCode::OK, "the same callback: the same pause");
-    decide(&app, id, "reject", json!({"actor": "bo"})).await;
+    app.api
+        .decide_ok_with(id, "reject", json!({"actor": "bo"}))
+        .await;
     app.drain_outbox().await;
     let body = one_adf_callback(&log);
     assert_eq!(body["StatusCode"], "403");
-    assert_eq!(app.get_pause(id).await["callback"]["kind"], "adf_webhook");
+    assert_eq!(app.api.pause(id).await["callback"]["kind"], "adf_webhook");
 }

@@ -1,32 +1,11 @@
 //! The client commands, run as the real binary against a real server.
 
-use std::process::{Child, Command, Output, Stdio};
+use std::process::{Child, Output};
 use std::time::Duration;
 
-use reqwest::Method;
 use serde_json::Value;
 
-use crate::binary::spawn_serve_on;
-use crate::helpers::{API_KEY, TestApp, get_json};
-
-fn pausegate(base: &str, key: &str, args: &[&str]) -> Command {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_pausegate"));
-    command
-        .args(args)
-        .env("PAUSEGATE_URL", base)
-        .env("PAUSEGATE_API_KEY", key)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
-    command
-}
-
-/// Runs a command to its end without blocking the test's runtime.
-pub async fn run(base: &str, args: &[&str]) -> Output {
-    let mut command = pausegate(base, API_KEY, args);
-    tokio::task::spawn_blocking(move || command.output().unwrap())
-        .await
-        .unwrap()
-}
+use crate::helpers::{Api, TestApp};
 
 /// Waits for a background command to exit; returns its output.
 async fn finish(child: Child, within: Duration) -> Output {
@@ -38,9 +17,9 @@ async fn finish(child: Child, within: Duration) -> Output {
 }
 
 /// Waits until the server has a pending pause; returns its id.
-async fn pending_id(app_base: &str) -> String {
+async fn pending_id(api: &Api) -> String {
     for _ in 0..100 {
-        let page = get_json(app_base, "/api/v1/pauses?state=pending").await;
+        let page = api.get_json("/api/v1/pauses?state=pending").await;
         if let Some(id) = page["items"][0]["id"].as_str() {
             return id.to_owned();
         }
@@ -51,19 +30,18 @@ async fn pending_id(app_base: &str) -> String {
 
 #[tokio::test]
 async fn pause_wait_exits_0_when_another_process_approves_and_1_when_it_rejects() {
-    let app = TestApp::spawn().await;
+    let app = TestApp::builder().start().await;
     for (verdict, code, show_link) in [("approve", 0, true), ("reject", 1, false)] {
         let mut args = vec!["pause", "--title", "Deploy?", "--wait", "--timeout", "30s"];
         if show_link {
             args.push("--show-link");
         }
-        let waiter = pausegate(&app.base, API_KEY, &args).spawn().unwrap();
-        let id = pending_id(&app.base).await;
-        let decided = run(
-            &app.base,
-            &[verdict, &id, "--comment", "from CI", "--actor", "ci-bot"],
-        )
-        .await;
+        let waiter = app.api.command(&args).spawn().unwrap();
+        let id = pending_id(&app.api).await;
+        let decided = app
+            .api
+            .run(&[verdict, &id, "--comment", "from CI", "--actor", "ci-bot"])
+            .await;
         assert!(
             decided.status.success(),
             "{}",
@@ -83,7 +61,7 @@ async fn pause_wait_exits_0_when_another_process_approves_and_1_when_it_rejects(
             show_link,
             "the link reaches a log only when asked: {stderr}"
         );
-        let pause = get_json(&app.base, &format!("/api/v1/pauses/{id}")).await;
+        let pause = app.api.get_json(&format!("/api/v1/pauses/{id}")).await;
         assert_eq!(pause["decisions"][0]["actor"], "ci-bot");
     }
 }
@@ -95,7 +73,9 @@ async fn wait_against_a_server_it_never_reaches_exits_2() {
         .local_addr()
         .unwrap();
     let base = format!("http://{closed}");
-    let output = run(&base, &["wait", "pau_whatever", "--timeout", "2s"]).await;
+    let output = Api::new(&base)
+        .run(&["wait", "pau_whatever", "--timeout", "2s"])
+        .await;
     assert_eq!(output.status.code(), Some(2));
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(stderr.contains("PAUSEGATE_URL"), "{stderr}");
@@ -103,25 +83,24 @@ async fn wait_against_a_server_it_never_reaches_exits_2() {
 
 #[tokio::test]
 async fn a_refused_request_exits_2_not_1() {
-    let app = TestApp::spawn().await;
-    let output = run(
-        &app.base,
-        &["pause", "--title", "t", "--target", "nowhere", "--wait"],
-    )
-    .await;
+    let app = TestApp::builder().start().await;
+    let output = app
+        .api
+        .run(&["pause", "--title", "t", "--target", "nowhere", "--wait"])
+        .await;
     assert_eq!(output.status.code(), Some(2), "a typo is not a rejection");
     assert!(String::from_utf8_lossy(&output.stderr).contains("target"));
 }
 
 #[tokio::test]
 async fn wait_with_its_own_timeout_on_a_pending_pause_exits_3() {
-    let app = TestApp::spawn().await;
-    let id = app.create_ok("nobody comes").await["id"]
+    let app = TestApp::builder().start().await;
+    let id = app.api.create_ok("nobody comes").await["id"]
         .as_str()
         .unwrap()
         .to_owned();
     let started = std::time::Instant::now();
-    let output = run(&app.base, &["wait", &id, "--timeout", "2s"]).await;
+    let output = app.api.run(&["wait", &id, "--timeout", "2s"]).await;
     assert_eq!(
         output.status.code(),
         Some(3),
@@ -134,11 +113,12 @@ async fn wait_with_its_own_timeout_on_a_pending_pause_exits_3() {
 
 #[tokio::test]
 async fn a_wrong_key_exits_2_and_says_the_key_was_refused() {
-    let app = TestApp::spawn().await;
-    let mut command = pausegate(&app.base, "wrong-key", &["pause", "--title", "t", "--wait"]);
-    let output = tokio::task::spawn_blocking(move || command.output().unwrap())
-        .await
-        .unwrap();
+    let app = TestApp::builder().start().await;
+    let output = app
+        .api
+        .as_key("wrong-key")
+        .run(&["pause", "--title", "t", "--wait"])
+        .await;
     assert_eq!(output.status.code(), Some(2));
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(
@@ -149,19 +129,18 @@ async fn a_wrong_key_exits_2_and_says_the_key_was_refused() {
 
 #[tokio::test]
 async fn json_output_parses_as_the_pause() {
-    let app = TestApp::spawn().await;
-    let output = run(
-        &app.base,
-        &[
+    let app = TestApp::builder().start().await;
+    let output = app
+        .api
+        .run(&[
             "pause",
             "--title",
             "Ship?",
             "--data",
             r#"{"v": 2}"#,
             "--json",
-        ],
-    )
-    .await;
+        ])
+        .await;
     assert!(output.status.success());
     let created: Value = serde_json::from_slice(&output.stdout).unwrap();
     assert_eq!(created["data"], serde_json::json!({"v": 2}));
@@ -169,20 +148,21 @@ async fn json_output_parses_as_the_pause() {
     assert!(created["review_url"].as_str().unwrap().contains("/r/"));
 
     let status: Value =
-        serde_json::from_slice(&run(&app.base, &["status", id, "--json"]).await.stdout).unwrap();
+        serde_json::from_slice(&app.api.run(&["status", id, "--json"]).await.stdout).unwrap();
     assert_eq!(status["id"], id);
     let pause: pausegate::domain::Pause = serde_json::from_value(status).unwrap();
     assert_eq!(pause.title, "Ship?");
 
     let approved: Value =
-        serde_json::from_slice(&run(&app.base, &["approve", id, "--json"]).await.stdout).unwrap();
+        serde_json::from_slice(&app.api.run(&["approve", id, "--json"]).await.stdout).unwrap();
     assert_eq!(approved["state"], "approved");
-    let waited = run(&app.base, &["wait", id, "--json"]).await;
+    let waited = app.api.run(&["wait", id, "--json"]).await;
     assert_eq!(waited.status.code(), Some(0));
     let waited: Value = serde_json::from_slice(&waited.stdout).unwrap();
     assert_eq!(waited["state"], "approved");
     let listed: Value = serde_json::from_slice(
-        &run(&app.base, &["list", "--state", "approved", "--json"])
+        &app.api
+            .run(&["list", "--state", "approved", "--json"])
             .await
             .stdout,
     )
@@ -199,36 +179,30 @@ async fn a_wait_rides_out_a_server_restart_on_the_same_port() {
         .local_addr()
         .unwrap()
         .port();
-    let listen = format!("127.0.0.1:{port}");
-    let mut server = spawn_serve_on(dir.path(), &listen, &[]);
-    let base = server.base.clone();
+    let serve = TestApp::builder()
+        .dir(dir.path())
+        .listen(&format!("127.0.0.1:{port}"));
+    let mut server = serve.binary();
+    let api = server.api.clone();
     let created: Value = serde_json::from_slice(
-        &run(&base, &["pause", "--title", "Survive?", "--json"])
+        &api.run(&["pause", "--title", "Survive?", "--json"])
             .await
             .stdout,
     )
     .unwrap();
     let id = created["id"].as_str().unwrap().to_owned();
 
-    let waiter = pausegate(&base, API_KEY, &["wait", &id, "--timeout", "60s"])
+    let waiter = api
+        .command(&["wait", &id, "--timeout", "60s"])
         .spawn()
         .unwrap();
     tokio::time::sleep(Duration::from_millis(500)).await;
     assert!(server.terminate());
     tokio::time::sleep(Duration::from_secs(2)).await;
 
-    let server = spawn_serve_on(dir.path(), &listen, &[]);
-    let client = reqwest::Client::new();
-    let approved = client
-        .request(
-            Method::POST,
-            format!("{}/api/v1/pauses/{id}/approve", server.base),
-        )
-        .bearer_auth(API_KEY)
-        .send()
-        .await
-        .unwrap();
-    assert!(approved.status().is_success());
+    let mut server = serve.binary();
+    let (status, _) = server.api.approve(&id).await;
+    assert!(status.is_success());
     let output = finish(waiter, Duration::from_secs(30)).await;
     assert_eq!(
         output.status.code(),
@@ -236,16 +210,15 @@ async fn a_wait_rides_out_a_server_restart_on_the_same_port() {
         "{}",
         String::from_utf8_lossy(&output.stderr)
     );
-    let mut server = server;
     assert!(server.terminate());
 }
 
 #[tokio::test]
 async fn pause_wait_with_cancel_on_timeout_cancels_the_pause_it_gave_up_on() {
-    let app = TestApp::spawn().await;
-    let out = run(
-        &app.base,
-        &[
+    let app = TestApp::builder().start().await;
+    let out = app
+        .api
+        .run(&[
             "pause",
             "--title",
             "Too slow?",
@@ -254,9 +227,8 @@ async fn pause_wait_with_cancel_on_timeout_cancels_the_pause_it_gave_up_on() {
             "2s",
             "--cancel-on-timeout",
             "--json",
-        ],
-    )
-    .await;
+        ])
+        .await;
     assert_eq!(
         out.status.code(),
         Some(3),
@@ -265,7 +237,8 @@ async fn pause_wait_with_cancel_on_timeout_cancels_the_pause_it_gave_up_on() {
     );
     assert!(String::from_utf8_lossy(&out.stderr).contains("cancelled"));
     let listed: Value = serde_json::from_slice(
-        &run(&app.base, &["list", "--state", "cancelled", "--json"])
+        &app.api
+            .run(&["list", "--state", "cancelled", "--json"])
             .await
             .stdout,
     )
@@ -281,22 +254,18 @@ async fn pause_wait_started_while_the_server_restarts_creates_once_it_is_back() 
         .local_addr()
         .unwrap()
         .port();
-    let (listen, base) = (
-        format!("127.0.0.1:{port}"),
-        format!("http://127.0.0.1:{port}"),
-    );
-    let waiter = pausegate(
-        &base,
-        API_KEY,
-        &["pause", "--title", "Early?", "--wait", "--timeout", "60s"],
-    )
-    .spawn()
-    .unwrap();
+    let waiter = Api::new(&format!("http://127.0.0.1:{port}"))
+        .command(&["pause", "--title", "Early?", "--wait", "--timeout", "60s"])
+        .spawn()
+        .unwrap();
     tokio::time::sleep(Duration::from_secs(2)).await;
-    let mut server = spawn_serve_on(dir.path(), &listen, &[]);
+    let mut server = TestApp::builder()
+        .dir(dir.path())
+        .listen(&format!("127.0.0.1:{port}"))
+        .binary();
     let mut pending = Value::Null;
     for _ in 0..100 {
-        pending = get_json(&server.base, "/api/v1/pauses?state=pending").await;
+        pending = server.api.get_json("/api/v1/pauses?state=pending").await;
         if !pending["items"].as_array().unwrap().is_empty() {
             break;
         }
@@ -305,12 +274,7 @@ async fn pause_wait_started_while_the_server_restarts_creates_once_it_is_back() 
     let items = pending["items"].as_array().unwrap();
     assert_eq!(items.len(), 1, "created once: {pending}");
     let id = items[0]["id"].as_str().unwrap();
-    reqwest::Client::new()
-        .post(format!("{}/api/v1/pauses/{id}/approve", server.base))
-        .bearer_auth(API_KEY)
-        .send()
-        .await
-        .unwrap();
+    server.api.approve(id).await;
     let output = finish(waiter, Duration::from_secs(30)).await;
     assert_eq!(
         output.status.code(),

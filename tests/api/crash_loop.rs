@@ -13,12 +13,11 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use reqwest::StatusCode;
+use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
-use crate::binary::spawn_serve_on;
 use crate::durability::{Acknowledged, all_pauses};
-use crate::helpers::API_KEY;
+use crate::helpers::{Api, TestApp};
 use crate::pg::PgDatabase;
 use crate::standins::{self, Log};
 
@@ -43,38 +42,34 @@ async fn crash_loop_on_postgres_keeps_every_acknowledged_decision_and_trigger() 
 
 async fn crash_loop(dir: &Path, database_url: &str) {
     let (receiver, log) = standins::webhook().await;
-    let config = dir.join("pausegate.toml");
-    let text = format!("[targets.hook]\nkind = \"webhook\"\nurl = \"{receiver}/resume\"\n");
-    std::fs::write(&config, text).unwrap();
+    let config = format!("[targets.hook]\nkind = \"webhook\"\nurl = \"{receiver}/resume\"\n");
     let listen = free_address();
-    let args = [
-        "--config",
-        config.to_str().unwrap(),
-        "--database-url",
-        database_url,
-    ];
-    let base = format!("http://{listen}");
+    let serve = TestApp::builder()
+        .config(&config)
+        .database(database_url)
+        .listen(&listen)
+        .dir(dir);
+    let api = Api::new(&format!("http://{listen}"));
 
     let stop = Arc::new(AtomicBool::new(false));
     let seen = Arc::new(Mutex::new(Acknowledged::default()));
     let clients: Vec<_> = (0..CLIENTS)
         .map(|n| {
-            let (base, stop, seen) = (base.clone(), stop.clone(), seen.clone());
-            tokio::spawn(async move { keep_deciding(n, &base, &stop, &seen).await })
+            let (api, stop, seen) = (api.clone(), stop.clone(), seen.clone());
+            tokio::spawn(async move { keep_deciding(n, &api, &stop, &seen).await })
         })
         .collect();
 
     let started = Instant::now();
     let mut kills = 0;
     while started.elapsed() < RUN_FOR {
-        let mut server = spawn_serve_on(dir, &listen, &args);
+        let mut server = serve.binary();
         // Every 2 to 4 s, so kills land at different points of the work.
         tokio::time::sleep(Duration::from_millis(2_000 + 700 * (kills % 3))).await;
-        server.child.kill().unwrap();
-        server.child.wait().unwrap();
+        server.kill();
         kills += 1;
     }
-    let mut last = spawn_serve_on(dir, &listen, &args);
+    let mut last = serve.binary();
     stop.store(true, Ordering::Relaxed);
     for client in clients {
         client.await.unwrap();
@@ -87,7 +82,7 @@ async fn crash_loop(dir: &Path, database_url: &str) {
         acknowledged.approved.len()
     );
 
-    let stored: BTreeMap<String, String> = all_pauses(&base).await.into_iter().collect();
+    let stored: BTreeMap<String, String> = all_pauses(&api).await.into_iter().collect();
     for id in &acknowledged.created {
         assert!(stored.contains_key(id), "acknowledged pause {id} was lost");
     }
@@ -124,19 +119,19 @@ async fn crash_loop(dir: &Path, database_url: &str) {
 /// One client: create (with an idempotency key, as the CLI does) and
 /// approve, again and again; connection errors while the server is down
 /// are waited out. Only what was answered is recorded as acknowledged.
-async fn keep_deciding(n: usize, base: &str, stop: &AtomicBool, seen: &Mutex<Acknowledged>) {
+async fn keep_deciding(n: usize, api: &Api, stop: &AtomicBool, seen: &Mutex<Acknowledged>) {
     let client = reqwest::Client::builder()
         .timeout(Duration::from_secs(5))
         .build()
         .unwrap();
+    let api = api.with_http(client);
     let mut round = 0;
     while !stop.load(Ordering::Relaxed) {
         round += 1;
         let key = format!("crash-loop-{n}-{round}");
         let body = json!({"title": "Survive?", "target": "hook", "idempotency_key": key});
-        let created = client
-            .post(format!("{base}/api/v1/pauses"))
-            .bearer_auth(API_KEY)
+        let created = api
+            .request(Method::POST, "/api/v1/pauses")
             .json(&body)
             .send()
             .await;
@@ -156,9 +151,8 @@ async fn keep_deciding(n: usize, base: &str, stop: &AtomicBool, seen: &Mutex<Ack
             }
         };
         seen.lock().unwrap().created.insert(id.clone());
-        let approved = client
-            .post(format!("{base}/api/v1/pauses/{id}/approve"))
-            .bearer_auth(API_KEY)
+        let approved = api
+            .request(Method::POST, &format!("/api/v1/pauses/{id}/approve"))
             .send()
             .await;
         match approved {

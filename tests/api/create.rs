@@ -3,7 +3,7 @@
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
-use crate::helpers::{TestApp, error_message, get_json};
+use crate::helpers::{Answer, TestApp, error_message};
 
 const CONFIG: &str = r#"
 [targets.sales-part2]
@@ -13,8 +13,9 @@ url = "http://127.0.0.1:9/resume"
 
 #[tokio::test]
 async fn a_created_pause_comes_back_with_its_token_and_link() {
-    let app = TestApp::spawn_with_config(CONFIG).await;
+    let app = TestApp::builder().config(CONFIG).start().await;
     let (status, body) = app
+        .api
         .create(json!({
             "title": "Load 2026-11-23 sales?",
             "description": "12,345 rows staged, 3 rejected",
@@ -45,7 +46,7 @@ async fn a_created_pause_comes_back_with_its_token_and_link() {
 
 #[tokio::test]
 async fn each_bad_input_gets_its_status_and_names_the_field() {
-    let app = TestApp::spawn_with_config(CONFIG).await;
+    let app = TestApp::builder().config(CONFIG).start().await;
     let cases = [
         (json!({"description": "no title"}), "title"),
         (json!({"title": "x".repeat(201)}), "title"),
@@ -56,21 +57,20 @@ async fn each_bad_input_gets_its_status_and_names_the_field() {
         (json!({"title": "t", "expire_in": "1h"}), "expire_in"),
     ];
     for (body, field) in cases {
-        let (status, answer) = app.create(body.clone()).await;
+        let (status, answer) = app.api.create(body.clone()).await;
         assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
         assert_eq!(answer["error"]["code"], "invalid_request");
         assert!(error_message(&answer).contains(field), "{body} -> {answer}");
     }
 
-    let response = app
-        .api(Method::POST, "/api/v1/pauses")
+    let (status, answer) = app
+        .api
+        .request(Method::POST, "/api/v1/pauses")
         .header("content-type", "application/json")
         .body("{\"title\": ")
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.status(), StatusCode::BAD_REQUEST);
-    let answer: Value = response.json().await.unwrap();
+        .answer()
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
     assert!(
         error_message(&answer).contains("not valid JSON"),
         "{answer}"
@@ -81,17 +81,11 @@ async fn each_bad_input_gets_its_status_and_names_the_field() {
     );
 
     let huge = json!({"title": "t", "data": "x".repeat(2 * 1024 * 1024)});
-    let response = app
-        .api(Method::POST, "/api/v1/pauses")
-        .json(&huge)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.status(), StatusCode::PAYLOAD_TOO_LARGE);
-    let answer: Value = response.json().await.unwrap();
+    let (status, answer) = app.api.create(huge).await;
+    assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE);
     assert_eq!(answer["error"]["code"], "body_too_large");
 
-    let listed = get_json(&app.base, "/api/v1/pauses").await;
+    let listed = app.api.get_json("/api/v1/pauses").await;
     assert_eq!(
         listed["items"],
         json!([]),
@@ -101,70 +95,62 @@ async fn each_bad_input_gets_its_status_and_names_the_field() {
 
 #[tokio::test]
 async fn the_management_api_refuses_a_missing_or_wrong_key() {
-    let app = TestApp::spawn().await;
-    let url = format!("{}/api/v1/pauses", app.base);
+    let app = TestApp::builder().start().await;
     let body = json!({"title": "t"});
 
-    let response = app.client.post(&url).json(&body).send().await.unwrap();
-    assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
-    let answer: Value = response.json().await.unwrap();
+    let (status, answer) = app.api.anonymous().create(body.clone()).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
     assert_eq!(answer["error"]["code"], "unauthorized");
     assert!(error_message(&answer).contains("API key"));
 
-    let response = app
-        .client
-        .post(&url)
-        .bearer_auth("wrong")
-        .json(&body)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
-    assert!(error_message(&response.json().await.unwrap()).contains("refused"));
+    let (status, answer) = app.api.as_key("wrong").create(body).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    assert!(error_message(&answer).contains("refused"));
 
-    let response = app.client.get(&url).send().await.unwrap();
-    assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
+    let (status, _) = app.api.anonymous().list("").await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
 }
 
 #[tokio::test]
 async fn an_idempotent_replay_returns_the_same_pause_with_a_new_working_token() {
-    let app = TestApp::spawn().await;
+    let app = TestApp::builder().start().await;
     let send = |title: &'static str| {
-        app.api(Method::POST, "/api/v1/pauses")
+        app.api
+            .request(Method::POST, "/api/v1/pauses")
             .header("Idempotency-Key", "adf-run-4f2c")
             .json(&json!({"title": title}))
-            .send()
+            .answer()
     };
-    let first = send("Load?").await.unwrap();
-    assert_eq!(first.status(), StatusCode::CREATED);
-    let first: Value = first.json().await.unwrap();
+    let (status, first) = send("Load?").await;
+    assert_eq!(status, StatusCode::CREATED);
 
-    let again = send("Load?").await.unwrap();
-    assert_eq!(again.status(), StatusCode::OK);
-    let again: Value = again.json().await.unwrap();
+    let (status, again) = send("Load?").await;
+    assert_eq!(status, StatusCode::OK);
     assert_eq!(again["id"], first["id"]);
     assert_ne!(again["token"], first["token"]);
 
     let (_, by_field) = app
+        .api
         .create(json!({"title": "Load?", "idempotency_key": "adf-run-4f2c"}))
         .await;
     assert_eq!(by_field["id"], first["id"]);
 
     for token in [&first["token"], &again["token"]] {
-        let (status, page) = app.open_link(token.as_str().unwrap()).await;
+        let (status, page) = app.api.open_link(token.as_str().unwrap()).await;
         assert_eq!(status, StatusCode::OK);
         assert!(page.contains("Load?"));
     }
     let (status, _) = app
+        .api
         .submit(again["token"].as_str().unwrap(), &[("decision", "approve")])
         .await;
     assert_eq!(status, StatusCode::OK, "the new token works");
     assert_eq!(
-        app.get_pause(first["id"].as_str().unwrap()).await["state"],
+        app.api.pause(first["id"].as_str().unwrap()).await["state"],
         "approved"
     );
 
-    let listed = get_json(&app.base, "/api/v1/pauses").await;
+    let listed = app.api.get_json("/api/v1/pauses").await;
     assert_eq!(
         listed["items"].as_array().unwrap().len(),
         1,
@@ -174,17 +160,13 @@ async fn an_idempotent_replay_returns_the_same_pause_with_a_new_working_token() 
 
 #[tokio::test]
 async fn unknown_ids_and_paths_get_404() {
-    let app = TestApp::spawn().await;
-    let response = app
-        .api(Method::GET, "/api/v1/pauses/pau_nothere")
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.status(), StatusCode::NOT_FOUND);
-    let answer: Value = response.json().await.unwrap();
+    let app = TestApp::builder().start().await;
+    let (status, answer) = app.api.get("/api/v1/pauses/pau_nothere").await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
     assert_eq!(answer["error"]["code"], "not_found");
     let response = app
-        .api(Method::GET, "/api/v1/nothing")
+        .api
+        .request(Method::GET, "/api/v1/nothing")
         .send()
         .await
         .unwrap();

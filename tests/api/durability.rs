@@ -7,11 +7,10 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use reqwest::StatusCode;
+use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
-use crate::binary::spawn_serve;
-use crate::helpers::{API_KEY, get_json};
+use crate::helpers::{Api, TestApp};
 
 /// Ids the server acknowledged.
 #[derive(Default)]
@@ -20,14 +19,14 @@ pub struct Acknowledged {
     pub approved: BTreeSet<String>,
 }
 
-/// Creates and approves pauses on `base` from `clients` loops until the
-/// server stops answering; what it acknowledged.
-pub async fn load_until_gone(base: &str, clients: usize) -> Acknowledged {
+/// Creates and approves pauses through `api` from `clients` loops until
+/// the server stops answering; what it acknowledged.
+pub async fn load_until_gone(api: &Api, clients: usize) -> Acknowledged {
     let seen = Arc::new(Mutex::new(Acknowledged::default()));
     let loops: Vec<_> = (0..clients)
         .map(|_| {
-            let (base, seen) = (base.to_owned(), seen.clone());
-            tokio::spawn(async move { create_and_approve(&base, &seen).await })
+            let (api, seen) = (api.clone(), seen.clone());
+            tokio::spawn(async move { create_and_approve(&api, &seen).await })
         })
         .collect();
     for running in loops {
@@ -36,16 +35,10 @@ pub async fn load_until_gone(base: &str, clients: usize) -> Acknowledged {
     Arc::into_inner(seen).unwrap().into_inner().unwrap()
 }
 
-async fn create_and_approve(base: &str, seen: &Mutex<Acknowledged>) {
-    let client = reqwest::Client::new();
+async fn create_and_approve(api: &Api, seen: &Mutex<Acknowledged>) {
     loop {
-        let Ok(created) = client
-            .post(format!("{base}/api/v1/pauses"))
-            .bearer_auth(API_KEY)
-            .json(&json!({"title": "Durable?"}))
-            .send()
-            .await
-        else {
+        let create = api.request(Method::POST, "/api/v1/pauses");
+        let Ok(created) = create.json(&json!({"title": "Durable?"})).send().await else {
             return;
         };
         if created.status() != StatusCode::CREATED {
@@ -56,12 +49,8 @@ async fn create_and_approve(base: &str, seen: &Mutex<Acknowledged>) {
         };
         let id = body["id"].as_str().unwrap().to_owned();
         seen.lock().unwrap().created.insert(id.clone());
-        let Ok(approved) = client
-            .post(format!("{base}/api/v1/pauses/{id}/approve"))
-            .bearer_auth(API_KEY)
-            .send()
-            .await
-        else {
+        let approve = api.request(Method::POST, &format!("/api/v1/pauses/{id}/approve"));
+        let Ok(approved) = approve.send().await else {
             return;
         };
         if approved.status() != StatusCode::OK {
@@ -71,9 +60,9 @@ async fn create_and_approve(base: &str, seen: &Mutex<Acknowledged>) {
     }
 }
 
-/// Checks that everything `acknowledged` says is stored on `base`.
-pub async fn assert_kept(base: &str, acknowledged: &Acknowledged) {
-    let stored: BTreeMap<String, String> = all_pauses(base).await.into_iter().collect();
+/// Checks that everything `acknowledged` says is stored behind `api`.
+pub async fn assert_kept(api: &Api, acknowledged: &Acknowledged) {
+    let stored: BTreeMap<String, String> = all_pauses(api).await.into_iter().collect();
     for id in &acknowledged.created {
         let state = stored.get(id);
         assert!(state.is_some(), "acknowledged pause {id} was lost");
@@ -84,11 +73,13 @@ pub async fn assert_kept(base: &str, acknowledged: &Acknowledged) {
 }
 
 /// (id, state) of every stored pause, read page by page.
-pub async fn all_pauses(base: &str) -> Vec<(String, String)> {
+pub async fn all_pauses(api: &Api) -> Vec<(String, String)> {
     let mut found = Vec::new();
     let mut cursor = String::new();
     loop {
-        let page = get_json(base, &format!("/api/v1/pauses?limit=200{cursor}")).await;
+        let page = api
+            .get_json(&format!("/api/v1/pauses?limit=200{cursor}"))
+            .await;
         for pause in page["items"].as_array().unwrap() {
             let field = |name: &str| pause[name].as_str().unwrap().to_owned();
             found.push((field("id"), field("state")));
@@ -104,12 +95,12 @@ pub async fn all_pauses(base: &str) -> Vec<(String, String)> {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn acknowledged_creates_and_approvals_survive_a_kill_under_load() {
     let dir = tempfile::tempdir().unwrap();
-    let mut server = spawn_serve(dir.path(), &[]);
-    let base = server.base.clone();
-    let load = tokio::spawn(async move { load_until_gone(&base, 16).await });
+    let serve = TestApp::builder().dir(dir.path());
+    let mut server = serve.binary();
+    let api = server.api.clone();
+    let load = tokio::spawn(async move { load_until_gone(&api, 16).await });
     tokio::time::sleep(Duration::from_secs(2)).await;
-    server.child.kill().unwrap();
-    server.child.wait().unwrap();
+    server.kill();
     let acknowledged = load.await.unwrap();
     assert!(
         acknowledged.approved.len() > 50,
@@ -117,7 +108,7 @@ async fn acknowledged_creates_and_approvals_survive_a_kill_under_load() {
         acknowledged.created.len()
     );
 
-    let mut restarted = spawn_serve(dir.path(), &[]);
-    assert_kept(&restarted.base, &acknowledged).await;
+    let mut restarted = serve.binary();
+    assert_kept(&restarted.api, &acknowledged).await;
     assert!(restarted.terminate());
 }

@@ -8,10 +8,9 @@ use std::process::Command;
 
 use pausegate::config::{Env, ServeArgs, Settings};
 use reqwest::StatusCode;
-use serde_json::{Value, json};
+use serde_json::json;
 
-use crate::binary::spawn_serve;
-use crate::helpers::API_KEY;
+use crate::helpers::TestApp;
 
 /// Every `*.toml` under `examples/`, sorted.
 fn example_configs() -> Vec<PathBuf> {
@@ -129,20 +128,15 @@ fn the_minimal_example_needs_no_variable_and_sets_no_rule() {
 
 #[tokio::test]
 async fn the_minimal_example_runs_end_to_end_and_its_link_approves_without_403() {
-    let dir = tempfile::tempdir().unwrap();
     let config = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/config.toml");
-    let mut server = spawn_serve(dir.path(), &["--config", config.to_str().unwrap()]);
+    let mut server = TestApp::builder()
+        .args(&["--config", config.to_str().unwrap()])
+        .binary();
     let client = reqwest::Client::new();
-    let created: Value = client
-        .post(format!("{}/api/v1/pauses", server.base))
-        .bearer_auth(API_KEY)
-        .json(&json!({"title": "Load 2026-11-23 sales?", "data": {"rows": 12345}}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let (_, created) = server
+        .api
+        .create(json!({"title": "Load 2026-11-23 sales?", "data": {"rows": 12345}}))
+        .await;
     assert_eq!(created["state"], "pending", "{created}");
     let review_url = created["review_url"].as_str().unwrap();
     assert!(
@@ -161,15 +155,7 @@ async fn the_minimal_example_runs_end_to_end_and_its_link_approves_without_403()
     let body = decided.text().await.unwrap();
     assert_eq!(status, StatusCode::OK, "approved through the link: {body}");
     let id = created["id"].as_str().unwrap();
-    let pause: Value = client
-        .get(format!("{}/api/v1/pauses/{id}", server.base))
-        .bearer_auth(API_KEY)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let pause = server.api.get_json(&format!("/api/v1/pauses/{id}")).await;
     assert_eq!(pause["state"], "approved", "{pause}");
     assert_eq!(pause["decisions"][0]["actor"], "Ana");
     assert!(server.terminate());

@@ -159,27 +159,21 @@ async fn run_and_decide(
         );
         tokio::time::sleep(Duration::from_millis(100)).await;
     };
-    app.decide_with(&id, verdict, json!({"actor": "Ana", "comment": "go"}))
+    app.api
+        .decide_ok_with(&id, verdict, json!({"actor": "Ana", "comment": "go"}))
         .await;
     let (answer, log, runner) = running.await.unwrap();
-    (answer, log, app.get_pause(&id).await, runner)
+    (answer, log, app.api.pause(&id).await, runner)
 }
 
 pub async fn first_pending(app: &TestApp) -> Option<String> {
-    let list: Value = app
-        .api(reqwest::Method::GET, "/api/v1/pauses?state=pending")
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let (_, list) = app.api.list("?state=pending").await;
     list["items"][0]["id"].as_str().map(str::to_owned)
 }
 
 #[tokio::test]
 async fn the_action_waits_for_approval_and_outputs_the_pause_outcome_and_actor() {
-    let app = TestApp::spawn().await;
+    let app = TestApp::builder().start().await;
     let release = Release::serve().await;
     let runner = Runner::using(&release);
     let installed = json!({"install": "release"});
@@ -222,7 +216,7 @@ async fn the_action_waits_for_approval_and_outputs_the_pause_outcome_and_actor()
 
 #[tokio::test]
 async fn a_rejection_fails_the_step_unless_told_otherwise() {
-    let app = TestApp::spawn().await;
+    let app = TestApp::builder().start().await;
     let (answer, log, _, _) =
         run_and_decide(&app, Runner::with_binary(), json!({}), "reject").await;
     assert_eq!(answer["status"], 1, "{log}");
@@ -237,19 +231,19 @@ async fn a_rejection_fails_the_step_unless_told_otherwise() {
 
 #[tokio::test]
 async fn giving_up_at_the_timeout_cancels_the_pause_and_says_so() {
-    let app = TestApp::spawn().await;
+    let app = TestApp::builder().start().await;
     let (answer, log, _) = Runner::with_binary()
         .run_in_background(inputs(&app, json!({"timeout": "1s"})))
         .await;
     assert_eq!(answer["status"], 3, "{log}");
     assert_eq!(answer["outputs"]["outcome"], "timed-out");
     let id = answer["outputs"]["pause-id"].as_str().unwrap();
-    assert_eq!(app.get_pause(id).await["state"], "cancelled");
+    assert_eq!(app.api.pause(id).await["state"], "cancelled");
 }
 
 #[tokio::test]
 async fn a_refused_key_is_an_error_outcome_not_a_rejection() {
-    let app = TestApp::spawn().await;
+    let app = TestApp::builder().start().await;
     let (answer, log, _) = Runner::with_binary()
         .run_in_background(inputs(&app, json!({"api-key": "wrong"})))
         .await;

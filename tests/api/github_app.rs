@@ -97,7 +97,12 @@ impl Github {
             ("GH_APP_KEY", self.private_key.as_str()),
             ("GH_HOOK_SECRET", HOOK_SECRET),
         ];
-        TestApp::spawn_manual_with_env(&config, &env).await
+        TestApp::builder()
+            .config(&config)
+            .env(&env)
+            .manual()
+            .start()
+            .await
     }
 
     /// `X-Hub-Signature-256` for `body`, computed by Python's hmac.
@@ -139,8 +144,9 @@ impl Drop for Github {
 
 async fn deliver(app: &TestApp, body: &str, signature: Option<&str>) -> (StatusCode, Value) {
     let mut request = app
-        .client
-        .post(format!("{}/integrations/github", app.base))
+        .api
+        .anonymous()
+        .request(Method::POST, "/integrations/github")
         .header("X-GitHub-Event", "deployment_protection_rule")
         .header("Content-Type", "application/json")
         .body(body.to_owned());
@@ -154,11 +160,6 @@ async fn deliver(app: &TestApp, body: &str, signature: Option<&str>) -> (StatusC
     )
 }
 
-async fn decide(app: &TestApp, id: &str, verdict: &str) {
-    app.decide_with(id, verdict, json!({"actor": "ana", "comment": "ok"}))
-        .await;
-}
-
 #[tokio::test]
 async fn a_signed_protection_rule_pauses_and_the_decision_is_posted_as_the_app() {
     let github = Github::start(0);
@@ -169,7 +170,7 @@ async fn a_signed_protection_rule_pauses_and_the_decision_is_posted_as_the_app()
     let id = created["id"].as_str().unwrap().to_owned();
     let (_, again) = deliver(&app, &event, Some(&github.sign(&event))).await;
     assert_eq!(again["id"], id, "a redelivered event: the same pause");
-    let pause = app.get_pause(&id).await;
+    let pause = app.api.pause(&id).await;
     assert_eq!(
         pause["title"],
         "Deploy acme/app refs/heads/main to production?"
@@ -178,20 +179,17 @@ async fn a_signed_protection_rule_pauses_and_the_decision_is_posted_as_the_app()
 
     let rejected_event = github.event(1002, "staging");
     deliver(&app, &rejected_event, Some(&github.sign(&rejected_event))).await;
-    let rejected = app
-        .api(Method::GET, "/api/v1/pauses?state=pending")
-        .send()
-        .await
-        .unwrap();
-    let rejected: Value = rejected.json().await.unwrap();
+    let (_, rejected) = app.api.list("?state=pending").await;
     let other = rejected["items"]
         .as_array()
         .unwrap()
         .iter()
         .find(|p| p["id"] != id.as_str())
         .unwrap();
-    decide(&app, &id, "approve").await;
-    decide(&app, other["id"].as_str().unwrap(), "reject").await;
+    let said = json!({"actor": "ana", "comment": "ok"});
+    app.api.decide_ok_with(&id, "approve", said.clone()).await;
+    let other = other["id"].as_str().unwrap();
+    app.api.decide_ok_with(other, "reject", said).await;
     app.drain_outbox().await;
 
     let requests = github.requests();
@@ -234,14 +232,7 @@ async fn unsigned_or_wrongly_signed_events_are_401_and_store_nothing() {
     let tampered = event.replace("production", "prod-uction");
     let (status, _) = deliver(&app, &tampered, Some(&github.sign(&event))).await;
     assert_eq!(status, StatusCode::UNAUTHORIZED, "a changed body");
-    let list: Value = app
-        .api(Method::GET, "/api/v1/pauses")
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let (_, list) = app.api.list("").await;
     assert_eq!(list["items"], json!([]));
     assert!(github.requests().is_empty());
 }
@@ -276,7 +267,7 @@ async fn a_rule_waits_just_under_githubs_thirty_days_by_default() {
     let app = github.app("").await;
     let event = github.event(4001, "production");
     let (_, created) = deliver(&app, &event, Some(&github.sign(&event))).await;
-    let pause = app.get_pause(created["id"].as_str().unwrap()).await;
+    let pause = app.api.pause(created["id"].as_str().unwrap()).await;
     let at =
         |field: &str| chrono::DateTime::parse_from_rfc3339(pause[field].as_str().unwrap()).unwrap();
     assert_eq!(

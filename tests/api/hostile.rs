@@ -8,7 +8,7 @@ use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
-use crate::helpers::{TestApp, error_message};
+use crate::helpers::{Answer, TestApp, error_message};
 use crate::pg::PgDatabase;
 use crate::standins;
 
@@ -23,34 +23,36 @@ async fn odd_ids_and_cursors_are_404_and_400(app: &TestApp) {
             (Method::POST, format!("{base}/cancel")),
             (Method::GET, format!("{base}/wait?timeout=1s")),
         ] {
-            let response = app.api(method, &path).send().await.unwrap();
-            assert_eq!(response.status(), StatusCode::NOT_FOUND, "{path}");
-            let body: Value = response.json().await.unwrap();
+            let (status, body) = app.api.request(method, &path).answer().await;
+            assert_eq!(status, StatusCode::NOT_FOUND, "{path}");
             assert_eq!(body["error"]["code"], "not_found", "{path}: {body}");
         }
     }
     use base64::Engine;
     let cursor = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode("123:pau_\0x");
-    let response = app
-        .api(Method::GET, &format!("/api/v1/pauses?cursor={cursor}"))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.status(), StatusCode::BAD_REQUEST);
-    let body: Value = response.json().await.unwrap();
+    let (status, body) = app
+        .api
+        .request(Method::GET, &format!("/api/v1/pauses?cursor={cursor}"))
+        .answer()
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
     assert!(error_message(&body).contains("cursor"), "{body}");
 }
 
 #[tokio::test]
 async fn a_nul_or_garbage_in_an_id_or_cursor_is_404_or_400_on_sqlite() {
-    let app = TestApp::spawn().await;
+    let app = TestApp::builder().start().await;
     odd_ids_and_cursors_are_404_and_400(&app).await;
 }
 
 #[tokio::test]
 async fn a_nul_or_garbage_in_an_id_or_cursor_is_404_or_400_on_postgres() {
     let database = PgDatabase::create().await;
-    let app = TestApp::spawn_on_database(&database.url, "").await;
+    let app = TestApp::builder()
+        .database(&database.url)
+        .manual()
+        .start()
+        .await;
     odd_ids_and_cursors_are_404_and_400(&app).await;
     app.stop().await;
     drop(database);
@@ -58,13 +60,14 @@ async fn a_nul_or_garbage_in_an_id_or_cursor_is_404_or_400_on_postgres() {
 
 #[tokio::test]
 async fn a_json_array_is_not_taken_for_an_object() {
-    let app = TestApp::spawn().await;
-    let id = app.create_ok("arrays").await["id"]
+    let app = TestApp::builder().start().await;
+    let id = app.api.create_ok("arrays").await["id"]
         .as_str()
         .unwrap()
         .to_owned();
     let send = |method: Method, path: String, body: &'static str| {
-        app.api(method, &path)
+        app.api
+            .request(method, &path)
             .header("content-type", "application/json")
             .body(body)
             .send()
@@ -83,7 +86,7 @@ async fn a_json_array_is_not_taken_for_an_object() {
         assert_eq!(response.status(), StatusCode::BAD_REQUEST, "{path} {body}");
     }
     assert_eq!(
-        app.get_pause(&id).await["state"],
+        app.api.pause(&id).await["state"],
         "pending",
         "nothing decided"
     );
@@ -91,10 +94,11 @@ async fn a_json_array_is_not_taken_for_an_object() {
 
 #[tokio::test]
 async fn large_and_precise_numbers_in_data_come_back_exactly() {
-    let app = TestApp::spawn().await;
+    let app = TestApp::builder().start().await;
     let body = r#"{"title": "n", "data": {"big": 123456789012345678901234567890, "f": 0.1000000000000000055511151231257827, "e": 1e400}}"#;
     let created: Value = app
-        .api(Method::POST, "/api/v1/pauses")
+        .api
+        .request(Method::POST, "/api/v1/pauses")
         .body(body)
         .send()
         .await
@@ -104,7 +108,8 @@ async fn large_and_precise_numbers_in_data_come_back_exactly() {
         .unwrap();
     let id = created["id"].as_str().unwrap();
     let text = app
-        .api(Method::GET, &format!("/api/v1/pauses/{id}"))
+        .api
+        .request(Method::GET, &format!("/api/v1/pauses/{id}"))
         .send()
         .await
         .unwrap()
@@ -121,14 +126,15 @@ async fn large_and_precise_numbers_in_data_come_back_exactly() {
 
 #[tokio::test]
 async fn errors_name_the_field_the_caller_sent_in_the_json_shape() {
-    let app = TestApp::spawn().await;
-    let token = app.create_ok("names").await["token"]
+    let app = TestApp::builder().start().await;
+    let token = app.api.create_ok("names").await["token"]
         .as_str()
         .unwrap()
         .to_owned();
     let answer: Value = app
-        .client
-        .post(format!("{}/api/v1/decisions", app.base))
+        .api
+        .anonymous()
+        .request(Method::POST, "/api/v1/decisions")
         .json(&json!({"token": token, "decision": "approve", "actor": "two\nlines"}))
         .send()
         .await
@@ -140,19 +146,19 @@ async fn errors_name_the_field_the_caller_sent_in_the_json_shape() {
 
     let deep = format!("{}{}", "[".repeat(200), "]".repeat(200));
     let body = format!(r#"{{"title": "t", "data": {deep}}}"#);
-    let response = app
-        .api(Method::POST, "/api/v1/pauses")
+    let (status, answer) = app
+        .api
+        .request(Method::POST, "/api/v1/pauses")
         .body(body)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.status(), StatusCode::BAD_REQUEST);
-    let answer: Value = response.json().await.unwrap();
+        .answer()
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
     assert!(error_message(&answer).contains("data"), "{answer}");
 
     // Invalid UTF-8 in a path: the API's JSON, not text.
     let response = app
-        .api(Method::GET, "/api/v1/pauses/pau_%C3%28")
+        .api
+        .request(Method::GET, "/api/v1/pauses/pau_%C3%28")
         .send()
         .await
         .unwrap();
@@ -167,15 +173,16 @@ async fn errors_name_the_field_the_caller_sent_in_the_json_shape() {
 
 #[tokio::test]
 async fn the_review_form_is_read_strictly_and_broken_text_is_not_stored() {
-    let app = TestApp::spawn().await;
-    let created = app.create_ok("form").await;
+    let app = TestApp::builder().start().await;
+    let created = app.api.create_ok("form").await;
     let (id, token) = (
         created["id"].as_str().unwrap(),
         created["token"].as_str().unwrap(),
     );
     let post = |content_type: &'static str, body: &'static str| {
-        app.client
-            .post(format!("{}/r/{token}", app.base))
+        app.api
+            .anonymous()
+            .request(Method::POST, &format!("/r/{token}"))
             .header("content-type", content_type)
             .body(body)
             .send()
@@ -195,7 +202,7 @@ async fn the_review_form_is_read_strictly_and_broken_text_is_not_stored() {
         assert!(response.text().await.unwrap().contains("<html"));
     }
     assert_eq!(
-        app.get_pause(id).await["state"],
+        app.api.pause(id).await["state"],
         "pending",
         "nothing decided"
     );
@@ -204,7 +211,7 @@ async fn the_review_form_is_read_strictly_and_broken_text_is_not_stored() {
         .unwrap();
     assert_eq!(response.status(), StatusCode::OK);
     assert_eq!(
-        app.get_pause(id).await["decisions"][0]["comment"],
+        app.api.pause(id).await["decisions"][0]["comment"],
         "Müller ok"
     );
 }
@@ -217,8 +224,9 @@ async fn target_params_refuse_controls_and_keep_real_refs_with_slashes() {
          workflow = \"deploy.yml\"\nref = \"main\"\ntoken_env = \"GH_TOKEN\"\n\
          api_url = \"{github}\"\noverridable = [\"ref\", \"workflow\"]\n"
     );
-    let app = TestApp::spawn_manual(&config).await;
+    let app = TestApp::builder().config(&config).manual().start().await;
     let (status, answer) = app
+        .api
         .create(json!({"title": "t", "target": "release", "target_params": {"workflow": "a\tb"}}))
         .await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
@@ -228,28 +236,35 @@ async fn target_params_refuse_controls_and_keep_real_refs_with_slashes() {
     );
 
     let (status, created) = app
+        .api
         .create(json!({"title": "t", "target": "release", "target_params": {"ref": "release/1.2"}}))
         .await;
     assert_eq!(status, StatusCode::CREATED, "{created}");
-    app.decide(created["id"].as_str().unwrap(), "approve").await;
+    app.api
+        .decide_ok(created["id"].as_str().unwrap(), "approve")
+        .await;
     app.drain_outbox().await;
     assert_eq!(log.requests()[0].json()["ref"], "release/1.2");
 }
 
 #[tokio::test]
 async fn bidirectional_controls_are_refused_where_people_read_text() {
-    let app = TestApp::spawn().await;
+    let app = TestApp::builder().start().await;
     for body in [
         json!({"title": "invoice\u{202E}fdp.exe"}),
         json!({"title": "t", "description": "a\u{2067}b"}),
     ] {
-        let (status, answer) = app.create(body.clone()).await;
+        let (status, answer) = app.api.create(body.clone()).await;
         assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
         assert!(error_message(&answer).contains("bidirectional"), "{answer}");
     }
-    let id = app.create_ok("ok").await["id"].as_str().unwrap().to_owned();
+    let id = app.api.create_ok("ok").await["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
     let response = app
-        .api(Method::POST, &format!("/api/v1/pauses/{id}/approve"))
+        .api
+        .request(Method::POST, &format!("/api/v1/pauses/{id}/approve"))
         .json(&json!({"comment": "fine\u{202E}"}))
         .send()
         .await
@@ -259,12 +274,16 @@ async fn bidirectional_controls_are_refused_where_people_read_text() {
 
 #[tokio::test]
 async fn a_burst_of_bad_tokens_is_held_to_the_failure_limit() {
-    let app = TestApp::spawn_with_config("max_failures_per_minute = 60").await;
+    let app = TestApp::builder()
+        .config("max_failures_per_minute = 60")
+        .start()
+        .await;
     let attempts: Vec<_> = (0..200)
         .map(|_| {
             let request = app
-                .client
-                .post(format!("{}/api/v1/lookup", app.base))
+                .api
+                .anonymous()
+                .request(Method::POST, "/api/v1/lookup")
                 .json(&json!({"token": "x".repeat(86)}))
                 .send();
             tokio::spawn(async move { request.await.unwrap().status() })
@@ -279,7 +298,10 @@ async fn a_burst_of_bad_tokens_is_held_to_the_failure_limit() {
 
 #[tokio::test]
 async fn a_client_that_never_finishes_its_request_head_is_cut_off() {
-    let app = TestApp::spawn_adjusted(|s| s.header_timeout = Duration::from_secs(1)).await;
+    let app = TestApp::builder()
+        .adjust(|s| s.header_timeout = Duration::from_secs(1))
+        .start()
+        .await;
     let address = app.base.trim_start_matches("http://").to_owned();
     let mut stream = tokio::net::TcpStream::connect(&address).await.unwrap();
     stream
@@ -298,7 +320,7 @@ async fn a_client_that_never_finishes_its_request_head_is_cut_off() {
 
 #[tokio::test]
 async fn a_body_that_trickles_in_too_slowly_gets_408() {
-    let app = TestApp::spawn().await;
+    let app = TestApp::builder().start().await;
     let address = app.base.trim_start_matches("http://").to_owned();
     let mut stream = tokio::net::TcpStream::connect(&address).await.unwrap();
     let head = "POST /api/v1/lookup HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n\

@@ -8,7 +8,7 @@ use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
 use crate::azure_recipe::recipe_config;
-use crate::helpers::{API_KEY, TestApp, error_message, get_json};
+use crate::helpers::{API_KEY, TestApp, error_message};
 
 /// Invisible, bidirectional, separator, control, tag, private-use and
 /// unassigned characters.
@@ -125,7 +125,7 @@ fn assert_refused(status: StatusCode, answer: &Value, field: &str, c: char, way:
 
 async fn devops_check(app: &TestApp, body: &Value) -> (StatusCode, Value) {
     let id = "3a7e60dc-c5b0-5009-86eb-0f217c12e2ea";
-    let mut request = app.api(Method::POST, "/integrations/azure-devops");
+    let mut request = app.api.request(Method::POST, "/integrations/azure-devops");
     for (header, value) in [
         ("PlanUrl", "http://127.0.0.1:9/org/"),
         ("ProjectId", id),
@@ -144,10 +144,15 @@ async fn devops_check(app: &TestApp, body: &Value) -> (StatusCode, Value) {
 #[tokio::test]
 async fn hidden_characters_in_any_field_people_read_are_refused_and_nothing_is_stored() {
     let slack = [("SLACK_URL", "http://127.0.0.1:9/services/x")];
-    let app = TestApp::spawn_manual_with_env(&config(), &slack).await;
+    let app = TestApp::builder()
+        .config(&config())
+        .env(&slack)
+        .manual()
+        .start()
+        .await;
     for c in HOSTILE {
         for (field, body) in create_bodies(c) {
-            let (status, answer) = app.create(body.clone()).await;
+            let (status, answer) = app.api.create(body.clone()).await;
             assert_refused(status, &answer, field, c, "create");
             let (status, answer) = devops_check(&app, &body).await;
             assert_refused(status, &answer, field, c, "azure devops");
@@ -157,8 +162,9 @@ async fn hidden_characters_in_any_field_people_read_are_refused_and_nothing_is_s
                                   "pipeline_name": "p", "expiration_time": 60});
             body[parameter] = json!(format!("x{c}y"));
             let response = app
-                .client
-                .post(format!("{}/api/PipelinePause?code={API_KEY}", app.base))
+                .api
+                .anonymous()
+                .request(Method::POST, &format!("/api/PipelinePause?code={API_KEY}"))
                 .json(&body)
                 .send()
                 .await
@@ -168,14 +174,15 @@ async fn hidden_characters_in_any_field_people_read_are_refused_and_nothing_is_s
             assert_refused(status, &answer, parameter, c, "PipelinePause");
         }
     }
-    let listed = get_json(&app.base, "/api/v1/pauses").await;
+    let listed = app.api.get_json("/api/v1/pauses").await;
     assert_eq!(listed["items"], json!([]), "nothing was stored");
 }
 
 #[tokio::test]
 async fn hidden_characters_in_a_decision_are_refused_and_nothing_is_decided() {
-    let app = TestApp::spawn_manual("").await;
+    let app = TestApp::builder().manual().start().await;
     let (status, created) = app
+        .api
         .create(json!({"title": "Load?", "input_fields": [
             {"name": "ticket", "type": "text"}, {"name": "notes", "type": "multiline"}]}))
         .await;
@@ -193,7 +200,8 @@ async fn hidden_characters_in_a_decision_are_refused_and_nothing_is_decided() {
             ("inputs.notes", json!({"inputs": {"notes": text}})),
         ] {
             let response = app
-                .api(Method::POST, &format!("/api/v1/pauses/{id}/approve"))
+                .api
+                .request(Method::POST, &format!("/api/v1/pauses/{id}/approve"))
                 .json(&body)
                 .send()
                 .await
@@ -202,8 +210,9 @@ async fn hidden_characters_in_a_decision_are_refused_and_nothing_is_decided() {
             assert_refused(status, &response.json().await.unwrap(), field, c, "API");
         }
         let response = app
-            .client
-            .post(format!("{}/api/v1/decisions", app.base))
+            .api
+            .anonymous()
+            .request(Method::POST, "/api/v1/decisions")
             .json(&json!({"token": token, "decision": "approve", "comment": text}))
             .send()
             .await
@@ -217,6 +226,7 @@ async fn hidden_characters_in_a_decision_are_refused_and_nothing_is_decided() {
             "token",
         );
         let (status, page) = app
+            .api
             .submit(token, &[("decision", "approve"), ("comment", &text)])
             .await;
         assert_eq!(status, StatusCode::BAD_REQUEST, "page {c:?}");
@@ -226,14 +236,15 @@ async fn hidden_characters_in_a_decision_are_refused_and_nothing_is_decided() {
             code_point(c)
         );
     }
-    let pause = app.get_pause(id).await;
+    let pause = app.api.pause(id).await;
     assert_eq!(pause["state"], "pending");
     assert_eq!(pause["decisions"], json!([]), "nothing was decided");
 
     // Ordinary line breaks and tabs stay fine where several lines are.
     let comment = "line one\r\nline two\twith a tab — Müller, 東京";
     let decided = app
-        .decide_with(
+        .api
+        .decide_ok_with(
             id,
             "approve",
             json!({"comment": comment, "inputs": {"notes": "a\nb"}}),
@@ -244,12 +255,13 @@ async fn hidden_characters_in_a_decision_are_refused_and_nothing_is_decided() {
 
 #[tokio::test]
 async fn hidden_characters_in_data_are_shown_as_escapes_on_the_review_page() {
-    let app = TestApp::spawn_manual("").await;
+    let app = TestApp::builder().manual().start().await;
     let (status, created) = app
+        .api
         .create(json!({"title": "Pay?", "data": {"payee": "Ana\u{202E}lim", "note\u{200B}": 1}}))
         .await;
     assert_eq!(status, StatusCode::CREATED, "{created}");
-    let (status, page) = app.open_link(created["token"].as_str().unwrap()).await;
+    let (status, page) = app.api.open_link(created["token"].as_str().unwrap()).await;
     assert_eq!(status, StatusCode::OK);
     assert!(
         page.contains("Ana\\u202elim"),

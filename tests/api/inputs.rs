@@ -5,7 +5,7 @@
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
-use crate::helpers::{TestApp, error_message};
+use crate::helpers::{Answer, TestApp, error_message};
 use crate::standins;
 
 fn fields() -> Value {
@@ -21,13 +21,17 @@ fn fields() -> Value {
 async fn app() -> (TestApp, standins::Log) {
     let (receiver, log) = standins::webhook().await;
     let config = format!("[targets.hook]\nkind = \"webhook\"\nurl = \"{receiver}/hook\"\n");
-    (TestApp::spawn_manual(&config).await, log)
+    (
+        TestApp::builder().config(&config).manual().start().await,
+        log,
+    )
 }
 
 #[tokio::test]
 async fn inputs_reach_the_target_and_the_wait_answer_typed_as_declared() {
     let (app, log) = app().await;
     let (status, created) = app
+        .api
         .create(json!({"title": "Load?", "target": "hook", "input_fields": fields()}))
         .await;
     assert_eq!(status, StatusCode::CREATED, "{created}");
@@ -36,12 +40,14 @@ async fn inputs_reach_the_target_and_the_wait_answer_typed_as_declared() {
 
     let inputs = json!({"ticket": "CHG-42", "rows": "12345", "rollback": true});
     let approved = app
-        .decide_with(id, "approve", json!({"actor": "ci", "inputs": inputs}))
+        .api
+        .decide_ok_with(id, "approve", json!({"actor": "ci", "inputs": inputs}))
         .await;
     let typed = json!({"ticket": "CHG-42", "rows": 12345, "rollback": true, "env": "staging"});
     assert_eq!(approved["inputs"], typed);
     let waited: Value = app
-        .api(
+        .api
+        .request(
             reqwest::Method::GET,
             &format!("/api/v1/pauses/{id}/wait?timeout=1s"),
         )
@@ -63,10 +69,11 @@ async fn inputs_reach_the_target_and_the_wait_answer_typed_as_declared() {
 async fn a_bad_value_shows_the_page_again_with_the_message_and_what_was_typed() {
     let (app, _log) = app().await;
     let (_, created) = app
+        .api
         .create(json!({"title": "Load?", "input_fields": fields()}))
         .await;
     let token = created["token"].as_str().unwrap();
-    let (status, page) = app.open_link(token).await;
+    let (status, page) = app.api.open_link(token).await;
     assert_eq!(status, StatusCode::OK);
     assert!(page.contains(r#"name="input.ticket""#) && page.contains("Change ticket"));
     assert!(
@@ -81,7 +88,7 @@ async fn a_bad_value_shows_the_page_again_with_the_message_and_what_was_typed() 
         ("input.ticket", "TICKET-1"),
         ("input.rows", "12"),
     ];
-    let (status, page) = app.submit(token, &form).await;
+    let (status, page) = app.api.submit(token, &form).await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
     assert!(
         page.contains("inputs.ticket must match CHG-[0-9]+"),
@@ -93,15 +100,15 @@ async fn a_bad_value_shows_the_page_again_with_the_message_and_what_was_typed() 
     );
     assert!(page.contains("looks fine"), "the comment is kept");
     assert_eq!(
-        app.get_pause(created["id"].as_str().unwrap()).await["state"],
+        app.api.pause(created["id"].as_str().unwrap()).await["state"],
         "pending"
     );
 
     let mut fixed = form;
     fixed[3].1 = "CHG-7";
-    let (status, _) = app.submit(token, &fixed).await;
+    let (status, _) = app.api.submit(token, &fixed).await;
     assert_eq!(status, StatusCode::OK);
-    let pause = app.get_pause(created["id"].as_str().unwrap()).await;
+    let pause = app.api.pause(created["id"].as_str().unwrap()).await;
     assert_eq!(pause["inputs"]["ticket"], "CHG-7");
     assert_eq!(pause["inputs"]["rows"], 12);
 }
@@ -110,28 +117,29 @@ async fn a_bad_value_shows_the_page_again_with_the_message_and_what_was_typed() 
 async fn bad_values_and_declarations_through_the_api_name_the_field() {
     let (app, _log) = app().await;
     let (status, body) = app
+        .api
         .create(json!({"title": "x", "input_fields": [{"name": "Bad Name", "type": "text"}]}))
         .await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
     assert!(error_message(&body).contains("input_fields"), "{body}");
 
     let (_, created) = app
+        .api
         .create(json!({"title": "x", "input_fields": fields()}))
         .await;
     let id = created["id"].as_str().unwrap();
-    let response = app
-        .api(
+    let (status, body) = app
+        .api
+        .request(
             reqwest::Method::POST,
             &format!("/api/v1/pauses/{id}/approve"),
         )
         .json(&json!({"inputs": {"ticket": "CHG-1", "rows": 2000000}}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.status(), StatusCode::BAD_REQUEST);
-    let body: Value = response.json().await.unwrap();
+        .answer()
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
     assert!(error_message(&body).starts_with("inputs.rows"), "{body}");
-    let rejected = app.decide_with(id, "reject", json!({})).await;
+    let rejected = app.api.decide_ok_with(id, "reject", json!({})).await;
     assert_eq!(
         rejected["state"], "rejected",
         "a rejection needs no required input"

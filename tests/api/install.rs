@@ -3,7 +3,7 @@
 
 use std::process::Command;
 
-use crate::binary::spawn_serve;
+use crate::helpers::TestApp;
 
 #[test]
 fn the_systemd_unit_passes_systemd_analyze_verify() {
@@ -27,8 +27,7 @@ fn the_systemd_unit_passes_systemd_analyze_verify() {
 
 #[test]
 fn healthcheck_exits_0_for_a_ready_server_and_1_for_none() {
-    let dir = tempfile::tempdir().unwrap();
-    let mut server = spawn_serve(dir.path(), &[]);
+    let mut server = TestApp::builder().binary();
     let check = |url: &str, extra: &[&str]| {
         Command::new(env!("CARGO_BIN_EXE_pausegate"))
             .args(["healthcheck", "--url", url])

@@ -1,26 +1,17 @@
 //! Listing with a state filter and cursor pagination.
 
-use reqwest::{Method, StatusCode};
+use reqwest::StatusCode;
 use serde_json::Value;
 
 use crate::helpers::{TestApp, error_message};
 
-async fn list(app: &TestApp, query: &str) -> (StatusCode, Value) {
-    let response = app
-        .api(Method::GET, &format!("/api/v1/pauses{query}"))
-        .send()
-        .await
-        .unwrap();
-    (response.status(), response.json().await.unwrap())
-}
-
 #[tokio::test]
 async fn pages_walk_every_pause_once_newest_first() {
-    let app = TestApp::spawn().await;
+    let app = TestApp::builder().start().await;
     let mut ids = Vec::new();
     for i in 0..7 {
         ids.push(
-            app.create_ok(&format!("pause {i}")).await["id"]
+            app.api.create_ok(&format!("pause {i}")).await["id"]
                 .as_str()
                 .unwrap()
                 .to_owned(),
@@ -30,7 +21,7 @@ async fn pages_walk_every_pause_once_newest_first() {
     let mut seen = Vec::new();
     let mut query = "?limit=3".to_owned();
     loop {
-        let (status, page) = list(&app, &query).await;
+        let (status, page) = app.api.list(&query).await;
         assert_eq!(status, StatusCode::OK);
         seen.extend(
             page["items"]
@@ -50,13 +41,12 @@ async fn pages_walk_every_pause_once_newest_first() {
 
 #[tokio::test]
 async fn the_state_filter_keeps_only_that_state() {
-    let app = TestApp::spawn().await;
-    let decided = app.create_ok("decided").await;
-    app.create_ok("waiting").await;
-    let path = format!("/api/v1/pauses/{}/approve", decided["id"].as_str().unwrap());
-    app.api(Method::POST, &path).send().await.unwrap();
+    let app = TestApp::builder().start().await;
+    let decided = app.api.create_ok("decided").await;
+    app.api.create_ok("waiting").await;
+    app.api.approve(decided["id"].as_str().unwrap()).await;
 
-    let (_, pending) = list(&app, "?state=pending").await;
+    let (_, pending) = app.api.list("?state=pending").await;
     let titles: Vec<&str> = pending["items"]
         .as_array()
         .unwrap()
@@ -64,21 +54,21 @@ async fn the_state_filter_keeps_only_that_state() {
         .map(|p| p["title"].as_str().unwrap())
         .collect();
     assert_eq!(titles, ["waiting"]);
-    let (_, approved) = list(&app, "?state=approved").await;
+    let (_, approved) = app.api.list("?state=approved").await;
     assert_eq!(approved["items"][0]["title"], "decided");
     assert_eq!(approved["next_cursor"], Value::Null);
 }
 
 #[tokio::test]
 async fn a_bad_state_limit_or_cursor_is_named() {
-    let app = TestApp::spawn().await;
+    let app = TestApp::builder().start().await;
     for (query, field) in [
         ("?state=done", "state"),
         ("?limit=0", "limit"),
         ("?limit=abc", "limit"),
         ("?cursor=zzz", "cursor"),
     ] {
-        let (status, body) = list(&app, query).await;
+        let (status, body) = app.api.list(query).await;
         assert_eq!(status, StatusCode::BAD_REQUEST, "{query}");
         assert!(error_message(&body).contains(field), "{query}: {body}");
     }
@@ -86,16 +76,16 @@ async fn a_bad_state_limit_or_cursor_is_named() {
 
 #[tokio::test]
 async fn an_empty_cursor_is_the_first_page() {
-    let app = TestApp::spawn().await;
-    app.create_ok("first").await;
-    let (status, page) = list(&app, "?limit=1&cursor=").await;
+    let app = TestApp::builder().start().await;
+    app.api.create_ok("first").await;
+    let (status, page) = app.api.list("?limit=1&cursor=").await;
     assert_eq!(status, StatusCode::OK, "{page}");
     assert_eq!(page["items"][0]["title"], "first");
 }
 
 #[tokio::test]
 async fn tags_are_kept_and_the_list_filters_and_pages_by_tag() {
-    let app = TestApp::spawn().await;
+    let app = TestApp::builder().start().await;
     let mut tagged = Vec::new();
     for i in 0..5 {
         let tags = if i % 2 == 0 {
@@ -104,6 +94,7 @@ async fn tags_are_kept_and_the_list_filters_and_pages_by_tag() {
             serde_json::json!(["team:web"])
         };
         let (status, created) = app
+            .api
             .create(serde_json::json!({"title": format!("pause {i}"), "tags": tags}))
             .await;
         assert_eq!(status, StatusCode::CREATED);
@@ -114,9 +105,12 @@ async fn tags_are_kept_and_the_list_filters_and_pages_by_tag() {
         app.clock.advance(chrono::Duration::seconds(1));
     }
     tagged.reverse();
-    let (_, first) = list(&app, "?tag=team:data&limit=2").await;
+    let (_, first) = app.api.list("?tag=team:data&limit=2").await;
     let cursor = first["next_cursor"].as_str().unwrap();
-    let (_, second) = list(&app, &format!("?tag=team:data&limit=2&cursor={cursor}")).await;
+    let (_, second) = app
+        .api
+        .list(&format!("?tag=team:data&limit=2&cursor={cursor}"))
+        .await;
     assert_eq!(second["next_cursor"], Value::Null);
     let seen: Vec<&str> = first["items"]
         .as_array()
@@ -127,21 +121,22 @@ async fn tags_are_kept_and_the_list_filters_and_pages_by_tag() {
         .collect();
     assert_eq!(seen, tagged, "each tagged pause once, newest first");
 
-    app.decide(&tagged[0], "approve").await;
-    let (_, pending) = list(&app, "?tag=prod&state=pending").await;
+    app.api.decide_ok(&tagged[0], "approve").await;
+    let (_, pending) = app.api.list("?tag=prod&state=pending").await;
     assert_eq!(pending["items"].as_array().unwrap().len(), 2);
-    let (_, none) = list(&app, "?tag=nobody").await;
+    let (_, none) = app.api.list("?tag=nobody").await;
     assert_eq!(none["items"], serde_json::json!([]));
 }
 
 #[tokio::test]
 async fn bad_tags_are_refused_naming_the_field() {
-    let app = TestApp::spawn().await;
-    let (status, body) = list(&app, "?tag=has%20space").await;
+    let app = TestApp::builder().start().await;
+    let (status, body) = app.api.list("?tag=has%20space").await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
     assert!(error_message(&body).contains("tag"), "{body}");
     let eleven: Vec<String> = (0..11).map(|i| format!("t{i}")).collect();
     let (status, body) = app
+        .api
         .create(serde_json::json!({"title": "x", "tags": eleven}))
         .await;
     assert_eq!(status, StatusCode::BAD_REQUEST);

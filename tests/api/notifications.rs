@@ -18,8 +18,13 @@ fn token_of(link: &str) -> &str {
 #[tokio::test]
 async fn two_recipients_get_one_multipart_email_each_with_their_own_working_link() {
     let smtp = SmtpServer::start();
-    let app = TestApp::spawn_manual(&email_config(smtp.addr)).await;
+    let app = TestApp::builder()
+        .config(&email_config(smtp.addr))
+        .manual()
+        .start()
+        .await;
     let (status, created) = app
+        .api
         .create(json!({
             "title": "Load 2026-11-23 sales?", "description": "12,345 rows staged",
             "data": {"run_date": "2026-11-23"}, "expires_in": "3h",
@@ -68,7 +73,7 @@ async fn two_recipients_get_one_multipart_email_each_with_their_own_working_link
     assert_ne!(ana, bo);
     assert!(ana.starts_with(&format!("{}/r/", app.base)));
 
-    let (status, page) = app.open_link(token_of(&bo)).await;
+    let (status, page) = app.api.open_link(token_of(&bo)).await;
     assert_eq!(status, StatusCode::OK);
     assert!(
         page.contains("deciding as <strong>bo@example.com"),
@@ -76,19 +81,23 @@ async fn two_recipients_get_one_multipart_email_each_with_their_own_working_link
     );
 
     let (status, _) = app
+        .api
         .submit(
             token_of(&ana),
             &[("decision", "approve"), ("name", "someone else")],
         )
         .await;
     assert_eq!(status, StatusCode::OK);
-    let pause = app.get_pause(id).await;
+    let pause = app.api.pause(id).await;
     assert_eq!(
         pause["decisions"][0]["actor"], "ana@example.com",
         "the address, not a typed name"
     );
     assert_eq!(
-        app.submit(token_of(&bo), &[("decision", "reject")]).await.0,
+        app.api
+            .submit(token_of(&bo), &[("decision", "reject")])
+            .await
+            .0,
         StatusCode::CONFLICT
     );
 
@@ -107,8 +116,13 @@ async fn emails_queued_while_the_smtp_server_is_down_arrive_once_it_starts() {
     let reserved = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let addr = reserved.local_addr().unwrap();
     drop(reserved);
-    let app = TestApp::spawn_manual(&email_config(addr)).await;
+    let app = TestApp::builder()
+        .config(&email_config(addr))
+        .manual()
+        .start()
+        .await;
     let (_, created) = app
+        .api
         .create(
             json!({"title": "Ship?", "notify": {"email": ["ana@example.com", "bo@example.com"]}}),
         )
@@ -132,7 +146,7 @@ async fn emails_queued_while_the_smtp_server_is_down_arrive_once_it_starts() {
     }
     let smtp = smtp.expect("the SMTP server started");
     assert_eq!(smtp.received().len(), 2, "both emails arrived");
-    for delivery in app.deliveries(id).await {
+    for delivery in app.api.deliveries(id).await {
         assert_eq!(delivery["state"], "delivered");
         assert!(
             delivery["attempts"].as_u64().unwrap() > 1,
@@ -143,7 +157,7 @@ async fn emails_queued_while_the_smtp_server_is_down_arrive_once_it_starts() {
     // link in the email that arrived works.
     for mail in smtp.received() {
         assert_eq!(
-            app.open_link(token_of(&mail.link())).await.0,
+            app.api.open_link(token_of(&mail.link())).await.0,
             StatusCode::OK
         );
     }
@@ -152,12 +166,16 @@ async fn emails_queued_while_the_smtp_server_is_down_arrive_once_it_starts() {
 #[tokio::test]
 async fn a_5xx_reply_for_a_recipient_fails_that_delivery_with_the_servers_answer() {
     let smtp = SmtpServer::start();
-    let app = TestApp::spawn_manual(&email_config(smtp.addr)).await;
+    let app = TestApp::builder()
+        .config(&email_config(smtp.addr))
+        .manual()
+        .start()
+        .await;
     let (_, created) = app
-        .create(json!({"title": "t", "notify": {"email": ["nobody@bounce.example.com", "ana@example.com"]}}))
+        .api.create(json!({"title": "t", "notify": {"email": ["nobody@bounce.example.com", "ana@example.com"]}}))
         .await;
     app.drain_outbox().await;
-    let deliveries = app.deliveries(created["id"].as_str().unwrap()).await;
+    let deliveries = app.api.deliveries(created["id"].as_str().unwrap()).await;
     let bounced = deliveries
         .iter()
         .find(|d| d["destination"] == "nobody@bounce.example.com")
@@ -177,22 +195,27 @@ async fn a_5xx_reply_for_a_recipient_fails_that_delivery_with_the_servers_answer
 async fn a_reminder_goes_to_recipients_before_expiry_unless_someone_decided() {
     let smtp = SmtpServer::start();
     let config = format!("remind_before = \"1h\"\n{}", email_config(smtp.addr));
-    let app = TestApp::spawn_manual(&config).await;
+    let app = TestApp::builder().config(&config).manual().start().await;
     let notify = json!({"email": ["ana@example.com"]});
     let (_, waiting) = app
+        .api
         .create(json!({"title": "Waits", "expires_in": "3h", "notify": notify}))
         .await;
     let (_, decided) = app
+        .api
         .create(json!({"title": "Decided", "expires_in": "3h", "notify": notify}))
         .await;
     let (_, no_reminder) = app
+        .api
         .create(
             json!({"title": "Quiet", "expires_in": "3h", "notify": notify, "remind_before": false}),
         )
         .await;
     app.drain_outbox().await;
     smtp.wait_for(3).await;
-    app.decide(decided["id"].as_str().unwrap(), "approve").await;
+    app.api
+        .decide_ok(decided["id"].as_str().unwrap(), "approve")
+        .await;
 
     app.clock.advance(Duration::minutes(119));
     app.drain_outbox().await;
@@ -207,7 +230,7 @@ async fn a_reminder_goes_to_recipients_before_expiry_unless_someone_decided() {
     );
     assert!(reminder.text().contains("still needed"));
     assert_eq!(
-        app.open_link(token_of(&reminder.link())).await.0,
+        app.api.open_link(token_of(&reminder.link())).await.0,
         StatusCode::OK
     );
     tokio::time::sleep(StdDuration::from_millis(200)).await;
@@ -227,13 +250,14 @@ async fn slack_and_teams_get_their_documented_shapes_and_a_follow_up() {
                   [channels.ops-teams]\nkind = \"teams\"\nwebhook_url_env = \"TEAMS_URL\"\n";
     let slack_url = format!("{slack}/services/T000/B000/XXXX");
     let teams_url = format!("{teams}/webhookb2/abc");
-    let app = TestApp::spawn_manual_with_env(
-        config,
-        &[("SLACK_URL", &slack_url), ("TEAMS_URL", &teams_url)],
-    )
-    .await;
+    let app = TestApp::builder()
+        .config(config)
+        .env(&[("SLACK_URL", &slack_url), ("TEAMS_URL", &teams_url)])
+        .manual()
+        .start()
+        .await;
     let (_, created) = app
-        .create(json!({"title": "Deploy <prod>?", "description": "v1.2 & friends", "notify": {"channels": ["ops-slack", "ops-teams"]}}))
+        .api.create(json!({"title": "Deploy <prod>?", "description": "v1.2 & friends", "notify": {"channels": ["ops-slack", "ops-teams"]}}))
         .await;
     app.drain_outbox().await;
 
@@ -253,20 +277,21 @@ async fn slack_and_teams_get_their_documented_shapes_and_a_follow_up() {
     let teams_link = card["actions"][0]["url"].as_str().unwrap().to_owned();
     assert_ne!(slack_link, teams_link);
 
-    let (status, page) = app.open_link(token_of(&slack_link)).await;
+    let (status, page) = app.api.open_link(token_of(&slack_link)).await;
     assert_eq!(status, StatusCode::OK);
     assert!(
         page.contains("name=\"name\""),
         "a shared link asks who is deciding"
     );
     let (status, _) = app
+        .api
         .submit(
             token_of(&slack_link),
             &[("decision", "approve"), ("name", "Ana")],
         )
         .await;
     assert_eq!(status, StatusCode::OK);
-    let pause = app.get_pause(created["id"].as_str().unwrap()).await;
+    let pause = app.api.pause(created["id"].as_str().unwrap()).await;
     assert_eq!(pause["decisions"][0]["actor"], "Ana");
 
     app.drain_outbox().await;
@@ -288,12 +313,17 @@ async fn a_pause_decided_before_its_notices_went_out_asks_nobody() {
         email_config(smtp.addr)
     );
     let slack_url = format!("{slack}/services/T000/B000/XXXX");
-    let app = TestApp::spawn_manual_with_env(&config, &[("SLACK_URL", &slack_url)]).await;
+    let app = TestApp::builder()
+        .config(&config)
+        .env(&[("SLACK_URL", &slack_url)])
+        .manual()
+        .start()
+        .await;
     let (_, created) = app
-        .create(json!({"title": "Quick", "notify": {"email": ["ana@example.com"], "channels": ["ops"]}}))
+        .api.create(json!({"title": "Quick", "notify": {"email": ["ana@example.com"], "channels": ["ops"]}}))
         .await;
     let id = created["id"].as_str().unwrap();
-    app.decide(id, "approve").await;
+    app.api.decide_ok(id, "approve").await;
     app.drain_outbox().await;
 
     assert!(
@@ -304,23 +334,29 @@ async fn a_pause_decided_before_its_notices_went_out_asks_nobody() {
         slack_log.requests().is_empty(),
         "and no follow-up to a channel never asked"
     );
-    assert_eq!(app.deliveries(id).await, Vec::<Value>::new());
+    assert_eq!(app.api.deliveries(id).await, Vec::<Value>::new());
 }
 
 #[tokio::test]
 async fn escalation_asks_more_people_when_nobody_decided_in_time() {
     let smtp = SmtpServer::start();
-    let app = TestApp::spawn_manual(&email_config(smtp.addr)).await;
+    let app = TestApp::builder()
+        .config(&email_config(smtp.addr))
+        .manual()
+        .start()
+        .await;
     let escalation = json!({"email": ["boss@example.com"]});
     let body = |title: &str| {
         json!({"title": title, "expires_in": "8h", "notify": {"email": ["ana@example.com"]},
                "escalate_after": "2h", "escalate_to": escalation})
     };
-    let (_, waiting) = app.create(body("Waits")).await;
-    let (_, decided) = app.create(body("Decided")).await;
+    let (_, waiting) = app.api.create(body("Waits")).await;
+    let (_, decided) = app.api.create(body("Decided")).await;
     app.drain_outbox().await;
     smtp.wait_for(2).await;
-    app.decide(decided["id"].as_str().unwrap(), "approve").await;
+    app.api
+        .decide_ok(decided["id"].as_str().unwrap(), "approve")
+        .await;
 
     app.clock.advance(Duration::minutes(119));
     app.drain_outbox().await;
@@ -334,7 +370,7 @@ async fn escalation_asks_more_people_when_nobody_decided_in_time() {
         Some("Escalated: approval needed: Waits")
     );
     assert!(escalated.text().contains("Escalated to you"));
-    let (status, _) = app.open_link(token_of(&escalated.link())).await;
+    let (status, _) = app.api.open_link(token_of(&escalated.link())).await;
     assert_eq!(
         status,
         StatusCode::OK,
@@ -349,6 +385,7 @@ async fn escalation_asks_more_people_when_nobody_decided_in_time() {
     let _ = waiting;
 
     let (status, body) = app
+        .api
         .create(
             json!({"title": "x", "expires_in": "1h", "escalate_after": "2h",
                        "escalate_to": {"email": ["boss@example.com"]}}),
@@ -357,7 +394,7 @@ async fn escalation_asks_more_people_when_nobody_decided_in_time() {
     assert_eq!(status, StatusCode::BAD_REQUEST);
     assert!(crate::helpers::error_message(&body).contains("escalate_after"));
     let (status, body) = app
-        .create(json!({"title": "x", "escalate_after": "1h", "escalate_to": {"email": ["not-an-address"]}}))
+        .api.create(json!({"title": "x", "escalate_after": "1h", "escalate_to": {"email": ["not-an-address"]}}))
         .await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
     assert!(

@@ -1,20 +1,21 @@
 //! Health, metrics and the OpenAPI document.
 
-use reqwest::StatusCode;
+use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
 use crate::helpers::TestApp;
 
 #[tokio::test]
 async fn metrics_count_requests_by_route_and_pauses_by_state_without_tokens() {
-    let app = TestApp::spawn().await;
-    let created = app.create_ok("measured").await;
+    let app = TestApp::builder().start().await;
+    let created = app.api.create_ok("measured").await;
     let token = created["token"].as_str().unwrap();
-    app.submit(token, &[("decision", "approve")]).await;
+    app.api.submit(token, &[("decision", "approve")]).await;
 
     let response = app
-        .client
-        .get(format!("{}/metrics", app.base))
+        .api
+        .anonymous()
+        .request(Method::GET, "/metrics")
         .send()
         .await
         .unwrap();
@@ -52,10 +53,11 @@ async fn metrics_count_requests_by_route_and_pauses_by_state_without_tokens() {
 
 #[tokio::test]
 async fn the_openapi_document_describes_every_api_route_and_the_real_answers() {
-    let app = TestApp::spawn().await;
+    let app = TestApp::builder().start().await;
     let response = app
-        .client
-        .get(format!("{}/api/openapi.json", app.base))
+        .api
+        .anonymous()
+        .request(Method::GET, "/api/openapi.json")
         .send()
         .await
         .unwrap();
@@ -94,8 +96,8 @@ async fn the_openapi_document_describes_every_api_route_and_the_real_answers() {
     }
 
     // Every property the document requires of a pause is in a real one.
-    let created = app.create_ok("documented").await;
-    let pause = app.get_pause(created["id"].as_str().unwrap()).await;
+    let created = app.api.create_ok("documented").await;
+    let pause = app.api.pause(created["id"].as_str().unwrap()).await;
     for field in doc["components"]["schemas"]["Pause"]["required"]
         .as_array()
         .unwrap()
@@ -118,21 +120,25 @@ async fn the_openapi_document_describes_every_api_route_and_the_real_answers() {
 
 #[tokio::test]
 async fn a_client_that_keeps_guessing_gets_429_with_retry_after() {
-    let app = TestApp::spawn_with_config("max_failures_per_minute = 3").await;
-    let created = app.create_ok("guarded").await;
+    let app = TestApp::builder()
+        .config("max_failures_per_minute = 3")
+        .start()
+        .await;
+    let created = app.api.create_ok("guarded").await;
     for _ in 0..3 {
         let response = app
-            .client
-            .get(format!("{}/api/v1/pauses", app.base))
-            .bearer_auth("guess")
+            .api
+            .as_key("guess")
+            .request(Method::GET, "/api/v1/pauses")
             .send()
             .await
             .unwrap();
         assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
     }
     let blocked = app
-        .client
-        .get(format!("{}/r/{}", app.base, "x".repeat(86)))
+        .api
+        .anonymous()
+        .request(Method::GET, &format!("/r/{}", "x".repeat(86)))
         .send()
         .await
         .unwrap();
@@ -146,32 +152,37 @@ async fn a_client_that_keeps_guessing_gets_429_with_retry_after() {
     let body: serde_json::Value = blocked.json().await.unwrap();
     assert_eq!(body["error"]["code"], "too_many_requests");
     let health = app
-        .client
-        .get(format!("{}/healthz", app.base))
+        .api
+        .anonymous()
+        .request(Method::GET, "/healthz")
         .send()
         .await
         .unwrap();
     assert_eq!(health.status(), StatusCode::OK, "health checks always pass");
-    let with_key = app.get_pause(created["id"].as_str().unwrap()).await;
+    let with_key = app.api.pause(created["id"].as_str().unwrap()).await;
     assert_eq!(with_key["title"], "guarded", "the right key always passes");
 
     // Successes never count: many clicks on a real link are fine elsewhere.
-    let other = TestApp::spawn_with_config("max_failures_per_minute = 3").await;
-    let token = other.create_ok("popular").await["token"]
+    let other = TestApp::builder()
+        .config("max_failures_per_minute = 3")
+        .start()
+        .await;
+    let token = other.api.create_ok("popular").await["token"]
         .as_str()
         .unwrap()
         .to_owned();
     for _ in 0..10 {
-        assert_eq!(other.open_link(&token).await.0, StatusCode::OK);
+        assert_eq!(other.api.open_link(&token).await.0, StatusCode::OK);
     }
 }
 
 #[tokio::test]
 async fn the_openapi_document_says_what_the_api_does() {
-    let app = TestApp::spawn().await;
+    let app = TestApp::builder().start().await;
     let document: Value = app
-        .client
-        .get(format!("{}/api/openapi.json", app.base))
+        .api
+        .anonymous()
+        .request(Method::GET, "/api/openapi.json")
         .send()
         .await
         .unwrap()
@@ -250,10 +261,11 @@ async fn the_openapi_document_says_what_the_api_does() {
 
 #[tokio::test]
 async fn the_root_says_what_this_server_is_and_links_to_health_and_docs() {
-    let app = TestApp::spawn().await;
+    let app = TestApp::builder().start().await;
     let root: Value = app
-        .client
-        .get(format!("{}/", app.base))
+        .api
+        .anonymous()
+        .request(Method::GET, "/")
         .send()
         .await
         .unwrap()
@@ -264,8 +276,9 @@ async fn the_root_says_what_this_server_is_and_links_to_health_and_docs() {
     for (name, path) in [("health", "/healthz"), ("openapi", "/api/openapi.json")] {
         assert_eq!(root["links"][name], path);
         let linked = app
-            .client
-            .get(format!("{}{path}", app.base))
+            .api
+            .anonymous()
+            .request(Method::GET, path)
             .send()
             .await
             .unwrap();

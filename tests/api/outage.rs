@@ -11,7 +11,7 @@ use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
 use crate::durability::all_pauses;
-use crate::helpers::{API_KEY, TestApp};
+use crate::helpers::TestApp;
 use crate::pg::PgDatabase;
 use crate::proxy::{Proxy, through, upstream};
 
@@ -32,8 +32,12 @@ async fn timed(request: reqwest::RequestBuilder) -> (StatusCode, Option<String>,
 async fn with_postgresql_gone_every_request_is_503_at_once_and_readiness_agrees() {
     let database = PgDatabase::create().await;
     let proxy = Proxy::start(&upstream(&database.url)).await;
-    let app = TestApp::spawn_on_database(&through(&proxy, &database.url), "").await;
-    let created = app.create_ok("before").await;
+    let app = TestApp::builder()
+        .database(&through(&proxy, &database.url))
+        .manual()
+        .start()
+        .await;
+    let created = app.api.create_ok("before").await;
     let (id, token) = (
         created["id"].as_str().unwrap(),
         created["token"].as_str().unwrap(),
@@ -41,16 +45,22 @@ async fn with_postgresql_gone_every_request_is_503_at_once_and_readiness_agrees(
 
     proxy.cut();
     let requests = [
-        app.api(Method::POST, "/api/v1/pauses")
+        app.api
+            .request(Method::POST, "/api/v1/pauses")
             .json(&json!({"title": "t"})),
-        app.api(Method::GET, &format!("/api/v1/pauses/{id}")),
-        app.api(Method::GET, &format!("/api/v1/pauses/{id}/wait?timeout=5s")),
-        app.api(Method::POST, &format!("/api/v1/pauses/{id}/approve")),
-        app.client
-            .post(format!("{}/api/v1/lookup", app.base))
+        app.api
+            .request(Method::GET, &format!("/api/v1/pauses/{id}")),
+        app.api
+            .request(Method::GET, &format!("/api/v1/pauses/{id}/wait?timeout=5s")),
+        app.api
+            .request(Method::POST, &format!("/api/v1/pauses/{id}/approve")),
+        app.api
+            .anonymous()
+            .request(Method::POST, "/api/v1/lookup")
             .json(&json!({"token": token})),
-        app.client
-            .post(format!("{}/api/v1/decisions", app.base))
+        app.api
+            .anonymous()
+            .request(Method::POST, "/api/v1/decisions")
             .json(&json!({"token": token, "decision": "approve"})),
     ];
     for request in requests {
@@ -60,7 +70,7 @@ async fn with_postgresql_gone_every_request_is_503_at_once_and_readiness_agrees(
         assert_eq!(body["error"]["code"], "unavailable", "{body}");
         assert!(took < Duration::from_secs(1), "answered after {took:?}");
     }
-    let (status, _, _, took) = timed(app.client.get(format!("{}/readyz", app.base))).await;
+    let (status, _, _, took) = timed(app.api.anonymous().request(Method::GET, "/readyz")).await;
     assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE);
     assert!(
         took < Duration::from_secs(1),
@@ -70,7 +80,7 @@ async fn with_postgresql_gone_every_request_is_503_at_once_and_readiness_agrees(
     proxy.restore();
     let mut recovered = false;
     for _ in 0..50 {
-        if app.create(json!({"title": "after"})).await.0 == StatusCode::CREATED {
+        if app.api.create(json!({"title": "after"})).await.0 == StatusCode::CREATED {
             recovered = true;
             break;
         }
@@ -78,7 +88,7 @@ async fn with_postgresql_gone_every_request_is_503_at_once_and_readiness_agrees(
     }
     assert!(recovered, "the service recovers when the database is back");
     assert_eq!(
-        app.get_pause(id).await["state"],
+        app.api.pause(id).await["state"],
         "pending",
         "nothing was decided"
     );
@@ -129,27 +139,28 @@ async fn an_unknown_host_or_a_refused_login_is_named_once_at_start() {
 
 #[tokio::test]
 async fn sqlite_locked_by_another_process_is_503_and_not_ready_until_released() {
-    let app = TestApp::spawn().await;
+    let app = TestApp::builder().start().await;
     let path = app.dir.path().join("pausegate.db");
     let other = rusqlite::Connection::open(&path).unwrap();
     other.execute_batch("BEGIN IMMEDIATE").unwrap();
 
     let (status, retry_after, body, took) = timed(
-        app.api(Method::POST, "/api/v1/pauses")
+        app.api
+            .request(Method::POST, "/api/v1/pauses")
             .json(&json!({"title": "t"})),
     )
     .await;
     assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE, "{body}");
     assert!(retry_after.is_some());
     assert!(took < Duration::from_secs(2), "answered after {took:?}");
-    let (status, ..) = timed(app.client.get(format!("{}/readyz", app.base))).await;
+    let (status, ..) = timed(app.api.anonymous().request(Method::GET, "/readyz")).await;
     assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE);
 
     other.execute_batch("ROLLBACK").unwrap();
-    let (status, ..) = timed(app.client.get(format!("{}/readyz", app.base))).await;
+    let (status, ..) = timed(app.api.anonymous().request(Method::GET, "/readyz")).await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(
-        app.create(json!({"title": "t"})).await.0,
+        app.api.create(json!({"title": "t"})).await.0,
         StatusCode::CREATED
     );
 }
@@ -158,8 +169,14 @@ async fn sqlite_locked_by_another_process_is_503_and_not_ready_until_released() 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn clients_hanging_up_mid_request_leave_every_later_request_working() {
     let database = PgDatabase::create().await;
-    let app = Arc::new(TestApp::spawn_on_database(&database.url, "").await);
-    let id = app.create_ok("shared").await["id"]
+    let app = Arc::new(
+        TestApp::builder()
+            .database(&database.url)
+            .manual()
+            .start()
+            .await,
+    );
+    let id = app.api.create_ok("shared").await["id"]
         .as_str()
         .unwrap()
         .to_owned();
@@ -170,10 +187,13 @@ async fn clients_hanging_up_mid_request_leave_every_later_request_working() {
                 let patience = Duration::from_micros(200 + (i * 997) % 4_000);
                 let request = match i % 3 {
                     0 => app
-                        .api(Method::POST, "/api/v1/pauses")
+                        .api
+                        .request(Method::POST, "/api/v1/pauses")
                         .json(&json!({"title": format!("cut {i}")})),
-                    1 => app.api(Method::GET, &format!("/api/v1/pauses/{id}")),
-                    _ => app.api(Method::GET, "/api/v1/pauses?limit=5"),
+                    1 => app
+                        .api
+                        .request(Method::GET, &format!("/api/v1/pauses/{id}")),
+                    _ => app.api.request(Method::GET, "/api/v1/pauses?limit=5"),
                 };
                 let _ = request.timeout(patience).send().await;
             })
@@ -183,10 +203,13 @@ async fn clients_hanging_up_mid_request_leave_every_later_request_working() {
         request.await.unwrap();
     }
     for i in 0..100 {
-        let (status, created) = app.create(json!({"title": format!("later {i}")})).await;
+        let (status, created) = app.api.create(json!({"title": format!("later {i}")})).await;
         assert_eq!(status, StatusCode::CREATED, "{created}");
         let later = created["id"].as_str().unwrap();
-        assert_eq!(app.decide(later, "approve").await["state"], "approved");
+        assert_eq!(
+            app.api.decide_ok(later, "approve").await["state"],
+            "approved"
+        );
     }
     Arc::into_inner(app).unwrap().stop().await;
     drop(database);
@@ -197,7 +220,13 @@ async fn clients_hanging_up_mid_request_leave_every_later_request_working() {
 async fn writes_cut_off_by_lost_connections_are_never_500_and_never_doubled() {
     let database = PgDatabase::create().await;
     let proxy = Arc::new(Proxy::start(&upstream(&database.url)).await);
-    let app = Arc::new(TestApp::spawn_on_database(&through(&proxy, &database.url), "").await);
+    let app = Arc::new(
+        TestApp::builder()
+            .database(&through(&proxy, &database.url))
+            .manual()
+            .start()
+            .await,
+    );
     let cutter = {
         let proxy = proxy.clone();
         tokio::spawn(async move {
@@ -238,7 +267,7 @@ async fn writes_cut_off_by_lost_connections_are_never_500_and_never_doubled() {
         }
         assert!(status.is_success(), "{key}: {status}");
     }
-    let stored = all_pauses(&app.base).await;
+    let stored = all_pauses(&app.api).await;
     assert_eq!(stored.len(), keys.len(), "one pause per idempotency key");
     Arc::into_inner(app).unwrap().stop().await;
     drop(database);
@@ -265,9 +294,8 @@ async fn create_until(app: &TestApp, client: usize, long: Duration) -> (Vec<Stri
 }
 
 async fn create_with_key(app: &TestApp, key: &str) -> StatusCode {
-    app.client
-        .post(format!("{}/api/v1/pauses", app.base))
-        .bearer_auth(API_KEY)
+    app.api
+        .request(Method::POST, "/api/v1/pauses")
         .header("Idempotency-Key", key)
         .json(&json!({"title": "cut"}))
         .send()

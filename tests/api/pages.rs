@@ -1,14 +1,15 @@
 //! The review page: what it shows and the headers it sends.
 
-use reqwest::StatusCode;
+use reqwest::{Method, StatusCode};
 use serde_json::json;
 
 use crate::helpers::TestApp;
 
 #[tokio::test]
 async fn the_review_page_shows_everything_escaped_with_security_headers() {
-    let app = TestApp::spawn().await;
+    let app = TestApp::builder().start().await;
     let (_, created) = app
+        .api
         .create(json!({
             "title": "Load <b>sales</b>?",
             "description": "12,345 rows staged",
@@ -18,8 +19,9 @@ async fn the_review_page_shows_everything_escaped_with_security_headers() {
         .await;
     let token = created["token"].as_str().unwrap();
     let response = app
-        .client
-        .get(format!("{}/r/{token}", app.base))
+        .api
+        .anonymous()
+        .request(Method::GET, &format!("/r/{token}"))
         .send()
         .await
         .unwrap();
@@ -48,8 +50,9 @@ async fn the_review_page_shows_everything_escaped_with_security_headers() {
     assert!(page.contains("name=\"comment\""));
 
     let css = app
-        .client
-        .get(format!("{}/assets/style.css", app.base))
+        .api
+        .anonymous()
+        .request(Method::GET, "/assets/style.css")
         .send()
         .await
         .unwrap();
@@ -64,25 +67,26 @@ async fn the_review_page_shows_everything_escaped_with_security_headers() {
 
 #[tokio::test]
 async fn a_form_without_a_decision_changes_nothing() {
-    let app = TestApp::spawn().await;
-    let created = app.create_ok("careful").await;
+    let app = TestApp::builder().start().await;
+    let created = app.api.create_ok("careful").await;
     let token = created["token"].as_str().unwrap();
-    let (status, page) = app.submit(token, &[("decision", "maybe")]).await;
+    let (status, page) = app.api.submit(token, &[("decision", "maybe")]).await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
     assert!(page.contains("Approve or Reject"));
     assert_eq!(
-        app.get_pause(created["id"].as_str().unwrap()).await["state"],
+        app.api.pause(created["id"].as_str().unwrap()).await["state"],
         "pending"
     );
 }
 
 #[tokio::test]
 async fn health_endpoints_answer() {
-    let app = TestApp::spawn().await;
+    let app = TestApp::builder().start().await;
     for path in ["/healthz", "/readyz"] {
         let response = app
-            .client
-            .get(format!("{}{path}", app.base))
+            .api
+            .anonymous()
+            .request(Method::GET, path)
             .send()
             .await
             .unwrap();
@@ -92,13 +96,13 @@ async fn health_endpoints_answer() {
 
 #[tokio::test]
 async fn a_form_with_no_decision_gets_400_and_enter_alone_cannot_decide() {
-    let app = TestApp::spawn().await;
-    let created = app.create_ok("careful").await;
+    let app = TestApp::builder().start().await;
+    let created = app.api.create_ok("careful").await;
     let token = created["token"].as_str().unwrap();
-    let (status, page) = app.submit(token, &[("name", "Ana")]).await;
+    let (status, page) = app.api.submit(token, &[("name", "Ana")]).await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
     assert!(page.contains("Approve or Reject"));
-    let (_, page) = app.open_link(token).await;
+    let (_, page) = app.api.open_link(token).await;
     let first_button = page.find("<button").unwrap();
     assert!(
         page[first_button..].starts_with("<button type=\"submit\" disabled"),
@@ -108,9 +112,10 @@ async fn a_form_with_no_decision_gets_400_and_enter_alone_cannot_decide() {
 
 #[tokio::test]
 async fn a_wrong_method_gets_a_json_405() {
-    let app = TestApp::spawn().await;
+    let app = TestApp::builder().start().await;
     let response = app
-        .api(reqwest::Method::GET, "/api/v1/pauses/pau_x/approve")
+        .api
+        .request(reqwest::Method::GET, "/api/v1/pauses/pau_x/approve")
         .send()
         .await
         .unwrap();

@@ -8,7 +8,7 @@ use std::process::Command;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
-use crate::helpers::{TestApp, get_json};
+use crate::helpers::TestApp;
 use crate::standins;
 
 const POLICY: &str = concat!(
@@ -19,22 +19,14 @@ const POLICY: &str = concat!(
 const DEPLOYER: &str = "deployer-key-0123456789abcdef";
 const STRANGER: &str = "stranger-key-0123456789abcdef";
 
-async fn create_as(app: &TestApp, key: &str, data: Value) -> (StatusCode, Value) {
-    let body = json!({
+/// A load of `data` with a webhook target and an email to Ana.
+fn load(data: Value) -> Value {
+    json!({
         "title": "Load sales",
         "data": data,
         "target": "hook",
         "notify": {"email": ["ana@example.com"]},
-    });
-    let response = app
-        .client
-        .post(format!("{}/api/v1/pauses", app.base))
-        .bearer_auth(key)
-        .json(&body)
-        .send()
-        .await
-        .unwrap();
-    (response.status(), response.json().await.unwrap())
+    })
 }
 
 #[tokio::test]
@@ -47,9 +39,18 @@ async fn the_policy_approves_small_loads_rejects_prod_from_strangers_and_asks_ot
          [targets.hook]\nkind = \"webhook\"\nurl = \"{receiver}/resume\"\n"
     );
     let env = [("DEPLOYER_KEY", DEPLOYER), ("STRANGER_KEY", STRANGER)];
-    let app = TestApp::spawn_manual_with_env(&config, &env).await;
+    let app = TestApp::builder()
+        .config(&config)
+        .env(&env)
+        .manual()
+        .start()
+        .await;
 
-    let (status, small) = create_as(&app, STRANGER, json!({"rows": 10, "env": "dev"})).await;
+    let (status, small) = app
+        .api
+        .as_key(STRANGER)
+        .create(load(json!({"rows": 10, "env": "dev"})))
+        .await;
     assert_eq!(status, StatusCode::CREATED);
     assert_eq!(small["state"], "approved", "{small}");
     let decision = &small["decisions"][0];
@@ -69,7 +70,11 @@ async fn the_policy_approves_small_loads_rejects_prod_from_strangers_and_asks_ot
         "nobody is asked; the next pipeline starts"
     );
 
-    let (_, prod) = create_as(&app, STRANGER, json!({"rows": 10, "env": "prod"})).await;
+    let (_, prod) = app
+        .api
+        .as_key(STRANGER)
+        .create(load(json!({"rows": 10, "env": "prod"})))
+        .await;
     assert_eq!(prod["state"], "rejected", "{prod}");
     let reason = &prod["decisions"][0]["comment"];
     assert_eq!(
@@ -77,7 +82,11 @@ async fn the_policy_approves_small_loads_rejects_prod_from_strangers_and_asks_ot
         "production loads from unknown requesters are refused"
     );
 
-    let (_, large) = create_as(&app, DEPLOYER, json!({"rows": 5000, "env": "prod"})).await;
+    let (_, large) = app
+        .api
+        .as_key(DEPLOYER)
+        .create(load(json!({"rows": 5000, "env": "prod"})))
+        .await;
     assert_eq!(large["state"], "pending", "{large}");
     assert_eq!(
         large["rules"]["approvals_required"], 2,
@@ -86,7 +95,10 @@ async fn the_policy_approves_small_loads_rejects_prod_from_strangers_and_asks_ot
     assert_eq!(large["deliveries"][0]["kind"], "email", "people are asked");
 
     let id = small["id"].as_str().unwrap();
-    let receipt = get_json(&app.base, &format!("/api/v1/pauses/{id}/receipt")).await;
+    let receipt = app
+        .api
+        .get_json(&format!("/api/v1/pauses/{id}/receipt"))
+        .await;
     assert_eq!(receipt["claims"]["via"], "policy");
     assert_eq!(receipt["claims"]["rule"], "policy policy:small_loads");
     app.drain_outbox().await;

@@ -5,12 +5,11 @@
 //! the receipts and `pausegate audit verify`.
 
 use std::process::Output;
-use std::sync::Arc;
 
-use reqwest::{Method, StatusCode};
+use reqwest::StatusCode;
 use serde_json::{Value, json};
 
-use crate::helpers::{TestApp, database_url};
+use crate::helpers::TestApp;
 use crate::pg::PgDatabase;
 
 const ROUNDS: usize = 6;
@@ -48,7 +47,7 @@ fn claims(jws: &str) -> Value {
 async fn pauses_of_group(app: &TestApp, ids: &[String]) -> Vec<Value> {
     let mut pauses = Vec::new();
     for id in ids {
-        pauses.push(app.get_pause(id).await);
+        pauses.push(app.api.pause(id).await);
     }
     pauses
 }
@@ -56,15 +55,14 @@ async fn pauses_of_group(app: &TestApp, ids: &[String]) -> Vec<Value> {
 /// Ten creates in one group at the same instant, round after round: one
 /// pending pause survives per group, the newest, and every other names it.
 async fn one_pending_pause_survives_per_group(app: TestApp, url: &str) {
-    let app = Arc::new(app);
     for round in 0..ROUNDS {
         let group = format!("deploy:round-{round}");
         let creates: Vec<_> = (0..CREATES_PER_GROUP)
             .map(|i| {
-                let (app, group) = (app.clone(), group.clone());
+                let (api, group) = (app.api.clone(), group.clone());
                 tokio::spawn(async move {
                     let body = json!({"title": format!("Deploy {round}.{i}?"), "group": group});
-                    app.create(body).await
+                    api.create(body).await
                 })
             })
             .collect();
@@ -108,15 +106,19 @@ async fn one_pending_pause_survives_per_group(app: TestApp, url: &str) {
 
 #[tokio::test]
 async fn ten_creates_in_one_group_at_once_leave_only_the_newest_pending_on_sqlite() {
-    let app = TestApp::spawn().await;
-    let url = database_url(&app.dir);
+    let app = TestApp::builder().start().await;
+    let url = app.settings.database_url.clone();
     one_pending_pause_survives_per_group(app, &url).await;
 }
 
 #[tokio::test]
 async fn ten_creates_in_one_group_at_once_leave_only_the_newest_pending_on_postgres() {
     let database = PgDatabase::create().await;
-    let app = TestApp::spawn_on_database(&database.url, "").await;
+    let app = TestApp::builder()
+        .database(&database.url)
+        .manual()
+        .start()
+        .await;
     one_pending_pause_survives_per_group(app, &database.url).await;
 }
 
@@ -135,33 +137,21 @@ fn key(person: usize) -> String {
     format!("key-of-person-{person}-0123456789")
 }
 
-async fn approve_as(app: &TestApp, id: &str, person: usize) -> (StatusCode, Value) {
-    let response = app
-        .client
-        .post(format!("{}/api/v1/pauses/{id}/approve", app.base))
-        .bearer_auth(key(person))
-        .json(&json!({}))
-        .send()
-        .await
-        .unwrap();
-    (response.status(), response.json().await.unwrap())
-}
-
 /// Fifty approvers at once on a 2-of-N pause, round after round: exactly
 /// two approvals are recorded, the first told "one more needed", the second
 /// told it settled, the rest 409; the receipt lists what the database holds.
 async fn a_quorum_settles_once_with_true_answers(app: TestApp, url: &str) {
-    let app = Arc::new(app);
     for round in 0..ROUNDS {
         let (status, created) = app
+            .api
             .create(json!({"title": format!("Release {round}?"), "approvals_required": 2}))
             .await;
         assert_eq!(status, StatusCode::CREATED, "{created}");
         let id = created["id"].as_str().unwrap().to_owned();
         let tasks: Vec<_> = (1..=APPROVERS)
             .map(|person| {
-                let (app, id) = (app.clone(), id.clone());
-                tokio::spawn(async move { approve_as(&app, &id, person).await })
+                let (approver, id) = (app.api.as_key(&key(person)), id.clone());
+                tokio::spawn(async move { approver.decide(&id, "approve", json!({})).await })
             })
             .collect();
         let mut answers = Vec::new();
@@ -199,7 +189,7 @@ async fn a_quorum_settles_once_with_true_answers(app: TestApp, url: &str) {
         let pending_answer = accepted.iter().find(|b| b["state"] == "pending").unwrap();
         assert_eq!(pending_answer["decisions"].as_array().unwrap().len(), 1);
 
-        let pause = app.get_pause(&id).await;
+        let pause = app.api.pause(&id).await;
         assert_eq!(pause["state"], "approved");
         let stored = pause["decisions"].as_array().unwrap();
         assert_eq!(stored.len(), 2, "round {round}: {pause}");
@@ -209,13 +199,11 @@ async fn a_quorum_settles_once_with_true_answers(app: TestApp, url: &str) {
             2,
             "round {round}: the receipt lists what is stored"
         );
-        let late_answer = app
-            .api(Method::POST, &format!("/api/v1/pauses/{id}/approve"))
-            .json(&json!({"actor": "late"}))
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(late_answer.status(), StatusCode::CONFLICT);
+        let (late_answer, _) = app
+            .api
+            .decide(&id, "approve", json!({"actor": "late"}))
+            .await;
+        assert_eq!(late_answer, StatusCode::CONFLICT);
     }
     assert_audit_passes(&audit_verify(url).await);
 }
@@ -224,8 +212,13 @@ async fn a_quorum_settles_once_with_true_answers(app: TestApp, url: &str) {
 async fn fifty_approvers_at_once_record_exactly_the_quorum_round_after_round_on_sqlite() {
     let (config, env) = people(APPROVERS);
     let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
-    let app = TestApp::spawn_on_with_env(None, &config, &env).await;
-    let url = database_url(&app.dir);
+    let app = TestApp::builder()
+        .config(&config)
+        .env(&env)
+        .manual()
+        .start()
+        .await;
+    let url = app.settings.database_url.clone();
     a_quorum_settles_once_with_true_answers(app, &url).await;
 }
 
@@ -234,6 +227,12 @@ async fn fifty_approvers_at_once_record_exactly_the_quorum_round_after_round_on_
     let database = PgDatabase::create().await;
     let (config, env) = people(APPROVERS);
     let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
-    let app = TestApp::spawn_on_with_env(Some(&database.url), &config, &env).await;
+    let app = TestApp::builder()
+        .database(&database.url)
+        .config(&config)
+        .env(&env)
+        .manual()
+        .start()
+        .await;
     a_quorum_settles_once_with_true_answers(app, &database.url).await;
 }

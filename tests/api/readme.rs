@@ -7,7 +7,7 @@
 
 use std::path::Path;
 
-use crate::first_run::KeylessServer;
+use crate::helpers::TestApp;
 
 pub const README: &str = include_str!("../../README.md");
 
@@ -74,13 +74,13 @@ pub async fn run_section(doc: &str, heading: &str) {
         dir.path().join("examples"),
     )
     .unwrap();
-    let server = KeylessServer::start(dir.path(), "127.0.0.1:0");
+    let mut server = TestApp::builder().keyless().dir(dir.path()).binary();
     let address = server.base.trim_start_matches("http://").to_owned();
     let (script, expected) = script_of(heading, &blocks, |text| {
         text.replace("127.0.0.1:8080", &address)
     });
     let printed = run_in(dir.path(), &script, heading).await;
-    server.stop();
+    assert!(server.terminate(), "the server stopped cleanly");
     let printed: Vec<&str> = printed.split("@@end@@\n").collect();
     for (index, shown) in expected.iter().enumerate() {
         if let Some(shown) = shown {

@@ -13,10 +13,10 @@ mod trust;
 use std::path::Path;
 use std::process::{Command, Output};
 
-use reqwest::{Method, StatusCode};
+use reqwest::StatusCode;
 use serde_json::{Value, json};
 
-use crate::helpers::{TestApp, error_message, get_json};
+use crate::helpers::{TestApp, error_message};
 use crate::pg::PgDatabase;
 use crate::standins;
 
@@ -46,26 +46,16 @@ fn stderr(output: &Output) -> String {
     String::from_utf8_lossy(&output.stderr).into_owned()
 }
 
-async fn receipt(app: &TestApp, id: &str) -> Value {
-    let response = app
-        .api(Method::GET, &format!("/api/v1/pauses/{id}/receipt"))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.status(), StatusCode::OK);
-    response.json().await.unwrap()
-}
-
 /// Creates a pause with `data` and settles it with `verdict`; its id.
 async fn settled(app: &TestApp, data: Value, verdict: &str) -> String {
-    let (_, created) = app.create(json!({"title": "Load", "data": data})).await;
+    let (_, created) = app.api.create(json!({"title": "Load", "data": data})).await;
     let id = created["id"].as_str().unwrap().to_owned();
     match verdict {
         "cancel" => {
-            app.post_json(&format!("/api/v1/pauses/{id}/cancel")).await;
+            app.api.cancel(&id).await;
         }
         _ => {
-            app.decide(&id, verdict).await;
+            app.api.decide_ok(&id, verdict).await;
         }
     }
     id
@@ -99,42 +89,38 @@ fn python_verifies(dir: &Path, jwks: &Value, receipts: &[&str], pauses: &[Value]
 async fn a_settled_pause_has_a_receipt_an_independent_verifier_accepts_from_the_jwks_alone() {
     let (receiver, log) = standins::webhook().await;
     let config = format!("[targets.hook]\nkind = \"webhook\"\nurl = \"{receiver}/resume\"\n");
-    let app = TestApp::spawn_manual(&config).await;
+    let app = TestApp::builder().config(&config).manual().start().await;
     let data = json!({"rows": 12, "env": "dev", "note": "naïve \"quoted\"\n"});
     let (_, created) = app
+        .api
         .create(
             json!({"title": "Load", "description": "12 rows, «staged»", "data": data,
                        "target": "hook"}),
         )
         .await;
     let id = created["id"].as_str().unwrap();
-    let pending = app
-        .api(Method::GET, &format!("/api/v1/pauses/{id}/receipt"))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(pending.status(), StatusCode::CONFLICT);
-    let body: Value = pending.json().await.unwrap();
+    let (status, body) = app.api.get(&format!("/api/v1/pauses/{id}/receipt")).await;
+    assert_eq!(status, StatusCode::CONFLICT);
     assert!(error_message(&body).contains("still pending"));
 
     let comment = json!({"actor": "ana", "comment": "checked the 12 rows ✓"});
-    let first_pause = app.decide_with(id, "approve", comment).await;
-    let first = receipt(&app, id).await;
+    let first_pause = app.api.decide_ok_with(id, "approve", comment).await;
+    let first = app.api.receipt(id).await;
     let second_id = settled(&app, json!({"rows": 5}), "reject").await;
-    let second = receipt(&app, &second_id).await;
-    let jwks = get_json(&app.base, "/.well-known/jwks.json").await;
+    let second = app.api.receipt(&second_id).await;
+    let jwks = app.api.get_json("/.well-known/jwks.json").await;
     let jws = [
         first["receipt"].as_str().unwrap(),
         second["receipt"].as_str().unwrap(),
     ];
-    let pauses = [first_pause, app.get_pause(&second_id).await];
+    let pauses = [first_pause, app.api.pause(&second_id).await];
     let seen = python_verifies(app.dir.path(), &jwks, &jws, &pauses);
     assert!(seen.contains(&format!("{id} approved")), "{seen}");
     assert!(seen.contains(&format!("{second_id} rejected")), "{seen}");
 
     assert_eq!(first["claims"]["via"], "api");
     assert_eq!(second["claims"]["prev"], first["hash"]);
-    assert_eq!(app.get_pause(id).await["receipt"], first["receipt"]);
+    assert_eq!(app.api.pause(id).await["receipt"], first["receipt"]);
     app.drain_outbox().await;
     let sent = log.requests()[0].json();
     assert_eq!(
@@ -145,10 +131,16 @@ async fn a_settled_pause_has_a_receipt_an_independent_verifier_accepts_from_the_
 
 #[tokio::test]
 async fn pausegate_verify_checks_signature_chain_and_data_and_names_what_changed() {
-    let app = TestApp::spawn().await;
+    let app = TestApp::builder().start().await;
     let data = json!({"rows": 7, "table": "sales"});
-    let first = receipt(&app, &settled(&app, data.clone(), "approve").await).await;
-    let second = receipt(&app, &settled(&app, json!({}), "cancel").await).await;
+    let first = app
+        .api
+        .receipt(&settled(&app, data.clone(), "approve").await)
+        .await;
+    let second = app
+        .api
+        .receipt(&settled(&app, json!({}), "cancel").await)
+        .await;
     let jwks_url = format!("{}/.well-known/jwks.json", app.base);
     let dir = app.dir.path();
     let data_file = dir.join("data.json");
@@ -267,7 +259,7 @@ async fn audit_names_each_change(app: TestApp, url: &str, sql: impl Fn(&str)) {
 
 #[tokio::test]
 async fn audit_verify_names_a_changed_decision_row_data_or_receipt_on_sqlite() {
-    let app = TestApp::spawn().await;
+    let app = TestApp::builder().start().await;
     let url = app.settings.database_url.clone();
     let path = url.trim_start_matches("sqlite://").to_owned();
     audit_names_each_change(app, &url, |sql| {
@@ -282,7 +274,11 @@ async fn audit_verify_names_a_changed_decision_row_data_or_receipt_on_sqlite() {
 #[tokio::test]
 async fn audit_verify_names_a_changed_decision_row_data_or_receipt_on_postgres() {
     let database = PgDatabase::create().await;
-    let app = TestApp::spawn_on_database(&database.url, "").await;
+    let app = TestApp::builder()
+        .database(&database.url)
+        .manual()
+        .start()
+        .await;
     let url = database.url.clone();
     audit_names_each_change(app, &database.url, |sql| {
         let status = Command::new("psql")
@@ -297,10 +293,16 @@ async fn audit_verify_names_a_changed_decision_row_data_or_receipt_on_postgres()
 #[tokio::test]
 async fn concurrent_settles_on_postgres_keep_one_unbroken_chain() {
     let database = PgDatabase::create().await;
-    let app = std::sync::Arc::new(TestApp::spawn_on_database(&database.url, "").await);
+    let app = std::sync::Arc::new(
+        TestApp::builder()
+            .database(&database.url)
+            .manual()
+            .start()
+            .await,
+    );
     let mut ids = Vec::new();
     for n in 0..12 {
-        let (_, created) = app.create(json!({"title": format!("Load {n}")})).await;
+        let (_, created) = app.api.create(json!({"title": format!("Load {n}")})).await;
         ids.push(created["id"].as_str().unwrap().to_owned());
     }
     // The decisions race for the chain's lock.
@@ -308,7 +310,7 @@ async fn concurrent_settles_on_postgres_keep_one_unbroken_chain() {
         .into_iter()
         .map(|id| {
             let app = app.clone();
-            tokio::spawn(async move { app.decide(&id, "approve").await })
+            tokio::spawn(async move { app.api.decide_ok(&id, "approve").await })
         })
         .collect();
     for decision in racing {

@@ -5,11 +5,10 @@
 
 use std::time::{Duration, Instant};
 
-use reqwest::StatusCode;
+use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
-use crate::binary::{RunningBinary, spawn_serve};
-use crate::helpers::{API_KEY, get_json};
+use crate::helpers::{RunningBinary, TestApp};
 use crate::pg::PgDatabase;
 use crate::standins;
 
@@ -19,40 +18,19 @@ fn two_replicas(
     database: &PgDatabase,
     receiver: &str,
 ) -> [RunningBinary; 2] {
-    let config = dir.join("pausegate.toml");
-    let text = format!("[targets.hook]\nkind = \"webhook\"\nurl = \"{receiver}/resume\"\n");
-    std::fs::write(&config, text).unwrap();
-    let args = [
-        "--database-url",
-        &database.url,
-        "--config",
-        config.to_str().unwrap(),
-    ];
-    [spawn_serve(dir, &args), spawn_serve(dir, &args)]
+    let config = format!("[targets.hook]\nkind = \"webhook\"\nurl = \"{receiver}/resume\"\n");
+    let serve = TestApp::builder()
+        .database(&database.url)
+        .config(&config)
+        .dir(dir);
+    [serve.binary(), serve.binary()]
 }
 
-async fn create(client: &reqwest::Client, base: &str) -> String {
-    let created: Value = client
-        .post(format!("{base}/api/v1/pauses"))
-        .bearer_auth(API_KEY)
-        .json(&json!({"title": "Deploy?", "target": "hook"}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+/// A pause with target `hook`, made through `replica`; its id.
+async fn create(replica: &RunningBinary) -> String {
+    let body = json!({"title": "Deploy?", "target": "hook"});
+    let (_, created) = replica.api.create(body).await;
     created["id"].as_str().unwrap().to_owned()
-}
-
-async fn approve(client: &reqwest::Client, base: &str, id: &str) -> StatusCode {
-    client
-        .post(format!("{base}/api/v1/pauses/{id}/approve"))
-        .bearer_auth(API_KEY)
-        .send()
-        .await
-        .unwrap()
-        .status()
 }
 
 // Several threads: stopping a replica blocks, and the receiver of its
@@ -63,20 +41,16 @@ async fn a_decision_through_one_replica_wakes_a_wait_on_the_other_at_once() {
     let (receiver, _log) = standins::webhook().await;
     let dir = tempfile::tempdir().unwrap();
     let [mut a, mut b] = two_replicas(dir.path(), &database, &receiver);
-    let client = reqwest::Client::new();
-    let id = create(&client, &a.base).await;
+    let id = create(&a).await;
 
-    let wait = client
-        .get(format!("{}/api/v1/pauses/{id}/wait?timeout=30s", a.base))
-        .bearer_auth(API_KEY)
-        .send();
+    let (api, waited) = (a.api.clone(), id.clone());
     let waiting = tokio::spawn(async move {
-        let answer: Value = wait.await.unwrap().json().await.unwrap();
+        let (_, answer) = api.wait(&waited, "30s").await;
         (Instant::now(), answer)
     });
     // Let the long poll settle in before deciding.
     tokio::time::sleep(Duration::from_millis(500)).await;
-    assert_eq!(approve(&client, &b.base, &id).await, StatusCode::OK);
+    assert_eq!(b.api.approve(&id).await.0, StatusCode::OK);
     let decided = Instant::now();
     let (woken, answer) = waiting.await.unwrap();
     assert_eq!(answer["state"], "approved");
@@ -97,18 +71,14 @@ async fn a_hundred_approvals_spread_over_two_replicas_settle_once_with_one_trigg
     let (receiver, log) = standins::webhook().await;
     let dir = tempfile::tempdir().unwrap();
     let [mut a, mut b] = two_replicas(dir.path(), &database, &receiver);
-    let client = reqwest::Client::new();
-    let id = create(&client, &a.base).await;
+    let id = create(&a).await;
 
     let attempts: Vec<_> = (0..100)
         .map(|i| {
-            let base = if i % 2 == 0 {
-                a.base.clone()
-            } else {
-                b.base.clone()
-            };
-            let (client, id) = (client.clone(), id.clone());
-            tokio::spawn(async move { approve(&client, &base, &id).await })
+            let replica = if i % 2 == 0 { &a } else { &b };
+            let path = format!("/api/v1/pauses/{id}/approve");
+            let approve = replica.api.request(Method::POST, &path).send();
+            tokio::spawn(async move { approve.await.unwrap().status() })
         })
         .collect();
     let mut ok = 0;
@@ -124,7 +94,7 @@ async fn a_hundred_approvals_spread_over_two_replicas_settle_once_with_one_trigg
 
     let mut pause = Value::Null;
     for _ in 0..100 {
-        pause = get_json(&b.base, &format!("/api/v1/pauses/{id}")).await;
+        pause = b.api.get_json(&format!("/api/v1/pauses/{id}")).await;
         if pause["deliveries"][0]["state"] == "delivered" {
             break;
         }

@@ -7,7 +7,7 @@ use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
 use crate::azure_recipe::recipe_config;
-use crate::helpers::{API_KEY, TestApp};
+use crate::helpers::TestApp;
 use crate::smtp::{SmtpServer, email_config};
 use crate::{api_callers, standins};
 
@@ -36,22 +36,8 @@ fn html(text: &str) -> String {
         .replace('/', "&#x2f;")
 }
 
-/// Creates `body` with `key`; the created pause.
-async fn create_as(app: &TestApp, key: &str, body: Value) -> Value {
-    let response = app
-        .client
-        .post(format!("{}/api/v1/pauses", app.base))
-        .bearer_auth(key)
-        .json(&body)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.status(), StatusCode::CREATED);
-    response.json().await.unwrap()
-}
-
 async fn page_of(app: &TestApp, created: &Value) -> String {
-    let (status, page) = app.open_link(created["token"].as_str().unwrap()).await;
+    let (status, page) = app.api.open_link(created["token"].as_str().unwrap()).await;
     assert_eq!(status, StatusCode::OK);
     page
 }
@@ -64,9 +50,14 @@ fn assert_says(page: &str, sentences: &[&str]) {
 
 #[tokio::test]
 async fn the_review_page_says_who_asked_and_what_approving_does() {
-    let app = TestApp::spawn_manual_with_env(&config(), &KEYS).await;
+    let app = TestApp::builder()
+        .config(&config())
+        .env(&KEYS)
+        .manual()
+        .start()
+        .await;
     let hook = json!({"title": "a", "target": "hook", "on_reject": "hook"});
-    let page = page_of(&app, &create_as(&app, DEPLOYER_KEY, hook).await).await;
+    let page = page_of(&app, &app.api.as_key(DEPLOYER_KEY).created(hook).await).await;
     assert_says(
         &page,
         &[
@@ -75,7 +66,7 @@ async fn the_review_page_says_who_asked_and_what_approving_does() {
             "Rejecting starts hook (webhook).",
         ],
     );
-    let page = page_of(&app, &create_as(&app, API_KEY, json!({"title": "b"})).await).await;
+    let page = page_of(&app, &app.api.created(json!({"title": "b"})).await).await;
     assert_says(
         &page,
         &[
@@ -85,7 +76,7 @@ async fn the_review_page_says_who_asked_and_what_approving_does() {
     );
     let callback =
         json!({"title": "c", "callback": {"kind": "logic_apps", "url": "http://127.0.0.1:9/cb"}});
-    let page = page_of(&app, &create_as(&app, ODD_KEY, callback).await).await;
+    let page = page_of(&app, &app.api.as_key(ODD_KEY).created(callback).await).await;
     assert_says(
         &page,
         &[
@@ -97,9 +88,9 @@ async fn the_review_page_says_who_asked_and_what_approving_does() {
     // Azure DevOps' check and the recipe's PipelinePause record their caller too.
     let id = "3a7e60dc-c5b0-5009-86eb-0f217c12e2ea";
     let mut check = app
-        .client
-        .post(format!("{}/integrations/azure-devops", app.base))
-        .bearer_auth(DEPLOYER_KEY);
+        .api
+        .as_key(DEPLOYER_KEY)
+        .request(Method::POST, "/integrations/azure-devops");
     for header in ["ProjectId", "PlanId", "JobId", "TaskInstanceId"] {
         check = check.header(header, id);
     }
@@ -121,8 +112,9 @@ async fn the_review_page_says_who_asked_and_what_approving_does() {
         ],
     );
     let response = app
-        .client
-        .post(format!("{}/api/PipelinePause", app.base))
+        .api
+        .anonymous()
+        .request(Method::POST, "/api/PipelinePause")
         .header("x-functions-key", DEPLOYER_KEY)
         .json(
             &json!({"factory_name": "f", "resource_group": "rg", "pipeline_name": "p",
@@ -147,7 +139,11 @@ async fn an_openid_connect_requester_is_shown_as_stored_and_escaped() {
     let (issuer, tokens) = api_callers::issuer().await;
     let app = api_callers::app_trusting(&issuer).await;
     let token = tokens["good"].as_str().unwrap();
-    let created = create_as(&app, token, json!({"title": "Deploy?"})).await;
+    let created = app
+        .api
+        .as_key(token)
+        .created(json!({"title": "Deploy?"}))
+        .await;
     let name = created["requested_by"]
         .as_str()
         .expect("the caller is recorded");
@@ -156,7 +152,7 @@ async fn an_openid_connect_requester_is_shown_as_stored_and_escaped() {
         &page,
         &[&format!("Requested by {name} (an OpenID Connect caller).")],
     );
-    let stored = app.get_pause(created["id"].as_str().unwrap()).await;
+    let stored = app.api.pause(created["id"].as_str().unwrap()).await;
     assert_eq!(stored["requested_by"], name);
 }
 
@@ -164,12 +160,18 @@ async fn an_openid_connect_requester_is_shown_as_stored_and_escaped() {
 async fn the_email_says_who_asked_and_what_approving_does() {
     let smtp = SmtpServer::start();
     let config = format!("{}\n{}", config(), email_config(smtp.addr));
-    let app = TestApp::spawn_manual_with_env(&config, &KEYS).await;
+    let app = TestApp::builder()
+        .config(&config)
+        .env(&KEYS)
+        .manual()
+        .start()
+        .await;
     let body =
         json!({"title": "Ship?", "target": "hook", "notify": {"email": ["ana@example.com"]}});
-    create_as(&app, DEPLOYER_KEY, body).await;
+    app.api.as_key(DEPLOYER_KEY).created(body).await;
     let body = json!({"title": "Wait?", "notify": {"email": ["bo@example.com"]}});
-    app.api(Method::POST, "/api/v1/pauses")
+    app.api
+        .request(Method::POST, "/api/v1/pauses")
         .json(&body)
         .send()
         .await
@@ -223,13 +225,18 @@ async fn slack_and_teams_messages_say_who_asked_and_what_approving_does() {
         ("SLACK_URL", slack_url.as_str()),
         ("TEAMS_URL", teams_url.as_str()),
     ];
-    let app = TestApp::spawn_manual_with_env(&config, &env).await;
+    let app = TestApp::builder()
+        .config(&config)
+        .env(&env)
+        .manual()
+        .start()
+        .await;
     let channels = json!({"channels": ["ops-slack", "ops-teams"]});
     let body = json!({"title": "Ship?", "target": "hook", "notify": channels});
-    create_as(&app, DEPLOYER_KEY, body).await;
+    app.api.as_key(DEPLOYER_KEY).created(body).await;
     app.drain_outbox().await;
     let body = json!({"title": "Wait?", "notify": channels});
-    create_as(&app, ODD_KEY, body).await;
+    app.api.as_key(ODD_KEY).created(body).await;
     app.drain_outbox().await;
 
     let slack_posts: Vec<String> = slack_log

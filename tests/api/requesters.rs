@@ -8,7 +8,7 @@
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
-use crate::helpers::{API_KEY, TestApp, error_message};
+use crate::helpers::{Answer, Api, TestApp, error_message};
 use crate::standins;
 use pausegate::domain::KeyScope;
 
@@ -23,23 +23,10 @@ fn keys() -> String {
 
 const ENV: [(&str, &str); 2] = [("CI_BOT_KEY", CI_BOT), ("OTHER_BOT_KEY", OTHER_BOT)];
 
-async fn approve_as(app: &TestApp, key: &str, id: &str) -> (StatusCode, Value) {
-    let response = app
-        .client
-        .post(format!("{}/api/v1/pauses/{id}/approve", app.base))
-        .bearer_auth(key)
-        .json(&json!({}))
-        .send()
-        .await
-        .unwrap();
-    (response.status(), response.json().await.unwrap())
-}
-
-async fn devops_check(app: &TestApp, key: &str, plan_url: &str, body: Value) -> Value {
-    let response = app
-        .client
-        .post(format!("{}/integrations/azure-devops", app.base))
-        .bearer_auth(key)
+/// Azure DevOps' check through `api`, its plan at `plan_url`; the answer.
+async fn devops_check(api: &Api, plan_url: &str, body: Value) -> Value {
+    let response = api
+        .request(Method::POST, "/integrations/azure-devops")
         .header("PlanUrl", plan_url)
         .header("ProjectId", "6ce954b1-ce1f-45d1-b94d-e6bf2464ba2c")
         .header("HubName", "checks")
@@ -62,15 +49,28 @@ async fn a_named_key_is_the_requester_of_an_azure_devops_check_and_cannot_approv
         "{}[callbacks]\nallowed_hosts = [\"http://127.0.0.1\"]\n",
         keys()
     );
-    let app = TestApp::spawn_manual_with_env(&config, &ENV).await;
+    let app = TestApp::builder()
+        .config(&config)
+        .env(&ENV)
+        .manual()
+        .start()
+        .await;
     let body = json!({"title": "Deploy to prod?", "callback_timeout": "1d"});
-    let pause = devops_check(&app, CI_BOT, &format!("{receiver}/org/"), body).await;
+    let pause = devops_check(&app.api.as_key(CI_BOT), &format!("{receiver}/org/"), body).await;
     assert_eq!(pause["requested_by"], "ci-bot", "{pause}");
     let id = pause["id"].as_str().unwrap();
-    let (status, refused) = approve_as(&app, CI_BOT, id).await;
+    let (status, refused) = app
+        .api
+        .as_key(CI_BOT)
+        .decide(id, "approve", json!({}))
+        .await;
     assert_eq!(status, StatusCode::FORBIDDEN, "{refused}");
     assert!(error_message(&refused).contains("ci-bot asked for this pause"));
-    let (status, approved) = approve_as(&app, OTHER_BOT, id).await;
+    let (status, approved) = app
+        .api
+        .as_key(OTHER_BOT)
+        .decide(id, "approve", json!({}))
+        .await;
     assert_eq!(
         (status, &approved["state"]),
         (StatusCode::OK, &json!("approved"))
@@ -88,19 +88,26 @@ async fn a_named_key_is_the_requester_of_a_pipeline_pause() {
          authority_host = \"{azure}\"\nmanagement_endpoint = \"{azure}\"\n",
         keys()
     );
-    let app = TestApp::spawn_manual_with_env(&config, &ENV).await;
-    let response = app
-        .client
-        .post(format!("{}/api/PipelinePause?code={CI_BOT}", app.base))
+    let app = TestApp::builder()
+        .config(&config)
+        .env(&ENV)
+        .manual()
+        .start()
+        .await;
+    let (status, answer) = app
+        .api
+        .anonymous().request(Method::POST, &format!("/api/PipelinePause?code={CI_BOT}"))
         .json(&json!({"factory_name": "f", "resource_group": "rg", "pipeline_name": "load", "expiration_time": 600}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.status(), StatusCode::OK);
-    let answer: Value = response.json().await.unwrap();
-    let pause = app.get_pause(answer["id"].as_str().unwrap()).await;
+        .answer()
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let pause = app.api.pause(answer["id"].as_str().unwrap()).await;
     assert_eq!(pause["requested_by"], "ci-bot");
-    let (status, _) = approve_as(&app, CI_BOT, answer["id"].as_str().unwrap()).await;
+    let (status, _) = app
+        .api
+        .as_key(CI_BOT)
+        .decide(answer["id"].as_str().unwrap(), "approve", json!({}))
+        .await;
     assert_eq!(
         status,
         StatusCode::FORBIDDEN,
@@ -125,42 +132,46 @@ async fn a_policy_sees_the_requester_of_an_azure_devops_check() {
         keys(),
         policy.display()
     );
-    let app = TestApp::spawn_manual_with_env(&config, &ENV).await;
+    let app = TestApp::builder()
+        .config(&config)
+        .env(&ENV)
+        .manual()
+        .start()
+        .await;
     let body = json!({"title": "Deploy to prod?", "callback_timeout": "1d"});
-    let pause = devops_check(&app, CI_BOT, &format!("{receiver}/org/"), body).await;
+    let pause = devops_check(&app.api.as_key(CI_BOT), &format!("{receiver}/org/"), body).await;
     assert_eq!(pause["state"], "rejected", "{pause}");
     assert_eq!(pause["decisions"][0]["comment"], "bots may not deploy");
 }
 
-async fn create_as(app: &TestApp, key: &str, body: Value) -> (StatusCode, Value) {
-    let response = app
-        .client
-        .post(format!("{}/api/v1/pauses", app.base))
-        .bearer_auth(key)
-        .header("Idempotency-Key", "deploy-42")
-        .json(&body)
-        .send()
-        .await
-        .unwrap();
-    (response.status(), response.json().await.unwrap())
+/// Creates `body` through `api` under the idempotency key `deploy-42`.
+async fn create_once(api: &Api, body: Value) -> (StatusCode, Value) {
+    let request = api.request(Method::POST, "/api/v1/pauses");
+    let request = request.header("Idempotency-Key", "deploy-42");
+    request.json(&body).answer().await
 }
 
 #[tokio::test]
 async fn another_callers_idempotency_key_makes_its_own_pause_and_sees_nothing_of_the_first() {
-    let app = TestApp::spawn_manual_with_env(&keys(), &ENV).await;
+    let app = TestApp::builder()
+        .config(&keys())
+        .env(&ENV)
+        .manual()
+        .start()
+        .await;
     let secret = json!({"title": "Deploy 42?", "data": {"secret": "ci-bot's"}});
-    let (status, first) = create_as(&app, CI_BOT, secret.clone()).await;
+    let (status, first) = create_once(&app.api.as_key(CI_BOT), secret.clone()).await;
     assert_eq!(status, StatusCode::CREATED);
-    let (status, again) = create_as(&app, CI_BOT, secret).await;
+    let (status, again) = create_once(&app.api.as_key(CI_BOT), secret).await;
     assert_eq!((status, &again["id"]), (StatusCode::OK, &first["id"]));
 
     let own = json!({"title": "Deploy 42?", "data": {"mine": true}});
-    let (status, other) = create_as(&app, OTHER_BOT, own.clone()).await;
+    let (status, other) = create_once(&app.api.as_key(OTHER_BOT), own.clone()).await;
     assert_eq!(status, StatusCode::CREATED, "{other}");
     assert_ne!(other["id"], first["id"]);
     assert_eq!(other["data"], json!({"mine": true}));
     assert!(!other.to_string().contains("ci-bot's"));
-    let (status, server) = create_as(&app, API_KEY, own).await;
+    let (status, server) = create_once(&app.api, own).await;
     assert_eq!(
         status,
         StatusCode::CREATED,
@@ -171,10 +182,17 @@ async fn another_callers_idempotency_key_makes_its_own_pause_and_sees_nothing_of
 
 #[tokio::test]
 async fn an_idempotency_key_sent_again_with_a_different_body_is_422_and_stores_nothing() {
-    let app = TestApp::spawn_manual_with_env(&keys(), &ENV).await;
-    let (status, first) = create_as(&app, CI_BOT, json!({"title": "Deploy 42?"})).await;
+    let app = TestApp::builder()
+        .config(&keys())
+        .env(&ENV)
+        .manual()
+        .start()
+        .await;
+    let (status, first) =
+        create_once(&app.api.as_key(CI_BOT), json!({"title": "Deploy 42?"})).await;
     assert_eq!(status, StatusCode::CREATED);
-    let (status, refused) = create_as(&app, CI_BOT, json!({"title": "Deploy 43?"})).await;
+    let (status, refused) =
+        create_once(&app.api.as_key(CI_BOT), json!({"title": "Deploy 43?"})).await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{refused}");
     assert_eq!(refused["error"]["code"], "idempotency_key_reused");
     let message = error_message(&refused);
@@ -182,7 +200,8 @@ async fn an_idempotency_key_sent_again_with_a_different_body_is_422_and_stores_n
     assert!(message.contains(first["id"].as_str().unwrap()), "{message}");
     assert!(refused.get("token").is_none(), "no link to the first pause");
     let listed: Value = app
-        .api(Method::GET, "/api/v1/pauses")
+        .api
+        .request(Method::GET, "/api/v1/pauses")
         .send()
         .await
         .unwrap()

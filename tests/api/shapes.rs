@@ -5,7 +5,7 @@
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
-use crate::helpers::{TestApp, error_message, get_json};
+use crate::helpers::{TestApp, error_message};
 
 const CONFIG: &str = "[targets.hook]\nkind = \"webhook\"\nurl = \"http://127.0.0.1:9/hook\"\n\n\
                       [callbacks]\nallowed_hosts = [\"http://127.0.0.1\"]\n";
@@ -49,16 +49,17 @@ fn assert_names(status: StatusCode, answer: &Value, field: &str, way: &str) {
 
 #[tokio::test]
 async fn an_array_given_for_any_object_field_is_refused_naming_it() {
-    let app = TestApp::spawn_manual(CONFIG).await;
+    let app = TestApp::builder().config(CONFIG).manual().start().await;
     for (field, body) in create_bodies() {
-        let (status, answer) = app.create(body).await;
+        let (status, answer) = app.api.create(body).await;
         assert_names(status, &answer, field, "create");
     }
-    let listed = get_json(&app.base, "/api/v1/pauses").await;
+    let listed = app.api.get_json("/api/v1/pauses").await;
     assert_eq!(listed["items"], json!([]), "nothing was stored");
 
     // The same fields as objects are taken.
     let (status, created) = app
+        .api
         .create(
             json!({"title": "t", "callback": {"kind": "logic_apps", "url": "http://127.0.0.1:9/cb"},
                        "input_fields": [{"name": "ticket", "type": "text"}]}),
@@ -71,7 +72,8 @@ async fn an_array_given_for_any_object_field_is_refused_naming_it() {
     );
 
     let response = app
-        .api(Method::POST, &format!("/api/v1/pauses/{id}/approve"))
+        .api
+        .request(Method::POST, &format!("/api/v1/pauses/{id}/approve"))
         .json(&json!({"inputs": ["CHG-1"]}))
         .send()
         .await
@@ -79,8 +81,9 @@ async fn an_array_given_for_any_object_field_is_refused_naming_it() {
     let status = response.status();
     assert_names(status, &response.json().await.unwrap(), "inputs", "approve");
     let response = app
-        .client
-        .post(format!("{}/api/v1/decisions", app.base))
+        .api
+        .anonymous()
+        .request(Method::POST, "/api/v1/decisions")
         .json(&json!({"token": token, "decision": "approve", "inputs": ["CHG-1"]}))
         .send()
         .await
@@ -88,7 +91,7 @@ async fn an_array_given_for_any_object_field_is_refused_naming_it() {
     let status = response.status();
     assert_names(status, &response.json().await.unwrap(), "inputs", "token");
     assert_eq!(
-        app.get_pause(id).await["decisions"],
+        app.api.pause(id).await["decisions"],
         json!([]),
         "nothing decided"
     );

@@ -9,7 +9,7 @@ use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};
 use std::sync::Mutex;
 
-use serde_json::{Value, json};
+use serde_json::json;
 
 use crate::helpers::TestApp;
 use pausegate::config::{Secret, SignIn};
@@ -78,12 +78,6 @@ fn start_provider(redirect: &str, back: &str) -> Provider {
     Provider { child, issuer }
 }
 
-async fn create(app: &TestApp, body: Value) -> String {
-    let (status, created) = app.create(body).await;
-    assert!(status.is_success(), "{created}");
-    created["id"].as_str().unwrap().to_owned()
-}
-
 #[tokio::test]
 async fn a_person_signs_in_sees_the_inbox_and_approves_two_pauses_at_once() {
     browser_ready();
@@ -95,37 +89,40 @@ async fn a_person_signs_in_sees_the_inbox_and_approves_two_pauses_at_once() {
     let base = format!("http://127.0.0.1:{port}");
     let provider = start_provider(&format!("{base}/auth/callback"), &format!("{base}/"));
     let issuer = provider.issuer.clone();
-    let app = TestApp::spawn_adjusted(move |settings| {
-        settings.listen = ([127, 0, 0, 1], port).into();
-        settings.sign_in = Some(SignIn {
-            issuer,
-            client_id: "pausegate".into(),
-            client_secret: Secret::new("s3cret-of-the-test"),
-            scopes: vec!["openid".into(), "email".into(), "profile".into()],
-            email_claim: "email".into(),
-            email_verified_claim: "email_verified".into(),
-            session_key: None,
-            session_lifetime: chrono::Duration::hours(8),
-        });
-    })
-    .await;
+    let app = TestApp::builder()
+        .adjust(move |settings| {
+            settings.listen = ([127, 0, 0, 1], port).into();
+            settings.sign_in = Some(SignIn {
+                issuer,
+                client_id: "pausegate".into(),
+                client_secret: Secret::new("s3cret-of-the-test"),
+                scopes: vec!["openid".into(), "email".into(), "profile".into()],
+                email_claim: "email".into(),
+                email_verified_claim: "email_verified".into(),
+                session_key: None,
+                session_lifetime: chrono::Duration::hours(8),
+            });
+        })
+        .start()
+        .await;
     let rules = json!(["*@example.com"]);
-    let first = create(
-        &app,
-        json!({"title": "Load sales?", "approvers": rules, "tags": ["team:data"]}),
-    )
-    .await;
+    let first = app
+        .api
+        .create_id(json!({"title": "Load sales?", "approvers": rules, "tags": ["team:data"]}))
+        .await;
     // Ana is in this group by her sign-in's `groups` claim, not by address.
     let by_group = json!(["group:release-managers"]);
-    let second = create(&app, json!({"title": "Load stock?", "approvers": by_group})).await;
-    let with_inputs = create(&app, json!({"title": "Deploy 2.0?", "approvers": rules,
+    let second = app
+        .api
+        .create_id(json!({"title": "Load stock?", "approvers": by_group}))
+        .await;
+    let with_inputs = app.api.create_id(json!({"title": "Deploy 2.0?", "approvers": rules,
         "input_fields": [{"name": "ticket", "type": "text", "label": "Change ticket", "required": true},
                          {"name": "env", "type": "choice", "options": ["staging", "prod"]}]})).await;
-    let elsewhere = create(
-        &app,
-        json!({"title": "Not for Ana", "approvers": ["bo@example.com"]}),
-    )
-    .await;
+    let elsewhere = app
+        .api
+        .create_id(json!({"title": "Not for Ana", "approvers": ["bo@example.com"]}))
+        .await;
 
     let shots = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("browser-screenshots");
     std::fs::create_dir_all(&shots).unwrap();
@@ -146,14 +143,14 @@ async fn a_person_signs_in_sees_the_inbox_and_approves_two_pauses_at_once() {
         String::from_utf8_lossy(&output.stderr)
     );
     for id in [&first, &second] {
-        let pause = app.get_pause(id).await;
+        let pause = app.api.pause(id).await;
         assert_eq!(pause["state"], "approved", "{pause}");
         assert_eq!(pause["decisions"][0]["actor"], "ana@example.com");
         assert_eq!(pause["decisions"][0]["identified_by"], "sign_in");
         assert_eq!(pause["decisions"][0]["comment"], "bulk ok");
     }
-    assert_eq!(app.get_pause(&with_inputs).await["state"], "pending");
-    assert_eq!(app.get_pause(&elsewhere).await["state"], "pending");
+    assert_eq!(app.api.pause(&with_inputs).await["state"], "pending");
+    assert_eq!(app.api.pause(&elsewhere).await["state"], "pending");
     for shot in ["inbox.png", "approved.png", "inputs.png"] {
         assert!(shots.join(shot).exists(), "{shot} was written");
     }
@@ -162,20 +159,22 @@ async fn a_person_signs_in_sees_the_inbox_and_approves_two_pauses_at_once() {
 
 #[tokio::test]
 async fn without_a_session_the_inbox_asks_to_sign_in_and_a_stray_callback_is_refused() {
-    let app = TestApp::spawn_adjusted(|settings| {
-        settings.sign_in = Some(SignIn {
-            // Nothing listens there: the provider is down.
-            issuer: "http://127.0.0.1:9".into(),
-            client_id: "pausegate".into(),
-            client_secret: Secret::new("s"),
-            scopes: vec!["openid".into()],
-            email_claim: "email".into(),
-            email_verified_claim: "email_verified".into(),
-            session_key: None,
-            session_lifetime: chrono::Duration::hours(8),
-        });
-    })
-    .await;
+    let app = TestApp::builder()
+        .adjust(|settings| {
+            settings.sign_in = Some(SignIn {
+                // Nothing listens there: the provider is down.
+                issuer: "http://127.0.0.1:9".into(),
+                client_id: "pausegate".into(),
+                client_secret: Secret::new("s"),
+                scopes: vec!["openid".into()],
+                email_claim: "email".into(),
+                email_verified_claim: "email_verified".into(),
+                session_key: None,
+                session_lifetime: chrono::Duration::hours(8),
+            });
+        })
+        .start()
+        .await;
     let client = reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
         .build()

@@ -11,7 +11,12 @@ use crate::signed_in::{get_with, sign_in, sign_in_config, start_provider};
 async fn an_address_the_provider_has_not_verified_signs_nobody_in() {
     let provider = start_provider();
     let (config, env) = sign_in_config(&provider);
-    let app = TestApp::spawn_on_with_env(None, &config, &env).await;
+    let app = TestApp::builder()
+        .config(&config)
+        .env(&env)
+        .manual()
+        .start()
+        .await;
     for verified in ["false", "absent"] {
         let outcome = sign_in(&app.base, "next=/inbox", "ana@example.com", verified).await;
         assert_eq!(outcome.status, StatusCode::FORBIDDEN, "{verified}");
@@ -27,7 +32,12 @@ async fn an_address_the_provider_has_not_verified_signs_nobody_in() {
 async fn after_signing_in_the_browser_only_ever_returns_to_a_path_here() {
     let provider = start_provider();
     let (config, env) = sign_in_config(&provider);
-    let app = TestApp::spawn_on_with_env(None, &config, &env).await;
+    let app = TestApp::builder()
+        .config(&config)
+        .env(&env)
+        .manual()
+        .start()
+        .await;
     // Each as an attacker's link would carry it, percent-encoded or not.
     for hostile in [
         "next=/%09/evil.com",

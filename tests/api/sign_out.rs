@@ -32,7 +32,12 @@ async fn refused(app: &TestApp, cookie: &str) {
 async fn a_copied_session_cookie_opens_nothing_after_signing_out() {
     let provider = start_provider();
     let (config, env) = sign_in_config(&provider);
-    let app = TestApp::spawn_on_with_env(None, &config, &env).await;
+    let app = TestApp::builder()
+        .config(&config)
+        .env(&env)
+        .manual()
+        .start()
+        .await;
     let (copied, csrf) = ana_signed_in(&app).await;
 
     let out = sign_out(&app.base, &copied, &csrf).await;
@@ -55,8 +60,20 @@ async fn signing_out_on_one_replica_ends_the_session_on_another() {
     let provider = start_provider();
     let (config, env) = sign_in_config(&provider);
     let database = PgDatabase::create().await;
-    let first = TestApp::spawn_on_with_env(Some(&database.url), &config, &env).await;
-    let second = TestApp::spawn_on_with_env(Some(&database.url), &config, &env).await;
+    let first = TestApp::builder()
+        .database(&database.url)
+        .config(&config)
+        .env(&env)
+        .manual()
+        .start()
+        .await;
+    let second = TestApp::builder()
+        .database(&database.url)
+        .config(&config)
+        .env(&env)
+        .manual()
+        .start()
+        .await;
     let (copied, csrf) = ana_signed_in(&first).await;
     let elsewhere = get_with(&second.base, "/inbox", &copied).await;
     assert_eq!(elsewhere.status(), StatusCode::OK, "replicas share the key");

@@ -11,7 +11,7 @@ use std::sync::{Arc, Mutex};
 use axum::Router;
 use axum::body::Bytes;
 use axum::extract::{Query, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::{HeaderMap, Method, StatusCode};
 use axum::routing::{get, post};
 use serde_json::{Value, json};
 
@@ -132,8 +132,9 @@ fn python_signature(secret: &str, timestamp: i64, body: &str) -> String {
 }
 
 async fn send(app: &TestApp, body: &str, timestamp: i64, signature: &str) -> StatusCode {
-    app.client
-        .post(format!("{}/integrations/slack/actions", app.base))
+    app.api
+        .anonymous()
+        .request(Method::POST, "/integrations/slack/actions")
         .header("content-type", "application/x-www-form-urlencoded")
         .header("x-slack-request-timestamp", timestamp.to_string())
         .header("x-slack-signature", signature)
@@ -152,8 +153,14 @@ async fn a_signed_click_decides_as_the_slack_user_and_a_bad_signature_decides_no
          api_url = \"{base}/api\"\n\n[channels.ops]\nkind = \"slack_app\"\nchannel = \"C0OPS\"\n"
     );
     let env = [("SLACK_BOT", BOT), ("SLACK_SIGNING", SECRET)];
-    let app = TestApp::spawn_manual_with_env(&config, &env).await;
+    let app = TestApp::builder()
+        .config(&config)
+        .env(&env)
+        .manual()
+        .start()
+        .await;
     let (_, created) = app
+        .api
         .create(
             json!({"title": "Deploy 2.0?", "approvers": ["*@example.com"],
                        "notify": {"channels": ["ops"]}}),
@@ -181,7 +188,7 @@ async fn a_signed_click_decides_as_the_slack_user_and_a_bad_signature_decides_no
         StatusCode::UNAUTHORIZED
     );
     assert_eq!(
-        app.get_pause(&id).await["state"],
+        app.api.pause(&id).await["state"],
         "pending",
         "nothing decided"
     );
@@ -193,7 +200,7 @@ async fn a_signed_click_decides_as_the_slack_user_and_a_bad_signature_decides_no
 
     let good = python_signature(SECRET, now, &body);
     assert_eq!(send(&app, &body, now, &good).await, StatusCode::OK);
-    let pause = app.get_pause(&id).await;
+    let pause = app.api.pause(&id).await;
     assert_eq!(pause["state"], "approved");
     assert_eq!(pause["decisions"][0]["actor"], "ana@example.com");
     assert_eq!(pause["decisions"][0]["identified_by"], "slack");

@@ -76,7 +76,12 @@ impl StepFunctions {
             ("AWS_KEY", "AKIDPAUSEGATE"),
             ("AWS_SECRET", "secret/key+test"),
         ];
-        TestApp::spawn_manual_with_env(&config, &env).await
+        TestApp::builder()
+            .config(&config)
+            .env(&env)
+            .manual()
+            .start()
+            .await
     }
 }
 
@@ -87,9 +92,15 @@ impl Drop for StepFunctions {
     }
 }
 
+/// What Ana says when she decides.
+fn checked() -> serde_json::Value {
+    json!({"actor": "ana", "comment": "checked"})
+}
+
 async fn create(app: &TestApp, token: &str) -> String {
     let callback = json!({"kind": "step_functions", "task_token": token, "aws": "prod"});
     let (status, pause) = app
+        .api
         .create(json!({"title": "Deploy?", "data": {"v": 2}, "callback": callback}))
         .await;
     assert!(status.is_success(), "{pause}");
@@ -104,11 +115,6 @@ async fn create(app: &TestApp, token: &str) -> String {
     pause["id"].as_str().unwrap().to_owned()
 }
 
-async fn decide(app: &TestApp, id: &str, verdict: &str) {
-    let body = json!({"actor": "ana", "comment": "checked"});
-    app.decide_with(id, verdict, body).await;
-}
-
 #[tokio::test]
 async fn approving_sends_one_signed_send_task_success_with_the_decision() {
     let aws = StepFunctions::start(0);
@@ -119,7 +125,7 @@ async fn approving_sends_one_signed_send_task_success_with_the_decision() {
         id,
         "a retried request: the same pause"
     );
-    decide(&app, &id, "approve").await;
+    app.api.decide_ok_with(&id, "approve", checked()).await;
     app.drain_outbox().await;
 
     let requests = aws.requests();
@@ -133,7 +139,7 @@ async fn approving_sends_one_signed_send_task_success_with_the_decision() {
         (&json!("approved"), &json!("ana"))
     );
     assert_eq!(output["data"]["v"], 2);
-    assert_eq!(app.deliveries(&id).await[0]["state"], "delivered");
+    assert_eq!(app.api.deliveries(&id).await[0]["state"], "delivered");
 }
 
 #[tokio::test]
@@ -141,9 +147,10 @@ async fn rejecting_and_expiring_send_task_failure_with_error_and_cause() {
     let aws = StepFunctions::start(0);
     let app = aws.app().await;
     let rejected = create(&app, "token-reject").await;
-    decide(&app, &rejected, "reject").await;
+    app.api.decide_ok_with(&rejected, "reject", checked()).await;
     let callback = json!({"kind": "step_functions", "task_token": "token-expire", "aws": "prod"});
-    app.create(json!({"title": "Late?", "expires_in": "1m", "callback": callback}))
+    app.api
+        .create(json!({"title": "Late?", "expires_in": "1m", "callback": callback}))
         .await;
     app.clock.advance(Duration::minutes(2));
     app.pauses.expire_due().await.unwrap();
@@ -174,7 +181,7 @@ async fn a_503_from_step_functions_is_retried_with_the_same_content() {
     let aws = StepFunctions::start(1);
     let app = aws.app().await;
     let id = create(&app, "token-retry").await;
-    decide(&app, &id, "approve").await;
+    app.api.decide_ok_with(&id, "approve", checked()).await;
     app.drain_outbox().await;
     app.clock.advance(Duration::minutes(5));
     app.drain_outbox().await;
@@ -183,7 +190,7 @@ async fn a_503_from_step_functions_is_retried_with_the_same_content() {
     assert_eq!(requests.len(), 2);
     assert_eq!(requests[0]["body"], requests[1]["body"]);
     assert_eq!(requests[0]["delivery"], requests[1]["delivery"]);
-    assert_eq!(app.deliveries(&id).await[0]["state"], "delivered");
+    assert_eq!(app.api.deliveries(&id).await[0]["state"], "delivered");
 }
 
 #[tokio::test]
@@ -201,6 +208,7 @@ async fn an_unknown_account_or_a_missing_token_is_refused_naming_the_field() {
         ),
     ] {
         let (status, error) = app
+            .api
             .create(json!({"title": "t", "callback": callback}))
             .await;
         assert_eq!(status, StatusCode::BAD_REQUEST);

@@ -13,15 +13,18 @@ use crate::pg::PgDatabase;
 
 async fn newer_pause_cancels_the_older_of_its_group(app: TestApp) {
     let (_, older) = app
+        .api
         .create(json!({"title": "Deploy 1.0?", "group": "deploy:prod"}))
         .await;
     let (_, other) = app
+        .api
         .create(json!({"title": "Deploy to staging?", "group": "deploy:staging"}))
         .await;
     let older_id = older["id"].as_str().unwrap().to_owned();
     let older_token = older["token"].as_str().unwrap().to_owned();
     let waiting = app
-        .api(
+        .api
+        .request(
             Method::GET,
             &format!("/api/v1/pauses/{older_id}/wait?timeout=20s"),
         )
@@ -34,6 +37,7 @@ async fn newer_pause_cancels_the_older_of_its_group(app: TestApp) {
     tokio::time::sleep(Duration::from_millis(200)).await;
 
     let (status, newer) = app
+        .api
         .create(json!({"title": "Deploy 1.1?", "group": "deploy:prod"}))
         .await;
     assert_eq!(status, StatusCode::CREATED);
@@ -43,41 +47,49 @@ async fn newer_pause_cancels_the_older_of_its_group(app: TestApp) {
         took < Duration::from_secs(10),
         "woken, not timed out: {took:?}"
     );
-    let older = app.get_pause(&older_id).await;
+    let older = app.api.pause(&older_id).await;
     assert_eq!(older["state"], "cancelled");
     assert_eq!(older["superseded_by"], newer["id"]);
-    let (status, _) = app.submit(&older_token, &[("decision", "approve")]).await;
+    let (status, _) = app
+        .api
+        .submit(&older_token, &[("decision", "approve")])
+        .await;
     assert_eq!(
         status,
         StatusCode::CONFLICT,
         "a stale request cannot be approved"
     );
     assert_eq!(
-        app.get_pause(newer["id"].as_str().unwrap()).await["state"],
+        app.api.pause(newer["id"].as_str().unwrap()).await["state"],
         "pending"
     );
     assert_eq!(
-        app.get_pause(other["id"].as_str().unwrap()).await["state"],
+        app.api.pause(other["id"].as_str().unwrap()).await["state"],
         "pending"
     );
 }
 
 #[tokio::test]
 async fn a_newer_pause_supersedes_the_older_of_its_group_on_sqlite() {
-    newer_pause_cancels_the_older_of_its_group(TestApp::spawn().await).await;
+    newer_pause_cancels_the_older_of_its_group(TestApp::builder().start().await).await;
 }
 
 #[tokio::test]
 async fn a_newer_pause_supersedes_the_older_of_its_group_on_postgres() {
     let database = PgDatabase::create().await;
-    let app = TestApp::spawn_on_database(&database.url, "").await;
+    let app = TestApp::builder()
+        .database(&database.url)
+        .manual()
+        .start()
+        .await;
     newer_pause_cancels_the_older_of_its_group(app).await;
 }
 
 #[tokio::test]
 async fn a_bad_group_is_refused_naming_the_field() {
-    let app = TestApp::spawn().await;
+    let app = TestApp::builder().start().await;
     let (status, body) = app
+        .api
         .create(json!({"title": "x", "group": "has space"}))
         .await;
     assert_eq!(status, StatusCode::BAD_REQUEST);

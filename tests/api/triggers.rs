@@ -31,14 +31,19 @@ management_endpoint = "{azure}"
 #[tokio::test]
 async fn approving_an_adf_pause_fetches_one_token_and_starts_one_run() {
     let (azure, log) = standins::azure("tenant-1", "client-1", "s3cret").await;
-    let app = TestApp::spawn_manual(&adf_config(&azure)).await;
+    let app = TestApp::builder()
+        .config(&adf_config(&azure))
+        .manual()
+        .start()
+        .await;
     let (_, created) = app
+        .api
         .create(
             json!({"title": "Load?", "data": {"run_date": "2026-11-23"}, "target": "sales-part2"}),
         )
         .await;
     let id = created["id"].as_str().unwrap();
-    let pause = app.decide(id, "approve").await;
+    let pause = app.api.decide_ok(id, "approve").await;
     assert_eq!(
         pause["deliveries"][0]["state"], "pending",
         "enqueued with the decision"
@@ -76,7 +81,7 @@ async fn approving_an_adf_pause_fetches_one_token_and_starts_one_run() {
         json!({"pause_id": id, "data": {"run_date": "2026-11-23"}})
     );
 
-    let deliveries = app.deliveries(id).await;
+    let deliveries = app.api.deliveries(id).await;
     assert_eq!(deliveries[0]["state"], "delivered");
     assert_eq!(deliveries[0]["external_id"], "run-1");
     assert_eq!(deliveries[0]["attempts"], 1);
@@ -85,11 +90,11 @@ async fn approving_an_adf_pause_fetches_one_token_and_starts_one_run() {
     // A second pause within the token's lifetime reuses it, and may
     // override the pipeline it names.
     let (_, second) = app
-        .create(json!({"title": "Again", "target": "sales-part2", "target_params": {"pipeline": "load-sales-fix"}}))
+        .api.create(json!({"title": "Again", "target": "sales-part2", "target_params": {"pipeline": "load-sales-fix"}}))
         .await;
     let second_id = second["id"].as_str().unwrap();
     app.clock.advance(Duration::minutes(30));
-    app.decide(second_id, "approve").await;
+    app.api.decide_ok(second_id, "approve").await;
     app.drain_outbox().await;
     assert_eq!(
         log.matching("/oauth2/v2.0/token").len(),
@@ -103,14 +108,20 @@ async fn approving_an_adf_pause_fetches_one_token_and_starts_one_run() {
             .path
             .ends_with("/pipelines/load-sales-fix/createRun")
     );
-    assert_eq!(app.deliveries(second_id).await[0]["external_id"], "run-2");
+    assert_eq!(
+        app.api.deliveries(second_id).await[0]["external_id"],
+        "run-2"
+    );
 
     // Past its lifetime, a new token is fetched.
     let (_, third) = app
+        .api
         .create(json!({"title": "Later", "target": "sales-part2"}))
         .await;
     app.clock.advance(Duration::hours(2));
-    app.decide(third["id"].as_str().unwrap(), "approve").await;
+    app.api
+        .decide_ok(third["id"].as_str().unwrap(), "approve")
+        .await;
     app.drain_outbox().await;
     assert_eq!(log.matching("/oauth2/v2.0/token").len(), 2);
 }
@@ -118,13 +129,19 @@ async fn approving_an_adf_pause_fetches_one_token_and_starts_one_run() {
 #[tokio::test]
 async fn the_result_page_names_the_run_once_it_has_started() {
     let (azure, _log) = standins::azure("tenant-1", "client-1", "s3cret").await;
-    let app = TestApp::spawn_manual(&adf_config(&azure)).await;
+    let app = TestApp::builder()
+        .config(&adf_config(&azure))
+        .manual()
+        .start()
+        .await;
     let (_, created) = app
+        .api
         .create(json!({"title": "Load?", "target": "sales-part2"}))
         .await;
     let token = created["token"].as_str().unwrap();
 
     let (status, page) = app
+        .api
         .submit(token, &[("decision", "approve"), ("name", "Ana")])
         .await;
     assert_eq!(status, StatusCode::OK);
@@ -135,7 +152,7 @@ async fn the_result_page_names_the_run_once_it_has_started() {
     assert!(page.contains("Starting sales-part2"), "{page}");
 
     app.drain_outbox().await;
-    let (_, page) = app.open_link(token).await;
+    let (_, page) = app.api.open_link(token).await;
     assert!(page.contains("Approved by Ana"));
     assert!(page.contains("pipeline run run-1 started"), "{page}");
     assert!(
@@ -146,8 +163,13 @@ async fn the_result_page_names_the_run_once_it_has_started() {
 
 #[tokio::test]
 async fn a_target_param_the_target_does_not_allow_is_refused_at_creation() {
-    let app = TestApp::spawn_manual(&adf_config("http://127.0.0.1:9")).await;
+    let app = TestApp::builder()
+        .config(&adf_config("http://127.0.0.1:9"))
+        .manual()
+        .start()
+        .await;
     let (status, body) = app
+        .api
         .create(
             json!({"title": "t", "target": "sales-part2", "target_params": {"factory": "other"}}),
         )
@@ -170,12 +192,17 @@ fn webhook_config(url: &str, extra: &str) -> String {
 #[tokio::test]
 async fn the_webhook_body_and_signature_verify_independently() {
     let (receiver, log) = standins::webhook().await;
-    let app = TestApp::spawn_manual(&webhook_config(&receiver, "")).await;
+    let app = TestApp::builder()
+        .config(&webhook_config(&receiver, ""))
+        .manual()
+        .start()
+        .await;
     let (_, created) = app
+        .api
         .create(json!({"title": "Deploy?", "data": {"sha": "abc"}, "target": "hook"}))
         .await;
     let id = created["id"].as_str().unwrap();
-    app.decide(id, "approve").await;
+    app.api.decide_ok(id, "approve").await;
     app.drain_outbox().await;
 
     let requests = log.requests();
@@ -184,7 +211,7 @@ async fn the_webhook_body_and_signature_verify_independently() {
     assert_eq!(request.path, "/resume");
     assert_eq!(request.header("content-type"), "application/json");
     assert_eq!(request.header("pausegate-event"), "pause.approved");
-    let delivery_id = app.deliveries(id).await[0]["id"]
+    let delivery_id = app.api.deliveries(id).await[0]["id"]
         .as_str()
         .unwrap()
         .to_owned();
@@ -210,13 +237,20 @@ async fn the_webhook_body_and_signature_verify_independently() {
 async fn a_receiver_answering_503_503_200_gets_it_on_the_third_attempt() {
     let (receiver, log) = standins::webhook().await;
     log.script(&[(503, &[], "busy"), (503, &[], "still busy")]);
-    let app = TestApp::spawn_manual(&webhook_config(&receiver, "")).await;
-    let (_, created) = app.create(json!({"title": "t", "target": "hook"})).await;
+    let app = TestApp::builder()
+        .config(&webhook_config(&receiver, ""))
+        .manual()
+        .start()
+        .await;
+    let (_, created) = app
+        .api
+        .create(json!({"title": "t", "target": "hook"}))
+        .await;
     let id = created["id"].as_str().unwrap();
-    app.decide(id, "approve").await;
+    app.api.decide_ok(id, "approve").await;
 
     app.drain_outbox().await;
-    let delivery = &app.deliveries(id).await[0];
+    let delivery = &app.api.deliveries(id).await[0];
     assert_eq!(
         (delivery["state"].as_str(), delivery["attempts"].as_u64()),
         (Some("pending"), Some(1))
@@ -226,11 +260,11 @@ async fn a_receiver_answering_503_503_200_gets_it_on_the_third_attempt() {
 
     app.clock.advance(Duration::seconds(2));
     app.drain_outbox().await;
-    assert_eq!(app.deliveries(id).await[0]["attempts"], 2);
+    assert_eq!(app.api.deliveries(id).await[0]["attempts"], 2);
     app.clock.advance(Duration::seconds(3));
     app.drain_outbox().await;
 
-    let delivery = &app.deliveries(id).await[0];
+    let delivery = &app.api.deliveries(id).await[0];
     assert_eq!(delivery["state"], "delivered");
     assert_eq!(delivery["attempts"], 3);
     let ids: Vec<String> = log
@@ -249,15 +283,22 @@ async fn a_receiver_answering_503_503_200_gets_it_on_the_third_attempt() {
 async fn a_400_fails_at_once_with_the_answer_in_last_error() {
     let (receiver, log) = standins::webhook().await;
     log.script(&[(400, &[], "{\"error\": \"unknown pipeline\"}")]);
-    let app = TestApp::spawn_manual(&webhook_config(&receiver, "")).await;
-    let (_, created) = app.create(json!({"title": "t", "target": "hook"})).await;
+    let app = TestApp::builder()
+        .config(&webhook_config(&receiver, ""))
+        .manual()
+        .start()
+        .await;
+    let (_, created) = app
+        .api
+        .create(json!({"title": "t", "target": "hook"}))
+        .await;
     let id = created["id"].as_str().unwrap();
-    app.decide(id, "approve").await;
+    app.api.decide_ok(id, "approve").await;
     app.drain_outbox().await;
     app.clock.advance(Duration::hours(1));
     app.drain_outbox().await;
 
-    let delivery = &app.deliveries(id).await[0];
+    let delivery = &app.api.deliveries(id).await[0];
     assert_eq!(delivery["state"], "failed");
     assert_eq!(delivery["attempts"], 1);
     let error = delivery["last_error"].as_str().unwrap();
@@ -266,7 +307,7 @@ async fn a_400_fails_at_once_with_the_answer_in_last_error() {
         "{error}"
     );
     assert_eq!(log.requests().len(), 1);
-    let (_, page) = app.open_link(created["token"].as_str().unwrap()).await;
+    let (_, page) = app.api.open_link(created["token"].as_str().unwrap()).await;
     assert!(
         page.contains("Starting hook failed"),
         "the page says so in words"
@@ -277,10 +318,17 @@ async fn a_400_fails_at_once_with_the_answer_in_last_error() {
 async fn a_429_with_retry_after_is_not_retried_before_it() {
     let (receiver, log) = standins::webhook().await;
     log.script(&[(429, &[("retry-after", "5")], "slow down")]);
-    let app = TestApp::spawn_manual(&webhook_config(&receiver, "")).await;
-    let (_, created) = app.create(json!({"title": "t", "target": "hook"})).await;
+    let app = TestApp::builder()
+        .config(&webhook_config(&receiver, ""))
+        .manual()
+        .start()
+        .await;
+    let (_, created) = app
+        .api
+        .create(json!({"title": "t", "target": "hook"}))
+        .await;
     let id = created["id"].as_str().unwrap();
-    app.decide(id, "approve").await;
+    app.api.decide_ok(id, "approve").await;
     app.drain_outbox().await;
     assert_eq!(log.requests().len(), 1);
 
@@ -290,26 +338,31 @@ async fn a_429_with_retry_after_is_not_retried_before_it() {
     app.clock.advance(Duration::milliseconds(100));
     app.drain_outbox().await;
     assert_eq!(log.requests().len(), 2);
-    assert_eq!(app.deliveries(id).await[0]["state"], "delivered");
+    assert_eq!(app.api.deliveries(id).await[0]["state"], "delivered");
 }
 
 #[tokio::test]
 async fn max_per_hour_makes_deliveries_wait_their_turn() {
     let (receiver, log) = standins::webhook().await;
-    let app = TestApp::spawn_manual(&webhook_config(&receiver, "max_per_hour = 2")).await;
+    let app = TestApp::builder()
+        .config(&webhook_config(&receiver, "max_per_hour = 2"))
+        .manual()
+        .start()
+        .await;
     let mut ids = Vec::new();
     for i in 0..5 {
         let (_, created) = app
+            .api
             .create(json!({"title": format!("p{i}"), "target": "hook"}))
             .await;
         ids.push(created["id"].as_str().unwrap().to_owned());
-        app.decide(&ids[i], "approve").await;
+        app.api.decide_ok(&ids[i], "approve").await;
     }
     app.drain_outbox().await;
     assert_eq!(log.requests().len(), 2);
     let mut pending = 0;
     for id in &ids {
-        let delivery = &app.deliveries(id).await[0];
+        let delivery = &app.api.deliveries(id).await[0];
         match delivery["state"].as_str().unwrap() {
             "delivered" => {}
             "pending" => {
@@ -341,30 +394,36 @@ async fn rejection_and_expiry_trigger_the_right_target_with_the_right_event() {
     let config = format!(
         "[targets.go]\nkind = \"webhook\"\nurl = \"{receiver}/go\"\n\n[targets.stop]\nkind = \"webhook\"\nurl = \"{receiver}/stop\"\n"
     );
-    let app = TestApp::spawn_manual(&config).await;
+    let app = TestApp::builder().config(&config).manual().start().await;
     let (_, rejected) = app
+        .api
         .create(json!({"title": "r", "target": "go", "on_reject": "stop"}))
         .await;
-    app.decide(rejected["id"].as_str().unwrap(), "reject").await;
+    app.api
+        .decide_ok(rejected["id"].as_str().unwrap(), "reject")
+        .await;
     let (_, auto) = app
-        .create(json!({"title": "a", "target": "go", "on_reject": "stop", "expires_in": "1h", "on_expire": "approve"}))
+        .api.create(json!({"title": "a", "target": "go", "on_reject": "stop", "expires_in": "1h", "on_expire": "approve"}))
         .await;
     let (_, lapsed) = app
+        .api
         .create(json!({"title": "e", "target": "go", "on_reject": "stop", "expires_in": "1h"}))
         .await;
     let (_, cancelled) = app
+        .api
         .create(json!({"title": "c", "target": "go", "on_reject": "stop"}))
         .await;
-    app.api(
-        reqwest::Method::POST,
-        &format!(
-            "/api/v1/pauses/{}/cancel",
-            cancelled["id"].as_str().unwrap()
-        ),
-    )
-    .send()
-    .await
-    .unwrap();
+    app.api
+        .request(
+            reqwest::Method::POST,
+            &format!(
+                "/api/v1/pauses/{}/cancel",
+                cancelled["id"].as_str().unwrap()
+            ),
+        )
+        .send()
+        .await
+        .unwrap();
     app.clock.advance(Duration::hours(2));
     app.pauses.expire_due().await.unwrap();
     app.drain_outbox().await;
@@ -405,7 +464,7 @@ async fn rejection_and_expiry_trigger_the_right_target_with_the_right_event() {
         "a cancelled pause triggers nothing: {seen:?}"
     );
     assert_eq!(
-        app.get_pause(auto["id"].as_str().unwrap()).await["decisions"][0]["via"],
+        app.api.pause(auto["id"].as_str().unwrap()).await["decisions"][0]["via"],
         "timeout"
     );
 }
@@ -416,12 +475,13 @@ async fn a_github_workflow_is_dispatched_as_the_api_documents() {
     let config = format!(
         "[targets.release]\nkind = \"github_workflow\"\nowner = \"acme\"\nrepo = \"app\"\nworkflow = \"deploy.yml\"\nref = \"main\"\ntoken_env = \"GH_TOKEN\"\napi_url = \"{github}/api/v3\"\n"
     );
-    let app = TestApp::spawn_manual(&config).await;
+    let app = TestApp::builder().config(&config).manual().start().await;
     let (_, created) = app
+        .api
         .create(json!({"title": "Release?", "data": {"version": "1.2.3"}, "target": "release"}))
         .await;
     let id = created["id"].as_str().unwrap();
-    app.decide(id, "approve").await;
+    app.api.decide_ok(id, "approve").await;
     app.drain_outbox().await;
 
     let requests = log.requests();
@@ -438,7 +498,7 @@ async fn a_github_workflow_is_dispatched_as_the_api_documents() {
         requests[0].json(),
         json!({"ref": "main", "inputs": {"pause_id": id, "data": "{\"version\":\"1.2.3\"}"}})
     );
-    assert_eq!(app.deliveries(id).await[0]["state"], "delivered");
+    assert_eq!(app.api.deliveries(id).await[0]["state"], "delivered");
 }
 
 #[tokio::test]
@@ -447,23 +507,24 @@ async fn an_airflow_dag_run_is_triggered_and_its_id_kept() {
     let config = format!(
         "[targets.nightly]\nkind = \"airflow_dag\"\nbase_url = \"{airflow}\"\ndag_id = \"nightly\"\ntoken_env = \"AIRFLOW_TOKEN\"\n"
     );
-    let app = TestApp::spawn_manual(&config).await;
+    let app = TestApp::builder().config(&config).manual().start().await;
     let (_, created) = app
+        .api
         .create(json!({"title": "Run?", "data": {"day": 1}, "target": "nightly"}))
         .await;
     let id = created["id"].as_str().unwrap();
-    app.decide(id, "approve").await;
+    app.api.decide_ok(id, "approve").await;
     app.drain_outbox().await;
 
     let requests = log.requests();
     assert_eq!(requests[0].path, "/api/v2/dags/nightly/dagRuns");
-    let receipt = app.get_pause(id).await["receipt"].clone();
+    let receipt = app.api.pause(id).await["receipt"].clone();
     assert!(receipt.is_string(), "the DAG run gets the signed receipt");
     assert_eq!(
         requests[0].json(),
         json!({"logical_date": null, "conf": {"pause_id": id, "data": {"day": 1}, "receipt": receipt}})
     );
-    let delivery = &app.deliveries(id).await[0];
+    let delivery = &app.api.deliveries(id).await[0];
     assert_eq!(delivery["state"], "delivered");
     assert!(
         delivery["external_id"]

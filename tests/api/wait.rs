@@ -9,13 +9,14 @@ use crate::helpers::{TestApp, error_message};
 
 #[tokio::test]
 async fn wait_returns_within_100_ms_of_a_decision() {
-    let app = TestApp::spawn().await;
-    let id = app.create_ok("hold on").await["id"]
+    let app = TestApp::builder().start().await;
+    let id = app.api.create_ok("hold on").await["id"]
         .as_str()
         .unwrap()
         .to_owned();
     let waiting = app
-        .api(
+        .api
+        .request(
             Method::GET,
             &format!("/api/v1/pauses/{id}/wait?timeout=30s"),
         )
@@ -33,11 +34,7 @@ async fn wait_returns_within_100_ms_of_a_decision() {
     assert!(!waiter.is_finished(), "it waits while the pause is pending");
 
     let decided = Instant::now();
-    let path = format!("/api/v1/pauses/{id}/approve");
-    assert_eq!(
-        app.api(Method::POST, &path).send().await.unwrap().status(),
-        StatusCode::OK
-    );
+    assert_eq!(app.api.approve(&id).await.0, StatusCode::OK);
     let (status, pause, answered) = waiter.await.unwrap();
     assert_eq!(status, StatusCode::OK);
     assert_eq!(pause["state"], "approved");
@@ -50,36 +47,29 @@ async fn wait_returns_within_100_ms_of_a_decision() {
 
 #[tokio::test]
 async fn wait_returns_the_pending_pause_at_its_timeout() {
-    let app = TestApp::spawn().await;
-    let id = app.create_ok("nobody comes").await["id"]
+    let app = TestApp::builder().start().await;
+    let id = app.api.create_ok("nobody comes").await["id"]
         .as_str()
         .unwrap()
         .to_owned();
     let started = Instant::now();
-    let response = app
-        .api(Method::GET, &format!("/api/v1/pauses/{id}/wait?timeout=1s"))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.status(), StatusCode::OK);
-    let pause: Value = response.json().await.unwrap();
+    let (status, pause) = app.api.wait(&id, "1s").await;
+    assert_eq!(status, StatusCode::OK);
     assert_eq!(pause["state"], "pending");
     assert!(started.elapsed() >= Duration::from_secs(1));
 }
 
 #[tokio::test]
 async fn wait_answers_at_once_for_a_settled_pause_and_refuses_a_bad_timeout() {
-    let app = TestApp::spawn().await;
-    let id = app.create_ok("done already").await["id"]
+    let app = TestApp::builder().start().await;
+    let id = app.api.create_ok("done already").await["id"]
         .as_str()
         .unwrap()
         .to_owned();
-    app.api(Method::POST, &format!("/api/v1/pauses/{id}/cancel"))
-        .send()
-        .await
-        .unwrap();
+    app.api.cancel(&id).await;
     let response = app
-        .api(
+        .api
+        .request(
             Method::GET,
             &format!("/api/v1/pauses/{id}/wait?timeout=60s"),
         )
@@ -92,14 +82,7 @@ async fn wait_answers_at_once_for_a_settled_pause_and_refuses_a_bad_timeout() {
         "cancelled"
     );
 
-    let response = app
-        .api(
-            Method::GET,
-            &format!("/api/v1/pauses/{id}/wait?timeout=soon"),
-        )
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.status(), StatusCode::BAD_REQUEST);
-    assert!(error_message(&response.json().await.unwrap()).contains("timeout"));
+    let (status, body) = app.api.wait(&id, "soon").await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(error_message(&body).contains("timeout"));
 }

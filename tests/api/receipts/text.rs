@@ -7,7 +7,7 @@
 use serde_json::json;
 
 use super::trust::python_signs;
-use super::{pausegate, receipt, stderr, stdout};
+use super::{pausegate, stderr, stdout};
 use crate::helpers::TestApp;
 
 /// Runs `sql` on the SQLite database at `path`, the server still running.
@@ -21,17 +21,18 @@ fn sqlite(path: &str, sql: &str) {
 /// A pause with a title, description and comment, approved; its id.
 async fn approved_with_words(app: &TestApp) -> String {
     let (_, created) = app
+        .api
         .create(json!({"title": "Deploy 1.4", "description": "12 rows staged"}))
         .await;
     let id = created["id"].as_str().unwrap().to_owned();
     let body = json!({"actor": "ana", "comment": "checked the rows"});
-    app.decide_with(&id, "approve", body).await;
+    app.api.decide_ok_with(&id, "approve", body).await;
     id
 }
 
 #[tokio::test]
 async fn audit_verify_names_an_edited_title_description_or_comment() {
-    let app = TestApp::spawn().await;
+    let app = TestApp::builder().start().await;
     let id = approved_with_words(&app).await;
     let url = app.settings.database_url.clone();
     let path = url.trim_start_matches("sqlite://").to_owned();
@@ -76,9 +77,9 @@ async fn audit_verify_names_an_edited_title_description_or_comment() {
 
 #[tokio::test]
 async fn a_receipt_signed_before_titles_were_covered_still_passes_and_the_audit_says_so() {
-    let app = TestApp::spawn().await;
+    let app = TestApp::builder().start().await;
     let id = approved_with_words(&app).await;
-    let signed = receipt(&app, &id).await;
+    let signed = app.api.receipt(&id).await;
     // The same claims as a receipt signed before the change carried them.
     let mut claims = signed["claims"].clone();
     let object = claims.as_object_mut().unwrap();

@@ -14,8 +14,8 @@ use axum::Router;
 use axum::routing::get;
 use serde_json::{Value, json};
 
-use super::{pausegate, pausegate_with_env, python_verifies, receipt, settled, stderr, stdout};
-use crate::helpers::{TestApp, get_json};
+use super::{pausegate, pausegate_with_env, python_verifies, settled, stderr, stdout};
+use crate::helpers::TestApp;
 use crate::standins;
 
 /// The RFC 8410 §10.3 example Ed25519 key, as a configured signing key.
@@ -65,9 +65,9 @@ async fn forger_serving(file: PathBuf) -> String {
 
 #[tokio::test]
 async fn a_forged_receipt_is_refused_without_a_pinned_anchor_and_names_its_issuer() {
-    let app = TestApp::spawn().await;
+    let app = TestApp::builder().start().await;
     let id = settled(&app, json!({"rows": 1}), "reject").await;
-    let genuine = receipt(&app, &id).await;
+    let genuine = app.api.receipt(&id).await;
     let genuine_jws = genuine["receipt"].as_str().unwrap();
     let forger_dir = app.dir.path().join("forger");
     let forger = forger_serving(forger_dir.join("jwks.json")).await;
@@ -116,8 +116,11 @@ async fn a_forged_receipt_is_refused_without_a_pinned_anchor_and_names_its_issue
 
 #[tokio::test]
 async fn trusted_issuers_can_come_from_the_environment() {
-    let app = TestApp::spawn().await;
-    let genuine = receipt(&app, &settled(&app, json!({}), "approve").await).await;
+    let app = TestApp::builder().start().await;
+    let genuine = app
+        .api
+        .receipt(&settled(&app, json!({}), "approve").await)
+        .await;
     let genuine_jws = genuine["receipt"].as_str().unwrap();
     let forger_dir = app.dir.path().join("forger");
     let forger = forger_serving(forger_dir.join("jwks.json")).await;
@@ -145,19 +148,22 @@ async fn trusted_issuers_can_come_from_the_environment() {
 
 #[tokio::test]
 async fn rotating_the_key_keeps_old_receipts_verifiable_and_a_pinned_key_verifies_only_its_own() {
-    let app = TestApp::spawn().await;
+    let app = TestApp::builder().start().await;
     let data = json!({"rows": 1});
     let before_id = settled(&app, data.clone(), "approve").await;
-    let before = receipt(&app, &before_id).await;
-    let (dir, mut settings, clock) = app.stop().await;
-    settings.receipt_key = Some(pausegate::receipts::SigningKey::from_pem(CONFIGURED_KEY).unwrap());
-    let app = TestApp::start(dir, settings, clock).await;
+    let before = app.api.receipt(&before_id).await;
+    let app = app
+        .restart_with(|settings| {
+            let key = pausegate::receipts::SigningKey::from_pem(CONFIGURED_KEY).unwrap();
+            settings.receipt_key = Some(key);
+        })
+        .await;
     let after_id = settled(&app, data.clone(), "approve").await;
-    let after = receipt(&app, &after_id).await;
+    let after = app.api.receipt(&after_id).await;
 
     assert_ne!(before["kid"], after["kid"], "the new key signs");
     assert_eq!(after["claims"]["prev"], before["hash"], "the chain goes on");
-    let jwks = get_json(&app.base, "/.well-known/jwks.json").await;
+    let jwks = app.api.get_json("/.well-known/jwks.json").await;
     let kids: Vec<&Value> = jwks["keys"]
         .as_array()
         .unwrap()
@@ -174,8 +180,8 @@ async fn rotating_the_key_keeps_old_receipts_verifiable_and_a_pinned_key_verifie
         after["receipt"].as_str().unwrap(),
     ];
     let pauses = [
-        app.get_pause(&before_id).await,
-        app.get_pause(&after_id).await,
+        app.api.pause(&before_id).await,
+        app.api.pause(&after_id).await,
     ];
     python_verifies(app.dir.path(), &jwks, &jws, &pauses);
     let url = app.settings.database_url.clone();

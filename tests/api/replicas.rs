@@ -18,7 +18,13 @@ fn two_replicas(
     database: &PgDatabase,
     receiver: &str,
 ) -> [RunningBinary; 2] {
-    let config = format!("[targets.hook]\nkind = \"webhook\"\nurl = \"{receiver}/resume\"\n");
+    // A hundred requests at once on a loaded machine may wait longer than
+    // the default half second for a connection: this test is about settling
+    // once, not about latency.
+    let config = format!(
+        "[database]\ntimeout = \"5s\"\n\
+         [targets.hook]\nkind = \"webhook\"\nurl = \"{receiver}/resume\"\n"
+    );
     let serve = TestApp::builder()
         .database(&database.url)
         .config(&config)

@@ -5,7 +5,7 @@
 //!
 //! - an address (`ana@example.com`, `*@example.com`) admits only an address
 //!   a mailbox (a personal link), the sign-in provider (as verified) or
-//!   Slack vouched for;
+//!   a chat integration vouched for;
 //! - `group:NAME` admits only a person whose sign-in vouched for the group;
 //! - `oidc:CALLER:VALUE` admits only a verified OpenID Connect token of the
 //!   configured caller `[oidc_callers.CALLER]` whose name claim is `VALUE`,
@@ -99,7 +99,7 @@ pub fn is_pattern(pattern: &str) -> bool {
 pub fn admits(pattern: &str, actor: &str, by: IdentifiedBy, groups: &[String]) -> bool {
     let vouched_address = matches!(
         by,
-        IdentifiedBy::Email | IdentifiedBy::SignIn | IdentifiedBy::Slack
+        IdentifiedBy::Email | IdentifiedBy::SignIn | IdentifiedBy::Vouched(_)
     );
     match read(pattern) {
         Some(Pattern::Group(group)) => {
@@ -127,12 +127,17 @@ pub fn admits(pattern: &str, actor: &str, by: IdentifiedBy, groups: &[String]) -
 
 #[cfg(test)]
 mod tests {
+    use super::super::rules::Voucher;
     use super::*;
-    use IdentifiedBy::{ApiKey, Email, Oidc, SelfDeclared, SignIn, Slack};
+    use IdentifiedBy::{ApiKey, Email, Oidc, SelfDeclared, SignIn};
+    const CHAT: IdentifiedBy = match Voucher::from_static("chat") {
+        Some(voucher) => IdentifiedBy::Vouched(voucher),
+        None => panic!("a plain name"),
+    };
 
     #[test]
     fn an_address_pattern_admits_only_a_vouched_address() {
-        for by in [Email, SignIn, Slack] {
+        for by in [Email, SignIn, CHAT] {
             assert!(admits("ana@example.com", "Ana@Example.com", by, &[]));
             assert!(admits("*@example.com", "bo@EXAMPLE.com", by, &[]));
         }
@@ -171,7 +176,7 @@ mod tests {
         assert!(!admits("ci-bot", "ci-bot", SelfDeclared, &[]));
         let groups = ["release".to_owned()];
         assert!(admits("group:release", "ana@example.com", SignIn, &groups));
-        assert!(!admits("group:release", "ana@example.com", Slack, &groups));
+        assert!(!admits("group:release", "ana@example.com", CHAT, &groups));
     }
 
     #[test]

@@ -35,6 +35,6 @@ pub use input::{
     ValidationError, parse_expires_in, parse_tag,
 };
 pub use pause::{Decision, Notify, OnExpire, Pause, PauseState, Verdict, Via};
-pub use rules::{IdentifiedBy, Rules, Ruling, approvals_missing, rule_on};
+pub use rules::{IdentifiedBy, Rules, Ruling, Voucher, approvals_missing, rule_on};
 pub use text::{Lines, escape_hidden, readable, validate_comment, validate_name};
 pub use token::{Token, TokenHash};

@@ -16,8 +16,7 @@ pub const MAX_APPROVERS: usize = 50;
 const MAX_REQUIRED: u32 = 20;
 
 /// How a decision's actor was identified.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
-#[serde(rename_all = "snake_case")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum IdentifiedBy {
     /// The recipient of a personal email link.
     Email,
@@ -27,8 +26,9 @@ pub enum IdentifiedBy {
     Oidc,
     /// A person signed in with the configured OpenID Connect provider.
     SignIn,
-    /// A Slack user, by the address Slack gave for them.
-    Slack,
+    /// A chat user, by the address the chat's own API gave for them, as
+    /// the integration named here (stored as its name) vouched.
+    Vouched(Voucher),
     /// A name typed on a shared link, or sent with the server's unnamed
     /// key: it never counts toward a rule.
     SelfDeclared,
@@ -36,35 +36,115 @@ pub enum IdentifiedBy {
     Policy,
 }
 
+/// The integration that vouched for an address (`slack`): 1 to 16 ASCII
+/// lowercase letters, digits or `_`, kept inline so an identification
+/// stays `Copy`.
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Voucher {
+    len: u8,
+    name: [u8; 16],
+}
+
+impl Voucher {
+    /// The voucher named `name`; `None` if it is not a plain name.
+    pub fn parse(name: &str) -> Option<Self> {
+        Self::from_static(name)
+    }
+
+    /// As [`Voucher::parse`], usable in constants.
+    pub const fn from_static(name: &str) -> Option<Self> {
+        let bytes = name.as_bytes();
+        if bytes.is_empty() || bytes.len() > 16 {
+            return None;
+        }
+        let mut inline = [0; 16];
+        let mut i = 0;
+        while i < bytes.len() {
+            let b = bytes[i];
+            if !(b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_') {
+                return None;
+            }
+            inline[i] = b;
+            i += 1;
+        }
+        Some(Self {
+            len: bytes.len() as u8,
+            name: inline,
+        })
+    }
+
+    /// The name.
+    pub fn as_str(&self) -> &str {
+        std::str::from_utf8(&self.name[..usize::from(self.len)]).unwrap_or_default()
+    }
+}
+
+impl std::fmt::Debug for Voucher {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Voucher({})", self.as_str())
+    }
+}
+
 impl IdentifiedBy {
     /// The stored form.
-    pub fn as_str(self) -> &'static str {
+    pub fn as_str(&self) -> &str {
         match self {
             Self::Email => "email",
             Self::ApiKey => "api_key",
             Self::Oidc => "oidc",
             Self::SignIn => "sign_in",
-            Self::Slack => "slack",
+            Self::Vouched(voucher) => voucher.as_str(),
             Self::SelfDeclared => "self_declared",
             Self::Policy => "policy",
         }
     }
 
-    /// Reads the stored form.
+    /// Reads the stored form: the core's ways, or an integration's name.
     pub fn parse(text: &str) -> Option<Self> {
-        [
+        let core = [
             Self::Email,
             Self::ApiKey,
             Self::Oidc,
             Self::SignIn,
-            Self::Slack,
             Self::SelfDeclared,
             Self::Policy,
-        ]
-        .into_iter()
-        .find(|k| k.as_str() == text)
+        ];
+        match core.into_iter().find(|k| k.as_str() == text) {
+            Some(way) => Some(way),
+            None => Voucher::parse(text).map(Self::Vouched),
+        }
     }
 }
+
+impl Serialize for IdentifiedBy {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> Deserialize<'de> for IdentifiedBy {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let text = String::deserialize(deserializer)?;
+        Self::parse(&text).ok_or_else(|| {
+            serde::de::Error::custom(format!("{text:?} is not a way of identifying"))
+        })
+    }
+}
+
+impl utoipa::PartialSchema for IdentifiedBy {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        utoipa::openapi::ObjectBuilder::new()
+            .schema_type(utoipa::openapi::schema::Type::String)
+            .description(Some(
+                "email, api_key, oidc, sign_in, self_declared, policy, or the name of the \
+                 integration that vouched for the address (a chat's)",
+            ))
+            .examples(["email"])
+            .into()
+    }
+}
+
+impl utoipa::ToSchema for IdentifiedBy {}
 
 /// A pause's approver rules.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]

@@ -8,11 +8,9 @@
 //! practices: the algorithm is pinned to the key's own family, never
 //! `none` and never an HMAC key from a key set), and OpenID Connect
 //! Discovery 1.0 §4 (`{issuer}/.well-known/openid-configuration` gives
-//! `jwks_uri`). Issuers such as GitHub Actions
-//! (docs.github.com/actions/security-for-github-actions/security-hardening-your-deployments/about-security-hardening-with-openid-connect:
-//! `iss` https://token.actions.githubusercontent.com, `sub`
-//! `repo:OWNER/REPO:…`, `aud` chosen by the workflow) and Entra ID managed
-//! identities are configured, not coded. Keys are cached per issuer and
+//! `jwks_uri`). Issuers (a CI system's token service with its own `iss`,
+//! `sub` and `aud` chosen by the job, a cloud's managed identities) are
+//! configured, not coded. Keys are cached per issuer and
 //! fetched again when a token names a key id not yet seen, at most once a
 //! minute, so unknown ids cannot make us hammer the issuer.
 

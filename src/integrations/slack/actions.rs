@@ -147,7 +147,7 @@ async fn decide(
         .map_err(|e| e.to_string())?;
     let who = Decider {
         email,
-        by: IdentifiedBy::Slack,
+        by: IdentifiedBy::Vouched(super::VOUCHER),
         groups: Vec::new(),
     };
     let pause = state

@@ -18,8 +18,15 @@ use super::kit::{Kit, Notice, Poster, post_to_webhook, webhook_url};
 use super::registry::{Integration, Register};
 use super::{Registry, Sections, Setup};
 use crate::config::Secret;
+use crate::domain::Voucher;
 use crate::outbox::{SendError, Sent};
 use api::SlackApi;
+
+/// How a decision by a Slack user's click is recorded as identified.
+const VOUCHER: Voucher = match Voucher::from_static("slack") {
+    Some(voucher) => voucher,
+    None => panic!("a plain name"),
+};
 
 /// The registry's entry.
 pub const INTEGRATION: Integration = Integration {

@@ -162,7 +162,10 @@ async fn insert_pause<C: Conn>(
                     .transpose()?,
                 pause.group.as_deref(),
                 record.fingerprint.as_str(),
-                pause.requester_identified_by.map(IdentifiedBy::as_str),
+                pause
+                    .requester_identified_by
+                    .as_ref()
+                    .map(IdentifiedBy::as_str),
             ],
         )
         .await?;

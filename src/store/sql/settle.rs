@@ -285,7 +285,7 @@ async fn insert_decision<C: Conn>(
             decision.decision.as_str(),
             decision.actor.as_deref(),
             decision.via.as_str(),
-            decision.identified_by.map(|i| i.as_str()),
+            decision.identified_by.as_ref().map(|i| i.as_str()),
             decision.comment.as_deref(),
             to_millis(decision.at),
             decision

@@ -18,7 +18,8 @@
 use chrono::{DateTime, Utc};
 
 use super::outbox;
-use super::rows::{from_millis, pause_columns, to_millis};
+use super::pause_row::pause_columns;
+use super::rows::{from_millis, to_millis};
 use super::{Args, Conn, Dialect, args};
 use crate::domain::{
     Decision, Pause, PauseId, PauseState, Ruling, deliveries_on_settling, rule_on,

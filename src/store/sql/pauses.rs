@@ -7,7 +7,7 @@ use chrono::{DateTime, Utc};
 use super::pause_row::{Insert, insert_args, insert_sql, pause_columns};
 use super::rows::{from_millis, to_millis};
 use super::{Arg, Args, Conn, Dialect, args, outbox, settle};
-use crate::domain::{KeyScope, Pause, PauseId, PauseState, TokenHash};
+use crate::domain::{KeyScope, NextId, Pause, PauseId, PauseState, TokenHash};
 use crate::receipts::Notary;
 use crate::store::{
     Created, Cursor, ListQuery, NewPauseRecord, PausePage, StoreError, TokenKind, TokenRecord,
@@ -47,11 +47,13 @@ pub async fn insert_token<C: Conn>(
 
 /// Stores a new pause, or adds the creator token to the pause that holds
 /// the same idempotency key in the same scope. A new pause is answered from
-/// the record, not read back.
+/// the record, not read back. What cancelling older pauses of its group
+/// sends takes ids from `next_id`.
 pub async fn create<C: Conn>(
     c: &mut C,
     record: &NewPauseRecord,
     notary: &Notary,
+    next_id: NextId<'_>,
 ) -> Result<Created, StoreError> {
     let key = record
         .pause
@@ -65,7 +67,7 @@ pub async fn create<C: Conn>(
     insert_token(c, &creator, record.created_at).await?;
     outbox::enqueue(c, &record.id, &record.deliveries, record.created_at).await?;
     let (pause, superseded) = match &record.pause.group {
-        Some(group) => settle::supersede(c, group, record.to_pause(), notary).await?,
+        Some(group) => settle::supersede(c, group, record.to_pause(), notary, next_id).await?,
         None => (record.to_pause(), Vec::new()),
     };
     let pause = match &record.settle_at_once {

@@ -7,8 +7,8 @@ use chrono::{DateTime, Duration};
 use serde_json::json;
 
 use crate::domain::{
-    Callback, CallbackKind, CreatePolicy, DeliveryId, DeliveryKind, Event, IdentifiedBy, KeyScope,
-    NewDelivery, NewPause, PauseId, PauseRequest, Token,
+    Callback, CallbackKind, CreatePolicy, DeliveryId, DeliveryKind, Event, ID_RANDOM_BYTES,
+    IdentifiedBy, KeyScope, NewDelivery, NewPause, PauseId, PauseRequest, TOKEN_BYTES, Token,
 };
 use crate::store::NewPauseRecord;
 
@@ -45,14 +45,14 @@ fn full_record() -> NewPauseRecord {
     });
     let created_at = DateTime::from_timestamp_millis(1_700_000_000_123).unwrap();
     NewPauseRecord {
-        id: PauseId::generate(),
+        id: PauseId::from_parts(1_700_000_000_123, &[9; ID_RANDOM_BYTES]),
         created_at,
         expires_at: created_at + pause.expires_in,
-        creator_token: Token::mint().hash(),
+        creator_token: Token::from_random(&[5; TOKEN_BYTES]).hash(),
         key_scope: KeyScope::Server,
         fingerprint: "f".repeat(64),
         deliveries: vec![NewDelivery {
-            id: DeliveryId::generate(),
+            id: DeliveryId::from_parts(1_700_000_000_123, &[3; ID_RANDOM_BYTES]),
             kind: DeliveryKind::Email,
             destination: "ana@example.com".to_owned(),
             event: Event::Requested,

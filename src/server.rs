@@ -13,14 +13,14 @@ use anyhow::Context;
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 
-use crate::clock::Clock;
+use crate::clock::{Clock, Mint};
 use crate::config::Settings;
 use crate::http::{self, AppState};
 use crate::integrations::kit::Kit;
 use crate::outbox::{Outbox, Senders};
 use crate::pauses::Pauses;
 use crate::render::{Renderer, Words};
-use crate::store::{ReceiptSetup, open_with};
+use crate::store::{ReceiptSetup, open_minting};
 
 /// How long requests under way may take to finish once shutdown begins.
 const SHUTDOWN_GRACE: Duration = Duration::from_secs(30);
@@ -66,10 +66,20 @@ impl Server {
             issuer: Some(public_url.clone()),
             read_only: false,
         };
-        let store = open_with(&settings.database_url, settings.database_timeout, receipts).await?;
+        // Ids are timed by the wall clock even when a test stops `clock`,
+        // so each new one still sorts after the last (lists break ties
+        // between equal creation times by id).
+        let mint = Mint::system();
+        let timeout = settings.database_timeout;
+        let store = open_minting(&settings.database_url, timeout, receipts, mint.clone()).await?;
         let pauses = Arc::new(
-            Pauses::new(store.clone(), clock.clone(), settings.create_policy())
-                .with_policies(settings.policies.clone()),
+            Pauses::new(
+                store.clone(),
+                clock.clone(),
+                mint.clone(),
+                settings.create_policy(),
+            )
+            .with_policies(settings.policies.clone()),
         );
         let kit = Arc::new(Kit::new(
             settings.delivery.timeout,
@@ -80,7 +90,7 @@ impl Server {
         )?);
         let senders = Senders::new(settings, kit.clone());
         let wake = pauses.deliveries_waiting();
-        let outbox = Arc::new(Outbox::new(store, clock, settings, senders, wake));
+        let outbox = Arc::new(Outbox::new(store, clock, mint, settings, senders, wake));
         let functions_timer = settings.azure_functions.then(|| outbox.clone());
         let state = AppState::new(
             pauses,

@@ -9,6 +9,7 @@ use std::path::PathBuf;
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use pausegate::clock::Mint;
 use pausegate::domain::Token;
 use serde_json::json;
 use sqlx::Connection;
@@ -152,8 +153,9 @@ fn minted(args: &FillArgs) -> Vec<(String, Token)> {
     if args.tokens_out.is_none() {
         return Vec::new();
     }
+    let mint = Mint::system();
     (1..=args.pending)
-        .map(|i| (format!("pau_{}{i:016}", args.prefix), Token::mint()))
+        .map(|i| (format!("pau_{}{i:016}", args.prefix), mint.token()))
         .collect()
 }
 

@@ -196,9 +196,9 @@ impl NewDelivery {
         }
     }
 
-    fn new(kind: DeliveryKind, destination: &str, event: Event) -> Self {
+    fn new(id: DeliveryId, kind: DeliveryKind, destination: &str, event: Event) -> Self {
         Self {
-            id: DeliveryId::generate(),
+            id,
             kind,
             destination: destination.to_owned(),
             event,
@@ -207,25 +207,29 @@ impl NewDelivery {
     }
 }
 
+/// Makes the id of each new delivery: the caller's source of new ids.
+pub type NextId<'a> = &'a (dyn Fn() -> DeliveryId + Sync);
+
 /// What a new pause sends: one email per recipient, one post per channel,
 /// and, when `remind_at` is given, a reminder email per recipient then.
+/// Each takes its id from `next_id`.
 pub fn notifications_for_new(
     notify: &Notify,
     remind_at: Option<DateTime<Utc>>,
     escalation: Option<(DateTime<Utc>, &Notify)>,
+    next_id: NextId<'_>,
 ) -> Vec<NewDelivery> {
     let emails = notify
         .email
         .iter()
-        .map(|address| NewDelivery::new(DeliveryKind::Email, address, Event::Requested));
-    let posts = notify
-        .channels
-        .iter()
-        .map(|channel| NewDelivery::new(DeliveryKind::Channel, channel, Event::Requested));
+        .map(|address| NewDelivery::new(next_id(), DeliveryKind::Email, address, Event::Requested));
+    let posts = notify.channels.iter().map(|channel| {
+        NewDelivery::new(next_id(), DeliveryKind::Channel, channel, Event::Requested)
+    });
     let reminders = remind_at.into_iter().flat_map(|at| {
         notify.email.iter().map(move |address| NewDelivery {
             not_before: Some(at),
-            ..NewDelivery::new(DeliveryKind::Email, address, Event::Reminder)
+            ..NewDelivery::new(next_id(), DeliveryKind::Email, address, Event::Reminder)
         })
     });
     // Escalation: more people asked, at its time, unless someone decided.
@@ -240,7 +244,7 @@ pub fn notifications_for_new(
             .map(|channel| (DeliveryKind::Channel, channel));
         emails.chain(posts).map(move |(kind, to)| NewDelivery {
             not_before: Some(at),
-            ..NewDelivery::new(kind, to, Event::Escalated)
+            ..NewDelivery::new(next_id(), kind, to, Event::Escalated)
         })
     });
     emails
@@ -251,25 +255,30 @@ pub fn notifications_for_new(
 }
 
 /// What a pause reaching `state` sends: its trigger (see [`trigger_for`])
-/// and a short follow-up to each channel it was posted to.
-pub fn deliveries_on_settling(pause: &Pause, state: PauseState) -> Vec<NewDelivery> {
-    let followups = Event::settled_as(state).into_iter().flat_map(|event| {
-        pause
-            .notify
-            .channels
-            .iter()
-            .map(move |channel| NewDelivery::new(DeliveryKind::Channel, channel, event))
-    });
+/// and a short follow-up to each channel it was posted to, each with an id
+/// from `next_id`.
+pub fn deliveries_on_settling(
+    pause: &Pause,
+    state: PauseState,
+    next_id: NextId<'_>,
+) -> Vec<NewDelivery> {
+    let followups =
+        Event::settled_as(state).into_iter().flat_map(|event| {
+            pause.notify.channels.iter().map(move |channel| {
+                NewDelivery::new(next_id(), DeliveryKind::Channel, channel, event)
+            })
+        });
     // The waiting orchestrator hears every outcome, cancel included.
     let callback = Event::settled_as(state).and_then(|event| {
         let callback = pause.callback.as_ref()?;
         Some(NewDelivery::new(
+            next_id(),
             DeliveryKind::Callback,
             callback.kind.as_str(),
             event,
         ))
     });
-    trigger_for(pause, state)
+    trigger_for(pause, state, next_id)
         .into_iter()
         .chain(callback)
         .chain(followups)
@@ -278,26 +287,48 @@ pub fn deliveries_on_settling(pause: &Pause, state: PauseState) -> Vec<NewDelive
 
 /// The trigger a pause starts on reaching `state`: its `target` on
 /// approval, its `on_reject` target on rejection and on expiry (the branch
-/// for "not approved"); nothing on cancellation.
-pub fn trigger_for(pause: &Pause, state: PauseState) -> Option<NewDelivery> {
+/// for "not approved"); nothing on cancellation. Its id is from `next_id`.
+pub fn trigger_for(pause: &Pause, state: PauseState, next_id: NextId<'_>) -> Option<NewDelivery> {
     let (target, event) = match state {
         PauseState::Approved => (pause.target.as_ref()?, Event::Approved),
         PauseState::Rejected => (pause.on_reject.as_ref()?, Event::Rejected),
         PauseState::Expired => (pause.on_reject.as_ref()?, Event::Expired),
         PauseState::Pending | PauseState::Cancelled => return None,
     };
-    Some(NewDelivery::new(DeliveryKind::Trigger, target, event))
+    Some(NewDelivery::new(
+        next_id(),
+        DeliveryKind::Trigger,
+        target,
+        event,
+    ))
 }
 
 #[cfg(test)]
 mod tests {
+    use std::sync::atomic::{AtomicU8, Ordering};
+
     use super::*;
-    use crate::domain::{OnExpire, PauseId};
+    use crate::domain::{ID_RANDOM_BYTES, OnExpire, PauseId};
+
+    /// 2023-11-14, as a test's "now".
+    fn now() -> DateTime<Utc> {
+        DateTime::from_timestamp_millis(1_700_000_000_000).unwrap()
+    }
+
+    /// Ids told apart by their last character, counting up.
+    fn counter() -> impl Fn() -> DeliveryId + Sync {
+        let made = AtomicU8::new(0);
+        move || {
+            let mut random = [0; ID_RANDOM_BYTES];
+            random[ID_RANDOM_BYTES - 1] = made.fetch_add(1, Ordering::Relaxed) + 1;
+            DeliveryId::from_parts(0, &random)
+        }
+    }
 
     fn pause(target: Option<&str>, on_reject: Option<&str>) -> Pause {
-        let now = Utc::now();
+        let now = now();
         Pause {
-            id: PauseId::generate(),
+            id: PauseId::from_parts(0, &[0; ID_RANDOM_BYTES]),
             state: PauseState::Pending,
             title: "t".to_owned(),
             description: String::new(),
@@ -326,7 +357,7 @@ mod tests {
     }
 
     fn routed(p: &Pause, state: PauseState) -> Option<(String, Event)> {
-        trigger_for(p, state).map(|d| (d.destination, d.event))
+        trigger_for(p, state, &counter()).map(|d| (d.destination, d.event))
     }
 
     #[test]
@@ -360,8 +391,8 @@ mod tests {
             email: vec!["a@example.com".into(), "b@example.com".into()],
             channels: vec!["ops".into()],
         };
-        let at = Utc::now();
-        let all = notifications_for_new(&notify, Some(at), None);
+        let at = now();
+        let all = notifications_for_new(&notify, Some(at), None, &counter());
         let summary: Vec<_> = all
             .iter()
             .map(|d| (d.kind, d.destination.as_str(), d.event, d.not_before))
@@ -386,14 +417,17 @@ mod tests {
                 ),
             ]
         );
-        assert_eq!(notifications_for_new(&notify, None, None).len(), 3);
+        assert_eq!(
+            notifications_for_new(&notify, None, None, &counter()).len(),
+            3
+        );
     }
 
     #[test]
     fn settling_follows_up_in_each_channel() {
         let mut p = pause(Some("go"), None);
         p.notify.channels = vec!["ops".into()];
-        let sent: Vec<_> = deliveries_on_settling(&p, PauseState::Approved)
+        let sent: Vec<_> = deliveries_on_settling(&p, PauseState::Approved, &counter())
             .into_iter()
             .map(|d| (d.kind, d.destination, d.event))
             .collect();
@@ -404,8 +438,28 @@ mod tests {
                 (DeliveryKind::Channel, "ops".to_owned(), Event::Approved),
             ]
         );
-        let cancelled = deliveries_on_settling(&p, PauseState::Cancelled);
+        let cancelled = deliveries_on_settling(&p, PauseState::Cancelled, &counter());
         assert_eq!(cancelled.len(), 1);
         assert_eq!(cancelled[0].event, Event::Cancelled);
+    }
+
+    #[test]
+    fn each_new_delivery_takes_its_own_id_from_the_callers_source() {
+        let notify = Notify {
+            email: vec!["a@example.com".into()],
+            channels: vec!["ops".into()],
+        };
+        let ids: Vec<String> = notifications_for_new(&notify, Some(now()), None, &counter())
+            .into_iter()
+            .map(|d| d.id.to_string())
+            .collect();
+        assert_eq!(
+            ids,
+            [
+                "del_000000000000000000000001",
+                "del_000000000000000000000002",
+                "del_000000000000000000000003"
+            ]
+        );
     }
 }

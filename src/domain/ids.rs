@@ -3,7 +3,9 @@
 //! bits) random. Ids are names, not secrets (links carry tokens); leading
 //! with the time makes each new id sort after the last, so inserting one
 //! appends to the end of its indexes instead of touching a random page.
-//! The time part is for locality only and never read back.
+//! The time part is for locality only and never read back. Both parts
+//! are given by the caller (see `clock::Mint`): nothing here reads a
+//! clock or a random source.
 
 use std::fmt;
 
@@ -16,16 +18,15 @@ const ALPHABET: &[u8; 32] = b"0123456789abcdefghjkmnpqrstvwxyz";
 /// Characters of the time part; 50 bits of milliseconds last past AD 30,000.
 const TIME_CHARS: u32 = 10;
 
-fn random_id(prefix: &str) -> String {
-    let millis = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_millis() as u64);
+/// Random bytes an id is made with: each gives one character (5 bits).
+pub const ID_RANDOM_BYTES: usize = 14;
+
+/// `prefix`, the time part from `millis`, the random part from `random`.
+fn id_from_parts(prefix: &str, millis: u64, random: &[u8; ID_RANDOM_BYTES]) -> String {
     let time = (0..TIME_CHARS)
         .rev()
         .map(|i| ALPHABET[((millis >> (5 * i)) & 31) as usize] as char);
-    let mut bytes = [0u8; 14];
-    getrandom::fill(&mut bytes).expect("the OS random source failed");
-    let random = bytes.iter().map(|b| ALPHABET[(b & 31) as usize] as char);
+    let random = random.iter().map(|b| ALPHABET[(b & 31) as usize] as char);
     let mut id = String::with_capacity(prefix.len() + 24);
     id.push_str(prefix);
     id.extend(time.chain(random));
@@ -40,9 +41,10 @@ macro_rules! id_type {
         pub struct $name(String);
 
         impl $name {
-            /// A new random id.
-            pub fn generate() -> Self {
-                Self(random_id($prefix))
+            /// The id made at `millis` since the epoch with `random`
+            /// bytes, which the caller draws (see `clock::Mint`).
+            pub fn from_parts(millis: u64, random: &[u8; ID_RANDOM_BYTES]) -> Self {
+                Self(id_from_parts($prefix, millis, random))
             }
 
             /// Wraps an id read back from storage.
@@ -94,19 +96,35 @@ id_type!(
 mod tests {
     use super::*;
 
+    /// Milliseconds of 2023-11-14.
+    const T: u64 = 1_700_000_000_000;
+
     #[test]
     fn generated_ids_carry_their_prefix_and_differ() {
-        let a = PauseId::generate();
-        let b = PauseId::generate();
+        let a = PauseId::from_parts(T, &[1; ID_RANDOM_BYTES]);
+        let b = PauseId::from_parts(T, &[2; ID_RANDOM_BYTES]);
         assert!(a.as_str().starts_with("pau_"));
         assert_eq!(a.as_str().len(), 28);
         assert_ne!(a, b);
-        assert!(DeliveryId::generate().as_str().starts_with("del_"));
+        assert!(
+            DeliveryId::from_parts(T, &[0; ID_RANDOM_BYTES])
+                .as_str()
+                .starts_with("del_")
+        );
+    }
+
+    #[test]
+    fn an_id_is_its_time_then_its_random_bytes_in_base32() {
+        let mut random = [0u8; ID_RANDOM_BYTES];
+        random[0] = 31;
+        random[13] = 32 + 10; // only the low 5 bits count
+        let id = LeaseId::from_parts(T, &random);
+        assert_eq!(id.as_str(), "lse_01hf7yat00z000000000000a");
     }
 
     #[test]
     fn parse_accepts_generated_ids_and_nothing_strange() {
-        let id = PauseId::generate();
+        let id = PauseId::from_parts(T, &[7; ID_RANDOM_BYTES]);
         assert_eq!(PauseId::parse(id.as_str()), Some(id));
         assert!(
             PauseId::parse("pau_abcdefghijklmnopqrstuvwx").is_some(),
@@ -122,8 +140,8 @@ mod tests {
 
     #[test]
     fn a_later_id_sorts_after_an_earlier_one() {
-        let earlier = PauseId::generate();
-        std::thread::sleep(std::time::Duration::from_millis(2));
-        assert!(PauseId::generate().as_str() > earlier.as_str());
+        let earlier = PauseId::from_parts(T, &[31; ID_RANDOM_BYTES]);
+        let later = PauseId::from_parts(T + 1, &[0; ID_RANDOM_BYTES]);
+        assert!(later.as_str() > earlier.as_str());
     }
 }

@@ -1,6 +1,8 @@
 //! Pure types and rules of pausegate, with no I/O: what a pause is, how its
 //! state may change, what a token is, and how raw input becomes a valid pause.
-//! Nothing here knows about HTTP, SQL or the clock; callers pass `now` in.
+//! Nothing here knows about HTTP, SQL, the clock or a random source: callers
+//! pass `now` in, and the time and random bytes new ids and tokens are made
+//! of (see `clock::Mint`).
 
 mod approvers;
 mod callback;
@@ -23,13 +25,13 @@ pub use callback::{
     NoCallbackKinds, failure, outcome, outcome_message,
 };
 pub use delivery::{
-    Delivery, DeliveryKind, DeliveryState, Event, NewDelivery, deliveries_on_settling,
+    Delivery, DeliveryKind, DeliveryState, Event, NewDelivery, NextId, deliveries_on_settling,
     notifications_for_new, trigger_for,
 };
 pub use duration::{format_duration, parse_duration};
 pub use fields::{FieldKind, InputField, check_inputs, parse_fields};
 pub use idempotency::{KeyScope, request_fingerprint};
-pub use ids::{DeliveryId, LeaseId, PauseId};
+pub use ids::{DeliveryId, ID_RANDOM_BYTES, LeaseId, PauseId};
 pub use input::{
     CreatePolicy, DecisionInput, Escalation, MAX_TAGS, NewPause, NotifyRequest, PauseRequest,
     ValidationError, parse_expires_in, parse_tag,
@@ -37,4 +39,4 @@ pub use input::{
 pub use pause::{Decision, Notify, OnExpire, Pause, PauseState, Verdict, Via};
 pub use rules::{IdentifiedBy, Rules, Ruling, Voucher, approvals_missing, rule_on};
 pub use text::{Lines, escape_hidden, readable, validate_comment, validate_name};
-pub use token::{Token, TokenHash};
+pub use token::{TOKEN_BYTES, Token, TokenHash};

@@ -1,6 +1,7 @@
 //! Review-link tokens. A [`Token`] is the secret itself and exists only in
 //! memory between minting and handing it out; what is stored and looked up is
-//! its [`TokenHash`]. Neither prints its value through `Debug`.
+//! its [`TokenHash`]. Neither prints its value through `Debug`. The random
+//! bytes are drawn by the caller (see `clock::Mint`), never here.
 
 use std::fmt;
 
@@ -9,7 +10,7 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use sha2::{Digest, Sha256};
 
 /// Bytes of randomness in a token.
-const TOKEN_BYTES: usize = 64;
+pub const TOKEN_BYTES: usize = 64;
 /// Length of a token in base64url without padding.
 pub const TOKEN_LEN: usize = 86;
 
@@ -18,11 +19,10 @@ pub const TOKEN_LEN: usize = 86;
 pub struct Token(String);
 
 impl Token {
-    /// Mints a new token from the operating system's random source.
-    pub fn mint() -> Self {
-        let mut bytes = [0u8; TOKEN_BYTES];
-        getrandom::fill(&mut bytes).expect("the OS random source failed");
-        Self(URL_SAFE_NO_PAD.encode(bytes))
+    /// The token made of `random` bytes, which must come from a CSPRNG
+    /// (the operating system's, through `clock::Mint`).
+    pub fn from_random(random: &[u8; TOKEN_BYTES]) -> Self {
+        Self(URL_SAFE_NO_PAD.encode(random))
     }
 
     /// Accepts text that has the shape of a token. Anything else cannot name
@@ -77,9 +77,18 @@ impl fmt::Debug for TokenHash {
 mod tests {
     use super::*;
 
+    /// A token from bytes that differ with `n`.
+    fn token_of(n: u8) -> Token {
+        let mut random = [0u8; TOKEN_BYTES];
+        for (i, b) in random.iter_mut().enumerate() {
+            *b = n.wrapping_mul(31).wrapping_add(i as u8);
+        }
+        Token::from_random(&random)
+    }
+
     #[test]
     fn a_minted_token_is_86_url_safe_characters() {
-        let token = Token::mint();
+        let token = token_of(1);
         assert_eq!(token.expose().len(), TOKEN_LEN);
         assert!(
             token
@@ -87,12 +96,12 @@ mod tests {
                 .bytes()
                 .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
         );
-        assert_ne!(token, Token::mint());
+        assert_ne!(token, token_of(2));
     }
 
     #[test]
     fn parse_accepts_only_token_shaped_text() {
-        let token = Token::mint();
+        let token = token_of(3);
         assert_eq!(Token::parse(token.expose()), Some(token.clone()));
         assert_eq!(Token::parse("short"), None);
         assert_eq!(Token::parse(&"!".repeat(TOKEN_LEN)), None);
@@ -100,7 +109,7 @@ mod tests {
 
     #[test]
     fn debug_never_shows_the_secret() {
-        let token = Token::mint();
+        let token = token_of(4);
         let shown = format!("{token:?} {:?}", token.hash());
         assert!(!shown.contains(token.expose()));
         assert!(shown.contains("redacted"));
@@ -108,8 +117,8 @@ mod tests {
 
     #[test]
     fn the_hash_is_stable_for_one_token() {
-        let token = Token::mint();
+        let token = token_of(5);
         assert_eq!(token.hash(), Token::parse(token.expose()).unwrap().hash());
-        assert_ne!(token.hash(), Token::mint().hash());
+        assert_ne!(token.hash(), token_of(6).hash());
     }
 }

@@ -18,7 +18,7 @@ use tokio::sync::Notify;
 use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
 
-use crate::clock::Clock;
+use crate::clock::{Clock, Mint};
 use crate::config::Settings;
 use crate::store::{ClaimRequest, ClaimedDelivery, DeliveryOutcome, Store};
 
@@ -38,6 +38,7 @@ pub use dispatch::Senders;
 pub struct Outbox {
     store: Arc<dyn Store>,
     clock: Arc<dyn Clock>,
+    mint: Mint,
     senders: Senders,
     policy: RetryPolicy,
     hourly_limits: BTreeMap<String, u32>,
@@ -46,10 +47,12 @@ pub struct Outbox {
 
 impl Outbox {
     /// A worker over `store`, configured by `settings`, sending through
-    /// `senders`, woken through `wake`.
+    /// `senders`, woken through `wake`; the links it sends carry tokens
+    /// made by `mint`.
     pub fn new(
         store: Arc<dyn Store>,
         clock: Arc<dyn Clock>,
+        mint: Mint,
         settings: &Settings,
         senders: Senders,
         wake: Arc<Notify>,
@@ -67,6 +70,7 @@ impl Outbox {
             ),
             store,
             clock,
+            mint,
             hourly_limits,
             wake,
         }

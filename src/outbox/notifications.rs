@@ -3,7 +3,7 @@
 //! as a hash tied to this delivery: a retry mints a new one and discards the
 //! old. Follow-ups to channels carry no link.
 
-use crate::domain::{DeliveryKind, Event, Pause, Token};
+use crate::domain::{DeliveryKind, Event, Pause};
 use crate::integrations::kit::Notice;
 use crate::store::{ClaimedDelivery, DeliveryToken, TokenKind};
 
@@ -46,7 +46,7 @@ impl Outbox {
         delivery: &ClaimedDelivery,
         pause: &Pause,
     ) -> Result<String, SendError> {
-        let token = Token::mint();
+        let token = self.mint.token();
         let (kind, actor) = match delivery.kind {
             DeliveryKind::Email => (TokenKind::Recipient, Some(delivery.destination.clone())),
             _ => (TokenKind::Channel, None),

@@ -6,8 +6,9 @@ use chrono::{DateTime, Utc};
 use serde_json::{Map, Value};
 
 use crate::domain::{
-    Decision, DecisionInput, IdentifiedBy, Lines, Pause, PauseId, PauseState, ValidationError,
-    Verdict, Via, check_inputs, deliveries_on_settling, readable, validate_comment, validate_name,
+    Decision, DecisionInput, IdentifiedBy, Lines, NextId, Pause, PauseId, PauseState,
+    ValidationError, Verdict, Via, check_inputs, deliveries_on_settling, readable,
+    validate_comment, validate_name,
 };
 use crate::store::{Deadline, Settled, Settlement, TokenKind};
 
@@ -203,7 +204,9 @@ impl Pauses {
             state: PauseState::Cancelled,
             decision: None,
             deadline: Deadline::BeforeExpiry,
-            deliveries: deliveries_on_settling(&pause, PauseState::Cancelled),
+            deliveries: deliveries_on_settling(&pause, PauseState::Cancelled, &|| {
+                self.mint.delivery_id()
+            }),
         };
         self.apply(&pause, settlement).await
     }
@@ -235,7 +238,7 @@ impl Pauses {
         if !pause.is_due_for_expiry(now) {
             return Ok(pause);
         }
-        let settlement = expiry_settlement(&pause, now);
+        let settlement = expiry_settlement(&pause, now, &|| self.mint.delivery_id());
         let enqueued = !settlement.deliveries.is_empty();
         match self.store.settle(&pause.id, settlement, now).await? {
             Some(Settled::Applied(settled)) => {
@@ -280,7 +283,7 @@ impl Pauses {
             state,
             decision: Some(decision),
             deadline: Deadline::BeforeExpiry,
-            deliveries: deliveries_on_settling(pause, state),
+            deliveries: deliveries_on_settling(pause, state, &|| self.mint.delivery_id()),
         };
         self.apply(pause, settlement).await
     }
@@ -332,8 +335,8 @@ impl Pauses {
 
 /// How expiry settles `pause` at `now`: as its `on_expire` says, recorded
 /// `via: "timeout"` when that is a decision, with the deliveries that
-/// outcome sends.
-pub fn expiry_settlement(pause: &Pause, now: DateTime<Utc>) -> Settlement {
+/// outcome sends (ids from `next_id`).
+pub fn expiry_settlement(pause: &Pause, now: DateTime<Utc>, next_id: NextId<'_>) -> Settlement {
     let verdict = pause.on_expire.verdict();
     let state = verdict.map_or(PauseState::Expired, Verdict::resulting_state);
     Settlement {
@@ -349,6 +352,6 @@ pub fn expiry_settlement(pause: &Pause, now: DateTime<Utc>) -> Settlement {
             at: now,
         }),
         deadline: Deadline::AfterExpiry,
-        deliveries: deliveries_on_settling(pause, state),
+        deliveries: deliveries_on_settling(pause, state, next_id),
     }
 }

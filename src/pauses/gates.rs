@@ -70,11 +70,12 @@ impl Drop for Pass<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::clock::Mint;
 
     #[tokio::test]
     async fn a_second_settlement_of_one_pause_waits_and_the_gate_is_forgotten_after() {
         let gates = Arc::new(Gates::default());
-        let id = PauseId::generate();
+        let id = Mint::system().pause_id();
         let first = gates.enter(&id).await;
         let (gates2, id2) = (gates.clone(), id.clone());
         let second = tokio::spawn(async move {
@@ -82,7 +83,7 @@ mod tests {
         });
         tokio::time::sleep(std::time::Duration::from_millis(20)).await;
         assert!(!second.is_finished(), "the second waits for the first");
-        let other = gates.enter(&PauseId::generate()).await;
+        let other = gates.enter(&Mint::system().pause_id()).await;
         drop(other);
         drop(first);
         second.await.unwrap();

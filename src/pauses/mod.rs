@@ -20,7 +20,7 @@ use std::sync::atomic::{AtomicI64, Ordering};
 use chrono::{DateTime, Utc};
 use tokio::sync::Notify;
 
-use crate::clock::Clock;
+use crate::clock::{Clock, Mint};
 use crate::domain::{
     Callback, CreatePolicy, IdentifiedBy, KeyScope, NewPause, Pause, PauseId, PauseRequest,
     PauseState, Token, ValidationError, notifications_for_new, request_fingerprint,
@@ -142,10 +142,11 @@ pub struct Listing {
     pub next_cursor: Option<String>,
 }
 
-/// The use cases, sharing one store, clock and set of waiters.
+/// The use cases, sharing one store, clock, mint and set of waiters.
 pub struct Pauses {
     store: Arc<dyn Store>,
     clock: Arc<dyn Clock>,
+    mint: Mint,
     policy: CreatePolicy,
     waiters: Arc<Waiters>,
     deliveries_waiting: Arc<Notify>,
@@ -164,15 +165,22 @@ struct ExpiryAlarm {
 }
 
 impl Pauses {
-    /// Use cases over `store`, timed by `clock`, checking new pauses
-    /// against `policy`. Waiters also hear of pauses other processes settle.
-    pub fn new(store: Arc<dyn Store>, clock: Arc<dyn Clock>, policy: CreatePolicy) -> Self {
+    /// Use cases over `store`, timed by `clock`, making ids and tokens
+    /// with `mint`, checking new pauses against `policy`. Waiters also
+    /// hear of pauses other processes settle.
+    pub fn new(
+        store: Arc<dyn Store>,
+        clock: Arc<dyn Clock>,
+        mint: Mint,
+        policy: CreatePolicy,
+    ) -> Self {
         let waiters = Arc::new(Waiters::default());
         let heard = waiters.clone();
         store.watch_settled(Arc::new(move |signal| heard.signal(signal)));
         Self {
             store,
             clock,
+            mint,
             policy,
             waiters,
             deliveries_waiting: Arc::new(Notify::new()),
@@ -248,7 +256,7 @@ impl Pauses {
     ) -> Result<CreatedPause, PauseError> {
         let now = self.clock.now();
         let by_policy = self.consult(&mut pause, now)?;
-        let token = Token::mint();
+        let token = self.mint.token();
         let expires_at = now + pause.expires_in;
         // A reminder only makes sense if it falls after creation.
         let remind_at = pause
@@ -265,17 +273,19 @@ impl Pauses {
             None => None,
         };
         let record = NewPauseRecord {
-            id: PauseId::generate(),
+            id: self.mint.pause_id(),
             created_at: now,
             expires_at,
             creator_token: token.hash(),
-            deliveries: notifications_for_new(&pause.notify, remind_at, escalation),
+            deliveries: notifications_for_new(&pause.notify, remind_at, escalation, &|| {
+                self.mint.delivery_id()
+            }),
             pause,
             key_scope,
             fingerprint,
             settle_at_once: None,
         };
-        let record = policy::settled_by_policy(record, by_policy);
+        let record = policy::settled_by_policy(record, by_policy, &|| self.mint.delivery_id());
         let enqueued = !record.deliveries.is_empty()
             || record
                 .settle_at_once

@@ -9,7 +9,7 @@ use serde_json::Value;
 
 use super::{PauseError, Pauses};
 use crate::domain::{
-    Decision, IdentifiedBy, NewPause, Rules, ValidationError, Via, deliveries_on_settling,
+    Decision, IdentifiedBy, NewPause, NextId, Rules, ValidationError, Via, deliveries_on_settling,
     parse_expires_in,
 };
 use crate::policies::{Answer, Ask, PolicyInput};
@@ -87,10 +87,12 @@ impl Pauses {
 }
 
 /// `record`, settled at once by a policy's `decision` when there is one:
-/// nobody is asked, and the outcome's triggers go out instead.
+/// nobody is asked, and the outcome's triggers (ids from `next_id`) go out
+/// instead.
 pub(super) fn settled_by_policy(
     mut record: NewPauseRecord,
     decision: Option<Decision>,
+    next_id: NextId<'_>,
 ) -> NewPauseRecord {
     let Some(decision) = decision else {
         return record;
@@ -99,7 +101,7 @@ pub(super) fn settled_by_policy(
     record.deliveries.clear();
     record.settle_at_once = Some(Settlement {
         state,
-        deliveries: deliveries_on_settling(&record.to_pause(), state),
+        deliveries: deliveries_on_settling(&record.to_pause(), state, next_id),
         decision: Some(decision),
         deadline: Deadline::BeforeExpiry,
     });

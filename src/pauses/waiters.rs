@@ -118,12 +118,13 @@ impl Drop for Waiting<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::clock::Mint;
     use std::time::Duration;
 
     #[tokio::test]
     async fn a_wake_reaches_only_the_waiters_of_that_pause() {
         let waiters = Waiters::default();
-        let (a, b) = (PauseId::generate(), PauseId::generate());
+        let (a, b) = (Mint::system().pause_id(), Mint::system().pause_id());
         let on_a = waiters.register(&a);
         let on_b = waiters.register(&b);
         let (a_changed, b_changed) = (on_a.changed(), on_b.changed());
@@ -136,7 +137,7 @@ mod tests {
     #[tokio::test]
     async fn the_entry_goes_with_its_last_waiter() {
         let waiters = Waiters::default();
-        let id = PauseId::generate();
+        let id = Mint::system().pause_id();
         let first = waiters.register(&id);
         let second = waiters.register(&id);
         assert_eq!(waiters.len(), 1);
@@ -149,7 +150,7 @@ mod tests {
     #[tokio::test]
     async fn a_resync_wakes_everyone() {
         let waiters = Waiters::default();
-        let id = PauseId::generate();
+        let id = Mint::system().pause_id();
         let waiting = waiters.register(&id);
         let changed = waiting.changed();
         waiters.signal(SettledSignal::Resync);

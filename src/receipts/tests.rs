@@ -2,12 +2,13 @@ use chrono::{TimeZone, Utc};
 use serde_json::json;
 
 use super::*;
-use crate::domain::{Decision, IdentifiedBy, Pause, PauseId, PauseState, Verdict, Via};
+use crate::clock::Mint;
+use crate::domain::{Decision, IdentifiedBy, Pause, PauseState, Verdict, Via};
 
 fn settled_pause(actor: &str) -> Pause {
     let at = Utc.with_ymd_and_hms(2026, 11, 25, 9, 0, 0).unwrap();
     let mut pause: Pause = serde_json::from_value(json!({
-        "id": PauseId::generate().to_string(),
+        "id": Mint::system().pause_id().to_string(),
         "state": "approved",
         "title": "Load",
         "description": "",

@@ -1,7 +1,8 @@
 //! Durable state behind one trait, [`Store`], whose methods are whole use
 //! cases: each runs in its own transaction and leaves the data consistent on
 //! its own. Knows `domain` and SQL; never HTTP, never the clock (callers pass
-//! `now`). Every statement is written once, in [`sql`]; the backends
+//! `now`); the ids it makes itself (leases, and the deliveries of expiry and
+//! supersession) come from the [`crate::clock::Mint`] it was opened with. Every statement is written once, in [`sql`]; the backends
 //! (SQLite, with group commit, and PostgreSQL) only run it. The backend is
 //! picked once from the database URL by [`open`]; both pass the same
 //! conformance story.
@@ -22,13 +23,13 @@ use chrono::{DateTime, Utc};
 use std::collections::BTreeMap;
 
 use crate::domain::{
-    Decision, DeliveryId, DeliveryKind, Event, KeyScope, NewDelivery, NewPause, Pause, PauseId,
-    PauseState, TokenHash,
+    Decision, DeliveryId, DeliveryKind, Event, KeyScope, NewDelivery, NewPause, NextId, Pause,
+    PauseId, PauseState, TokenHash,
 };
 use crate::receipts::{PublicKey, Receipt};
 
 pub use error::StoreError;
-pub use open::{ReceiptSetup, open, open_with};
+pub use open::{ReceiptSetup, open, open_minting, open_with};
 pub use postgres::PostgresBackend;
 pub use sqlite::SqliteBackend;
 
@@ -278,9 +279,10 @@ pub enum Settled {
     AlreadyCounted(String),
 }
 
-/// How expiry settles one pause, given the pause and the time: the use
-/// case's rule, applied by the store to each pause it finds due.
-pub type ExpiryPlan = fn(&Pause, DateTime<Utc>) -> Settlement;
+/// How expiry settles one pause, given the pause, the time and where the
+/// ids of what it sends come from: the use case's rule, applied by the
+/// store to each pause it finds due.
+pub type ExpiryPlan = fn(&Pause, DateTime<Utc>, NextId<'_>) -> Settlement;
 
 /// Something that happened to pauses in another process sharing the
 /// database.

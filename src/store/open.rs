@@ -7,6 +7,7 @@ use std::sync::Arc;
 use chrono::Utc;
 
 use super::{PostgresBackend, SqliteBackend, Store, StoreError, sql};
+use crate::clock::Mint;
 use crate::receipts::{Notary, SigningKey};
 
 /// How receipts are signed: with the configured key, or else with the key
@@ -36,16 +37,27 @@ pub async fn open_with(
     timeout: std::time::Duration,
     setup: ReceiptSetup,
 ) -> Result<Arc<dyn Store>, StoreError> {
+    open_minting(url, timeout, setup, Mint::system()).await
+}
+
+/// [`open_with`], the ids the store makes itself (leases, and the
+/// deliveries of expiry and supersession) made by `mint`.
+pub async fn open_minting(
+    url: &str,
+    timeout: std::time::Duration,
+    setup: ReceiptSetup,
+    mint: Mint,
+) -> Result<Arc<dyn Store>, StoreError> {
     if url.starts_with("sqlite:") {
         let backend = SqliteBackend::open(url, timeout).await.map_err(|e| {
             StoreError::Unavailable(format!("cannot open the SQLite database {url}: {e}"))
         })?;
-        return Ok(Arc::new(with_notary(backend, setup).await?));
+        return Ok(Arc::new(with_notary(backend, setup, mint).await?));
     }
     // PostgreSQL URLs are not repeated in errors: they may hold a password.
     if url.starts_with("postgres://") || url.starts_with("postgresql://") {
         let backend = PostgresBackend::open(url, timeout).await?;
-        return Ok(Arc::new(with_notary(backend, setup).await?));
+        return Ok(Arc::new(with_notary(backend, setup, mint).await?));
     }
     Err(StoreError::Internal(
         "the database URL must start with sqlite: or postgres:// \
@@ -58,13 +70,14 @@ pub async fn open_with(
 async fn with_notary<B: sql::Backend>(
     backend: B,
     setup: ReceiptSetup,
+    mint: Mint,
 ) -> Result<sql::store::SqlStore<B>, StoreError> {
     // The keys' created_at is bookkeeping, not a decision: the wall clock will do.
     let now = Utc::now();
     if setup.read_only {
         let unused = SigningKey::generate().map_err(StoreError::internal)?;
         let notary = Notary::new(unused, None).map_err(StoreError::internal)?;
-        return Ok(sql::store::SqlStore::new(backend, notary));
+        return Ok(sql::store::SqlStore::new(backend, notary, mint));
     }
     let configured = setup.key;
     let key = backend
@@ -73,5 +86,5 @@ async fn with_notary<B: sql::Backend>(
         }))
         .await?;
     let notary = Notary::new(key, setup.issuer).map_err(StoreError::internal)?;
-    Ok(sql::store::SqlStore::new(backend, notary))
+    Ok(sql::store::SqlStore::new(backend, notary, mint))
 }

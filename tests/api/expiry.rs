@@ -48,7 +48,7 @@ async fn an_expired_link_gets_410_and_an_unknown_one_404() {
     assert_eq!(pause["state"], "expired");
     assert_eq!(pause["decisions"], json!([]));
 
-    let unknown = pausegate::domain::Token::mint();
+    let unknown = pausegate::clock::Mint::system().token();
     let (status, page) = app.api.open_link(unknown.expose()).await;
     assert_eq!(status, StatusCode::NOT_FOUND);
     assert!(page.contains("not valid"));

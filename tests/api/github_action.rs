@@ -111,7 +111,7 @@ impl Runner {
 }
 
 fn rand_suffix() -> String {
-    pausegate::domain::PauseId::generate().as_str()[4..].to_owned()
+    pausegate::clock::Mint::system().pause_id().as_str()[4..].to_owned()
 }
 
 pub fn inputs(app: &TestApp, extra: Value) -> Value {

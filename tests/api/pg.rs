@@ -23,7 +23,8 @@ impl PgDatabase {
         let admin_url = admin_url();
         let name = format!(
             "pausegate_test_{}",
-            pausegate::domain::PauseId::generate()
+            pausegate::clock::Mint::system()
+                .pause_id()
                 .as_str()
                 .trim_start_matches("pau_")
         );

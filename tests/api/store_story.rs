@@ -8,8 +8,9 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use chrono::{DateTime, Duration, Utc};
+use pausegate::clock::Mint;
 use pausegate::domain::{
-    CreatePolicy, Decision, DeliveryId, DeliveryKind, DeliveryState, Event, IdentifiedBy, KeyScope,
+    CreatePolicy, Decision, DeliveryKind, DeliveryState, Event, IdentifiedBy, KeyScope,
     NewDelivery, NewPause, PauseId, PauseRequest, PauseState, Token, Verdict, Via,
     request_fingerprint,
 };
@@ -45,9 +46,9 @@ fn record(
     let request: PauseRequest = serde_json::from_value(body).unwrap();
     let fingerprint = request_fingerprint(&request);
     let pause = NewPause::parse(request, &policy()).unwrap();
-    let token = Token::mint();
+    let token = Mint::system().token();
     let record = NewPauseRecord {
-        id: PauseId::generate(),
+        id: Mint::system().pause_id(),
         created_at: at,
         expires_at: at + pause.expires_in,
         creator_token: token.hash(),
@@ -96,7 +97,7 @@ fn approval(at: DateTime<Utc>, deliveries: Vec<NewDelivery>) -> Settlement {
 
 fn trigger(target: &str) -> NewDelivery {
     NewDelivery {
-        id: DeliveryId::generate(),
+        id: Mint::system().delivery_id(),
         kind: DeliveryKind::Trigger,
         destination: target.to_owned(),
         event: Event::Approved,
@@ -159,7 +160,13 @@ async fn creation_replay_and_tokens(store: Arc<dyn Store>) {
             (created.id.clone(), TokenKind::Creator)
         );
     }
-    assert!(store.token(&Token::mint().hash()).await.unwrap().is_none());
+    assert!(
+        store
+            .token(&Mint::system().token().hash())
+            .await
+            .unwrap()
+            .is_none()
+    );
     assert_eq!(store.pause(&created.id).await.unwrap().unwrap(), created);
 }
 
@@ -472,14 +479,14 @@ async fn hourly_limits_postpone(store: Arc<dyn Store>) {
 async fn notification_tokens_and_dropped_requests(store: Arc<dyn Store>) {
     let at = now();
     let email = NewDelivery {
-        id: DeliveryId::generate(),
+        id: Mint::system().delivery_id(),
         kind: DeliveryKind::Email,
         destination: "ana@example.com".to_owned(),
         event: Event::Requested,
         not_before: None,
     };
     let post = NewDelivery {
-        id: DeliveryId::generate(),
+        id: Mint::system().delivery_id(),
         kind: DeliveryKind::Channel,
         destination: "ops".to_owned(),
         ..email.clone()
@@ -496,8 +503,8 @@ async fn notification_tokens_and_dropped_requests(store: Arc<dyn Store>) {
         .find(|d| d.kind == DeliveryKind::Email)
         .unwrap()
         .clone();
-    let old = Token::mint();
-    let new = Token::mint();
+    let old = Mint::system().token();
+    let new = Mint::system().token();
     for token in [&old, &new] {
         let minted = DeliveryToken {
             delivery_id: email.id.clone(),
@@ -513,7 +520,7 @@ async fn notification_tokens_and_dropped_requests(store: Arc<dyn Store>) {
         delivery_id: email.id.clone(),
         lease_id: "lse_not_mine".to_owned(),
         pause_id: pause.id.clone(),
-        hash: Token::mint().hash(),
+        hash: Mint::system().token().hash(),
         kind: TokenKind::Recipient,
         actor: None,
     };
@@ -541,7 +548,7 @@ async fn notification_tokens_and_dropped_requests(store: Arc<dyn Store>) {
         "a link that may have been sent keeps working"
     );
     let follow_up = NewDelivery {
-        id: DeliveryId::generate(),
+        id: Mint::system().delivery_id(),
         kind: DeliveryKind::Channel,
         destination: "ops".to_owned(),
         event: Event::Approved,
@@ -581,7 +588,7 @@ async fn answers_are_what_a_read_returns(store: Arc<dyn Store>) {
     let at = now();
     assert_eq!(store.next_expiry().await.unwrap(), None);
     let email = NewDelivery {
-        id: DeliveryId::generate(),
+        id: Mint::system().delivery_id(),
         kind: DeliveryKind::Email,
         destination: "ana@example.com".to_owned(),
         event: Event::Requested,

@@ -1,11 +1,12 @@
 //! The few places where SQLite's SQL and PostgreSQL's differ, side by
 //! side. Everything else in the SQL core is the same text on both.
 
-use super::Dialect;
+use super::{Dialect, DialectKind};
 
 /// What SQLite's SQL needs: no row locks (one writer excludes everyone),
 /// its own JSON function names, nothing to notify.
 pub const SQLITE: Dialect = Dialect {
+    kind: DialectKind::Sqlite,
     for_update: "",
     skip_locked: "",
     json_array: "json_group_array",
@@ -19,6 +20,7 @@ pub const SQLITE: Dialect = Dialect {
 /// What PostgreSQL's SQL needs: row locks, skipping locked rows in
 /// claims, advisory locks for hourly limits, and `NOTIFY` on settling.
 pub const POSTGRES: Dialect = Dialect {
+    kind: DialectKind::Postgres,
     for_update: " FOR UPDATE",
     skip_locked: " FOR UPDATE SKIP LOCKED",
     json_array: "json_agg",

@@ -32,6 +32,7 @@
 mod columns;
 pub mod dialect;
 pub mod outbox;
+pub(crate) mod pause_row;
 pub mod pauses;
 pub mod plans;
 pub mod receipts;
@@ -132,9 +133,21 @@ macro_rules! args {
 }
 pub(crate) use args;
 
+/// Which backend a [`Dialect`] is for: SQL built from a dialect's
+/// fragments is built once per backend and kept.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DialectKind {
+    /// [`dialect::SQLITE`].
+    Sqlite,
+    /// [`dialect::POSTGRES`].
+    Postgres,
+}
+
 /// What differs between the SQL of the two backends.
 #[derive(Debug)]
 pub struct Dialect {
+    /// The backend these fragments are for.
+    pub kind: DialectKind,
     /// Appended to a `SELECT` whose rows the transaction will change:
     /// PostgreSQL locks them; SQLite's single writer needs nothing.
     pub for_update: &'static str,

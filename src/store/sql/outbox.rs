@@ -95,6 +95,7 @@ pub async fn enqueue<C: Conn>(
 pub async fn claim<C: Conn>(
     c: &mut C,
     request: &ClaimRequest,
+    lease: &LeaseId,
 ) -> Result<Vec<ClaimedDelivery>, StoreError> {
     let now = to_millis(request.now);
     if !request.hourly_limits.is_empty() {
@@ -110,11 +111,10 @@ pub async fn claim<C: Conn>(
             args![now, i64::from(request.limit)],
         )
         .await?;
-    let lease = LeaseId::generate();
     let mut claimed = Vec::with_capacity(due.len());
     let mut full: Vec<String> = Vec::new();
     for row in due {
-        let Some(delivery) = decode_or_fail(c, row, &lease, request.now).await? else {
+        let Some(delivery) = decode_or_fail(c, row, lease, request.now).await? else {
             continue;
         };
         let Some(limit) = hourly_limit(&delivery, request) else {

@@ -4,9 +4,10 @@
 
 use chrono::{DateTime, Utc};
 
-use super::rows::{from_millis, pause_columns, to_millis};
+use super::pause_row::{Insert, insert_args, insert_sql, pause_columns};
+use super::rows::{from_millis, to_millis};
 use super::{Arg, Args, Conn, Dialect, args, outbox, settle};
-use crate::domain::{IdentifiedBy, KeyScope, Pause, PauseId, PauseState, TokenHash};
+use crate::domain::{KeyScope, NextId, Pause, PauseId, PauseState, TokenHash};
 use crate::receipts::Notary;
 use crate::store::{
     Created, Cursor, ListQuery, NewPauseRecord, PausePage, StoreError, TokenKind, TokenRecord,
@@ -46,11 +47,13 @@ pub async fn insert_token<C: Conn>(
 
 /// Stores a new pause, or adds the creator token to the pause that holds
 /// the same idempotency key in the same scope. A new pause is answered from
-/// the record, not read back.
+/// the record, not read back. What cancelling older pauses of its group
+/// sends takes ids from `next_id`.
 pub async fn create<C: Conn>(
     c: &mut C,
     record: &NewPauseRecord,
     notary: &Notary,
+    next_id: NextId<'_>,
 ) -> Result<Created, StoreError> {
     let key = record
         .pause
@@ -64,7 +67,7 @@ pub async fn create<C: Conn>(
     insert_token(c, &creator, record.created_at).await?;
     outbox::enqueue(c, &record.id, &record.deliveries, record.created_at).await?;
     let (pause, superseded) = match &record.pause.group {
-        Some(group) => settle::supersede(c, group, record.to_pause(), notary).await?,
+        Some(group) => settle::supersede(c, group, record.to_pause(), notary, next_id).await?,
         None => (record.to_pause(), Vec::new()),
     };
     let pause = match &record.settle_at_once {
@@ -119,58 +122,10 @@ async fn insert_pause<C: Conn>(
     record: &NewPauseRecord,
     key: Option<&str>,
 ) -> Result<bool, StoreError> {
-    let pause = &record.pause;
-    let inserted = c
-        .execute(
-            "INSERT INTO pauses (id, state, title, description, data, target, target_params, \
-             on_reject, on_expire, notify, idempotency_key, created_at, expires_at, callback, \
-             rules, requested_by, tags, input_fields, group_key, request_sha256, \
-             requester_identified_by) \
-             VALUES ($1, 'pending', $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, \
-             $16, $17, $18, $19, $20) \
-             ON CONFLICT (idempotency_key) DO NOTHING"
-                .into(),
-            args![
-                record.id.as_str(),
-                pause.title.as_str(),
-                pause.description.as_str(),
-                pause.data.to_string(),
-                pause.target.as_deref(),
-                pause.target_params.as_ref().map(|p| p.to_string()),
-                pause.on_reject.as_deref(),
-                pause.on_expire.as_str(),
-                serde_json::to_string(&pause.notify)?,
-                key,
-                to_millis(record.created_at),
-                to_millis(record.expires_at),
-                pause
-                    .callback
-                    .as_ref()
-                    .map(serde_json::to_string)
-                    .transpose()?,
-                pause
-                    .rules
-                    .as_ref()
-                    .map(serde_json::to_string)
-                    .transpose()?,
-                pause.requested_by.as_deref(),
-                (!pause.tags.is_empty())
-                    .then(|| serde_json::to_string(&pause.tags))
-                    .transpose()?,
-                (!pause.input_fields.is_empty())
-                    .then(|| serde_json::to_string(&pause.input_fields))
-                    .transpose()?,
-                pause.group.as_deref(),
-                record.fingerprint.as_str(),
-                pause
-                    .requester_identified_by
-                    .as_ref()
-                    .map(IdentifiedBy::as_str),
-            ],
-        )
-        .await?;
+    let args = insert_args(&Insert::new(record, key))?;
+    let inserted = c.execute(insert_sql().into(), args).await?;
     if inserted == 1 {
-        for tag in &pause.tags {
+        for tag in &record.pause.tags {
             c.execute(
                 "INSERT INTO pause_tags (tag, created_at, pause_id) VALUES ($1, $2, $3)".into(),
                 args![

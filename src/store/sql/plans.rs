@@ -7,7 +7,7 @@ use chrono::{DateTime, Utc};
 
 use super::rows::to_millis;
 use super::{Args, Dialect, args, outbox, pauses, settle};
-use crate::domain::{PauseId, PauseState};
+use crate::domain::{ID_RANDOM_BYTES, PauseId, PauseState};
 use crate::store::{Cursor, ListQuery};
 
 /// A named statement and arguments to plan it with.
@@ -22,7 +22,8 @@ pub struct HotQuery {
 
 /// Every hot statement, planned with plausible values.
 pub fn hot_queries(dialect: &Dialect, now: DateTime<Utc>) -> Vec<HotQuery> {
-    let id = PauseId::generate();
+    let at = to_millis(now);
+    let id = PauseId::from_parts(u64::try_from(at).unwrap_or(0), &[7; ID_RANDOM_BYTES]);
     let cursor = Cursor {
         created_at: now,
         id: id.clone(),
@@ -41,7 +42,6 @@ pub fn hot_queries(dialect: &Dialect, now: DateTime<Utc>) -> Vec<HotQuery> {
         let (sql, args) = pauses::list_sql(dialect, &query);
         HotQuery { name, sql, args }
     };
-    let at = to_millis(now);
     vec![
         query(
             "token and its pause",

@@ -18,10 +18,11 @@
 use chrono::{DateTime, Utc};
 
 use super::outbox;
-use super::rows::{from_millis, pause_columns, to_millis};
+use super::pause_row::pause_columns;
+use super::rows::{from_millis, to_millis};
 use super::{Args, Conn, Dialect, args};
 use crate::domain::{
-    Decision, Pause, PauseId, PauseState, Ruling, deliveries_on_settling, rule_on,
+    Decision, NextId, Pause, PauseId, PauseState, Ruling, deliveries_on_settling, rule_on,
 };
 use crate::receipts::Notary;
 use crate::store::rules::without_followups_to;
@@ -107,14 +108,15 @@ pub async fn settle<C: Conn>(
 }
 
 /// Settles the pending pauses whose expiry has passed, oldest first, as
-/// `plan` says; returns them settled. Rows another process is settling
-/// are skipped (PostgreSQL).
+/// `plan` says (the deliveries it makes take ids from `next_id`); returns
+/// them settled. Rows another process is settling are skipped (PostgreSQL).
 pub async fn expire_due<C: Conn>(
     c: &mut C,
     now: DateTime<Utc>,
     limit: u32,
     plan: ExpiryPlan,
     notary: &Notary,
+    next_id: NextId<'_>,
 ) -> Result<Vec<Pause>, StoreError> {
     let values = args![to_millis(now), i64::from(limit)];
     let ids = lock(c, due_sql(C::DIALECT), values).await?;
@@ -126,7 +128,7 @@ pub async fn expire_due<C: Conn>(
         if pause.state != PauseState::Pending {
             continue;
         }
-        let settlement = plan(&pause, now);
+        let settlement = plan(&pause, now, next_id);
         settled.push(apply(c, pause, &settlement, now, notary).await?);
     }
     Ok(settled)
@@ -160,13 +162,15 @@ pub fn group_pending_sql(dialect: &Dialect) -> String {
 /// Leaves one pending pause in `newest`'s group: of the group's pending
 /// pauses and `newest` (just inserted, pending), the newest by creation
 /// time, then id, survives and every other is cancelled, naming it. Runs in
-/// the create's transaction, after the group's turn is taken. Returns the
-/// new pause as it now stands and the older ones it cancelled.
+/// the create's transaction, after the group's turn is taken; what the
+/// cancellations send takes ids from `next_id`. Returns the new pause as it
+/// now stands and the older ones it cancelled.
 pub async fn supersede<C: Conn>(
     c: &mut C,
     group: &str,
     newest: Pause,
     notary: &Notary,
+    next_id: NextId<'_>,
 ) -> Result<(Pause, Vec<Pause>), StoreError> {
     c.execute(GROUP_TURN.into(), args![group]).await?;
     let values = args![group, newest.id.as_str()];
@@ -185,7 +189,7 @@ pub async fn supersede<C: Conn>(
         let is_new = Some(&pause.id) == new_id.as_ref();
         let pause = match pause.id == survivor {
             true => pause,
-            false => cancel_for(c, pause, &survivor, now, notary).await?,
+            false => cancel_for(c, pause, &survivor, now, notary, next_id).await?,
         };
         match is_new {
             true => new_pause = Some(pause),
@@ -203,12 +207,13 @@ async fn cancel_for<C: Conn>(
     newer: &PauseId,
     now: DateTime<Utc>,
     notary: &Notary,
+    next_id: NextId<'_>,
 ) -> Result<Pause, StoreError> {
     let settlement = Settlement {
         state: PauseState::Cancelled,
         decision: None,
         deadline: Deadline::BeforeExpiry,
-        deliveries: deliveries_on_settling(&pause, PauseState::Cancelled),
+        deliveries: deliveries_on_settling(&pause, PauseState::Cancelled, next_id),
     };
     c.execute(
         "UPDATE pauses SET superseded_by = $1 WHERE id = $2".into(),

@@ -7,6 +7,7 @@ use chrono::{DateTime, Utc};
 use std::sync::Arc;
 
 use super::{Backend, outbox, pauses, receipts, redeliver, sessions, settle, work};
+use crate::clock::Mint;
 use crate::domain::{DeliveryId, Pause, PauseId, TokenHash};
 use crate::receipts::{Notary, PublicKey, Receipt};
 use crate::store::{
@@ -19,15 +20,18 @@ use crate::store::{
 pub struct SqlStore<B> {
     backend: B,
     notary: Arc<Notary>,
+    mint: Mint,
 }
 
 impl<B: Backend> SqlStore<B> {
     /// A store running its SQL on `backend`, `notary` signing the receipt
-    /// of each pause that settles.
-    pub fn new(backend: B, notary: Notary) -> Self {
+    /// of each pause that settles, `mint` making the ids the store makes
+    /// itself (leases, and the deliveries of expiry and supersession).
+    pub fn new(backend: B, notary: Notary, mint: Mint) -> Self {
         Self {
             backend,
             notary: Arc::new(notary),
+            mint,
         }
     }
 }
@@ -35,10 +39,12 @@ impl<B: Backend> SqlStore<B> {
 #[async_trait]
 impl<B: Backend> Store for SqlStore<B> {
     async fn create_pause(&self, record: NewPauseRecord) -> Result<Created, StoreError> {
-        let notary = self.notary.clone();
+        let (notary, mint) = (self.notary.clone(), self.mint.clone());
         self.backend
             .write(work(move |c| {
-                Box::pin(async move { pauses::create(c, &record, &notary).await })
+                Box::pin(async move {
+                    pauses::create(c, &record, &notary, &|| mint.delivery_id()).await
+                })
             }))
             .await
     }
@@ -99,10 +105,13 @@ impl<B: Backend> Store for SqlStore<B> {
         limit: u32,
         plan: ExpiryPlan,
     ) -> Result<Vec<Pause>, StoreError> {
-        let notary = self.notary.clone();
+        let (notary, mint) = (self.notary.clone(), self.mint.clone());
         self.backend
             .write(work(move |c| {
-                Box::pin(async move { settle::expire_due(c, now, limit, plan, &notary).await })
+                Box::pin(async move {
+                    let next_id = || mint.delivery_id();
+                    settle::expire_due(c, now, limit, plan, &notary, &next_id).await
+                })
             }))
             .await
     }
@@ -133,10 +142,10 @@ impl<B: Backend> Store for SqlStore<B> {
         &self,
         request: &ClaimRequest,
     ) -> Result<Vec<ClaimedDelivery>, StoreError> {
-        let request = request.clone();
+        let (request, lease) = (request.clone(), self.mint.lease_id());
         self.backend
             .write(work(move |c| {
-                Box::pin(async move { outbox::claim(c, &request).await })
+                Box::pin(async move { outbox::claim(c, &request, &lease).await })
             }))
             .await
     }

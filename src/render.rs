@@ -108,7 +108,7 @@ impl Renderer {
             "refresh_url": "x", "decision": {"comment": "c"}, "review_url": "http://x/r/t",
             "data_summary": ["k: 1"], "reminder": true, "subject": "s", "csrf": "c",
             "email": "a@example.com", "tag": "t",
-            "about": {"requester": "Requested by r.", "approving": "Approving starts t (webhook).",
+            "about": {"requester": "Requested by r.", "approving": "Approving starts t (an HTTP POST).",
                       "rejecting": null},
             "items": [{"id": "pau_x", "title": "T", "expires_words": "in 1 hour", "tags": ["t"],
                        "progress": "1 of 2 approvals"}],

@@ -1,8 +1,8 @@
 //! Who may call the management API besides the one `PAUSEGATE_API_KEY`:
 //! named API keys (`[api_keys.NAME]`, the name becomes the requester or
 //! actor) and OpenID Connect bearer tokens (`[oidc_callers.NAME]`: an
-//! issuer's signed JWTs, such as an Entra managed identity's or GitHub
-//! Actions' OIDC token, so a pipeline needs no stored secret; the caller
+//! issuer's signed JWTs, such as a cloud's managed identity's or a CI
+//! job's OIDC token, so a pipeline needs no stored secret; the caller
 //! is `oidc:NAME:VALUE`). A NAME is letters, digits, `.`, `_` and `-` only,
 //! so it never reads as an address or as another namespace.
 
@@ -25,7 +25,7 @@ pub struct ApiKeyFile {
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct OidcCallerFile {
-    /// The `iss` the tokens carry, e.g. `https://token.actions.githubusercontent.com`.
+    /// The `iss` the tokens carry, e.g. `https://token.ci.example.com`.
     pub issuer: String,
     /// Accepted `aud` values; at least one.
     pub audiences: Vec<String>,

@@ -4,7 +4,7 @@
 use std::collections::HashMap;
 use std::fmt;
 
-/// A secret value: an API key, a client secret, a webhook URL.
+/// A secret value: an API key, a client secret, an incoming-message URL.
 #[derive(Clone, PartialEq, Eq)]
 pub struct Secret(String);
 
@@ -116,8 +116,8 @@ mod tests {
 
     #[test]
     fn every_missing_variable_is_named_in_file_order() {
-        let text = "api_key_env = \"KEY\"\n[targets.a]\nkind = \"webhook\"\n\
-                    secret_env = \"A_SECRET\"  # signs\n[channels.ops]\nwebhook_url_env = \"SET\"\n\
+        let text = "api_key_env = \"KEY\"\n[targets.a]\nkind = \"a_kind\"\n\
+                    secret_env = \"A_SECRET\"  # signs\n[channels.ops]\nurl_env = \"SET\"\n\
                     [targets.b]\n# password_env = \"COMMENTED\"\ntoken_env = \"B_TOKEN\"\n";
         let env = Env::from_pairs([("SET", "x")]);
         assert_eq!(

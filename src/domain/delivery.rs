@@ -117,7 +117,7 @@ pub struct Delivery {
     pub attempts: u32,
     /// Why the last attempt failed, if it did.
     pub last_error: Option<String>,
-    /// The id the receiver gave the run it started (an ADF `runId`).
+    /// The id the receiver gave the run it started (a pipeline's run id).
     pub external_id: Option<String>,
     /// When the next attempt is due, while pending.
     #[serde(default, with = "time::optional")]

@@ -107,7 +107,7 @@ pub struct PauseRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schema(value_type = Option<String>, example = "1h")]
     pub remind_before: Option<Value>,
-    /// Added by ADF's WebHook activity: the outcome is POSTed there when the
+    /// Added by an orchestrator's callback activity: the outcome is POSTed there when the
     /// pause settles. The host must be in `[callbacks] allowed_hosts`.
     #[serde(
         rename = "callBackUri",
@@ -118,7 +118,7 @@ pub struct PauseRequest {
     /// How to answer an orchestrator waiting for this pause.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub callback: Option<CallbackRequest>,
-    /// How long the orchestrator waits (ADF's activity `timeout`, e.g.
+    /// How long the orchestrator waits (its activity's `timeout`, e.g.
     /// `"0.12:00:00"`, or `"12h"`): `expires_in` defaults to just under it
     /// and may not exceed it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -717,7 +717,7 @@ mod tests {
             default_expires_in: Duration::hours(24),
             max_expires_in: Duration::days(30),
             targets: BTreeMap::from([
-                ("adf".to_owned(), vec!["pipeline".to_owned()]),
+                ("etl".to_owned(), vec!["pipeline".to_owned()]),
                 ("hook".to_owned(), vec![]),
             ]),
             channels: BTreeSet::from(["ops".to_owned()]),
@@ -768,7 +768,7 @@ mod tests {
                 "notify.channels",
             ),
             (
-                json!({"title": "t", "target": "adf", "target_params": {"factory": "x"}}),
+                json!({"title": "t", "target": "etl", "target_params": {"factory": "x"}}),
                 "target_params",
             ),
             (
@@ -790,11 +790,11 @@ mod tests {
                 "idempotency_key",
             ),
             (
-                json!({"title": "t", "target": "adf", "target_params": {"pipeline": ".."}}),
+                json!({"title": "t", "target": "etl", "target_params": {"pipeline": ".."}}),
                 "target_params.pipeline",
             ),
             (
-                json!({"title": "t", "target": "adf", "target_params": {"pipeline": "a\tb"}}),
+                json!({"title": "t", "target": "etl", "target_params": {"pipeline": "a\tb"}}),
                 "target_params.pipeline",
             ),
             (json!({"title": "t\u{202e}gnp.exe"}), "title"),
@@ -835,7 +835,7 @@ mod tests {
     fn allowed_target_params_and_duplicate_recipients_pass() {
         let pause = NewPause::parse(
             request(
-                json!({"title": "t", "target": "adf", "target_params": {"pipeline": "p2"},
+                json!({"title": "t", "target": "etl", "target_params": {"pipeline": "p2"},
                 "notify": {"email": ["a@example.com", "A@example.com"], "channels": ["ops"]}}),
             ),
             &policy(),

@@ -1,6 +1,6 @@
 //! Request parts that must be JSON objects. serde's derived `Deserialize`
 //! for a struct also reads a sequence, taking the fields in order, so
-//! `"callback": ["logic_apps", "https://…"]` would pass as a callback.
+//! `"callback": ["a_kind", "https://…"]` would pass as a callback.
 //! [`object_only!`] gives a struct (derived with `#[serde(remote =
 //! "Self")]`, which makes the derived code inherent functions) a
 //! `Deserialize` that accepts a map and nothing else, so the caller is

@@ -36,7 +36,7 @@ pub enum IdentifiedBy {
     Policy,
 }
 
-/// The integration that vouched for an address (`slack`): 1 to 16 ASCII
+/// The integration that vouched for an address (`chat`): 1 to 16 ASCII
 /// lowercase letters, digits or `_`, kept inline so an identification
 /// stays `Copy`.
 #[derive(Clone, Copy, PartialEq, Eq, Hash)]

@@ -68,7 +68,7 @@ pub struct AppState {
     pub throttle: Arc<Throttle>,
     /// The integrations: their routes are served beside the core's.
     pub integrations: Arc<Integrations>,
-    /// Clients and clock for what handlers send (a Slack click's reply).
+    /// Clients and clock for what handlers send (a reply to a chat click).
     pub kit: Arc<Kit>,
     /// Sign-in to the pages, when a provider is configured.
     pub sign_in: Option<Arc<sign_in::SignInState>>,

@@ -19,7 +19,7 @@ const MAX_ANSWER_CHARS: usize = 500;
 /// A delivery the receiver accepted.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Sent {
-    /// The id the receiver gave what it started (an ADF `runId`).
+    /// The id the receiver gave what it started (a pipeline's run id).
     pub external_id: Option<String>,
 }
 
@@ -93,7 +93,7 @@ pub fn transport(what: &str, error: reqwest::Error) -> SendError {
     } else {
         "failed"
     };
-    // Without the URL: it may carry a secret (a Slack webhook path).
+    // Without the URL: it may carry a secret (an incoming-message path).
     SendError::retry(format!("request to {what} {kind}: {}", error.without_url()))
 }
 

@@ -115,7 +115,7 @@ impl Pauses {
     }
 
     /// Decides a pause for `email`, identified as `identified_by` (signed
-    /// in, or a Slack user whose address Slack gave).
+    /// in, or a chat user whose address the chat's API gave).
     pub async fn decide_as(
         &self,
         id: &PauseId,

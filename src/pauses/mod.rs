@@ -104,7 +104,7 @@ impl Requester {
     }
 
     /// An integration that verified who asked by its own means (a signed
-    /// webhook), named in its own namespace (`github:octocat`).
+    /// request), named in its own namespace (`chat:user`).
     pub fn integration(name: impl Into<String>) -> Self {
         Self {
             name: Some(name.into()),
@@ -229,7 +229,7 @@ impl Pauses {
     }
 
     /// Like [`Pauses::create`], answering `callback` when it settles: for
-    /// callbacks only an integration may make (a GitHub App's), never taken
+    /// callbacks only an integration may make (from a signed event), never taken
     /// from a request body. The same callback twice gives the same pause.
     pub async fn create_with_callback(
         &self,

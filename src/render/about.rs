@@ -1,5 +1,5 @@
 //! What a reviewer is told beside the title, in one wording for the review
-//! page, the emails and the Slack and Teams messages: who asked (the
+//! page, the emails and the chat messages: who asked (the
 //! requester exactly as stored, with how the pause records it was
 //! identified) and what approving does (the target it starts, the
 //! orchestrator it tells, or the waiting pipeline it lets go on).
@@ -16,7 +16,7 @@ use serde::Serialize;
 use crate::domain::{IdentifiedBy, Pause};
 
 /// What the configured targets and the callback kinds are, in words, by
-/// name: the integrations say (`Airflow DAG`, `Azure DevOps check`).
+/// name: the integrations say (`a pipeline`, `a check`).
 #[derive(Debug, Clone, Default)]
 pub struct Words {
     /// Target name to what it starts.
@@ -30,9 +30,9 @@ pub struct Words {
 pub struct About {
     /// "Requested by ci-bot (a named API key)."
     pub requester: String,
-    /// "Approving starts sales-part2 (Azure Data Factory pipeline)."
+    /// "Approving starts sales-part2 (a data pipeline)."
     pub approving: String,
-    /// "Rejecting starts cleanup (webhook).", when a target is set for it.
+    /// "Rejecting starts cleanup (an HTTP POST).", when a target is set for it.
     pub rejecting: Option<String>,
 }
 
@@ -150,8 +150,8 @@ mod tests {
     #[test]
     fn approving_names_the_target_and_its_kind_or_the_orchestrator_or_the_waiting_pipeline() {
         let words = Words {
-            targets: BTreeMap::from([("hook".to_owned(), "webhook")]),
-            callbacks: BTreeMap::from([("azure_devops".to_owned(), "Azure DevOps check")]),
+            targets: BTreeMap::from([("hook".to_owned(), "an HTTP POST")]),
+            callbacks: BTreeMap::from([("a_check".to_owned(), "pipeline check")]),
         };
         let plain = about(&pause(json!({})), &words);
         assert_eq!(
@@ -163,21 +163,21 @@ mod tests {
             &pause(json!({"target": "hook", "on_reject": "gone"})),
             &words,
         );
-        assert_eq!(both.approving, "Approving starts hook (webhook).");
+        assert_eq!(both.approving, "Approving starts hook (an HTTP POST).");
         assert_eq!(
             both.rejecting.as_deref(),
             Some("Rejecting starts gone (no longer configured).")
         );
         let mut waited = pause(json!({}));
         waited.callback = Some(Callback {
-            kind: "azure_devops".to_owned(),
-            url: "https://dev.azure.com/org/x".to_owned(),
+            kind: "a_check".to_owned(),
+            url: "https://ci.example.com/org/x".to_owned(),
             shown: Default::default(),
             details: Default::default(),
         });
         assert_eq!(
             about(&waited, &words).approving,
-            "Approving tells the Azure DevOps check waiting at dev.azure.com to continue."
+            "Approving tells the pipeline check waiting at ci.example.com to continue."
         );
     }
 }

@@ -24,6 +24,7 @@ mod azure_recipe;
 mod binary;
 mod callbacks;
 mod cli;
+mod config_kinds;
 mod crash;
 mod crash_loop;
 mod create;

@@ -60,7 +60,7 @@ pub struct CallbackView {
     /// The host answered; the rest of the URL is a secret.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub host: Option<String>,
-    /// What the kind shows besides (Step Functions: `aws`, the account).
+    /// What the kind shows besides (the configured account it answers through).
     #[serde(flatten)]
     pub shown: BTreeMap<String, String>,
 }
@@ -77,7 +77,7 @@ pub trait CallbackKinds: Send + Sync {
         hosts: &CallbackPolicy,
     ) -> Result<Callback, ValidationError>;
 
-    /// The kind a bare `callBackUri` (Data Factory's WebHook activity) is.
+    /// The kind a bare `callBackUri` (a callback activity's) is.
     fn uri_kind(&self) -> &str;
 
     /// What identifies the orchestrator waiting on `callback` (its URL, or

@@ -1,4 +1,4 @@
-//! A callback as a request gives it: Data Factory's `callBackUri`, or
+//! A callback as a request gives it: a callback activity's `callBackUri`, or
 //! `callback` of any registered kind, read by that kind; and
 //! `callback_timeout`, the orchestrator's own wait.
 
@@ -11,19 +11,19 @@ use crate::domain::duration::parse_duration;
 use crate::domain::input::ValidationError;
 use crate::domain::object_only::object_only;
 
-/// `callback` as sent: `{"kind": "logic_apps", "url": "…"}`, or a kind
-/// with fields of its own (`{"kind": "step_functions", "task_token": "…",
-/// "aws": "prod"}`): each kind's documentation says which.
+/// `callback` as sent: `{"kind": "…", "url": "…"}`, or a kind with fields
+/// of its own (a task token and the account to answer through): each
+/// kind's documentation says which.
 #[derive(Debug, Clone, Default, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(remote = "Self")]
 pub struct CallbackRequest {
-    /// The kind of orchestrator waiting (`adf_webhook`, `logic_apps`,
-    /// `step_functions`, `azure_devops`).
+    /// The kind of orchestrator waiting, as the server's integrations name
+    /// them (the documentation lists them).
     pub kind: String,
     /// The URL the orchestrator handed out (`listCallbackUrl()`).
     #[serde(default)]
     pub url: Option<String>,
-    /// The kind's own fields (`task_token` and `aws` for Step Functions).
+    /// The kind's own fields.
     #[serde(flatten)]
     #[schema(value_type = Object)]
     pub details: Map<String, Value>,
@@ -34,7 +34,7 @@ object_only!(
     "a JSON object with kind and url (or task_token and aws)"
 );
 
-/// Reads the callback of a request: Data Factory's `callBackUri`, or
+/// Reads the callback of a request: a callback activity's `callBackUri`, or
 /// `callback`, each read by its kind.
 pub fn parse_callback(
     call_back_uri: Option<String>,
@@ -46,11 +46,11 @@ pub fn parse_callback(
         (None, None) => Ok(None),
         (Some(_), Some(_)) => Err(ValidationError::new(
             "callback",
-            "give callBackUri (ADF) or callback, not both",
+            "give callBackUri or callback, not both",
         )),
         (Some(_), None) if kinds.uri_kind().is_empty() => Err(ValidationError::new(
             "callBackUri",
-            "callBackUri: this server answers no WebHook activity",
+            "callBackUri: this server answers no callback activity",
         )),
         (Some(url), None) => {
             let url = policy.check("callBackUri", &url)?;
@@ -65,7 +65,7 @@ pub fn parse_callback(
     }
 }
 
-/// Reads `callback_timeout`: ADF's TimeSpan (`d.hh:mm:ss`, `hh:mm:ss`) or
+/// Reads `callback_timeout`: a .NET TimeSpan (`d.hh:mm:ss`, `hh:mm:ss`) or
 /// a duration like `12h`.
 pub fn parse_callback_timeout(text: Option<String>) -> Result<Option<Duration>, ValidationError> {
     let Some(text) = text else { return Ok(None) };

@@ -17,9 +17,9 @@ use crate::outbox::{SendError, Sent, check, transport};
 /// One kind of waiting orchestrator.
 #[async_trait]
 pub trait CallbackKind: Send + Sync + 'static {
-    /// The kind as named in requests and stored (`logic_apps`).
+    /// The kind as named in requests and stored.
     fn kind(&self) -> &'static str;
-    /// Who waits, in words ("Logic Apps HTTP Webhook action").
+    /// Who waits, in words (a "pipeline check").
     fn what(&self) -> &'static str;
     /// Hosts its URLs come from, allowed unless `[callbacks]
     /// allowed_hosts` replaces the defaults.

@@ -1,6 +1,6 @@
 //! A part of the config file an integration reads itself: a `[targets.NAME]`
 //! or `[channels.NAME]` table, or one of its top-level sections
-//! (`[github_app]`). The core keeps it as TOML with the line it starts on,
+//! (`[NAME_app]`). The core keeps it as TOML with the line it starts on,
 //! and the integration turns it into its own type (with
 //! `deny_unknown_fields`), so an unknown key or a wrong type is still an
 //! error naming the key and the line.

@@ -42,7 +42,7 @@ impl fmt::Debug for Target {
 pub trait Starter: Send + Sync + 'static {
     /// The `kind` the config names (`webhook`).
     fn kind(&self) -> &'static str;
-    /// What it starts, in words for people ("Airflow DAG").
+    /// What it starts, in words for people ("data pipeline").
     fn what(&self) -> &'static str;
     /// Starts it for `trigger`, as `target` (name, overrides) says.
     async fn start(
@@ -131,7 +131,7 @@ impl Trigger<'_> {
 }
 
 /// `base` with `segments` appended, each percent-encoded, keeping any path
-/// `base` already has (a GitHub Enterprise `/api/v3`).
+/// `base` already has (an API under `/api/v3`).
 pub fn join_path(base: &reqwest::Url, segments: &[&str]) -> reqwest::Url {
     let mut url = base.clone();
     url.path_segments_mut()

@@ -1,8 +1,7 @@
 //! `[targets.NAME] kind = "webhook"`: POST `{"event", "pause", "receipt"}`
 //! with `Pausegate-Event`, `Pausegate-Delivery` and, with a secret,
 //! `Pausegate-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256(secret,
-//! "<t>.<body>")>` (the scheme receivers verify in a few lines, as Stripe's
-//! and Slack's signatures are verified).
+//! "<t>.<body>")>` (the scheme receivers verify in a few lines).
 
 use std::sync::Arc;
 

@@ -7,31 +7,38 @@
 //!
 //! - [`cli`]: the `pausegate` command: `serve`, and the client commands a
 //!   CI job uses (`pause`, `wait`, `status`, `list`, `approve`, …).
-//! - [`config`]: settings (flag > env > file > default), targets, channels,
-//!   `[email]`, `[delivery]`, secrets from the environment.
-//! - [`server`]: wires the store, the use cases, the outbox and the HTTP app
-//!   together and runs them until shutdown, with the expiry sweep beside them.
-//! - [`http`]: the router: the management API, the token endpoints, the
-//!   review pages, the orchestrators' own entry points (GitHub's signed
-//!   webhooks, Azure DevOps checks, Logic Apps' unsubscribe), the original
-//!   Azure Functions recipe's `PipelinePause`/`PipelineRestart`, the Azure
-//!   Functions host's timer (`/sweep`), sign-in and the inbox, Slack's
-//!   button clicks, errors, auth, request logs, health, metrics, OpenAPI.
+//! - [`config`]: the core's settings (flag > env > file > default),
+//!   `[delivery]`, `[callbacks]`, secrets from the environment; the
+//!   integrations' sections (`[email]`, `[github_app]`, `[slack_app]`,
+//!   `[aws]`, `[azure_recipe]`) and `[targets]`/`[channels]` tables are
+//!   handed, as TOML, to the integration that reads them.
+//! - [`server`]: wires the store, the use cases, the integrations, the
+//!   outbox and the HTTP app together and runs them until shutdown, with
+//!   the expiry sweep beside them.
+//! - [`http`]: the core's web face: the management API, the token
+//!   endpoints, the review pages, sign-in and the inbox, errors, auth,
+//!   request logs, health, metrics, OpenAPI; it merges the integrations'
+//!   routes.
 //! - [`identity`]: who is asking or deciding: API keys (the server's and
 //!   named ones), OpenID Connect bearer tokens, sign-in with an OpenID
 //!   Connect provider, and the signed cookies of a session.
 //! - [`pauses`]: the use cases: create (asking the policies first), review,
-//!   decide (by link, API, sign-in or Slack, ruled on by the pause's
-//!   approver rules), cancel, expire, wait, the inbox, receipts and the
-//!   chain's audit.
+//!   decide (by link, API, sign-in or a chat's button, ruled on by the
+//!   pause's approver rules), cancel, expire, wait, the inbox, receipts and
+//!   the chain's audit.
 //! - [`outbox`]: the worker that claims deliveries with a lease, sends them
-//!   with no transaction open, and records the outcome with retries.
-//! - [`targets`]: one module per kind of pipeline to start (webhook, Azure
-//!   Data Factory, GitHub workflow, Airflow DAG, Argo Workflows), and the
-//!   callbacks that answer an orchestrator waiting for a pause (ADF, Logic
-//!   Apps, Azure DevOps, Step Functions with SigV4, GitHub as an App).
-//! - [`notify`]: emails (SMTP or console), Slack and Teams posts, and the
-//!   Slack Web API for a Slack app's messages.
+//!   with no transaction open through the integrations, and records the
+//!   outcome (`Sent`, or a `Retryable`/`Fatal` [`outbox::SendError`]).
+//! - [`integrations`]: one folder per outside system, listed once in
+//!   `integrations::ALL`: `webhook`, `azure_data_factory` (pipelines, the
+//!   WebHook activity, the recipe's endpoints), `github` (workflows, the
+//!   App's deployment rules), `airflow`, `argo`, `slack` (incoming webhooks
+//!   and the app's buttons), `teams`, `email` (SMTP), `azure_devops`
+//!   (checks), `logic_apps` (HTTP Webhook actions) and `step_functions`
+//!   (task tokens, SigV4). Each owns its config section, the target,
+//!   channel and callback kinds it brings, its inbound routes and token
+//!   caches; [`integrations::kit`] is all it sees of the core. **A new
+//!   integration is one new folder and one line in `ALL`.**
 //! - [`store`]: the [`store::Store`] trait, one atomic method per use case.
 //!   Its SQL is written once in [`store::sql`]; the SQLite backend runs it
 //!   through a group-commit writer, the PostgreSQL one through a pool, with
@@ -40,20 +47,21 @@
 //!   settle it at once (`via: "policy"`) or leave it to people.
 //! - [`receipts`]: signed decision receipts (Ed25519 JWS, chained by hash):
 //!   signing, verifying, walking the chain; the store keeps them.
-//! - [`domain`]: pure types and rules: pauses, states, tokens, deliveries,
-//!   validation, approver rules and quorum, input fields.
+//! - [`domain`]: pure types and rules, no I/O: pauses, states, tokens,
+//!   deliveries, validation, approver rules and quorum, input fields.
 //! - [`render`]: the page and email templates; [`telemetry`]: logs and
-//!   metrics; [`clock`]: the one source of "now", replaceable in tests.
+//!   metrics; [`clock`]: the one source of "now" and of randomness for ids
+//!   and tokens, replaceable in tests.
 //!
 //! # A request's path
 //!
 //! ```text
 //! POST /api/v1/pauses ─► http::api ─► pauses::create ─► store (pause + token hash + notifications) ─► 201 {token, review_url}
-//! outbox worker       ─► notify::email / slack / teams (personal tokens minted at send time)
+//! outbox worker       ─► integrations' Mail / Poster (personal tokens minted at send time)
 //! GET  /r/{token}     ─► http::pages ─► pauses::review (reads only) ─► review page
 //! POST /r/{token}     ─► http::pages ─► pauses::decide_by_token ─► store::settle (first wins; trigger enqueued; receipt signed) ─► result page
-//! outbox worker       ─► targets::{webhook, adf, github, airflow, argo} ─► external_id recorded ─► page shows the run id
-//! outbox worker       ─► targets::callback ─► the waiting orchestrator hears the outcome (once, retried)
+//! outbox worker       ─► the target's Starter (its integration) ─► external_id recorded ─► page shows the run id
+//! outbox worker       ─► the callback's CallbackKind ─► the waiting orchestrator hears the outcome (once, retried)
 //! GET  /api/v1/pauses/{id}/wait ─► pauses::wait ─► woken by its own pause's settle (here or by NOTIFY) ─► the pause
 //! ```
 #![forbid(unsafe_code)]

@@ -7,7 +7,7 @@
 //! through [`kit`]'s traits.
 //!
 //! To add an integration: a folder with a `register` function, and one
-//! line in [`ALL`] (plus its tests, docs and any migration).
+//! line in `ALL` (plus its tests, docs and any migration).
 
 pub mod kit;
 

@@ -52,6 +52,7 @@ mod receipts;
 mod redeliver;
 mod replicas;
 mod requester;
+mod request_spans;
 mod requesters;
 mod restart;
 mod shapes;

@@ -231,11 +231,15 @@ impl Outbox {
         metrics::counter!("pausegate_deliveries_total", &labels).increment(1);
         match &outcome {
             DeliveryOutcome::Delivered { external_id } => tracing::info!(
-                external_id = external_id.as_deref().unwrap_or("-"), "delivered"),
+                external_id = external_id.as_deref().unwrap_or("-"),
+                "delivered"
+            ),
             DeliveryOutcome::Retry { at, error } => {
                 tracing::warn!(retry_at = %at, %error, "delivery failed; will retry")
             }
-            DeliveryOutcome::Failed { error } => tracing::error!(%error, "delivery failed for good"),
+            DeliveryOutcome::Failed { error } => {
+                tracing::error!(%error, "delivery failed for good")
+            }
             DeliveryOutcome::Dropped => tracing::info!("not sent: the pause was settled first"),
         }
         let recorded = self

@@ -145,7 +145,10 @@ async fn login(base: &str, sent: Option<&str>) -> (StatusCode, String) {
         request = request.header("x-request-id", sent);
     }
     let response = request.send().await.unwrap();
-    let id = response.headers().get("x-request-id").map(|v| v.to_str().unwrap().to_owned());
+    let id = response
+        .headers()
+        .get("x-request-id")
+        .map(|v| v.to_str().unwrap().to_owned());
     (response.status(), id.expect("the answer names its request"))
 }
 
@@ -164,7 +167,9 @@ async fn every_line_a_request_logs_carries_its_id_a_handlers_warning_included() 
         .lines_until(from, |l| l.contains(&id) && l.contains("status=502"))
         .await;
     assert!(
-        lines.iter().any(|l| is_warning(l) && l.contains("sign-in failed")),
+        lines
+            .iter()
+            .any(|l| is_warning(l) && l.contains("sign-in failed")),
         "the handler warned: {lines:#?}"
     );
     for line in &lines {
@@ -173,7 +178,10 @@ async fn every_line_a_request_logs_carries_its_id_a_handlers_warning_included() 
 
     let (_, generated) = login(&served.base, None).await;
     assert!(
-        (8..=64).contains(&generated.len()) && generated.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_'),
+        (8..=64).contains(&generated.len())
+            && generated
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'_'),
         "{generated}"
     );
     let (_, again) = login(&served.base, None).await;
@@ -187,7 +195,10 @@ async fn a_callers_request_id_is_replaced_unless_it_is_a_short_safe_token() {
     for unsafe_id in ["two words", "<script>", "a\"b", "", long.as_str()] {
         let (_, id) = login(&served.base, Some(unsafe_id)).await;
         assert_ne!(id, unsafe_id);
-        assert!(id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_'), "{id}");
+        assert!(
+            id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_'),
+            "{id}"
+        );
     }
     let output = served.output.lock().unwrap().clone();
     for unsafe_id in ["two words", "<script>", "a\"b", long.as_str()] {

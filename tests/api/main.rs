@@ -33,6 +33,7 @@ mod durability;
 mod examples;
 mod expiry;
 mod first_run;
+mod inbox_quorum;
 mod inputs;
 mod list;
 mod notifications;

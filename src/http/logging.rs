@@ -84,14 +84,7 @@ pub async fn log_request(request: Request, next: Next) -> Response {
     let header = HeaderValue::from_str(&id).expect("request ids are visible ASCII");
     response.headers_mut().insert(REQUEST_ID, header);
     let status = response.status().as_u16();
-    let labels = [
-        ("method", method_label(&method).to_owned()),
-        ("route", route),
-        ("status", status.to_string()),
-    ];
-    metrics::counter!("pausegate_http_requests_total", &labels).increment(1);
-    metrics::histogram!("pausegate_http_request_duration_seconds", &labels[..2])
-        .record(started.elapsed().as_secs_f64());
+    record(&method, route, status, started);
     // Milliseconds to one decimal place.
     let ms = (started.elapsed().as_secs_f64() * 10_000.0).round() / 10.0;
     span.in_scope(|| {
@@ -102,6 +95,18 @@ pub async fn log_request(request: Request, next: Next) -> Response {
         }
     });
     response
+}
+
+/// Counts the request and its time, labelled by route template.
+fn record(method: &axum::http::Method, route: String, status: u16, started: Instant) {
+    let labels = [
+        ("method", method_label(method).to_owned()),
+        ("route", route),
+        ("status", status.to_string()),
+    ];
+    metrics::counter!("pausegate_http_requests_total", &labels).increment(1);
+    metrics::histogram!("pausegate_http_request_duration_seconds", &labels[..2])
+        .record(started.elapsed().as_secs_f64());
 }
 
 /// A bounded method label: any method outside the standard ones is

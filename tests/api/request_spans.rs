@@ -62,6 +62,18 @@ impl Served {
         }
     }
 
+    /// `POST {path}` with the API key and `body`; the answer.
+    async fn post(&self, path: &str, body: Value) -> Value {
+        let response = reqwest::Client::new()
+            .post(format!("{}{path}", self.base))
+            .bearer_auth(API_KEY)
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
+        response.json().await.unwrap()
+    }
+
     fn lines(&self) -> Vec<String> {
         let output = self.output.lock().unwrap();
         output.lines().map(str::to_owned).collect()
@@ -210,28 +222,11 @@ async fn a_callers_request_id_is_replaced_unless_it_is_a_short_safe_token() {
 async fn every_line_a_delivery_attempt_logs_carries_its_id_the_failure_included() {
     let (_dir, served) = serve_with_airflow_and_a_dead_provider().await;
     let from = served.lines().len();
-    let client = reqwest::Client::new();
-    let created: Value = client
-        .post(format!("{}/api/v1/pauses", served.base))
-        .bearer_auth(API_KEY)
-        .json(&json!({"title": "Load the night's data?", "target": "nightly"}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let body = json!({"title": "Load the night's data?", "target": "nightly"});
+    let created = served.post("/api/v1/pauses", body).await;
     let pause = created["id"].as_str().unwrap();
-    let approved: Value = client
-        .post(format!("{}/api/v1/pauses/{pause}/approve", served.base))
-        .bearer_auth(API_KEY)
-        .json(&json!({"actor": "ci-bot"}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let approve = format!("/api/v1/pauses/{pause}/approve");
+    let approved = served.post(&approve, json!({"actor": "ci-bot"})).await;
     let delivery = approved["deliveries"][0]["id"].as_str().unwrap().to_owned();
     let lines = served
         .lines_until(from, |l| l.contains(&delivery) && l.contains(" INFO "))

@@ -1,6 +1,10 @@
 //! Logs and metrics. Logs: human-readable lines on standard output,
-//! filtered by `RUST_LOG` (default `info`); nothing logged anywhere carries
-//! a token, an API key or a request body (see `http::logging`). Metrics: a
+//! filtered by `RUST_LOG` (default `info`), each prefixed with the spans it
+//! was logged in: `request{id method route path}` for a request (see
+//! `http::logging`) and `delivery{id kind destination attempt}` for a
+//! delivery attempt (see `outbox`), so a line names what it belongs to
+//! without repeating fields. Nothing logged anywhere carries a token, an
+//! API key or a request body. Metrics: a
 //! Prometheus registry shared by the process, rendered at `GET /metrics`;
 //! labels never carry ids or tokens, only routes, kinds and outcomes.
 

@@ -12,8 +12,8 @@ use serde_json::{Map, Value, json};
 
 use super::pages::{Problem, error_page, notice, outcome_page, review_for};
 use super::sign_in::{csrf_ok, session};
-use super::{AppState, body};
-use crate::domain::{IdentifiedBy, PauseId, PauseState, Verdict, approvals_missing};
+use super::{AppState, body, form};
+use crate::domain::{IdentifiedBy, Pause, PauseId, PauseState, Verdict, approvals_missing};
 use crate::identity::session::Session;
 use crate::pauses::{Decider, PauseError};
 use crate::render::relative;
@@ -62,7 +62,7 @@ async fn signed_in_or_login(
 }
 
 /// The signed-in person as a decider.
-fn decider(session: &Session) -> Decider {
+pub(super) fn decider(session: &Session) -> Decider {
     Decider {
         email: session.email.clone(),
         by: IdentifiedBy::SignIn,
@@ -189,86 +189,44 @@ pub async fn show(
         Ok(session) => session,
         Err(response) => return *response,
     };
-    let pause = match PauseId::parse(&id) {
-        Some(id) => state.pauses.get(&id).await,
-        None => Err(PauseError::NotFound),
-    };
-    match pause {
-        Ok(pause) if pause.state == PauseState::Pending => review_for(
-            &state,
-            &pause,
-            Some(session.email),
-            Some(&session.csrf),
-            None,
-        ),
+    match pause_named(&state, &id).await {
+        Ok(pause) if pause.state == PauseState::Pending => {
+            review_signed_in(&state, &pause, &session, None)
+        }
         Ok(pause) => outcome_page(&state, &pause),
         Err(error) => error_page(&state, error, ""),
     }
 }
 
-/// `POST /inbox/{id}`: the pause page's decision, with its inputs.
+/// The pause `id` names; not found when it is not a pause id at all.
+pub(super) async fn pause_named(state: &AppState, id: &str) -> Result<Pause, PauseError> {
+    let id = PauseId::parse(id).ok_or(PauseError::NotFound)?;
+    state.pauses.get(&id).await
+}
+
+/// The review form of `pause` for the signed-in person, with the `problem`
+/// of a form sent back.
+pub(super) fn review_signed_in(
+    state: &AppState,
+    pause: &Pause,
+    session: &Session,
+    problem: Option<Problem<'_>>,
+) -> Response {
+    let (email, csrf) = (Some(session.email.clone()), Some(session.csrf.as_str()));
+    review_for(state, pause, email, csrf, problem)
+}
+
+/// `POST /inbox/{id}`: the pause page's decision, with its inputs, through
+/// the one review-form flow ([`form::answer`]).
 pub async fn decide_one(
     State(state): State<AppState>,
     Path(id): Path<String>,
     request: Request,
 ) -> Response {
-    let session =
-        match signed_in_or_login(&state, &request.headers().clone(), &format!("/inbox/{id}")).await
-        {
-            Ok(session) => session,
-            Err(response) => return *response,
-        };
-    let form = match super::form::read(request).await {
-        Ok(form) => form,
-        Err((status, message)) => {
-            return notice(&state, status, "The form could not be read", &message);
-        }
+    let here = format!("/inbox/{id}");
+    let session = match signed_in_or_login(&state, request.headers(), &here).await {
+        Ok(session) => session,
+        Err(response) => return *response,
     };
-    if !csrf_ok(&session, form.csrf.as_deref()) {
-        return notice(
-            &state,
-            StatusCode::FORBIDDEN,
-            "Nothing was decided",
-            "The form is stale; open the page again.",
-        );
-    }
-    let Some(verdict) = form.decision.as_deref().and_then(Verdict::parse) else {
-        return notice(
-            &state,
-            StatusCode::BAD_REQUEST,
-            "No decision was made",
-            "Choose Approve or Reject.",
-        );
-    };
-    let Some(id) = PauseId::parse(&id) else {
-        return error_page(&state, PauseError::NotFound, "");
-    };
-    let (typed, comment) = (form.inputs.clone(), form.comment.clone());
-    match state
-        .pauses
-        .decide_as(&id, verdict, &decider(&session), form.comment, form.inputs)
-        .await
-    {
-        Ok(pause) => outcome_page(&state, &pause),
-        Err(PauseError::Invalid(e)) if e.field.starts_with("inputs") => {
-            match state.pauses.get(&id).await {
-                Ok(pause) => {
-                    let problem = Problem {
-                        message: &e.message,
-                        inputs: &typed,
-                        comment: comment.as_deref(),
-                    };
-                    review_for(
-                        &state,
-                        &pause,
-                        Some(session.email),
-                        Some(&session.csrf),
-                        Some(problem),
-                    )
-                }
-                Err(error) => error_page(&state, error, ""),
-            }
-        }
-        Err(error) => error_page(&state, error, ""),
-    }
+    form::answer(&state, form::Reviewer::SignedIn(&session, &id), request).await
 }

@@ -13,7 +13,7 @@ use super::{AppState, form};
 use crate::domain::{
     Delivery, DeliveryKind, DeliveryState, Pause, PauseState, Verdict, Via, escape_hidden,
 };
-use crate::pauses::{PauseError, Review, TokenDecision};
+use crate::pauses::{PauseError, Review};
 use crate::render::{STYLESHEET, readable, relative};
 use crate::store::TokenKind;
 
@@ -51,60 +51,10 @@ pub async fn decide(
     decide_token(&state, &token, request).await
 }
 
-/// Records the decision the review form (`request`) makes with `token`.
+/// Records the decision the review form (`request`) makes with `token`,
+/// through the one review-form flow ([`form::answer`]).
 pub async fn decide_token(state: &AppState, token: &str, request: Request) -> Response {
-    let form = match form::read(request).await {
-        Ok(form) => form,
-        Err((status, message)) => {
-            return notice(state, status, "The form could not be read", &message);
-        }
-    };
-    let Some(verdict) = form.decision.as_deref().and_then(Verdict::parse) else {
-        let message = "Choose Approve or Reject.";
-        return notice(
-            state,
-            StatusCode::BAD_REQUEST,
-            "No decision was made",
-            message,
-        );
-    };
-    let (typed, comment) = (form.inputs.clone(), form.comment.clone());
-    let decision = TokenDecision {
-        verdict,
-        name: form.name,
-        name_field: "name",
-        comment: form.comment,
-        inputs: form.inputs,
-    };
-    match state.pauses.decide_by_token(token, decision).await {
-        // A bad value: the page again, with the message and what was typed.
-        Err(PauseError::Invalid(e)) if e.field.starts_with("inputs") => {
-            match state.pauses.review(token).await {
-                Ok(review) if review.pause.state == PauseState::Pending => {
-                    let problem = Problem {
-                        message: &e.message,
-                        inputs: &typed,
-                        comment: comment.as_deref(),
-                    };
-                    review_page(state, &review, Some(problem))
-                }
-                Ok(_) => error_page(state, PauseError::Invalid(e), token),
-                Err(error) => error_page(state, error, token),
-            }
-        }
-        // Counted toward a quorum: say so, not "decided".
-        Ok(pause) if pause.state == PauseState::Pending => {
-            let missing = crate::domain::approvals_missing(&pause);
-            let message = format!(
-                "\u{201c}{}\u{201d} needs {missing} more approval{} before it goes ahead.",
-                pause.title,
-                if missing == 1 { "" } else { "s" }
-            );
-            notice(state, StatusCode::OK, "Your approval is recorded", &message)
-        }
-        Ok(pause) => outcome(state, StatusCode::OK, &pause, None, token),
-        Err(error) => error_page(state, error, token),
-    }
+    form::answer(state, form::Reviewer::Link(token), request).await
 }
 
 /// `GET /assets/style.css`.
@@ -119,7 +69,13 @@ pub(super) struct Problem<'a> {
     pub(super) comment: Option<&'a str>,
 }
 
-fn review_page(state: &AppState, review: &Review, problem: Option<Problem<'_>>) -> Response {
+/// The review page `review`'s token opens, with the `problem` of a form
+/// sent back.
+pub(super) fn review_page(
+    state: &AppState,
+    review: &Review,
+    problem: Option<Problem<'_>>,
+) -> Response {
     let recipient = match review.token.kind {
         TokenKind::Recipient => review.token.actor.clone(),
         TokenKind::Creator | TokenKind::Channel => None,
@@ -161,13 +117,14 @@ pub(super) fn review_for(
 }
 
 /// The outcome of a settled pause; with `heading` for the 409 page. While a
-/// trigger is still pending the page refreshes itself (no script needed).
-fn outcome(
+/// trigger is still pending the page refreshes itself (no script needed),
+/// at `back`, relative to the page's own address.
+pub(super) fn outcome(
     state: &AppState,
     status: StatusCode,
     pause: &Pause,
     heading: Option<&str>,
-    token: &str,
+    back: &str,
 ) -> Response {
     let heading = heading.unwrap_or(match pause.state {
         PauseState::Approved => "Approved",
@@ -186,8 +143,8 @@ fn outcome(
         .deliveries
         .iter()
         .any(|d| d.kind == DeliveryKind::Trigger && d.state == DeliveryState::Pending);
-    // Relative to /r/{token}, so it works behind any path prefix.
-    let refresh_url = waiting.then_some(token);
+    // Relative, so it works behind any path prefix.
+    let refresh_url = waiting.then_some(back);
     let mut summary = summary(pause, state.pauses.now());
     if let Some(run) = pause.deliveries.iter().find_map(|d| match d.state {
         DeliveryState::Delivered if d.kind == DeliveryKind::Trigger => d.external_id.as_ref(),

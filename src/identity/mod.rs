@@ -4,9 +4,13 @@
 //! is the caller), or an OpenID Connect token from an accepted issuer
 //! (`[oidc_callers.NAME]`: the caller is `oidc:NAME:VALUE`, `VALUE` a
 //! claim of the verified token; see [`crate::domain::oidc_identity`]). Keys
-//! are compared as SHA-256 digests in constant time. Knows no HTTP
-//! framework; `http::auth` maps its answers to responses.
+//! are compared as SHA-256 digests in constant time. People sign in with an
+//! OpenID Connect provider ([`Provider`]). Bearer tokens and sign-in ID
+//! tokens go through one token check and one cache of what issuers publish
+//! (`jwt`), each use saying only what it expects. Knows no HTTP framework;
+//! `http::auth` and `http::sign_in` map its answers to responses.
 
+mod jwt;
 mod oidc;
 pub mod session;
 mod sign_in;

@@ -1,42 +1,33 @@
 //! OpenID Connect bearer tokens: a JWT is accepted when an `[oidc_callers]`
-//! entry names its `iss`, its signature verifies against that issuer's
-//! published keys, and its `aud`, `exp` and `sub` pass. The caller is
+//! entry names its `iss`, it passes the one token check
+//! ([`super::jwt`]: signature against that issuer's published keys,
+//! algorithm pinned to the key, `aud` among the entry's audiences, `exp`),
+//! and its `sub` matches the entry's patterns. The caller is
 //! `oidc:CALLER:VALUE` (the entry's name, then its `name_claim`): a
 //! subject is the issuer's opaque string, never an address.
 //!
-//! Followed: RFC 7519 (JWT claims), RFC 7517 (JWK sets), RFC 8725 (JWT best
-//! practices: the algorithm is pinned to the key's own family, never
-//! `none` and never an HMAC key from a key set), and OpenID Connect
-//! Discovery 1.0 §4 (`{issuer}/.well-known/openid-configuration` gives
-//! `jwks_uri`). Issuers (a CI system's token service with its own `iss`,
-//! `sub` and `aud` chosen by the job, a cloud's managed identities) are
-//! configured, not coded. Keys are cached per issuer and
-//! fetched again when a token names a key id not yet seen, at most once a
-//! minute, so unknown ids cannot make us hammer the issuer.
+//! The keys are at the entry's `jwks_url`, or at the `jwks_uri` of the
+//! issuer's discovery document (OpenID Connect Discovery 1.0 §4). Issuers
+//! (a CI system's token service with its own `iss`, `sub` and `aud` chosen
+//! by the job, a cloud's managed identities) are configured, not coded.
 
-use std::collections::HashMap;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use jsonwebtoken::dangerous::insecure_decode_claims;
-use jsonwebtoken::jwk::{AlgorithmParameters, JwkSet};
-use jsonwebtoken::{DecodingKey, Validation, decode, decode_header};
 use serde_json::Value;
-use tokio::sync::Mutex;
 
 use super::Refusal;
+use super::jwt::{Expected, IssuerKeys, TokenError};
 use crate::config::OidcCaller;
 use crate::domain::{MAX_IDENTITY_CHARS, oidc_identity};
 
-/// Keys are fetched again at most this often for unknown key ids.
-const REFETCH_AFTER: Duration = Duration::from_secs(60);
-/// Clock skew tolerated on `exp` and `nbf`.
-const LEEWAY_SECONDS: u64 = 30;
+/// How long an issuer may take to publish its keys: a caller is waiting.
+const FETCH_TIMEOUT: Duration = Duration::from_secs(5);
 
 /// Verifies tokens of the configured issuers.
 pub struct OidcVerifier {
     callers: Vec<OidcCaller>,
-    client: reqwest::Client,
-    keys: Mutex<HashMap<String, (JwkSet, Instant)>>,
+    keys: IssuerKeys,
 }
 
 /// Three base64url parts: a JWT rather than an API key.
@@ -49,18 +40,19 @@ fn refused(reason: &str) -> Refusal {
     Refusal::Refused(format!("the bearer token was refused: {reason}"))
 }
 
+fn refusal(error: TokenError) -> Refusal {
+    match error {
+        TokenError::Refused(reason) => refused(&reason),
+        TokenError::Unavailable(why) => Refusal::KeysUnavailable(why),
+    }
+}
+
 impl OidcVerifier {
     /// Accepts the tokens of `callers`.
     pub fn new(callers: Vec<OidcCaller>) -> Self {
-        let client = reqwest::Client::builder()
-            .timeout(Duration::from_secs(5))
-            .redirect(reqwest::redirect::Policy::none())
-            .build()
-            .expect("an HTTP client with no custom roots builds");
         Self {
             callers,
-            client,
-            keys: Mutex::new(HashMap::new()),
+            keys: IssuerKeys::new(FETCH_TIMEOUT),
         }
     }
 
@@ -68,28 +60,25 @@ impl OidcVerifier {
     /// configured caller's name and its `name_claim`, so a subject can
     /// never pass for an address, a named key or another issuer's subject.
     pub async fn verify(&self, token: &str) -> Result<String, Refusal> {
-        // `none` and unknown algorithms fail here: the header does not parse.
-        let header = decode_header(token).map_err(|_| refused("not a signed JWT"))?;
+        // Read unverified only to choose whose keys and rules apply; the
+        // check then requires this very issuer.
         let unverified: Value =
-            insecure_decode_claims(token).map_err(|_| refused("its claims are not JSON"))?;
+            insecure_decode_claims(token).map_err(|_| refused("it is not a signed JWT"))?;
         let issuer = unverified["iss"].as_str().unwrap_or_default();
         let Some(caller) = self.callers.iter().find(|c| c.issuer == issuer) else {
             return Err(refused("its issuer is not accepted"));
         };
-        let key = self.key_for(caller, header.kid.as_deref()).await?;
-        let family = key_family(&key).ok_or_else(|| refused("its key is not a public key"))?;
-        if header.alg.family() != family {
-            return Err(refused("its algorithm does not fit its key"));
-        }
-        let decoding = DecodingKey::from_jwk(&key).map_err(|_| refused("its key is unusable"))?;
-        let mut validation = Validation::new(header.alg);
-        validation.set_issuer(&[&caller.issuer]);
-        validation.set_audience(&caller.audiences);
-        validation.set_required_spec_claims(&["exp", "iss", "aud"]);
-        validation.leeway = LEEWAY_SECONDS;
-        let claims = decode::<Value>(token, &decoding, &validation)
-            .map_err(|e| refused(&reason(&e)))?
-            .claims;
+        let expected = Expected {
+            issuers: std::slice::from_ref(&caller.issuer),
+            audiences: &caller.audiences,
+            nonce: None,
+        };
+        let url = self.key_set_url(caller).await.map_err(refusal)?;
+        let claims = self
+            .keys
+            .verify(token, &url, &expected)
+            .await
+            .map_err(refusal)?;
         let subject = claims["sub"].as_str().unwrap_or_default();
         if !caller.subjects.is_empty() && !caller.subjects.iter().any(|p| matches(p, subject)) {
             return Err(refused("its subject is not accepted"));
@@ -97,62 +86,21 @@ impl OidcVerifier {
         identity(caller, &claims)
     }
 
-    /// The key `kid` names (or the only key), fetching the set if needed.
-    async fn key_for(
-        &self,
-        caller: &OidcCaller,
-        kid: Option<&str>,
-    ) -> Result<jsonwebtoken::jwk::Jwk, Refusal> {
-        let mut cache = self.keys.lock().await;
-        let pick = |set: &JwkSet| match kid {
-            Some(kid) => set.find(kid).cloned(),
-            None if set.keys.len() == 1 => set.keys.first().cloned(),
-            None => None,
-        };
-        let fresh = match cache.get(&caller.issuer) {
-            Some((set, _)) if pick(set).is_some() => return Ok(pick(set).expect("just found")),
-            Some((_, fetched)) => fetched.elapsed() >= REFETCH_AFTER,
-            None => true,
-        };
-        if fresh {
-            let set = self.fetch(caller).await?;
-            cache.insert(caller.issuer.clone(), (set, Instant::now()));
+    /// The caller's `jwks_url`, or its issuer's published `jwks_uri`.
+    async fn key_set_url(&self, caller: &OidcCaller) -> Result<String, TokenError> {
+        if let Some(url) = &caller.jwks_url {
+            return Ok(url.to_string());
         }
-        let (set, _) = cache.get(&caller.issuer).expect("cached above");
-        pick(set).ok_or_else(|| refused("its key id is not in the issuer's key set"))
-    }
-
-    async fn fetch(&self, caller: &OidcCaller) -> Result<JwkSet, Refusal> {
-        let url = match &caller.jwks_url {
-            Some(url) => url.to_string(),
-            None => {
-                let discovery = format!(
-                    "{}/.well-known/openid-configuration",
-                    caller.issuer.trim_end_matches('/')
-                );
-                let document: Value = self.get_json(&discovery).await?;
-                document["jwks_uri"]
-                    .as_str()
-                    .ok_or_else(|| unavailable(caller, "its discovery document has no jwks_uri"))?
-                    .to_owned()
-            }
-        };
-        let set: Value = self.get_json(&url).await?;
-        serde_json::from_value(set).map_err(|e| unavailable(caller, &format!("bad key set: {e}")))
-    }
-
-    async fn get_json(&self, url: &str) -> Result<Value, Refusal> {
-        let failed = |e: String| Refusal::KeysUnavailable(format!("fetching {url}: {e}"));
-        let response = self
-            .client
-            .get(url)
-            .send()
-            .await
-            .map_err(|e| failed(e.to_string()))?;
-        if !response.status().is_success() {
-            return Err(failed(format!("answered {}", response.status())));
-        }
-        response.json().await.map_err(|e| failed(e.to_string()))
+        let document = self.keys.discover(&caller.issuer).await?;
+        document["jwks_uri"]
+            .as_str()
+            .map(str::to_owned)
+            .ok_or_else(|| {
+                TokenError::Unavailable(format!(
+                    "issuer {}: its discovery document has no jwks_uri",
+                    caller.issuer
+                ))
+            })
     }
 }
 
@@ -171,34 +119,6 @@ fn identity(caller: &OidcCaller, claims: &Value) -> Result<String, Refusal> {
         )));
     }
     Ok(identity)
-}
-
-fn unavailable(caller: &OidcCaller, problem: &str) -> Refusal {
-    Refusal::KeysUnavailable(format!("issuer {}: {problem}", caller.issuer))
-}
-
-/// The algorithm family of a public key; `None` for a shared secret.
-pub(super) fn key_family(key: &jsonwebtoken::jwk::Jwk) -> Option<jsonwebtoken::AlgorithmFamily> {
-    use jsonwebtoken::AlgorithmFamily;
-    match key.algorithm {
-        AlgorithmParameters::RSA(_) => Some(AlgorithmFamily::Rsa),
-        AlgorithmParameters::EllipticCurve(_) => Some(AlgorithmFamily::Ec),
-        AlgorithmParameters::OctetKeyPair(_) => Some(AlgorithmFamily::Ed),
-        _ => None,
-    }
-}
-
-pub(super) fn reason(error: &jsonwebtoken::errors::Error) -> String {
-    use jsonwebtoken::errors::ErrorKind;
-    match error.kind() {
-        ErrorKind::ExpiredSignature => "it has expired".to_owned(),
-        ErrorKind::InvalidAudience => "its audience is not accepted".to_owned(),
-        ErrorKind::InvalidIssuer => "its issuer is not accepted".to_owned(),
-        ErrorKind::InvalidSignature => "its signature does not verify".to_owned(),
-        ErrorKind::ImmatureSignature => "it is not valid yet".to_owned(),
-        ErrorKind::MissingRequiredClaim(claim) => format!("it has no {claim} claim"),
-        _ => "it does not verify".to_owned(),
-    }
 }
 
 /// `*` matches any run of characters; everything else literally.
@@ -237,10 +157,20 @@ mod tests {
         assert!(!matches("exact", "exactly"));
     }
 
-    #[test]
-    fn an_unsigned_token_is_not_even_read() {
-        // {"alg":"none"} . {"iss":"x"} . (no signature)
+    #[tokio::test]
+    async fn an_unsigned_token_is_refused_before_any_key_is_fetched() {
+        // {"alg":"none"} . {"iss":"x"} . (no signature); the issuer's
+        // address answers nothing, so a fetch would say "unavailable".
         let token = "eyJhbGciOiJub25lIn0.eyJpc3MiOiJ4In0.";
-        assert!(decode_header(token).is_err());
+        let verifier = OidcVerifier::new(vec![OidcCaller {
+            name: "x".to_owned(),
+            issuer: "x".to_owned(),
+            audiences: vec!["pausegate".to_owned()],
+            subjects: Vec::new(),
+            jwks_url: Some("http://127.0.0.1:9/keys".parse().unwrap()),
+            name_claim: "sub".to_owned(),
+        }]);
+        let refusal = verifier.verify(token).await.unwrap_err();
+        assert_eq!(refusal, refused("it is not a signed JWT"), "{refusal:?}");
     }
 }

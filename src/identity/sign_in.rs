@@ -1,7 +1,8 @@
 //! Signing people in with an OpenID Connect provider: the authorization
 //! code flow with PKCE (S256), `state` and `nonce`, the code redeemed at
-//! the token endpoint with `client_secret_basic`, and the ID token verified
-//! against the provider's published keys (issuer, audience, expiry, nonce).
+//! the token endpoint with `client_secret_basic`, and the ID token put
+//! through the one token check ([`super::jwt`]: the provider's published
+//! keys, issuer, audience, expiry and this sign-in's nonce).
 //! The person is their address only when the provider vouches that it
 //! verified it (`email_verified`, OpenID Connect Core 1.0 §5.1, or the
 //! configured claim): an address anyone may type into their profile at the
@@ -18,14 +19,14 @@ use std::time::Duration;
 
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
-use jsonwebtoken::jwk::JwkSet;
-use jsonwebtoken::{DecodingKey, Validation, decode, decode_header};
 use serde::Deserialize;
 use serde_json::Value;
-use tokio::sync::Mutex;
 
-use super::oidc::{key_family, reason};
+use super::jwt::{Expected, IssuerKeys, TokenError, issuer_client};
 use crate::config::SignIn;
+
+/// How long the provider may take to answer: a person is waiting.
+const TIMEOUT: Duration = Duration::from_secs(10);
 
 /// Why a sign-in failed, in words for the page.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -38,10 +39,10 @@ pub enum SignInError {
     Unverified(String),
 }
 
-/// What the provider publishes about itself.
+/// What the provider publishes about itself (its `issuer` is checked by
+/// [`IssuerKeys::discover`]).
 #[derive(Debug, Clone, Deserialize)]
 struct Metadata {
-    issuer: String,
     authorization_endpoint: String,
     token_endpoint: String,
     jwks_uri: String,
@@ -51,8 +52,10 @@ struct Metadata {
 /// The provider, as configured, with what it published.
 pub struct Provider {
     settings: SignIn,
+    /// For the token endpoint.
     client: reqwest::Client,
-    known: Mutex<Option<(Metadata, JwkSet)>>,
+    /// The discovery document and key set, cached.
+    keys: IssuerKeys,
 }
 
 /// Who the provider vouched for.
@@ -68,52 +71,31 @@ fn failed(what: &str, detail: impl std::fmt::Display) -> SignInError {
     SignInError::Provider(format!("{what}: {detail}"))
 }
 
+/// `what` did not pass the token check, or could not be fetched.
+fn provider_error(what: &str, error: TokenError) -> SignInError {
+    match error {
+        TokenError::Refused(reason) | TokenError::Unavailable(reason) => failed(what, reason),
+    }
+}
+
 impl Provider {
     /// The provider `settings` name.
     pub fn new(settings: SignIn) -> Self {
-        let client = reqwest::Client::builder()
-            .timeout(Duration::from_secs(10))
-            .redirect(reqwest::redirect::Policy::none())
-            .build()
-            .expect("an HTTP client with no custom roots builds");
         Self {
             settings,
-            client,
-            known: Mutex::new(None),
+            client: issuer_client(TIMEOUT),
+            keys: IssuerKeys::new(TIMEOUT),
         }
     }
 
-    /// The discovery document and key set, fetched once (and again when a
-    /// token names a key not in the set).
-    async fn metadata(&self, refresh: bool) -> Result<(Metadata, JwkSet), SignInError> {
-        let mut known = self.known.lock().await;
-        if let Some(found) = known.as_ref().filter(|_| !refresh) {
-            return Ok(found.clone());
-        }
-        let url = format!("{}/.well-known/openid-configuration", self.settings.issuer);
-        let metadata: Metadata = self.get_json(&url).await?;
-        if metadata.issuer.trim_end_matches('/') != self.settings.issuer {
-            return Err(failed(
-                "the provider's discovery document",
-                "names another issuer",
-            ));
-        }
-        let keys: JwkSet = self.get_json(&metadata.jwks_uri).await?;
-        *known = Some((metadata, keys));
-        Ok(known.clone().expect("just stored"))
-    }
-
-    async fn get_json<T: serde::de::DeserializeOwned>(&self, url: &str) -> Result<T, SignInError> {
-        let response = self
-            .client
-            .get(url)
-            .send()
+    /// The provider's discovery document.
+    async fn metadata(&self) -> Result<Metadata, SignInError> {
+        let document = self
+            .keys
+            .discover(&self.settings.issuer)
             .await
-            .map_err(|e| failed(url, e))?;
-        if !response.status().is_success() {
-            return Err(failed(url, format!("answered {}", response.status())));
-        }
-        response.json().await.map_err(|e| failed(url, e))
+            .map_err(|e| provider_error("the provider's discovery document", e))?;
+        serde_json::from_value(document).map_err(|e| failed("the provider's discovery document", e))
     }
 
     /// Where to send the browser to sign in.
@@ -124,7 +106,7 @@ impl Provider {
         nonce: &str,
         challenge: &str,
     ) -> Result<String, SignInError> {
-        let (metadata, _) = self.metadata(false).await?;
+        let metadata = self.metadata().await?;
         let mut url = url::Url::parse(&metadata.authorization_endpoint)
             .map_err(|e| failed("the provider's authorization_endpoint", e))?;
         url.query_pairs_mut()
@@ -147,7 +129,24 @@ impl Provider {
         verifier: &str,
         nonce: &str,
     ) -> Result<Person, SignInError> {
-        let (metadata, _) = self.metadata(false).await?;
+        let metadata = self.metadata().await?;
+        let form = [
+            ("grant_type", "authorization_code"),
+            ("code", code),
+            ("redirect_uri", redirect_uri),
+            ("code_verifier", verifier),
+        ];
+        let id_token = self.redeem(&metadata, &form).await?;
+        let claims = self.verify(&metadata, &id_token, nonce).await?;
+        self.person(&claims)
+    }
+
+    /// Posts `form` to the token endpoint as this client; the ID token.
+    async fn redeem(
+        &self,
+        metadata: &Metadata,
+        form: &[(&str, &str)],
+    ) -> Result<String, SignInError> {
         let encode =
             |s: &str| url::form_urlencoded::byte_serialize(s.as_bytes()).collect::<String>();
         let basic = STANDARD.encode(format!(
@@ -155,17 +154,11 @@ impl Provider {
             encode(&self.settings.client_id),
             encode(self.settings.client_secret.expose())
         ));
-        let form = [
-            ("grant_type", "authorization_code"),
-            ("code", code),
-            ("redirect_uri", redirect_uri),
-            ("code_verifier", verifier),
-        ];
         let response = self
             .client
             .post(&metadata.token_endpoint)
             .header("Authorization", format!("Basic {basic}"))
-            .form(&form)
+            .form(form)
             .send()
             .await
             .map_err(|e| failed("the token endpoint", e))?;
@@ -178,11 +171,10 @@ impl Provider {
                 format!("{status}, {error}"),
             ));
         }
-        let id_token = answer["id_token"]
+        answer["id_token"]
             .as_str()
-            .ok_or_else(|| failed("the token endpoint", "answered without an id_token"))?;
-        let claims = self.verify(id_token, nonce).await?;
-        self.person(&claims)
+            .map(str::to_owned)
+            .ok_or_else(|| failed("the token endpoint", "answered without an id_token"))
     }
 
     /// The person the verified `claims` name, if the provider vouches that
@@ -217,46 +209,30 @@ impl Provider {
         })
     }
 
-    async fn verify(&self, id_token: &str, nonce: &str) -> Result<Value, SignInError> {
-        let header =
-            decode_header(id_token).map_err(|_| failed("the ID token", "is not a signed JWT"))?;
-        let (_, mut keys) = self.metadata(false).await?;
-        let kid = header.kid.clone().unwrap_or_default();
-        if keys.find(&kid).is_none() {
-            keys = self.metadata(true).await?.1;
-        }
-        let key = match header.kid.as_deref() {
-            Some(kid) => keys.find(kid).cloned(),
-            None if keys.keys.len() == 1 => keys.keys.first().cloned(),
-            None => None,
-        }
-        .ok_or_else(|| failed("the ID token", "names a key the provider does not publish"))?;
-        if key_family(&key) != Some(header.alg.family()) {
-            return Err(failed(
-                "the ID token",
-                "is signed with an algorithm its key does not use",
-            ));
-        }
-        let decoding = DecodingKey::from_jwk(&key).map_err(|e| failed("the provider's key", e))?;
-        let mut validation = Validation::new(header.alg);
-        validation.set_issuer(&[&self.settings.issuer, &format!("{}/", self.settings.issuer)]);
-        validation.set_audience(&[&self.settings.client_id]);
-        validation.leeway = 30;
-        let claims = decode::<Value>(id_token, &decoding, &validation)
-            .map_err(|e| failed("the ID token", reason(&e)))?
-            .claims;
-        if claims["nonce"].as_str() != Some(nonce) {
-            return Err(failed(
-                "the ID token",
-                "does not carry this sign-in's nonce",
-            ));
-        }
-        Ok(claims)
+    /// The ID token's claims, if it is this provider's, for us, unexpired
+    /// and carrying this sign-in's `nonce`. The issuer is accepted with or
+    /// without a trailing slash, as providers write it either way.
+    async fn verify(
+        &self,
+        metadata: &Metadata,
+        id_token: &str,
+        nonce: &str,
+    ) -> Result<Value, SignInError> {
+        let issuer = &self.settings.issuer;
+        let expected = Expected {
+            issuers: &[issuer.clone(), format!("{issuer}/")],
+            audiences: std::slice::from_ref(&self.settings.client_id),
+            nonce: Some(nonce),
+        };
+        self.keys
+            .verify(id_token, &metadata.jwks_uri, &expected)
+            .await
+            .map_err(|e| provider_error("the ID token", e))
     }
 
     /// The provider's sign-out page, if it has one, returning to `back`.
     pub async fn end_session_url(&self, back: &str) -> Option<String> {
-        let (metadata, _) = self.metadata(false).await.ok()?;
+        let metadata = self.metadata().await.ok()?;
         let mut url = url::Url::parse(metadata.end_session_endpoint.as_deref()?).ok()?;
         url.query_pairs_mut()
             .append_pair("client_id", &self.settings.client_id)

@@ -165,15 +165,34 @@ impl Outbox {
     }
 
     /// Sends one delivery, holding its lease meanwhile, and records how it
-    /// went.
-    async fn deliver(&self, delivery: ClaimedDelivery) -> anyhow::Result<()> {
+    /// went, all inside the attempt's span: every line the attempt, the
+    /// lease and the sender log carries the delivery's id and destination.
+    /// An outcome that could not be recorded is logged here, in the span;
+    /// its lease will run out and it will be sent again.
+    #[tracing::instrument(
+        name = "delivery",
+        skip_all,
+        fields(
+            id = %delivery.id,
+            kind = %delivery.kind.as_str(),
+            destination = %delivery.destination,
+            attempt = delivery.attempts,
+        ),
+    )]
+    async fn deliver(&self, delivery: ClaimedDelivery) {
+        if let Err(error) = self.attempt(&delivery).await {
+            tracing::error!(error = %format!("{error:#}"), "recording a delivery failed");
+        }
+    }
+
+    async fn attempt(&self, delivery: &ClaimedDelivery) -> anyhow::Result<()> {
         let result = tokio::select! {
-            result = self.send(&delivery) => result,
+            result = self.send(delivery) => result,
             // The lease is lost: the send is dropped mid-way, and whoever
             // holds the delivery now sends it.
-            () = self.hold_lease(&delivery) => return Ok(()),
+            () = self.hold_lease(delivery) => return Ok(()),
         };
-        let outcome = self.outcome(&delivery, result);
+        let outcome = self.outcome(delivery, result);
         let name = match &outcome {
             DeliveryOutcome::Delivered { .. } => "delivered",
             DeliveryOutcome::Retry { .. } => "retry",
@@ -184,24 +203,23 @@ impl Outbox {
         metrics::counter!("pausegate_deliveries_total", &labels).increment(1);
         match &outcome {
             DeliveryOutcome::Delivered { external_id } => tracing::info!(
-                delivery = %delivery.id, destination = %delivery.destination,
-                external_id = external_id.as_deref().unwrap_or("-"), "delivered"),
-            DeliveryOutcome::Retry { at, error } => tracing::warn!(
-                delivery = %delivery.id, destination = %delivery.destination,
-                attempt = delivery.attempts, retry_at = %at, %error, "delivery failed; will retry"),
-            DeliveryOutcome::Failed { error } => tracing::error!(
-                delivery = %delivery.id, destination = %delivery.destination,
-                attempt = delivery.attempts, %error, "delivery failed for good"),
-            DeliveryOutcome::Dropped => tracing::info!(
-                delivery = %delivery.id, destination = %delivery.destination,
-                "not sent: the pause was settled first"),
+                external_id = external_id.as_deref().unwrap_or("-"),
+                "delivered"
+            ),
+            DeliveryOutcome::Retry { at, error } => {
+                tracing::warn!(retry_at = %at, %error, "delivery failed; will retry")
+            }
+            DeliveryOutcome::Failed { error } => {
+                tracing::error!(%error, "delivery failed for good")
+            }
+            DeliveryOutcome::Dropped => tracing::info!("not sent: the pause was settled first"),
         }
         let recorded = self
             .store
-            .finish_delivery(&delivery, &outcome, self.clock.now())
+            .finish_delivery(delivery, &outcome, self.clock.now())
             .await?;
         if !recorded {
-            tracing::warn!(delivery = %delivery.id, "lease ran out before the outcome was recorded");
+            tracing::warn!("lease ran out before the outcome was recorded");
         }
         Ok(())
     }
@@ -239,10 +257,10 @@ impl Outbox {
     }
 }
 
-/// Logs a send whose outcome could not be recorded; its lease will run out
-/// and it will be sent again.
-fn report(finished: Result<anyhow::Result<()>, tokio::task::JoinError>) {
-    if let Err(error) = finished.map_err(anyhow::Error::from).and_then(|r| r) {
-        tracing::error!(error = %format!("{error:#}"), "recording a delivery failed");
+/// Logs a send that panicked; its lease will run out and it will be sent
+/// again.
+fn report(finished: Result<(), tokio::task::JoinError>) {
+    if let Err(error) = finished {
+        tracing::error!(%error, "a delivery's send stopped unexpectedly");
     }
 }

@@ -10,12 +10,16 @@ say and answers as a provider does:
   `nonce`, and an S256 `code_challenge`. The person signing in is chosen by
   the test the way a person would pick an account on the provider's page:
   `login=ADDRESS`, with `email_verified=true|false|absent` (default true).
-  Answers 303 to `redirect_uri?code=…&state=…&iss=…` (RFC 9207).
+  Answers 303 to `redirect_uri?code=…&state=…&iss=…` (RFC 9207). What a
+  faulty or hostile provider would send is chosen the same way: `omit=CLAIM`
+  leaves a claim out of the ID token, `nbf_in=SECONDS` sets its `nbf` that
+  far ahead, `kid=ID` names a key it does not publish.
 - POST /token (OpenID Connect Core 1.0 §3.1.3.1, RFC 6749 §2.3.1, RFC 7636
   §4.6): client_secret_basic with the form-encoded id and secret, the code
   once, the same `redirect_uri`, and a `code_verifier` whose S256 is the
   challenge. Answers {"access_token", "token_type", "id_token"} with an ID
   token carrying iss, aud, sub, email, email_verified, nonce, iat, exp.
+- GET /fetches: {"keys": N}, how often the key set was fetched.
 Anything else answers 400 {"error", "error_description"}.
 
 Usage: oidc_provider.py CLIENT_ID CLIENT_SECRET
@@ -40,6 +44,7 @@ KEY = rsa.generate_private_key(public_exponent=65537, key_size=2048)
 JWK = json.loads(RSAAlgorithm.to_jwk(KEY.public_key()))
 JWK.update(kid="stand-in-1", use="sig", alg="RS256")
 CODES = {}
+FETCHES = {"keys": 0}
 
 
 def s256(verifier):
@@ -81,7 +86,10 @@ class Handler(BaseHTTPRequestHandler):
                 "code_challenge_methods_supported": ["S256"],
             })
         elif url.path == "/keys":
+            FETCHES["keys"] += 1
             self.answer(200, {"keys": [JWK]})
+        elif url.path == "/fetches":
+            self.answer(200, FETCHES)
         elif url.path == "/authorize":
             self.authorize(query)
         else:
@@ -141,7 +149,11 @@ class Handler(BaseHTTPRequestHandler):
         verified = asked.get("email_verified", "true")
         if verified != "absent":
             claims["email_verified"] = verified == "true"
-        return jwt.encode(claims, KEY, algorithm="RS256", headers={"kid": "stand-in-1"})
+        if "nbf_in" in asked:
+            claims["nbf"] = now + int(asked["nbf_in"])
+        claims.pop(asked.get("omit", ""), None)
+        kid = asked.get("kid", "stand-in-1")
+        return jwt.encode(claims, KEY, algorithm="RS256", headers={"kid": kid})
 
     def log_message(self, *args):
         pass

@@ -43,44 +43,19 @@ impl Server {
     pub async fn bind(settings: &Settings, clock: Arc<dyn Clock>) -> anyhow::Result<Self> {
         // Install the metrics registry before anything records.
         crate::telemetry::metrics();
-        let words = Words {
-            targets: settings
-                .targets
-                .iter()
-                .map(|(name, target)| (name.clone(), target.starter.what()))
-                .collect(),
-            callbacks: settings.integrations.callback_words(),
-        };
-        let renderer =
-            Arc::new(Renderer::load(settings.templates_dir.as_deref())?.with_words(words));
+        let renderer = Arc::new(renderer(settings)?);
         let listener = TcpListener::bind(settings.listen)
             .await
             .with_context(|| format!("cannot listen on {}", settings.listen))?;
-        let local_addr = listener.local_addr()?;
         let public_url = settings
             .public_url
             .clone()
-            .unwrap_or_else(|| format!("http://{local_addr}"));
-        let receipts = ReceiptSetup {
-            key: settings.receipt_key.clone(),
-            issuer: Some(public_url.clone()),
-            read_only: false,
-        };
+            .unwrap_or_else(|| format!("http://{}", listener.local_addr().expect("bound")));
         // Ids are timed by the wall clock even when a test stops `clock`,
         // so each new one still sorts after the last (lists break ties
         // between equal creation times by id).
         let mint = Mint::system();
-        let timeout = settings.database_timeout;
-        let store = open_minting(&settings.database_url, timeout, receipts, mint.clone()).await?;
-        let pauses = Arc::new(
-            Pauses::new(
-                store.clone(),
-                clock.clone(),
-                mint.clone(),
-                settings.create_policy(),
-            )
-            .with_policies(settings.policies.clone()),
-        );
+        let pauses = Arc::new(use_cases(settings, &clock, &mint, &public_url).await?);
         let kit = Arc::new(Kit::new(
             settings.delivery.timeout,
             clock.clone(),
@@ -90,23 +65,9 @@ impl Server {
         )?);
         let senders = Senders::new(settings, kit.clone());
         let wake = pauses.deliveries_waiting();
+        let store = pauses.store().clone();
         let outbox = Arc::new(Outbox::new(store, clock, mint, settings, senders, wake));
-        let functions_timer = settings.azure_functions.then(|| outbox.clone());
-        let state = AppState::new(
-            pauses,
-            kit,
-            settings.integrations.clone(),
-            settings.api_key.as_ref(),
-            settings.max_failures_per_minute,
-            CancellationToken::new(),
-        )
-        .with_callers(
-            settings.api_key.as_ref(),
-            &settings.named_keys,
-            settings.oidc_callers.clone(),
-        )
-        .with_sign_in(settings.sign_in.as_ref())
-        .with_functions_timer(functions_timer);
+        let state = app_state(settings, pauses, kit, &outbox);
         Ok(Self {
             listener,
             state,
@@ -202,4 +163,60 @@ async fn sweep_expired(pauses: Arc<Pauses>, stopping: CancellationToken) {
             () = pauses.expiry_rung() => {}
         }
     }
+}
+
+/// The templates, saying what the configured targets and callback kinds are.
+fn renderer(settings: &Settings) -> anyhow::Result<Renderer> {
+    let words = Words {
+        targets: settings
+            .targets
+            .iter()
+            .map(|(name, target)| (name.clone(), target.starter.what()))
+            .collect(),
+        callbacks: settings.integrations.callback_words(),
+    };
+    Ok(Renderer::load(settings.templates_dir.as_deref())?.with_words(words))
+}
+
+/// The store, opened, and the use cases over it.
+async fn use_cases(
+    settings: &Settings,
+    clock: &Arc<dyn Clock>,
+    mint: &Mint,
+    public_url: &str,
+) -> anyhow::Result<Pauses> {
+    let receipts = ReceiptSetup {
+        key: settings.receipt_key.clone(),
+        issuer: Some(public_url.to_owned()),
+        read_only: false,
+    };
+    let timeout = settings.database_timeout;
+    let store = open_minting(&settings.database_url, timeout, receipts, mint.clone()).await?;
+    let pauses = Pauses::new(store, clock.clone(), mint.clone(), settings.create_policy());
+    Ok(pauses.with_policies(settings.policies.clone()))
+}
+
+/// What every handler can reach.
+fn app_state(
+    settings: &Settings,
+    pauses: Arc<Pauses>,
+    kit: Arc<Kit>,
+    outbox: &Arc<Outbox>,
+) -> AppState {
+    let functions_timer = settings.azure_functions.then(|| outbox.clone());
+    AppState::new(
+        pauses,
+        kit,
+        settings.integrations.clone(),
+        settings.api_key.as_ref(),
+        settings.max_failures_per_minute,
+        CancellationToken::new(),
+    )
+    .with_callers(
+        settings.api_key.as_ref(),
+        &settings.named_keys,
+        settings.oidc_callers.clone(),
+    )
+    .with_sign_in(settings.sign_in.as_ref())
+    .with_functions_timer(functions_timer)
 }

@@ -37,81 +37,131 @@ pub struct WaitOptions {
 
 /// Waits for `id` to be decided; the exit code says how it ended.
 pub async fn wait_for_decision(client: &Client, id: &str, options: WaitOptions) -> ExitCode {
-    let started = Instant::now();
-    let deadline = options.timeout.map(|t| started + t);
-    let gives_up_at = options
-        .timeout
-        .and_then(|t| chrono::Duration::from_std(t).ok())
-        .map(|t| Utc::now() + t);
-    let on_terminal = std::io::stderr().is_terminal();
-    // Anyone holding the link can decide: keep it out of CI logs unless asked.
-    let link = options
-        .review_url
-        .as_deref()
-        .filter(|_| on_terminal || options.show_link);
-    let mut progress = Progress::start(id, link, on_terminal, gives_up_at);
-    let mut outage = Outage::new(options.timeout.is_some());
-    let mut first_read = true;
+    let mut waiting = Waiting::start(client, id, &options);
     loop {
-        let remaining = deadline.map(|d| d.saturating_duration_since(Instant::now()));
+        let remaining = waiting.remaining();
         if remaining == Some(Duration::ZERO) {
-            progress.finish();
-            if outage.never_reached() {
-                return fail(&format!(
-                    "never reached pausegate at {}; check PAUSEGATE_URL",
-                    client.base()
-                ));
-            }
-            let waited = compact(started.elapsed());
-            eprintln!("gave up after {waited}: pause {id} is still pending");
-            return ExitCode::from(exit::TIMED_OUT);
+            return waiting.give_up();
         }
+        let answer = waiting.read(remaining).await;
+        if let Some(code) = waiting.heard(answer, remaining, options.json).await {
+            return code;
+        }
+    }
+}
+
+/// A wait under way: what it shows and how the server has answered.
+struct Waiting<'c> {
+    client: &'c Client,
+    id: &'c str,
+    started: Instant,
+    deadline: Option<Instant>,
+    progress: Progress,
+    outage: Outage,
+    first_read: bool,
+}
+
+impl<'c> Waiting<'c> {
+    fn start(client: &'c Client, id: &'c str, options: &WaitOptions) -> Self {
+        let started = Instant::now();
+        let gives_up_at = options
+            .timeout
+            .and_then(|t| chrono::Duration::from_std(t).ok())
+            .map(|t| Utc::now() + t);
+        let on_terminal = std::io::stderr().is_terminal();
+        // Anyone holding the link can decide: keep it out of CI logs unless asked.
+        let link = options
+            .review_url
+            .as_deref()
+            .filter(|_| on_terminal || options.show_link);
+        Self {
+            client,
+            id,
+            started,
+            deadline: options.timeout.map(|t| started + t),
+            progress: Progress::start(id, link, on_terminal, gives_up_at),
+            outage: Outage::new(options.timeout.is_some()),
+            first_read: true,
+        }
+    }
+
+    fn remaining(&self) -> Option<Duration> {
+        self.deadline
+            .map(|d| d.saturating_duration_since(Instant::now()))
+    }
+
+    fn give_up(&mut self) -> ExitCode {
+        self.progress.finish();
+        if self.outage.never_reached() {
+            return fail(&format!(
+                "never reached pausegate at {}; check PAUSEGATE_URL",
+                self.client.base()
+            ));
+        }
+        let waited = compact(self.started.elapsed());
+        eprintln!("gave up after {waited}: pause {} is still pending", self.id);
+        ExitCode::from(exit::TIMED_OUT)
+    }
+
+    /// A quick read first, so the live line shows the title and time left
+    /// at once; long polls after that. `None` when time ran out meanwhile.
+    async fn read(&self, remaining: Option<Duration>) -> Option<Result<Value, ClientError>> {
         let poll = remaining
             .unwrap_or(Duration::from_secs(60))
             .min(Duration::from_secs(60));
-        // A quick read first, so the live line shows the title and time left
-        // at once; long polls after that.
         let call = async {
-            if first_read {
-                client.get(id).await
-            } else {
-                client.wait(id, poll).await
+            match self.first_read {
+                true => self.client.get(self.id).await,
+                false => self.client.wait(self.id, poll).await,
             }
         };
-        let answer = match remaining {
-            Some(left) => tokio::time::timeout(left, call).await,
-            None => Ok(call.await),
-        };
-        match answer {
-            Err(_elapsed) => continue,
-            Ok(Ok(value)) => {
-                first_read = false;
-                outage.answered();
-                let pause = match as_pause(&value) {
-                    Ok(pause) => pause,
-                    Err(error) => return fail(&error),
-                };
-                if pause.state != PauseState::Pending {
-                    progress.finish();
-                    return finished(&pause, &value, options.json);
-                }
-                progress.update(&pause, started);
-            }
-            Ok(Err(ClientError::Unreachable { url, reason })) => {
-                let Some(nap) = outage.next_retry() else {
-                    progress.finish();
-                    return fail(&format!(
+        match remaining {
+            Some(left) => tokio::time::timeout(left, call).await.ok(),
+            None => Some(call.await),
+        }
+    }
+
+    /// What an answer means: the exit code once it is settled or failed.
+    async fn heard(
+        &mut self,
+        answer: Option<Result<Value, ClientError>>,
+        remaining: Option<Duration>,
+        json: bool,
+    ) -> Option<ExitCode> {
+        match answer? {
+            Ok(value) => self.pause(value, json),
+            Err(ClientError::Unreachable { url, reason }) => {
+                let Some(nap) = self.outage.next_retry() else {
+                    self.progress.finish();
+                    return Some(fail(&format!(
                         "cannot reach pausegate at {url} ({reason}); check PAUSEGATE_URL"
-                    ));
+                    )));
                 };
-                progress.note(&format!("cannot reach {url} ({reason}); retrying"));
+                self.progress
+                    .note(&format!("cannot reach {url} ({reason}); retrying"));
                 tokio::time::sleep(remaining.map_or(nap, |left| nap.min(left))).await;
+                None
             }
-            Ok(Err(error)) => {
-                progress.finish();
-                return fail(&error.to_string());
+            Err(error) => {
+                self.progress.finish();
+                Some(fail(&error.to_string()))
             }
         }
+    }
+
+    fn pause(&mut self, value: Value, json: bool) -> Option<ExitCode> {
+        self.first_read = false;
+        self.outage.answered();
+        let pause = match as_pause(&value) {
+            Ok(pause) => pause,
+            Err(error) => return Some(fail(&error)),
+        };
+        if pause.state != PauseState::Pending {
+            self.progress.finish();
+            return Some(finished(&pause, &value, json));
+        }
+        self.progress.update(&pause, self.started);
+        None
     }
 }
 

@@ -9,6 +9,7 @@ mod file;
 mod local_key;
 mod secret;
 mod sign_in;
+mod values;
 
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
@@ -16,9 +17,7 @@ use std::path::PathBuf;
 
 use chrono::Duration;
 
-use reqwest::Url;
-
-use crate::domain::{CallbackPolicy, CreatePolicy, HostRule, parse_duration};
+use crate::domain::{CallbackPolicy, CreatePolicy, parse_duration};
 use crate::integrations::kit::{Channel, Target};
 use crate::integrations::{Integrations, Setup};
 
@@ -27,6 +26,8 @@ pub use file::{ConfigFile, DatabaseFile, DeliveryFile};
 pub use local_key::{LocalKey, provide_local_key};
 pub use secret::{Env, Secret};
 pub use sign_in::SignIn;
+pub use values::parse_url;
+use values::{api_key, callback_policy, duration, expiries, listen_address, public_url, timeout};
 
 /// The settings `serve` takes as flags or environment variables.
 #[derive(Debug, Clone, Default, clap::Args)]
@@ -160,42 +161,11 @@ impl Settings {
     fn resolve(args: ServeArgs, mut file: ConfigFile, env: &Env) -> Result<Self, String> {
         let (sections, targets, channels) = file.take_integration_parts();
         let delivery = DeliverySettings::resolve(std::mem::take(&mut file.delivery))?;
-        // The Functions host talks to its handler on one loopback port only.
-        let functions_listen = args.functions_port.map(|port| format!("127.0.0.1:{port}"));
-        let listen_text = functions_listen
-            .or(args.listen)
-            .or(file.listen)
-            .unwrap_or_else(|| "127.0.0.1:8080".to_owned());
-        let listen = resolve_listen(&listen_text).ok_or_else(|| {
-            format!(
-                "listen: {listen_text:?} is not an address like 127.0.0.1:8080 or localhost:8080"
-            )
-        })?;
-        let public_url = args
-            .public_url
-            .or(file.public_url)
-            .or_else(|| {
-                let host = args.website_hostname.as_ref()?;
-                args.functions_port.map(|_| format!("https://{host}"))
-            })
-            .map(|url| {
-                parse_url("public_url", &url)?;
-                Ok::<_, String>(url.trim_end_matches('/').to_owned())
-            })
-            .transpose()?;
-        let api_key = match (args.api_key, file.api_key_env) {
-            (Some(key), _) if key.trim().is_empty() => {
-                return Err("api_key: the API key is empty; set a long random value".to_owned());
-            }
-            (Some(key), _) => Some(Secret::new(key.trim())),
-            (None, Some(var)) => Some(env.secret("api_key_env", &var)?),
-            (None, None) => None,
-        };
-        let default_expires_in = duration("default_expires_in", file.default_expires_in, "24h")?;
-        let max_expires_in = duration("max_expires_in", file.max_expires_in, "30d")?;
-        if default_expires_in > max_expires_in {
-            return Err("default_expires_in: must not be longer than max_expires_in".to_owned());
-        }
+        let listen = listen_address(&args, file.listen.take())?;
+        let public_url = public_url(&args, file.public_url.take())?;
+        let api_key = api_key(args.api_key.clone(), file.api_key_env.take(), env)?;
+        let (default_expires_in, max_expires_in) =
+            expiries(file.default_expires_in.take(), file.max_expires_in.take())?;
         let setup = Setup {
             env,
             timeout: delivery.timeout,
@@ -207,6 +177,7 @@ impl Settings {
             public_url,
             database_url: args
                 .database_url
+                .clone()
                 .or(file.database_url)
                 .unwrap_or_else(|| "sqlite://pausegate.db".to_owned()),
             api_key,
@@ -302,65 +273,9 @@ fn all_variables_set(args: &ServeArgs, text: &str, env: &Env) -> Result<(), Stri
     }
 }
 
-/// `127.0.0.1:8080`, or a host name and port (`localhost:8080`), resolved.
-fn resolve_listen(text: &str) -> Option<SocketAddr> {
-    use std::net::ToSocketAddrs;
-    if let Ok(address) = text.parse() {
-        return Some(address);
-    }
-    text.to_socket_addrs().ok()?.next()
-}
-
-/// `[callbacks] allowed_hosts`, or the integrations' `defaults`.
-fn callback_policy(
-    file: file::CallbacksFile,
-    defaults: Vec<String>,
-) -> Result<CallbackPolicy, String> {
-    let entries = file.allowed_hosts.unwrap_or(defaults);
-    let allowed_hosts = entries
-        .iter()
-        .map(|entry| HostRule::parse(entry).map_err(|e| format!("callbacks.allowed_hosts: {e}")))
-        .collect::<Result<_, _>>()?;
-    Ok(CallbackPolicy { allowed_hosts })
-}
-
 /// Longest a client may take to send a request's head: enough for anyone,
 /// short enough that idle connections cannot pile up.
 pub const HEADER_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
-
-/// Parses an http(s) URL; the error names the key.
-pub fn parse_url(key: &str, text: &str) -> Result<Url, String> {
-    let url = Url::parse(text).map_err(|e| format!("{key}: {text:?} is not a valid URL ({e})"))?;
-    if !matches!(url.scheme(), "http" | "https") {
-        return Err(format!("{key}: {text:?} must be an http or https URL"));
-    }
-    Ok(url)
-}
-
-/// A short wait: whole milliseconds (`"500ms"`) or a duration (`"2s"`).
-fn timeout(key: &str, value: Option<String>, default: &str) -> Result<std::time::Duration, String> {
-    let text = value.as_deref().unwrap_or(default);
-    let parsed = match text.strip_suffix("ms") {
-        Some(ms) => ms
-            .trim()
-            .parse::<u64>()
-            .map(std::time::Duration::from_millis)
-            .map_err(|_| format!("{key}: {text:?} is not a number of milliseconds")),
-        None => parse_duration(text)
-            .map_err(|e| format!("{key}: {e}"))
-            .and_then(|d| d.to_std().map_err(|e| format!("{key}: {e}"))),
-    }?;
-    if parsed.is_zero() || parsed > std::time::Duration::from_secs(60) {
-        return Err(format!(
-            "{key}: must be more than 0 and at most 60s, got {text:?}"
-        ));
-    }
-    Ok(parsed)
-}
-
-fn duration(key: &str, value: Option<String>, default: &str) -> Result<Duration, String> {
-    parse_duration(value.as_deref().unwrap_or(default)).map_err(|e| format!("{key}: {e}"))
-}
 
 #[cfg(test)]
 mod tests;

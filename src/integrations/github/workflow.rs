@@ -103,6 +103,30 @@ impl Starter for Workflow {
     }
 }
 
+/// The workflow's inputs: the pause id and data, the approver's inputs
+/// when the pause asked for some, the receipt when the target says.
+fn inputs(github: &GithubTarget, trigger: Trigger<'_>) -> serde_json::Value {
+    let mut inputs = json!({
+        "pause_id": trigger.pause.id.as_str(),
+        "data": trigger.pause.data.to_string(),
+    });
+    // A workflow refuses inputs it does not declare: this one only when the
+    // pause asked for input fields, so its workflow expects it.
+    if let Some(values) = &trigger.pause.inputs {
+        inputs["inputs"] =
+            serde_json::Value::String(serde_json::Value::Object(values.clone()).to_string());
+    }
+    if let Some(receipt) = trigger
+        .pause
+        .receipt
+        .as_ref()
+        .filter(|_| github.send_receipt)
+    {
+        inputs["receipt"] = receipt.as_str().into();
+    }
+    inputs
+}
+
 /// Dispatches the workflow.
 async fn send(
     client: &reqwest::Client,
@@ -124,24 +148,7 @@ async fn send(
             "dispatches",
         ],
     );
-    let mut inputs = json!({
-        "pause_id": trigger.pause.id.as_str(),
-        "data": trigger.pause.data.to_string(),
-    });
-    // A workflow refuses inputs it does not declare: this one only when the
-    // pause asked for input fields, so its workflow expects it.
-    if let Some(values) = &trigger.pause.inputs {
-        inputs["inputs"] =
-            serde_json::Value::String(serde_json::Value::Object(values.clone()).to_string());
-    }
-    if let Some(receipt) = trigger
-        .pause
-        .receipt
-        .as_ref()
-        .filter(|_| github.send_receipt)
-    {
-        inputs["receipt"] = receipt.as_str().into();
-    }
+    let inputs = inputs(github, trigger);
     let body = json!({"ref": git_ref, "inputs": inputs});
     let response = client
         .post(url)

@@ -1,17 +1,17 @@
-//! The outbox: enqueue deliveries, claim them with a lease (per-target
-//! hourly limits applied), record outcomes, and mint the tokens that
+//! The outbox: enqueue deliveries, renew and finish their leases (claiming
+//! is in [`super::claim`]), record outcomes, and store the tokens that
 //! notifications carry. A claim moves `next_attempt_at` to the end of its
 //! lease, so the due-index range skips leased rows by itself and a
 //! delivery whose worker died comes due again when the lease runs out.
 
 use chrono::{DateTime, Utc};
 
-use super::rows::{ClaimRow, from_millis, to_millis};
-use super::{Args, Conn, Dialect, args};
-use crate::domain::{LeaseId, NewDelivery, PauseId};
-use crate::store::rules::{self, ATTEMPT_WINDOW, hourly_limit, outcome_columns};
+use super::rows::{from_millis, to_millis};
+use super::{Args, Conn, args};
+use crate::domain::{NewDelivery, PauseId};
+use crate::store::rules::outcome_columns;
 use crate::store::sql::pauses::{TokenRow, insert_token};
-use crate::store::{ClaimRequest, ClaimedDelivery, DeliveryOutcome, DeliveryToken, StoreError};
+use crate::store::{ClaimedDelivery, DeliveryOutcome, DeliveryToken, StoreError};
 
 /// What settling removed from a pause's outbox.
 pub struct Dropped {
@@ -87,212 +87,6 @@ pub async fn enqueue<C: Conn>(
     );
     c.execute(sql.into(), values).await?;
     Ok(())
-}
-
-/// Leases due deliveries, oldest due first, under one lease id. A target
-/// at its hourly limit has its whole due backlog postponed to when a slot
-/// frees, and is left for another round when another process is checking it.
-pub async fn claim<C: Conn>(
-    c: &mut C,
-    request: &ClaimRequest,
-    lease: &LeaseId,
-) -> Result<Vec<ClaimedDelivery>, StoreError> {
-    let now = to_millis(request.now);
-    if !request.hourly_limits.is_empty() {
-        c.execute(
-            "DELETE FROM delivery_attempts WHERE at < $1".into(),
-            args![to_millis(request.now - ATTEMPT_WINDOW * 2)],
-        )
-        .await?;
-    }
-    let due: Vec<ClaimRow> = c
-        .fetch_all(
-            claim_sql(C::DIALECT).into(),
-            args![now, i64::from(request.limit)],
-        )
-        .await?;
-    let mut claimed = Vec::with_capacity(due.len());
-    let mut full: Vec<String> = Vec::new();
-    for row in due {
-        let Some(delivery) = decode_or_fail(c, row, lease, request.now).await? else {
-            continue;
-        };
-        let Some(limit) = hourly_limit(&delivery, request) else {
-            claimed.push(delivery);
-            continue;
-        };
-        if full.contains(&delivery.destination) {
-            continue;
-        }
-        match slot(c, &delivery, limit, request.now).await? {
-            Slot::Free => {
-                record_attempt(c, &delivery, request.now).await?;
-                claimed.push(delivery);
-            }
-            Slot::FreeAt(at) => {
-                postpone_target(c, &delivery.destination, at, request.now).await?;
-                full.push(delivery.destination);
-            }
-            Slot::Busy => full.push(delivery.destination),
-        }
-    }
-    lease_all(c, &claimed, request).await?;
-    Ok(claimed)
-}
-
-/// Up to `$2` deliveries due by `$1`, oldest due first: a range on the
-/// partial `deliveries_due` index (leased rows are due when their lease ends).
-pub fn claim_sql(dialect: &Dialect) -> String {
-    format!(
-        "SELECT id, pause_id, kind, destination, event, attempts FROM deliveries \
-         WHERE state = 'pending' AND next_attempt_at <= $1 \
-           AND (lease_until IS NULL OR lease_until <= $1) \
-         ORDER BY next_attempt_at LIMIT $2{}",
-        dialect.skip_locked
-    )
-}
-
-/// Marks the claimed deliveries leased, in one statement.
-async fn lease_all<C: Conn>(
-    c: &mut C,
-    claimed: &[ClaimedDelivery],
-    request: &ClaimRequest,
-) -> Result<(), StoreError> {
-    let Some(first) = claimed.first() else {
-        return Ok(());
-    };
-    let mut values: Args = args![
-        to_millis(request.lease_until),
-        first.lease_id.as_str(),
-        to_millis(request.now),
-    ];
-    let mut placeholders = Vec::with_capacity(claimed.len());
-    for delivery in claimed {
-        values.push(delivery.id.as_str().into());
-        placeholders.push(format!("${}", values.len()));
-    }
-    let sql = format!(
-        "UPDATE deliveries SET lease_until = $1, next_attempt_at = $1, lease_id = $2, \
-         attempts = attempts + 1, updated_at = $3 WHERE id IN ({})",
-        placeholders.join(", ")
-    );
-    c.execute(sql.into(), values).await?;
-    Ok(())
-}
-
-/// Whether a target's hourly limit leaves room for one more attempt.
-enum Slot {
-    Free,
-    FreeAt(DateTime<Utc>),
-    /// Another process holds the target's lock: try next round.
-    Busy,
-}
-
-/// Checks the hourly limit, under the dialect's lock on the target where
-/// several processes may claim at once. The lock is taken without waiting:
-/// two processes claiming in different orders would otherwise deadlock.
-async fn slot<C: Conn>(
-    c: &mut C,
-    delivery: &ClaimedDelivery,
-    limit: u32,
-    now: DateTime<Utc>,
-) -> Result<Slot, StoreError> {
-    if let Some(sql) = C::DIALECT.try_lock {
-        let key = format!(
-            "pausegate:{}:{}",
-            delivery.kind.as_str(),
-            delivery.destination
-        );
-        let locked: Option<bool> = c.fetch_optional(sql.into(), args![key]).await?;
-        if locked != Some(true) {
-            return Ok(Slot::Busy);
-        }
-    }
-    let newest: Vec<i64> = c
-        .fetch_all(
-            "SELECT at FROM delivery_attempts WHERE kind = $1 AND destination = $2 AND at > $3 \
-             ORDER BY at DESC LIMIT $4"
-                .into(),
-            args![
-                delivery.kind.as_str(),
-                delivery.destination.as_str(),
-                to_millis(now - ATTEMPT_WINDOW),
-                i64::from(limit),
-            ],
-        )
-        .await?;
-    Ok(match rules::slot_free_at(&newest, limit)? {
-        Some(at) => Slot::FreeAt(at),
-        None => Slot::Free,
-    })
-}
-
-/// Counts an attempt against its target's hourly limit.
-async fn record_attempt<C: Conn>(
-    c: &mut C,
-    delivery: &ClaimedDelivery,
-    now: DateTime<Utc>,
-) -> Result<(), StoreError> {
-    c.execute(
-        "INSERT INTO delivery_attempts (delivery_id, kind, destination, at) \
-         VALUES ($1, $2, $3, $4)"
-            .into(),
-        args![
-            delivery.id.as_str(),
-            delivery.kind.as_str(),
-            delivery.destination.as_str(),
-            to_millis(now),
-        ],
-    )
-    .await?;
-    Ok(())
-}
-
-/// Moves every due trigger of a full target to when it has room, at once,
-/// so a backlog for one target does not crowd out the rest.
-async fn postpone_target<C: Conn>(
-    c: &mut C,
-    target: &str,
-    until: DateTime<Utc>,
-    now: DateTime<Utc>,
-) -> Result<(), StoreError> {
-    c.execute(
-        "UPDATE deliveries SET next_attempt_at = $1, updated_at = $2 \
-         WHERE kind = 'trigger' AND destination = $3 AND state = 'pending' \
-           AND next_attempt_at < $1 AND (lease_until IS NULL OR lease_until <= $2)"
-            .into(),
-        args![to_millis(until), to_millis(now), target],
-    )
-    .await?;
-    Ok(())
-}
-
-/// Decodes a claimed row; one this version cannot read is marked failed
-/// with the reason, rather than stopping every claim.
-async fn decode_or_fail<C: Conn>(
-    c: &mut C,
-    row: ClaimRow,
-    lease: &LeaseId,
-    now: DateTime<Utc>,
-) -> Result<Option<ClaimedDelivery>, StoreError> {
-    let id = row.id.clone();
-    match row.into_claimed(lease) {
-        Ok(delivery) => Ok(Some(delivery)),
-        Err(error) => {
-            c.execute(
-                "UPDATE deliveries SET state = 'failed', last_error = $1, updated_at = $2 \
-                 WHERE id = $3"
-                    .into(),
-                args![
-                    format!("this version of pausegate cannot send it: {error}"),
-                    to_millis(now),
-                    id,
-                ],
-            )
-            .await?;
-            Ok(None)
-        }
-    }
 }
 
 /// Extends the lease of `delivery` to `until`, if the caller still holds it.

@@ -6,7 +6,7 @@
 use chrono::{DateTime, Utc};
 
 use super::rows::to_millis;
-use super::{Args, Dialect, args, outbox, pauses, settle};
+use super::{Args, Dialect, args, claim, outbox, pauses, settle};
 use crate::domain::{ID_RANDOM_BYTES, PauseId, PauseState};
 use crate::store::{Cursor, ListQuery};
 
@@ -98,7 +98,7 @@ pub fn hot_queries(dialect: &Dialect, now: DateTime<Utc>) -> Vec<HotQuery> {
         ),
         query(
             "deliveries due",
-            outbox::claim_sql(dialect),
+            claim::claim_sql(dialect),
             args![at, 64i64],
         ),
         query("next delivery due", outbox::NEXT_DUE.to_owned(), Vec::new()),

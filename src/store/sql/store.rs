@@ -6,7 +6,7 @@ use chrono::{DateTime, Utc};
 
 use std::sync::Arc;
 
-use super::{Backend, outbox, pauses, receipts, redeliver, sessions, settle, work};
+use super::{Backend, claim, outbox, pauses, receipts, redeliver, sessions, settle, work};
 use crate::clock::Mint;
 use crate::domain::{DeliveryId, Pause, PauseId, TokenHash};
 use crate::receipts::{Notary, PublicKey, Receipt};
@@ -145,7 +145,7 @@ impl<B: Backend> Store for SqlStore<B> {
         let (request, lease) = (request.clone(), self.mint.lease_id());
         self.backend
             .write(work(move |c| {
-                Box::pin(async move { outbox::claim(c, &request, &lease).await })
+                Box::pin(async move { claim::claim(c, &request, &lease).await })
             }))
             .await
     }

@@ -18,9 +18,9 @@
 //! - [`proof`]: C2SP tlog-proof (<https://c2sp.org/tlog-proof>), an
 //!   offline inclusion proof carrying its signed checkpoint.
 //! - [`dsse`] and [`statement`]: DSSE v1.0.2 envelopes
-//!   (<https://github.com/secure-systems-lab/dsse>) signed with ECDSA
-//!   P-256 (DER signatures), carrying an in-toto Statement v1
-//!   (<https://github.com/in-toto/attestation/tree/main/spec/v1>).
+//!   (secure-systems-lab/dsse, `envelope.md` and `protocol.md`) signed
+//!   with ECDSA P-256 (DER signatures), carrying an in-toto Statement v1
+//!   (in-toto/attestation, `spec/v1/statement.md`).
 //!
 //! How they fit: each entry's leaf hash ([`merkle::leaf_hash`]) goes into
 //! the tree; a [`checkpoint::Checkpoint`] of the tree's size and root is

@@ -81,3 +81,4 @@ pub mod render;
 pub mod server;
 pub mod store;
 pub mod telemetry;
+pub mod tlog;

@@ -65,6 +65,7 @@ mod step_functions;
 mod store_story;
 mod stored_callbacks;
 mod supersession;
+mod tlog_vectors;
 mod triggers;
 mod wait;
 mod workflows;

@@ -12,6 +12,7 @@ mod fields;
 mod idempotency;
 mod ids;
 mod input;
+mod json_field;
 mod object_only;
 mod pause;
 mod rules;
@@ -36,7 +37,8 @@ pub use input::{
     CreatePolicy, DecisionInput, Escalation, MAX_TAGS, NewPause, NotifyRequest, PauseRequest,
     ValidationError, parse_expires_in, parse_tag,
 };
+pub use json_field::{field_at, from_json};
 pub use pause::{Decision, Notify, OnExpire, Pause, PauseState, Verdict, Via};
 pub use rules::{IdentifiedBy, Rules, Ruling, Voucher, approvals_missing, rule_on};
-pub use text::{Lines, escape_hidden, readable, validate_comment, validate_name};
+pub use text::{Lines, escape_hidden, plain_name, readable, validate_comment, validate_name};
 pub use token::{TOKEN_BYTES, Token, TokenHash};

@@ -8,7 +8,7 @@ use serde::de::DeserializeOwned;
 use serde_json::Value;
 use serde_path_to_error::{Path, Segment};
 
-use super::input::ValidationError;
+use super::validation::ValidationError;
 
 /// The field `path` (tracked under `prefix`) points at; a missing field
 /// named by serde's `message` is added to it. `None` for the document as

@@ -7,9 +7,9 @@
 use serde::{Deserialize, Serialize};
 
 use super::approvers;
-use super::input::ValidationError;
 use super::pause::{Decision, Pause, PauseState, Verdict, Via};
 use super::text::{Lines, readable};
+use super::validation::ValidationError;
 
 /// Most approvers a pause may list, and most approvals it may require.
 pub const MAX_APPROVERS: usize = 50;

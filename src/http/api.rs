@@ -14,9 +14,9 @@ use super::error::ApiError;
 use super::error::ErrorBody;
 use super::params::IdParam;
 use super::query::QueryParams;
-use crate::domain::{DecisionInput, Pause, PauseRequest, Verdict, parse_duration};
+use crate::domain::{Pause, Verdict, parse_duration};
 use crate::identity::Caller;
-use crate::pauses::Requester;
+use crate::pauses::{DecisionInput, PauseRequest, Requester};
 
 /// Longest a single wait request may hold.
 const MAX_WAIT: Duration = Duration::from_secs(60);

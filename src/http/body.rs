@@ -125,7 +125,7 @@ fn refusal(error: serde_path_to_error::Error<serde_json::Error>) -> ApiError {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::PauseRequest;
+    use crate::pauses::PauseRequest;
 
     fn refused(body: &str) -> (Option<String>, String) {
         match parse::<PauseRequest>(body.as_bytes()) {

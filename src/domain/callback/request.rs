@@ -8,8 +8,8 @@ use serde_json::{Map, Value};
 
 use super::{Callback, CallbackKinds, CallbackPolicy};
 use crate::domain::duration::parse_duration;
-use crate::domain::input::ValidationError;
 use crate::domain::object_only::object_only;
+use crate::domain::validation::ValidationError;
 
 /// `callback` as sent: `{"kind": "…", "url": "…"}`, or a kind with fields
 /// of its own (a task token and the account to answer through): each

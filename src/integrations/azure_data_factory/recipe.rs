@@ -37,9 +37,9 @@ use axum::routing::{get, post};
 use axum::{Extension, Json, Router};
 use serde_json::{Map, Value, json};
 
-use crate::domain::{PauseRequest, plain_name};
+use crate::domain::plain_name;
 use crate::http::{ApiError, AppState, ErrorBody, decide_token, identify, review_token};
-use crate::pauses::Requester;
+use crate::pauses::{PauseRequest, Requester};
 
 /// The Data Factory target `PipelinePause` starts (`[azure_recipe]
 /// target`), if the section is there.

@@ -11,12 +11,12 @@ use axum::{Extension, Json, Router};
 use serde_json::{Map, json};
 
 use super::{DevopsTask, KIND};
-use crate::domain::{CallbackPolicy, CallbackRequest, PauseRequest};
+use crate::domain::{CallbackPolicy, CallbackRequest};
 use crate::http::{
     ApiError, AppState, CreatedBody, ErrorBody, JsonBody, answer_created, require_api_key,
 };
 use crate::identity::Caller;
-use crate::pauses::Requester;
+use crate::pauses::{PauseRequest, Requester};
 
 /// The check's endpoint, behind the API key.
 pub fn router(state: &AppState) -> Router<AppState> {

@@ -22,9 +22,9 @@ use sha2::Sha256;
 use super::app::GithubApp;
 use super::callback::{GithubDeployment, KIND};
 use crate::config::Secret;
-use crate::domain::{Callback, NotifyRequest, PauseRequest};
+use crate::domain::Callback;
 use crate::http::{ApiError, AppState, parse_json_body as parse, read_body as read};
-use crate::pauses::Requester;
+use crate::pauses::{NotifyRequest, PauseRequest, Requester};
 
 /// The App, when `[github_app]` is configured.
 #[derive(Clone)]

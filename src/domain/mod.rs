@@ -52,4 +52,6 @@ pub use validation::{
     MAX_COMMENT_CHARS, MAX_DATA_BYTES, MAX_DESCRIPTION_CHARS, MAX_NAME_CHARS, MAX_RECIPIENTS,
     MAX_TAGS, MAX_TITLE_CHARS, ValidationError,
 };
-pub use values::{ActorName, ChannelName, EmailAddress, IdempotencyKey, Tag, TargetName, Title};
+pub use values::{
+    ActorName, ChannelName, EmailAddress, IdempotencyKey, SecretText, Tag, TargetName, Title,
+};

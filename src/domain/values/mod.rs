@@ -86,7 +86,9 @@ macro_rules! checked_text {
 mod email;
 mod labels;
 mod names;
+mod secret;
 
 pub use email::EmailAddress;
 pub use labels::{ChannelName, Tag, TargetName};
 pub use names::{ActorName, IdempotencyKey, Title};
+pub use secret::SecretText;

@@ -11,7 +11,7 @@ use axum::{Extension, Json, Router};
 use serde_json::{Map, json};
 
 use super::{DevopsTask, KIND};
-use crate::domain::{CallbackPolicy, CallbackRequest};
+use crate::domain::{CallbackPolicy, CallbackRequest, SecretText};
 use crate::http::{
     ApiError, AppState, CreatedBody, ErrorBody, JsonBody, answer_created, require_api_key,
 };
@@ -80,7 +80,7 @@ fn callback(headers: &Headers<'_>, hosts: &CallbackPolicy) -> Result<CallbackReq
     let task = DevopsTask {
         job_id: headers.id("JobId")?,
         task_id: headers.id("TaskInstanceId")?,
-        auth_token: headers.value("AuthToken")?,
+        auth_token: SecretText::new(headers.value("AuthToken")?),
     };
     // Checked here too, so that a refusal names the header the URL came from.
     hosts.check("PlanUrl", &url)?;

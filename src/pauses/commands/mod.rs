@@ -13,7 +13,7 @@ mod tests;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use crate::domain::{CallbackRequest, InputField, object_only};
+use crate::domain::{CallbackRequest, InputField, SecretText, object_only};
 
 pub use fingerprint::request_fingerprint;
 pub(crate) use parse::callback_key;
@@ -77,12 +77,14 @@ pub struct PauseRequest {
     pub remind_before: Option<Value>,
     /// Added by an orchestrator's callback activity: the outcome is POSTed there when the
     /// pause settles. The host must be in `[callbacks] allowed_hosts`.
+    // A signed URL: a secret, which `Debug` never shows.
     #[serde(
         rename = "callBackUri",
         default,
         skip_serializing_if = "Option::is_none"
     )]
-    pub call_back_uri: Option<String>,
+    #[schema(value_type = Option<String>)]
+    pub call_back_uri: Option<SecretText>,
     /// How to answer an orchestrator waiting for this pause.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub callback: Option<CallbackRequest>,

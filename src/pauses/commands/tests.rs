@@ -158,3 +158,16 @@ fn allowed_target_params_and_duplicate_recipients_pass() {
     assert_eq!(pause.notify.email, vec!["a@example.com"]);
     assert_eq!(pause.target_params, Some(json!({"pipeline": "p2"})));
 }
+
+#[test]
+fn debug_shows_no_callback_url_or_token() {
+    let request = request(
+        json!({"title": "t", "callBackUri": "https://h.example.com/a?sig=s3cret",
+        "callback": {"kind": "a_kind", "task_token": "t0k3n"}}),
+    );
+    let shown = format!("{request:?}");
+    assert!(
+        !shown.contains("s3cret") && !shown.contains("t0k3n"),
+        "{shown}"
+    );
+}

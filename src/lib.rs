@@ -20,7 +20,8 @@
 //! - [`identity`]: who is asking or deciding: API keys (the server's and
 //!   named ones), OpenID Connect bearer tokens, sign-in with an OpenID
 //!   Connect provider, and the signed cookies of a session.
-//! - [`pauses`]: the use cases: create (asking the policies first), review,
+//! - [`pauses`]: the use cases and the commands they take (`PauseRequest`,
+//!   `DecisionInput`): create (asking the policies first), review,
 //!   decide (by link, API, sign-in or Slack, ruled on by the pause's
 //!   approver rules), cancel, expire, wait, the inbox, receipts and the
 //!   chain's audit.
@@ -41,7 +42,8 @@
 //! - [`receipts`]: signed decision receipts (Ed25519 JWS, chained by hash):
 //!   signing, verifying, walking the chain; the store keeps them.
 //! - [`domain`]: pure types and rules: pauses, states, tokens, deliveries,
-//!   validation, approver rules and quorum, input fields.
+//!   validated values (`Title`, `EmailAddress`, `Tag`, …), the rules of a
+//!   new pause, approver rules and quorum, input fields.
 //! - [`render`]: the page and email templates; [`telemetry`]: logs and
 //!   metrics; [`clock`]: the one source of "now", replaceable in tests.
 //!

@@ -47,8 +47,9 @@ async fn send(app: &TestApp, case: &Case, id: &str, token: &str) -> (StatusCode,
     request.answer().await
 }
 
-#[tokio::test]
-async fn each_of_many_bad_requests_across_the_api_names_its_field() {
+/// A server with the recipe's target, a channel, callback hosts and the
+/// named key, and a pending pause with two input fields: its id and token.
+async fn app_with_a_pause() -> (TestApp, String, String) {
     let app = TestApp::builder()
         .config(&config())
         .env(&[
@@ -66,10 +67,14 @@ async fn each_of_many_bad_requests_across_the_api_names_its_field() {
         .api
         .created(json!({"title": "Load?", "input_fields": fields}))
         .await;
-    let (id, token) = (
-        created["id"].as_str().unwrap(),
-        created["token"].as_str().unwrap(),
-    );
+    let text = |key: &str| created[key].as_str().unwrap().to_owned();
+    let (id, token) = (text("id"), text("token"));
+    (app, id, token)
+}
+
+#[tokio::test]
+async fn each_of_many_bad_requests_across_the_api_names_its_field() {
+    let (app, id, token) = app_with_a_pause().await;
     let cases: Vec<Case> = [create_cases(), decide_cases(), list_and_integration_cases()]
         .into_iter()
         .flatten()
@@ -77,16 +82,15 @@ async fn each_of_many_bad_requests_across_the_api_names_its_field() {
     assert!(cases.len() >= 30, "{} cases", cases.len());
     let mut wrong = Vec::new();
     for case in &cases {
-        let (status, answer) = send(&app, case, id, token).await;
+        let (status, answer) = send(&app, case, &id, &token).await;
         let error = &answer["error"];
         let named = (status, error["code"].as_str(), error["field"].as_str());
-        if named
-            != (
-                StatusCode::BAD_REQUEST,
-                Some("invalid_request"),
-                Some(case.field),
-            )
-        {
+        let expected = (
+            StatusCode::BAD_REQUEST,
+            Some("invalid_request"),
+            Some(case.field),
+        );
+        if named != expected {
             wrong.push(format!(
                 "{} {} -> {status} {answer}",
                 case.method, case.path
@@ -100,12 +104,9 @@ async fn each_of_many_bad_requests_across_the_api_names_its_field() {
     );
 
     let listed = app.api.get_json("/api/v1/pauses").await;
-    assert_eq!(
-        listed["items"].as_array().unwrap().len(),
-        1,
-        "nothing more was stored"
-    );
-    let pause = app.api.pause(id).await;
+    let stored = listed["items"].as_array().unwrap().len();
+    assert_eq!(stored, 1, "nothing more was stored");
+    let pause = app.api.pause(&id).await;
     assert_eq!(
         (&pause["state"], &pause["decisions"]),
         (&json!("pending"), &json!([])),
@@ -133,5 +134,26 @@ async fn a_body_that_is_not_a_json_object_is_refused_without_a_field() {
         answer["error"].get("field"),
         None,
         "only a 400 names a field"
+    );
+}
+
+#[tokio::test]
+async fn the_openapi_document_describes_the_field_of_an_error() {
+    let app = TestApp::builder().manual().start().await;
+    let (status, doc) = app.api.anonymous().get("/api/openapi.json").await;
+    assert_eq!(status, StatusCode::OK);
+    let detail = &doc["components"]["schemas"]["ErrorDetail"];
+    let field = &detail["properties"]["field"];
+    assert!(
+        field["description"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("path"),
+        "{detail}"
+    );
+    let required = detail["required"].as_array().unwrap();
+    assert!(
+        !required.contains(&json!("field")),
+        "field is optional: {detail}"
     );
 }

@@ -14,8 +14,9 @@ use crate::domain::values::SecretText;
 
 /// `callback` as sent: `{"kind": "…", "url": "…"}`, or a kind with fields
 /// of its own (a task token and the account to answer through): each
-/// kind's documentation says which. The URL and those fields carry their
-/// own authority, so `Debug` shows the kind and the names of the fields only.
+/// kind's documentation says which.
+// The URL and those fields carry their own authority, so `Debug` shows the
+// kind and the names of the fields only.
 #[derive(Clone, Default, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(remote = "Self")]
 pub struct CallbackRequest {

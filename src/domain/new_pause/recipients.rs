@@ -37,6 +37,18 @@ pub fn parse_notify(
             addresses.push(address);
         }
     }
+    Ok(Notify {
+        email: addresses,
+        channels: parse_channels(field, channels, policy)?,
+    })
+}
+
+/// The channels of the recipients given as `field`: configured, each once.
+fn parse_channels(
+    field: &str,
+    channels: &[String],
+    policy: &CreatePolicy,
+) -> Result<Vec<ChannelName>, ValidationError> {
     let mut names: Vec<ChannelName> = Vec::new();
     for (index, name) in channels.iter().enumerate() {
         let at = format!("{field}.channels[{index}]");
@@ -52,10 +64,7 @@ pub fn parse_notify(
             names.push(name);
         }
     }
-    Ok(Notify {
-        email: addresses,
-        channels: names,
-    })
+    Ok(names)
 }
 
 /// `escalate_after` and `escalate_to` (its addresses and channels), which

@@ -22,10 +22,11 @@
 //! - [`identity`]: who is asking or deciding: API keys (the server's and
 //!   named ones), OpenID Connect bearer tokens, sign-in with an OpenID
 //!   Connect provider, and the signed cookies of a session.
-//! - [`pauses`]: the use cases: create (asking the policies first), review,
+//! - [`pauses`]: the use cases and the commands they take (`PauseRequest`,
+//!   `DecisionInput`): create (asking the policies first), review,
 //!   decide (by link, API, sign-in or a chat's button, ruled on by the
-//!   pause's approver rules), cancel, expire, wait, the inbox, receipts and
-//!   the chain's audit.
+//!   pause's approver rules), cancel, expire, wait, the inbox, receipts and the
+//!   chain's audit.
 //! - [`outbox`]: the worker that claims deliveries with a lease, sends them
 //!   with no transaction open through the integrations, and records the
 //!   outcome (`Sent`, or a `Retryable`/`Fatal` [`outbox::SendError`]).
@@ -47,8 +48,9 @@
 //!   settle it at once (`via: "policy"`) or leave it to people.
 //! - [`receipts`]: signed decision receipts (Ed25519 JWS, chained by hash):
 //!   signing, verifying, walking the chain; the store keeps them.
-//! - [`domain`]: pure types and rules, no I/O: pauses, states, tokens,
-//!   deliveries, validation, approver rules and quorum, input fields.
+//! - [`domain`]: pure types and rules: pauses, states, tokens, deliveries,
+//!   validated values (`Title`, `EmailAddress`, `Tag`, …), the rules of a
+//!   new pause, approver rules and quorum, input fields.
 //! - [`render`]: the page and email templates; [`telemetry`]: logs and
 //!   metrics; [`clock`]: the one source of "now" and of randomness for ids
 //!   and tokens, replaceable in tests.

@@ -36,7 +36,7 @@ pub fn describe(pause: &Pause, now: DateTime<Utc>) -> String {
     let mut rows = vec![
         ("id", pause.id.to_string()),
         ("state", pause.state.as_str().to_owned()),
-        ("title", pause.title.clone()),
+        ("title", pause.title.to_string()),
         ("created", when(pause.created_at, now)),
         ("expires", when(pause.expires_at, now)),
     ];
@@ -68,10 +68,10 @@ pub fn outcome(pause: &Pause) -> String {
     let at = pause.decided_at.map(readable).unwrap_or_default();
     match pause.decision() {
         Some(d) => {
-            let who = d
-                .actor
-                .clone()
-                .unwrap_or_else(|| format!("{} decision", d.via.as_str()));
+            let who = d.actor.as_ref().map_or_else(
+                || format!("{} decision", d.via.as_str()),
+                ToString::to_string,
+            );
             format!("{} by {who} at {at}", pause.state.as_str())
         }
         None => format!("{} at {at}", pause.state.as_str()),

@@ -19,11 +19,12 @@
 //! three spellings cannot collide either.
 
 use super::rules::IdentifiedBy;
+use super::values::EmailAddress;
 
 /// What every OpenID Connect caller's identity begins with.
 pub const OIDC_PREFIX: &str = "oidc:";
 /// Longest identity recorded as an actor: as long as any actor's name.
-pub const MAX_IDENTITY_CHARS: usize = super::input::MAX_NAME_CHARS;
+pub const MAX_IDENTITY_CHARS: usize = super::validation::MAX_NAME_CHARS;
 /// Longest configured caller name.
 const MAX_CALLER_NAME: usize = 64;
 
@@ -113,13 +114,8 @@ pub fn admits(pattern: &str, actor: &str, by: IdentifiedBy, groups: &[String]) -
                     actor == whole
                 }
         }
-        Some(Pattern::Domain(domain)) => {
-            vouched_address
-                && actor
-                    .rsplit_once('@')
-                    .is_some_and(|(_, d)| d.eq_ignore_ascii_case(domain))
-        }
-        Some(Pattern::Address(address)) => vouched_address && address.eq_ignore_ascii_case(actor),
+        Some(Pattern::Domain(domain)) => vouched_address && EmailAddress::in_domain(actor, domain),
+        Some(Pattern::Address(address)) => vouched_address && EmailAddress::same(address, actor),
         Some(Pattern::Key(name)) => by == IdentifiedBy::ApiKey && name.eq_ignore_ascii_case(actor),
         None => false,
     }

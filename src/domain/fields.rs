@@ -8,10 +8,10 @@ use regex_lite::Regex;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
-use super::input::ValidationError;
 use super::object_only::object_only;
 use super::pause::Verdict;
 use super::text::{Lines, readable};
+use super::validation::ValidationError;
 
 const MAX_FIELDS: usize = 20;
 const MAX_TEXT: u32 = 10_000;

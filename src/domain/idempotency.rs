@@ -2,16 +2,12 @@
 //! among the pauses of the same scope (the caller that sent it, the server's
 //! own key, or an orchestrator's callback), so another caller sending the
 //! same key makes a pause of its own instead of opening the first caller's.
-//! A repeated key must come with the same request: its fingerprint is
-//! stored, and a different body under a used key is refused rather than
-//! answered with a pause that was made for something else (the rule of the
-//! IETF HTTPAPI draft "The Idempotency-Key HTTP Header Field", §2.7, which
-//! answers such a request 422).
-
-use serde_json::Value;
-use sha2::{Digest, Sha256};
-
-use super::PauseRequest;
+//! A repeated key must come with the same request: its fingerprint
+//! (`pauses::commands::request_fingerprint`) is stored, and a different
+//! body under a used key is refused rather than answered with a pause that
+//! was made for something else (the rule of the IETF HTTPAPI draft "The
+//! Idempotency-Key HTTP Header Field", §2.7, which answers such a request
+//! 422).
 
 /// Whose keys a key is compared with.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -49,28 +45,9 @@ impl KeyScope {
     }
 }
 
-/// The SHA-256 (hex) of what a caller asked for, as canonical JSON (keys
-/// sorted), without the key itself and the callback an orchestrator adds
-/// (whose access token may change between its retries).
-pub fn request_fingerprint(request: &PauseRequest) -> String {
-    let mut value = serde_json::to_value(request).unwrap_or(Value::Null);
-    if let Value::Object(fields) = &mut value {
-        for relay_field in ["idempotency_key", "callback", "callBackUri"] {
-            fields.remove(relay_field);
-        }
-    }
-    // serde_json's map is ordered by key, so the text is canonical.
-    hex::encode(Sha256::digest(value.to_string().as_bytes()))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde_json::json;
-
-    fn request(body: Value) -> PauseRequest {
-        serde_json::from_value(body).unwrap()
-    }
 
     #[test]
     fn scopes_never_write_the_same_stored_key() {
@@ -85,14 +62,5 @@ mod tests {
             KeyScope::Callback.stored_key("k"),
             KeyScope::Caller("callback".to_owned()).stored_key("k")
         );
-    }
-
-    #[test]
-    fn the_fingerprint_ignores_key_order_and_the_key_but_not_the_content() {
-        let one = request(json!({"title": "t", "data": {"a": 1, "b": 2}, "idempotency_key": "x"}));
-        let same = request(json!({"data": {"b": 2, "a": 1}, "title": "t"}));
-        let other = request(json!({"title": "t", "data": {"a": 1, "b": 3}}));
-        assert_eq!(request_fingerprint(&one), request_fingerprint(&same));
-        assert_ne!(request_fingerprint(&one), request_fingerprint(&other));
     }
 }

@@ -1,5 +1,7 @@
 //! Pure types and rules of pausegate, with no I/O: what a pause is, how its
-//! state may change, what a token is, and how raw input becomes a valid pause.
+//! state may change, what a token is, the validated values a pause is made
+//! of, and the rules a new pause must follow. The requests callers send are
+//! the use cases' commands (`pauses::commands`), read with these rules.
 //! Nothing here knows about HTTP, SQL, the clock or a random source: callers
 //! pass `now` in, and the time and random bytes new ids and tokens are made
 //! of (see `clock::Mint`).
@@ -11,18 +13,21 @@ mod duration;
 mod fields;
 mod idempotency;
 mod ids;
-mod input;
+mod json_field;
+mod new_pause;
 mod object_only;
 mod pause;
 mod rules;
 mod text;
 pub mod time;
 mod token;
+mod validation;
+mod values;
 
 pub use approvers::{MAX_IDENTITY_CHARS, OIDC_PREFIX, is_caller_name, oidc_identity};
 pub use callback::{
     Callback, CallbackKinds, CallbackPolicy, CallbackRequest, CallbackView, HostRule,
-    NoCallbackKinds, failure, outcome, outcome_message,
+    NoCallbackKinds, failure, outcome, outcome_message, parse_callback, parse_callback_timeout,
 };
 pub use delivery::{
     Delivery, DeliveryKind, DeliveryState, Event, NewDelivery, NextId, deliveries_on_settling,
@@ -30,13 +35,23 @@ pub use delivery::{
 };
 pub use duration::{format_duration, parse_duration};
 pub use fields::{FieldKind, InputField, check_inputs, parse_fields};
-pub use idempotency::{KeyScope, request_fingerprint};
+pub use idempotency::KeyScope;
 pub use ids::{DeliveryId, ID_RANDOM_BYTES, LeaseId, PauseId};
-pub use input::{
-    CreatePolicy, DecisionInput, Escalation, MAX_TAGS, NewPause, NotifyRequest, PauseRequest,
-    ValidationError, parse_expires_in, parse_tag,
+pub use json_field::{field_at, from_json};
+pub use new_pause::{
+    CreatePolicy, Escalation, NewPause, parse_data, parse_description, parse_escalation,
+    parse_expires_in, parse_expiry, parse_notify, parse_on_expire, parse_remind_before, parse_tags,
+    parse_target, parse_target_params,
 };
+pub(crate) use object_only::object_only;
 pub use pause::{Decision, Notify, OnExpire, Pause, PauseState, Verdict, Via};
 pub use rules::{IdentifiedBy, Rules, Ruling, Voucher, approvals_missing, rule_on};
-pub use text::{Lines, escape_hidden, readable, validate_comment, validate_name};
+pub use text::{Lines, escape_hidden, plain_name, readable, validate_comment};
 pub use token::{TOKEN_BYTES, Token, TokenHash};
+pub use validation::{
+    MAX_COMMENT_CHARS, MAX_DATA_BYTES, MAX_DESCRIPTION_CHARS, MAX_NAME_CHARS, MAX_RECIPIENTS,
+    MAX_TAGS, MAX_TITLE_CHARS, ValidationError,
+};
+pub use values::{
+    ActorName, ChannelName, EmailAddress, IdempotencyKey, SecretText, Tag, TargetName, Title,
+};

@@ -13,6 +13,7 @@ use super::callback::CallbackView;
 use super::delivery::Delivery;
 use super::ids::PauseId;
 use super::time;
+use super::values::{ActorName, ChannelName, EmailAddress, Tag, TargetName, Title};
 
 /// Where a pause stands. Only `Pending` ever changes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
@@ -178,10 +179,12 @@ impl OnExpire {
 pub struct Notify {
     /// Addresses that each get a personal link.
     #[serde(default)]
-    pub email: Vec<String>,
+    #[schema(value_type = Vec<String>)]
+    pub email: Vec<EmailAddress>,
     /// Configured channel names that get a shared link.
     #[serde(default)]
-    pub channels: Vec<String>,
+    #[schema(value_type = Vec<String>)]
+    pub channels: Vec<ChannelName>,
 }
 
 impl Notify {
@@ -198,7 +201,8 @@ pub struct Decision {
     pub decision: Verdict,
     /// Who decided: an email address, a self-declared name, an API caller's
     /// label, or `null` when the link holder gave no name.
-    pub actor: Option<String>,
+    #[schema(value_type = Option<String>)]
+    pub actor: Option<ActorName>,
     /// How the decision arrived.
     pub via: Via,
     /// How the actor was identified; only identified actors count toward
@@ -228,18 +232,21 @@ pub struct Pause {
     /// Where it stands.
     pub state: PauseState,
     /// One line saying what waits (1–200 characters).
-    pub title: String,
+    #[schema(value_type = String)]
+    pub title: Title,
     /// More words for the reviewer.
     pub description: String,
     /// Opaque JSON handed to the pipeline that resumes.
     pub data: Value,
     /// Target started on approval.
-    pub target: Option<String>,
+    #[schema(value_type = Option<String>)]
+    pub target: Option<TargetName>,
     /// Per-pause overrides of the target's settings.
     #[serde(default)]
     pub target_params: Option<Value>,
     /// Target started on rejection.
-    pub on_reject: Option<String>,
+    #[schema(value_type = Option<String>)]
+    pub on_reject: Option<TargetName>,
     /// What expiry does.
     #[serde(default)]
     pub on_expire: OnExpire,
@@ -273,10 +280,12 @@ pub struct Pause {
     pub requester_identified_by: Option<IdentifiedBy>,
     /// Labels to find it by (`?tag=` on the list).
     #[serde(default)]
-    pub tags: Vec<String>,
+    #[schema(value_type = Vec<String>)]
+    pub tags: Vec<Tag>,
     /// Its group: a newer pause of the same group cancels this one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub group: Option<String>,
+    #[schema(value_type = Option<String>)]
+    pub group: Option<Tag>,
     /// The newer pause of its group that cancelled it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schema(value_type = Option<String>)]

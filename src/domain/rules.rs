@@ -7,9 +7,9 @@
 use serde::{Deserialize, Serialize};
 
 use super::approvers;
-use super::input::ValidationError;
 use super::pause::{Decision, Pause, PauseState, Verdict, Via};
 use super::text::{Lines, readable};
+use super::validation::ValidationError;
 
 /// Most approvers a pause may list, and most approvals it may require.
 pub const MAX_APPROVERS: usize = 50;
@@ -179,17 +179,18 @@ impl Rules {
             return Err(ValidationError::new("approvers", &message));
         }
         for (index, approver) in approvers.iter().enumerate() {
-            readable(&format!("approvers[{index}]"), approver, Lines::One)?;
+            let field = format!("approvers[{index}]");
+            readable(&field, approver, Lines::One)?;
             let bad = approver.trim().is_empty()
                 || approver.len() > 200
                 || approver.chars().any(char::is_control)
                 || !approvers::is_pattern(approver);
             if bad {
                 let message = format!(
-                    "approvers: {approver:?} is not an address, *@domain, group:NAME, \
+                    "{field}: {approver:?} is not an address, *@domain, group:NAME, \
                      oidc:CALLER:SUBJECT (or oidc:CALLER:PREFIX*) or an API key's name"
                 );
-                return Err(ValidationError::new("approvers", &message));
+                return Err(ValidationError::new(&field, &message));
             }
         }
         let approvals_required = required.unwrap_or(1);
@@ -312,7 +313,7 @@ mod tests {
     #[test]
     fn bad_rules_name_their_field() {
         let error = Rules::parse(Some(vec!["a*b".into()]), None, None).unwrap_err();
-        assert_eq!(error.field, "approvers");
+        assert_eq!(error.field, "approvers[0]");
         let error = Rules::parse(None, Some(0), None).unwrap_err();
         assert_eq!(error.field, "approvals_required");
         assert_eq!(Rules::parse(None, None, None).unwrap(), None);
@@ -357,6 +358,6 @@ mod tests {
             .unwrap();
         assert!(by_prefix.admits("oidc:gha:repo:org/app:ref:refs/heads/main", oidc, &[]));
         let error = Rules::parse(Some(vec!["oidc:*".into()]), None, None).unwrap_err();
-        assert_eq!(error.field, "approvers");
+        assert_eq!(error.field, "approvers[0]");
     }
 }

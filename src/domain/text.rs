@@ -25,7 +25,7 @@
 
 use unicode_properties::{GeneralCategory, UnicodeGeneralCategory};
 
-use super::input::{MAX_COMMENT_CHARS, MAX_NAME_CHARS, ValidationError};
+use super::validation::{MAX_COMMENT_CHARS, MAX_NAME_CHARS, ValidationError};
 
 /// Whether a field may hold several lines.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -122,22 +122,6 @@ pub fn validate_comment(comment: Option<String>) -> Result<Option<String>, Valid
         Some(c) if c.chars().count() > MAX_COMMENT_CHARS => Err(ValidationError::new(
             "comment",
             format!("comment is longer than {MAX_COMMENT_CHARS} characters"),
-        )),
-        other => Ok(other),
-    }
-}
-
-/// Trims an actor name given as `field`; empty becomes `None`; several
-/// lines, hidden text or too long is refused.
-pub fn validate_name(field: &str, name: Option<String>) -> Result<Option<String>, ValidationError> {
-    let name = name.map(|n| n.trim().to_owned()).filter(|n| !n.is_empty());
-    if let Some(n) = &name {
-        readable(field, n, Lines::One)?;
-    }
-    match name {
-        Some(n) if n.chars().count() > MAX_NAME_CHARS => Err(ValidationError::new(
-            field,
-            format!("{field} is longer than {MAX_NAME_CHARS} characters"),
         )),
         other => Ok(other),
     }

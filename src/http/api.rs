@@ -4,8 +4,7 @@
 use std::time::Duration;
 
 use axum::Json;
-use axum::extract::rejection::QueryRejection;
-use axum::extract::{Extension, Query, State};
+use axum::extract::{Extension, State};
 use axum::http::{HeaderMap, StatusCode};
 use serde::{Deserialize, Serialize};
 
@@ -14,9 +13,10 @@ use super::body::JsonBody;
 use super::error::ApiError;
 use super::error::ErrorBody;
 use super::params::IdParam;
-use crate::domain::{DecisionInput, Pause, PauseRequest, Verdict, parse_duration};
+use super::query::QueryParams;
+use crate::domain::{Pause, Verdict, parse_duration};
 use crate::identity::Caller;
-use crate::pauses::Requester;
+use crate::pauses::{DecisionInput, PauseRequest, Requester};
 
 /// Longest a single wait request may hold.
 const MAX_WAIT: Duration = Duration::from_secs(60);
@@ -89,12 +89,16 @@ fn merge_idempotency_key(
     let from_header = match headers.get("idempotency-key") {
         None => None,
         Some(value) => Some(value.to_str().map(str::to_owned).map_err(|_| {
-            ApiError::Invalid("Idempotency-Key header must be printable ASCII".to_owned())
+            ApiError::invalid(
+                "Idempotency-Key",
+                "Idempotency-Key header must be printable ASCII",
+            )
         })?),
     };
     match (from_header, from_body) {
-        (Some(h), Some(b)) if h != b => Err(ApiError::Invalid(
-            "idempotency_key in the body differs from the Idempotency-Key header".to_owned(),
+        (Some(h), Some(b)) if h != b => Err(ApiError::invalid(
+            "idempotency_key",
+            "idempotency_key in the body differs from the Idempotency-Key header",
         )),
         (h, b) => Ok(h.or(b)),
     }
@@ -152,9 +156,8 @@ pub struct ListBody {
     security(("api_key" = [])))]
 pub async fn list(
     State(state): State<AppState>,
-    params: Result<Query<ListParams>, QueryRejection>,
+    QueryParams(params): QueryParams<ListParams>,
 ) -> Result<Json<ListBody>, ApiError> {
-    let Query(params) = params.map_err(|e| ApiError::Invalid(e.body_text()))?;
     let listing = state
         .pauses
         .list(
@@ -230,9 +233,10 @@ async fn decide(
     if let Some(name) = caller.name {
         match &input.actor {
             Some(actor) if *actor != name => {
-                return Err(ApiError::Invalid(format!(
-                    "actor: this caller decides as {name:?}; leave actor out"
-                )));
+                return Err(ApiError::invalid(
+                    "actor",
+                    format!("actor: this caller decides as {name:?}; leave actor out"),
+                ));
             }
             _ => input.actor = Some(name),
         }
@@ -284,9 +288,8 @@ pub struct WaitParams {
 pub async fn wait(
     State(state): State<AppState>,
     IdParam(id): IdParam,
-    params: Result<Query<WaitParams>, QueryRejection>,
+    QueryParams(params): QueryParams<WaitParams>,
 ) -> Result<Json<Pause>, ApiError> {
-    let Query(params) = params.map_err(|e| ApiError::Invalid(e.body_text()))?;
     let timeout = wait_timeout(params.timeout.as_deref())?;
     let pause = tokio::select! {
         waited = state.pauses.wait(&id, timeout) => waited?,
@@ -300,7 +303,7 @@ fn wait_timeout(text: Option<&str>) -> Result<Duration, ApiError> {
         return Ok(DEFAULT_WAIT);
     };
     let timeout = parse_duration(text)
-        .map_err(|why| ApiError::Invalid(format!("timeout: {why}")))?
+        .map_err(|why| ApiError::invalid("timeout", format!("timeout: {why}")))?
         .to_std()
         .unwrap_or(MAX_WAIT);
     // Longer asks are held for the most a proxy will usually allow.

@@ -2,14 +2,17 @@
 //! its content type (so a plain `curl -d` works), answers 413 over the size
 //! limit and 408 to a client that takes too long to send it, insists on a
 //! JSON object (serde would otherwise fill a struct from an array), and
-//! names the field a type error is in.
+//! names the field a type error is in, as a path (`notify.email[1]`), both
+//! in the message and as the error's `field`.
 
 use axum::body::Bytes;
 use axum::extract::{FromRequest, OptionalFromRequest, Request};
 use axum::http::StatusCode;
 use serde::de::DeserializeOwned;
+use serde_path_to_error::Segment;
 
 use super::error::ApiError;
+use crate::domain::field_at;
 
 /// Largest request body accepted, in bytes: room for 256 KiB of `data` and
 /// a 10,000-character description with JSON's escaping.
@@ -67,7 +70,7 @@ pub async fn read<S: Send + Sync>(request: Request, state: &S) -> Result<Bytes, 
                 "request body is larger than the {MAX_BODY_BYTES} bytes allowed"
             ))
         } else {
-            ApiError::Invalid(format!("cannot read the request body: {rejection}"))
+            ApiError::invalid_request(format!("cannot read the request body: {rejection}"))
         }
     })
 }
@@ -76,50 +79,63 @@ pub async fn read<S: Send + Sync>(request: Request, state: &S) -> Result<Bytes, 
 pub fn parse<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
     match bytes.iter().find(|b| !b.is_ascii_whitespace()) {
         None => {
-            return Err(ApiError::Invalid(
-                "request body is empty; expected a JSON object".to_owned(),
+            return Err(ApiError::invalid_request(
+                "request body is empty; expected a JSON object",
             ));
         }
         Some(b'{') => {}
         Some(_) => {
-            return Err(ApiError::Invalid(
-                "request body must be a JSON object ({…})".to_owned(),
+            return Err(ApiError::invalid_request(
+                "request body must be a JSON object ({…})",
             ));
         }
     }
     let mut deserializer = serde_json::Deserializer::from_slice(bytes);
-    let value = serde_path_to_error::deserialize(&mut deserializer).map_err(|error| {
-        let path = error.path().to_string();
-        let inner = error.into_inner();
-        // Where the JSON itself broke (too deep, a bad number), name the
-        // top-level field it broke in, when there is one.
-        let field = path.split(['.', '[']).next().unwrap_or_default();
-        if (inner.is_syntax() || inner.is_eof()) && !field.is_empty() && path != "." {
-            ApiError::Invalid(format!("{field}: not valid JSON: {inner}"))
-        } else if inner.is_syntax() || inner.is_eof() {
-            ApiError::Invalid(format!("request body is not valid JSON: {inner}"))
-        } else if path == "." {
-            ApiError::Invalid(format!("request body: {inner}"))
-        } else {
-            ApiError::Invalid(format!("{path}: {inner}"))
-        }
-    })?;
+    let value = serde_path_to_error::deserialize(&mut deserializer).map_err(refusal)?;
     deserializer
         .end()
-        .map_err(|e| ApiError::Invalid(format!("request body is not valid JSON: {e}")))?;
+        .map_err(|e| ApiError::invalid_request(format!("request body is not valid JSON: {e}")))?;
     Ok(value)
+}
+
+/// The 400 for a body serde could not read: the path of the field it is
+/// about, or where the JSON itself broke.
+fn refusal(error: serde_path_to_error::Error<serde_json::Error>) -> ApiError {
+    let path = error.path().to_string();
+    let inner = error.inner();
+    let field = field_at("", error.path(), &inner.to_string());
+    if inner.is_syntax() || inner.is_eof() {
+        // Where the JSON itself broke (too deep, a bad number), name the
+        // top-level field it broke in, when there is one.
+        return match error.path().iter().next() {
+            Some(Segment::Map { key: top }) => {
+                ApiError::invalid(top, format!("{top}: not valid JSON: {inner}"))
+            }
+            _ => ApiError::invalid_request(format!("request body is not valid JSON: {inner}")),
+        };
+    }
+    let message = if path == "." {
+        format!("request body: {inner}")
+    } else {
+        format!("{path}: {inner}")
+    };
+    ApiError::Invalid { field, message }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::PauseRequest;
+    use crate::pauses::PauseRequest;
 
-    fn message(body: &str) -> String {
+    fn refused(body: &str) -> (Option<String>, String) {
         match parse::<PauseRequest>(body.as_bytes()) {
-            Err(ApiError::Invalid(message)) => message,
+            Err(ApiError::Invalid { field, message }) => (field, message),
             other => panic!("expected a 400, got {:?}", other.map(|_| ())),
         }
+    }
+
+    fn message(body: &str) -> String {
+        refused(body).1
     }
 
     #[test]
@@ -133,5 +149,35 @@ mod tests {
         assert!(message(r#"["t"]"#).contains("JSON object"));
         assert!(message("null").contains("JSON object"));
         assert!(message(r#"{"title": "t", "notify": ["a@b.c"]}"#).starts_with("notify"));
+    }
+
+    #[test]
+    fn each_error_keeps_the_path_of_its_field() {
+        let cases = [
+            (r#"{"title": 5}"#, Some("title")),
+            (r#"{"title": "t", "expire_in": "1h"}"#, Some("expire_in")),
+            (
+                r#"{"notify": {"email": ["a@b.c", 5]}}"#,
+                Some("notify.email[1]"),
+            ),
+            (
+                r#"{"notify": {"email": [], "mail": []}}"#,
+                Some("notify.mail"),
+            ),
+            (
+                r#"{"input_fields": [{"name": "a", "type": "colour"}]}"#,
+                Some("input_fields[0].type"),
+            ),
+            (
+                r#"{"input_fields": [{"type": "text"}]}"#,
+                Some("input_fields[0].name"),
+            ),
+            (r#"{"title": "t", "data": [1, }"#, Some("data")),
+            ("{not json", None),
+            ("[]", None),
+        ];
+        for (body, field) in cases {
+            assert_eq!(refused(body).0.as_deref(), field, "{body}");
+        }
     }
 }

@@ -1,6 +1,10 @@
 //! The API's one error type and its JSON shape:
-//! `{"error": {"code": "…", "message": "…"}}`. Internal causes are attached
-//! to the response for the request log, never sent to the caller.
+//! `{"error": {"code": "…", "field": "…", "message": "…"}}`. A 400 names
+//! the field it is about as a path into the request (`notify.email[1]`,
+//! `input_fields[0].label`, a header's or a query parameter's name), kept
+//! as data from where the rule was broken to the JSON, never recovered
+//! from the message. Internal causes are attached to the response for the
+//! request log, never sent to the caller.
 
 use axum::Json;
 use axum::http::StatusCode;
@@ -12,8 +16,16 @@ use crate::pauses::PauseError;
 /// Why an API request failed.
 #[derive(Debug)]
 pub enum ApiError {
-    /// 400: bad input; the message names the field.
-    Invalid(String),
+    /// 400: bad input: the field it is about (absent when the request as
+    /// a whole is wrong, such as a body that is not JSON), and a sentence
+    /// naming it.
+    Invalid {
+        /// Where in the request: a path into the JSON body
+        /// (`notify.email[1]`), a header's name or a query parameter's.
+        field: Option<String>,
+        /// What is wrong.
+        message: String,
+    },
     /// 401: no key, a wrong key, or no key configured.
     Unauthorized(String),
     /// 404.
@@ -54,6 +66,14 @@ pub struct ErrorDetail {
     /// `idempotency_key_reused`, `expired`, `request_timeout`, `body_too_large`, `method_not_allowed`, `unavailable`,
     /// `outcome_unknown` or `internal`.
     code: String,
+    /// With `invalid_request`, the field the error is about, as a path into
+    /// the request: `notify.email[1]`, `input_fields[0].label`,
+    /// `callback.devops.job_id`, a header's name (`Idempotency-Key`) or a
+    /// query parameter's (`limit`). Absent when the request as a whole is
+    /// wrong (a body that is not JSON) and with the other codes.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(example = "notify.email[1]")]
+    field: Option<String>,
     /// A sentence naming the field or the reason.
     message: String,
 }
@@ -63,9 +83,27 @@ pub struct ErrorDetail {
 pub struct InternalCause(pub String);
 
 impl ApiError {
+    /// A 400 about `field` (a path into the request, a header or a query
+    /// parameter).
+    pub fn invalid(field: impl Into<String>, message: impl Into<String>) -> Self {
+        Self::Invalid {
+            field: Some(field.into()),
+            message: message.into(),
+        }
+    }
+
+    /// A 400 about the request as a whole, which no one field is to blame
+    /// for (a body that is not JSON, or not an object).
+    pub fn invalid_request(message: impl Into<String>) -> Self {
+        Self::Invalid {
+            field: None,
+            message: message.into(),
+        }
+    }
+
     fn status_and_code(&self) -> (StatusCode, &'static str) {
         match self {
-            Self::Invalid(_) => (StatusCode::BAD_REQUEST, "invalid_request"),
+            Self::Invalid { .. } => (StatusCode::BAD_REQUEST, "invalid_request"),
             Self::Unauthorized(_) => (StatusCode::UNAUTHORIZED, "unauthorized"),
             Self::NotFound(_) => (StatusCode::NOT_FOUND, "not_found"),
             Self::AlreadySettled(_) => (StatusCode::CONFLICT, "already_decided"),
@@ -84,7 +122,10 @@ impl ApiError {
 
 impl From<ValidationError> for ApiError {
     fn from(error: ValidationError) -> Self {
-        Self::Invalid(error.message)
+        Self::Invalid {
+            field: Some(error.field),
+            message: error.message,
+        }
     }
 }
 
@@ -127,29 +168,32 @@ pub fn settled_message(pause: &Pause) -> String {
     }
 }
 
-impl IntoResponse for ApiError {
-    fn into_response(self) -> Response {
-        let (status, code) = self.status_and_code();
-        let retry_after = matches!(self, Self::Unavailable(_) | Self::OutcomeUnknown(_));
-        let (message, cause) = match self {
+impl ApiError {
+    /// What the caller is told (the field, if any, and the message), and
+    /// what only the log hears.
+    fn told(self) -> (Option<String>, String, Option<InternalCause>) {
+        match self {
             Self::Internal(e) => (
+                None,
                 "internal error; the server log has the details".to_owned(),
                 Some(InternalCause(format!("{e:#}"))),
             ),
             Self::Unavailable(why) => (
+                None,
                 "the database is unavailable; nothing was changed; retry in a few seconds"
                     .to_owned(),
                 Some(InternalCause(why)),
             ),
             Self::OutcomeUnknown(why) => (
+                None,
                 "the database connection was lost while saving: the change may or may not \
                  have been stored; retry with the same Idempotency-Key (a decision: read the \
                  pause first)"
                     .to_owned(),
                 Some(InternalCause(why)),
             ),
-            Self::Invalid(m)
-            | Self::Unauthorized(m)
+            Self::Invalid { field, message } => (field, message, None),
+            Self::Unauthorized(m)
             | Self::NotFound(m)
             | Self::AlreadySettled(m)
             | Self::Conflict(m)
@@ -157,11 +201,20 @@ impl IntoResponse for ApiError {
             | Self::Forbidden(m)
             | Self::Expired(m)
             | Self::Timeout(m)
-            | Self::TooLarge(m) => (m, None),
-        };
+            | Self::TooLarge(m) => (None, m, None),
+        }
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let (status, code) = self.status_and_code();
+        let retry_after = matches!(self, Self::Unavailable(_) | Self::OutcomeUnknown(_));
+        let (field, message, cause) = self.told();
         let body = ErrorBody {
             error: ErrorDetail {
                 code: code.to_owned(),
+                field,
                 message,
             },
         };

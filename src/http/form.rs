@@ -62,7 +62,7 @@ pub async fn read(request: Request) -> Result<ReviewForm, FormError> {
         .map_err(|error| match error {
             ApiError::TooLarge(m) => (StatusCode::PAYLOAD_TOO_LARGE, m),
             ApiError::Timeout(m) => (StatusCode::REQUEST_TIMEOUT, m),
-            ApiError::Invalid(m) => (StatusCode::BAD_REQUEST, m),
+            ApiError::Invalid { message, .. } => (StatusCode::BAD_REQUEST, message),
             _ => (
                 StatusCode::BAD_REQUEST,
                 "The form could not be read.".to_owned(),

@@ -34,11 +34,13 @@ pub async fn sweep(State(state): State<AppState>, body: Bytes) -> Result<Json<Va
             "not running as a custom handler".to_owned(),
         ));
     };
-    let envelope: Value = serde_json::from_slice(&body)
-        .map_err(|e| ApiError::Invalid(format!("body is not the host's JSON invocation: {e}")))?;
+    let envelope: Value = serde_json::from_slice(&body).map_err(|e| {
+        ApiError::invalid_request(format!("body is not the host's JSON invocation: {e}"))
+    })?;
     if !envelope.get("Data").is_some_and(Value::is_object) {
-        return Err(ApiError::Invalid(
-            "Data must be an object, as the Functions host sends it".to_owned(),
+        return Err(ApiError::invalid(
+            "Data",
+            "Data must be an object, as the Functions host sends it",
         ));
     }
     let expired = state.pauses.expire_due().await?;

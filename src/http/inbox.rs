@@ -90,7 +90,9 @@ pub async fn list(
         Ok(session) => session,
         Err(response) => return *response,
     };
-    let tag = params.tag.filter(|t| crate::domain::parse_tag(t).is_ok());
+    let tag = params
+        .tag
+        .filter(|t| crate::domain::Tag::parse("tag", t).is_ok());
     let pauses = match state.pauses.inbox(&decider(&session), tag.as_deref()).await {
         Ok(pauses) => pauses,
         Err(error) => return error_page(&state, error, ""),
@@ -155,7 +157,7 @@ pub async fn decide_many(State(state): State<AppState>, request: Request) -> Res
             None => Err(PauseError::NotFound),
         };
         match outcome {
-            Ok(pause) => done.push(pause.title),
+            Ok(pause) => done.push(pause.title.into_string()),
             Err(error) => problems.push(format!("{id}: {error}")),
         }
     }

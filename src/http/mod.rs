@@ -18,6 +18,7 @@ mod openapi;
 mod ops;
 mod pages;
 mod params;
+mod query;
 mod receipts_api;
 mod security;
 mod sign_in;

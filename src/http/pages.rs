@@ -184,7 +184,7 @@ fn summary(pause: &Pause, now: chrono::DateTime<chrono::Utc>) -> String {
                 Verdict::Reject => "Rejected",
             };
             let who = match (&decision.actor, decision.via) {
-                (Some(actor), _) => actor.clone(),
+                (Some(actor), _) => actor.to_string(),
                 (None, Via::Link) => "someone with the review link".to_owned(),
                 (None, Via::Api) => "an API call".to_owned(),
                 (None, Via::Timeout) => "timeout, as the request asked".to_owned(),

@@ -55,10 +55,13 @@ pub async fn decide(
     JsonBody(body): JsonBody<DecisionBody>,
 ) -> Result<Json<Pause>, ApiError> {
     let verdict = Verdict::parse(&body.decision).ok_or_else(|| {
-        ApiError::Invalid(format!(
-            "decision must be \"approve\" or \"reject\", got {:?}",
-            body.decision
-        ))
+        ApiError::invalid(
+            "decision",
+            format!(
+                "decision must be \"approve\" or \"reject\", got {:?}",
+                body.decision
+            ),
+        )
     })?;
     let decision = TokenDecision {
         verdict,

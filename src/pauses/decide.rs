@@ -6,13 +6,12 @@ use chrono::{DateTime, Utc};
 use serde_json::{Map, Value};
 
 use crate::domain::{
-    Decision, DecisionInput, IdentifiedBy, Lines, NextId, Pause, PauseId, PauseState,
-    ValidationError, Verdict, Via, check_inputs, deliveries_on_settling, readable,
-    validate_comment, validate_name,
+    ActorName, Decision, EmailAddress, IdentifiedBy, NextId, Pause, PauseId, PauseState,
+    ValidationError, Verdict, Via, check_inputs, deliveries_on_settling, validate_comment,
 };
 use crate::store::{Deadline, Settled, Settlement, TokenKind};
 
-use super::{PauseError, Pauses};
+use super::{DecisionInput, PauseError, Pauses};
 
 /// Most pending pauses an inbox looks through.
 const INBOX_LIMIT: u32 = 500;
@@ -34,7 +33,7 @@ pub struct Decider {
 /// A decision as made, before it is ruled on.
 struct Made {
     verdict: Verdict,
-    actor: Option<String>,
+    actor: Option<ActorName>,
     via: Via,
     identified_by: IdentifiedBy,
     comment: Option<String>,
@@ -70,12 +69,15 @@ impl Pauses {
         decision: TokenDecision,
     ) -> Result<Pause, PauseError> {
         let comment = validate_comment(decision.comment)?;
-        let name = validate_name(decision.name_field, decision.name)?;
+        let name = ActorName::parse_optional(decision.name_field, decision.name)?;
         let review = self.review(token).await?;
         // A personal link proves its recipient; a shared one takes a name
         // on the holder's word.
         let (actor, identified_by) = match review.token.kind {
-            TokenKind::Recipient => (review.token.actor, IdentifiedBy::Email),
+            TokenKind::Recipient => (
+                review.token.actor.map(ActorName::from_stored),
+                IdentifiedBy::Email,
+            ),
             TokenKind::Creator | TokenKind::Channel => (name, IdentifiedBy::SelfDeclared),
         };
         let made = Made {
@@ -100,7 +102,7 @@ impl Pauses {
         identified_by: IdentifiedBy,
     ) -> Result<Pause, PauseError> {
         let comment = validate_comment(input.comment)?;
-        let actor = validate_name("actor", input.actor)?;
+        let actor = ActorName::parse_optional("actor", input.actor)?;
         let pause = self.get(id).await?;
         let made = Made {
             verdict,
@@ -126,11 +128,11 @@ impl Pauses {
     ) -> Result<Pause, PauseError> {
         let comment = validate_comment(comment)?;
         // The address comes from a provider, yet it is shown like any name.
-        readable("actor", &decider.email, Lines::One)?;
+        let actor = ActorName::parse("actor", &decider.email)?;
         let pause = self.get(id).await?;
         let made = Made {
             verdict,
-            actor: Some(decider.email.clone()),
+            actor: Some(actor),
             via: Via::Link,
             identified_by: decider.by,
             comment,
@@ -155,22 +157,18 @@ impl Pauses {
                 Some(rules) if !rules.approvers.is_empty() => {
                     rules.admits(email, decider.by, &decider.groups)
                 }
-                _ => pause
-                    .notify
-                    .email
-                    .iter()
-                    .any(|e| e.eq_ignore_ascii_case(email)),
+                _ => pause.notify.email.iter().any(|e| e.is(email)),
             };
             let approved = pause.decisions.iter().any(|d| {
                 d.decision == Verdict::Approve
                     && d.actor
                         .as_deref()
-                        .is_some_and(|a| a.eq_ignore_ascii_case(email))
+                        .is_some_and(|a| EmailAddress::same(a, email))
             });
             let asked = pause
                 .requested_by
                 .as_deref()
-                .is_some_and(|r| r.eq_ignore_ascii_case(email));
+                .is_some_and(|r| EmailAddress::same(r, email));
             named && !approved && !asked && tag.is_none_or(|t| pause.tags.iter().any(|x| x == t))
         };
         Ok(pending.into_iter().filter(waits_on).collect())

@@ -5,6 +5,7 @@
 //! request), so no caller ever sees a stale `pending`.
 
 pub mod audit;
+pub mod commands;
 pub mod cursor;
 mod decide;
 mod gates;
@@ -22,13 +23,14 @@ use tokio::sync::Notify;
 
 use crate::clock::{Clock, Mint};
 use crate::domain::{
-    Callback, CreatePolicy, IdentifiedBy, KeyScope, NewPause, Pause, PauseId, PauseRequest,
-    PauseState, Token, ValidationError, notifications_for_new, request_fingerprint,
+    Callback, CreatePolicy, IdentifiedBy, KeyScope, NewPause, Pause, PauseId, PauseState, Tag,
+    Token, ValidationError, notifications_for_new,
 };
 use crate::identity::Caller;
 use crate::policies::PolicySet;
 use crate::store::{Created, ListQuery, NewPauseRecord, Store, StoreError, TokenRecord};
 
+pub use commands::{DecisionInput, NotifyRequest, PauseRequest, request_fingerprint};
 pub use decide::{Decider, TokenDecision, expiry_settlement};
 pub use waiters::Waiters;
 
@@ -221,7 +223,7 @@ impl Pauses {
     ) -> Result<CreatedPause, PauseError> {
         let fingerprint = request_fingerprint(&request);
         let explicit_key = request.idempotency_key.is_some();
-        let mut pause = NewPause::parse(request, &self.policy)?;
+        let mut pause = request.parse(&self.policy)?;
         pause.requested_by = requester.name;
         pause.requester_identified_by = requester.identified_by;
         let scope = KeyScope::of(pause.requested_by.as_deref(), !explicit_key);
@@ -238,12 +240,10 @@ impl Pauses {
         requester: Requester,
     ) -> Result<CreatedPause, PauseError> {
         let fingerprint = request_fingerprint(&request);
-        let mut pause = NewPause::parse(request, &self.policy)?;
+        let mut pause = request.parse(&self.policy)?;
         pause.requested_by = requester.name;
         pause.requester_identified_by = requester.identified_by;
-        pause.idempotency_key = Some(Callback::key(
-            &self.policy.callback_kinds.identity(&callback),
-        ));
+        pause.idempotency_key = commands::callback_key(Some(&callback), &self.policy)?;
         pause.callback = Some(callback);
         self.store_new(pause, KeyScope::Callback, fingerprint).await
     }
@@ -360,11 +360,7 @@ impl Pauses {
         tag: Option<&str>,
     ) -> Result<Listing, PauseError> {
         let tag = tag
-            .map(|tag| {
-                crate::domain::parse_tag(tag)
-                    .map(|()| tag.to_owned())
-                    .map_err(|m| ValidationError::new("tag", m))
-            })
+            .map(|tag| Tag::parse("tag", tag).map(Tag::into_string))
             .transpose()?;
         let state = state
             .map(|text| {

@@ -9,8 +9,8 @@ use serde_json::Value;
 
 use super::{PauseError, Pauses};
 use crate::domain::{
-    Decision, IdentifiedBy, NewPause, NextId, Rules, ValidationError, Via, deliveries_on_settling,
-    parse_expires_in,
+    ActorName, Decision, IdentifiedBy, NewPause, NextId, Rules, ValidationError, Via,
+    deliveries_on_settling, parse_expires_in,
 };
 use crate::policies::{Answer, Ask, PolicyInput};
 use crate::store::{Deadline, NewPauseRecord, Settlement};
@@ -27,13 +27,13 @@ impl Pauses {
             return Ok(None);
         }
         let input = PolicyInput {
-            title: pause.title.clone(),
+            title: pause.title.to_string(),
             description: pause.description.clone(),
             data: pause.data.clone(),
-            tags: pause.tags.clone(),
-            target: pause.target.clone(),
+            tags: pause.tags.iter().map(ToString::to_string).collect(),
+            target: pause.target.as_deref().map(str::to_owned),
             requester: pause.requested_by.clone(),
-            group: pause.group.clone(),
+            group: pause.group.as_deref().map(str::to_owned),
         };
         let answer = self
             .policies
@@ -46,7 +46,7 @@ impl Pauses {
                 reason,
             } => Ok(Some(Decision {
                 decision: verdict,
-                actor: Some(format!("policy:{policy}")),
+                actor: Some(policy_actor(&policy)?),
                 via: Via::Policy,
                 identified_by: Some(IdentifiedBy::Policy),
                 groups: Vec::new(),
@@ -84,6 +84,12 @@ impl Pauses {
         }
         Ok(())
     }
+}
+
+/// The actor a policy's decision is recorded as: `policy:NAME`.
+fn policy_actor(policy: &str) -> Result<ActorName, PauseError> {
+    ActorName::parse("policy", &format!("policy:{policy}"))
+        .map_err(|e| PauseError::Internal(anyhow::anyhow!("a policy's name: {e}")))
 }
 
 /// `record`, settled at once by a policy's `decision` when there is one:

@@ -120,7 +120,7 @@ impl ReceiptClaims {
             data_sha256: data_sha256(&pause.data),
             decisions: pause.decisions.iter().map(ReceiptDecision::of).collect(),
             decided_at: stamp(decided_at),
-            title: Some(pause.title.clone()),
+            title: Some(pause.title.to_string()),
             description_sha256: Some(text_sha256(&pause.description)),
         }
     }
@@ -191,7 +191,7 @@ impl ReceiptDecision {
     fn of(decision: &Decision) -> Self {
         Self {
             decision: decision.decision.as_str().to_owned(),
-            actor: decision.actor.clone(),
+            actor: decision.actor.as_deref().map(str::to_owned),
             via: decision.via.as_str().to_owned(),
             identified_by: decision.identified_by.map(|i| i.as_str().to_owned()),
             at: stamp(decision.at),

@@ -3,7 +3,7 @@ use serde_json::json;
 
 use super::*;
 use crate::clock::Mint;
-use crate::domain::{Decision, IdentifiedBy, Pause, PauseState, Verdict, Via};
+use crate::domain::{ActorName, Decision, IdentifiedBy, Pause, PauseState, Title, Verdict, Via};
 
 fn settled_pause(actor: &str) -> Pause {
     let at = Utc.with_ymd_and_hms(2026, 11, 25, 9, 0, 0).unwrap();
@@ -26,7 +26,7 @@ fn settled_pause(actor: &str) -> Pause {
     .unwrap();
     pause.decisions.push(Decision {
         decision: Verdict::Approve,
-        actor: Some(actor.to_owned()),
+        actor: Some(ActorName::parse("actor", actor).unwrap()),
         via: Via::Link,
         identified_by: Some(IdentifiedBy::Email),
         groups: Vec::new(),
@@ -124,7 +124,7 @@ fn differences_name_the_changed_decision_field() {
     let pause = settled_pause("ana@example.com");
     let claims = ReceiptClaims::for_pause(&pause, 1, None, None);
     let mut tampered = pause.clone();
-    tampered.decisions[0].actor = Some("mallory@example.com".into());
+    tampered.decisions[0].actor = Some(ActorName::from_stored("mallory@example.com".into()));
     tampered.data = json!({"rows": 10, "env": "prod"});
     let found = claims.differences(&tampered);
     assert_eq!(found.len(), 2, "{found:?}");
@@ -145,7 +145,7 @@ fn differences_name_a_changed_title_description_or_comment() {
         Some(text_sha256("looks right"))
     );
     let mut tampered = pause.clone();
-    tampered.title = "Load (staging)".into();
+    tampered.title = Title::from_stored("Load (staging)".into());
     tampered.description = "0 rows staged".into();
     tampered.decisions[0].comment = None;
     let found = claims.differences(&tampered);
@@ -171,7 +171,7 @@ fn a_receipt_signed_before_titles_were_covered_still_verifies_and_leaves_them_un
     let old: ReceiptClaims = serde_json::from_value(old).unwrap();
     assert!(!old.covers_text() && claims.covers_text());
     let mut edited = pause.clone();
-    edited.title = "Something else".into();
+    edited.title = Title::from_stored("Something else".into());
     edited.decisions[0].comment = Some("added later".into());
     assert!(old.differences(&edited).is_empty());
     assert_eq!(claims.differences(&edited).len(), 2);

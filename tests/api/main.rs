@@ -33,6 +33,7 @@ mod docs;
 mod durability;
 mod examples;
 mod expiry;
+mod fields;
 mod first_run;
 mod inbox_quorum;
 mod inputs;

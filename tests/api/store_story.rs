@@ -10,11 +10,10 @@ use std::sync::Arc;
 use chrono::{DateTime, Duration, Utc};
 use pausegate::clock::Mint;
 use pausegate::domain::{
-    CreatePolicy, Decision, DeliveryKind, DeliveryState, Event, IdentifiedBy, KeyScope,
-    NewDelivery, NewPause, PauseId, PauseRequest, PauseState, Token, Verdict, Via,
-    request_fingerprint,
+    ActorName, CreatePolicy, Decision, DeliveryKind, DeliveryState, Event, IdentifiedBy, KeyScope,
+    NewDelivery, PauseId, PauseState, Token, Verdict, Via,
 };
-use pausegate::pauses::expiry_settlement;
+use pausegate::pauses::{PauseRequest, expiry_settlement, request_fingerprint};
 use pausegate::store::{
     ClaimRequest, Created, Deadline, DeliveryOutcome, DeliveryToken, ListQuery, NewPauseRecord,
     Settled, Settlement, Store, TokenKind,
@@ -45,7 +44,7 @@ fn record(
 ) -> (NewPauseRecord, Token) {
     let request: PauseRequest = serde_json::from_value(body).unwrap();
     let fingerprint = request_fingerprint(&request);
-    let pause = NewPause::parse(request, &policy()).unwrap();
+    let pause = request.parse(&policy()).unwrap();
     let token = Mint::system().token();
     let record = NewPauseRecord {
         id: Mint::system().pause_id(),
@@ -82,7 +81,7 @@ fn approval(at: DateTime<Utc>, deliveries: Vec<NewDelivery>) -> Settlement {
         state: PauseState::Approved,
         decision: Some(Decision {
             decision: Verdict::Approve,
-            actor: Some("ana".to_owned()),
+            actor: Some(ActorName::parse("actor", "ana").unwrap()),
             via: Via::Api,
             identified_by: None,
             groups: Vec::new(),
@@ -636,7 +635,7 @@ async fn answers_are_what_a_read_returns(store: Arc<dyn Store>) {
 fn approval_by(actor: &str, by: IdentifiedBy, at: DateTime<Utc>) -> Settlement {
     let mut settlement = approval(at, vec![trigger("hook")]);
     let decision = settlement.decision.as_mut().unwrap();
-    decision.actor = Some(actor.to_owned());
+    decision.actor = Some(ActorName::parse("actor", actor).unwrap());
     decision.identified_by = Some(by);
     settlement
 }

@@ -2,7 +2,7 @@
 //! (`[callbacks] allowed_hosts`): `https` only unless an entry says
 //! `http://`, no user info, `*` standing for one label.
 
-use crate::domain::input::ValidationError;
+use crate::domain::validation::ValidationError;
 
 /// One entry of `[callbacks] allowed_hosts`: a host pattern where `*`
 /// stands for exactly one label (`*.logic.azure.com`), optionally prefixed

@@ -16,8 +16,8 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};
 use sha2::{Digest, Sha256};
 
-use super::input::ValidationError;
 use super::pause::{Pause, PauseState};
+use super::validation::ValidationError;
 
 pub use hosts::{CallbackPolicy, HostRule};
 pub use request::{CallbackRequest, just_under, parse_callback, parse_callback_timeout};

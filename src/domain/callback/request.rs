@@ -8,13 +8,16 @@ use serde_json::{Map, Value};
 
 use super::{Callback, CallbackKinds, CallbackPolicy};
 use crate::domain::duration::parse_duration;
-use crate::domain::input::ValidationError;
 use crate::domain::object_only::object_only;
+use crate::domain::validation::ValidationError;
+use crate::domain::values::SecretText;
 
 /// `callback` as sent: `{"kind": "…", "url": "…"}`, or a kind with fields
 /// of its own (a task token and the account to answer through): each
 /// kind's documentation says which.
-#[derive(Debug, Clone, Default, Serialize, Deserialize, utoipa::ToSchema)]
+// The URL and those fields carry their own authority, so `Debug` shows the
+// kind and the names of the fields only.
+#[derive(Clone, Default, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(remote = "Self")]
 pub struct CallbackRequest {
     /// The kind of orchestrator waiting, as the server's integrations name
@@ -34,10 +37,20 @@ object_only!(
     "a JSON object with kind and url (or task_token and aws)"
 );
 
+impl std::fmt::Debug for CallbackRequest {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CallbackRequest")
+            .field("kind", &self.kind)
+            .field("url", &self.url.as_ref().map(|_| "[redacted]"))
+            .field("details", &self.details.keys().collect::<Vec<_>>())
+            .finish()
+    }
+}
+
 /// Reads the callback of a request: a callback activity's `callBackUri`, or
 /// `callback`, each read by its kind.
 pub fn parse_callback(
-    call_back_uri: Option<String>,
+    call_back_uri: Option<SecretText>,
     callback: Option<CallbackRequest>,
     policy: &CallbackPolicy,
     kinds: &dyn CallbackKinds,
@@ -53,7 +66,7 @@ pub fn parse_callback(
             "callBackUri: this server answers no callback activity",
         )),
         (Some(url), None) => {
-            let url = policy.check("callBackUri", &url)?;
+            let url = policy.check("callBackUri", url.expose())?;
             Ok(Some(Callback {
                 kind: kinds.uri_kind().to_owned(),
                 url,
@@ -112,6 +125,23 @@ pub fn just_under(timeout: Duration) -> Duration {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn debug_shows_neither_the_url_nor_the_kinds_own_fields() {
+        let request: CallbackRequest = serde_json::from_value(serde_json::json!({
+            "kind": "a_kind", "url": "https://h.example.com/cb?sig=s3cret", "task_token": "t0k3n"
+        }))
+        .unwrap();
+        let shown = format!("{request:?}");
+        assert!(
+            shown.contains("a_kind") && shown.contains("task_token"),
+            "{shown}"
+        );
+        assert!(
+            !shown.contains("s3cret") && !shown.contains("t0k3n"),
+            "{shown}"
+        );
+    }
 
     #[test]
     fn adf_timespans_and_durations_are_read() {

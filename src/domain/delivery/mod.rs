@@ -237,11 +237,11 @@ pub fn notifications_for_new(
         let emails = to
             .email
             .iter()
-            .map(|address| (DeliveryKind::Email, address));
+            .map(|address| (DeliveryKind::Email, address.as_str()));
         let posts = to
             .channels
             .iter()
-            .map(|channel| (DeliveryKind::Channel, channel));
+            .map(|channel| (DeliveryKind::Channel, channel.as_str()));
         emails.chain(posts).map(move |(kind, to)| NewDelivery {
             not_before: Some(at),
             ..NewDelivery::new(next_id(), kind, to, Event::Escalated)

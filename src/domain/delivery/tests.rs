@@ -2,7 +2,9 @@
 use std::sync::atomic::{AtomicU8, Ordering};
 
 use super::*;
-use crate::domain::{ID_RANDOM_BYTES, OnExpire, PauseId};
+use crate::domain::{
+    ChannelName, EmailAddress, ID_RANDOM_BYTES, OnExpire, PauseId, TargetName, Title,
+};
 
 /// 2023-11-14, as a test's "now".
 fn now() -> DateTime<Utc> {
@@ -19,17 +21,25 @@ fn counter() -> impl Fn() -> DeliveryId + Sync {
     }
 }
 
+fn email(address: &str) -> EmailAddress {
+    EmailAddress::parse("email", address).unwrap()
+}
+
+fn ops() -> ChannelName {
+    ChannelName::parse("channel", "ops").unwrap()
+}
+
 fn pause(target: Option<&str>, on_reject: Option<&str>) -> Pause {
     let now = now();
     Pause {
         id: PauseId::from_parts(0, &[0; ID_RANDOM_BYTES]),
         state: PauseState::Pending,
-        title: "t".to_owned(),
+        title: Title::parse("title", "t").unwrap(),
         description: String::new(),
         data: serde_json::json!({}),
-        target: target.map(str::to_owned),
+        target: target.map(|t| TargetName::parse("target", t).unwrap()),
         target_params: None,
-        on_reject: on_reject.map(str::to_owned),
+        on_reject: on_reject.map(|t| TargetName::parse("on_reject", t).unwrap()),
         on_expire: OnExpire::Expire,
         notify: Notify::default(),
         created_at: now,
@@ -82,8 +92,8 @@ fn no_target_means_no_trigger() {
 #[test]
 fn a_new_pause_notifies_everyone_once_and_schedules_reminders() {
     let notify = Notify {
-        email: vec!["a@example.com".into(), "b@example.com".into()],
-        channels: vec!["ops".into()],
+        email: vec![email("a@example.com"), email("b@example.com")],
+        channels: vec![ops()],
     };
     let at = now();
     let all = notifications_for_new(&notify, Some(at), None, &counter());
@@ -120,7 +130,7 @@ fn a_new_pause_notifies_everyone_once_and_schedules_reminders() {
 #[test]
 fn settling_follows_up_in_each_channel() {
     let mut p = pause(Some("go"), None);
-    p.notify.channels = vec!["ops".into()];
+    p.notify.channels = vec![ops()];
     let sent: Vec<_> = deliveries_on_settling(&p, PauseState::Approved, &counter())
         .into_iter()
         .map(|d| (d.kind, d.destination, d.event))
@@ -140,8 +150,8 @@ fn settling_follows_up_in_each_channel() {
 #[test]
 fn each_new_delivery_takes_its_own_id_from_the_callers_source() {
     let notify = Notify {
-        email: vec!["a@example.com".into()],
-        channels: vec!["ops".into()],
+        email: vec![email("a@example.com")],
+        channels: vec![ops()],
     };
     let ids: Vec<String> = notifications_for_new(&notify, Some(now()), None, &counter())
         .into_iter()

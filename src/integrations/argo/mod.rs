@@ -168,7 +168,7 @@ fn outputs(trigger: Trigger<'_>) -> Value {
     json!({
         "approved": "true",
         "pause_id": trigger.pause.id.as_str(),
-        "actor": last.and_then(|d| d.actor.clone()).unwrap_or_default(),
+        "actor": last.and_then(|d| d.actor.as_deref()).unwrap_or_default(),
         "comment": last.and_then(|d| d.comment.clone()).unwrap_or_default(),
     })
 }

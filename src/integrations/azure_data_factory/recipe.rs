@@ -37,9 +37,9 @@ use axum::routing::{get, post};
 use axum::{Extension, Json, Router};
 use serde_json::{Map, Value, json};
 
-use crate::domain::{Lines, PauseRequest, readable};
+use crate::domain::plain_name;
 use crate::http::{ApiError, AppState, ErrorBody, decide_token, identify, review_token};
-use crate::pauses::Requester;
+use crate::pauses::{PauseRequest, Requester};
 
 /// The Data Factory target `PipelinePause` starts (`[azure_recipe]
 /// target`), if the section is there.
@@ -177,8 +177,12 @@ impl Params {
         } else {
             match serde_json::from_slice::<Value>(body) {
                 Ok(Value::Object(map)) => map,
-                Ok(_) => return Err(invalid("body", "must be a JSON object")),
-                Err(e) => return Err(invalid("body", &format!("is not valid JSON: {e}"))),
+                Ok(_) => return Err(ApiError::invalid_request("body must be a JSON object")),
+                Err(e) => {
+                    return Err(ApiError::invalid_request(format!(
+                        "body is not valid JSON: {e}"
+                    )));
+                }
             }
         };
         Ok(Self { query, body })
@@ -193,11 +197,12 @@ impl Params {
     }
 
     /// A required non-empty text parameter; it is shown on the review
-    /// page, so it must be readable text.
+    /// page and becomes part of the request that starts the pipeline, so
+    /// it must be a plain name of readable text.
     fn text(&self, name: &str) -> Result<String, ApiError> {
         match self.get(name) {
             Some(Value::String(text)) if !text.trim().is_empty() => {
-                readable(name, &text, Lines::One)?;
+                plain_name(name, &text)?;
                 Ok(text)
             }
             Some(_) => Err(invalid(name, "must be a non-empty string")),
@@ -250,7 +255,7 @@ impl Params {
 }
 
 fn invalid(field: &str, problem: &str) -> ApiError {
-    ApiError::Invalid(format!("{field} {problem}"))
+    ApiError::invalid(field, format!("{field} {problem}"))
 }
 
 #[cfg(test)]
@@ -290,7 +295,9 @@ mod tests {
             r#"{"expiration_time": 0}"#,
         ] {
             let error = params(&[], bad).expiration_seconds().unwrap_err();
-            assert!(matches!(error, ApiError::Invalid(m) if m.starts_with("expiration_time")));
+            assert!(
+                matches!(error, ApiError::Invalid { message: m, .. } if m.starts_with("expiration_time"))
+            );
         }
     }
 
@@ -299,6 +306,8 @@ mod tests {
         let error = params(&[], r#"{"factory_name": "f"}"#)
             .pause_request("adf")
             .unwrap_err();
-        assert!(matches!(error, ApiError::Invalid(m) if m == "resource_group is required"));
+        assert!(
+            matches!(error, ApiError::Invalid { message: m, .. } if m == "resource_group is required")
+        );
     }
 }

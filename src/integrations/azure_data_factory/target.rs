@@ -312,7 +312,7 @@ fn parameters(adf: &AdfTarget, trigger: Trigger<'_>) -> Map<String, Value> {
                     .unwrap_or(Value::Null),
                 ParameterSource::Title => Value::from(pause.title.as_str()),
                 ParameterSource::Event => Value::from(trigger.event.as_str()),
-                ParameterSource::Actor => decision.and_then(|d| d.actor.clone()).into(),
+                ParameterSource::Actor => decision.and_then(|d| d.actor.as_deref()).into(),
                 ParameterSource::Comment => decision.and_then(|d| d.comment.clone()).into(),
                 ParameterSource::Receipt => pause.receipt.clone().into(),
             };

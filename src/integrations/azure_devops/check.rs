@@ -11,12 +11,12 @@ use axum::{Extension, Json, Router};
 use serde_json::{Map, json};
 
 use super::{DevopsTask, KIND};
-use crate::domain::{CallbackRequest, PauseRequest};
+use crate::domain::{CallbackPolicy, CallbackRequest, SecretText};
 use crate::http::{
     ApiError, AppState, CreatedBody, ErrorBody, JsonBody, answer_created, require_api_key,
 };
 use crate::identity::Caller;
-use crate::pauses::Requester;
+use crate::pauses::{PauseRequest, Requester};
 
 /// The check's endpoint, behind the API key.
 pub fn router(state: &AppState) -> Router<AppState> {
@@ -58,52 +58,71 @@ pub async fn azure_devops(
     headers: HeaderMap,
     JsonBody(mut request): JsonBody<PauseRequest>,
 ) -> Result<(StatusCode, Json<CreatedBody>), ApiError> {
-    let header = |name: &str| -> Result<String, ApiError> {
-        let value = headers
-            .get(name)
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or("")
-            .trim();
-        if value.is_empty() {
-            return Err(ApiError::Invalid(format!(
-                "{name} header is missing: send the check's default headers"
-            )));
-        }
-        Ok(value.to_owned())
-    };
-    let id = |name: &str| -> Result<String, ApiError> {
-        let value = header(name)?;
-        let plain = value.len() <= 64
-            && value
-                .bytes()
-                .all(|b| b.is_ascii_alphanumeric() || b == b'-');
-        plain
-            .then_some(value)
-            .ok_or_else(|| ApiError::Invalid(format!("{name} header must be an id or a hub name")))
-    };
-    let path = DEVOPS_EVENTS
-        .replace("{hub}", &id("HubName")?)
-        .replace("{plan}", &id("PlanId")?);
-    let url = format!(
-        "{}/{}/{path}",
-        header("PlanUrl")?.trim_end_matches('/'),
-        id("ProjectId")?
-    );
-    let task = DevopsTask {
-        job_id: id("JobId")?,
-        task_id: id("TaskInstanceId")?,
-        auth_token: header("AuthToken")?,
-    };
-    let mut details = Map::new();
-    details.insert("devops".to_owned(), json!(task));
-    request.callback = Some(CallbackRequest {
-        kind: KIND.to_owned(),
-        url: Some(url),
-        details,
-    });
+    request.callback = Some(callback(&Headers(&headers), &state.kit.callbacks)?);
     let created = state
         .pauses
         .create(request, Requester::caller(&caller))
         .await?;
     Ok(answer_created(&state, created))
+}
+
+/// The check's callback, from its headers; an error names the header.
+fn callback(headers: &Headers<'_>, hosts: &CallbackPolicy) -> Result<CallbackRequest, ApiError> {
+    let path = DEVOPS_EVENTS
+        .replace("{hub}", &headers.id("HubName")?)
+        .replace("{plan}", &headers.id("PlanId")?);
+    let plan_url = headers.value("PlanUrl")?;
+    let url = format!(
+        "{}/{}/{path}",
+        plan_url.trim_end_matches('/'),
+        headers.id("ProjectId")?
+    );
+    let task = DevopsTask {
+        job_id: headers.id("JobId")?,
+        task_id: headers.id("TaskInstanceId")?,
+        auth_token: SecretText::new(headers.value("AuthToken")?),
+    };
+    // Checked here too, so that a refusal names the header the URL came from.
+    hosts.check("PlanUrl", &url)?;
+    let mut details = Map::new();
+    details.insert("devops".to_owned(), json!(task));
+    Ok(CallbackRequest {
+        kind: KIND.to_owned(),
+        url: Some(url),
+        details,
+    })
+}
+
+/// The check's headers.
+struct Headers<'a>(&'a HeaderMap);
+
+impl Headers<'_> {
+    /// Header `name`, which must be there.
+    fn value(&self, name: &str) -> Result<String, ApiError> {
+        let value = self
+            .0
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("")
+            .trim();
+        if value.is_empty() {
+            return Err(ApiError::invalid(
+                name,
+                format!("{name} header is missing: send the check's default headers"),
+            ));
+        }
+        Ok(value.to_owned())
+    }
+
+    /// Header `name`, an id or a hub name.
+    fn id(&self, name: &str) -> Result<String, ApiError> {
+        let value = self.value(name)?;
+        let plain = value.len() <= 64
+            && value
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'-');
+        plain.then_some(value).ok_or_else(|| {
+            ApiError::invalid(name, format!("{name} header must be an id or a hub name"))
+        })
+    }
 }

@@ -21,7 +21,8 @@ use super::kit::{CallbackKind, Kit, details, post_to_url, url_only};
 use super::registry::{Integration, Register};
 use super::{Registry, Sections, Setup};
 use crate::domain::{
-    Callback, CallbackPolicy, CallbackRequest, DeliveryId, Pause, PauseState, ValidationError,
+    Callback, CallbackPolicy, CallbackRequest, DeliveryId, Pause, PauseState, SecretText,
+    ValidationError, from_json,
 };
 use crate::outbox::{SendError, Sent};
 
@@ -48,8 +49,8 @@ struct DevopsTask {
     job_id: String,
     /// `TaskInstanceId`.
     task_id: String,
-    /// `AuthToken`, scoped to the run: a secret.
-    auth_token: String,
+    /// `AuthToken`, scoped to the run: a secret, which `Debug` never shows.
+    auth_token: SecretText,
 }
 
 #[derive(Deserialize)]
@@ -80,8 +81,7 @@ impl CallbackKind for Check {
         mut request: CallbackRequest,
         hosts: &CallbackPolicy,
     ) -> Result<Callback, ValidationError> {
-        let fields: Details = serde_json::from_value(Value::Object(request.details.clone()))
-            .map_err(|e| ValidationError::new("callback", format!("callback: {e}")))?;
+        let fields: Details = from_json("callback", Value::Object(request.details.clone()))?;
         let task = parse_task(fields.devops)?;
         request.details = Map::new();
         let mut callback = url_only(KIND, request, hosts)?;
@@ -110,7 +110,14 @@ impl CallbackKind for Check {
         };
         let body = json!({"name": "TaskCompleted", "taskId": task.task_id, "jobId": task.job_id,
                           "result": result});
-        post_to_url(kit, callback, delivery, &body, Some(&task.auth_token)).await
+        post_to_url(
+            kit,
+            callback,
+            delivery,
+            &body,
+            Some(task.auth_token.expose()),
+        )
+        .await
     }
 }
 
@@ -134,8 +141,7 @@ fn parse_task(task: Option<Value>) -> Result<DevopsTask, ValidationError> {
              auth_token",
         ));
     }
-    let task: DevopsTask = serde_json::from_value(task)
-        .map_err(|e| ValidationError::new("callback.devops", format!("callback.devops: {e}")))?;
+    let task: DevopsTask = from_json("callback.devops", task)?;
     for (field, value) in [
         ("callback.devops.job_id", &task.job_id),
         ("callback.devops.task_id", &task.task_id),
@@ -152,7 +158,7 @@ fn parse_task(task: Option<Value>) -> Result<DevopsTask, ValidationError> {
             ));
         }
     }
-    let token = &task.auth_token;
+    let token = task.auth_token.expose();
     if token.is_empty() || token.len() > 16_384 || token.chars().any(char::is_control) {
         return Err(ValidationError::new(
             "callback.devops.auth_token",

@@ -22,9 +22,9 @@ use sha2::Sha256;
 use super::app::GithubApp;
 use super::callback::{GithubDeployment, KIND};
 use crate::config::Secret;
-use crate::domain::{Callback, NotifyRequest, PauseRequest};
+use crate::domain::Callback;
 use crate::http::{ApiError, AppState, parse_json_body as parse, read_body as read};
-use crate::pauses::Requester;
+use crate::pauses::{NotifyRequest, PauseRequest, Requester};
 
 /// The App, when `[github_app]` is configured.
 #[derive(Clone)]
@@ -121,9 +121,10 @@ fn verify(secret: &Secret, signature: Option<&str>, body: &[u8]) -> Result<(), A
 async fn ask(state: &AppState, app: &GithubApp, rule: RuleEvent) -> Result<String, ApiError> {
     let repos = format!("{}/repos/", app.api_url);
     if !rule.deployment_callback_url.starts_with(&repos) {
-        return Err(ApiError::Invalid(format!(
-            "deployment_callback_url is not under {repos}, the configured GitHub API"
-        )));
+        return Err(ApiError::invalid(
+            "deployment_callback_url",
+            format!("deployment_callback_url is not under {repos}, the configured GitHub API"),
+        ));
     }
     let git_ref = rule.git_ref.clone().unwrap_or_default();
     let title: String = format!(

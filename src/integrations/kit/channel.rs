@@ -61,7 +61,7 @@ pub trait Mail: Send + Sync + 'static {
 /// The short line channels get when a pause settles: "Approved by Ana".
 pub fn outcome_line(pause: &Pause) -> String {
     let decision = pause.decision();
-    let who = decision.and_then(|d| d.actor.clone());
+    let who = decision.and_then(|d| d.actor.as_ref().map(ToString::to_string));
     match (pause.state.as_str(), decision.map(|d| d.via)) {
         ("approved", Some(Via::Timeout)) => "Approved automatically at expiry".to_owned(),
         ("rejected", Some(Via::Timeout)) => "Rejected automatically at expiry".to_owned(),

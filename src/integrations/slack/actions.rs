@@ -73,20 +73,25 @@ struct Click {
     response_url: Option<String>,
 }
 
-fn read_click(body: &[u8]) -> Result<Click, String> {
+fn read_click(body: &[u8]) -> Result<Click, ApiError> {
     let payload = url::form_urlencoded::parse(body)
         .find(|(k, _)| k == "payload")
-        .ok_or("no payload field")?
+        .ok_or_else(|| ApiError::invalid("payload", "no payload field"))?
         .1;
-    let payload: Value = serde_json::from_str(&payload).map_err(|e| format!("payload: {e}"))?;
+    let payload: Value = serde_json::from_str(&payload)
+        .map_err(|e| ApiError::invalid("payload", format!("payload: {e}")))?;
     if payload["type"] != "block_actions" {
-        return Err(format!("payload.type {} is not handled", payload["type"]));
+        let message = format!("payload.type {} is not handled", payload["type"]);
+        return Err(ApiError::invalid("payload.type", message));
     }
     let action = &payload["actions"][0];
     let verdict = match action["action_id"].as_str() {
         Some(APPROVE) => Verdict::Approve,
         Some(REJECT) => Verdict::Reject,
-        other => return Err(format!("action {other:?} is not pausegate's")),
+        other => {
+            let message = format!("action {other:?} is not pausegate's");
+            return Err(ApiError::invalid("payload.actions[0].action_id", message));
+        }
     };
     let text = |v: &Value| v.as_str().map(str::to_owned);
     Ok(Click {
@@ -94,8 +99,11 @@ fn read_click(body: &[u8]) -> Result<Click, String> {
         pause: action["value"]
             .as_str()
             .and_then(PauseId::parse)
-            .ok_or("the button names no pause")?,
-        user: text(&payload["user"]["id"]).ok_or("payload.user.id is missing")?,
+            .ok_or_else(|| {
+                ApiError::invalid("payload.actions[0].value", "the button names no pause")
+            })?,
+        user: text(&payload["user"]["id"])
+            .ok_or_else(|| ApiError::invalid("payload.user.id", "payload.user.id is missing"))?,
         channel: text(&payload["container"]["channel_id"]).unwrap_or_default(),
         ts: text(&payload["container"]["message_ts"]).unwrap_or_default(),
         response_url: text(&payload["response_url"]),
@@ -118,7 +126,7 @@ async fn actions(
     }
     let click = match read_click(&body) {
         Ok(click) => click,
-        Err(why) => return ApiError::Invalid(why).into_response(),
+        Err(refused) => return refused.into_response(),
     };
     let client = &state.kit.client;
     let told = match decide(&state, &slack, &click).await {

@@ -20,7 +20,7 @@ use super::registry::{Integration, Register};
 use super::{Registry, Sections, Setup};
 use crate::domain::{
     Callback, CallbackPolicy, CallbackRequest, DeliveryId, Pause, ValidationError, failure,
-    outcome, outcome_message,
+    from_json, outcome, outcome_message,
 };
 use crate::outbox::{SendError, Sent};
 use accounts::AwsAccount;
@@ -76,8 +76,7 @@ impl CallbackKind for TaskToken {
         request: CallbackRequest,
         _: &CallbackPolicy,
     ) -> Result<Callback, ValidationError> {
-        let fields: Details = serde_json::from_value(Value::Object(request.details))
-            .map_err(|e| ValidationError::new("callback", format!("callback: {e}")))?;
+        let fields: Details = from_json("callback", Value::Object(request.details))?;
         let token = task_token(fields.task_token)?;
         let aws = self.account(fields.aws)?;
         if request.url.is_some() {

@@ -9,8 +9,8 @@ use serde::Deserialize;
 use super::pause_row::read_pause;
 use super::{Columns, FromColumns};
 use crate::domain::{
-    Decision, Delivery, DeliveryId, DeliveryKind, DeliveryState, Event, IdentifiedBy, LeaseId,
-    Pause, PauseId, Verdict, Via,
+    ActorName, Decision, Delivery, DeliveryId, DeliveryKind, DeliveryState, Event, IdentifiedBy,
+    LeaseId, Pause, PauseId, Verdict, Via,
 };
 use crate::store::{ClaimedDelivery, StoreError, TokenKind, TokenRecord};
 
@@ -54,7 +54,7 @@ impl DecisionRow {
                 .as_deref()
                 .map(serde_json::from_str)
                 .transpose()?,
-            actor: self.actor,
+            actor: self.actor.map(ActorName::from_stored),
             comment: self.comment,
         })
     }

@@ -20,12 +20,12 @@ use chrono::DateTime;
 use super::dialect::{POSTGRES, SQLITE};
 use super::rows::to_millis;
 use super::{Arg, Args, Columns, Dialect, DialectKind};
-use crate::domain::{NewPause, Notify, OnExpire, Pause, PauseId, PauseState};
+use crate::domain::{NewPause, Notify, OnExpire, Pause, PauseId, PauseState, Title};
 use crate::store::{NewPauseRecord, StoreError};
 use values::{
     decisions, decisions_array, deliveries, deliveries_array, identified_by, json, json_text, list,
-    millis, non_empty, ok, on_expire, opt_json, opt_json_text, opt_millis, opt_pause_id, opt_text,
-    pause_id, receipt, state, text,
+    millis, non_empty, ok, on_expire, opt_json, opt_json_text, opt_millis, opt_pause_id, opt_tag,
+    opt_target, opt_text, pause_id, receipt, state, text, title,
 };
 
 /// What an insert binds: the record, and its idempotency key as stored
@@ -135,13 +135,13 @@ macro_rules! into {
 static COLUMNS: &[Column] = &[
     stored("id", |i| ok(i.record.id.as_str()), into!(id, pause_id)),
     fixed("state", "'pending'", into!(state, state)),
-    stored("title", |i| ok(i.pause.title.as_str()), into!(title, text)),
+    stored("title", |i| ok(i.pause.title.as_str()), into!(title, title)),
     stored("description", |i| ok(i.pause.description.as_str()), into!(description, text)),
     stored("data", |i| ok(i.pause.data.to_string()), into!(data, json)),
-    stored("target", |i| ok(i.pause.target.as_deref()), into!(target, opt_text)),
+    stored("target", |i| ok(i.pause.target.as_deref()), into!(target, opt_target)),
     stored("target_params", |i| opt_json_text(i.pause.target_params.as_ref()),
         into!(target_params, opt_json)),
-    stored("on_reject", |i| ok(i.pause.on_reject.as_deref()), into!(on_reject, opt_text)),
+    stored("on_reject", |i| ok(i.pause.on_reject.as_deref()), into!(on_reject, opt_target)),
     stored("on_expire", |i| ok(i.pause.on_expire.as_str()), into!(on_expire, on_expire)),
     stored("notify", |i| json_text(&i.pause.notify), into!(notify, json)),
     written("idempotency_key", |i| ok(i.key)),
@@ -156,7 +156,7 @@ static COLUMNS: &[Column] = &[
     stored("tags", |i| opt_json_text(non_empty(&i.pause.tags)), into!(tags, list)),
     stored("input_fields", |i| opt_json_text(non_empty(&i.pause.input_fields)),
         into!(input_fields, list)),
-    stored("group_key", |i| ok(i.pause.group.as_deref()), into!(group, opt_text)),
+    stored("group_key", |i| ok(i.pause.group.as_deref()), into!(group, opt_tag)),
     written("request_sha256", |i| ok(i.record.fingerprint.as_str())),
     later("superseded_by", into!(superseded_by, opt_pause_id)),
     computed("receipt", receipt, into!(receipt, opt_text)),
@@ -252,7 +252,7 @@ fn unread() -> Pause {
     Pause {
         id: PauseId::from_stored(String::new()),
         state: PauseState::Pending,
-        title: String::new(),
+        title: Title::from_stored(String::new()),
         description: String::new(),
         data: serde_json::Value::Null,
         target: None,

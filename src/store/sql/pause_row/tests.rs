@@ -8,8 +8,9 @@ use serde_json::json;
 
 use crate::domain::{
     Callback, CreatePolicy, DeliveryId, DeliveryKind, Event, ID_RANDOM_BYTES, IdentifiedBy,
-    KeyScope, NewDelivery, NewPause, PauseId, PauseRequest, TOKEN_BYTES, Token,
+    KeyScope, NewDelivery, PauseId, TOKEN_BYTES, Token,
 };
+use crate::pauses::PauseRequest;
 use crate::store::NewPauseRecord;
 
 /// A record with every field of the pause set to something other than
@@ -33,7 +34,7 @@ fn full_record() -> NewPauseRecord {
         "input_fields": [{"name": "rows", "type": "number", "required": true}],
     }))
     .unwrap();
-    let mut pause = NewPause::parse(request, &policy).unwrap();
+    let mut pause = request.parse(&policy).unwrap();
     pause.requested_by = Some("ci".to_owned());
     pause.requester_identified_by = Some(IdentifiedBy::ApiKey);
     pause.callback = Some(Callback {

@@ -6,7 +6,9 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
-use crate::domain::{Decision, Delivery, IdentifiedBy, OnExpire, PauseId, PauseState};
+use crate::domain::{
+    Decision, Delivery, IdentifiedBy, OnExpire, PauseId, PauseState, Tag, TargetName, Title,
+};
 use crate::store::StoreError;
 use crate::store::sql::rows::{DecisionRow, DeliveryRow, from_millis, parsed};
 use crate::store::sql::{Arg, Columns, Dialect};
@@ -50,6 +52,21 @@ pub(super) fn text(row: &dyn Columns, at: usize) -> Result<String, StoreError> {
 /// A text column that may be NULL.
 pub(super) fn opt_text(row: &dyn Columns, at: usize) -> Result<Option<String>, StoreError> {
     row.opt_text(at)
+}
+
+/// The title, checked when it was written.
+pub(super) fn title(row: &dyn Columns, at: usize) -> Result<Title, StoreError> {
+    Ok(Title::from_stored(row.text(at)?))
+}
+
+/// A target's name, checked when it was written, if any.
+pub(super) fn opt_target(row: &dyn Columns, at: usize) -> Result<Option<TargetName>, StoreError> {
+    Ok(row.opt_text(at)?.map(TargetName::from_stored))
+}
+
+/// A tag (the group), checked when it was written, if any.
+pub(super) fn opt_tag(row: &dyn Columns, at: usize) -> Result<Option<Tag>, StoreError> {
+    Ok(row.opt_text(at)?.map(Tag::from_stored))
 }
 
 /// A time, stored as milliseconds.

@@ -16,7 +16,7 @@ use sqlx::Connection;
 
 /// `fill`: insert rows directly.
 #[derive(clap::Args)]
-pub struct FillArgs {
+pub(crate) struct FillArgs {
     #[arg(long)]
     database_url: String,
     /// Pending pauses to insert.
@@ -95,7 +95,7 @@ enum Value {
     Text(Option<String>),
 }
 
-pub async fn fill(args: FillArgs) -> anyhow::Result<()> {
+pub(crate) async fn fill(args: FillArgs) -> anyhow::Result<()> {
     let now = chrono::Utc::now().timestamp_millis();
     // Filler is older than anything the benchmark creates through the API.
     let first = now - 10 * 86_400_000;

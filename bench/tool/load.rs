@@ -11,7 +11,7 @@ use tokio::sync::Semaphore;
 
 /// `seed`: create pauses.
 #[derive(clap::Args)]
-pub struct SeedArgs {
+pub(crate) struct SeedArgs {
     #[arg(long)]
     url: String,
     #[arg(long)]
@@ -32,7 +32,7 @@ pub struct SeedArgs {
 
 /// `decide`: approve pauses by token, timing each request.
 #[derive(clap::Args)]
-pub struct DecideArgs {
+pub(crate) struct DecideArgs {
     #[arg(long)]
     url: String,
     /// A file of "id token" lines, as `seed` writes.
@@ -46,7 +46,7 @@ pub struct DecideArgs {
 }
 
 /// Runs `count` jobs, `concurrency` at a time; their results in order.
-pub async fn in_parallel<T, F, Fut>(count: usize, concurrency: usize, job: F) -> Vec<T>
+pub(crate) async fn in_parallel<T, F, Fut>(count: usize, concurrency: usize, job: F) -> Vec<T>
 where
     T: Send + 'static,
     F: Fn(usize) -> Fut,
@@ -74,7 +74,7 @@ where
     results
 }
 
-pub async fn seed(args: SeedArgs) -> anyhow::Result<()> {
+pub(crate) async fn seed(args: SeedArgs) -> anyhow::Result<()> {
     let client = reqwest::Client::new();
     let started = Instant::now();
     let url = format!("{}/api/v1/pauses", args.url);
@@ -100,7 +100,7 @@ pub async fn seed(args: SeedArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
-pub async fn decide(args: DecideArgs) -> anyhow::Result<()> {
+pub(crate) async fn decide(args: DecideArgs) -> anyhow::Result<()> {
     let tokens = read_tokens(&args.tokens)?;
     if tokens.len() < args.count {
         bail!(
@@ -136,7 +136,7 @@ pub async fn decide(args: DecideArgs) -> anyhow::Result<()> {
 }
 
 /// "id token" lines.
-pub fn read_tokens(path: &PathBuf) -> anyhow::Result<Vec<(String, String)>> {
+pub(crate) fn read_tokens(path: &PathBuf) -> anyhow::Result<Vec<(String, String)>> {
     let text = std::fs::read_to_string(path)?;
     text.lines()
         .map(|line| {
@@ -147,7 +147,7 @@ pub fn read_tokens(path: &PathBuf) -> anyhow::Result<Vec<(String, String)>> {
 }
 
 /// p50, p99 and max of `samples`, in milliseconds.
-pub fn percentiles(mut samples: Vec<Duration>) -> Value {
+pub(crate) fn percentiles(mut samples: Vec<Duration>) -> Value {
     samples.sort();
     let at = |q: f64| {
         let index = ((samples.len() as f64 - 1.0) * q).round() as usize;

@@ -11,7 +11,7 @@ use tokio::io::{AsyncBufReadExt, BufReader};
 
 /// `startup`: start the server, time it, watch it idle.
 #[derive(clap::Args)]
-pub struct StartupArgs {
+pub(crate) struct StartupArgs {
     /// The pausegate binary.
     #[arg(long)]
     binary: PathBuf,
@@ -22,7 +22,7 @@ pub struct StartupArgs {
     idle_seconds: u64,
 }
 
-pub async fn startup(args: StartupArgs) -> anyhow::Result<()> {
+pub(crate) async fn startup(args: StartupArgs) -> anyhow::Result<()> {
     let started = Instant::now();
     let mut child = tokio::process::Command::new(&args.binary)
         .args([
@@ -72,7 +72,7 @@ pub async fn startup(args: StartupArgs) -> anyhow::Result<()> {
 }
 
 /// User and system CPU time the process has used, in seconds.
-pub fn cpu_seconds(pid: u32) -> anyhow::Result<f64> {
+pub(crate) fn cpu_seconds(pid: u32) -> anyhow::Result<f64> {
     let stat = std::fs::read_to_string(format!("/proc/{pid}/stat"))?;
     // Fields after the command name (which may hold spaces) end with ')'.
     let fields: Vec<&str> = stat
@@ -86,7 +86,7 @@ pub fn cpu_seconds(pid: u32) -> anyhow::Result<f64> {
 }
 
 /// Resident memory, in MiB.
-pub fn rss_mb(pid: u32) -> anyhow::Result<f64> {
+pub(crate) fn rss_mb(pid: u32) -> anyhow::Result<f64> {
     let status = std::fs::read_to_string(format!("/proc/{pid}/status"))?;
     let kib: f64 = status
         .lines()

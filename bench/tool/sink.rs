@@ -14,7 +14,7 @@ use serde_json::{Value, json};
 
 /// `sink`: receive webhooks.
 #[derive(clap::Args)]
-pub struct SinkArgs {
+pub(crate) struct SinkArgs {
     #[arg(long, default_value = "127.0.0.1:18099")]
     listen: String,
 }
@@ -29,7 +29,7 @@ struct Seen {
 
 type Shared = Arc<Mutex<Seen>>;
 
-pub async fn run(args: SinkArgs) -> anyhow::Result<()> {
+pub(crate) async fn run(args: SinkArgs) -> anyhow::Result<()> {
     let seen = Shared::default();
     let app = axum::Router::new()
         .route("/hook", post(receive))

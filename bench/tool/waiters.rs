@@ -13,7 +13,7 @@ use crate::probe::{cpu_seconds, rss_mb};
 
 /// `waiters`: hold long polls and decide.
 #[derive(clap::Args)]
-pub struct WaitersArgs {
+pub(crate) struct WaitersArgs {
     #[arg(long)]
     url: String,
     #[arg(long)]
@@ -32,7 +32,7 @@ pub struct WaitersArgs {
     pid: u32,
 }
 
-pub async fn run(args: WaitersArgs) -> anyhow::Result<()> {
+pub(crate) async fn run(args: WaitersArgs) -> anyhow::Result<()> {
     let pauses = read_tokens(&args.tokens)?;
     let ids: Vec<String> = pauses.into_iter().map(|(id, _)| id).collect();
     let (quiet, busy) = (

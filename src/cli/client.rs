@@ -10,7 +10,7 @@ use super::ClientArgs;
 
 /// Why a call did not give an answer.
 #[derive(Debug, thiserror::Error)]
-pub enum ClientError {
+pub(crate) enum ClientError {
     /// No answer: the server is down, restarting or unreachable. Worth retrying.
     #[error("cannot reach pausegate at {url}: {reason}")]
     Unreachable {
@@ -28,7 +28,7 @@ pub enum ClientError {
 }
 
 /// Talks to one pausegate server with one API key.
-pub struct Client {
+pub(crate) struct Client {
     http: reqwest::Client,
     base: String,
     api_key: String,
@@ -36,7 +36,7 @@ pub struct Client {
 
 impl Client {
     /// A client for `args`; without an API key there is nothing to send.
-    pub fn new(args: &ClientArgs) -> Result<Self, String> {
+    pub(crate) fn new(args: &ClientArgs) -> Result<Self, String> {
         let api_key = args
             .api_key
             .clone()
@@ -57,24 +57,24 @@ impl Client {
     }
 
     /// The server's base URL.
-    pub fn base(&self) -> &str {
+    pub(crate) fn base(&self) -> &str {
         &self.base
     }
 
     /// `POST /api/v1/pauses`: the pause with `token` and `review_url`.
-    pub async fn create(&self, body: &Value) -> Result<Value, ClientError> {
+    pub(crate) async fn create(&self, body: &Value) -> Result<Value, ClientError> {
         self.send(self.request(Method::POST, "/api/v1/pauses").json(body))
             .await
     }
 
     /// `GET /api/v1/pauses/{id}`.
-    pub async fn get(&self, id: &str) -> Result<Value, ClientError> {
+    pub(crate) async fn get(&self, id: &str) -> Result<Value, ClientError> {
         self.send(self.request(Method::GET, &format!("/api/v1/pauses/{id}")))
             .await
     }
 
     /// `GET /api/v1/pauses`: one page.
-    pub async fn list(
+    pub(crate) async fn list(
         &self,
         state: Option<&str>,
         tag: Option<&str>,
@@ -89,7 +89,7 @@ impl Client {
     }
 
     /// `POST /api/v1/pauses/{id}/approve|reject`.
-    pub async fn decide(
+    pub(crate) async fn decide(
         &self,
         id: &str,
         verdict: &str,
@@ -103,19 +103,19 @@ impl Client {
     }
 
     /// `POST /api/v1/pauses/{id}/cancel`.
-    pub async fn cancel(&self, id: &str) -> Result<Value, ClientError> {
+    pub(crate) async fn cancel(&self, id: &str) -> Result<Value, ClientError> {
         self.send(self.request(Method::POST, &format!("/api/v1/pauses/{id}/cancel")))
             .await
     }
 
     /// `POST /api/v1/pauses/{id}/deliveries/{delivery}/retry`.
-    pub async fn redeliver(&self, id: &str, delivery: &str) -> Result<Value, ClientError> {
+    pub(crate) async fn redeliver(&self, id: &str, delivery: &str) -> Result<Value, ClientError> {
         let path = format!("/api/v1/pauses/{id}/deliveries/{delivery}/retry");
         self.send(self.request(Method::POST, &path)).await
     }
 
     /// `GET /api/v1/pauses/{id}/wait`: holds up to `timeout` (at most 60 s).
-    pub async fn wait(&self, id: &str, timeout: Duration) -> Result<Value, ClientError> {
+    pub(crate) async fn wait(&self, id: &str, timeout: Duration) -> Result<Value, ClientError> {
         let seconds = timeout.as_secs().clamp(1, 60);
         let request = self
             .request(Method::GET, &format!("/api/v1/pauses/{id}/wait"))

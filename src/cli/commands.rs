@@ -18,7 +18,7 @@ use crate::render::{readable, relative};
 
 /// `pausegate pause`.
 #[derive(Debug, Args)]
-pub struct PauseArgs {
+pub(crate) struct PauseArgs {
     /// One line saying what waits for a decision.
     #[arg(long)]
     pub title: String,
@@ -72,7 +72,7 @@ pub struct PauseArgs {
 
 /// `pausegate list`.
 #[derive(Debug, Args)]
-pub struct ListArgs {
+pub(crate) struct ListArgs {
     /// Only pauses in this state: pending, approved, rejected, expired, cancelled.
     #[arg(long)]
     pub state: Option<String>,
@@ -85,7 +85,7 @@ pub struct ListArgs {
 
 /// `pausegate approve` and `reject`.
 #[derive(Debug, Args)]
-pub struct DecideArgs {
+pub(crate) struct DecideArgs {
     /// The pause id (pau_…).
     pub id: String,
     /// Why.
@@ -99,7 +99,7 @@ pub struct DecideArgs {
 }
 
 /// Creates a pause, then prints it or waits for it.
-pub async fn pause(args: PauseArgs) -> ExitCode {
+pub(crate) async fn pause(args: PauseArgs) -> ExitCode {
     let client = match Client::new(&args.client) {
         Ok(client) => client,
         Err(error) => return fail(&error),
@@ -213,7 +213,7 @@ fn pause_body(args: &PauseArgs) -> Result<Value, String> {
 }
 
 /// `--data '{"a": 1}'` or `--data @file.json`.
-pub fn parse_data(data: &str) -> Result<Value, String> {
+pub(crate) fn parse_data(data: &str) -> Result<Value, String> {
     let (origin, text) = match data.strip_prefix('@') {
         Some(path) => {
             let text = std::fs::read_to_string(Path::new(path))
@@ -226,7 +226,7 @@ pub fn parse_data(data: &str) -> Result<Value, String> {
 }
 
 /// `pausegate wait ID`.
-pub async fn wait(args: WaitArgs) -> ExitCode {
+pub(crate) async fn wait(args: WaitArgs) -> ExitCode {
     let client = match Client::new(&args.client) {
         Ok(client) => client,
         Err(error) => return fail(&error),
@@ -241,7 +241,7 @@ pub async fn wait(args: WaitArgs) -> ExitCode {
 }
 
 /// `pausegate status ID`.
-pub async fn status(args: IdArgs) -> ExitCode {
+pub(crate) async fn status(args: IdArgs) -> ExitCode {
     run(
         &args.client,
         |client| async move { client.get(&args.id).await },
@@ -250,7 +250,7 @@ pub async fn status(args: IdArgs) -> ExitCode {
 }
 
 /// `pausegate cancel ID`.
-pub async fn cancel(args: IdArgs) -> ExitCode {
+pub(crate) async fn cancel(args: IdArgs) -> ExitCode {
     run(&args.client, |client| async move {
         client.cancel(&args.id).await
     })
@@ -259,7 +259,7 @@ pub async fn cancel(args: IdArgs) -> ExitCode {
 
 /// `pausegate redeliver`.
 #[derive(Debug, clap::Args)]
-pub struct RedeliverArgs {
+pub(crate) struct RedeliverArgs {
     /// The pause id (pau_…).
     pub id: String,
     /// The failed delivery's id (del_…), as `status --json` shows it.
@@ -269,7 +269,7 @@ pub struct RedeliverArgs {
 }
 
 /// `pausegate redeliver ID DELIVERY`.
-pub async fn redeliver(args: RedeliverArgs) -> ExitCode {
+pub(crate) async fn redeliver(args: RedeliverArgs) -> ExitCode {
     run(&args.client, |client| async move {
         client.redeliver(&args.id, &args.delivery).await
     })
@@ -277,7 +277,7 @@ pub async fn redeliver(args: RedeliverArgs) -> ExitCode {
 }
 
 /// `pausegate approve|reject ID`.
-pub async fn decide(args: DecideArgs, verdict: &'static str) -> ExitCode {
+pub(crate) async fn decide(args: DecideArgs, verdict: &'static str) -> ExitCode {
     let comment = args.comment.clone();
     let actor = args
         .actor
@@ -293,7 +293,7 @@ pub async fn decide(args: DecideArgs, verdict: &'static str) -> ExitCode {
 }
 
 /// `pausegate list`: every page, newest first.
-pub async fn list(args: ListArgs) -> ExitCode {
+pub(crate) async fn list(args: ListArgs) -> ExitCode {
     let client = match Client::new(&args.client) {
         Ok(client) => client,
         Err(error) => return fail(&error),

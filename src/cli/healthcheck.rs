@@ -9,7 +9,7 @@ use clap::Args;
 
 /// `pausegate healthcheck`.
 #[derive(Debug, Args)]
-pub struct HealthcheckArgs {
+pub(crate) struct HealthcheckArgs {
     /// Server URL.
     #[arg(long, env = "PAUSEGATE_URL", default_value = "http://127.0.0.1:8080")]
     pub url: String,
@@ -19,7 +19,7 @@ pub struct HealthcheckArgs {
 }
 
 /// Exits 0 when the server is ready (or alive, with `--live`).
-pub async fn run(args: HealthcheckArgs) -> ExitCode {
+pub(crate) async fn run(args: HealthcheckArgs) -> ExitCode {
     let path = if args.live { "healthz" } else { "readyz" };
     let url = format!("{}/{path}", args.url.trim_end_matches('/'));
     let client = match reqwest::Client::builder()

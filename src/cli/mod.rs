@@ -90,6 +90,7 @@ pub struct ClientArgs {
 pub struct IdArgs {
     /// The pause id (pau_…).
     pub id: String,
+    /// Where the server is and the key to call it with.
     #[command(flatten)]
     pub client: ClientArgs,
 }
@@ -102,6 +103,7 @@ pub struct WaitArgs {
     /// Give up after this long (exit 3), e.g. 4h; default: until the pause is decided or expires.
     #[arg(long, value_parser = parse_timeout)]
     pub timeout: Option<Duration>,
+    /// Where the server is and the key to call it with.
     #[command(flatten)]
     pub client: ClientArgs,
 }

@@ -17,7 +17,7 @@ const LONGEST_OUTAGE: Duration = Duration::from_secs(15 * 60);
 
 /// Tracks an unreachable server: how long to wait before the next try, and
 /// when to stop trying.
-pub struct Outage {
+pub(crate) struct Outage {
     has_timeout: bool,
     ever_answered: bool,
     since: Option<Instant>,
@@ -25,7 +25,7 @@ pub struct Outage {
 }
 
 impl Outage {
-    pub fn new(has_timeout: bool) -> Self {
+    pub(crate) fn new(has_timeout: bool) -> Self {
         Self {
             has_timeout,
             ever_answered: false,
@@ -35,18 +35,18 @@ impl Outage {
     }
 
     /// True when every try so far failed to reach the server.
-    pub fn never_reached(&self) -> bool {
+    pub(crate) fn never_reached(&self) -> bool {
         !self.ever_answered && self.since.is_some()
     }
 
-    pub fn answered(&mut self) {
+    pub(crate) fn answered(&mut self) {
         self.ever_answered = true;
         self.since = None;
         self.backoff = Duration::from_millis(500);
     }
 
     /// The wait before the next try, or `None` to give up.
-    pub fn next_retry(&mut self) -> Option<Duration> {
+    pub(crate) fn next_retry(&mut self) -> Option<Duration> {
         let since = *self.since.get_or_insert_with(Instant::now);
         let limit = match (self.ever_answered, self.has_timeout) {
             (false, _) => Some(FIRST_CONTACT),

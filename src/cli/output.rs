@@ -9,7 +9,7 @@ use crate::domain::{DeliveryState, Pause, PauseState};
 use crate::render::{readable, relative};
 
 /// Prints `value` as JSON on standard output.
-pub fn print_json(value: &Value) {
+pub(crate) fn print_json(value: &Value) {
     println!(
         "{}",
         serde_json::to_string_pretty(value).unwrap_or_default()
@@ -17,13 +17,13 @@ pub fn print_json(value: &Value) {
 }
 
 /// Reads an API answer as a pause.
-pub fn as_pause(value: &Value) -> Result<Pause, String> {
+pub(crate) fn as_pause(value: &Value) -> Result<Pause, String> {
     serde_json::from_value(value.clone())
         .map_err(|e| format!("unexpected answer from the server: {e}"))
 }
 
 /// Label-value lines with the values aligned.
-pub fn aligned(rows: &[(&str, String)]) -> String {
+pub(crate) fn aligned(rows: &[(&str, String)]) -> String {
     let width = rows.iter().map(|(label, _)| label.len()).max().unwrap_or(0);
     rows.iter()
         .map(|(label, value)| format!("{label:width$}  {value}"))
@@ -32,7 +32,7 @@ pub fn aligned(rows: &[(&str, String)]) -> String {
 }
 
 /// The pause in a few aligned lines.
-pub fn describe(pause: &Pause, now: DateTime<Utc>) -> String {
+pub(crate) fn describe(pause: &Pause, now: DateTime<Utc>) -> String {
     let mut rows = vec![
         ("id", pause.id.to_string()),
         ("state", pause.state.as_str().to_owned()),
@@ -64,7 +64,7 @@ pub fn describe(pause: &Pause, now: DateTime<Utc>) -> String {
 }
 
 /// "approved by Ana at 2026-11-23 19:05 UTC".
-pub fn outcome(pause: &Pause) -> String {
+pub(crate) fn outcome(pause: &Pause) -> String {
     let at = pause.decided_at.map(readable).unwrap_or_default();
     match pause.decision() {
         Some(d) => {
@@ -83,7 +83,7 @@ fn when(at: DateTime<Utc>, now: DateTime<Utc>) -> String {
 }
 
 /// One table row per pause: id, state, created, title.
-pub fn table(pauses: &[Pause]) -> String {
+pub(crate) fn table(pauses: &[Pause]) -> String {
     let mut lines = vec![format!(
         "{:<28}  {:<9}  {:<20}  TITLE",
         "ID", "STATE", "CREATED"

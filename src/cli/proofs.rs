@@ -22,7 +22,7 @@ Trust: the keys come only from what you pin, never from the issuer a receipt nam
 itself. Pin at least one of --issuer, --jwks, --key, or PAUSEGATE_TRUSTED_ISSUERS \
 (comma-separated issuer URLs, used when --issuer is not given). With an issuer pinned, \
 a receipt naming another issuer is refused. See docs/receipts.md.")]
-pub struct VerifyArgs {
+pub(crate) struct VerifyArgs {
     /// A receipt (the JWS), or a file holding one or more, one per line, in chain order.
     pub receipt: String,
     /// A JSON file that must be the data the receipt was signed for.
@@ -43,7 +43,7 @@ pub struct VerifyArgs {
 
 /// `pausegate audit`.
 #[derive(Debug, Subcommand)]
-pub enum AuditCommand {
+pub(crate) enum AuditCommand {
     /// Walk the whole receipt chain in the database: signatures, links, and every settled pause.
     Verify {
         /// Database URL.
@@ -58,7 +58,7 @@ pub enum AuditCommand {
 
 /// `pausegate policy`.
 #[derive(Debug, Subcommand)]
-pub enum PolicyCommand {
+pub(crate) enum PolicyCommand {
     /// Show what a Rego policy says of a pause, and why.
     Test {
         /// The policy file (package pausegate, rule decision).
@@ -76,7 +76,7 @@ fn refuse(message: &str) -> ExitCode {
 
 /// Checks the receipts' signatures against the pinned keys, their chain
 /// and, with `--data`, the data.
-pub async fn verify_receipts(args: VerifyArgs) -> ExitCode {
+pub(crate) async fn verify_receipts(args: VerifyArgs) -> ExitCode {
     match check_receipts(&args).await {
         Ok(lines) => {
             lines.iter().for_each(|line| println!("{line}"));
@@ -187,7 +187,7 @@ fn describe(claims: &ReceiptClaims, jws: &str) -> String {
 }
 
 /// Walks the chain in the database.
-pub async fn audit(command: AuditCommand) -> ExitCode {
+pub(crate) async fn audit(command: AuditCommand) -> ExitCode {
     let AuditCommand::Verify { database_url } = command;
     let setup = crate::store::ReceiptSetup {
         read_only: true,
@@ -235,7 +235,7 @@ pub async fn audit(command: AuditCommand) -> ExitCode {
 }
 
 /// Shows what a policy says of the pause in `--input`.
-pub fn policy(command: PolicyCommand) -> ExitCode {
+pub(crate) fn policy(command: PolicyCommand) -> ExitCode {
     let PolicyCommand::Test { file, input } = command;
     let name = file
         .file_stem()

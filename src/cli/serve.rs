@@ -11,7 +11,7 @@ use crate::server::Server;
 use crate::telemetry;
 
 /// Runs the server until a signal; 0 on a clean stop, 1 on a failure.
-pub async fn run(args: ServeArgs) -> ExitCode {
+pub(crate) async fn run(args: ServeArgs) -> ExitCode {
     telemetry::init();
     let mut settings = match Settings::load(args, &Env::Process) {
         Ok(settings) => settings,

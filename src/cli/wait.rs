@@ -23,7 +23,7 @@ use crate::domain::{Pause, PauseState};
 const LOG_EVERY: Duration = Duration::from_secs(60);
 
 /// What `wait` and `pause --wait` were asked for.
-pub struct WaitOptions {
+pub(crate) struct WaitOptions {
     /// Give up (exit 3) after this long; `None` waits until the pause settles.
     pub timeout: Option<Duration>,
     /// The review link, printed on a terminal so the person running the
@@ -36,7 +36,7 @@ pub struct WaitOptions {
 }
 
 /// Waits for `id` to be decided; the exit code says how it ended.
-pub async fn wait_for_decision(client: &Client, id: &str, options: WaitOptions) -> ExitCode {
+pub(crate) async fn wait_for_decision(client: &Client, id: &str, options: WaitOptions) -> ExitCode {
     let mut waiting = Waiting::start(client, id, &options);
     loop {
         let remaining = waiting.remaining();
@@ -276,7 +276,7 @@ impl Progress {
 /// What runs out first: the pause's expiry, or the command's own
 /// `--timeout` when that comes sooner (then the CLI gives up, exit 3, while
 /// the pause could still be decided).
-pub fn time_left(
+pub(crate) fn time_left(
     expires_at: DateTime<Utc>,
     gives_up_at: Option<DateTime<Utc>>,
     now: DateTime<Utc>,
@@ -289,7 +289,7 @@ pub fn time_left(
 }
 
 /// "1h 05m", "3m 20s", "45s".
-pub fn compact(duration: Duration) -> String {
+pub(crate) fn compact(duration: Duration) -> String {
     let seconds = duration.as_secs();
     match seconds {
         0..60 => format!("{seconds}s"),

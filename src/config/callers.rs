@@ -81,7 +81,7 @@ fn check_name(table: &str, name: &str) -> Result<(), String> {
 }
 
 /// `[api_keys]`, each key read from its variable.
-pub fn resolve_keys(
+pub(crate) fn resolve_keys(
     file: BTreeMap<String, ApiKeyFile>,
     env: &Env,
 ) -> Result<Vec<NamedKey>, String> {
@@ -109,7 +109,9 @@ pub fn resolve_keys(
 }
 
 /// `[oidc_callers]`, checked.
-pub fn resolve_oidc(file: BTreeMap<String, OidcCallerFile>) -> Result<Vec<OidcCaller>, String> {
+pub(crate) fn resolve_oidc(
+    file: BTreeMap<String, OidcCallerFile>,
+) -> Result<Vec<OidcCaller>, String> {
     file.into_iter()
         .map(|(name, f)| {
             check_name("oidc_callers", &name)?;

@@ -29,7 +29,7 @@ pub struct ReceiptsFile {
 }
 
 /// Compiles the policies, in name order.
-pub fn resolve_policies(
+pub(crate) fn resolve_policies(
     files: std::collections::BTreeMap<String, PolicyFile>,
 ) -> Result<Arc<PolicySet>, String> {
     let entries: Vec<(String, PathBuf)> = files.into_iter().map(|(n, f)| (n, f.file)).collect();
@@ -37,7 +37,7 @@ pub fn resolve_policies(
 }
 
 /// The configured signing key, if any.
-pub fn resolve_receipt_key(
+pub(crate) fn resolve_receipt_key(
     file: Option<ReceiptsFile>,
     env: &Env,
 ) -> Result<Option<SigningKey>, String> {

@@ -68,7 +68,7 @@ impl Env {
 /// Every `*_env = "VARIABLE"` line of a config file whose variable is
 /// unset, in file order, each named as `table.key` with its variable: a
 /// new user sees all of them in one start instead of one per attempt.
-pub fn missing_variables(text: &str, env: &Env) -> Vec<String> {
+pub(crate) fn missing_variables(text: &str, env: &Env) -> Vec<String> {
     let mut table = String::new();
     let mut missing = Vec::new();
     for line in text.lines().map(str::trim) {

@@ -60,7 +60,7 @@ pub struct SignIn {
 }
 
 /// Resolves `[sign_in]`.
-pub fn resolve(file: Option<SignInFile>, env: &Env) -> Result<Option<SignIn>, String> {
+pub(crate) fn resolve(file: Option<SignInFile>, env: &Env) -> Result<Option<SignIn>, String> {
     let Some(f) = file else { return Ok(None) };
     parse_url("sign_in.issuer", &f.issuer)?;
     let session_key = f

@@ -92,12 +92,12 @@ fn read(pattern: &str) -> Option<Pattern<'_>> {
 }
 
 /// Whether `pattern` is one of the forms an approver may take.
-pub fn is_pattern(pattern: &str) -> bool {
+pub(crate) fn is_pattern(pattern: &str) -> bool {
     read(pattern).is_some()
 }
 
 /// Whether `pattern` admits `actor`, identified by `by`, in `groups`.
-pub fn admits(pattern: &str, actor: &str, by: IdentifiedBy, groups: &[String]) -> bool {
+pub(crate) fn admits(pattern: &str, actor: &str, by: IdentifiedBy, groups: &[String]) -> bool {
     let vouched_address = matches!(
         by,
         IdentifiedBy::Email | IdentifiedBy::SignIn | IdentifiedBy::Vouched(_)

@@ -12,7 +12,7 @@ use super::text::{Lines, readable};
 use super::validation::ValidationError;
 
 /// Most approvers a pause may list, and most approvals it may require.
-pub const MAX_APPROVERS: usize = 50;
+pub(crate) const MAX_APPROVERS: usize = 50;
 const MAX_REQUIRED: u32 = 20;
 
 /// How a decision's actor was identified.

@@ -12,7 +12,7 @@ use sha2::{Digest, Sha256};
 /// Bytes of randomness in a token.
 pub const TOKEN_BYTES: usize = 64;
 /// Length of a token in base64url without padding.
-pub const TOKEN_LEN: usize = 86;
+pub(crate) const TOKEN_LEN: usize = 86;
 
 /// The secret in a review link: 64 bytes from the OS CSPRNG, base64url.
 #[derive(Clone, PartialEq, Eq)]

@@ -48,7 +48,7 @@ pub struct CreatedBody {
         (status = 422, description = "The idempotency key was used before by this caller with a different request (code idempotency_key_reused); nothing was stored", body = ErrorBody),
     ),
     security(("api_key" = [])))]
-pub async fn create(
+pub(crate) async fn create(
     State(state): State<AppState>,
     Extension(caller): Extension<Caller>,
     headers: HeaderMap,
@@ -113,7 +113,7 @@ fn merge_idempotency_key(
         (status = 404, description = "No such pause", body = ErrorBody),
     ),
     security(("api_key" = [])))]
-pub async fn get(
+pub(crate) async fn get(
     State(state): State<AppState>,
     IdParam(id): IdParam,
 ) -> Result<Json<Pause>, ApiError> {
@@ -123,7 +123,7 @@ pub async fn get(
 /// Query of the list.
 #[derive(Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
-pub struct ListParams {
+pub(crate) struct ListParams {
     /// pending, approved, rejected, expired or cancelled.
     #[param(value_type = Option<crate::domain::PauseState>)]
     state: Option<String>,
@@ -139,7 +139,7 @@ pub struct ListParams {
 
 /// A page of the list.
 #[derive(Serialize, utoipa::ToSchema)]
-pub struct ListBody {
+pub(crate) struct ListBody {
     /// Newest first.
     items: Vec<Pause>,
     /// Where the next page starts; `null` on the last page.
@@ -154,7 +154,7 @@ pub struct ListBody {
         (status = 401, description = "No or wrong API key", body = ErrorBody),
     ),
     security(("api_key" = [])))]
-pub async fn list(
+pub(crate) async fn list(
     State(state): State<AppState>,
     QueryParams(params): QueryParams<ListParams>,
 ) -> Result<Json<ListBody>, ApiError> {
@@ -187,7 +187,7 @@ pub async fn list(
         (status = 410, description = "Expired", body = ErrorBody),
     ),
     security(("api_key" = [])))]
-pub async fn approve(
+pub(crate) async fn approve(
     state: State<AppState>,
     caller: Extension<Caller>,
     id: IdParam,
@@ -210,7 +210,7 @@ pub async fn approve(
         (status = 410, description = "Expired", body = ErrorBody),
     ),
     security(("api_key" = [])))]
-pub async fn reject(
+pub(crate) async fn reject(
     state: State<AppState>,
     caller: Extension<Caller>,
     id: IdParam,
@@ -259,7 +259,7 @@ async fn decide(
         (status = 410, description = "Expired", body = ErrorBody),
     ),
     security(("api_key" = [])))]
-pub async fn cancel(
+pub(crate) async fn cancel(
     State(state): State<AppState>,
     IdParam(id): IdParam,
 ) -> Result<Json<Pause>, ApiError> {
@@ -269,7 +269,7 @@ pub async fn cancel(
 /// Query of the wait.
 #[derive(Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
-pub struct WaitParams {
+pub(crate) struct WaitParams {
     /// How long to hold the request, e.g. `30s` (default 30s, at most 60s).
     timeout: Option<String>,
 }
@@ -285,7 +285,7 @@ pub struct WaitParams {
         (status = 404, description = "No such pause", body = ErrorBody),
     ),
     security(("api_key" = [])))]
-pub async fn wait(
+pub(crate) async fn wait(
     State(state): State<AppState>,
     IdParam(id): IdParam,
     QueryParams(params): QueryParams<WaitParams>,

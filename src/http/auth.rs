@@ -55,7 +55,7 @@ fn closed() -> ApiError {
 }
 
 /// Whether `header` holds one of the configured keys (checked without I/O).
-pub fn holds_key(state: &AppState, header: Option<&str>) -> bool {
+pub(crate) fn holds_key(state: &AppState, header: Option<&str>) -> bool {
     bearer(header).is_ok_and(|credential| state.callers.holds_key(credential))
 }
 

@@ -19,7 +19,7 @@ use crate::domain::field_at;
 pub const MAX_BODY_BYTES: usize = 1024 * 1024;
 
 /// Longest a client may take to send a request body.
-pub const BODY_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
+pub(crate) const BODY_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
 
 /// A request body parsed as JSON into `T`.
 pub struct JsonBody<T>(pub T);

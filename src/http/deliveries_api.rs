@@ -21,7 +21,7 @@ use crate::domain::{Pause, PauseId};
         (status = 409, description = "The delivery has not failed", body = ErrorBody),
     ),
     security(("api_key" = [])))]
-pub async fn retry(
+pub(crate) async fn retry(
     State(state): State<AppState>,
     Path((id, delivery)): Path<(String, String)>,
 ) -> Result<Json<Pause>, ApiError> {

@@ -61,7 +61,7 @@ pub struct ErrorBody {
 
 /// What went wrong.
 #[derive(serde::Serialize, utoipa::ToSchema)]
-pub struct ErrorDetail {
+pub(crate) struct ErrorDetail {
     /// `invalid_request`, `unauthorized`, `not_found`, `already_decided`, `conflict`,
     /// `idempotency_key_reused`, `expired`, `request_timeout`, `body_too_large`, `method_not_allowed`, `unavailable`,
     /// `outcome_unknown` or `internal`.
@@ -80,7 +80,7 @@ pub struct ErrorDetail {
 
 /// The cause of a 500, carried to the request-log middleware.
 #[derive(Debug, Clone)]
-pub struct InternalCause(pub String);
+pub(crate) struct InternalCause(pub String);
 
 impl ApiError {
     /// A 400 about `field` (a path into the request, a header or a query
@@ -151,7 +151,7 @@ impl From<PauseError> for ApiError {
 }
 
 /// "pause pau_… was already approved by ana at …".
-pub fn settled_message(pause: &Pause) -> String {
+pub(crate) fn settled_message(pause: &Pause) -> String {
     let when = pause.decided_at.as_ref().map(rfc3339).unwrap_or_default();
     match pause.decision() {
         Some(d) => format!(

@@ -7,7 +7,7 @@ use serde_json::{Map, Value, json};
 use crate::domain::{FieldKind, InputField};
 
 /// What the template needs to draw `fields`, showing `typed` values.
-pub fn field_views(fields: &[InputField], typed: &Map<String, Value>) -> Vec<Value> {
+pub(crate) fn field_views(fields: &[InputField], typed: &Map<String, Value>) -> Vec<Value> {
     fields
         .iter()
         .map(|field| {

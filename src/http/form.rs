@@ -42,10 +42,10 @@ pub struct ReviewForm {
 }
 
 /// Why a form could not be read: the status to answer and a sentence.
-pub type FormError = (StatusCode, String);
+pub(crate) type FormError = (StatusCode, String);
 
 /// Reads the review form from `request`.
-pub async fn read(request: Request) -> Result<ReviewForm, FormError> {
+pub(crate) async fn read(request: Request) -> Result<ReviewForm, FormError> {
     let form_type = request
         .headers()
         .get(CONTENT_TYPE)

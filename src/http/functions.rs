@@ -28,7 +28,10 @@ use crate::outbox::Outbox;
 const MAX_SENDS: usize = 5_000;
 
 /// `POST /sweep`: the timer function.
-pub async fn sweep(State(state): State<AppState>, body: Bytes) -> Result<Json<Value>, ApiError> {
+pub(crate) async fn sweep(
+    State(state): State<AppState>,
+    body: Bytes,
+) -> Result<Json<Value>, ApiError> {
     let Some(outbox) = state.functions_outbox.clone() else {
         return Err(ApiError::NotFound(
             "not running as a custom handler".to_owned(),

@@ -19,7 +19,7 @@ use crate::pauses::{Decider, PauseError};
 use crate::render::relative;
 
 /// The form fields as sent, in order (a checkbox list repeats `pause`).
-pub async fn read_pairs(request: Request) -> Option<Vec<(String, String)>> {
+pub(crate) async fn read_pairs(request: Request) -> Option<Vec<(String, String)>> {
     let bytes = body::read(request, &()).await.ok()?;
     Some(
         url::form_urlencoded::parse(&bytes)
@@ -72,12 +72,12 @@ pub(super) fn decider(session: &Session) -> Decider {
 
 /// `?tag=` of the inbox.
 #[derive(Deserialize)]
-pub struct InboxParams {
+pub(crate) struct InboxParams {
     tag: Option<String>,
 }
 
 /// `GET /inbox`.
-pub async fn list(
+pub(crate) async fn list(
     State(state): State<AppState>,
     Query(params): Query<InboxParams>,
     request: Request,
@@ -113,7 +113,7 @@ pub async fn list(
 }
 
 /// `POST /inbox`: one verdict and comment for every selected pause.
-pub async fn decide_many(State(state): State<AppState>, request: Request) -> Response {
+pub(crate) async fn decide_many(State(state): State<AppState>, request: Request) -> Response {
     let session = match signed_in_or_login(&state, &request.headers().clone(), "/inbox").await {
         Ok(session) => session,
         Err(response) => return *response,
@@ -181,7 +181,7 @@ pub async fn decide_many(State(state): State<AppState>, request: Request) -> Res
 }
 
 /// `GET /inbox/{id}`: one pause, for the signed-in person.
-pub async fn show(
+pub(crate) async fn show(
     State(state): State<AppState>,
     Path(id): Path<String>,
     request: Request,
@@ -220,7 +220,7 @@ pub(super) fn review_signed_in(
 
 /// `POST /inbox/{id}`: the pause page's decision, with its inputs, through
 /// the one review-form flow ([`form::answer`]).
-pub async fn decide_one(
+pub(crate) async fn decide_one(
     State(state): State<AppState>,
     Path(id): Path<String>,
     request: Request,

@@ -12,7 +12,7 @@ use url::{Position, Url};
 
 /// `next` as a path on the site at `public_url`, or `None` when a browser
 /// could read it as anywhere else.
-pub fn local_path(public_url: &str, next: &str) -> Option<String> {
+pub(crate) fn local_path(public_url: &str, next: &str) -> Option<String> {
     let decoded = percent_decode_str(next).decode_utf8_lossy();
     let plain = |text: &str| {
         text.starts_with('/')

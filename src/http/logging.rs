@@ -23,7 +23,7 @@ use tracing::Instrument;
 use super::error::InternalCause;
 
 /// The header that carries a request's id, both ways.
-pub const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
+pub(crate) const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 
 /// Longest caller-given request id that is kept.
 const MAX_REQUEST_ID: usize = 64;
@@ -62,7 +62,7 @@ fn new_request_id() -> String {
 
 /// Middleware: runs the request inside its span, then logs it once
 /// answered and gives its id as `x-request-id`.
-pub async fn log_request(request: Request, next: Next) -> Response {
+pub(crate) async fn log_request(request: Request, next: Next) -> Response {
     let started = Instant::now();
     let id = request_id(request.headers());
     let method = request.method().clone();

@@ -165,6 +165,6 @@ pub fn document() -> &'static serde_json::Value {
 }
 
 /// `GET /api/openapi.json`.
-pub async fn serve() -> impl IntoResponse {
+pub(crate) async fn serve() -> impl IntoResponse {
     Json(document())
 }

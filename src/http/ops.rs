@@ -13,12 +13,12 @@ use super::pages;
 use crate::store::Counts;
 
 /// `GET /healthz`: the process is up.
-pub async fn healthz() -> Json<serde_json::Value> {
+pub(crate) async fn healthz() -> Json<serde_json::Value> {
     Json(json!({"status": "ok"}))
 }
 
 /// `GET /`: what this server is, and where to go from here.
-pub async fn root() -> Json<serde_json::Value> {
+pub(crate) async fn root() -> Json<serde_json::Value> {
     Json(json!({
         "service": "pausegate",
         "version": env!("CARGO_PKG_VERSION"),
@@ -33,7 +33,7 @@ pub async fn root() -> Json<serde_json::Value> {
 }
 
 /// `GET /readyz`: the database answers.
-pub async fn readyz(State(state): State<AppState>) -> Response {
+pub(crate) async fn readyz(State(state): State<AppState>) -> Response {
     match state.pauses.store().ping().await {
         Ok(()) => Json(json!({"status": "ready"})).into_response(),
         Err(error) => {
@@ -49,7 +49,7 @@ pub async fn readyz(State(state): State<AppState>) -> Response {
 
 /// `GET /metrics`: Prometheus text. Counters come from the process;
 /// gauges of stored pauses and deliveries are read from the database now.
-pub async fn metrics(State(state): State<AppState>) -> Response {
+pub(crate) async fn metrics(State(state): State<AppState>) -> Response {
     match state.pauses.store().counts().await {
         Ok(counts) => set_stored_gauges(&counts),
         Err(error) => tracing::warn!(error = %format!("{error:#}"), "cannot count stored pauses"),
@@ -87,14 +87,14 @@ fn set_stored_gauges(counts: &Counts) {
 }
 
 /// A known path with the wrong method.
-pub async fn method_not_allowed(uri: Uri) -> Response {
+pub(crate) async fn method_not_allowed(uri: Uri) -> Response {
     let message = format!("{} does not accept this method", uri.path());
     let body = json!({"error": {"code": "method_not_allowed", "message": message}});
     (StatusCode::METHOD_NOT_ALLOWED, Json(body)).into_response()
 }
 
 /// Unknown paths: JSON under `/api`, a page elsewhere.
-pub async fn not_found(State(state): State<AppState>, uri: Uri) -> Response {
+pub(crate) async fn not_found(State(state): State<AppState>, uri: Uri) -> Response {
     if uri.path().starts_with("/api/") {
         ApiError::NotFound(format!("no endpoint at {}", uri.path())).into_response()
     } else {

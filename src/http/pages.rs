@@ -18,7 +18,7 @@ use crate::render::{STYLESHEET, readable, relative};
 use crate::store::TokenKind;
 
 /// `GET /r/{token}`: the review page, or the outcome once decided.
-pub async fn review(
+pub(crate) async fn review(
     State(state): State<AppState>,
     token: Result<Path<String>, PathRejection>,
 ) -> Response {
@@ -40,7 +40,7 @@ pub async fn review_token(state: &AppState, token: &str) -> Response {
 }
 
 /// `POST /r/{token}`: records the decision and shows the outcome.
-pub async fn decide(
+pub(crate) async fn decide(
     State(state): State<AppState>,
     token: Result<Path<String>, PathRejection>,
     request: Request,
@@ -58,7 +58,7 @@ pub async fn decide_token(state: &AppState, token: &str, request: Request) -> Re
 }
 
 /// `GET /assets/style.css`.
-pub async fn stylesheet() -> Response {
+pub(crate) async fn stylesheet() -> Response {
     ([(CONTENT_TYPE, "text/css; charset=utf-8")], STYLESHEET).into_response()
 }
 
@@ -292,7 +292,12 @@ pub(super) fn outcome_page(state: &AppState, pause: &Pause) -> Response {
     outcome(state, StatusCode::OK, pause, None, "")
 }
 
-pub fn notice(state: &AppState, status: StatusCode, heading: &str, message: &str) -> Response {
+pub(crate) fn notice(
+    state: &AppState,
+    status: StatusCode,
+    heading: &str,
+    message: &str,
+) -> Response {
     let context = json!({"heading": heading, "message": message});
     page(state, status, "notice.html", context)
 }

@@ -10,7 +10,7 @@ use super::error::ApiError;
 use crate::domain::PauseId;
 
 /// `{id}` of `/api/v1/pauses/{id}/…`.
-pub struct IdParam(pub PauseId);
+pub(crate) struct IdParam(pub PauseId);
 
 impl<S: Send + Sync> FromRequestParts<S> for IdParam {
     type Rejection = ApiError;

@@ -10,7 +10,7 @@ use super::error::ApiError;
 use crate::domain::field_at;
 
 /// The query string parsed into `T`.
-pub struct QueryParams<T>(pub T);
+pub(crate) struct QueryParams<T>(pub T);
 
 impl<T: DeserializeOwned, S: Send + Sync> FromRequestParts<S> for QueryParams<T> {
     type Rejection = ApiError;

@@ -13,7 +13,7 @@ use crate::receipts::{Jwks, ReceiptClaims};
 
 /// A pause's receipt.
 #[derive(Serialize, utoipa::ToSchema)]
-pub struct ReceiptBody {
+pub(crate) struct ReceiptBody {
     /// The JWS (compact form, EdDSA/Ed25519): verify it with the key its
     /// header's `kid` names in `/.well-known/jwks.json`.
     receipt: String,
@@ -38,7 +38,7 @@ pub struct ReceiptBody {
         (status = 409, description = "Still pending, or settled before receipts were signed", body = ErrorBody),
     ),
     security(("api_key" = [])))]
-pub async fn receipt(
+pub(crate) async fn receipt(
     State(state): State<AppState>,
     IdParam(id): IdParam,
 ) -> Result<Json<ReceiptBody>, ApiError> {
@@ -56,6 +56,6 @@ pub async fn receipt(
 #[utoipa::path(get, path = "/.well-known/jwks.json", tag = "receipts",
     operation_id = "jwks",
     responses((status = 200, description = "Every key that signed receipts here, current first", body = Jwks)))]
-pub async fn jwks(State(state): State<AppState>) -> Result<Json<Jwks>, ApiError> {
+pub(crate) async fn jwks(State(state): State<AppState>) -> Result<Json<Jwks>, ApiError> {
     Ok(Json(state.pauses.receipt_keys().await?))
 }

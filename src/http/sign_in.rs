@@ -68,7 +68,7 @@ fn redirect(to: &str) -> Response {
 /// The signed-in person, if the request carries a live session: signed
 /// by our key, unexpired, and not ended by signing out on any replica.
 /// `Err` is the page to answer when the database cannot say.
-pub async fn session(
+pub(crate) async fn session(
     state: &AppState,
     headers: &HeaderMap,
 ) -> Result<Option<Session>, Box<Response>> {
@@ -98,7 +98,7 @@ fn unavailable(state: &AppState, heading: &str) -> Response {
 }
 
 /// Whether a form's `csrf` is this session's.
-pub fn csrf_ok(session: &Session, presented: Option<&str>) -> bool {
+pub(crate) fn csrf_ok(session: &Session, presented: Option<&str>) -> bool {
     presented.is_some_and(|p| bool::from(p.as_bytes().ct_eq(session.csrf.as_bytes())))
 }
 
@@ -117,12 +117,15 @@ fn callback_url(state: &AppState) -> String {
 
 /// `?next=` of the login.
 #[derive(Deserialize)]
-pub struct LoginParams {
+pub(crate) struct LoginParams {
     next: Option<String>,
 }
 
 /// `GET /auth/login?next=/inbox`: off to the provider.
-pub async fn login(State(state): State<AppState>, Query(params): Query<LoginParams>) -> Response {
+pub(crate) async fn login(
+    State(state): State<AppState>,
+    Query(params): Query<LoginParams>,
+) -> Response {
     let Some(sign_in) = state.sign_in.clone() else {
         return not_configured(&state);
     };
@@ -167,7 +170,7 @@ fn provider_down(state: &AppState, why: &str) -> Response {
 
 /// What the provider sends back.
 #[derive(Deserialize)]
-pub struct CallbackParams {
+pub(crate) struct CallbackParams {
     code: Option<String>,
     state: Option<String>,
     iss: Option<String>,
@@ -176,7 +179,7 @@ pub struct CallbackParams {
 }
 
 /// `GET /auth/callback`: checks the answer and starts the session.
-pub async fn callback(
+pub(crate) async fn callback(
     State(state): State<AppState>,
     Query(params): Query<CallbackParams>,
     headers: HeaderMap,
@@ -257,7 +260,7 @@ fn start_session(
 }
 
 /// `POST /auth/logout` (with the session's CSRF token): ends the session.
-pub async fn logout(State(state): State<AppState>, request: Request) -> Response {
+pub(crate) async fn logout(State(state): State<AppState>, request: Request) -> Response {
     let Some(sign_in) = state.sign_in.clone() else {
         return not_configured(&state);
     };

@@ -141,7 +141,7 @@ fn is_guess(path: &str, status: StatusCode) -> bool {
 
 /// Middleware: answers 429 to a client over its failure limit, and counts
 /// its failures.
-pub async fn limit_failures(
+pub(crate) async fn limit_failures(
     State(state): State<AppState>,
     request: Request,
     next: Next,

@@ -14,7 +14,7 @@ use crate::pauses::TokenDecision;
 /// `POST /api/v1/decisions` body.
 #[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
-pub struct DecisionBody {
+pub(crate) struct DecisionBody {
     /// The token from a review link.
     token: String,
     /// `approve` or `reject`.
@@ -50,7 +50,7 @@ pub struct DecisionBody {
         (status = 409, description = "Already decided or cancelled", body = ErrorBody),
         (status = 410, description = "Expired", body = ErrorBody),
     ))]
-pub async fn decide(
+pub(crate) async fn decide(
     State(state): State<AppState>,
     JsonBody(body): JsonBody<DecisionBody>,
 ) -> Result<Json<Pause>, ApiError> {
@@ -78,7 +78,7 @@ pub async fn decide(
 /// `POST /api/v1/lookup` body.
 #[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
-pub struct LookupBody {
+pub(crate) struct LookupBody {
     /// The token from a review link.
     token: String,
 }
@@ -91,7 +91,7 @@ pub struct LookupBody {
         (status = 404, description = "Unknown token", body = ErrorBody),
         (status = 410, description = "Expired undecided", body = ErrorBody),
     ))]
-pub async fn lookup(
+pub(crate) async fn lookup(
     State(state): State<AppState>,
     JsonBody(body): JsonBody<LookupBody>,
 ) -> Result<Json<Pause>, ApiError> {

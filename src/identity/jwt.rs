@@ -39,7 +39,7 @@ const MAX_AGE: Duration = Duration::from_secs(3600);
 const LEEWAY_SECONDS: u64 = 30;
 
 /// What one use of the check expects of a token.
-pub struct Expected<'a> {
+pub(crate) struct Expected<'a> {
     /// Accepted `iss` values.
     pub issuers: &'a [String],
     /// Accepted `aud` values.
@@ -51,7 +51,7 @@ pub struct Expected<'a> {
 
 /// Why a token was not accepted.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum TokenError {
+pub(crate) enum TokenError {
     /// The token does not pass; the reason reads after "the token…:".
     #[error("{0}")]
     Refused(String),
@@ -65,14 +65,14 @@ fn refused(reason: &str) -> TokenError {
 }
 
 /// What OpenID Connect issuers publish, cached, and the token check.
-pub struct IssuerKeys {
+pub(crate) struct IssuerKeys {
     client: reqwest::Client,
     documents: Mutex<HashMap<String, (Value, Instant)>>,
 }
 
 impl IssuerKeys {
     /// An empty cache that gives up on an issuer after `timeout`.
-    pub fn new(timeout: Duration) -> Self {
+    pub(crate) fn new(timeout: Duration) -> Self {
         Self {
             client: issuer_client(timeout),
             documents: Mutex::new(HashMap::new()),
@@ -81,7 +81,7 @@ impl IssuerKeys {
 
     /// The claims of `token` if its signature verifies against a key of
     /// the set at `key_set_url` and it shows what `expected` asks.
-    pub async fn verify(
+    pub(crate) async fn verify(
         &self,
         token: &str,
         key_set_url: &str,
@@ -110,7 +110,7 @@ impl IssuerKeys {
     }
 
     /// The discovery document of `issuer`, which must name that issuer.
-    pub async fn discover(&self, issuer: &str) -> Result<Value, TokenError> {
+    pub(crate) async fn discover(&self, issuer: &str) -> Result<Value, TokenError> {
         let issuer = issuer.trim_end_matches('/');
         let url = format!("{issuer}/.well-known/openid-configuration");
         let document = self.document(&url, |_| true).await?;
@@ -176,7 +176,7 @@ impl IssuerKeys {
 
 /// A client for talking to an issuer: it never follows redirects, so an
 /// issuer's address cannot send us elsewhere.
-pub fn issuer_client(timeout: Duration) -> reqwest::Client {
+pub(crate) fn issuer_client(timeout: Duration) -> reqwest::Client {
     reqwest::Client::builder()
         .timeout(timeout)
         .redirect(reqwest::redirect::Policy::none())

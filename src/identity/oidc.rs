@@ -31,7 +31,7 @@ pub struct OidcVerifier {
 }
 
 /// Three base64url parts: a JWT rather than an API key.
-pub fn looks_like_jwt(credential: &str) -> bool {
+pub(crate) fn looks_like_jwt(credential: &str) -> bool {
     // A JWT's header is base64url of `{"…`, which always begins `eyJ`.
     credential.split('.').count() == 3 && credential.starts_with("eyJ")
 }

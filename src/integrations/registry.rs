@@ -17,7 +17,7 @@ use crate::domain::{Callback, CallbackKinds, CallbackPolicy, CallbackRequest, Va
 use crate::http::AppState;
 
 /// An integration's registration: what it brings, read from its sections.
-pub type Register = fn(&mut Registry, &mut Sections, &Setup) -> Result<(), String>;
+pub(crate) type Register = fn(&mut Registry, &mut Sections, &Setup) -> Result<(), String>;
 
 /// What an integration's registration may read besides its sections.
 pub struct Setup<'a> {
@@ -28,7 +28,7 @@ pub struct Setup<'a> {
 }
 
 /// One integration, as the registry lists it.
-pub struct Integration {
+pub(crate) struct Integration {
     /// Registers what it brings.
     pub register: Register,
     /// Its endpoints' part of the OpenAPI document, if it has endpoints.

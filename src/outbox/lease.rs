@@ -16,7 +16,7 @@ use super::Outbox;
 use crate::store::ClaimedDelivery;
 
 /// How long a claim or a renewal holds a delivery.
-pub const LEASE: Duration = Duration::seconds(15);
+pub(crate) const LEASE: Duration = Duration::seconds(15);
 
 /// How often a lease under way is renewed.
 const RENEW_EVERY: StdDuration = StdDuration::from_secs(5);

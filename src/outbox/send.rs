@@ -72,7 +72,7 @@ pub async fn check(what: &str, response: Response) -> Result<Response, SendError
 }
 
 /// 408, 429 and 5xx may succeed later; other statuses will not.
-pub fn retryable(status: StatusCode) -> bool {
+pub(crate) fn retryable(status: StatusCode) -> bool {
     status == StatusCode::TOO_MANY_REQUESTS
         || status == StatusCode::REQUEST_TIMEOUT
         || status.is_server_error()
@@ -108,7 +108,7 @@ pub fn retry_after(headers: &HeaderMap, now: DateTime<Utc>) -> Option<Duration> 
 }
 
 /// The answer on one line, cut to a readable length.
-pub fn trimmed(answer: &str) -> String {
+pub(crate) fn trimmed(answer: &str) -> String {
     let line = answer.split_whitespace().collect::<Vec<_>>().join(" ");
     shorten(&line, MAX_ANSWER_CHARS)
 }

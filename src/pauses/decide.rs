@@ -174,11 +174,10 @@ impl Pauses {
         Ok(pending.into_iter().filter(waits_on).collect())
     }
 
-    /// Withdraws a pending pause; nobody can decide it afterwards.
-    /// Cancels the pause made for the orchestrator callback `url` (Logic
-    /// Apps' unsubscribe, called when its run is cancelled or times out,
-    /// and also after the action finished): a pause already settled is
-    /// answered as it is.
+    /// Cancels the pause made for the orchestrator callback `url` (an
+    /// orchestrator's unsubscribe, called when its run is cancelled or
+    /// times out, and also after the action finished): a pause already
+    /// settled is answered as it is.
     pub async fn unsubscribe(&self, url: &str) -> Result<Pause, PauseError> {
         let key = crate::domain::Callback::key(url);
         let pause = self
@@ -196,6 +195,7 @@ impl Pauses {
         }
     }
 
+    /// Withdraws a pending pause; nobody can decide it afterwards.
     pub async fn cancel(&self, id: &PauseId) -> Result<Pause, PauseError> {
         let pause = self.get(id).await?;
         let settlement = Settlement {

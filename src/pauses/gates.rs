@@ -14,12 +14,12 @@ use crate::domain::PauseId;
 
 /// The gates of the pauses being settled now.
 #[derive(Default)]
-pub struct Gates {
+pub(crate) struct Gates {
     open: Mutex<HashMap<PauseId, Arc<tokio::sync::Mutex<()>>>>,
 }
 
 /// The right to settle one pause; the next in line enters when it drops.
-pub struct Pass<'a> {
+pub(crate) struct Pass<'a> {
     gates: &'a Gates,
     id: PauseId,
     guard: Option<OwnedMutexGuard<()>>,
@@ -27,7 +27,7 @@ pub struct Pass<'a> {
 
 impl Gates {
     /// Waits for the turn to settle `id`.
-    pub async fn enter(&self, id: &PauseId) -> Pass<'_> {
+    pub(crate) async fn enter(&self, id: &PauseId) -> Pass<'_> {
         let gate = {
             let mut open = self.open.lock().expect("gates lock");
             open.entry(id.clone()).or_default().clone()

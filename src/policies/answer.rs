@@ -60,7 +60,7 @@ struct Written {
 }
 
 /// Reads policy `name`'s answer.
-pub fn read(name: &str, json: &str) -> Result<Answer, String> {
+pub(crate) fn read(name: &str, json: &str) -> Result<Answer, String> {
     let written: Written = serde_json::from_str(json)
         .map_err(|e| format!("decision must be an object with an outcome: {e} (got {json})"))?;
     let reason = written.reason.unwrap_or_default();

@@ -47,7 +47,7 @@ impl About {
 }
 
 /// What `pause` is about, in `words`.
-pub fn about(pause: &Pause, words: &Words) -> About {
+pub(crate) fn about(pause: &Pause, words: &Words) -> About {
     let starts = |verb: &str, target: &str| {
         let kind = words.targets.get(target).copied();
         let kind = kind.unwrap_or("no longer configured");

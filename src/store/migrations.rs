@@ -162,7 +162,7 @@ const POSTGRES: &[(i64, &str, &str)] = &[
 /// Applies the SQLite migrations not yet applied, each in its own
 /// transaction with its record, refusing a database whose applied
 /// migrations differ from this version's.
-pub fn run_sqlite(conn: &mut rusqlite::Connection) -> Result<(), StoreError> {
+pub(crate) fn run_sqlite(conn: &mut rusqlite::Connection) -> Result<(), StoreError> {
     conn.execute_batch(
         "CREATE TABLE IF NOT EXISTS _sqlx_migrations (
             version BIGINT PRIMARY KEY,
@@ -215,7 +215,7 @@ fn apply(conn: &mut rusqlite::Connection, migration: &Migration) -> Result<(), S
 }
 
 /// A migrator holding the PostgreSQL migrations.
-pub fn postgres() -> Migrator {
+pub(crate) fn postgres() -> Migrator {
     migrator(POSTGRES)
 }
 

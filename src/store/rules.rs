@@ -9,11 +9,14 @@ use super::{ClaimRequest, ClaimedDelivery, DeliveryOutcome};
 use crate::domain::{DeliveryKind, NewDelivery};
 
 /// Attempts older than this no longer count against any limit.
-pub const ATTEMPT_WINDOW: Duration = Duration::hours(1);
+pub(crate) const ATTEMPT_WINDOW: Duration = Duration::hours(1);
 
 /// The deliveries to enqueue on settling, less follow-ups to channels that
 /// were never asked.
-pub fn without_followups_to(deliveries: &[NewDelivery], unasked: &[String]) -> Vec<NewDelivery> {
+pub(crate) fn without_followups_to(
+    deliveries: &[NewDelivery],
+    unasked: &[String],
+) -> Vec<NewDelivery> {
     deliveries
         .iter()
         .filter(|d| !(d.kind == DeliveryKind::Channel && unasked.contains(&d.destination)))
@@ -22,7 +25,7 @@ pub fn without_followups_to(deliveries: &[NewDelivery], unasked: &[String]) -> V
 }
 
 /// The hourly limit on this delivery's destination, if any (triggers only).
-pub fn hourly_limit(delivery: &ClaimedDelivery, request: &ClaimRequest) -> Option<u32> {
+pub(crate) fn hourly_limit(delivery: &ClaimedDelivery, request: &ClaimRequest) -> Option<u32> {
     match delivery.kind {
         DeliveryKind::Trigger => request.hourly_limits.get(&delivery.destination).copied(),
         DeliveryKind::Email | DeliveryKind::Channel | DeliveryKind::Callback => None,
@@ -31,7 +34,7 @@ pub fn hourly_limit(delivery: &ClaimedDelivery, request: &ClaimRequest) -> Optio
 
 /// Given the newest `limit` attempts in the window (newest first, as
 /// stored millis), when a slot frees; `None` if one is free now.
-pub fn slot_free_at(
+pub(crate) fn slot_free_at(
     newest_attempts: &[i64],
     limit: u32,
 ) -> Result<Option<DateTime<Utc>>, super::StoreError> {
@@ -48,7 +51,7 @@ pub fn slot_free_at(
 /// What an outcome writes to its delivery's row. Text from receivers has
 /// NUL removed: PostgreSQL cannot store it, and an outcome that cannot be
 /// recorded would be sent again and again.
-pub struct OutcomeColumns {
+pub(crate) struct OutcomeColumns {
     pub state: &'static str,
     pub last_error: Option<String>,
     pub external_id: Option<String>,
@@ -61,7 +64,10 @@ fn storable(text: &str) -> String {
 
 /// The columns an outcome writes; `None` for `Dropped`, which deletes the
 /// delivery instead.
-pub fn outcome_columns(outcome: &DeliveryOutcome, now: DateTime<Utc>) -> Option<OutcomeColumns> {
+pub(crate) fn outcome_columns(
+    outcome: &DeliveryOutcome,
+    now: DateTime<Utc>,
+) -> Option<OutcomeColumns> {
     let (state, last_error, external_id, next_attempt_at) = match outcome {
         DeliveryOutcome::Delivered { external_id } => {
             ("delivered", None, external_id.as_deref(), now)

@@ -17,7 +17,7 @@ use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
 
 /// The repository the stand-in release belongs to.
-pub const REPOSITORY: &str = "acme/pausegate";
+pub(crate) const REPOSITORY: &str = "acme/pausegate";
 
 /// The published files, made once per test run (the binary is large).
 struct Published {
@@ -79,7 +79,7 @@ fn published() -> &'static Published {
 }
 
 /// The crate's version, which the wheels and the tag carry.
-pub fn version() -> &'static str {
+pub(crate) fn version() -> &'static str {
     env!("CARGO_PKG_VERSION")
 }
 
@@ -91,7 +91,7 @@ struct Served {
 }
 
 /// A running stand-in release server.
-pub struct Release {
+pub(crate) struct Release {
     /// `http://127.0.0.1:PORT`: the `github.server_url` of the stand-in.
     pub server_url: String,
     /// The release tag.
@@ -103,13 +103,13 @@ pub struct Release {
 
 impl Release {
     /// Serves the published release under tag `v{version}`.
-    pub async fn serve() -> Self {
+    pub(crate) async fn serve() -> Self {
         Self::serve_with_sums(None).await
     }
 
     /// Like [`Release::serve`], but SHA256SUMS claims a different SHA-256
     /// for this machine's wheel, as if the file had been swapped.
-    pub async fn serve_with_a_wrong_checksum() -> Self {
+    pub(crate) async fn serve_with_a_wrong_checksum() -> Self {
         let published = tokio::task::spawn_blocking(published).await.unwrap();
         let sums = std::fs::read_to_string(published.dir.join("SHA256SUMS")).unwrap();
         let line = sums
@@ -142,7 +142,7 @@ impl Release {
     }
 
     /// The `github` context of a workflow using the action at this release.
-    pub fn github_context(&self) -> Value {
+    pub(crate) fn github_context(&self) -> Value {
         json!({
             "action_repository": REPOSITORY,
             "action_ref": self.tag,
@@ -151,7 +151,7 @@ impl Release {
     }
 
     /// Where the release's file `name` is downloaded from.
-    pub fn url_of(&self, name: &str) -> String {
+    pub(crate) fn url_of(&self, name: &str) -> String {
         format!(
             "{}/{REPOSITORY}/releases/download/{}/{name}",
             self.server_url, self.tag
@@ -159,18 +159,18 @@ impl Release {
     }
 
     /// The published file `name` on disk.
-    pub fn path_of(&self, name: &str) -> PathBuf {
+    pub(crate) fn path_of(&self, name: &str) -> PathBuf {
         self.served.dir.join(name)
     }
 
     /// The package index this server stands in for (nothing may use it).
-    pub fn index_url(&self) -> String {
+    pub(crate) fn index_url(&self) -> String {
         format!("{}/simple/", self.server_url)
     }
 
     /// Every request that was not for one of the release's files: a
     /// package index lookup, or a guess at another release.
-    pub fn index_lookups(&self) -> Vec<String> {
+    pub(crate) fn index_lookups(&self) -> Vec<String> {
         let files = format!("/{REPOSITORY}/releases/download/{}/", self.tag);
         self.requests()
             .into_iter()
@@ -179,7 +179,7 @@ impl Release {
     }
 
     /// Every path asked for so far.
-    pub fn requests(&self) -> Vec<String> {
+    pub(crate) fn requests(&self) -> Vec<String> {
         self.served.requests.lock().unwrap().clone()
     }
 }

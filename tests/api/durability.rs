@@ -14,14 +14,14 @@ use crate::helpers::{Api, TestApp};
 
 /// Ids the server acknowledged.
 #[derive(Default)]
-pub struct Acknowledged {
+pub(crate) struct Acknowledged {
     pub created: BTreeSet<String>,
     pub approved: BTreeSet<String>,
 }
 
 /// Creates and approves pauses through `api` from `clients` loops until
 /// the server stops answering; what it acknowledged.
-pub async fn load_until_gone(api: &Api, clients: usize) -> Acknowledged {
+pub(crate) async fn load_until_gone(api: &Api, clients: usize) -> Acknowledged {
     let seen = Arc::new(Mutex::new(Acknowledged::default()));
     let loops: Vec<_> = (0..clients)
         .map(|_| {
@@ -61,7 +61,7 @@ async fn create_and_approve(api: &Api, seen: &Mutex<Acknowledged>) {
 }
 
 /// Checks that everything `acknowledged` says is stored behind `api`.
-pub async fn assert_kept(api: &Api, acknowledged: &Acknowledged) {
+pub(crate) async fn assert_kept(api: &Api, acknowledged: &Acknowledged) {
     let stored: BTreeMap<String, String> = all_pauses(api).await.into_iter().collect();
     for id in &acknowledged.created {
         let state = stored.get(id);
@@ -73,7 +73,7 @@ pub async fn assert_kept(api: &Api, acknowledged: &Acknowledged) {
 }
 
 /// (id, state) of every stored pause, read page by page.
-pub async fn all_pauses(api: &Api) -> Vec<(String, String)> {
+pub(crate) async fn all_pauses(api: &Api) -> Vec<(String, String)> {
     let mut found = Vec::new();
     let mut cursor = String::new();
     loop {

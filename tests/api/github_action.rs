@@ -19,7 +19,7 @@ use crate::helpers::{API_KEY, TestApp};
 use crate::python;
 
 /// How a run of the action is set up beyond its inputs.
-pub struct Runner {
+pub(crate) struct Runner {
     /// The runner's `github` context (empty: as when used from a path).
     github: Value,
     /// Put the built binary on PATH (for `install: none`).
@@ -32,7 +32,7 @@ pub struct Runner {
 
 impl Runner {
     /// A runner with `pausegate` already on PATH.
-    pub fn with_binary() -> Self {
+    pub(crate) fn with_binary() -> Self {
         Self {
             github: json!({}),
             binary_on_path: true,
@@ -42,7 +42,7 @@ impl Runner {
     }
 
     /// A runner with no `pausegate`, using the action from `release`.
-    pub fn using(release: &Release) -> Self {
+    pub(crate) fn using(release: &Release) -> Self {
         Self {
             github: release.github_context(),
             binary_on_path: false,
@@ -54,7 +54,7 @@ impl Runner {
     /// A runner with no `pausegate` and no release in its `github`
     /// context, as when the action is used from a local path; pip would
     /// still ask `release`'s stand-in index.
-    pub fn without_release_context(release: &Release) -> Self {
+    pub(crate) fn without_release_context(release: &Release) -> Self {
         Self {
             github: json!({}),
             ..Self::using(release)
@@ -62,7 +62,7 @@ impl Runner {
     }
 
     /// Where the install step puts the binary.
-    pub fn installed(&self) -> PathBuf {
+    pub(crate) fn installed(&self) -> PathBuf {
         self.temp.path().join("pausegate/bin/pausegate")
     }
 
@@ -100,7 +100,7 @@ impl Runner {
     }
 
     /// [`Runner::run`] on a blocking thread, so the test's servers go on.
-    pub async fn run_in_background(self, inputs: Value) -> (Value, String, Self) {
+    pub(crate) async fn run_in_background(self, inputs: Value) -> (Value, String, Self) {
         tokio::task::spawn_blocking(move || {
             let (answer, log) = self.run(inputs);
             (answer, log, self)
@@ -114,7 +114,7 @@ fn rand_suffix() -> String {
     pausegate::clock::Mint::system().pause_id().as_str()[4..].to_owned()
 }
 
-pub fn inputs(app: &TestApp, extra: Value) -> Value {
+pub(crate) fn inputs(app: &TestApp, extra: Value) -> Value {
     let mut inputs = json!({
         "url": app.base,
         "api-key": API_KEY,
@@ -166,7 +166,7 @@ async fn run_and_decide(
     (answer, log, app.api.pause(&id).await, runner)
 }
 
-pub async fn first_pending(app: &TestApp) -> Option<String> {
+pub(crate) async fn first_pending(app: &TestApp) -> Option<String> {
     let (_, list) = app.api.list("?state=pending").await;
     list["items"][0]["id"].as_str().map(str::to_owned)
 }

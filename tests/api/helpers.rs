@@ -12,16 +12,21 @@ use std::path::PathBuf;
 use reqwest::StatusCode;
 use serde_json::Value;
 
-pub use client::{Answer, Api};
-pub use in_process::TestApp;
-pub use process::RunningBinary;
+pub(crate) use client::{Answer, Api};
+pub(crate) use in_process::TestApp;
+pub(crate) use process::RunningBinary;
 
 /// The server's own key, which every server under test is started with.
-pub const API_KEY: &str = "test-key-0123456789";
+pub(crate) const API_KEY: &str = "test-key-0123456789";
 
 /// `n` approvals of one pause at once, half through its link and half
 /// through the API; the status of each, in order.
-pub async fn approve_concurrently(api: &Api, id: &str, token: &str, n: usize) -> Vec<StatusCode> {
+pub(crate) async fn approve_concurrently(
+    api: &Api,
+    id: &str,
+    token: &str,
+    n: usize,
+) -> Vec<StatusCode> {
     let attempts: Vec<_> = (0..n)
         .map(|i| {
             let (api, id, token) = (api.clone(), id.to_owned(), token.to_owned());
@@ -44,7 +49,7 @@ pub async fn approve_concurrently(api: &Api, id: &str, token: &str, n: usize) ->
 }
 
 /// True if any of `files` holds `needle` as bytes.
-pub fn any_file_contains(files: &[PathBuf], needle: &str) -> bool {
+pub(crate) fn any_file_contains(files: &[PathBuf], needle: &str) -> bool {
     files.iter().any(|path| {
         let bytes = std::fs::read(path).unwrap_or_default();
         bytes
@@ -54,6 +59,6 @@ pub fn any_file_contains(files: &[PathBuf], needle: &str) -> bool {
 }
 
 /// The `error.message` of an error body.
-pub fn error_message(body: &Value) -> &str {
+pub(crate) fn error_message(body: &Value) -> &str {
     body["error"]["message"].as_str().unwrap_or_default()
 }

@@ -6,7 +6,7 @@ use sqlx::Connection;
 use sqlx::postgres::PgConnection;
 
 /// A database created for one test; dropping the handle removes it.
-pub struct PgDatabase {
+pub(crate) struct PgDatabase {
     admin_url: String,
     name: String,
     pub url: String,
@@ -19,7 +19,7 @@ fn admin_url() -> String {
 
 impl PgDatabase {
     /// Creates an empty database with a unique name.
-    pub async fn create() -> Self {
+    pub(crate) async fn create() -> Self {
         let admin_url = admin_url();
         let name = format!(
             "pausegate_test_{}",

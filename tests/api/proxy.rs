@@ -9,7 +9,7 @@ use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::watch;
 
 /// A running proxy to one upstream address.
-pub struct Proxy {
+pub(crate) struct Proxy {
     /// `127.0.0.1:port` to connect to instead of the upstream.
     pub address: String,
     down: Arc<AtomicBool>,
@@ -18,7 +18,7 @@ pub struct Proxy {
 
 impl Proxy {
     /// Starts forwarding to `upstream` (`host:port`).
-    pub async fn start(upstream: &str) -> Self {
+    pub(crate) async fn start(upstream: &str) -> Self {
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
         let address = listener.local_addr().unwrap().to_string();
         let down = Arc::new(AtomicBool::new(false));
@@ -42,18 +42,18 @@ impl Proxy {
     }
 
     /// Drops every connection and refuses new ones.
-    pub fn cut(&self) {
+    pub(crate) fn cut(&self) {
         self.down.store(true, Ordering::SeqCst);
         self.cuts.send_modify(|n| *n += 1);
     }
 
     /// Lets connections through again.
-    pub fn restore(&self) {
+    pub(crate) fn restore(&self) {
         self.down.store(false, Ordering::SeqCst);
     }
 
     /// Drops every open connection once, leaving the proxy up.
-    pub fn drop_connections(&self) {
+    pub(crate) fn drop_connections(&self) {
         self.cuts.send_modify(|n| *n += 1);
     }
 }
@@ -69,13 +69,13 @@ async fn forward(mut client: TcpStream, upstream: String, mut cut: watch::Receiv
 }
 
 /// The `host:port` a PostgreSQL URL points at.
-pub fn upstream(database_url: &str) -> String {
+pub(crate) fn upstream(database_url: &str) -> String {
     let url = reqwest::Url::parse(database_url).unwrap();
     format!("{}:{}", url.host_str().unwrap(), url.port().unwrap_or(5432))
 }
 
 /// `database_url`, going through `proxy` instead.
-pub fn through(proxy: &Proxy, database_url: &str) -> String {
+pub(crate) fn through(proxy: &Proxy, database_url: &str) -> String {
     let mut url = reqwest::Url::parse(database_url).unwrap();
     let port: u16 = proxy.address.rsplit_once(':').unwrap().1.parse().unwrap();
     url.set_port(Some(port)).unwrap();

@@ -8,7 +8,7 @@ use std::process::Command;
 use std::sync::Mutex;
 
 /// A Python interpreter that can import every `(module, package)`'s module.
-pub fn with(needs: &[(&str, &str)]) -> PathBuf {
+pub(crate) fn with(needs: &[(&str, &str)]) -> PathBuf {
     static MADE: Mutex<()> = Mutex::new(());
     let _once = MADE.lock().unwrap_or_else(|e| e.into_inner());
     let system = PathBuf::from("python3");

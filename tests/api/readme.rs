@@ -9,14 +9,14 @@ use std::path::Path;
 
 use crate::helpers::TestApp;
 
-pub const README: &str = include_str!("../../README.md");
+pub(crate) const README: &str = include_str!("../../README.md");
 
 /// The first command, as the README gives it.
 const FIRST_COMMAND: &str = "cargo run --release -- serve";
 
 /// The fenced blocks of `doc`'s section headed `heading`, up to the next
 /// heading of any level: (info, text).
-pub fn blocks(doc: &str, heading: &str) -> Vec<(String, String)> {
+pub(crate) fn blocks(doc: &str, heading: &str) -> Vec<(String, String)> {
     let start = doc
         .find(&format!("{heading}\n"))
         .unwrap_or_else(|| panic!("the section {heading:?} exists"));
@@ -35,7 +35,7 @@ pub fn blocks(doc: &str, heading: &str) -> Vec<(String, String)> {
 }
 
 /// Does `actual` read as `expected`, where `…` stands for anything?
-pub fn matches(expected: &str, actual: &str) -> bool {
+pub(crate) fn matches(expected: &str, actual: &str) -> bool {
     let parts: Vec<&str> = expected.trim().split('…').collect();
     let mut rest = actual.trim();
     let (first, last) = (parts[0], parts[parts.len() - 1]);
@@ -60,7 +60,7 @@ pub fn matches(expected: &str, actual: &str) -> bool {
 /// clone), `pausegate` on PATH; each output block must match what the
 /// shell block before it printed. A leading block holding the first
 /// command itself is what started that server.
-pub async fn run_section(doc: &str, heading: &str) {
+pub(crate) async fn run_section(doc: &str, heading: &str) {
     let mut blocks = blocks(doc, heading);
     if blocks
         .first()

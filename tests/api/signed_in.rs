@@ -18,7 +18,7 @@ const CLIENT_SECRET: &str = "s3cret-of-the-stand-in";
 const SESSION_KEY: &str = "a-session-key-of-at-least-32-characters";
 
 /// The stand-in provider, stopped when dropped.
-pub struct StandIn {
+pub(crate) struct StandIn {
     child: Child,
     pub issuer: String,
 }
@@ -31,7 +31,7 @@ impl Drop for StandIn {
 }
 
 /// Starts the stand-in provider on a free port.
-pub fn start_provider() -> StandIn {
+pub(crate) fn start_provider() -> StandIn {
     let python = python::with(&[("jwt", "pyjwt"), ("cryptography", "cryptography")]);
     let script = concat!(
         env!("CARGO_MANIFEST_DIR"),
@@ -55,7 +55,7 @@ pub fn start_provider() -> StandIn {
 }
 
 /// The `[sign_in]` section for `provider`, and the variables it names.
-pub fn sign_in_config(provider: &StandIn) -> (String, [(&'static str, &'static str); 2]) {
+pub(crate) fn sign_in_config(provider: &StandIn) -> (String, [(&'static str, &'static str); 2]) {
     let config = format!(
         "[sign_in]\nissuer = \"{}\"\nclient_id = \"{CLIENT_ID}\"\n\
          client_secret_env = \"OIDC_SECRET\"\nsession_key_env = \"SESSION_KEY\"\n",
@@ -69,7 +69,7 @@ pub fn sign_in_config(provider: &StandIn) -> (String, [(&'static str, &'static s
 
 /// How a sign-in ended: the callback's status, where it sends the
 /// browser, and the session cookie (`name=value`) it set, if any.
-pub struct Outcome {
+pub(crate) struct Outcome {
     pub status: StatusCode,
     pub location: Option<String>,
     pub session: Option<String>,
@@ -104,7 +104,7 @@ fn set_cookie(response: &reqwest::Response, name: &str) -> Option<String> {
 /// Signs in at `base` from `/auth/login?{query}` as `login`, whose
 /// address the provider says is verified as `verified` (`true`, `false`
 /// or `absent`), picking the account on the provider's side.
-pub async fn sign_in(base: &str, query: &str, login: &str, verified: &str) -> Outcome {
+pub(crate) async fn sign_in(base: &str, query: &str, login: &str, verified: &str) -> Outcome {
     let client = client();
     let started = client
         .get(format!("{base}/auth/login?{query}"))
@@ -137,7 +137,7 @@ pub async fn sign_in(base: &str, query: &str, login: &str, verified: &str) -> Ou
 }
 
 /// `GET {base}{path}` carrying `cookie`.
-pub async fn get_with(base: &str, path: &str, cookie: &str) -> reqwest::Response {
+pub(crate) async fn get_with(base: &str, path: &str, cookie: &str) -> reqwest::Response {
     client()
         .get(format!("{base}{path}"))
         .header(COOKIE, cookie)
@@ -147,7 +147,7 @@ pub async fn get_with(base: &str, path: &str, cookie: &str) -> reqwest::Response
 }
 
 /// The inbox's CSRF token, read from its sign-out form.
-pub fn csrf_of(inbox: &str) -> String {
+pub(crate) fn csrf_of(inbox: &str) -> String {
     let at = inbox
         .find("name=\"csrf\" value=\"")
         .expect("a form with csrf")
@@ -156,7 +156,7 @@ pub fn csrf_of(inbox: &str) -> String {
 }
 
 /// Signs out at `base` with `cookie` and the inbox's CSRF token.
-pub async fn sign_out(base: &str, cookie: &str, csrf: &str) -> reqwest::Response {
+pub(crate) async fn sign_out(base: &str, cookie: &str, csrf: &str) -> reqwest::Response {
     client()
         .post(format!("{base}/auth/logout"))
         .header(COOKIE, cookie)

@@ -13,7 +13,7 @@ use mailin_embedded::{Handler, Response, Server, SslConfig};
 
 /// One accepted message.
 #[derive(Debug, Clone)]
-pub struct Received {
+pub(crate) struct Received {
     /// Envelope recipients.
     pub to: Vec<String>,
     /// The raw message.
@@ -22,19 +22,19 @@ pub struct Received {
 
 impl Received {
     /// The message parsed as MIME.
-    pub fn parsed(&self) -> mail_parser::Message<'_> {
+    pub(crate) fn parsed(&self) -> mail_parser::Message<'_> {
         mail_parser::MessageParser::default()
             .parse(&self.raw)
             .unwrap()
     }
 
     /// The decoded plain-text part.
-    pub fn text(&self) -> String {
+    pub(crate) fn text(&self) -> String {
         self.parsed().body_text(0).unwrap().into_owned()
     }
 
     /// The review link in the plain-text part.
-    pub fn link(&self) -> String {
+    pub(crate) fn link(&self) -> String {
         let text = self.text();
         let at = text.find("http://").expect("the email holds a link");
         text[at..].split_whitespace().next().unwrap().to_owned()
@@ -83,19 +83,19 @@ impl Handler for Collector {
 }
 
 /// A running SMTP server and what it received.
-pub struct SmtpServer {
+pub(crate) struct SmtpServer {
     pub addr: SocketAddr,
     inbox: Arc<Mutex<Vec<Received>>>,
 }
 
 impl SmtpServer {
     /// Starts a server on a free port.
-    pub fn start() -> Self {
+    pub(crate) fn start() -> Self {
         Self::start_on(TcpListener::bind("127.0.0.1:0").unwrap())
     }
 
     /// Starts a server on `listener`.
-    pub fn start_on(listener: TcpListener) -> Self {
+    pub(crate) fn start_on(listener: TcpListener) -> Self {
         let addr = listener.local_addr().unwrap();
         let inbox: Arc<Mutex<Vec<Received>>> = Arc::default();
         let handler = Collector {
@@ -116,12 +116,12 @@ impl SmtpServer {
     }
 
     /// Everything received so far.
-    pub fn received(&self) -> Vec<Received> {
+    pub(crate) fn received(&self) -> Vec<Received> {
         self.inbox.lock().unwrap().clone()
     }
 
     /// Waits until `count` messages have arrived.
-    pub async fn wait_for(&self, count: usize) -> Vec<Received> {
+    pub(crate) async fn wait_for(&self, count: usize) -> Vec<Received> {
         for _ in 0..200 {
             if self.received().len() >= count {
                 return self.received();
@@ -133,7 +133,7 @@ impl SmtpServer {
 }
 
 /// The `[email]` section for a server at `addr`.
-pub fn email_config(addr: SocketAddr) -> String {
+pub(crate) fn email_config(addr: SocketAddr) -> String {
     format!(
         "[email]\nhost = \"127.0.0.1\"\nport = {}\ntls = \"none\"\nfrom = \"Approvals <approvals@example.com>\"\n",
         addr.port()

@@ -15,7 +15,7 @@ use serde_json::{Value, json};
 
 /// One request a stand-in received.
 #[derive(Debug, Clone)]
-pub struct Recorded {
+pub(crate) struct Recorded {
     pub path: String,
     pub query: HashMap<String, String>,
     pub headers: HeaderMap,
@@ -23,11 +23,11 @@ pub struct Recorded {
 }
 
 impl Recorded {
-    pub fn json(&self) -> Value {
+    pub(crate) fn json(&self) -> Value {
         serde_json::from_slice(&self.body).unwrap()
     }
 
-    pub fn header(&self, name: &str) -> &str {
+    pub(crate) fn header(&self, name: &str) -> &str {
         self.headers
             .get(name)
             .and_then(|v| v.to_str().ok())
@@ -38,21 +38,21 @@ impl Recorded {
 /// A scripted answer: status, headers, body.
 type Answer = (StatusCode, Vec<(&'static str, String)>, String);
 /// An answer as a test writes it.
-pub type ScriptLine<'a> = (u16, &'a [(&'static str, &'a str)], &'a str);
+pub(crate) type ScriptLine<'a> = (u16, &'a [(&'static str, &'a str)], &'a str);
 
 /// What a stand-in has seen, and the answers it is scripted to give.
 #[derive(Clone, Default)]
-pub struct Log {
+pub(crate) struct Log {
     requests: Arc<Mutex<Vec<Recorded>>>,
     script: Arc<Mutex<VecDeque<Answer>>>,
 }
 
 impl Log {
-    pub fn requests(&self) -> Vec<Recorded> {
+    pub(crate) fn requests(&self) -> Vec<Recorded> {
         self.requests.lock().unwrap().clone()
     }
 
-    pub fn matching(&self, path_part: &str) -> Vec<Recorded> {
+    pub(crate) fn matching(&self, path_part: &str) -> Vec<Recorded> {
         self.requests()
             .into_iter()
             .filter(|r| r.path.contains(path_part))
@@ -60,7 +60,7 @@ impl Log {
     }
 
     /// Queues answers given before the stand-in's normal one.
-    pub fn script(&self, answers: &[ScriptLine<'_>]) {
+    pub(crate) fn script(&self, answers: &[ScriptLine<'_>]) {
         let mut script = self.script.lock().unwrap();
         for (status, headers, body) in answers {
             let headers = headers.iter().map(|(k, v)| (*k, (*v).to_owned())).collect();
@@ -106,7 +106,7 @@ fn url_pairs(query: &str) -> HashMap<String, String> {
 }
 
 /// Serves `router` on a free local port; returns its base URL.
-pub async fn serve(router: Router) -> String {
+pub(crate) async fn serve(router: Router) -> String {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     tokio::spawn(async move { axum::serve(listener, router).await.unwrap() });
@@ -122,7 +122,7 @@ fn error(status: StatusCode, message: &str) -> Response {
 }
 
 /// A webhook receiver: records everything, answers scripted statuses, then 200.
-pub async fn webhook() -> (String, Log) {
+pub(crate) async fn webhook() -> (String, Log) {
     let log = Log::default();
     let router = Router::new()
         .route(
@@ -145,7 +145,7 @@ pub async fn webhook() -> (String, Log) {
 
 /// Microsoft Entra ID's token endpoint and Azure Resource Manager's
 /// Data Factory `createRun`, in one server.
-pub async fn azure(
+pub(crate) async fn azure(
     tenant: &'static str,
     client_id: &'static str,
     secret: &'static str,
@@ -236,7 +236,7 @@ pub async fn azure(
 }
 
 /// GitHub's `workflow_dispatch` endpoint.
-pub async fn github(token: &'static str) -> (String, Log) {
+pub(crate) async fn github(token: &'static str) -> (String, Log) {
     let log = Log::default();
     let dispatch = {
         let log = log.clone();
@@ -288,7 +288,7 @@ pub async fn github(token: &'static str) -> (String, Log) {
 }
 
 /// Airflow 3's `POST /api/v2/dags/{dag_id}/dagRuns`.
-pub async fn airflow(token: &'static str) -> (String, Log) {
+pub(crate) async fn airflow(token: &'static str) -> (String, Log) {
     let log = Log::default();
     let trigger = {
         let log = log.clone();
@@ -341,7 +341,7 @@ pub async fn airflow(token: &'static str) -> (String, Log) {
 
 /// A webhook receiver that never answers its first request (as if the
 /// sender died waiting) and answers 200 to the rest.
-pub async fn holding_webhook() -> (String, Log, tokio::sync::mpsc::UnboundedReceiver<()>) {
+pub(crate) async fn holding_webhook() -> (String, Log, tokio::sync::mpsc::UnboundedReceiver<()>) {
     let log = Log::default();
     let (arrived, arrivals) = tokio::sync::mpsc::unbounded_channel();
     let router = Router::new()
@@ -372,7 +372,7 @@ pub async fn holding_webhook() -> (String, Log, tokio::sync::mpsc::UnboundedRece
 /// A Slack incoming webhook: checks the body against Slack's documented
 /// message shape (text, blocks of known types, buttons with text and URL)
 /// and answers `ok`, or 400 `invalid_blocks` as Slack does.
-pub async fn slack() -> (String, Log) {
+pub(crate) async fn slack() -> (String, Log) {
     let log = Log::default();
     let router = Router::new()
         .route(
@@ -429,7 +429,7 @@ fn slack_message_is_valid(message: &Value) -> bool {
 
 /// A Teams (Workflows) incoming webhook: checks the message envelope and
 /// the Adaptive Card, and answers 202 Accepted as Workflows webhooks do.
-pub async fn teams() -> (String, Log) {
+pub(crate) async fn teams() -> (String, Log) {
     let log = Log::default();
     let router = Router::new()
         .route(

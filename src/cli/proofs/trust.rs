@@ -16,11 +16,11 @@ use crate::receipts::trust::{
 use crate::receipts::{Jwks, PublicKey};
 
 /// The variable listing trusted issuers when `--issuer` is not given.
-pub const TRUSTED_ISSUERS_ENV: &str = "PAUSEGATE_TRUSTED_ISSUERS";
+pub(crate) const TRUSTED_ISSUERS_ENV: &str = "PAUSEGATE_TRUSTED_ISSUERS";
 
 /// What the verifier trusts, with the key sets of pinned issuers fetched
 /// once each.
-pub struct Trust {
+pub(crate) struct Trust {
     /// Keys given outright (`--key` or `--jwks`).
     given: Option<Anchor>,
     pinned: Pinned,
@@ -29,7 +29,7 @@ pub struct Trust {
 
 impl Trust {
     /// The anchors given as flags, or else the issuers in the environment.
-    pub async fn from_args(
+    pub(crate) async fn from_args(
         keys: &[PathBuf],
         jwks: Option<&str>,
         issuers: &[String],
@@ -59,7 +59,7 @@ impl Trust {
 
     /// Checks `jws` against what is trusted; the error names what is
     /// wrong, or how to pin a trust anchor when there is none.
-    pub async fn check(&mut self, jws: &str) -> Result<(Trusted, String), String> {
+    pub(crate) async fn check(&mut self, jws: &str) -> Result<(Trusted, String), String> {
         if let Some(anchor) = &self.given {
             let trusted = verify_trusted(jws, anchor, &self.pinned)?;
             return Ok((trusted, anchor.source.clone()));

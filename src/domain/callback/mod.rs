@@ -20,7 +20,8 @@ use super::pause::{Pause, PauseState};
 use super::validation::ValidationError;
 
 pub use hosts::{CallbackPolicy, HostRule};
-pub use request::{CallbackRequest, just_under, parse_callback, parse_callback_timeout};
+pub(crate) use request::just_under;
+pub use request::{CallbackRequest, parse_callback, parse_callback_timeout};
 
 /// A stored callback. The URL and the details carry their own authority
 /// (a signed URL, a task token, a run's access token), so they are secrets:

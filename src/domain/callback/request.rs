@@ -117,7 +117,7 @@ pub fn parse_callback_timeout(text: Option<String>) -> Result<Option<Duration>, 
 /// A pause's expiry for an orchestrator that gives up after `timeout`: a
 /// little under it, so the orchestrator hears "expired" before it stops
 /// listening.
-pub fn just_under(timeout: Duration) -> Duration {
+pub(crate) fn just_under(timeout: Duration) -> Duration {
     let margin = (timeout / 10).min(Duration::minutes(1));
     (timeout - margin).max(Duration::seconds(1))
 }

@@ -30,7 +30,7 @@ use crate::config::{Env, Secret, parse_url};
 use crate::outbox::{SendError, Sent, check, transport};
 
 /// The registry's entry.
-pub const INTEGRATION: Integration = Integration {
+pub(crate) const INTEGRATION: Integration = Integration {
     register: register as Register,
     openapi: None,
 };

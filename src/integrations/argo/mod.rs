@@ -29,7 +29,7 @@ use crate::domain::Event;
 use crate::outbox::{SendError, Sent, check, transport};
 
 /// The registry's entry.
-pub const INTEGRATION: Integration = Integration {
+pub(crate) const INTEGRATION: Integration = Integration {
     register: register as Register,
     openapi: None,
 };

@@ -14,10 +14,10 @@ use crate::integrations::kit::{CallbackKind, Kit, post_to_url};
 use crate::outbox::{SendError, Sent};
 
 /// The callback kind.
-pub const KIND: &str = "adf_webhook";
+pub(crate) const KIND: &str = "adf_webhook";
 
 /// Answers a WebHook activity.
-pub struct WebhookActivity;
+pub(crate) struct WebhookActivity;
 
 #[async_trait]
 impl CallbackKind for WebhookActivity {

@@ -22,7 +22,7 @@ const RENEW_BEFORE: Duration = Duration::minutes(5);
 /// Access tokens by (authority, tenant, client, scope), shared by targets
 /// using the same service principal.
 #[derive(Default)]
-pub struct TokenCache {
+pub(crate) struct TokenCache {
     tokens: Mutex<HashMap<String, (String, DateTime<Utc>)>>,
 }
 

@@ -20,7 +20,7 @@ use super::registry::{Integration, Register};
 use super::{Registry, Sections, Setup};
 
 /// The registry's entry.
-pub const INTEGRATION: Integration = Integration {
+pub(crate) const INTEGRATION: Integration = Integration {
     register: register as Register,
     openapi: Some(openapi),
 };

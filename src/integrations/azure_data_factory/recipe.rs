@@ -44,10 +44,10 @@ use crate::pauses::{PauseRequest, Requester};
 /// The Data Factory target `PipelinePause` starts (`[azure_recipe]
 /// target`), if the section is there.
 #[derive(Clone)]
-pub struct RecipeTarget(pub Option<Arc<str>>);
+pub(crate) struct RecipeTarget(pub Option<Arc<str>>);
 
 /// The recipe's two endpoints.
-pub fn router(target: RecipeTarget) -> Router<AppState> {
+pub(crate) fn router(target: RecipeTarget) -> Router<AppState> {
     Router::new()
         .route("/api/PipelinePause", post(pipeline_pause))
         .route("/api/PipelineRestart", get(review).post(decide))
@@ -58,7 +58,7 @@ pub fn router(target: RecipeTarget) -> Router<AppState> {
 /// string instead, which wins).
 #[derive(utoipa::ToSchema)]
 #[allow(dead_code)] // Read as JSON by `Params`; this type only documents it.
-pub struct RecipeBody {
+pub(crate) struct RecipeBody {
     /// The Data Factory to start the pipeline in.
     factory_name: Option<String>,
     /// Its resource group.
@@ -78,7 +78,7 @@ pub struct RecipeBody {
 
 /// What `PipelinePause` answers: the recipe's `token`, plus the pause.
 #[derive(serde::Serialize, utoipa::ToSchema)]
-pub struct RecipeAnswer {
+pub(crate) struct RecipeAnswer {
     /// The review token, as the recipe returned it (shown only this once).
     token: String,
     /// The pause it made.
@@ -105,7 +105,7 @@ pub struct RecipeAnswer {
         (status = 404, description = "No [azure_recipe] target is configured", body = ErrorBody),
     ),
     security(("api_key" = [])))]
-pub async fn pipeline_pause(
+pub(crate) async fn pipeline_pause(
     State(state): State<AppState>,
     Extension(RecipeTarget(target)): Extension<RecipeTarget>,
     Query(query): Query<HashMap<String, String>>,
@@ -133,7 +133,7 @@ pub async fn pipeline_pause(
 }
 
 /// `GET /api/PipelineRestart?token=…`: the review page, never a decision.
-pub async fn review(
+pub(crate) async fn review(
     State(state): State<AppState>,
     Query(query): Query<HashMap<String, String>>,
 ) -> Response {
@@ -142,7 +142,7 @@ pub async fn review(
 }
 
 /// `POST /api/PipelineRestart?token=…`: the review form's decision.
-pub async fn decide(
+pub(crate) async fn decide(
     State(state): State<AppState>,
     Query(query): Query<HashMap<String, String>>,
     request: Request,

@@ -19,10 +19,10 @@ use crate::integrations::kit::{Kit, Raw, Starter, Target, TargetParts, Trigger, 
 use crate::outbox::{SendError, Sent, check, transport};
 
 /// The Data Factory REST API version.
-pub const API_VERSION: &str = "2018-06-01";
+pub(crate) const API_VERSION: &str = "2018-06-01";
 
 /// The target kind.
-pub const KIND: &str = "azure_data_factory";
+pub(crate) const KIND: &str = "azure_data_factory";
 
 #[derive(Deserialize)]
 struct CreateRunResponse {
@@ -51,7 +51,7 @@ struct AdfFile {
 
 /// An Azure Data Factory pipeline and the service principal that starts it.
 #[derive(Debug, Clone)]
-pub struct AdfTarget {
+pub(crate) struct AdfTarget {
     pub tenant_id: String,
     pub client_id: String,
     pub client_secret: Secret,
@@ -69,7 +69,7 @@ pub struct AdfTarget {
 
 /// Where a pipeline parameter's value comes from.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum ParameterSource {
+pub(crate) enum ParameterSource {
     /// The pause id.
     PauseId,
     /// The whole `data` object.
@@ -95,7 +95,7 @@ pub enum ParameterSource {
 impl ParameterSource {
     /// Reads `pause_id`, `data`, `data.KEY`, `inputs`, `inputs.KEY`, `title`,
     /// `event`, `actor`, `comment` or `receipt`.
-    pub fn parse(text: &str) -> Option<Self> {
+    pub(crate) fn parse(text: &str) -> Option<Self> {
         Some(match text {
             "pause_id" => Self::PauseId,
             "data" => Self::Data,
@@ -137,7 +137,7 @@ fn parse_parameters(
 }
 
 /// Reads `[targets.NAME]` of this kind; `tokens` is shared by every target.
-pub fn resolve(
+pub(crate) fn resolve(
     name: &str,
     raw: &Raw,
     env: &Env,
@@ -183,7 +183,7 @@ fn target_of(name: &str, f: AdfFile, env: &Env) -> Result<AdfTarget, String> {
 }
 
 /// Starts pipeline runs of one target.
-pub struct Adf {
+pub(crate) struct Adf {
     /// The pipeline and its principal.
     pub adf: AdfTarget,
     tokens: Arc<TokenCache>,

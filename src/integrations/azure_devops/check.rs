@@ -19,7 +19,7 @@ use crate::identity::Caller;
 use crate::pauses::{PauseRequest, Requester};
 
 /// The check's endpoint, behind the API key.
-pub fn router(state: &AppState) -> Router<AppState> {
+pub(crate) fn router(state: &AppState) -> Router<AppState> {
     Router::new()
         .route("/integrations/azure-devops", post(azure_devops))
         .route_layer(middleware::from_fn_with_state(
@@ -52,7 +52,7 @@ const DEVOPS_EVENTS: &str =
         (status = 401, description = "No or wrong API key", body = ErrorBody),
     ),
     security(("api_key" = [])))]
-pub async fn azure_devops(
+pub(crate) async fn azure_devops(
     State(state): State<AppState>,
     Extension(caller): Extension<Caller>,
     headers: HeaderMap,

@@ -27,7 +27,7 @@ use crate::domain::{
 use crate::outbox::{SendError, Sent};
 
 /// The registry's entry.
-pub const INTEGRATION: Integration = Integration {
+pub(crate) const INTEGRATION: Integration = Integration {
     register: register as Register,
     openapi: Some(openapi),
 };

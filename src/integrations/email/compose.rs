@@ -16,7 +16,7 @@ const SUMMARY_VALUE_CHARS: usize = 80;
 
 /// A composed email, ready for a mailer.
 #[derive(Debug, Clone)]
-pub struct Email {
+pub(crate) struct Email {
     /// One recipient's address.
     pub to: String,
     /// "Approval needed: <title>".
@@ -28,7 +28,7 @@ pub struct Email {
 }
 
 /// Builds the email for `to`.
-pub fn compose(
+pub(crate) fn compose(
     renderer: &Renderer,
     to: &str,
     notice: Notice<'_>,
@@ -85,7 +85,7 @@ pub fn compose(
 }
 
 /// A few `key: value` lines describing `data`, each cut short.
-pub fn data_summary(data: &Value) -> Vec<String> {
+pub(crate) fn data_summary(data: &Value) -> Vec<String> {
     let lines: Vec<String> = match data {
         Value::Object(map) if map.is_empty() => return Vec::new(),
         Value::Object(map) => map

@@ -15,7 +15,7 @@ use super::settings::{EmailSettings, SmtpTls};
 use crate::outbox::{SendError, Sent};
 
 /// Where emails go.
-pub enum Mailer {
+pub(crate) enum Mailer {
     /// An SMTP server.
     Smtp {
         /// The connection settings (boxed: they are large).
@@ -29,7 +29,7 @@ pub enum Mailer {
 
 impl Mailer {
     /// SMTP per `settings`, or the console without them.
-    pub fn new(settings: Option<&EmailSettings>, timeout: Duration) -> anyhow::Result<Self> {
+    pub(crate) fn new(settings: Option<&EmailSettings>, timeout: Duration) -> anyhow::Result<Self> {
         let Some(settings) = settings else {
             return Ok(Self::Console);
         };
@@ -54,7 +54,7 @@ impl Mailer {
 
     /// Sends one email. A refused connection or a 4xx reply is worth
     /// retrying; a 5xx reply fails with the server's answer.
-    pub async fn send(&self, email: Email) -> Result<Sent, SendError> {
+    pub(crate) async fn send(&self, email: Email) -> Result<Sent, SendError> {
         match self {
             Self::Console => {
                 print_to_console(&email);

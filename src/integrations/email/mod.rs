@@ -19,7 +19,7 @@ use mailer::Mailer;
 use settings::EmailSettings;
 
 /// The registry's entry.
-pub const INTEGRATION: Integration = Integration {
+pub(crate) const INTEGRATION: Integration = Integration {
     register: register as Register,
     openapi: None,
 };

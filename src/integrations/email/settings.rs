@@ -8,7 +8,7 @@ use crate::config::{Env, Secret};
 /// `[email]` as written: the SMTP server to send through.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct EmailFile {
+pub(crate) struct EmailFile {
     /// Server host name.
     pub host: String,
     /// Server port (default: 587 for starttls, 465 for tls, 25 for none).
@@ -25,7 +25,7 @@ pub struct EmailFile {
 
 /// How the connection to the SMTP server is secured.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum SmtpTls {
+pub(crate) enum SmtpTls {
     /// Plain text (a local relay only).
     None,
     /// Plain connect, then STARTTLS (required).
@@ -36,7 +36,7 @@ pub enum SmtpTls {
 
 /// A checked `[email]` section.
 #[derive(Debug, Clone)]
-pub struct EmailSettings {
+pub(crate) struct EmailSettings {
     /// Server host name.
     pub host: String,
     /// Server port.
@@ -51,7 +51,7 @@ pub struct EmailSettings {
 
 impl EmailSettings {
     /// Checks the section; errors name `email.KEY`.
-    pub fn resolve(file: EmailFile, env: &Env) -> Result<Self, String> {
+    pub(crate) fn resolve(file: EmailFile, env: &Env) -> Result<Self, String> {
         let tls = match file.tls.as_deref().unwrap_or("starttls") {
             "none" => SmtpTls::None,
             "starttls" => SmtpTls::Starttls,

@@ -12,7 +12,7 @@ use crate::config::{Env, Secret, parse_url};
 /// `[github_app]` as written.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct GithubAppFile {
+pub(crate) struct GithubAppFile {
     /// The App's id (or client id): the `iss` of its JWTs.
     pub app_id: String,
     /// Names the variable holding the App's private key (PEM).
@@ -38,7 +38,7 @@ pub struct GithubAppFile {
 /// `[github_app.environments.NAME]`.
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct EnvironmentFile {
+pub(crate) struct EnvironmentFile {
     /// Addresses to email.
     #[serde(default)]
     pub email: Vec<String>,
@@ -49,7 +49,7 @@ pub struct EnvironmentFile {
 
 /// A resolved GitHub App.
 #[derive(Debug, Clone)]
-pub struct GithubApp {
+pub(crate) struct GithubApp {
     /// `iss` of its JWTs.
     pub app_id: String,
     /// RSA private key, PEM.
@@ -68,13 +68,13 @@ pub struct GithubApp {
 
 impl GithubApp {
     /// Whom to tell about a deployment to `environment`.
-    pub fn notify_for(&self, environment: &str) -> &EnvironmentFile {
+    pub(crate) fn notify_for(&self, environment: &str) -> &EnvironmentFile {
         self.environments.get(environment).unwrap_or(&self.default)
     }
 }
 
 /// Resolves `[github_app]`, reading the secrets it names.
-pub fn resolve(file: Option<GithubAppFile>, env: &Env) -> Result<Option<GithubApp>, String> {
+pub(crate) fn resolve(file: Option<GithubAppFile>, env: &Env) -> Result<Option<GithubApp>, String> {
     let Some(file) = file else { return Ok(None) };
     let api_url = file
         .api_url

@@ -30,11 +30,11 @@ const API_VERSION: &str = "2022-11-28";
 const MEDIA_TYPE: &str = "application/vnd.github+json";
 
 /// The callback kind.
-pub const KIND: &str = "github";
+pub(crate) const KIND: &str = "github";
 
 /// The deployment a protection rule asked about, as the callback keeps it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct GithubDeployment {
+pub(crate) struct GithubDeployment {
     /// The App installation whose token answers.
     pub installation_id: u64,
     /// The environment the deployment waits for.
@@ -47,7 +47,7 @@ struct Details {
 }
 
 /// Answers deployment protection rules; made only by [`super::rules`].
-pub struct DeploymentRule {
+pub(crate) struct DeploymentRule {
     /// The App, when configured.
     pub app: Option<GithubApp>,
     tokens: InstallationTokens,
@@ -55,7 +55,7 @@ pub struct DeploymentRule {
 
 impl DeploymentRule {
     /// Answers as `app`.
-    pub fn new(app: Option<GithubApp>) -> Arc<Self> {
+    pub(crate) fn new(app: Option<GithubApp>) -> Arc<Self> {
         Arc::new(Self {
             app,
             tokens: InstallationTokens::default(),

@@ -28,10 +28,10 @@ use crate::pauses::{NotifyRequest, PauseRequest, Requester};
 
 /// The App, when `[github_app]` is configured.
 #[derive(Clone)]
-pub struct App(pub Option<Arc<GithubApp>>);
+pub(crate) struct App(pub Option<Arc<GithubApp>>);
 
 /// `POST /integrations/github`.
-pub fn router(app: App) -> Router<AppState> {
+pub(crate) fn router(app: App) -> Router<AppState> {
     Router::new()
         .route("/integrations/github", post(webhook))
         .layer(Extension(app))

@@ -18,10 +18,10 @@ use crate::integrations::kit::{Kit, Raw, Starter, Target, TargetParts, Trigger, 
 use crate::outbox::{SendError, Sent, check, retry_after, transport};
 
 /// The REST API version these requests are written against.
-pub const API_VERSION: &str = "2022-11-28";
+pub(crate) const API_VERSION: &str = "2022-11-28";
 
 /// The target kind.
-pub const KIND: &str = "github_workflow";
+pub(crate) const KIND: &str = "github_workflow";
 
 /// `kind = "github_workflow"` as written.
 #[derive(Debug, Deserialize)]
@@ -58,7 +58,7 @@ struct GithubTarget {
 }
 
 /// Reads `[targets.NAME]` of this kind.
-pub fn resolve(name: &str, raw: &Raw, env: &Env) -> Result<TargetParts, String> {
+pub(crate) fn resolve(name: &str, raw: &Raw, env: &Env) -> Result<TargetParts, String> {
     let key = |k: &str| format!("targets.{name}.{k}");
     let f: GithubFile = raw.parse(&format!("targets.{name}"))?;
     let github = GithubTarget {

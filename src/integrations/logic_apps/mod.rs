@@ -23,7 +23,7 @@ use crate::http::{ApiError, AppState, ErrorBody, JsonBody, require_api_key};
 use crate::outbox::{SendError, Sent};
 
 /// The registry's entry.
-pub const INTEGRATION: Integration = Integration {
+pub(crate) const INTEGRATION: Integration = Integration {
     register: register as Register,
     openapi: Some(openapi),
 };
@@ -74,7 +74,7 @@ impl CallbackKind for HttpWebhook {
 /// `POST /api/v1/callbacks/unsubscribe` body.
 #[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
-pub struct UnsubscribeBody {
+pub(crate) struct UnsubscribeBody {
     /// The callback URL the pause was created with (`@{listCallbackUrl()}`).
     callback_url: String,
 }

@@ -31,10 +31,10 @@ use crate::pauses::Decider;
 
 /// The app, when `[slack_app]` is configured.
 #[derive(Clone)]
-pub struct App(pub Option<Arc<SlackApi>>);
+pub(crate) struct App(pub Option<Arc<SlackApi>>);
 
 /// `POST /integrations/slack/actions`.
-pub fn router(app: App) -> Router<AppState> {
+pub(crate) fn router(app: App) -> Router<AppState> {
     Router::new()
         .route("/integrations/slack/actions", post(actions))
         .layer(Extension(app))
@@ -44,7 +44,12 @@ pub fn router(app: App) -> Router<AppState> {
 const MAX_AGE_SECONDS: i64 = 300;
 
 /// Whether `body` carries a valid, fresh Slack signature.
-pub fn signed(headers: &HeaderMap, body: &[u8], secret: &str, now: i64) -> Result<(), String> {
+pub(crate) fn signed(
+    headers: &HeaderMap,
+    body: &[u8],
+    secret: &str,
+    now: i64,
+) -> Result<(), String> {
     let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
     let timestamp: i64 = header("x-slack-request-timestamp")
         .and_then(|t| t.parse().ok())

@@ -20,24 +20,24 @@ use crate::outbox::{SendError, check, transport};
 
 /// The Web API with the app's bot token, called through the client each
 /// call is given.
-pub struct SlackApi {
+pub(crate) struct SlackApi {
     app: SlackApp,
 }
 
 impl SlackApi {
     /// Calls the API of `app`.
-    pub fn new(app: SlackApp) -> Self {
+    pub(crate) fn new(app: SlackApp) -> Self {
         Self { app }
     }
 
     /// The app's signing secret, for checking interactions.
-    pub fn signing_secret(&self) -> &str {
+    pub(crate) fn signing_secret(&self) -> &str {
         self.app.signing_secret.expose()
     }
 
     /// `chat.postMessage` of `message` (text and blocks) to `channel`; the
     /// message's timestamp, its id for later updates.
-    pub async fn post_message(
+    pub(crate) async fn post_message(
         &self,
         client: &reqwest::Client,
         channel: &str,
@@ -50,7 +50,7 @@ impl SlackApi {
     }
 
     /// `chat.update` of the message `ts` in `channel`.
-    pub async fn update(
+    pub(crate) async fn update(
         &self,
         client: &reqwest::Client,
         channel: &str,
@@ -66,7 +66,7 @@ impl SlackApi {
     }
 
     /// The address of the Slack user `user` (`users.info`).
-    pub async fn user_email(
+    pub(crate) async fn user_email(
         &self,
         client: &reqwest::Client,
         user: &str,
@@ -90,7 +90,7 @@ impl SlackApi {
     }
 
     /// Tells only the person who clicked, through the click's `response_url`.
-    pub async fn reply_privately(
+    pub(crate) async fn reply_privately(
         &self,
         client: &reqwest::Client,
         response_url: &str,

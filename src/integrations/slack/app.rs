@@ -9,7 +9,7 @@ use crate::config::{Env, Secret, parse_url};
 /// `[slack_app]` as written.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct SlackAppFile {
+pub(crate) struct SlackAppFile {
     /// Names the variable holding the bot token (`xoxb-…`; scopes
     /// `chat:write`, `users:read`, `users:read.email`).
     pub bot_token_env: String,
@@ -21,7 +21,7 @@ pub struct SlackAppFile {
 
 /// The Slack app, checked.
 #[derive(Debug, Clone)]
-pub struct SlackApp {
+pub(crate) struct SlackApp {
     /// Authorizes Web API calls.
     pub bot_token: Secret,
     /// Checks `X-Slack-Signature`.
@@ -31,7 +31,7 @@ pub struct SlackApp {
 }
 
 /// Resolves `[slack_app]`.
-pub fn resolve(file: Option<SlackAppFile>, env: &Env) -> Result<Option<SlackApp>, String> {
+pub(crate) fn resolve(file: Option<SlackAppFile>, env: &Env) -> Result<Option<SlackApp>, String> {
     let Some(f) = file else { return Ok(None) };
     let api_url = f
         .api_url

@@ -15,7 +15,7 @@ const MAX_SECTION_CHARS: usize = 3000;
 
 /// The JSON body for the notice; `about` says who asked and what
 /// approving does.
-pub fn message(notice: Notice<'_>, about: &About, now: DateTime<Utc>) -> Value {
+pub(crate) fn message(notice: Notice<'_>, about: &About, now: DateTime<Utc>) -> Value {
     let pause = notice.pause;
     match (notice.event, notice.link) {
         (Event::Requested | Event::Reminder | Event::Escalated, Some(link)) => {
@@ -62,7 +62,7 @@ pub fn message(notice: Notice<'_>, about: &About, now: DateTime<Utc>) -> Value {
 /// Approve and Reject buttons whose clicks come back to
 /// `/integrations/slack/actions` (Block Kit button elements,
 /// docs.slack.dev/reference/block-kit/block-elements/button-element).
-pub fn app_message(notice: Notice<'_>, about: &About, now: DateTime<Utc>) -> Value {
+pub(crate) fn app_message(notice: Notice<'_>, about: &About, now: DateTime<Utc>) -> Value {
     let asks = matches!(
         notice.event,
         Event::Requested | Event::Reminder | Event::Escalated
@@ -91,12 +91,12 @@ pub fn app_message(notice: Notice<'_>, about: &About, now: DateTime<Utc>) -> Val
 }
 
 /// The `action_id` of the Approve button.
-pub const APPROVE: &str = "pausegate_approve";
+pub(crate) const APPROVE: &str = "pausegate_approve";
 /// The `action_id` of the Reject button.
-pub const REJECT: &str = "pausegate_reject";
+pub(crate) const REJECT: &str = "pausegate_reject";
 
 /// What replaces a decided request's message: its outcome, no buttons.
-pub fn decided_message(pause: &crate::domain::Pause) -> Value {
+pub(crate) fn decided_message(pause: &crate::domain::Pause) -> Value {
     let line = format!("{}: {}", outcome_line(pause), pause.title);
     json!({
         "text": escape(&line),

@@ -29,7 +29,7 @@ const VOUCHER: Voucher = match Voucher::from_static("slack") {
 };
 
 /// The registry's entry.
-pub const INTEGRATION: Integration = Integration {
+pub(crate) const INTEGRATION: Integration = Integration {
     register: register as Register,
     openapi: None,
 };

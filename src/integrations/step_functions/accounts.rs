@@ -11,7 +11,7 @@ use crate::config::{Env, Secret, parse_url};
 /// `[aws.NAME]` as written.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct AwsFile {
+pub(crate) struct AwsFile {
     /// `eu-west-1`.
     pub region: String,
     /// Names the variable holding the access key id.
@@ -26,7 +26,7 @@ pub struct AwsFile {
 
 /// A resolved AWS account.
 #[derive(Debug, Clone)]
-pub struct AwsAccount {
+pub(crate) struct AwsAccount {
     /// Region requests are signed for.
     pub region: String,
     /// Access key id.
@@ -40,7 +40,7 @@ pub struct AwsAccount {
 }
 
 /// Resolves every `[aws.NAME]`, reading the secrets they name.
-pub fn resolve_aws(
+pub(crate) fn resolve_aws(
     files: BTreeMap<String, AwsFile>,
     env: &Env,
 ) -> Result<BTreeMap<String, AwsAccount>, String> {

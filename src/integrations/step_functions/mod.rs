@@ -26,7 +26,7 @@ use crate::outbox::{SendError, Sent};
 use accounts::AwsAccount;
 
 /// The registry's entry.
-pub const INTEGRATION: Integration = Integration {
+pub(crate) const INTEGRATION: Integration = Integration {
     register: register as Register,
     openapi: None,
 };

@@ -22,7 +22,7 @@ use crate::outbox::{SendError, Sent, check, transport};
 const CONTENT_TYPE: &str = "application/x-amz-json-1.0";
 
 /// Calls `operation` with `body` through `account`.
-pub async fn send(
+pub(crate) async fn send(
     client: &reqwest::Client,
     clock: &dyn Clock,
     account: &AwsAccount,

@@ -11,7 +11,7 @@ use crate::render::{About, readable, relative};
 
 /// The JSON body for the notice; `about` says who asked and what
 /// approving does.
-pub fn message(notice: Notice<'_>, about: &About, now: DateTime<Utc>) -> Value {
+pub(crate) fn message(notice: Notice<'_>, about: &About, now: DateTime<Utc>) -> Value {
     let pause = notice.pause;
     let (body, actions) = match (notice.event, notice.link) {
         (Event::Requested | Event::Reminder | Event::Escalated, Some(link)) => {

@@ -16,7 +16,7 @@ use crate::config::Secret;
 use crate::outbox::{SendError, Sent};
 
 /// The registry's entry.
-pub const INTEGRATION: Integration = Integration {
+pub(crate) const INTEGRATION: Integration = Integration {
     register: register as Register,
     openapi: None,
 };

@@ -20,7 +20,7 @@ use crate::config::{Env, Secret, parse_url};
 use crate::outbox::{SendError, Sent, check, transport};
 
 /// The registry's entry.
-pub const INTEGRATION: Integration = Integration {
+pub(crate) const INTEGRATION: Integration = Integration {
     register: register as Register,
     openapi: None,
 };
@@ -102,7 +102,7 @@ impl Starter for Webhook {
 }
 
 /// `t=<t>,v1=<hex HMAC-SHA256(secret, "<t>.<body>")>`.
-pub fn signature(secret: &Secret, t: i64, body: &str) -> String {
+pub(crate) fn signature(secret: &Secret, t: i64, body: &str) -> String {
     let mut mac = Hmac::<Sha256>::new_from_slice(secret.expose().as_bytes())
         .expect("HMAC accepts keys of any length");
     mac.update(format!("{t}.{body}").as_bytes());

@@ -16,7 +16,7 @@ use crate::store::{SettledSignal, SettledWatcher};
 const POLL: Duration = Duration::from_secs(1);
 
 /// Listens on `channel` until `stopping` is cancelled.
-pub async fn listen(
+pub(crate) async fn listen(
     pool: PgPool,
     channel: &'static str,
     watcher: SettledWatcher,

@@ -15,10 +15,15 @@ use crate::store::{
 
 /// A `tokens` row to insert.
 pub struct TokenRow<'a> {
+    /// The pause it opens.
     pub pause_id: &'a PauseId,
+    /// The token's SHA-256.
     pub hash: &'a TokenHash,
+    /// Who it was made for.
     pub kind: TokenKind,
+    /// A personal link's recipient.
     pub actor: Option<&'a str>,
+    /// The delivery that carries it, if any.
     pub delivery_id: Option<&'a str>,
 }
 

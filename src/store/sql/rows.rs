@@ -15,12 +15,12 @@ use crate::domain::{
 use crate::store::{ClaimedDelivery, StoreError, TokenKind, TokenRecord};
 
 /// Milliseconds since the epoch, as stored.
-pub fn to_millis(at: DateTime<Utc>) -> i64 {
+pub(crate) fn to_millis(at: DateTime<Utc>) -> i64 {
     at.timestamp_millis()
 }
 
 /// Reads stored milliseconds back.
-pub fn from_millis(ms: i64) -> Result<DateTime<Utc>, StoreError> {
+pub(crate) fn from_millis(ms: i64) -> Result<DateTime<Utc>, StoreError> {
     DateTime::from_timestamp_millis(ms)
         .ok_or_else(|| StoreError::internal(format!("timestamp {ms} is out of range")))
 }
@@ -115,7 +115,7 @@ impl FromColumns for (TokenRecord, Pause) {
 }
 
 /// A delivery being claimed: id, pause, kind, destination, event, attempts.
-pub struct ClaimRow {
+pub(crate) struct ClaimRow {
     pub id: String,
     pub pause_id: String,
     pub kind: String,
@@ -139,7 +139,7 @@ impl FromColumns for ClaimRow {
 
 impl ClaimRow {
     /// Decodes the row under `lease_id`, counting the attempt it starts.
-    pub fn into_claimed(self, lease_id: &LeaseId) -> Result<ClaimedDelivery, StoreError> {
+    pub(crate) fn into_claimed(self, lease_id: &LeaseId) -> Result<ClaimedDelivery, StoreError> {
         Ok(ClaimedDelivery {
             kind: parsed("delivery kind", &self.kind, DeliveryKind::parse)?,
             event: parsed("event", &self.event, Event::parse)?,

@@ -99,7 +99,7 @@ impl Columns for SqliteRow<'_, '_> {
 
 /// Another process holding the file's lock is "not now"; anything else
 /// is a bug or a broken file.
-pub fn error(error: rusqlite::Error) -> StoreError {
+pub(crate) fn error(error: rusqlite::Error) -> StoreError {
     match error.sqlite_error_code() {
         Some(ErrorCode::DatabaseBusy | ErrorCode::DatabaseLocked) => {
             StoreError::Unavailable(format!("the database file is locked: {error}"))

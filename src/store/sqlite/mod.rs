@@ -21,7 +21,7 @@ use super::{SettledWatcher, StoreError, migrations};
 use readers::Readers;
 use writer::Writer;
 
-pub use conn::error as sql_error;
+pub(crate) use conn::error as sql_error;
 
 /// Readers that may run at once beside the writer.
 const READERS: usize = 4;

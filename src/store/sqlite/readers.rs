@@ -11,14 +11,14 @@ use crate::store::StoreError;
 use crate::store::sql::Work;
 
 /// The idle readers, and one permit per reader.
-pub struct Readers {
+pub(crate) struct Readers {
     idle: Mutex<Vec<Connection>>,
     permits: Semaphore,
 }
 
 impl Readers {
     /// A pool of `connections`.
-    pub fn new(connections: Vec<Connection>) -> Self {
+    pub(crate) fn new(connections: Vec<Connection>) -> Self {
         Self {
             permits: Semaphore::new(connections.len()),
             idle: Mutex::new(connections),
@@ -26,7 +26,7 @@ impl Readers {
     }
 
     /// Runs `work` on an idle reader, waiting for one if all are busy.
-    pub async fn read<T>(&self, work: Work<Connection, T>) -> Result<T, StoreError> {
+    pub(crate) async fn read<T>(&self, work: Work<Connection, T>) -> Result<T, StoreError> {
         let _permit = self
             .permits
             .acquire()
@@ -44,7 +44,7 @@ impl Readers {
     }
 
     /// Closes every reader; later reads fail as unavailable.
-    pub fn close(&self) {
+    pub(crate) fn close(&self) {
         self.permits.close();
         self.idle.lock().expect("readers lock").clear();
     }

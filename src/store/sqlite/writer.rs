@@ -23,7 +23,7 @@ use crate::store::sql::Work;
 const MAX_BATCH: usize = 256;
 
 /// The handle requests use to reach the writer.
-pub struct Writer {
+pub(crate) struct Writer {
     /// `None` once closed.
     queue: Mutex<Option<mpsc::UnboundedSender<Box<dyn Job>>>>,
     thread: Mutex<Option<JoinHandle<()>>>,
@@ -31,7 +31,7 @@ pub struct Writer {
 
 impl Writer {
     /// Starts the writer thread on `conn`.
-    pub fn start(conn: Connection) -> std::io::Result<Self> {
+    pub(crate) fn start(conn: Connection) -> std::io::Result<Self> {
         let (queue, jobs) = mpsc::unbounded_channel();
         let thread = std::thread::Builder::new()
             .name("sqlite-writer".to_owned())
@@ -43,7 +43,7 @@ impl Writer {
     }
 
     /// Runs `work` in the next batch; its result once the batch committed.
-    pub async fn write<T: Send + 'static>(
+    pub(crate) async fn write<T: Send + 'static>(
         &self,
         work: Work<Connection, T>,
     ) -> Result<T, StoreError> {
@@ -62,7 +62,7 @@ impl Writer {
     }
 
     /// Lets the writes already queued finish, then closes the connection.
-    pub async fn close(&self) {
+    pub(crate) async fn close(&self) {
         self.queue.lock().expect("writer lock").take();
         let thread = self.thread.lock().expect("writer lock").take();
         if let Some(thread) = thread {

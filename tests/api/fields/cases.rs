@@ -8,12 +8,12 @@ use serde_json::{Value, json};
 use crate::helpers::API_KEY;
 
 /// The named key `ci-bot` decides as.
-pub const CI_BOT_KEY: &str = "ci-bot-key-0123456789";
+pub(crate) const CI_BOT_KEY: &str = "ci-bot-key-0123456789";
 /// A check's run and task ids.
-pub const RUN_ID: &str = "3a7e60dc-c5b0-5009-86eb-0f217c12e2ea";
+pub(crate) const RUN_ID: &str = "3a7e60dc-c5b0-5009-86eb-0f217c12e2ea";
 
 /// What a case sends as its body.
-pub enum Body {
+pub(crate) enum Body {
     /// JSON, in which `"{token}"` stands for the test pause's token.
     Json(Value),
     /// Bytes as they are, for JSON that does not parse.
@@ -21,7 +21,7 @@ pub enum Body {
 }
 
 /// One bad request and the field its 400 must name.
-pub struct Case {
+pub(crate) struct Case {
     /// How it is sent.
     pub method: Method,
     /// `{id}` and `{token}` stand for the test pause's.
@@ -37,7 +37,12 @@ pub struct Case {
 }
 
 /// A case sent with the server's key and no extra headers.
-pub fn case(method: Method, path: &'static str, body: Option<Body>, field: &'static str) -> Case {
+pub(crate) fn case(
+    method: Method,
+    path: &'static str,
+    body: Option<Body>,
+    field: &'static str,
+) -> Case {
     Case {
         method,
         path,
@@ -49,7 +54,7 @@ pub fn case(method: Method, path: &'static str, body: Option<Body>, field: &'sta
 }
 
 /// `POST /api/v1/pauses` with `body`.
-pub fn create(body: Value, field: &'static str) -> Case {
+pub(crate) fn create(body: Value, field: &'static str) -> Case {
     case(
         Method::POST,
         "/api/v1/pauses",
@@ -59,13 +64,13 @@ pub fn create(body: Value, field: &'static str) -> Case {
 }
 
 /// Approving the test pause through the API with `body`.
-pub fn approve(body: Value, field: &'static str) -> Case {
+pub(crate) fn approve(body: Value, field: &'static str) -> Case {
     let path = "/api/v1/pauses/{id}/approve";
     case(Method::POST, path, Some(Body::Json(body)), field)
 }
 
 /// `POST /api/v1/decisions` with `body`.
-pub fn by_token(body: Value, field: &'static str) -> Case {
+pub(crate) fn by_token(body: Value, field: &'static str) -> Case {
     case(
         Method::POST,
         "/api/v1/decisions",
@@ -75,12 +80,12 @@ pub fn by_token(body: Value, field: &'static str) -> Case {
 }
 
 /// A `GET` of `path`, whose query is wrong.
-pub fn list(path: &'static str, field: &'static str) -> Case {
+pub(crate) fn list(path: &'static str, field: &'static str) -> Case {
     case(Method::GET, path, None, field)
 }
 
 /// `case` with `headers` added.
-pub fn with_headers(mut case: Case, headers: &[(&'static str, &'static [u8])]) -> Case {
+pub(crate) fn with_headers(mut case: Case, headers: &[(&'static str, &'static [u8])]) -> Case {
     for (name, value) in headers {
         case.headers
             .push((name, HeaderValue::from_bytes(value).unwrap()));
@@ -89,7 +94,7 @@ pub fn with_headers(mut case: Case, headers: &[(&'static str, &'static [u8])]) -
 }
 
 /// The Azure DevOps check's headers, `broken` changed (empty: left out).
-pub fn devops(broken: &'static str, value: &'static [u8], field: &'static str) -> Case {
+pub(crate) fn devops(broken: &'static str, value: &'static [u8], field: &'static str) -> Case {
     let mut headers: Vec<(&'static str, &'static [u8])> = vec![
         ("PlanUrl", b"http://127.0.0.1:9/org/"),
         ("ProjectId", RUN_ID.as_bytes()),
@@ -109,7 +114,7 @@ pub fn devops(broken: &'static str, value: &'static [u8], field: &'static str) -
 }
 
 /// `PipelinePause` with the recipe's parameters, `changes` applied.
-pub fn recipe(changes: Value, field: &'static str) -> Case {
+pub(crate) fn recipe(changes: Value, field: &'static str) -> Case {
     let mut body = json!({"factory_name": "adf-sales", "resource_group": "rg-data",
                           "pipeline_name": "load", "expiration_time": 3600});
     for (key, value) in changes.as_object().unwrap() {
@@ -120,13 +125,13 @@ pub fn recipe(changes: Value, field: &'static str) -> Case {
 }
 
 /// `POST /api/v1/callbacks/unsubscribe` with `body`.
-pub fn unsubscribe(body: Value, field: &'static str) -> Case {
+pub(crate) fn unsubscribe(body: Value, field: &'static str) -> Case {
     let path = "/api/v1/callbacks/unsubscribe";
     case(Method::POST, path, Some(Body::Json(body)), field)
 }
 
 /// Deciding by the API (the server's key and a named one) and by a token.
-pub fn decide_cases() -> Vec<Case> {
+pub(crate) fn decide_cases() -> Vec<Case> {
     let mut claimed = approve(json!({"actor": "somebody-else"}), "actor");
     claimed.bearer = CI_BOT_KEY;
     vec![
@@ -167,7 +172,7 @@ pub fn decide_cases() -> Vec<Case> {
 }
 
 /// The list's and the wait's query, and the integrations' endpoints.
-pub fn list_and_integration_cases() -> Vec<Case> {
+pub(crate) fn list_and_integration_cases() -> Vec<Case> {
     vec![
         list("/api/v1/pauses?state=done", "state"),
         list("/api/v1/pauses?limit=0", "limit"),

@@ -7,7 +7,7 @@ use serde_json::{Value, json};
 use super::cases::{Body, Case, RUN_ID, case, create, with_headers};
 
 /// Every bad create request of the table.
-pub fn create_cases() -> Vec<Case> {
+pub(crate) fn create_cases() -> Vec<Case> {
     let mut cases = top_level();
     cases.extend(nested());
     cases.extend(callbacks_and_headers());

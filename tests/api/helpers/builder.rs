@@ -21,7 +21,7 @@ const BASE_ENV: [(&str, &str); 3] = [
 type Adjust = Box<dyn FnOnce(&mut Settings) + Send>;
 
 /// What the server under test is started with; see the module doc.
-pub struct AppBuilder {
+pub(crate) struct AppBuilder {
     config: String,
     env: Vec<(String, String)>,
     database: Option<String>,
@@ -36,7 +36,7 @@ pub struct AppBuilder {
 impl TestApp {
     /// A server on defaults: a fresh SQLite file, port 0, the server's key
     /// [`API_KEY`], background tasks running.
-    pub fn builder() -> AppBuilder {
+    pub(crate) fn builder() -> AppBuilder {
         AppBuilder {
             config: String::new(),
             env: Vec::new(),
@@ -53,13 +53,13 @@ impl TestApp {
 
 impl AppBuilder {
     /// Targets, channels and the rest from `toml`, as the config file.
-    pub fn config(mut self, toml: &str) -> Self {
+    pub(crate) fn config(mut self, toml: &str) -> Self {
         toml.clone_into(&mut self.config);
         self
     }
 
     /// More environment variables, for the `*_env` keys of the config.
-    pub fn env(mut self, pairs: &[(&str, &str)]) -> Self {
+    pub(crate) fn env(mut self, pairs: &[(&str, &str)]) -> Self {
         let pairs = pairs
             .iter()
             .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()));
@@ -68,53 +68,53 @@ impl AppBuilder {
     }
 
     /// The database at `url` (PostgreSQL tests) instead of a fresh file.
-    pub fn database(mut self, url: &str) -> Self {
+    pub(crate) fn database(mut self, url: &str) -> Self {
         self.database = Some(url.to_owned());
         self
     }
 
     /// Listens on `address` instead of a free port.
-    pub fn listen(mut self, address: &str) -> Self {
+    pub(crate) fn listen(mut self, address: &str) -> Self {
         address.clone_into(&mut self.listen);
         self
     }
 
     /// No background tasks: the test runs the outbox and the expiry sweep
     /// itself, step by step, on the manual clock. In-process only.
-    pub fn manual(mut self) -> Self {
+    pub(crate) fn manual(mut self) -> Self {
         self.background_tasks = false;
         self
     }
 
     /// Changes the settings after they are read (for what the config file
     /// does not hold, such as timeouts tests shorten). In-process only.
-    pub fn adjust(mut self, adjust: impl FnOnce(&mut Settings) + Send + 'static) -> Self {
+    pub(crate) fn adjust(mut self, adjust: impl FnOnce(&mut Settings) + Send + 'static) -> Self {
         self.adjust.push(Box::new(adjust));
         self
     }
 
     /// The folder the binary runs in (its default database and config file
     /// go there); without one it gets a fresh folder. Binary only.
-    pub fn dir(mut self, dir: &Path) -> Self {
+    pub(crate) fn dir(mut self, dir: &Path) -> Self {
         self.dir = Some(dir.to_owned());
         self
     }
 
     /// More `pausegate serve` flags. Binary only.
-    pub fn args(mut self, args: &[&str]) -> Self {
+    pub(crate) fn args(mut self, args: &[&str]) -> Self {
         self.args.extend(args.iter().map(|arg| (*arg).to_owned()));
         self
     }
 
     /// No key in flag, environment or file: the first command a newcomer
     /// runs. Binary only.
-    pub fn keyless(mut self) -> Self {
+    pub(crate) fn keyless(mut self) -> Self {
         self.keyless = true;
         self
     }
 
     /// Starts the server in this process, on a manual clock.
-    pub async fn start(self) -> TestApp {
+    pub(crate) async fn start(self) -> TestApp {
         let dir = tempfile::tempdir().unwrap();
         let settings = self.settings(&dir);
         TestApp::start(dir, settings, ManualClock::starting_now()).await
@@ -144,7 +144,7 @@ impl AppBuilder {
     /// Starts `pausegate serve` with these settings and waits until it
     /// listens. The config goes to `pausegate.toml` in its folder. The
     /// builder stays usable, for a restart or a second replica.
-    pub fn binary(&self) -> RunningBinary {
+    pub(crate) fn binary(&self) -> RunningBinary {
         assert!(
             self.background_tasks && self.adjust.is_empty(),
             "a process runs its own background tasks and reads only its flags"

@@ -16,7 +16,7 @@ use tokio::task::JoinHandle;
 use super::Api;
 
 /// A running server and what a test needs to talk to it.
-pub struct TestApp {
+pub(crate) struct TestApp {
     /// The management API with the server's key.
     pub api: Api,
     /// `http://127.0.0.1:PORT`, for the endpoints outside the API.
@@ -58,7 +58,7 @@ impl TestApp {
 
     /// Stops the server and waits until it has closed the database; the
     /// folder, still there, for a look at the files.
-    pub async fn stop(self) -> TempDir {
+    pub(crate) async fn stop(self) -> TempDir {
         self.stopped().await.0
     }
 
@@ -70,24 +70,24 @@ impl TestApp {
 
     /// Stops the server and starts it again on the same database, settings
     /// and clock.
-    pub async fn restart(self) -> Self {
+    pub(crate) async fn restart(self) -> Self {
         self.restart_with(|_| {}).await
     }
 
     /// [`TestApp::restart`] with the settings changed by `adjust` first.
-    pub async fn restart_with(self, adjust: impl FnOnce(&mut Settings)) -> Self {
+    pub(crate) async fn restart_with(self, adjust: impl FnOnce(&mut Settings)) -> Self {
         let (dir, mut settings, clock) = self.stopped().await;
         adjust(&mut settings);
         Self::start(dir, settings, clock).await
     }
 
     /// The test clock's time.
-    pub fn clock_now(&self) -> chrono::DateTime<chrono::Utc> {
+    pub(crate) fn clock_now(&self) -> chrono::DateTime<chrono::Utc> {
         pausegate::clock::Clock::now(&self.clock)
     }
 
     /// Runs outbox rounds until nothing more is due now.
-    pub async fn drain_outbox(&self) {
+    pub(crate) async fn drain_outbox(&self) {
         while self.outbox.run_once().await.unwrap() > 0 {}
     }
 }

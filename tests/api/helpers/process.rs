@@ -14,7 +14,7 @@ use tempfile::TempDir;
 use super::Api;
 
 /// A running `pausegate serve` and everything it has printed.
-pub struct RunningBinary {
+pub(crate) struct RunningBinary {
     pub child: Child,
     /// The management API with the server's key (none for a keyless one).
     pub api: Api,
@@ -61,12 +61,12 @@ impl RunningBinary {
     }
 
     /// Everything printed so far.
-    pub fn output(&self) -> String {
+    pub(crate) fn output(&self) -> String {
         self.output.lock().unwrap().clone()
     }
 
     /// Sends SIGTERM and returns whether the process exited cleanly.
-    pub fn terminate(&mut self) -> bool {
+    pub(crate) fn terminate(&mut self) -> bool {
         let pid = self.child.id().to_string();
         Command::new("kill").args(["-TERM", &pid]).status().unwrap();
         for _ in 0..100 {
@@ -80,13 +80,13 @@ impl RunningBinary {
     }
 
     /// Kills the process with SIGKILL, as a crash would, and reaps it.
-    pub fn kill(&mut self) {
+    pub(crate) fn kill(&mut self) {
         self.child.kill().unwrap();
         self.child.wait().unwrap();
     }
 
     /// Waits until the output contains `needle`; returns the output.
-    pub async fn wait_for_output(&self, needle: &str) -> String {
+    pub(crate) async fn wait_for_output(&self, needle: &str) -> String {
         for _ in 0..200 {
             let output = self.output();
             if output.contains(needle) {

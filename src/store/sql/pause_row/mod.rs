@@ -30,7 +30,7 @@ use values::{
 
 /// What an insert binds: the record, and its idempotency key as stored
 /// (in its scope).
-pub struct Insert<'a> {
+pub(crate) struct Insert<'a> {
     /// The new pause.
     pub record: &'a NewPauseRecord,
     /// Its request, `record.pause`.
@@ -41,7 +41,7 @@ pub struct Insert<'a> {
 
 impl<'a> Insert<'a> {
     /// Binds `record` with its stored idempotency key.
-    pub fn new(record: &'a NewPauseRecord, key: Option<&'a str>) -> Self {
+    pub(crate) fn new(record: &'a NewPauseRecord, key: Option<&'a str>) -> Self {
         Self {
             record,
             pause: &record.pause,
@@ -166,7 +166,7 @@ static COLUMNS: &[Column] = &[
 
 /// Inserts a pause unless its idempotency key is taken (then nothing
 /// changes); its arguments are [`insert_args`].
-pub fn insert_sql() -> &'static str {
+pub(crate) fn insert_sql() -> &'static str {
     static INSERT: LazyLock<String> = LazyLock::new(|| {
         let (mut names, mut values) = (Vec::new(), Vec::new());
         let mut placeholders = 0;
@@ -192,7 +192,7 @@ pub fn insert_sql() -> &'static str {
 }
 
 /// The values of [`insert_sql`]'s placeholders, in order.
-pub fn insert_args(insert: &Insert<'_>) -> Result<Args, StoreError> {
+pub(crate) fn insert_args(insert: &Insert<'_>) -> Result<Args, StoreError> {
     COLUMNS
         .iter()
         .filter_map(|column| match column.write {
@@ -204,7 +204,7 @@ pub fn insert_args(insert: &Insert<'_>) -> Result<Args, StoreError> {
 
 /// The select list of a whole pause (table alias `p`), in the order
 /// [`read_pause`] reads it.
-pub fn pause_columns(dialect: &Dialect) -> &'static str {
+pub(crate) fn pause_columns(dialect: &Dialect) -> &'static str {
     static SQLITE_LIST: LazyLock<String> = LazyLock::new(|| select_list(&SQLITE));
     static POSTGRES_LIST: LazyLock<String> = LazyLock::new(|| select_list(&POSTGRES));
     match dialect.kind {
@@ -231,7 +231,7 @@ fn read_columns() -> impl Iterator<Item = (&'static Column, Read)> {
 }
 
 /// Reads a whole pause selected by [`pause_columns`], starting at column `at`.
-pub fn read_pause(row: &dyn Columns, at: usize) -> Result<Pause, StoreError> {
+pub(crate) fn read_pause(row: &dyn Columns, at: usize) -> Result<Pause, StoreError> {
     let mut pause = unread();
     for (index, (column, read)) in read_columns().enumerate() {
         read(&mut pause, row, at + index).map_err(|e| {

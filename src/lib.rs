@@ -15,10 +15,11 @@
 //! - [`server`]: wires the store, the use cases, the integrations, the
 //!   outbox and the HTTP app together and runs them until shutdown, with
 //!   the expiry sweep beside them.
-//! - [`http`]: the core's web face: the management API, the token
-//!   endpoints, the review pages, sign-in and the inbox, errors, auth,
-//!   request logs, health, metrics, OpenAPI; it merges the integrations'
-//!   routes.
+//! - [`http`]: the core's web face, by audience: `http::api` (the JSON
+//!   API: management and token endpoints) and `http::pages` (the review
+//!   page, the inbox, sign-in), with errors that keep their field, auth,
+//!   request spans (`x-request-id`), health, metrics and OpenAPI beside
+//!   them; it merges the integrations' routes.
 //! - [`identity`]: who is asking or deciding: API keys (the server's and
 //!   named ones), OpenID Connect bearer tokens, sign-in with an OpenID
 //!   Connect provider, and the signed cookies of a session.

@@ -5,25 +5,15 @@
 mod api;
 mod auth;
 mod body;
-mod deliveries_api;
 mod error;
-mod fields_view;
-mod form;
 mod functions;
-mod inbox;
 mod listen;
-mod local_path;
 mod logging;
 mod openapi;
 mod ops;
 mod pages;
-mod params;
-mod query;
-mod receipts_api;
 mod security;
-mod sign_in;
 mod throttle;
-mod token_api;
 
 use std::sync::Arc;
 
@@ -41,15 +31,15 @@ use crate::outbox::Outbox;
 use crate::pauses::Pauses;
 use crate::render::Renderer;
 
-pub use api::{CreatedBody, answer_created};
+pub(crate) use api::{CreatedBody, answer_created};
 pub use auth::{identify, require_api_key};
 pub use body::{JsonBody, MAX_BODY_BYTES, parse as parse_json_body, read as read_body};
 pub use error::{ApiError, ErrorBody};
-pub use form::{ReviewForm, parse as parse_review_form};
 pub use listen::{HEADER_TIMEOUT, serve};
 pub use logging::redact_path;
 pub use openapi::document as openapi_document;
-pub use pages::{decide_token, review_token};
+pub use pages::{ReviewForm, parse_review_form};
+pub(crate) use pages::{decide_token, review_token};
 pub use throttle::Throttle;
 
 /// What every handler can reach.
@@ -72,7 +62,7 @@ pub struct AppState {
     /// Clients and clock for what handlers send (a reply to a chat click).
     pub kit: Arc<Kit>,
     /// Sign-in to the pages, when a provider is configured.
-    pub sign_in: Option<Arc<sign_in::SignInState>>,
+    pub sign_in: Option<Arc<pages::SignInState>>,
     /// The outbox, when running as an Azure Functions custom handler whose
     /// timer function drives it.
     pub functions_outbox: Option<Arc<Outbox>>,
@@ -106,7 +96,7 @@ impl AppState {
     /// Lets people sign in with `provider`.
     pub fn with_sign_in(mut self, settings: Option<&crate::config::SignIn>) -> Self {
         self.sign_in = settings.map(|settings| {
-            Arc::new(sign_in::SignInState {
+            Arc::new(pages::SignInState {
                 signed_out: crate::identity::SignedOut::new(self.pauses.store().clone()),
                 key: crate::identity::session::CookieKey::new(settings.session_key.as_ref()),
                 provider: crate::identity::Provider::new(settings.clone()),
@@ -141,37 +131,13 @@ impl AppState {
 
 /// The whole application as one router.
 pub fn app(state: AppState) -> Router {
-    let management = Router::new()
-        .route("/api/v1/pauses", post(api::create).get(api::list))
-        .route("/api/v1/pauses/{id}", get(api::get))
-        .route("/api/v1/pauses/{id}/approve", post(api::approve))
-        .route("/api/v1/pauses/{id}/reject", post(api::reject))
-        .route("/api/v1/pauses/{id}/cancel", post(api::cancel))
-        .route("/api/v1/pauses/{id}/wait", get(api::wait))
-        .route("/api/v1/pauses/{id}/receipt", get(receipts_api::receipt))
-        .route(
-            "/api/v1/pauses/{id}/deliveries/{delivery}/retry",
-            post(deliveries_api::retry),
-        )
-        .route_layer(middleware::from_fn_with_state(
-            state.clone(),
-            auth::require_api_key,
-        ));
     Router::new()
-        .merge(management)
+        .merge(api::router(&state))
+        .merge(pages::router())
         .merge(state.integrations.router(&state))
-        .route("/api/v1/decisions", post(token_api::decide))
-        .route("/api/v1/lookup", post(token_api::lookup))
-        .route("/r/{token}", get(pages::review).post(pages::decide))
-        .route("/assets/style.css", get(pages::stylesheet))
         .route("/sweep", post(functions::sweep))
-        .route("/auth/login", get(sign_in::login))
-        .route("/auth/callback", get(sign_in::callback))
-        .route("/auth/logout", post(sign_in::logout))
-        .route("/inbox", get(inbox::list).post(inbox::decide_many))
-        .route("/inbox/{id}", get(inbox::show).post(inbox::decide_one))
         .route("/", get(ops::root))
-        .route("/.well-known/jwks.json", get(receipts_api::jwks))
+        .route("/.well-known/jwks.json", get(api::jwks))
         .route("/healthz", get(ops::healthz))
         .route("/readyz", get(ops::readyz))
         .route("/metrics", get(ops::metrics))

@@ -9,7 +9,8 @@ use axum::response::IntoResponse;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
-use super::{api, deliveries_api, receipts_api, token_api};
+use super::api::{deliveries, pauses as api, receipts as receipts_api, tokens as token_api};
+use deliveries as deliveries_api;
 
 #[derive(OpenApi)]
 #[openapi(

@@ -8,7 +8,7 @@
 //! OpenID Connect provider ([`Provider`]). Bearer tokens and sign-in ID
 //! tokens go through one token check and one cache of what issuers publish
 //! (`jwt`), each use saying only what it expects. Knows no HTTP framework;
-//! `http::auth` and `http::sign_in` map its answers to responses.
+//! `http::auth` and `http::pages` (sign-in) map its answers to responses.
 
 mod jwt;
 mod oidc;

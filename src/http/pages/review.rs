@@ -8,11 +8,11 @@ use axum::http::header::CONTENT_TYPE;
 use axum::response::{Html, IntoResponse, Response};
 use serde_json::json;
 
-use super::error::InternalCause;
 use super::{AppState, form};
 use crate::domain::{
     Delivery, DeliveryKind, DeliveryState, Pause, PauseState, Verdict, Via, escape_hidden,
 };
+use crate::http::error::InternalCause;
 use crate::pauses::{PauseError, Review};
 use crate::render::{STYLESHEET, readable, relative};
 use crate::store::TokenKind;
@@ -29,7 +29,7 @@ pub(crate) async fn review(
 }
 
 /// The review page `token` opens, or the outcome once decided.
-pub async fn review_token(state: &AppState, token: &str) -> Response {
+pub(crate) async fn review_token(state: &AppState, token: &str) -> Response {
     match state.pauses.review(token).await {
         Ok(Review { pause, .. }) if pause.state != PauseState::Pending => {
             outcome(state, StatusCode::OK, &pause, None, token)
@@ -53,7 +53,7 @@ pub(crate) async fn decide(
 
 /// Records the decision the review form (`request`) makes with `token`,
 /// through the one review-form flow ([`form::answer`]).
-pub async fn decide_token(state: &AppState, token: &str, request: Request) -> Response {
+pub(crate) async fn decide_token(state: &AppState, token: &str, request: Request) -> Response {
     form::answer(state, form::Reviewer::Link(token), request).await
 }
 

@@ -7,8 +7,8 @@ use axum::extract::State;
 use serde::Serialize;
 
 use super::AppState;
-use super::error::{ApiError, ErrorBody};
 use super::params::IdParam;
+use crate::http::error::{ApiError, ErrorBody};
 use crate::receipts::{Jwks, ReceiptClaims};
 
 /// A pause's receipt.

@@ -6,8 +6,8 @@ use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
 use serde::de::DeserializeOwned;
 
-use super::error::ApiError;
 use crate::domain::field_at;
+use crate::http::error::ApiError;
 
 /// The query string parsed into `T`.
 pub(crate) struct QueryParams<T>(pub T);

@@ -9,12 +9,12 @@ use axum::http::{HeaderMap, StatusCode};
 use serde::{Deserialize, Serialize};
 
 use super::AppState;
-use super::body::JsonBody;
-use super::error::ApiError;
-use super::error::ErrorBody;
 use super::params::IdParam;
 use super::query::QueryParams;
 use crate::domain::{Pause, Verdict, parse_duration};
+use crate::http::body::JsonBody;
+use crate::http::error::ApiError;
+use crate::http::error::ErrorBody;
 use crate::identity::Caller;
 use crate::pauses::{DecisionInput, PauseRequest, Requester};
 
@@ -25,7 +25,7 @@ const DEFAULT_WAIT: Duration = Duration::from_secs(30);
 
 /// The create answer: the pause, plus the token and link shown only here.
 #[derive(Serialize, utoipa::ToSchema)]
-pub struct CreatedBody {
+pub(crate) struct CreatedBody {
     #[serde(flatten)]
     pause: Pause,
     /// The creator's link token (86 characters); shown only in this answer.
@@ -63,7 +63,7 @@ pub(crate) async fn create(
 }
 
 /// 201 with the new pause, or 200 with the earlier one, and the link.
-pub fn answer_created(
+pub(crate) fn answer_created(
     state: &AppState,
     created: crate::pauses::CreatedPause,
 ) -> (StatusCode, Json<CreatedBody>) {

@@ -10,10 +10,11 @@ use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use serde_json::{Map, Value, json};
 
-use super::pages::{Problem, error_page, notice, outcome_page, review_for};
+use super::form;
+use super::review::{Problem, error_page, notice, outcome_page, review_for};
 use super::sign_in::{csrf_ok, session};
-use super::{AppState, body, form};
 use crate::domain::{IdentifiedBy, Pause, PauseId, PauseState, Verdict, approvals_missing};
+use crate::http::{AppState, body};
 use crate::identity::session::Session;
 use crate::pauses::{Decider, PauseError};
 use crate::render::relative;
@@ -109,7 +110,7 @@ pub(crate) async fn list(
         })
         .collect();
     let context = json!({"email": session.email, "csrf": session.csrf, "items": items, "tag": tag});
-    super::pages::page(&state, StatusCode::OK, "inbox.html", context)
+    super::review::page(&state, StatusCode::OK, "inbox.html", context)
 }
 
 /// `POST /inbox`: one verdict and comment for every selected pause.

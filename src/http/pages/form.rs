@@ -17,12 +17,12 @@ use axum::http::header::CONTENT_TYPE;
 use axum::response::Response;
 
 use super::AppState;
-use super::body;
-use super::error::ApiError;
 use super::inbox::{decider, pause_named, review_signed_in};
-use super::pages::{Problem, error_page, notice, outcome, review_page};
+use super::review::{Problem, error_page, notice, outcome, review_page};
 use super::sign_in::csrf_ok;
 use crate::domain::{Pause, PauseId, PauseState, Verdict, approvals_missing};
+use crate::http::body;
+use crate::http::error::ApiError;
 use crate::identity::session::Session;
 use crate::pauses::{PauseError, TokenDecision};
 

@@ -5,8 +5,8 @@ use axum::Json;
 use axum::extract::{Path, State};
 
 use super::AppState;
-use super::error::{ApiError, ErrorBody};
 use crate::domain::{Pause, PauseId};
+use crate::http::error::{ApiError, ErrorBody};
 
 /// Queues a new attempt of a failed delivery; the pause as it is then.
 #[utoipa::path(post, path = "/api/v1/pauses/{id}/deliveries/{delivery}/retry", tag = "pauses",

@@ -6,9 +6,9 @@ use axum::extract::State;
 use serde::Deserialize;
 
 use super::AppState;
-use super::body::JsonBody;
-use super::error::{ApiError, ErrorBody};
 use crate::domain::{Pause, Verdict};
+use crate::http::body::JsonBody;
+use crate::http::error::{ApiError, ErrorBody};
 use crate::pauses::TokenDecision;
 
 /// `POST /api/v1/decisions` body.

@@ -6,8 +6,8 @@
 use axum::extract::{FromRequestParts, Path};
 use axum::http::request::Parts;
 
-use super::error::ApiError;
 use crate::domain::PauseId;
+use crate::http::error::ApiError;
 
 /// `{id}` of `/api/v1/pauses/{id}/…`.
 pub(crate) struct IdParam(pub PauseId);

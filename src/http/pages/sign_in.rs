@@ -17,7 +17,7 @@ use subtle::ConstantTimeEq;
 
 use super::AppState;
 use super::local_path::local_path;
-use super::pages::notice;
+use super::review::notice;
 use crate::identity::session::{CookieKey, PendingSignIn, Session, pkce_challenge, random_text};
 use crate::identity::{Provider, SignInError, SignedOut};
 

@@ -1,0 +1,43 @@
+//! The JSON API, for pipelines and tools: the management endpoints (behind
+//! an API key or token) and the endpoints a review token opens. Each
+//! handler is a short list of steps over the `pauses` use cases.
+
+pub(super) mod deliveries;
+mod params;
+pub(super) mod pauses;
+mod query;
+pub(super) mod receipts;
+pub(super) mod tokens;
+
+use axum::Router;
+use axum::middleware;
+use axum::routing::{get, post};
+
+use super::{AppState, auth};
+
+pub(crate) use pauses::{CreatedBody, answer_created};
+pub(super) use receipts::jwks;
+
+/// The management API (behind the key) and the token endpoints.
+pub(super) fn router(state: &AppState) -> Router<AppState> {
+    let management = Router::new()
+        .route("/api/v1/pauses", post(pauses::create).get(pauses::list))
+        .route("/api/v1/pauses/{id}", get(pauses::get))
+        .route("/api/v1/pauses/{id}/approve", post(pauses::approve))
+        .route("/api/v1/pauses/{id}/reject", post(pauses::reject))
+        .route("/api/v1/pauses/{id}/cancel", post(pauses::cancel))
+        .route("/api/v1/pauses/{id}/wait", get(pauses::wait))
+        .route("/api/v1/pauses/{id}/receipt", get(receipts::receipt))
+        .route(
+            "/api/v1/pauses/{id}/deliveries/{delivery}/retry",
+            post(deliveries::retry),
+        )
+        .route_layer(middleware::from_fn_with_state(
+            state.clone(),
+            auth::require_api_key,
+        ));
+    Router::new()
+        .merge(management)
+        .route("/api/v1/decisions", post(tokens::decide))
+        .route("/api/v1/lookup", post(tokens::lookup))
+}

@@ -6,10 +6,12 @@
 
 pub mod audit;
 pub mod commands;
+mod create;
 pub mod cursor;
 mod decide;
 mod gates;
 mod policy;
+mod read;
 mod receipt;
 mod redeliver;
 mod wait;
@@ -22,13 +24,10 @@ use chrono::{DateTime, Utc};
 use tokio::sync::Notify;
 
 use crate::clock::{Clock, Mint};
-use crate::domain::{
-    Callback, CreatePolicy, IdentifiedBy, KeyScope, NewPause, Pause, PauseId, PauseState, Tag,
-    Token, ValidationError, notifications_for_new,
-};
+use crate::domain::{CreatePolicy, IdentifiedBy, Pause, PauseId, Token, ValidationError};
 use crate::identity::Caller;
 use crate::policies::PolicySet;
-use crate::store::{Created, ListQuery, NewPauseRecord, Store, StoreError, TokenRecord};
+use crate::store::{Store, StoreError, TokenRecord};
 
 pub use commands::{DecisionInput, NotifyRequest, PauseRequest, request_fingerprint};
 pub use decide::{Decider, TokenDecision, expiry_settlement};
@@ -211,198 +210,6 @@ impl Pauses {
     /// The store, for health checks.
     pub fn store(&self) -> &Arc<dyn Store> {
         &self.store
-    }
-
-    /// Validates and stores a pause with a fresh creator token, asked for by
-    /// `requester`. With an idempotency key `requester` used before for the
-    /// same request, returns the earlier pause with another fresh token.
-    pub async fn create(
-        &self,
-        request: PauseRequest,
-        requester: Requester,
-    ) -> Result<CreatedPause, PauseError> {
-        let fingerprint = request_fingerprint(&request);
-        let explicit_key = request.idempotency_key.is_some();
-        let mut pause = request.parse(&self.policy)?;
-        pause.requested_by = requester.name;
-        pause.requester_identified_by = requester.identified_by;
-        let scope = KeyScope::of(pause.requested_by.as_deref(), !explicit_key);
-        self.store_new(pause, scope, fingerprint).await
-    }
-
-    /// Like [`Pauses::create`], answering `callback` when it settles: for
-    /// callbacks only an integration may make (from a signed event), never taken
-    /// from a request body. The same callback twice gives the same pause.
-    pub async fn create_with_callback(
-        &self,
-        request: PauseRequest,
-        callback: Callback,
-        requester: Requester,
-    ) -> Result<CreatedPause, PauseError> {
-        let fingerprint = request_fingerprint(&request);
-        let mut pause = request.parse(&self.policy)?;
-        pause.requested_by = requester.name;
-        pause.requester_identified_by = requester.identified_by;
-        pause.idempotency_key = commands::callback_key(Some(&callback), &self.policy)?;
-        pause.callback = Some(callback);
-        self.store_new(pause, KeyScope::Callback, fingerprint).await
-    }
-
-    async fn store_new(
-        &self,
-        mut pause: NewPause,
-        key_scope: KeyScope,
-        fingerprint: String,
-    ) -> Result<CreatedPause, PauseError> {
-        let now = self.clock.now();
-        let by_policy = self.consult(&mut pause, now)?;
-        let token = self.mint.token();
-        let expires_at = now + pause.expires_in;
-        // A reminder only makes sense if it falls after creation.
-        let remind_at = pause
-            .remind_before
-            .map(|lead| expires_at - lead)
-            .filter(|at| *at > now);
-        // Escalating only makes sense before the pause expires.
-        let escalation = match &pause.escalation {
-            Some(e) if now + e.after < expires_at => Some((now + e.after, &e.to)),
-            Some(_) => {
-                let message = "escalate_after must be shorter than expires_in";
-                return Err(ValidationError::new("escalate_after", message).into());
-            }
-            None => None,
-        };
-        let record = NewPauseRecord {
-            id: self.mint.pause_id(),
-            created_at: now,
-            expires_at,
-            creator_token: token.hash(),
-            deliveries: notifications_for_new(&pause.notify, remind_at, escalation, &|| {
-                self.mint.delivery_id()
-            }),
-            pause,
-            key_scope,
-            fingerprint,
-            settle_at_once: None,
-        };
-        let record = policy::settled_by_policy(record, by_policy, &|| self.mint.delivery_id());
-        let enqueued = !record.deliveries.is_empty()
-            || record
-                .settle_at_once
-                .as_ref()
-                .is_some_and(|s| !s.deliveries.is_empty());
-        let (pause, replayed) = match self.store.create_pause(record).await? {
-            Created::New(pause, superseded) => {
-                // Their waiters hear it now; their callbacks are enqueued.
-                for older in &superseded {
-                    self.settled(older, true);
-                }
-                if pause.state != PauseState::Pending {
-                    self.settled(&pause, enqueued);
-                }
-                (pause, false)
-            }
-            Created::Replayed(pause) => (self.settle_if_due(pause).await?, true),
-            Created::KeyReused(earlier) => {
-                return Err(PauseError::KeyReused(format!(
-                    "idempotency_key was already used for pause {earlier} with a different \
-                     request: send the same request to get that pause again, or use a new key"
-                )));
-            }
-        };
-        if !replayed {
-            metrics::counter!("pausegate_pauses_created_total").increment(1);
-        }
-        if enqueued && !replayed {
-            self.deliveries_waiting.notify_one();
-        }
-        if !replayed && expires_at.timestamp_millis() < self.expiry.next.load(Ordering::Relaxed) {
-            self.expiry.ring.notify_one();
-        }
-        Ok(CreatedPause {
-            pause,
-            token,
-            replayed,
-        })
-    }
-
-    /// The pause with this id.
-    pub async fn get(&self, id: &PauseId) -> Result<Pause, PauseError> {
-        let pause = self.store.pause(id).await?.ok_or(PauseError::NotFound)?;
-        self.settle_if_due(pause).await
-    }
-
-    /// What a token opens. A pause that expired undecided answers
-    /// `Expired`; one decided (by a person or by `on_expire`) shows its outcome.
-    pub async fn review(&self, token: &str) -> Result<Review, PauseError> {
-        let token = Token::parse(token).ok_or(PauseError::NotFound)?;
-        let (record, pause) = self
-            .store
-            .token(&token.hash())
-            .await?
-            .ok_or(PauseError::NotFound)?;
-        let pause = self.settle_if_due(pause).await?;
-        if pause.state == PauseState::Expired {
-            return Err(PauseError::Expired(Box::new(pause)));
-        }
-        Ok(Review {
-            pause,
-            token: record,
-        })
-    }
-
-    /// A page of pauses, newest first, optionally in one state.
-    pub async fn list(
-        &self,
-        state: Option<&str>,
-        limit: Option<u32>,
-        cursor: Option<&str>,
-        tag: Option<&str>,
-    ) -> Result<Listing, PauseError> {
-        let tag = tag
-            .map(|tag| Tag::parse("tag", tag).map(Tag::into_string))
-            .transpose()?;
-        let state = state
-            .map(|text| {
-                PauseState::parse(text).ok_or_else(|| {
-                    ValidationError::new(
-                        "state",
-                        format!(
-                            "state must be pending, approved, rejected, expired or cancelled, got {text:?}"
-                        ),
-                    )
-                })
-            })
-            .transpose()?;
-        let limit = limit.unwrap_or(DEFAULT_PAGE);
-        if limit == 0 || limit > MAX_PAGE {
-            let message = format!("limit must be between 1 and {MAX_PAGE}, got {limit}");
-            return Err(ValidationError::new("limit", message).into());
-        }
-        // `?cursor=` with nothing after it is the first page, as with no cursor.
-        let after = cursor
-            .filter(|text| !text.is_empty())
-            .map(cursor::decode)
-            .transpose()?;
-        let page = self
-            .store
-            .list_pauses(&ListQuery {
-                state,
-                tag,
-                limit,
-                after,
-            })
-            .await?;
-        // Settle only what this page shows past its expiry; the sweep
-        // handles the rest in the background.
-        let mut items = Vec::with_capacity(page.items.len());
-        for pause in page.items {
-            items.push(self.settle_if_due(pause).await?);
-        }
-        Ok(Listing {
-            items,
-            next_cursor: page.next.as_ref().map(cursor::encode),
-        })
     }
 
     /// How long the expiry sweep may sleep: until the next pending pause

@@ -139,29 +139,8 @@ pub(crate) async fn decide_many(State(state): State<AppState>, request: Request)
     let comment = first(&pairs, "comment")
         .filter(|c| !c.trim().is_empty())
         .map(str::to_owned);
-    let mut done = Vec::new();
-    let mut problems = Vec::new();
-    for (_, id) in pairs.iter().filter(|(k, _)| k == "pause") {
-        let outcome = match PauseId::parse(id) {
-            Some(id) => {
-                state
-                    .pauses
-                    .decide_as(
-                        &id,
-                        verdict,
-                        &decider(&session),
-                        comment.clone(),
-                        Map::new(),
-                    )
-                    .await
-            }
-            None => Err(PauseError::NotFound),
-        };
-        match outcome {
-            Ok(pause) => done.push(pause.title.into_string()),
-            Err(error) => problems.push(format!("{id}: {error}")),
-        }
-    }
+    let pauses = pairs.iter().filter(|(k, _)| k == "pause").map(|(_, id)| id);
+    let (done, problems) = decide_each(&state, &session, verdict, comment, pauses).await;
     let verb = if verdict == Verdict::Approve {
         "Approved"
     } else {
@@ -179,6 +158,35 @@ pub(crate) async fn decide_many(State(state): State<AppState>, request: Request)
     }
     let heading = format!("{verb} {} pause{plural}", done.len());
     notice(&state, StatusCode::OK, &heading, &message)
+}
+
+/// Decides each pause named in the form, each its own decision: the titles
+/// decided, and why the others were not.
+async fn decide_each(
+    state: &AppState,
+    session: &Session,
+    verdict: Verdict,
+    comment: Option<String>,
+    ids: impl Iterator<Item = &String>,
+) -> (Vec<String>, Vec<String>) {
+    let (mut done, mut problems) = (Vec::new(), Vec::new());
+    for id in ids {
+        let outcome = match PauseId::parse(id) {
+            Some(pause) => {
+                let who = decider(session);
+                let pauses = &state.pauses;
+                pauses
+                    .decide_as(&pause, verdict, &who, comment.clone(), Map::new())
+                    .await
+            }
+            None => Err(PauseError::NotFound),
+        };
+        match outcome {
+            Ok(pause) => done.push(pause.title.into_string()),
+            Err(error) => problems.push(format!("{id}: {error}")),
+        }
+    }
+    (done, problems)
 }
 
 /// `GET /inbox/{id}`: one pause, for the signed-in person.

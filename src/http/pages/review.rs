@@ -225,6 +225,7 @@ fn unknown_link(state: &AppState) -> Response {
     )
 }
 
+/// The page for a decision or review that failed, saying why.
 pub(super) fn error_page(state: &AppState, error: PauseError, token: &str) -> Response {
     match error {
         PauseError::NotFound => unknown_link(state),
@@ -261,30 +262,32 @@ pub(super) fn error_page(state: &AppState, error: PauseError, token: &str) -> Re
         PauseError::Forbidden(why) => {
             notice(state, StatusCode::FORBIDDEN, "You cannot decide this", &why)
         }
-        PauseError::Unavailable(why) | PauseError::OutcomeUnknown(why) => {
-            let mut response = notice(
+        PauseError::Unavailable(why) | PauseError::OutcomeUnknown(why) => with_cause(
+            notice(
                 state,
                 StatusCode::SERVICE_UNAVAILABLE,
                 "Please try again in a moment",
                 "The service cannot reach its database right now. Open the link again \
                  shortly to see whether your decision was recorded.",
-            );
-            response.extensions_mut().insert(InternalCause(why));
-            response
-        }
-        PauseError::Internal(e) => {
-            let mut response = notice(
+            ),
+            why,
+        ),
+        PauseError::Internal(e) => with_cause(
+            notice(
                 state,
                 StatusCode::INTERNAL_SERVER_ERROR,
                 "Something went wrong",
                 "Your decision may not have been recorded. Please try again in a moment.",
-            );
-            response
-                .extensions_mut()
-                .insert(InternalCause(format!("{e:#}")));
-            response
-        }
+            ),
+            format!("{e:#}"),
+        ),
     }
+}
+
+/// `response`, carrying `why` for the request log (never for the reader).
+fn with_cause(mut response: Response, why: String) -> Response {
+    response.extensions_mut().insert(InternalCause(why));
+    response
 }
 
 /// A page with a heading and a sentence.

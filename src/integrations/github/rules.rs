@@ -117,39 +117,25 @@ fn verify(secret: &Secret, signature: Option<&str>, body: &[u8]) -> Result<(), A
         .map_err(|_| refused("does not match the webhook secret"))
 }
 
-/// Creates (or finds) the pause for a protection rule; its id.
-async fn ask(state: &AppState, app: &GithubApp, rule: RuleEvent) -> Result<String, ApiError> {
-    let repos = format!("{}/repos/", app.api_url);
-    if !rule.deployment_callback_url.starts_with(&repos) {
-        return Err(ApiError::invalid(
-            "deployment_callback_url",
-            format!("deployment_callback_url is not under {repos}, the configured GitHub API"),
-        ));
-    }
+/// The pause a protection rule asks for: what is deployed where, by whom,
+/// told to the environment's people.
+fn pause_request(app: &GithubApp, rule: &RuleEvent, sender: Option<&str>) -> PauseRequest {
     let git_ref = rule.git_ref.clone().unwrap_or_default();
-    let title: String = format!(
-        "Deploy {} {} to {}?",
-        rule.repository.full_name, git_ref, rule.environment
-    )
-    .chars()
-    .take(200)
-    .collect();
-    let sender = rule.sender.map(|s| s.login);
+    let repository = &rule.repository.full_name;
+    let title = format!("Deploy {repository} {git_ref} to {}?", rule.environment);
+    let started_by = sender
+        .map(|s| format!(", started by {s}"))
+        .unwrap_or_default();
     let notify = app.notify_for(&rule.environment);
-    let request = PauseRequest {
-        title: Some(title),
+    PauseRequest {
+        title: Some(title.chars().take(200).collect()),
         description: Some(format!(
-            "GitHub Actions asks to deploy {} ({}) to the {} environment{}.",
-            rule.repository.full_name,
+            "GitHub Actions asks to deploy {repository} ({}) to the {} environment{started_by}.",
             rule.sha.as_deref().unwrap_or("unknown commit"),
             rule.environment,
-            sender
-                .as_deref()
-                .map(|s| format!(", started by {s}"))
-                .unwrap_or_default()
         )),
         data: Some(json!({
-            "repository": rule.repository.full_name, "environment": rule.environment,
+            "repository": repository, "environment": rule.environment,
             "ref": git_ref, "sha": rule.sha, "event": rule.event, "sender": sender,
         })),
         notify: Some(NotifyRequest {
@@ -160,7 +146,20 @@ async fn ask(state: &AppState, app: &GithubApp, rule: RuleEvent) -> Result<Strin
         callback_timeout: Some("30d".to_owned()),
         expires_in: app.expires_in.clone().map(Value::String),
         ..PauseRequest::default()
-    };
+    }
+}
+
+/// Creates (or finds) the pause for a protection rule; its id.
+async fn ask(state: &AppState, app: &GithubApp, rule: RuleEvent) -> Result<String, ApiError> {
+    let repos = format!("{}/repos/", app.api_url);
+    if !rule.deployment_callback_url.starts_with(&repos) {
+        return Err(ApiError::invalid(
+            "deployment_callback_url",
+            format!("deployment_callback_url is not under {repos}, the configured GitHub API"),
+        ));
+    }
+    let sender = rule.sender.as_ref().map(|s| s.login.clone());
+    let request = pause_request(app, &rule, sender.as_deref());
     let deployment = GithubDeployment {
         installation_id: rule.installation.id,
         environment: rule.environment,

@@ -81,6 +81,13 @@ fn each_broken_rule_names_its_field() {
             "remind_before",
         ),
         (json!({"title": "t", "remind_before": 5}), "remind_before"),
+    ];
+    assert_each_names_its_field(cases);
+}
+
+#[test]
+fn each_broken_text_or_list_rule_names_its_field() {
+    let cases = [
         (json!({"title": "two\nlines"}), "title"),
         (
             json!({"title": "t", "description": "a\u{0}b"}),
@@ -121,6 +128,10 @@ fn each_broken_rule_names_its_field() {
             "description",
         ),
     ];
+    assert_each_names_its_field(cases);
+}
+
+fn assert_each_names_its_field<const N: usize>(cases: [(serde_json::Value, &str); N]) {
     for (body, field) in cases {
         let error = error_for(body.clone());
         assert_eq!(error.field, field, "{body}");

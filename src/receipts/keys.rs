@@ -59,14 +59,7 @@ impl SigningKey {
         if !pem.contains("-----BEGIN PRIVATE KEY-----") {
             return Err("expected a PEM starting with -----BEGIN PRIVATE KEY-----".to_owned());
         }
-        let body: String = pem
-            .lines()
-            .filter(|line| !line.starts_with("-----"))
-            .map(str::trim)
-            .collect();
-        let der = STANDARD
-            .decode(body)
-            .map_err(|e| format!("the PEM's base64 does not decode: {e}"))?;
+        let der = pem_der(pem)?;
         Self::from_pkcs8(&der)
     }
 
@@ -150,14 +143,7 @@ impl PublicKey {
         const PREFIX: [u8; 12] = [
             0x30, 0x2a, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x70, 0x03, 0x21, 0x00,
         ];
-        let body: String = pem
-            .lines()
-            .filter(|line| !line.starts_with("-----"))
-            .map(str::trim)
-            .collect();
-        let der = STANDARD
-            .decode(body)
-            .map_err(|e| format!("the PEM's base64 does not decode: {e}"))?;
+        let der = pem_der(pem)?;
         match der.strip_prefix(&PREFIX[..]) {
             Some(raw) => Self::from_raw(raw),
             None => Err("the PEM is not an Ed25519 public key".to_owned()),
@@ -233,6 +219,18 @@ impl Jwks {
             // A key published under another name is not trusted.
             .filter(|k| k.kid == kid)
     }
+}
+
+/// The DER a PEM's base64 lines hold.
+fn pem_der(pem: &str) -> Result<Vec<u8>, String> {
+    let body: String = pem
+        .lines()
+        .filter(|line| !line.starts_with("-----"))
+        .map(str::trim)
+        .collect();
+    STANDARD
+        .decode(body)
+        .map_err(|e| format!("the PEM's base64 does not decode: {e}"))
 }
 
 #[cfg(test)]

@@ -185,38 +185,14 @@ fn parse_root(line: &str) -> Result<Hash, CheckpointError> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::tlog::merkle::{leaf_hash, root_of};
-
-    const SKEY: &str = "PRIVATE+KEY+example.com/pausegate-test+fa661206+AYEKFALVFGyNhPJEMzD1QIDr+Y7hfZx09iUvxdXHKDFz";
-    const VKEY: &str =
-        "example.com/pausegate-test+fa661206+ARpc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10TW";
-    const NOTE: &str = "example.com/pausegate-test\n8\nXcnaeacGWamtVZy3Ad7ZoqudgjqtL0lgz+Nw7/RgQyg=\n\n\u{2014} example.com/pausegate-test +mYSBvWt2SXrqSLBJLlN6wnEXpimNCqoY2s9haqURoMCXrNt+qZXDLQvgvn1sElNS42uDkHoge86RM5qTguJg8B58Qc=\n";
-
-    fn eight_leaf_root() -> Hash {
-        let inputs = [
-            "",
-            "00",
-            "10",
-            "2021",
-            "3031",
-            "40414243",
-            "5051525354555657",
-        ];
-        let mut leaves: Vec<Hash> = inputs
-            .iter()
-            .map(|h| leaf_hash(&hex::decode(h).unwrap()))
-            .collect();
-        leaves.push(leaf_hash(
-            &hex::decode("606162636465666768696a6b6c6d6e6f").unwrap(),
-        ));
-        root_of(&leaves)
-    }
+    use crate::tlog::merkle::root_of;
+    use crate::tlog::testing::{NOTE, SKEY, VKEY, test_leaves};
 
     #[test]
     fn the_eight_leaf_checkpoint_is_signed_byte_for_byte_and_opens() {
         let signer = Signer::from_skey(SKEY).unwrap();
         assert_eq!(signer.verifier().vkey(), VKEY);
-        let checkpoint = Checkpoint::new("example.com/pausegate-test", 8, eight_leaf_root());
+        let checkpoint = Checkpoint::new("example.com/pausegate-test", 8, root_of(&test_leaves()));
         assert_eq!(checkpoint.sign(&signer).unwrap(), NOTE);
         let verifier = Verifier::from_vkey(VKEY).unwrap();
         assert_eq!(

@@ -51,3 +51,6 @@ fn parse_decimal(text: &str) -> Option<u64> {
     let digits = !text.is_empty() && text.bytes().all(|b| b.is_ascii_digit());
     (canonical && digits).then(|| text.parse().ok()).flatten()
 }
+
+#[cfg(test)]
+mod testing;

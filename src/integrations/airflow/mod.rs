@@ -22,7 +22,7 @@ use serde::Deserialize;
 use serde_json::json;
 use tokio::sync::Mutex;
 
-use super::kit::{Kit, Raw, Starter, Target, TargetParts, Trigger, join_path};
+use super::kit::{Kit, Raw, Starter, Target, TargetParts, Trigger, join_path, started_id};
 use super::registry::{Integration, Register};
 use super::{Registry, Sections, Setup};
 use crate::clock::Clock;
@@ -195,15 +195,7 @@ async fn send(
         ));
     }
     let response = check("Airflow", response).await?;
-    // The run exists once Airflow says 2xx; an odd answer only costs the id.
-    let external_id = match response.json::<DagRun>().await {
-        Ok(run) => run.dag_run_id,
-        Err(error) => {
-            tracing::warn!(%error, "Airflow started a run but its answer had no dag_run_id");
-            None
-        }
-    };
-    Ok(Sent { external_id })
+    Ok(started_id(response, "Airflow", |run: DagRun| run.dag_run_id).await)
 }
 
 impl AirflowTokens {

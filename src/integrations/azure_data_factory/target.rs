@@ -15,7 +15,9 @@ use serde_json::{Map, Value};
 
 use super::entra::{Principal, TokenCache, token};
 use crate::config::{Env, Secret, parse_url};
-use crate::integrations::kit::{Kit, Raw, Starter, Target, TargetParts, Trigger, join_path};
+use crate::integrations::kit::{
+    Kit, Raw, Starter, Target, TargetParts, Trigger, join_path, started_id,
+};
 use crate::outbox::{SendError, Sent, check, transport};
 
 /// The Data Factory REST API version.
@@ -238,14 +240,8 @@ async fn send(
         response = create_run(client, &url, &token, &body).await?;
     }
     let response = check("Azure Data Factory", response).await?;
-    let external_id = match response.json::<CreateRunResponse>().await {
-        Ok(answer) => answer.run_id,
-        Err(error) => {
-            tracing::warn!(%error, "Data Factory started a run but its answer had no runId");
-            None
-        }
-    };
-    Ok(Sent { external_id })
+    let pick = |answer: CreateRunResponse| answer.run_id;
+    Ok(started_id(response, "Data Factory", pick).await)
 }
 
 async fn create_run(

@@ -21,7 +21,7 @@ use crate::render::Renderer;
 pub use callback::{CallbackKind, details, post_to_url, url_only};
 pub use channel::{Channel, Mail, Notice, Poster, outcome_line, post_to_webhook, webhook_url};
 pub use sections::Raw;
-pub use target::{Starter, Target, TargetParts, Trigger, join_path};
+pub use target::{Starter, Target, TargetParts, Trigger, join_path, started_id};
 
 /// What every send and inbound route may use, built once by the server.
 #[derive(Clone)]

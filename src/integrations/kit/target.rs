@@ -130,6 +130,24 @@ impl Trigger<'_> {
     }
 }
 
+/// The id a receiver's 2xx answer gives what it started, read by `pick`;
+/// the run exists once the receiver said 2xx, so an odd answer only costs
+/// the id (and a warning naming `what`).
+pub async fn started_id<T: serde::de::DeserializeOwned>(
+    response: reqwest::Response,
+    what: &str,
+    pick: impl FnOnce(T) -> Option<String>,
+) -> Sent {
+    let external_id = match response.json::<T>().await {
+        Ok(answer) => pick(answer),
+        Err(error) => {
+            tracing::warn!(%error, "{what} started a run but its answer gave no id");
+            None
+        }
+    };
+    Sent { external_id }
+}
+
 /// `base` with `segments` appended, each percent-encoded, keeping any path
 /// `base` already has (an API under `/api/v3`).
 pub fn join_path(base: &reqwest::Url, segments: &[&str]) -> reqwest::Url {

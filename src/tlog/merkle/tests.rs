@@ -2,24 +2,7 @@ use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 
 use super::*;
-
-/// The eight test leaves of transparency-dev/merkle `testonly/constants.go`.
-fn test_leaves() -> Vec<Hash> {
-    let inputs = [
-        "",
-        "00",
-        "10",
-        "2021",
-        "3031",
-        "40414243",
-        "5051525354555657",
-        "606162636465666768696a6b6c6d6e6f",
-    ];
-    inputs
-        .iter()
-        .map(|h| leaf_hash(&hex::decode(h).unwrap()))
-        .collect()
-}
+use crate::tlog::testing::test_leaves;
 
 fn b64(text: &str) -> Hash {
     STANDARD.decode(text).unwrap().try_into().unwrap()

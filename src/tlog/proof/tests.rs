@@ -1,33 +1,14 @@
 use super::*;
 use crate::tlog::merkle::inclusion_proof;
 use crate::tlog::note::Signer;
-
-const SKEY: &str =
-    "PRIVATE+KEY+example.com/pausegate-test+fa661206+AYEKFALVFGyNhPJEMzD1QIDr+Y7hfZx09iUvxdXHKDFz";
-/// The checkpoint of the eight test entries, signed by `SKEY`.
-const NOTE: &str = "example.com/pausegate-test\n8\nXcnaeacGWamtVZy3Ad7ZoqudgjqtL0lgz+Nw7/RgQyg=\n\n\u{2014} example.com/pausegate-test +mYSBvWt2SXrqSLBJLlN6wnEXpimNCqoY2s9haqURoMCXrNt+qZXDLQvgvn1sElNS42uDkHoge86RM5qTguJg8B58Qc=\n";
-
-fn entries() -> Vec<Vec<u8>> {
-    let inputs = [
-        "",
-        "00",
-        "10",
-        "2021",
-        "3031",
-        "40414243",
-        "5051525354555657",
-    ];
-    let mut entries: Vec<Vec<u8>> = inputs.iter().map(|h| hex::decode(h).unwrap()).collect();
-    entries.push(hex::decode("606162636465666768696a6b6c6d6e6f").unwrap());
-    entries
-}
+use crate::tlog::testing::{NOTE, SKEY, test_entries};
 
 fn log() -> Signer {
     Signer::from_skey(SKEY).unwrap()
 }
 
 fn proof_of(index: u64) -> TlogProof {
-    let leaves: Vec<Hash> = entries().iter().map(|e| leaf_hash(e)).collect();
+    let leaves: Vec<Hash> = test_entries().iter().map(|e| leaf_hash(e)).collect();
     let path = inclusion_proof(index, 8, leaves.as_slice()).unwrap();
     TlogProof::new(index, path, NOTE.to_owned())
 }
@@ -46,7 +27,7 @@ fn a_proof_is_written_line_by_line_as_the_spec_shows() {
 #[test]
 fn every_entry_s_proof_round_trips_through_text_and_verifies_offline() {
     let verifier = log().verifier().clone();
-    for (index, entry) in entries().iter().enumerate() {
+    for (index, entry) in test_entries().iter().enumerate() {
         let proof = proof_of(index as u64);
         let parsed = TlogProof::parse(&proof.format()).unwrap();
         assert_eq!(parsed, proof);
@@ -70,7 +51,7 @@ fn extra_data_round_trips_and_does_not_change_what_verifies() {
     let parsed = TlogProof::parse(&text).unwrap();
     assert_eq!(parsed, proof);
     parsed
-        .verify_entry(&entries()[3], log().verifier())
+        .verify_entry(&test_entries()[3], log().verifier())
         .unwrap();
 }
 
@@ -91,29 +72,31 @@ fn a_proof_for_a_one_entry_tree_has_no_hashes() {
 fn another_entry_a_changed_hash_or_index_or_a_foreign_key_is_refused() {
     let verifier = log().verifier().clone();
     let proof = proof_of(5);
-    let refused = proof.verify_entry(&entries()[4], &verifier).unwrap_err();
+    let refused = proof
+        .verify_entry(&test_entries()[4], &verifier)
+        .unwrap_err();
     assert!(matches!(refused, ProofError::Inclusion(_)), "{refused}");
     let mut changed = proof.clone();
     changed.path[1][0] ^= 1;
     assert!(matches!(
-        changed.verify_entry(&entries()[5], &verifier),
+        changed.verify_entry(&test_entries()[5], &verifier),
         Err(ProofError::Inclusion(_))
     ));
     let mut moved = proof.clone();
     moved.index = 4;
     assert!(matches!(
-        moved.verify_entry(&entries()[5], &verifier),
+        moved.verify_entry(&test_entries()[5], &verifier),
         Err(ProofError::Inclusion(_))
     ));
     let stranger = Signer::from_seed("example.com/pausegate-test", &[9; 32]).unwrap();
     let refused = proof
-        .verify_entry(&entries()[5], stranger.verifier())
+        .verify_entry(&test_entries()[5], stranger.verifier())
         .unwrap_err();
     assert!(matches!(refused, ProofError::Checkpoint(_)), "{refused}");
     let mut resized = proof;
     resized.checkpoint = resized.checkpoint.replace("\n8\n", "\n9\n");
     assert!(matches!(
-        resized.verify_entry(&entries()[5], &verifier),
+        resized.verify_entry(&test_entries()[5], &verifier),
         Err(ProofError::Checkpoint(_))
     ));
 }

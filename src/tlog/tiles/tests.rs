@@ -1,20 +1,6 @@
 use super::*;
 use crate::tlog::merkle::{Hash, leaf_hash, root_of};
-
-fn test_entries() -> Vec<Vec<u8>> {
-    let inputs = [
-        "",
-        "00",
-        "10",
-        "2021",
-        "3031",
-        "40414243",
-        "5051525354555657",
-    ];
-    let mut entries: Vec<Vec<u8>> = inputs.iter().map(|h| hex::decode(h).unwrap()).collect();
-    entries.push(hex::decode("606162636465666768696a6b6c6d6e6f").unwrap());
-    entries
-}
+use crate::tlog::testing::test_entries;
 
 fn leaves(n: u64) -> Vec<Hash> {
     (0..n).map(|i| leaf_hash(&i.to_be_bytes())).collect()

@@ -79,6 +79,7 @@ pub mod integrations;
 pub mod outbox;
 pub mod pauses;
 pub mod policies;
+pub mod receipt_log;
 pub mod receipts;
 pub mod render;
 pub mod server;

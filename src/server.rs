@@ -1,6 +1,7 @@
 //! Wires the layers into a running server: opens the store, builds the use
 //! cases, the outbox and the router, binds the listener, and runs HTTP
-//! beside the expiry sweep and the outbox worker until the shutdown future
+//! beside the expiry sweep, the outbox worker and the transparency log's
+//! integrator until the shutdown future
 //! resolves. Tests build one with a manual
 //! clock; `pausegate serve` with the system clock.
 
@@ -19,6 +20,7 @@ use crate::http::{self, AppState};
 use crate::integrations::kit::Kit;
 use crate::outbox::{Outbox, Senders};
 use crate::pauses::Pauses;
+use crate::receipt_log::Integrator;
 use crate::render::{Renderer, Words};
 use crate::store::{ReceiptSetup, open_minting};
 
@@ -34,6 +36,7 @@ pub struct Server {
     listener: TcpListener,
     state: AppState,
     outbox: Arc<Outbox>,
+    integrator: Arc<Integrator>,
     background_tasks: bool,
     header_timeout: Duration,
 }
@@ -66,12 +69,16 @@ impl Server {
         let senders = Senders::new(settings, kit.clone());
         let wake = pauses.deliveries_waiting();
         let store = pauses.store().clone();
+        // Named by a lease id: unique to this process, like the outbox's.
+        let holder = mint.lease_id().to_string();
+        let integrator = Arc::new(Integrator::new(store.clone(), clock.clone(), holder));
         let outbox = Arc::new(Outbox::new(store, clock, mint, settings, senders, wake));
         let state = app_state(settings, pauses, kit, &outbox);
         Ok(Self {
             listener,
             state,
             outbox,
+            integrator,
             background_tasks: settings.background_tasks,
             header_timeout: settings.header_timeout,
         })
@@ -87,6 +94,11 @@ impl Server {
     /// The use cases, for tests that drive them directly.
     pub fn pauses(&self) -> Arc<Pauses> {
         self.state.pauses.clone()
+    }
+
+    /// The log's integrator, for tests that drive it directly.
+    pub fn integrator(&self) -> Arc<Integrator> {
+        self.integrator.clone()
     }
 
     /// The outbox worker, for tests that drive it directly.
@@ -105,6 +117,7 @@ impl Server {
         let mut background = tokio::task::JoinSet::new();
         if self.background_tasks {
             background.spawn(sweep_expired(pauses.clone(), stopping.clone()));
+            background.spawn(self.integrator.clone().run(stopping.clone()));
             background.spawn(self.outbox.clone().run(stopping.clone()));
         }
         // Printed, not logged, so it shows whatever the log level: scripts
@@ -130,6 +143,7 @@ impl Server {
         }
         stopping.cancel();
         background.join_all().await;
+        self.integrator.release().await;
         pauses.store().close().await;
         tracing::info!("stopped");
         Ok(())

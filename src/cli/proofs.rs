@@ -107,8 +107,8 @@ async fn check_receipts(args: &VerifyArgs) -> Result<Vec<String>, String> {
         let (trusted, source) = trust.check(jws).await?;
         let claims = &trusted.claims;
         let chain = chain.get_or_insert_with(|| match (&claims.prev, claims.seq) {
-            (Some(prev), seq) => Chain::after(seq - 1, prev.clone()),
-            (None, _) => Chain::default(),
+            (Some(prev), Some(seq)) => Chain::after(seq - 1, prev.clone()),
+            _ => Chain::default(),
         });
         chain.follow(jws, claims)?;
         lines.push(describe(claims, jws));
@@ -170,9 +170,9 @@ fn describe(claims: &ReceiptClaims, jws: &str) -> String {
         .title
         .as_ref()
         .map_or_else(String::new, |title| format!(" {title:?}"));
+    let number = claims.seq.map_or_else(String::new, |seq| format!(" {seq}"));
     format!(
-        "receipt {} verifies: pause {}{title} {} via {} ({}){}; hash {}",
-        claims.seq,
+        "receipt{number} verifies: pause {}{title} {} via {} ({}){}; hash {}",
         claims.sub,
         claims.outcome,
         claims.via,
@@ -217,10 +217,17 @@ pub(crate) async fn audit(command: AuditCommand) -> ExitCode {
             report.text_not_covered
         );
     }
+    if report.not_yet_logged > 0 {
+        println!(
+            "{} receipts are not in the log yet (the integrator takes them within a second)",
+            report.not_yet_logged
+        );
+    }
     if report.problems.is_empty() {
         println!(
-            "audit: {} receipts verified; the chain is whole and every settled pause matches its receipt",
-            report.receipts
+            "audit: {} receipts verified; every settled pause matches its receipt, and the log's \
+             {} entries match its {} checkpoints",
+            report.receipts, report.log.size, report.log.checkpoints
         );
         return ExitCode::SUCCESS;
     }

@@ -29,6 +29,7 @@ use crate::integrations::Integrations;
 use crate::integrations::kit::Kit;
 use crate::outbox::Outbox;
 use crate::pauses::Pauses;
+use crate::receipt_log::ReceiptLog;
 use crate::render::Renderer;
 
 pub(crate) use api::{CreatedBody, answer_created};
@@ -47,6 +48,8 @@ pub use throttle::Throttle;
 pub struct AppState {
     /// The use cases.
     pub pauses: Arc<Pauses>,
+    /// The transparency log of receipts, read-only.
+    pub log: ReceiptLog,
     /// The page templates.
     pub renderer: Arc<Renderer>,
     /// Who may call the management API.
@@ -80,6 +83,7 @@ impl AppState {
         shutdown: CancellationToken,
     ) -> Self {
         Self {
+            log: ReceiptLog::new(pauses.store().clone()),
             pauses,
             renderer: kit.renderer.clone(),
             callers: Arc::new(Callers::new(api_key, &[], Vec::new())),

@@ -9,7 +9,9 @@ use axum::response::IntoResponse;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
-use super::api::{deliveries, pauses as api, receipts as receipts_api, tokens as token_api};
+use super::api::{
+    deliveries, log as log_api, pauses as api, receipts as receipts_api, tokens as token_api,
+};
 use deliveries as deliveries_api;
 
 #[derive(OpenApi)]
@@ -21,12 +23,15 @@ use deliveries as deliveries_api;
     paths(
         api::create, api::list, api::get, api::approve, api::reject, api::cancel, api::wait,
         token_api::decide, token_api::lookup, deliveries_api::retry,
-        receipts_api::receipt, receipts_api::jwks,
+        receipts_api::receipt, receipts_api::jwks, log_api::checkpoint, log_api::vkey,
+        log_api::tile,
     ),
     tags(
         (name = "pauses", description = "Management API: needs the API key"),
         (name = "tokens", description = "Endpoints a review token opens: no key"),
         (name = "receipts", description = "Keys that verify decision receipts: no key"),
+        (name = "log", description = "The transparency log of receipts, as C2SP tlog-tiles: \
+            no key"),
     )
 )]
 struct ApiDoc;

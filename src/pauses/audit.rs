@@ -1,13 +1,15 @@
-//! `pausegate audit verify`: walks the whole receipt chain in the database,
-//! checking each receipt's signature, its link to the one before, and that
-//! the pause as stored (outcome, title, description, data, every decision
-//! row and its comment) still says what its receipt says; then that no
-//! settled pause lacks its receipt. Receipts signed before titles,
+//! `pausegate audit verify`: walks every receipt in the database, checking
+//! each one's signature, its link to the one before (receipts chained
+//! before the transparency log), and that the pause as stored (outcome,
+//! title, description, data, every decision row and its comment) still
+//! says what its receipt says; then that no settled pause lacks its
+//! receipt, and the log itself ([`crate::receipt_log::audit`]). Receipts signed before titles,
 //! descriptions and comments were covered are counted, their other fields
 //! still checked. The keys are the database's own: this catches edits by
 //! someone who cannot sign, not by someone holding the key.
 
 use crate::domain::PauseId;
+use crate::receipt_log::audit::LogAudit;
 use crate::receipts::{Chain, Jwks, Receipt, receipt_hash, verify};
 use crate::store::{Store, StoreError};
 
@@ -23,6 +25,10 @@ pub struct AuditReport {
     pub text_not_covered: u64,
     /// Every problem, one sentence each naming the receipt or pause.
     pub problems: Vec<String>,
+    /// What the transparency log's audit covered.
+    pub log: LogAudit,
+    /// Receipts not yet in the log (signed in the last second or so).
+    pub not_yet_logged: u64,
 }
 
 /// Receipts read per page.
@@ -50,6 +56,7 @@ pub async fn audit(store: &dyn Store) -> Result<AuditReport, StoreError> {
         first_settled,
         ..
     } = walk;
+    report.log = crate::receipt_log::audit::audit(store, &mut report.problems).await?;
     for (id, settled_at) in store.unreceipted().await? {
         match first_settled {
             Some(first) if settled_at.timestamp() >= first => report.problems.push(format!(
@@ -74,6 +81,9 @@ impl Walk {
     /// Checks one receipt: its stored hash, signature, link, and pause.
     async fn check(&mut self, store: &dyn Store, receipt: Receipt) -> Result<(), StoreError> {
         self.report.receipts += 1;
+        if receipt.log_index.is_none() {
+            self.report.not_yet_logged += 1;
+        }
         let name = format!("receipt {} (pause {})", receipt.seq, receipt.pause_id);
         let problems = &mut self.report.problems;
         let hash = receipt_hash(&receipt.jws);
@@ -97,7 +107,7 @@ impl Walk {
         }
         if let Err(why) = self.chain.follow(&receipt.jws, &claims) {
             problems.push(format!("{name}: {why}"));
-            self.chain = Chain::after(claims.seq, hash);
+            self.chain = Chain::after(claims.seq.unwrap_or(receipt.seq), hash);
         }
         if claims.sub != receipt.pause_id {
             problems.push(format!("{name}: it is signed for pause {}", claims.sub));

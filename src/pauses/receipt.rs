@@ -14,15 +14,14 @@ impl Pauses {
                 "the pause is still pending: its receipt is signed when it settles".to_owned(),
             ));
         }
-        // The pause, read with its receipt, already holds it.
-        let Some(jws) = pause.receipt else {
+        let Some(receipt) = self.store.receipt(&pause.id).await? else {
             return Err(PauseError::Conflict(
                 "the pause settled before this server signed receipts".to_owned(),
             ));
         };
-        let claims = verify(&jws, &self.receipt_keys().await?)
+        let claims = verify(&receipt.jws, &self.receipt_keys().await?)
             .map_err(|why| PauseError::Internal(anyhow::anyhow!("the receipt of {id}: {why}")))?;
-        Ok((Receipt::from_verified(jws, &claims), claims))
+        Ok((receipt, claims))
     }
 
     /// Every key that signed receipts here, as a JWK Set.

@@ -35,9 +35,13 @@ pub struct ReceiptClaims {
     pub sub: String,
     /// When the pause settled, in seconds since the epoch.
     pub iat: i64,
-    /// Its place in the chain, from 1.
-    pub seq: i64,
-    /// Hex SHA-256 of the receipt before it; `null` for the first.
+    /// Its place in the chain, from 1: only in receipts signed before the
+    /// transparency log, whose index (in the inclusion proof) replaced it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub seq: Option<i64>,
+    /// Hex SHA-256 of the receipt before it in the chain (`null` for the
+    /// first); only in receipts signed before the transparency log.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub prev: Option<String>,
     /// `approved`, `rejected`, `expired` or `cancelled`.
     pub outcome: String,
@@ -95,7 +99,7 @@ pub fn text_sha256(text: &str) -> String {
     hex::encode(Sha256::digest(text.as_bytes()))
 }
 
-/// Hex SHA-256 of a receipt: what the next receipt's `prev` holds.
+/// Hex SHA-256 of a receipt (the chain's `prev` named it so).
 pub fn receipt_hash(jws: &str) -> String {
     hex::encode(Sha256::digest(jws.as_bytes()))
 }
@@ -105,8 +109,14 @@ fn stamp(at: DateTime<Utc>) -> String {
 }
 
 impl ReceiptClaims {
-    /// The claims for `pause`, just settled, at `seq` after `prev`.
-    pub fn for_pause(pause: &Pause, seq: i64, prev: Option<String>, iss: Option<String>) -> Self {
+    /// The claims for `pause`, just settled; `seq` and `prev` only to
+    /// compare with a receipt of the chain that came before the log.
+    pub fn for_pause(
+        pause: &Pause,
+        seq: Option<i64>,
+        prev: Option<String>,
+        iss: Option<String>,
+    ) -> Self {
         let decided_at = pause.decided_at.unwrap_or(pause.created_at);
         Self {
             iss,

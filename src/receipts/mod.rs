@@ -1,7 +1,11 @@
 //! Signed decision receipts: when a pause settles, a JWS (compact form,
-//! Ed25519) says what was decided, by whom and
-//! under which rule, with the SHA-256 of the pause's data and of the
-//! receipt before it, so the chain shows any row removed or changed.
+//! Ed25519) says what was decided, by whom and under which rule, with the
+//! SHA-256 of the pause's data. It is signed in the settling transaction
+//! and promises inclusion in the transparency log ([`crate::receipt_log`]),
+//! whose Merkle tree shows any receipt removed or changed. Receipts signed
+//! before the log were chained instead (each naming the hash of the one
+//! before, `seq` and `prev`); [`Chain`] still checks them, and they are
+//! the log's first entries.
 //! Signing uses `aws-lc-rs` directly, the key pair parsed once; checking
 //! goes through `jsonwebtoken`, as any verifier would. This
 //! module signs and checks; it does no I/O (the store keeps receipts and
@@ -26,10 +30,12 @@ pub use keys::{Jwk, Jwks, PublicKey, SigningKey};
 
 use crate::domain::Pause;
 
-/// A receipt as it is stored: its place in the chain and its signed form.
+/// A receipt as it is stored: its number, its signed form and its place
+/// in the log.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Receipt {
-    /// Its place in the chain, from 1.
+    /// Its number here, in the order receipts were stored (with gaps on
+    /// PostgreSQL); in the chain before the log, also its `seq` claim.
     pub seq: i64,
     /// The pause it is for.
     pub pause_id: String,
@@ -39,20 +45,8 @@ pub struct Receipt {
     pub hash: String,
     /// The JWS, compact form.
     pub jws: String,
-}
-
-impl Receipt {
-    /// The receipt `jws` as stored, once `claims` were verified from it.
-    pub fn from_verified(jws: String, claims: &ReceiptClaims) -> Self {
-        let header = jsonwebtoken::decode_header(&jws).ok();
-        Self {
-            seq: claims.seq,
-            pause_id: claims.sub.clone(),
-            kid: header.and_then(|h| h.kid).unwrap_or_default(),
-            hash: receipt_hash(&jws),
-            jws,
-        }
-    }
+    /// Its index in the transparency log, once integrated.
+    pub log_index: Option<u64>,
 }
 
 /// Signs receipts with one key.
@@ -93,30 +87,29 @@ impl Notary {
         &self.key
     }
 
-    /// The receipt of `pause`, just settled, following the receipt `prev`
-    /// (seq and hash) in the chain: a JWS in compact serialization
-    /// (RFC 7515 §7.1), `BASE64URL(header) . BASE64URL(payload) .
-    /// BASE64URL(Ed25519 signature over the first two parts)` (RFC 8037 §3.1).
-    pub fn seal(&self, pause: &Pause, prev: Option<(i64, String)>) -> Result<Receipt, String> {
-        let (seq, prev) = match prev {
-            Some((seq, hash)) => (seq + 1, Some(hash)),
-            None => (1, None),
-        };
-        let claims = ReceiptClaims::for_pause(pause, seq, prev, self.issuer.clone());
-        let payload = serde_json::to_vec(&claims).map_err(|e| format!("receipt claims: {e}"))?;
+    /// The receipt of `pause`, just settled: a JWS in compact
+    /// serialization (RFC 7515 §7.1), `BASE64URL(header) .
+    /// BASE64URL(payload) . BASE64URL(Ed25519 signature over the first two
+    /// parts)` (RFC 8037 §3.1). It names no other receipt, so settling
+    /// pauses never wait on each other to sign.
+    pub fn seal(&self, pause: &Pause) -> Result<String, String> {
+        self.sign(&ReceiptClaims::for_pause(
+            pause,
+            None,
+            None,
+            self.issuer.clone(),
+        ))
+    }
+
+    /// `claims` signed as a receipt (see [`Notary::seal`]).
+    pub fn sign(&self, claims: &ReceiptClaims) -> Result<String, String> {
+        let payload = serde_json::to_vec(claims).map_err(|e| format!("receipt claims: {e}"))?;
         let signing_input = format!("{}.{}", self.header, URL_SAFE_NO_PAD.encode(payload));
         let signature = self.pair.sign(signing_input.as_bytes());
-        let jws = format!(
+        Ok(format!(
             "{signing_input}.{}",
             URL_SAFE_NO_PAD.encode(signature.as_ref())
-        );
-        Ok(Receipt {
-            seq,
-            pause_id: pause.id.to_string(),
-            kid: self.key.public().kid.clone(),
-            hash: receipt_hash(&jws),
-            jws,
-        })
+        ))
     }
 }
 
@@ -150,8 +143,9 @@ pub fn verify(jws: &str, jwks: &Jwks) -> Result<ReceiptClaims, String> {
         .map_err(|e| format!("the receipt's signature does not verify with key {kid}: {e}"))
 }
 
-/// Walks receipts in chain order, checking that each follows the one
-/// before it.
+/// Walks the receipts signed before the log, in chain order, checking
+/// that each follows the one before it. Receipts signed since carry no
+/// `seq` and are passed over: the log covers them.
 #[derive(Debug, Default)]
 pub struct Chain {
     last: Option<(i64, String)>,
@@ -169,26 +163,27 @@ impl Chain {
     /// Takes the next receipt, its claims already verified; the error
     /// says how the chain broke.
     pub fn follow(&mut self, jws: &str, claims: &ReceiptClaims) -> Result<(), String> {
+        let Some(seq) = claims.seq else {
+            return Ok(());
+        };
         let expected_seq = self.last.as_ref().map_or(1, |(seq, _)| seq + 1);
-        if claims.seq != expected_seq {
+        if seq != expected_seq {
             return Err(format!(
-                "receipt {} follows receipt {}: receipt {expected_seq} is missing",
-                claims.seq,
+                "receipt {seq} follows receipt {}: receipt {expected_seq} is missing",
                 expected_seq - 1
             ));
         }
         let expected_prev = self.last.as_ref().map(|(_, hash)| hash.clone());
         if claims.prev != expected_prev {
             return Err(format!(
-                "receipt {} says the receipt before it hashes to {}, but it hashes to {}: \
+                "receipt {seq} says the receipt before it hashes to {}, but it hashes to {}: \
                  receipt {} was changed",
-                claims.seq,
                 claims.prev.as_deref().unwrap_or("nothing"),
                 expected_prev.as_deref().unwrap_or("nothing"),
                 expected_seq - 1
             ));
         }
-        self.last = Some((claims.seq, receipt_hash(jws)));
+        self.last = Some((seq, receipt_hash(jws)));
         Ok(())
     }
 }

@@ -46,11 +46,11 @@ fn notary() -> Notary {
 fn a_sealed_receipt_verifies_with_its_key_and_says_what_happened() {
     let notary = notary();
     let pause = settled_pause("ana@example.com");
-    let receipt = notary.seal(&pause, None).unwrap();
+    let receipt = notary.seal(&pause).unwrap();
     let jwks = Jwks::of(&[notary.key().public().clone()]);
-    let claims = verify(&receipt.jws, &jwks).unwrap();
+    let claims = verify(&receipt, &jwks).unwrap();
     assert_eq!(claims.sub, pause.id.to_string());
-    assert_eq!((claims.seq, claims.prev.as_deref()), (1, None));
+    assert_eq!((claims.seq, claims.prev.as_deref()), (None, None));
     assert_eq!(claims.outcome, "approved");
     assert_eq!(
         claims.data_sha256,
@@ -65,10 +65,10 @@ fn a_sealed_receipt_verifies_with_its_key_and_says_what_happened() {
 
 #[test]
 fn a_receipt_signed_by_an_unpublished_key_is_refused() {
-    let receipt = notary().seal(&settled_pause("a@b.c"), None).unwrap();
+    let receipt = notary().seal(&settled_pause("a@b.c")).unwrap();
     let other = Jwks::of(&[SigningKey::generate().unwrap().public().clone()]);
     assert!(
-        verify(&receipt.jws, &other)
+        verify(&receipt, &other)
             .unwrap_err()
             .contains("no published key")
     );
@@ -77,9 +77,9 @@ fn a_receipt_signed_by_an_unpublished_key_is_refused() {
 #[test]
 fn a_changed_byte_in_the_payload_breaks_the_signature() {
     let notary = notary();
-    let receipt = notary.seal(&settled_pause("a@b.c"), None).unwrap();
-    let mut parts: Vec<String> = receipt.jws.split('.').map(str::to_owned).collect();
-    let claims = verify(&receipt.jws, &Jwks::of(&[notary.key().public().clone()])).unwrap();
+    let receipt = notary.seal(&settled_pause("a@b.c")).unwrap();
+    let mut parts: Vec<String> = receipt.split('.').map(str::to_owned).collect();
+    let claims = verify(&receipt, &Jwks::of(&[notary.key().public().clone()])).unwrap();
     let mut forged = serde_json::to_value(&claims).unwrap();
     forged["outcome"] = json!("rejected");
     use base64::Engine;
@@ -92,37 +92,43 @@ fn a_changed_byte_in_the_payload_breaks_the_signature() {
     assert!(error.unwrap_err().contains("does not verify"));
 }
 
+/// A receipt of the chain that came before the log: number `seq`, after
+/// the receipt whose hash is `prev`.
+fn chained(notary: &Notary, email: &str, seq: i64, prev: Option<&str>) -> String {
+    let pause = settled_pause(email);
+    let claims = ReceiptClaims::for_pause(&pause, Some(seq), prev.map(str::to_owned), None);
+    notary.sign(&claims).unwrap()
+}
+
 #[test]
-fn the_chain_names_a_missing_or_changed_receipt() {
+fn the_chain_before_the_log_names_a_missing_or_changed_receipt() {
     let notary = notary();
     let jwks = Jwks::of(&[notary.key().public().clone()]);
-    let first = notary.seal(&settled_pause("a@b.c"), None).unwrap();
-    let second = notary
-        .seal(&settled_pause("b@b.c"), Some((1, first.hash.clone())))
-        .unwrap();
-    let third = notary
-        .seal(&settled_pause("c@b.c"), Some((2, second.hash.clone())))
-        .unwrap();
+    let first = chained(&notary, "a@b.c", 1, None);
+    let second = chained(&notary, "b@b.c", 2, Some(&receipt_hash(&first)));
+    let third = chained(&notary, "c@b.c", 3, Some(&receipt_hash(&second)));
     let mut chain = Chain::default();
     for r in [&first, &second, &third] {
-        chain
-            .follow(&r.jws, &verify(&r.jws, &jwks).unwrap())
-            .unwrap();
+        chain.follow(r, &verify(r, &jwks).unwrap()).unwrap();
     }
     let mut gap = Chain::default();
-    gap.follow(&first.jws, &verify(&first.jws, &jwks).unwrap())
-        .unwrap();
-    let error = gap.follow(&third.jws, &verify(&third.jws, &jwks).unwrap());
+    gap.follow(&first, &verify(&first, &jwks).unwrap()).unwrap();
+    let error = gap.follow(&third, &verify(&third, &jwks).unwrap());
     assert!(error.unwrap_err().contains("receipt 2 is missing"));
     let mut changed = Chain::after(1, "0".repeat(64));
-    let error = changed.follow(&second.jws, &verify(&second.jws, &jwks).unwrap());
+    let error = changed.follow(&second, &verify(&second, &jwks).unwrap());
     assert!(error.unwrap_err().contains("receipt 1 was changed"));
+    // Receipts signed since the log began name no other: the chain lets them by.
+    let unchained = notary.seal(&settled_pause("d@b.c")).unwrap();
+    let claims = verify(&unchained, &jwks).unwrap();
+    assert_eq!((claims.seq, claims.prev.as_deref()), (None, None));
+    chain.follow(&unchained, &claims).unwrap();
 }
 
 #[test]
 fn differences_name_the_changed_decision_field() {
     let pause = settled_pause("ana@example.com");
-    let claims = ReceiptClaims::for_pause(&pause, 1, None, None);
+    let claims = ReceiptClaims::for_pause(&pause, None, None, None);
     let mut tampered = pause.clone();
     tampered.decisions[0].actor = Some(ActorName::from_stored("mallory@example.com".into()));
     tampered.data = json!({"rows": 10, "env": "prod"});
@@ -138,7 +144,7 @@ fn differences_name_a_changed_title_description_or_comment() {
     let mut pause = settled_pause("ana@example.com");
     pause.description = "12 rows staged".into();
     pause.decisions[0].comment = Some("looks right".into());
-    let claims = ReceiptClaims::for_pause(&pause, 1, None, None);
+    let claims = ReceiptClaims::for_pause(&pause, None, None, None);
     assert_eq!(claims.title.as_deref(), Some("Load"));
     assert_eq!(
         claims.decisions[0].comment_sha256,
@@ -163,7 +169,7 @@ fn differences_name_a_changed_title_description_or_comment() {
 fn a_receipt_signed_before_titles_were_covered_still_verifies_and_leaves_them_unchecked() {
     let notary = notary();
     let pause = settled_pause("ana@example.com");
-    let claims = ReceiptClaims::for_pause(&pause, 1, None, None);
+    let claims = ReceiptClaims::for_pause(&pause, None, None, None);
     // The payload as it was signed before: no title, description or comment digests.
     let mut old = serde_json::to_value(&claims).unwrap();
     old.as_object_mut().unwrap().remove("title");
@@ -175,9 +181,9 @@ fn a_receipt_signed_before_titles_were_covered_still_verifies_and_leaves_them_un
     edited.decisions[0].comment = Some("added later".into());
     assert!(old.differences(&edited).is_empty());
     assert_eq!(claims.differences(&edited).len(), 2);
-    let receipt = notary.seal(&pause, None).unwrap();
+    let receipt = notary.seal(&pause).unwrap();
     let jwks = Jwks::of(&[notary.key().public().clone()]);
-    assert!(verify(&receipt.jws, &jwks).unwrap().covers_text());
+    assert!(verify(&receipt, &jwks).unwrap().covers_text());
 }
 
 #[test]
@@ -188,24 +194,24 @@ fn a_receipt_naming_another_issuer_is_refused_naming_both() {
         Some("https://forger.example".into()),
     )
     .unwrap();
-    let forged = forger.seal(&settled_pause("a@b.c"), None).unwrap();
+    let forged = forger.seal(&settled_pause("a@b.c")).unwrap();
     // Even with the forger's own key in hand, the pinned issuer decides.
     let anchor = Anchor {
         keys: Jwks::of(&[forger.key().public().clone()]),
         source: "test".into(),
     };
     let pinned = Pinned::new(&["https://gate"]).unwrap();
-    let error = verify_trusted(&forged.jws, &anchor, &pinned).unwrap_err();
+    let error = verify_trusted(&forged, &anchor, &pinned).unwrap_err();
     assert!(error.contains("https://forger.example"), "{error}");
     assert!(error.contains("trusted issuer is https://gate"), "{error}");
 
     let genuine = notary();
-    let receipt = genuine.seal(&settled_pause("a@b.c"), None).unwrap();
+    let receipt = genuine.seal(&settled_pause("a@b.c")).unwrap();
     let anchor = Anchor {
         keys: Jwks::of(&[genuine.key().public().clone()]),
         source: "test".into(),
     };
-    let trusted = verify_trusted(&receipt.jws, &anchor, &pinned).unwrap();
+    let trusted = verify_trusted(&receipt, &anchor, &pinned).unwrap();
     assert_eq!(trusted.issuer.as_deref(), Some("https://gate"));
     assert_eq!(trusted.kid, genuine.key().public().kid);
 }

@@ -10,6 +10,7 @@
 //! conformance story.
 
 mod error;
+mod log;
 mod migrations;
 mod open;
 mod postgres;
@@ -23,8 +24,12 @@ use chrono::{DateTime, Utc};
 
 use crate::domain::{DeliveryId, Pause, PauseId, TokenHash};
 use crate::receipts::{PublicKey, Receipt};
+use crate::tlog::merkle::Hash;
+use crate::tlog::note::Verifier;
+use crate::tlog::proof::TlogProof;
 
 pub use error::StoreError;
+pub use log::{Integration, LogCheckpoint};
 pub use open::{ReceiptSetup, open, open_minting, open_with};
 pub use postgres::PostgresBackend;
 pub use records::*;
@@ -136,6 +141,63 @@ pub trait Store: Send + Sync + 'static {
 
     /// Every key that signed receipts here, the current one first.
     async fn receipt_keys(&self) -> Result<Vec<PublicKey>, StoreError>;
+
+    /// The receipt of pause `id`, with its log index once integrated.
+    async fn receipt(&self, id: &PauseId) -> Result<Option<Receipt>, StoreError>;
+
+    /// Takes the log integrator's lease for `holder` until `until`, or
+    /// renews it: whether `holder` holds it.
+    async fn hold_log_lease(
+        &self,
+        holder: &str,
+        now: DateTime<Utc>,
+        until: DateTime<Utc>,
+    ) -> Result<bool, StoreError>;
+
+    /// As lease holder `holder` (its lease extended to `until`), gives up
+    /// to `max` receipts not yet in the log their indexes, extends the
+    /// tree and signs a checkpoint, all in one transaction.
+    async fn integrate(
+        &self,
+        holder: &str,
+        max: u32,
+        now: DateTime<Utc>,
+        until: DateTime<Utc>,
+    ) -> Result<Integration, StoreError>;
+
+    /// The newest checkpoint, if anything was integrated.
+    async fn log_checkpoint(&self) -> Result<Option<LogCheckpoint>, StoreError>;
+
+    /// The `count` stored hashes at `tile_level` from `start` (one tile's
+    /// contents); an error if the log lacks any.
+    async fn log_hashes(
+        &self,
+        tile_level: u8,
+        start: u64,
+        count: u64,
+    ) -> Result<Vec<Hash>, StoreError>;
+
+    /// The entries (receipt JWSs) at indexes `start..start + count` that
+    /// the database holds, with their indexes, in order.
+    async fn log_entries(&self, start: u64, count: u64)
+    -> Result<Vec<(u64, String)>, StoreError>;
+
+    /// Every checkpoint signed, smallest first.
+    async fn log_checkpoints(&self) -> Result<Vec<LogCheckpoint>, StoreError>;
+
+    /// Gives up `holder`'s lease, if it holds it, so another replica need
+    /// not wait for it to expire (a replica stopping cleanly).
+    async fn release_log_lease(&self, holder: &str) -> Result<(), StoreError>;
+
+    /// The inclusion proof of pause `id`'s receipt in the newest
+    /// checkpoint; `None` until it is integrated.
+    async fn log_proof(&self, id: &PauseId) -> Result<Option<TlogProof>, StoreError>;
+
+    /// The consistency proof from the tree of `first` entries to `second`.
+    async fn log_consistency(&self, first: u64, second: u64) -> Result<Vec<Hash>, StoreError>;
+
+    /// The key the log's checkpoints are signed with, as verifiers hold it.
+    fn log_verifier(&self) -> Verifier;
 
     /// Starts telling `watcher` about pauses settled by other processes
     /// sharing the database (none for SQLite, which has one process).

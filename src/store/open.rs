@@ -1,6 +1,7 @@
 //! Opening a store: the backend named by the database URL, its schema
-//! brought up to date, and the key that signs receipts chosen (the
-//! configured one, else the stored one, else a new one).
+//! brought up to date, the key that signs receipts chosen (the
+//! configured one, else the stored one, else a new one) and the
+//! transparency log's key (the stored one, else a new one).
 
 use std::sync::Arc;
 
@@ -9,6 +10,7 @@ use chrono::Utc;
 use super::{PostgresBackend, SqliteBackend, Store, StoreError, sql};
 use crate::clock::Mint;
 use crate::receipts::{Notary, SigningKey};
+use crate::tlog::note::Signer;
 
 /// How receipts are signed: with the configured key, or else with the key
 /// stored in the database (generated on first start).
@@ -66,7 +68,8 @@ pub async fn open_minting(
     ))
 }
 
-/// The store over `backend`, its signing key chosen (and recorded) first.
+/// The store over `backend`, its receipt and log keys chosen (and
+/// recorded) first.
 async fn with_notary<B: sql::Backend>(
     backend: B,
     setup: ReceiptSetup,
@@ -74,17 +77,63 @@ async fn with_notary<B: sql::Backend>(
 ) -> Result<sql::store::SqlStore<B>, StoreError> {
     // The keys' created_at is bookkeeping, not a decision: the wall clock will do.
     let now = Utc::now();
+    let fresh_seed = random_seed()?;
     if setup.read_only {
         let unused = SigningKey::generate().map_err(StoreError::internal)?;
         let notary = Notary::new(unused, None).map_err(StoreError::internal)?;
-        return Ok(sql::store::SqlStore::new(backend, notary, mint));
+        let stored = backend
+            .read(sql::work(|c| {
+                Box::pin(async move { sql::log::stored_key(c).await })
+            }))
+            .await?;
+        let (origin, seed) = stored.unwrap_or_else(|| (DEFAULT_ORIGIN.to_owned(), hex::encode(fresh_seed)));
+        let signer = log_signer(&origin, &seed)?;
+        return Ok(sql::store::SqlStore::new(backend, notary, signer, mint));
     }
     let configured = setup.key;
-    let key = backend
+    let origin = log_origin(setup.issuer.as_deref());
+    let (key, (origin, seed)) = backend
         .write(sql::work(move |c| {
-            Box::pin(async move { sql::receipts::choose_key(c, configured, now).await })
+            Box::pin(async move {
+                let key = sql::receipts::choose_key(c, configured, now).await?;
+                let log = sql::log::choose_key(c, &origin, &fresh_seed, now).await?;
+                Ok((key, log))
+            })
         }))
         .await?;
     let notary = Notary::new(key, setup.issuer).map_err(StoreError::internal)?;
-    Ok(sql::store::SqlStore::new(backend, notary, mint))
+    let signer = log_signer(&origin, &seed)?;
+    Ok(sql::store::SqlStore::new(backend, notary, signer, mint))
+}
+
+/// The log's name when the server has no public URL.
+const DEFAULT_ORIGIN: &str = "pausegate.invalid/log";
+
+/// The log's origin (its name in checkpoints, fixed at the first start):
+/// the public URL without its scheme, then `/log`, as C2SP
+/// tlog-checkpoint recommends a schema-less URL.
+fn log_origin(public_url: Option<&str>) -> String {
+    let Some(url) = public_url else {
+        return DEFAULT_ORIGIN.to_owned();
+    };
+    let bare = url.split_once("://").map_or(url, |(_, rest)| rest);
+    let bare = bare.trim_end_matches('/');
+    match crate::tlog::note::is_valid_name(bare) && !bare.is_empty() {
+        true => format!("{bare}/log"),
+        false => DEFAULT_ORIGIN.to_owned(),
+    }
+}
+
+fn log_signer(origin: &str, seed: &str) -> Result<Signer, StoreError> {
+    let seed: [u8; 32] = hex::decode(seed)
+        .ok()
+        .and_then(|bytes| bytes.try_into().ok())
+        .ok_or_else(|| StoreError::internal("the stored log key is not a 32-byte seed"))?;
+    Signer::from_seed(origin, &seed).map_err(StoreError::internal)
+}
+
+fn random_seed() -> Result<[u8; 32], StoreError> {
+    let mut seed = [0u8; 32];
+    aws_lc_rs::rand::fill(&mut seed).map_err(|_| StoreError::internal("no randomness"))?;
+    Ok(seed)
 }

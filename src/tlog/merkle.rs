@@ -19,6 +19,7 @@
 //! as meaningless (checked before equal sizes), equal sizes need an empty
 //! proof and equal roots, and otherwise an empty proof is refused.
 
+mod frontier;
 mod verify;
 
 use std::collections::{BTreeSet, HashMap};
@@ -26,6 +27,7 @@ use std::ops::Range;
 
 use sha2::{Digest, Sha256};
 
+pub use frontier::Frontier;
 pub use verify::{VerifyError, verify_consistency, verify_inclusion};
 
 /// A SHA-256 hash, as every node of the tree is.

@@ -19,12 +19,14 @@
 //! [`grow`] computes which of those hashes a batch of new leaves adds.
 
 mod bundle;
+mod prefetch;
 mod stored;
 
 use super::merkle::{HashReader, ProveError, Subtree};
 use super::parse_decimal;
 
 pub use bundle::{MAX_ENTRY_SIZE, entry_bundle, parse_entry_bundle};
+pub use prefetch::{NotFetched, Prefetched};
 pub use stored::{NewHashes, StoredHashes, StoredRange, Tiled, TiledError, grow};
 
 /// Hashes in a full tile.

@@ -51,6 +51,7 @@ mod python;
 mod quorum;
 mod races;
 mod readme;
+mod receipt_log;
 mod receipts;
 mod redeliver;
 mod replicas;

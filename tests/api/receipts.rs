@@ -119,7 +119,7 @@ async fn a_settled_pause_has_a_receipt_an_independent_verifier_accepts_from_the_
     assert!(seen.contains(&format!("{second_id} rejected")), "{seen}");
 
     assert_eq!(first["claims"]["via"], "api");
-    assert_eq!(second["claims"]["prev"], first["hash"]);
+    assert_eq!(second["claims"].get("prev"), None, "no chain: the log orders receipts");
     assert_eq!(app.api.pause(id).await["receipt"], first["receipt"]);
     app.drain_outbox().await;
     let sent = log.requests()[0].json();
@@ -193,12 +193,19 @@ async fn pausegate_verify_checks_signature_chain_and_data_and_names_what_changed
     );
 }
 
+/// The hex leaf hash of a log entry (RFC 9162: SHA-256 of 0x00 and the entry).
+fn hex_leaf(entry: &str) -> String {
+    hex::encode(pausegate::tlog::merkle::leaf_hash(entry.as_bytes()))
+}
+
 /// Settles an approval, a rejection and a cancellation; audits them;
 /// then changes one stored thing at a time, each named by the audit.
 async fn audit_names_each_change(app: TestApp, url: &str, sql: impl Fn(&str)) {
     let approved = settled(&app, json!({"rows": 1}), "approve").await;
     settled(&app, json!({"rows": 2}), "reject").await;
     let cancelled = settled(&app, json!({"rows": 3}), "cancel").await;
+    assert_eq!(app.integrate().await, 3);
+    let first_leaf = hex_leaf(app.api.receipt(&approved).await["receipt"].as_str().unwrap());
     let args = ["audit", "verify", "--database-url", url];
     let audit = || pausegate(&args);
     let clean = audit().await;
@@ -235,7 +242,7 @@ async fn audit_names_each_change(app: TestApp, url: &str, sql: impl Fn(&str)) {
         "restored, the audit passes again"
     );
 
-    sql("UPDATE receipts SET jws = REPLACE(jws, '.eyJ', '.eyK') WHERE seq = 2");
+    sql("UPDATE receipts SET jws = REPLACE(jws, '.eyJ', '.eyK') WHERE log_index = 1");
     let found = audit().await;
     let said = stderr(&found);
     assert!(said.contains("receipt 2"), "{said}");
@@ -244,16 +251,36 @@ async fn audit_names_each_change(app: TestApp, url: &str, sql: impl Fn(&str)) {
         "{said}"
     );
     assert!(
-        said.contains("receipt 3") && said.contains("receipt 2 was changed"),
+        said.contains("log entry 1: its receipt differs from the one the log took in"),
         "{said}"
     );
+    sql("UPDATE receipts SET jws = REPLACE(jws, '.eyK', '.eyJ') WHERE log_index = 1");
+    assert!(audit().await.status.success(), "restored");
 
-    sql("DELETE FROM receipts WHERE seq = 3");
+    sql("UPDATE log_checkpoints SET note = REPLACE(note, '\n3\n', '\n4\n') WHERE size = 3");
+    let said = stderr(&audit().await);
+    assert!(said.contains("checkpoint 3: "), "{said}");
+    assert!(said.contains("it was changed"), "{said}");
+    sql("UPDATE log_checkpoints SET note = REPLACE(note, '\n4\n', '\n3\n') WHERE size = 3");
+
+    sql(
+        "UPDATE log_hashes SET hash = CASE WHEN SUBSTR(hash, 1, 1) = '0' THEN '1' ELSE '0' END \
+         || SUBSTR(hash, 2) WHERE tile_level = 0 AND idx = 0",
+    );
+    let said = stderr(&audit().await);
+    assert!(said.contains("log entry 0: its receipt differs"), "{said}");
+    sql(&format!(
+        "UPDATE log_hashes SET hash = '{first_leaf}' WHERE tile_level = 0 AND idx = 0"
+    ));
+    assert!(audit().await.status.success(), "restored");
+
+    sql("DELETE FROM receipts WHERE log_index = 2");
     let said = stderr(&audit().await);
     assert!(
         said.contains(&format!("pause {cancelled} settled with no receipt")),
         "{said}"
     );
+    assert!(said.contains("log entry 2 has no receipt"), "{said}");
     app.stop().await;
 }
 
@@ -291,7 +318,7 @@ async fn audit_verify_names_a_changed_decision_row_data_or_receipt_on_postgres()
 }
 
 #[tokio::test]
-async fn concurrent_settles_on_postgres_keep_one_unbroken_chain() {
+async fn concurrent_settles_on_postgres_each_enter_the_log_once() {
     let database = PgDatabase::create().await;
     let app = std::sync::Arc::new(
         TestApp::builder()
@@ -305,7 +332,7 @@ async fn concurrent_settles_on_postgres_keep_one_unbroken_chain() {
         let (_, created) = app.api.create(json!({"title": format!("Load {n}")})).await;
         ids.push(created["id"].as_str().unwrap().to_owned());
     }
-    // The decisions race for the chain's lock.
+    // The decisions race; nothing orders their receipts but the log.
     let racing: Vec<_> = ids
         .into_iter()
         .map(|id| {
@@ -316,7 +343,10 @@ async fn concurrent_settles_on_postgres_keep_one_unbroken_chain() {
     for decision in racing {
         assert_eq!(decision.await.unwrap()["state"], "approved");
     }
+    assert_eq!(app.integrate().await, 12);
     let audit = pausegate(&["audit", "verify", "--database-url", &database.url]).await;
     assert!(audit.status.success(), "{}", stderr(&audit));
-    assert!(String::from_utf8_lossy(&audit.stdout).contains("12 receipts verified"));
+    let said = String::from_utf8_lossy(&audit.stdout).into_owned();
+    assert!(said.contains("12 receipts verified"), "{said}");
+    assert!(said.contains("the log's 12 entries match"), "{said}");
 }

@@ -1,8 +1,10 @@
 //! The JSON API, for pipelines and tools: the management endpoints (behind
-//! an API key or token) and the endpoints a review token opens. Each
+//! an API key or token), the endpoints a review token opens, and the
+//! public, read-only transparency log. Each
 //! handler is a short list of steps over the `pauses` use cases.
 
 pub(super) mod deliveries;
+pub(super) mod log;
 mod params;
 pub(super) mod pauses;
 mod query;
@@ -40,4 +42,7 @@ pub(super) fn router(state: &AppState) -> Router<AppState> {
         .merge(management)
         .route("/api/v1/decisions", post(tokens::decide))
         .route("/api/v1/lookup", post(tokens::lookup))
+        .route("/log/checkpoint", get(log::checkpoint))
+        .route("/log/vkey", get(log::vkey))
+        .route("/log/tile/{*path}", get(log::tile))
 }

@@ -17,14 +17,21 @@ pub(crate) struct ReceiptBody {
     /// The JWS (compact form, EdDSA/Ed25519): verify it with the key its
     /// header's `kid` names in `/.well-known/jwks.json`.
     receipt: String,
-    /// Its place in the chain.
+    /// Its number here, in the order receipts were stored.
     seq: i64,
     /// The key that signed it.
     kid: String,
-    /// Hex SHA-256 of `receipt`: the next receipt's `prev`.
+    /// Hex SHA-256 of `receipt` (a chained receipt's `prev` names it so).
     hash: String,
     /// What it says (the JWS payload, already verified here).
     claims: ReceiptClaims,
+    /// Its index in the transparency log; `null` until integrated (within
+    /// a second or so of settling).
+    log_index: Option<u64>,
+    /// Once integrated: its inclusion proof in C2SP tlog-proof form, with
+    /// the signed checkpoint it leads to; check it against `/log/vkey`.
+    #[schema(example = "c2sp.org/tlog-proof@v1\nindex 41\n…")]
+    log_proof: Option<String>,
 }
 
 /// `GET /api/v1/pauses/{id}/receipt`.
@@ -43,12 +50,18 @@ pub(crate) async fn receipt(
     IdParam(id): IdParam,
 ) -> Result<Json<ReceiptBody>, ApiError> {
     let (receipt, claims) = state.pauses.receipt(&id).await?;
+    let proof = match receipt.log_index {
+        Some(_) => state.log.proof(&id).await?,
+        None => None,
+    };
     Ok(Json(ReceiptBody {
         receipt: receipt.jws,
         seq: receipt.seq,
         kid: receipt.kid,
         hash: receipt.hash,
         claims,
+        log_index: receipt.log_index,
+        log_proof: proof.map(|p| p.format()),
     }))
 }
 

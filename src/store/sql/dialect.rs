@@ -14,7 +14,6 @@ pub const SQLITE: Dialect = Dialect {
     as_json: "json",
     try_lock: None,
     notify_settled: None,
-    chain_lock: None,
 };
 
 /// What PostgreSQL's SQL needs: row locks, skipping locked rows in
@@ -28,5 +27,4 @@ pub const POSTGRES: Dialect = Dialect {
     as_json: "",
     try_lock: Some("SELECT pg_try_advisory_xact_lock(hashtextextended($1, 0))"),
     notify_settled: Some("SELECT pg_notify('pausegate_settled', $1)"),
-    chain_lock: Some("SELECT pg_advisory_xact_lock(hashtextextended('pausegate_receipts', 0))"),
 };

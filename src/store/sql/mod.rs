@@ -36,6 +36,7 @@ pub mod outbox;
 pub(crate) mod pause_row;
 pub mod pauses;
 pub mod plans;
+pub mod log;
 pub mod receipts;
 pub mod redeliver;
 pub(crate) mod rows;
@@ -166,10 +167,6 @@ pub struct Dialect {
     pub try_lock: Option<&'static str>,
     /// Tells other processes that pause `$1` settled, at commit.
     pub notify_settled: Option<&'static str>,
-    /// Takes the transaction-scoped lock of the receipt chain, waiting
-    /// for it: receipts are appended one transaction at a time.
-    /// `None` when the writer already excludes everyone.
-    pub chain_lock: Option<&'static str>,
 }
 
 /// A connection the SQL core can run statements on.

@@ -1,5 +1,6 @@
-//! Receipts and their keys: appending a pause's receipt to the chain in
-//! the transaction that settles it, reading receipts back, and choosing
+//! Receipts and their keys: storing a pause's receipt in the transaction
+//! that settles it (numbered by the table, with no lock shared by other
+//! pauses), reading receipts back, and choosing
 //! the signing key at start-up (the configured one, else the stored one,
 //! else a new one), keeping every key that ever signed published.
 
@@ -8,7 +9,7 @@ use chrono::{DateTime, Utc};
 use super::rows::{from_millis, to_millis};
 use super::{Columns, Conn, FromColumns, args};
 use crate::domain::{Pause, PauseId};
-use crate::receipts::{Notary, PublicKey, Receipt, SigningKey};
+use crate::receipts::{Notary, PublicKey, Receipt, SigningKey, receipt_hash};
 use crate::store::StoreError;
 
 impl FromColumns for Receipt {
@@ -19,52 +20,54 @@ impl FromColumns for Receipt {
             kid: row.text(2)?,
             hash: row.text(3)?,
             jws: row.text(4)?,
+            log_index: row.opt_int(5)?.map(|i| i as u64),
         })
     }
 }
 
-impl FromColumns for (i64, String) {
-    fn from_columns(row: &dyn Columns) -> Result<Self, StoreError> {
-        Ok((row.int(0)?, row.text(1)?))
-    }
-}
+const RECEIPT_COLUMNS: &str = "seq, pause_id, kid, hash, jws, log_index";
 
-const RECEIPT_COLUMNS: &str = "seq, pause_id, kid, hash, jws";
-
-/// Signs `pause`, just settled, and appends its receipt to the chain. On
-/// PostgreSQL the chain's lock is taken first, so two settling
-/// transactions never both follow the same receipt.
+/// Signs `pause`, just settled, and stores its receipt. Its number comes
+/// from the table (a sequence on PostgreSQL, the rowid on SQLite), so
+/// settling transactions never wait for each other here; the log's
+/// integrator gives it its place in the log later.
 pub async fn append<C: Conn>(
     c: &mut C,
     notary: &Notary,
     pause: &Pause,
     now: DateTime<Utc>,
 ) -> Result<Receipt, StoreError> {
-    if let Some(lock) = C::DIALECT.chain_lock {
-        c.execute(lock.into(), Vec::new()).await?;
-    }
-    let head: Option<(i64, String)> = c
+    let jws = notary.seal(pause).map_err(StoreError::internal)?;
+    let (kid, hash) = (notary.key().public().kid.clone(), receipt_hash(&jws));
+    let seq: Option<i64> = c
         .fetch_optional(
-            "SELECT seq, hash FROM receipts ORDER BY seq DESC LIMIT 1".into(),
-            Vec::new(),
+            "INSERT INTO receipts (pause_id, kid, hash, jws, created_at) \
+             VALUES ($1, $2, $3, $4, $5) RETURNING seq"
+                .into(),
+            args![
+                pause.id.as_str(),
+                kid.as_str(),
+                hash.as_str(),
+                jws.as_str(),
+                to_millis(now)
+            ],
         )
         .await?;
-    let receipt = notary.seal(pause, head).map_err(StoreError::internal)?;
-    c.execute(
-        "INSERT INTO receipts (seq, pause_id, kid, hash, jws, created_at) \
-         VALUES ($1, $2, $3, $4, $5, $6)"
-            .into(),
-        args![
-            receipt.seq,
-            receipt.pause_id.as_str(),
-            receipt.kid.as_str(),
-            receipt.hash.as_str(),
-            receipt.jws.as_str(),
-            to_millis(now)
-        ],
-    )
-    .await?;
-    Ok(receipt)
+    let seq = seq.ok_or_else(|| StoreError::internal("the receipt got no number"))?;
+    Ok(Receipt {
+        seq,
+        pause_id: pause.id.to_string(),
+        kid,
+        hash,
+        jws,
+        log_index: None,
+    })
+}
+
+/// The receipt of pause `id`, if it has one.
+pub async fn of_pause<C: Conn>(c: &mut C, id: &PauseId) -> Result<Option<Receipt>, StoreError> {
+    let sql = format!("SELECT {RECEIPT_COLUMNS} FROM receipts WHERE pause_id = $1");
+    c.fetch_optional(sql.into(), args![id.as_str()]).await
 }
 
 /// Up to `limit` receipts after `after_seq`, in chain order.

@@ -10,9 +10,12 @@ use super::{Backend, claim, outbox, pauses, receipts, redeliver, sessions, settl
 use crate::clock::Mint;
 use crate::domain::{DeliveryId, Pause, PauseId, TokenHash};
 use crate::receipts::{Notary, PublicKey, Receipt};
+use crate::tlog::merkle::Hash;
+use crate::tlog::note::{Signer, Verifier};
+use crate::tlog::proof::TlogProof;
 use crate::store::{
     ClaimRequest, ClaimedDelivery, Counts, Created, DeliveryOutcome, DeliveryToken, ExpiryPlan,
-    ListQuery, NewPauseRecord, PausePage, Redelivery, Settled, SettledWatcher, Settlement, Store,
+    Integration, ListQuery, LogCheckpoint, NewPauseRecord, PausePage, Redelivery, Settled, SettledWatcher, Settlement, Store,
     StoreError, TokenRecord,
 };
 
@@ -20,19 +23,32 @@ use crate::store::{
 pub struct SqlStore<B> {
     backend: B,
     notary: Arc<Notary>,
+    log_signer: Arc<Signer>,
     mint: Mint,
 }
 
 impl<B: Backend> SqlStore<B> {
     /// A store running its SQL on `backend`, `notary` signing the receipt
-    /// of each pause that settles, `mint` making the ids the store makes
-    /// itself (leases, and the deliveries of expiry and supersession).
-    pub fn new(backend: B, notary: Notary, mint: Mint) -> Self {
+    /// of each pause that settles, `log_signer` the log's checkpoints,
+    /// `mint` making the ids the store makes itself (leases, and the
+    /// deliveries of expiry and supersession).
+    pub fn new(backend: B, notary: Notary, log_signer: Signer, mint: Mint) -> Self {
         Self {
             backend,
             notary: Arc::new(notary),
+            log_signer: Arc::new(log_signer),
             mint,
         }
+    }
+
+    /// The backend, for the methods written beside their SQL.
+    pub(super) fn backend(&self) -> &B {
+        &self.backend
+    }
+
+    /// The log's signer, for integrating.
+    pub(super) fn log_signer(&self) -> Arc<Signer> {
+        self.log_signer.clone()
     }
 }
 
@@ -241,6 +257,65 @@ impl<B: Backend> Store for SqlStore<B> {
                 Box::pin(async move { receipts::public_keys(c).await })
             }))
             .await
+    }
+
+    async fn receipt(&self, id: &PauseId) -> Result<Option<Receipt>, StoreError> {
+        self.receipt_of(id).await
+    }
+
+    async fn hold_log_lease(
+        &self,
+        holder: &str,
+        now: DateTime<Utc>,
+        until: DateTime<Utc>,
+    ) -> Result<bool, StoreError> {
+        self.lease(holder, now, until).await
+    }
+
+    async fn integrate(
+        &self,
+        holder: &str,
+        max: u32,
+        now: DateTime<Utc>,
+        until: DateTime<Utc>,
+    ) -> Result<Integration, StoreError> {
+        self.integrate_batch(holder, max, now, until).await
+    }
+
+    async fn log_checkpoint(&self) -> Result<Option<LogCheckpoint>, StoreError> {
+        self.newest_checkpoint().await
+    }
+
+    async fn log_hashes(&self, level: u8, start: u64, count: u64) -> Result<Vec<Hash>, StoreError> {
+        self.hashes(level, start, count).await
+    }
+
+    async fn log_entries(
+        &self,
+        start: u64,
+        count: u64,
+    ) -> Result<Vec<(u64, String)>, StoreError> {
+        self.entries_from(start, count).await
+    }
+
+    async fn log_checkpoints(&self) -> Result<Vec<LogCheckpoint>, StoreError> {
+        self.every_checkpoint().await
+    }
+
+    async fn release_log_lease(&self, holder: &str) -> Result<(), StoreError> {
+        self.release(holder).await
+    }
+
+    async fn log_proof(&self, id: &PauseId) -> Result<Option<TlogProof>, StoreError> {
+        self.proof_of(id).await
+    }
+
+    async fn log_consistency(&self, first: u64, second: u64) -> Result<Vec<Hash>, StoreError> {
+        self.consistency_between(first, second).await
+    }
+
+    fn log_verifier(&self) -> Verifier {
+        self.log_signer.verifier().clone()
     }
 
     fn watch_settled(&self, watcher: SettledWatcher) {

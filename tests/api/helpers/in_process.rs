@@ -8,6 +8,7 @@ use pausegate::clock::ManualClock;
 use pausegate::config::Settings;
 use pausegate::outbox::Outbox;
 use pausegate::pauses::Pauses;
+use pausegate::receipt_log::Integrator;
 use pausegate::server::Server;
 use tempfile::TempDir;
 use tokio::sync::oneshot;
@@ -24,6 +25,7 @@ pub(crate) struct TestApp {
     pub clock: ManualClock,
     pub pauses: Arc<Pauses>,
     pub outbox: Arc<Outbox>,
+    pub integrator: Arc<Integrator>,
     /// The folder of its database file (and anything the test puts there).
     pub dir: TempDir,
     pub settings: Settings,
@@ -39,6 +41,7 @@ impl TestApp {
             .unwrap();
         let base = format!("http://{}", server.local_addr());
         let (pauses, outbox) = (server.pauses(), server.outbox());
+        let integrator = server.integrator();
         let (stop, stopped) = oneshot::channel::<()>();
         let task = tokio::spawn(server.run(async {
             stopped.await.ok();
@@ -49,6 +52,7 @@ impl TestApp {
             clock,
             pauses,
             outbox,
+            integrator,
             dir,
             settings,
             stop: Some(stop),
@@ -84,6 +88,12 @@ impl TestApp {
     /// The test clock's time.
     pub(crate) fn clock_now(&self) -> chrono::DateTime<chrono::Utc> {
         pausegate::clock::Clock::now(&self.clock)
+    }
+
+    /// Integrates every receipt signed so far into the log; its size.
+    pub(crate) async fn integrate(&self) -> u64 {
+        let size = self.integrator.round().await.unwrap();
+        size.expect("this replica holds the log's lease")
     }
 
     /// Runs outbox rounds until nothing more is due now.

@@ -42,20 +42,29 @@ pub async fn audit(store: &dyn Store, problems: &mut Vec<String>) -> Result<LogA
             Ok(hashes) => hashes,
             Err(StoreError::Internal(why)) => {
                 problems.push(format!("{why}: the log's hashes were changed"));
-                return Ok(LogAudit { size, checkpoints: rebuild.checked });
+                return Ok(LogAudit {
+                    size,
+                    checkpoints: rebuild.checked,
+                });
             }
             Err(other) => return Err(other),
         };
         for (offset, stored_leaf) in (0u64..).zip(stored) {
             let index = start + offset;
-            let entry = entries.iter().find(|(i, _)| *i == index).map(|(_, jws)| jws);
+            let entry = entries
+                .iter()
+                .find(|(i, _)| *i == index)
+                .map(|(_, jws)| jws);
             let leaf = check_entry(index, entry, stored_leaf, problems);
             rebuild.frontier.push(leaf);
             rebuild.check_heads(problems);
         }
         start += count;
     }
-    Ok(LogAudit { size, checkpoints: rebuild.checked })
+    Ok(LogAudit {
+        size,
+        checkpoints: rebuild.checked,
+    })
 }
 
 /// Every stored checkpoint whose note opens with the log's key; a problem

@@ -68,7 +68,11 @@ impl Integrator {
     pub async fn round(&self) -> Result<Option<u64>, StoreError> {
         let lease = chrono::Duration::from_std(LEASE).expect("a short lease");
         let now = self.clock.now();
-        if !self.store.hold_log_lease(&self.holder, now, now + lease).await? {
+        if !self
+            .store
+            .hold_log_lease(&self.holder, now, now + lease)
+            .await?
+        {
             return Ok(None);
         }
         loop {

@@ -179,8 +179,7 @@ pub trait Store: Send + Sync + 'static {
 
     /// The entries (receipt JWSs) at indexes `start..start + count` that
     /// the database holds, with their indexes, in order.
-    async fn log_entries(&self, start: u64, count: u64)
-    -> Result<Vec<(u64, String)>, StoreError>;
+    async fn log_entries(&self, start: u64, count: u64) -> Result<Vec<(u64, String)>, StoreError>;
 
     /// Every checkpoint signed, smallest first.
     async fn log_checkpoints(&self) -> Result<Vec<LogCheckpoint>, StoreError>;

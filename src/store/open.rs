@@ -86,7 +86,8 @@ async fn with_notary<B: sql::Backend>(
                 Box::pin(async move { sql::log::stored_key(c).await })
             }))
             .await?;
-        let (origin, seed) = stored.unwrap_or_else(|| (DEFAULT_ORIGIN.to_owned(), hex::encode(fresh_seed)));
+        let (origin, seed) =
+            stored.unwrap_or_else(|| (DEFAULT_ORIGIN.to_owned(), hex::encode(fresh_seed)));
         let signer = log_signer(&origin, &seed)?;
         return Ok(sql::store::SqlStore::new(backend, notary, signer, mint));
     }

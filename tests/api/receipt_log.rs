@@ -22,7 +22,10 @@ use crate::pg::PgDatabase;
 async fn settle(app: &TestApp, n: usize) -> Vec<String> {
     let mut ids = Vec::new();
     for i in 0..n {
-        let id = app.api.create_id(json!({"title": format!("Load {i}")})).await;
+        let id = app
+            .api
+            .create_id(json!({"title": format!("Load {i}")}))
+            .await;
         app.api.decide_ok(&id, "approve").await;
         ids.push(id);
     }
@@ -41,7 +44,13 @@ async fn bytes(app: &TestApp, path: &str) -> Vec<u8> {
 async fn mirror(app: &TestApp, dir: &Path) -> Vec<Hash> {
     let note = bytes(app, "/log/checkpoint").await;
     std::fs::write(dir.join("checkpoint"), &note).unwrap();
-    let size: u64 = String::from_utf8(note).unwrap().lines().nth(1).unwrap().parse().unwrap();
+    let size: u64 = String::from_utf8(note)
+        .unwrap()
+        .lines()
+        .nth(1)
+        .unwrap()
+        .parse()
+        .unwrap();
     let mut leaves = Vec::new();
     for level in 0u8.. {
         let count = size >> (8 * u32::from(level));
@@ -78,7 +87,11 @@ async fn mirror(app: &TestApp, dir: &Path) -> Vec<Hash> {
 fn python_accepts(mode: &str, args: &[&Path]) -> String {
     let python = crate::python::with(&[("cryptography", "cryptography")]);
     let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/standins/tlog_verify.py");
-    let output = Command::new(python).arg(script).arg(mode).args(args).output();
+    let output = Command::new(python)
+        .arg(script)
+        .arg(mode)
+        .args(args)
+        .output();
     let output = output.unwrap();
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(output.status.success(), "{args:?} refused: {stderr}");
@@ -106,23 +119,36 @@ async fn the_log_verifies_independently(app: TestApp) {
         indexes.push(receipt["log_index"].as_u64().unwrap());
         std::fs::write(dir.join("proof"), receipt["log_proof"].as_str().unwrap()).unwrap();
         std::fs::write(dir.join("entry"), receipt["receipt"].as_str().unwrap()).unwrap();
-        let said = python_accepts("proof", &[&dir.join("vkey"), &dir.join("proof"), &dir.join("entry")]);
+        let said = python_accepts(
+            "proof",
+            &[&dir.join("vkey"), &dir.join("proof"), &dir.join("entry")],
+        );
         assert!(said.ends_with("is in the tree of 305\n"), "{said}");
     }
-    assert_eq!(indexes, [0, 200, 304], "indexes in the order receipts were signed");
+    assert_eq!(
+        indexes,
+        [0, 200, 304],
+        "indexes in the order receipts were signed"
+    );
 
     let leaves = mirror(&app, &dir).await;
     let said = python_accepts("tiles", &[&dir.join("vkey"), &dir]);
-    assert_eq!(said, "305 entries and 2 tile levels rebuild the checkpoint's root\n");
+    assert_eq!(
+        said,
+        "305 entries and 2 tile levels rebuild the checkpoint's root\n"
+    );
     let proof = consistency_proof(5, 305, leaves.as_slice()).unwrap();
     let lines: String = proof.iter().map(|h| STANDARD.encode(h) + "\n").collect();
     std::fs::write(dir.join("consistency"), lines).unwrap();
-    let said = python_accepts("consistency", &[
-        &dir.join("vkey"),
-        &dir.join("old-checkpoint"),
-        &dir.join("checkpoint"),
-        &dir.join("consistency"),
-    ]);
+    let said = python_accepts(
+        "consistency",
+        &[
+            &dir.join("vkey"),
+            &dir.join("old-checkpoint"),
+            &dir.join("checkpoint"),
+            &dir.join("consistency"),
+        ],
+    );
     assert_eq!(said, "the tree of 5 is a prefix of the tree of 305\n");
     let unknown = app.api.get("/log/tile/0/001").await.0;
     assert_eq!(unknown, StatusCode::NOT_FOUND, "a full tile the log lacks");

@@ -119,7 +119,11 @@ async fn a_settled_pause_has_a_receipt_an_independent_verifier_accepts_from_the_
     assert!(seen.contains(&format!("{second_id} rejected")), "{seen}");
 
     assert_eq!(first["claims"]["via"], "api");
-    assert_eq!(second["claims"].get("prev"), None, "no chain: the log orders receipts");
+    assert_eq!(
+        second["claims"].get("prev"),
+        None,
+        "no chain: the log orders receipts"
+    );
     assert_eq!(app.api.pause(id).await["receipt"], first["receipt"]);
     app.drain_outbox().await;
     let sent = log.requests()[0].json();
@@ -205,7 +209,11 @@ async fn audit_names_each_change(app: TestApp, url: &str, sql: impl Fn(&str)) {
     settled(&app, json!({"rows": 2}), "reject").await;
     let cancelled = settled(&app, json!({"rows": 3}), "cancel").await;
     assert_eq!(app.integrate().await, 3);
-    let first_leaf = hex_leaf(app.api.receipt(&approved).await["receipt"].as_str().unwrap());
+    let first_leaf = hex_leaf(
+        app.api.receipt(&approved).await["receipt"]
+            .as_str()
+            .unwrap(),
+    );
     let args = ["audit", "verify", "--database-url", url];
     let audit = || pausegate(&args);
     let clean = audit().await;

@@ -31,7 +31,10 @@ impl From<LogError> for ApiError {
 }
 
 fn text(body: String, cache: &'static str) -> Response {
-    let headers = [(CONTENT_TYPE, "text/plain; charset=utf-8"), (CACHE_CONTROL, cache)];
+    let headers = [
+        (CONTENT_TYPE, "text/plain; charset=utf-8"),
+        (CACHE_CONTROL, cache),
+    ];
     (headers, body).into_response()
 }
 

@@ -32,11 +32,11 @@
 pub mod claim;
 mod columns;
 pub mod dialect;
+pub mod log;
 pub mod outbox;
 pub(crate) mod pause_row;
 pub mod pauses;
 pub mod plans;
-pub mod log;
 pub mod receipts;
 pub mod redeliver;
 pub(crate) mod rows;

@@ -10,14 +10,14 @@ use super::{Backend, claim, outbox, pauses, receipts, redeliver, sessions, settl
 use crate::clock::Mint;
 use crate::domain::{DeliveryId, Pause, PauseId, TokenHash};
 use crate::receipts::{Notary, PublicKey, Receipt};
+use crate::store::{
+    ClaimRequest, ClaimedDelivery, Counts, Created, DeliveryOutcome, DeliveryToken, ExpiryPlan,
+    Integration, ListQuery, LogCheckpoint, NewPauseRecord, PausePage, Redelivery, Settled,
+    SettledWatcher, Settlement, Store, StoreError, TokenRecord,
+};
 use crate::tlog::merkle::Hash;
 use crate::tlog::note::{Signer, Verifier};
 use crate::tlog::proof::TlogProof;
-use crate::store::{
-    ClaimRequest, ClaimedDelivery, Counts, Created, DeliveryOutcome, DeliveryToken, ExpiryPlan,
-    Integration, ListQuery, LogCheckpoint, NewPauseRecord, PausePage, Redelivery, Settled, SettledWatcher, Settlement, Store,
-    StoreError, TokenRecord,
-};
 
 /// The store over backend `B`.
 pub struct SqlStore<B> {
@@ -290,11 +290,7 @@ impl<B: Backend> Store for SqlStore<B> {
         self.hashes(level, start, count).await
     }
 
-    async fn log_entries(
-        &self,
-        start: u64,
-        count: u64,
-    ) -> Result<Vec<(u64, String)>, StoreError> {
+    async fn log_entries(&self, start: u64, count: u64) -> Result<Vec<(u64, String)>, StoreError> {
         self.entries_from(start, count).await
     }
 

@@ -114,7 +114,10 @@ mod tests {
         };
         assert_eq!(proof, inclusion_proof(12_345, 70_000, &leaves[..]).unwrap());
         assert!(rounds <= 2, "fetched in {rounds} rounds");
-        assert!(cache.known.len() < 1_000, "fetched only what the proof needs");
+        assert!(
+            cache.known.len() < 1_000,
+            "fetched only what the proof needs"
+        );
     }
 
     #[test]

@@ -30,8 +30,8 @@ use crate::tlog::merkle::{Hash, leaf_hash, tree_root};
 use crate::tlog::note::Signer;
 use crate::tlog::tiles::{Prefetched, Tiled, grow};
 
-pub use read::{checkpoint, checkpoints, consistency, entries, proof, read_ranges};
 use read::with_hashes;
+pub use read::{checkpoint, checkpoints, consistency, entries, proof, read_ranges};
 
 /// The lease row's name.
 const LEASE: &str = "integrator";
@@ -129,7 +129,10 @@ pub async fn integrate<C: Conn>(
         }
         return Ok(Integration::UpToDate { size: old });
     }
-    let leaves: Vec<Hash> = pending.iter().map(|r| leaf_hash(r.jws.as_bytes())).collect();
+    let leaves: Vec<Hash> = pending
+        .iter()
+        .map(|r| leaf_hash(r.jws.as_bytes()))
+        .collect();
     let mut cache = Prefetched::default();
     let grown = with_hashes(c, &mut cache, |cache| grow(cache, old, &leaves)).await?;
     let mut rows = vec![(0u8, old, leaves)];

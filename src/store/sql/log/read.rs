@@ -191,4 +191,3 @@ pub async fn consistency<C: Conn>(
     })
     .await
 }
-

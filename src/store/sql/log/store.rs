@@ -29,9 +29,8 @@ impl<B: Backend> SqlStore<B> {
         until: DateTime<Utc>,
     ) -> Result<bool, StoreError> {
         let holder = holder.to_owned();
-        let job = work(move |c| {
-            Box::pin(async move { super::hold_lease(c, &holder, now, until).await })
-        });
+        let job =
+            work(move |c| Box::pin(async move { super::hold_lease(c, &holder, now, until).await }));
         self.backend().write(job).await
     }
 

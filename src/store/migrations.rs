@@ -88,6 +88,11 @@ const SQLITE: &[(i64, &str, &str)] = &[
         "shown callback fields",
         include_str!("../../migrations/sqlite/0015_shown_callback_fields.sql"),
     ),
+    (
+        18,
+        "target turns",
+        include_str!("../../migrations/sqlite/0018_target_turns.sql"),
+    ),
 ];
 
 /// The PostgreSQL migrations, oldest first.
@@ -156,6 +161,11 @@ const POSTGRES: &[(i64, &str, &str)] = &[
         13,
         "shown callback fields",
         include_str!("../../migrations/postgres/0013_shown_callback_fields.sql"),
+    ),
+    (
+        16,
+        "target turns",
+        include_str!("../../migrations/postgres/0016_target_turns.sql"),
     ),
 ];
 

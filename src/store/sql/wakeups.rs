@@ -48,3 +48,22 @@ pub async fn settled_among<C: Conn>(
         .await?;
     Ok(settled.into_iter().map(PauseId::from_stored).collect())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn of_the_pauses_waited_on_only_those_no_longer_pending_are_found() {
+        let mut c = rusqlite::Connection::open_in_memory().unwrap();
+        c.execute_batch(
+            "CREATE TABLE pauses (id TEXT PRIMARY KEY, state TEXT NOT NULL);
+             INSERT INTO pauses VALUES ('a', 'pending'), ('b', 'approved'), ('c', 'expired');",
+        )
+        .unwrap();
+        let waited = ["a", "b", "gone"].map(PauseId::from_stored);
+        let settled = settled_among(&mut c, &waited).await.unwrap();
+        assert_eq!(settled, vec![PauseId::from_stored("b")]);
+        assert!(settled_among(&mut c, &[]).await.unwrap().is_empty());
+    }
+}

@@ -44,7 +44,8 @@
 //! - [`store`]: the [`store::Store`] trait, one atomic method per use case.
 //!   Its SQL is written once in [`store::sql`]; the SQLite backend runs it
 //!   through a group-commit writer, the PostgreSQL one through a pool, with
-//!   `LISTEN`/`NOTIFY` so several processes can share one database.
+//!   a payload-free `NOTIFY` after commit (or polling where it is switched
+//!   off) so several processes can share one database.
 //! - [`policies`]: Rego policies asked when a pause is created, which may
 //!   settle it at once (`via: "policy"`) or leave it to people.
 //! - [`receipts`]: signed decision receipts (Ed25519 JWS, chained by hash):
@@ -65,7 +66,7 @@
 //! POST /r/{token}     ─► http::pages ─► pauses::decide_by_token ─► store::settle (first wins; trigger enqueued; receipt signed) ─► result page
 //! outbox worker       ─► the target's Starter (its integration) ─► external_id recorded ─► page shows the run id
 //! outbox worker       ─► the callback's CallbackKind ─► the waiting orchestrator hears the outcome (once, retried)
-//! GET  /api/v1/pauses/{id}/wait ─► pauses::wait ─► woken by its own pause's settle (here or by NOTIFY) ─► the pause
+//! GET  /api/v1/pauses/{id}/wait ─► pauses::wait ─► woken by its own pause's settle (here, or found settled after a NOTIFY or a poll) ─► the pause
 //! ```
 #![forbid(unsafe_code)]
 

@@ -204,8 +204,8 @@ async fn use_cases(
         issuer: Some(public_url.to_owned()),
         read_only: false,
     };
-    let timeout = settings.database_timeout;
-    let store = open_minting(&settings.database_url, timeout, receipts, mint.clone()).await?;
+    let (url, timeout) = (&settings.database_url, settings.database_timeout);
+    let store = open_minting(url, timeout, receipts, mint.clone(), settings.wakeups).await?;
     let pauses = Pauses::new(store, clock.clone(), mint.clone(), settings.create_policy());
     Ok(pauses.with_policies(settings.policies.clone()))
 }

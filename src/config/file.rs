@@ -141,7 +141,8 @@ pub struct DeliveryFile {
     pub max_backoff: Option<String>,
 }
 
-/// `[database]`: waiting for the database.
+/// `[database]`: waiting for the database, and how processes sharing it
+/// hear of each other's decisions.
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct DatabaseFile {
@@ -149,4 +150,8 @@ pub struct DatabaseFile {
     /// write lock held by another process, before answering 503
     /// (`"500ms"`, `"2s"`).
     pub timeout: Option<String>,
+    /// PostgreSQL: `false` switches `LISTEN/NOTIFY` off, for databases
+    /// without it; long polls then notice other processes' decisions by
+    /// polling, every second (default `true`).
+    pub notify: Option<bool>,
 }

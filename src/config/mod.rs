@@ -27,7 +27,9 @@ pub use local_key::{LocalKey, provide_local_key};
 pub use secret::{Env, Secret};
 pub use sign_in::SignIn;
 pub use values::parse_url;
-use values::{api_key, callback_policy, duration, expiries, listen_address, public_url, timeout};
+use values::{
+    api_key, callback_policy, duration, expiries, listen_address, public_url, timeout, wakeups,
+};
 
 /// The settings `serve` takes as flags or environment variables.
 #[derive(Debug, Clone, Default, clap::Args)]
@@ -70,6 +72,8 @@ pub struct Settings {
     pub database_url: String,
     /// Longest a request waits for the database before answering 503.
     pub database_timeout: std::time::Duration,
+    /// How processes sharing a PostgreSQL database hear of settled pauses.
+    pub wakeups: crate::store::Wakeups,
     /// The key the management API accepts; none refuses every call.
     pub api_key: Option<Secret>,
     /// Named API keys.
@@ -185,6 +189,7 @@ impl Settings {
             oidc_callers: callers::resolve_oidc(file.oidc_callers)?,
             sign_in: sign_in::resolve(file.sign_in, env)?,
             database_timeout: timeout("database.timeout", file.database.timeout, "500ms")?,
+            wakeups: wakeups(file.database.notify),
             default_expires_in,
             max_expires_in,
             targets: configured.targets,

@@ -117,3 +117,12 @@ fn listen_takes_a_host_name_and_warns_about_links_on_every_interface() {
     let error = Settings::from_text(args("no such host:80"), "", &env).unwrap_err();
     assert!(error.starts_with("listen:"), "{error}");
 }
+
+#[test]
+fn notify_is_on_unless_the_database_section_switches_it_off() {
+    let env = Env::from_pairs([]);
+    let on = load("", ServeArgs::default(), &env).unwrap();
+    assert_eq!(on.wakeups, crate::store::Wakeups::Notify);
+    let off = load("[database]\nnotify = false\n", ServeArgs::default(), &env).unwrap();
+    assert_eq!(off.wakeups, crate::store::Wakeups::Poll);
+}

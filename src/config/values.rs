@@ -1,6 +1,7 @@
 //! The core settings' values, each read and checked on its own: where to
 //! listen, the public URL, the server's key, expiries, short waits,
-//! durations, URLs, and the hosts callbacks may point at.
+//! durations, URLs, the hosts callbacks may point at, and how replicas
+//! hear of each other's decisions.
 
 use std::net::SocketAddr;
 
@@ -10,6 +11,7 @@ use reqwest::Url;
 use super::file;
 use super::{Env, Secret, ServeArgs};
 use crate::domain::{CallbackPolicy, HostRule, parse_duration};
+use crate::store::Wakeups;
 
 /// Where to listen: the Functions host's port (its handler listens on one
 /// loopback port only), else the flag, the file, or the default.
@@ -79,6 +81,14 @@ fn resolve_listen(text: &str) -> Option<SocketAddr> {
         return Some(address);
     }
     text.to_socket_addrs().ok()?.next()
+}
+
+/// `[database] notify`: on unless switched off.
+pub(super) fn wakeups(notify: Option<bool>) -> Wakeups {
+    match notify {
+        Some(false) => Wakeups::Poll,
+        Some(true) | None => Wakeups::Notify,
+    }
 }
 
 /// `[callbacks] allowed_hosts`, or the integrations' `defaults`.

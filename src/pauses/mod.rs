@@ -176,8 +176,7 @@ impl Pauses {
         policy: CreatePolicy,
     ) -> Self {
         let waiters = Arc::new(Waiters::default());
-        let heard = waiters.clone();
-        store.watch_settled(Arc::new(move |signal| heard.signal(signal)));
+        store.watch_settled(waiters.clone());
         Self {
             store,
             clock,

@@ -1,7 +1,9 @@
 //! Who is waiting on which pause. A long poll registers under its pause's
 //! id and sleeps; a settle wakes only the waiters of that id, so a waiter
 //! costs nothing until its own pause changes and a decision costs the same
-//! with ten thousand waiters as with none. An entry goes when its last
+//! with ten thousand waiters as with none. Settlements in other processes
+//! reach it through the store ([`Waited`]): it says which pauses are waited
+//! on, and is told which of those settled. An entry goes when its last
 //! waiter leaves, and the table gives its memory back as it empties.
 
 use std::collections::HashMap;
@@ -11,14 +13,12 @@ use std::sync::{Arc, Mutex};
 use tokio::sync::Notify;
 
 use crate::domain::PauseId;
-use crate::store::SettledSignal;
+use crate::store::Waited;
 
 /// The waiters of every pause, by id.
 #[derive(Default)]
 pub struct Waiters {
     by_pause: Mutex<HashMap<PauseId, Arc<Notify>>>,
-    /// Woken when signals may have been lost: everyone looks again.
-    everyone: Notify,
     /// Requests waiting now.
     waiting: AtomicUsize,
 }
@@ -52,19 +52,6 @@ impl Waiters {
         }
     }
 
-    /// Wakes every waiter, to read its pause again.
-    pub fn wake_all(&self) {
-        self.everyone.notify_waiters();
-    }
-
-    /// Acts on a signal from another process.
-    pub fn signal(&self, signal: SettledSignal) {
-        match signal {
-            SettledSignal::Pause(id) => self.wake(&id),
-            SettledSignal::Resync => self.wake_all(),
-        }
-    }
-
     /// Pauses with at least one waiter.
     pub fn len(&self) -> usize {
         self.lock().len()
@@ -90,13 +77,18 @@ impl Waiting<'_> {
     /// the pause and await it after: a wake-up between the two is kept
     /// (a `Notified` hears `notify_waiters` from the moment it is made).
     pub fn changed(&self) -> impl Future<Output = ()> + '_ {
-        let mine = self.notify.notified();
-        let anyone = self.waiters.everyone.notified();
-        async move {
-            tokio::select! {
-                () = mine => {}
-                () = anyone => {}
-            }
+        self.notify.notified()
+    }
+}
+
+impl Waited for Waiters {
+    fn waited_on(&self) -> Vec<PauseId> {
+        self.lock().keys().cloned().collect()
+    }
+
+    fn settled(&self, ids: &[PauseId]) {
+        for id in ids {
+            self.wake(id);
         }
     }
 }
@@ -148,16 +140,19 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn a_resync_wakes_everyone() {
+    async fn the_store_hears_which_pauses_are_waited_on_and_wakes_those_it_names() {
         let waiters = Waiters::default();
-        let id = Mint::system().pause_id();
-        let waiting = waiters.register(&id);
-        let changed = waiting.changed();
-        waiters.signal(SettledSignal::Resync);
-        assert!(
-            tokio::time::timeout(Duration::from_millis(50), changed)
-                .await
-                .is_ok()
-        );
+        let (a, b) = (Mint::system().pause_id(), Mint::system().pause_id());
+        let (on_a, on_b) = (waiters.register(&a), waiters.register(&b));
+        let mut waited = waiters.waited_on();
+        waited.sort_by(|x, y| x.as_str().cmp(y.as_str()));
+        let mut expected = vec![a.clone(), b.clone()];
+        expected.sort_by(|x, y| x.as_str().cmp(y.as_str()));
+        assert_eq!(waited, expected);
+        let (a_changed, b_changed) = (on_a.changed(), on_b.changed());
+        Waited::settled(&waiters, &[b]);
+        let timeout = Duration::from_millis(50);
+        assert!(tokio::time::timeout(timeout, b_changed).await.is_ok());
+        assert!(tokio::time::timeout(timeout, a_changed).await.is_err());
     }
 }

@@ -93,6 +93,11 @@ const SQLITE: &[(i64, &str, &str)] = &[
         "transparency log",
         include_str!("../../migrations/sqlite/0016_transparency_log.sql"),
     ),
+    (
+        18,
+        "target turns",
+        include_str!("../../migrations/sqlite/0018_target_turns.sql"),
+    ),
 ];
 
 /// The PostgreSQL migrations, oldest first.
@@ -166,6 +171,11 @@ const POSTGRES: &[(i64, &str, &str)] = &[
         14,
         "transparency log",
         include_str!("../../migrations/postgres/0014_transparency_log.sql"),
+    ),
+    (
+        16,
+        "target turns",
+        include_str!("../../migrations/postgres/0016_target_turns.sql"),
     ),
 ];
 

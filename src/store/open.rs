@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use chrono::Utc;
 
-use super::{PostgresBackend, SqliteBackend, Store, StoreError, sql};
+use super::{PostgresBackend, SqliteBackend, Store, StoreError, Wakeups, sql};
 use crate::clock::Mint;
 use crate::receipts::{Notary, SigningKey};
 use crate::tlog::note::Signer;
@@ -39,16 +39,18 @@ pub async fn open_with(
     timeout: std::time::Duration,
     setup: ReceiptSetup,
 ) -> Result<Arc<dyn Store>, StoreError> {
-    open_minting(url, timeout, setup, Mint::system()).await
+    open_minting(url, timeout, setup, Mint::system(), Wakeups::default()).await
 }
 
 /// [`open_with`], the ids the store makes itself (leases, and the
-/// deliveries of expiry and supersession) made by `mint`.
+/// deliveries of expiry and supersession) made by `mint`, and other
+/// processes sharing the database told of settled pauses as `wakeups` says.
 pub async fn open_minting(
     url: &str,
     timeout: std::time::Duration,
     setup: ReceiptSetup,
     mint: Mint,
+    wakeups: Wakeups,
 ) -> Result<Arc<dyn Store>, StoreError> {
     if url.starts_with("sqlite:") {
         let backend = SqliteBackend::open(url, timeout).await.map_err(|e| {
@@ -58,7 +60,7 @@ pub async fn open_minting(
     }
     // PostgreSQL URLs are not repeated in errors: they may hold a password.
     if url.starts_with("postgres://") || url.starts_with("postgresql://") {
-        let backend = PostgresBackend::open(url, timeout).await?;
+        let backend = PostgresBackend::open(url, timeout, wakeups).await?;
         return Ok(Arc::new(with_notary(backend, setup, mint).await?));
     }
     Err(StoreError::Internal(

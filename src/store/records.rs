@@ -262,19 +262,30 @@ pub enum Settled {
 /// store to each pause it finds due.
 pub type ExpiryPlan = fn(&Pause, DateTime<Utc>, NextId<'_>) -> Settlement;
 
-/// Something that happened to pauses in another process sharing the
-/// database.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum SettledSignal {
-    /// This pause left `pending`.
-    Pause(PauseId),
-    /// Signals may have been missed (the listening connection dropped):
-    /// anyone waiting should look again.
-    Resync,
+/// Who waits on which pauses in this process, as the store's watch for
+/// pauses settled by other processes sees them: on each payload-free
+/// wake-up (or poll) the store asks which pauses are waited on, finds with
+/// one query which of them settled, and wakes just those.
+pub trait Waited: Send + Sync {
+    /// The pauses someone here waits on now.
+    fn waited_on(&self) -> Vec<PauseId>;
+    /// These pauses left `pending`: wake their waiters.
+    fn settled(&self, ids: &[PauseId]);
 }
 
 /// Told about pauses settled by other processes.
-pub type SettledWatcher = Arc<dyn Fn(SettledSignal) + Send + Sync>;
+pub type SettledWatcher = Arc<dyn Waited>;
+
+/// How processes sharing a database hear that pauses settled.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Wakeups {
+    /// A payload-free `NOTIFY` after commit, polling only while the
+    /// listening connection is down (PostgreSQL's `LISTEN/NOTIFY`).
+    #[default]
+    Notify,
+    /// Polling alone, for databases without `LISTEN/NOTIFY`.
+    Poll,
+}
 
 /// Where a page of the list starts: just after this pause.
 #[derive(Debug, Clone, PartialEq, Eq)]

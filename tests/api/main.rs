@@ -60,6 +60,7 @@ mod request_spans;
 mod requester;
 mod requesters;
 mod restart;
+mod settle_locks;
 mod shapes;
 mod sign_in_checks;
 mod sign_in_tokens;

@@ -2,16 +2,21 @@
 //! database. Row locks decide races: a settle first locks the pause's row
 //! (`FOR UPDATE`), so of many concurrent decisions exactly one finds it
 //! pending; deliveries are claimed with `FOR UPDATE SKIP LOCKED`, so two
-//! workers never take the same one. A settle sends `NOTIFY` with the pause
-//! id, delivered at commit, which wakes long polls in every process at once
-//! ([`listener`]).
+//! workers never take the same one. Nothing all settlements share is taken
+//! inside their transactions: once one commits, the [`notifier`] sends a
+//! payload-free wake-up (one for a whole burst), and every process's
+//! [`listener`] reads which of its waited-on pauses settled, or polls where
+//! `LISTEN/NOTIFY` is switched off.
 //!
 //! Each write runs in its own task: a client that disconnects drops only
 //! its wait for the answer, never the transaction half-way, so a
-//! connection cannot go back to the pool inside one.
+//! connection cannot go back to the pool inside one; the wake-up after a
+//! settling commit is rung from that task too.
 
 mod conn;
 mod listener;
+mod notifier;
+mod own;
 
 use std::str::FromStr;
 use std::sync::Mutex;
@@ -22,16 +27,18 @@ use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 
 use super::sql::{Backend, BoxFuture, Work};
-use super::{SettledWatcher, StoreError, migrations};
-
-/// The channel settles are announced on.
-const SETTLED_CHANNEL: &str = "pausegate_settled";
+use super::{SettledWatcher, StoreError, Wakeups, migrations};
+use notifier::Doorbell;
 
 /// pausegate's state in a PostgreSQL database.
 pub struct PostgresBackend {
     pool: PgPool,
     stopping: CancellationToken,
-    listener: Mutex<Option<JoinHandle<()>>>,
+    wakeups: Wakeups,
+    /// Rings the notifier after a settling commit; `None` when polling.
+    doorbell: Option<Doorbell>,
+    /// The listener's and the notifier's tasks, awaited on closing.
+    tasks: Mutex<Vec<JoinHandle<()>>>,
 }
 
 /// Connections per process: enough to keep both the server's cores and
@@ -47,8 +54,9 @@ impl PostgresBackend {
     /// cannot be reached stops this in seconds, with a message naming the
     /// host, the port and why. `timeout` bounds every later wait for a
     /// connection, so an outage is answered 503 at once rather than after
-    /// half a minute.
-    pub async fn open(url: &str, timeout: Duration) -> Result<Self, StoreError> {
+    /// half a minute. `wakeups` says how other processes hear of settled
+    /// pauses.
+    pub async fn open(url: &str, timeout: Duration, wakeups: Wakeups) -> Result<Self, StoreError> {
         // The URL may hold a password: errors never repeat it.
         let options = PgConnectOptions::from_str(url)
             .map_err(|e| StoreError::Internal(format!("the PostgreSQL URL cannot be read: {e}")))?;
@@ -65,27 +73,38 @@ impl PostgresBackend {
             .run(&pool)
             .await
             .map_err(|e| StoreError::internal(format!("cannot apply the migrations: {e}")))?;
+        let stopping = CancellationToken::new();
+        let mut tasks = Vec::new();
+        let doorbell = (wakeups == Wakeups::Notify).then(|| {
+            let (doorbell, task) = notifier::start(pool.clone(), stopping.clone());
+            tasks.push(task);
+            doorbell
+        });
         Ok(Self {
             pool,
-            stopping: CancellationToken::new(),
-            listener: Mutex::new(None),
+            stopping,
+            wakeups,
+            doorbell,
+            tasks: Mutex::new(tasks),
         })
     }
-}
 
-impl Backend for PostgresBackend {
-    type Conn = PgConnection;
-
-    fn write<T: Send + 'static>(
+    /// Runs `work` in a transaction on its own task; `after` sees the
+    /// result once committed.
+    fn transact<T: Send + 'static>(
         &self,
         work: Work<PgConnection, T>,
+        after: impl FnOnce(&T) + Send + 'static,
     ) -> BoxFuture<'_, Result<T, StoreError>> {
         let pool = self.pool.clone();
         let task = tokio::spawn(async move {
             let mut tx = pool.begin().await?;
             match work(&mut tx).await {
                 Ok(value) => match tx.commit().await {
-                    Ok(()) => Ok(value),
+                    Ok(()) => {
+                        after(&value);
+                        Ok(value)
+                    }
                     Err(error) => Err(commit_failed(error)),
                 },
                 Err(error) => {
@@ -98,6 +117,30 @@ impl Backend for PostgresBackend {
         Box::pin(async move {
             task.await
                 .unwrap_or_else(|_| Err(StoreError::internal("the write panicked")))
+        })
+    }
+}
+
+impl Backend for PostgresBackend {
+    type Conn = PgConnection;
+
+    fn write<T: Send + 'static>(
+        &self,
+        work: Work<PgConnection, T>,
+    ) -> BoxFuture<'_, Result<T, StoreError>> {
+        self.transact(work, |_| {})
+    }
+
+    fn write_settling<T: Send + 'static>(
+        &self,
+        work: Work<PgConnection, T>,
+        settled: fn(&T) -> bool,
+    ) -> BoxFuture<'_, Result<T, StoreError>> {
+        let doorbell = self.doorbell.clone();
+        self.transact(work, move |value| {
+            if let Some(doorbell) = doorbell.filter(|_| settled(value)) {
+                doorbell.ring();
+            }
         })
     }
 
@@ -113,22 +156,19 @@ impl Backend for PostgresBackend {
     }
 
     fn watch_settled(&self, watcher: SettledWatcher) {
-        let task = tokio::spawn(listener::listen(
-            self.pool.clone(),
-            SETTLED_CHANNEL,
-            watcher,
-            self.stopping.clone(),
-        ));
-        if let Some(old) = self.listener.lock().expect("listener lock").replace(task) {
-            old.abort();
-        }
+        let stopping = self.stopping.clone();
+        let task = listener::listen(self.pool.clone(), self.wakeups, watcher, stopping);
+        self.tasks
+            .lock()
+            .expect("tasks lock")
+            .push(tokio::spawn(task));
     }
 
     fn close(&self) -> BoxFuture<'_, ()> {
         Box::pin(async move {
             self.stopping.cancel();
-            let task = self.listener.lock().expect("listener lock").take();
-            if let Some(task) = task {
+            let tasks = std::mem::take(&mut *self.tasks.lock().expect("tasks lock"));
+            for task in tasks {
                 let _ = task.await;
             }
             self.pool.close().await;

@@ -1,7 +1,12 @@
 //! Claiming deliveries: leased to one worker at a time, oldest due first,
 //! with each target's hourly limit applied (a target at its limit has its
 //! backlog postponed to when a slot frees), and rows this version cannot
-//! read marked failed rather than stopping every claim.
+//! read marked failed rather than stopping every claim. A limit is checked
+//! holding the target's row in `target_turns`, locked with `FOR UPDATE SKIP
+//! LOCKED` (<https://www.postgresql.org/docs/15/sql-select.html#SQL-FOR-UPDATE-SHARE>):
+//! a plain row lock, where engines without advisory locks have one.
+
+use std::collections::BTreeSet;
 
 use chrono::{DateTime, Utc};
 
@@ -33,12 +38,28 @@ pub async fn claim<C: Conn>(
             args![now, i64::from(request.limit)],
         )
         .await?;
-    let mut claimed = Vec::with_capacity(due.len());
-    let mut full: Vec<String> = Vec::new();
+    let mut decoded = Vec::with_capacity(due.len());
     for row in due {
-        let Some(delivery) = decode_or_fail(c, row, lease, request.now).await? else {
-            continue;
-        };
+        if let Some(delivery) = decode_or_fail(c, row, lease, request.now).await? {
+            decoded.push(delivery);
+        }
+    }
+    add_turns(c, &decoded, request).await?;
+    let claimed = within_limits(c, decoded, request).await?;
+    lease_all(c, &claimed, request).await?;
+    Ok(claimed)
+}
+
+/// Of `deliveries`, those their targets' hourly limits leave room for; a
+/// full target's backlog is postponed, a busy one's left for later.
+async fn within_limits<C: Conn>(
+    c: &mut C,
+    deliveries: Vec<ClaimedDelivery>,
+    request: &ClaimRequest,
+) -> Result<Vec<ClaimedDelivery>, StoreError> {
+    let mut claimed = Vec::with_capacity(deliveries.len());
+    let mut full: Vec<String> = Vec::new();
+    for delivery in deliveries {
         let Some(limit) = hourly_limit(&delivery, request) else {
             claimed.push(delivery);
             continue;
@@ -58,7 +79,6 @@ pub async fn claim<C: Conn>(
             Slot::Busy => full.push(delivery.destination),
         }
     }
-    lease_all(c, &claimed, request).await?;
     Ok(claimed)
 }
 
@@ -106,29 +126,64 @@ async fn lease_all<C: Conn>(
 enum Slot {
     Free,
     FreeAt(DateTime<Utc>),
-    /// Another process holds the target's lock: try next round.
+    /// Another process holds the target's turn: try next round.
     Busy,
 }
 
-/// Checks the hourly limit, under the dialect's lock on the target where
-/// several processes may claim at once. The lock is taken without waiting:
-/// two processes claiming in different orders would otherwise deadlock.
+/// Makes sure every limited target among `deliveries` has its row in
+/// `target_turns`, in one statement. Sorted, so two claims adding the same
+/// new rows wait for each other in one order, never crosswise.
+async fn add_turns<C: Conn>(
+    c: &mut C,
+    deliveries: &[ClaimedDelivery],
+    request: &ClaimRequest,
+) -> Result<(), StoreError> {
+    let targets: BTreeSet<(&str, &str)> = deliveries
+        .iter()
+        .filter(|d| hourly_limit(d, request).is_some())
+        .map(|d| (d.kind.as_str(), d.destination.as_str()))
+        .collect();
+    if targets.is_empty() {
+        return Ok(());
+    }
+    let (mut values, mut rows): (Args, Vec<String>) = (Vec::new(), Vec::new());
+    for (kind, destination) in targets {
+        values.extend(args![kind, destination]);
+        rows.push(format!("(${}, ${})", values.len() - 1, values.len()));
+    }
+    let sql = format!(
+        "INSERT INTO target_turns (kind, destination) VALUES {} ON CONFLICT DO NOTHING",
+        rows.join(", ")
+    );
+    c.execute(sql.into(), values).await?;
+    Ok(())
+}
+
+/// Takes target (`$1`, `$2`)'s turn, skipping it if another claim holds it.
+pub fn turn_sql(dialect: &Dialect) -> String {
+    format!(
+        "SELECT kind FROM target_turns WHERE kind = $1 AND destination = $2{}",
+        dialect.skip_locked
+    )
+}
+
+/// Checks the hourly limit holding the target's turn: a row lock, taken
+/// without waiting (two processes claiming in different orders would
+/// otherwise deadlock), so any engine with `SKIP LOCKED` will do; SQLite's
+/// single writer needs no lock, and finds the row free.
 async fn slot<C: Conn>(
     c: &mut C,
     delivery: &ClaimedDelivery,
     limit: u32,
     now: DateTime<Utc>,
 ) -> Result<Slot, StoreError> {
-    if let Some(sql) = C::DIALECT.try_lock {
-        let key = format!(
-            "pausegate:{}:{}",
-            delivery.kind.as_str(),
-            delivery.destination
-        );
-        let locked: Option<bool> = c.fetch_optional(sql.into(), args![key]).await?;
-        if locked != Some(true) {
-            return Ok(Slot::Busy);
-        }
+    let kind = delivery.kind.as_str();
+    let values = args![kind, delivery.destination.as_str()];
+    let turn: Option<String> = c
+        .fetch_optional(turn_sql(C::DIALECT).into(), values)
+        .await?;
+    if turn.is_none() {
+        return Ok(Slot::Busy);
     }
     let newest: Vec<i64> = c
         .fetch_all(
@@ -136,7 +191,7 @@ async fn slot<C: Conn>(
              ORDER BY at DESC LIMIT $4"
                 .into(),
             args![
-                delivery.kind.as_str(),
+                kind,
                 delivery.destination.as_str(),
                 to_millis(now - ATTEMPT_WINDOW),
                 i64::from(limit),

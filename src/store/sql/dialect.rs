@@ -4,7 +4,7 @@
 use super::{Dialect, DialectKind};
 
 /// What SQLite's SQL needs: no row locks (one writer excludes everyone),
-/// its own JSON function names, nothing to notify.
+/// its own JSON function names.
 pub const SQLITE: Dialect = Dialect {
     kind: DialectKind::Sqlite,
     for_update: "",
@@ -12,12 +12,11 @@ pub const SQLITE: Dialect = Dialect {
     json_array: "json_group_array",
     json_object: "json_object",
     as_json: "json",
-    try_lock: None,
-    notify_settled: None,
+    json_texts: "SELECT value FROM json_each($1)",
 };
 
 /// What PostgreSQL's SQL needs: row locks, skipping locked rows in
-/// claims, advisory locks for hourly limits, and `NOTIFY` on settling.
+/// claims (and in the turns of targets with an hourly limit).
 pub const POSTGRES: Dialect = Dialect {
     kind: DialectKind::Postgres,
     for_update: " FOR UPDATE",
@@ -25,6 +24,5 @@ pub const POSTGRES: Dialect = Dialect {
     json_array: "json_agg",
     json_object: "json_build_object",
     as_json: "",
-    try_lock: Some("SELECT pg_try_advisory_xact_lock(hashtextextended($1, 0))"),
-    notify_settled: Some("SELECT pg_notify('pausegate_settled', $1)"),
+    json_texts: "SELECT json_array_elements_text($1::json)",
 };

@@ -1,10 +1,10 @@
 //! The one SQL core: every statement pausegate runs is written once, here,
 //! in SQL that SQLite and PostgreSQL both accept. Placeholders are `$1`,
 //! `$2`, …: PostgreSQL's own, and SQLite reads `$N` by its number too. The
-//! few real differences (row locks, `SKIP LOCKED`, the per-target limit
-//! lock, JSON aggregation, cross-process notification) are fragments of a
-//! [`Dialect`]; a backend module keeps only its pools, pragmas, migrations
-//! and how it runs a transaction ([`Backend`]).
+//! few real differences (row locks, `SKIP LOCKED`, JSON aggregation and
+//! unpacking) are fragments of a [`Dialect`]; a backend module keeps only
+//! its pools, pragmas, migrations and how it runs a transaction
+//! ([`Backend`]).
 //!
 //! # Why this mechanism
 //!
@@ -43,6 +43,7 @@ pub(crate) mod rows;
 pub mod sessions;
 pub mod settle;
 pub mod store;
+pub mod wakeups;
 
 use std::borrow::Cow;
 use std::future::Future;
@@ -162,11 +163,9 @@ pub struct Dialect {
     /// Reads a subquery's column back as JSON (SQLite forgets that text
     /// it built is JSON once it leaves the subquery).
     pub as_json: &'static str,
-    /// Takes a transaction-scoped lock on `$1` without waiting, answering
-    /// true or false; `None` when the writer already excludes everyone.
-    pub try_lock: Option<&'static str>,
-    /// Tells other processes that pause `$1` settled, at commit.
-    pub notify_settled: Option<&'static str>,
+    /// The strings of the JSON array `$1`, one row each (a list of ids
+    /// bound as one value, so one statement serves any number).
+    pub json_texts: &'static str,
 }
 
 /// A connection the SQL core can run statements on.
@@ -211,6 +210,19 @@ pub trait Backend: Send + Sync + 'static {
         &self,
         work: Work<Self::Conn, T>,
     ) -> BoxFuture<'_, Result<T, StoreError>>;
+
+    /// Runs `work` as [`Backend::write`] does; once it has committed, and
+    /// if `settled` says its result settled pauses, tells other processes
+    /// sharing the database (after the commit, outside any transaction).
+    fn write_settling<T: Send + 'static>(
+        &self,
+        work: Work<Self::Conn, T>,
+        settled: fn(&T) -> bool,
+    ) -> BoxFuture<'_, Result<T, StoreError>> {
+        // One process owns the database unless a backend says otherwise.
+        let _ = settled;
+        self.write(work)
+    }
 
     /// Runs `work` on a connection for reading.
     fn read<T: Send + 'static>(

@@ -257,9 +257,6 @@ pub async fn apply<C: Conn>(
     }
     let deliveries = without_followups_to(&settlement.deliveries, &dropped.unasked_channels);
     outbox::enqueue(c, &pause.id, &deliveries, now).await?;
-    if let Some(sql) = C::DIALECT.notify_settled {
-        c.execute(sql.into(), args![pause.id.as_str()]).await?;
-    }
     pause.state = settlement.state;
     pause
         .deliveries

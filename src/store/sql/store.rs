@@ -8,7 +8,7 @@ use std::sync::Arc;
 
 use super::{Backend, claim, outbox, pauses, receipts, redeliver, sessions, settle, work};
 use crate::clock::Mint;
-use crate::domain::{DeliveryId, Pause, PauseId, TokenHash};
+use crate::domain::{DeliveryId, Pause, PauseId, PauseState, TokenHash};
 use crate::receipts::{Notary, PublicKey, Receipt};
 use crate::store::{
     ClaimRequest, ClaimedDelivery, Counts, Created, DeliveryOutcome, DeliveryToken, ExpiryPlan,
@@ -18,6 +18,17 @@ use crate::store::{
 use crate::tlog::merkle::Hash;
 use crate::tlog::note::{Signer, Verifier};
 use crate::tlog::proof::TlogProof;
+
+/// True when a create settled pauses: older ones of its group it
+/// superseded, or itself, decided by a policy at once.
+fn settled_any(created: &Created) -> bool {
+    match created {
+        Created::New(pause, superseded) => {
+            pause.state != PauseState::Pending || !superseded.is_empty()
+        }
+        Created::Replayed(_) | Created::KeyReused(_) => false,
+    }
+}
 
 /// The store over backend `B`.
 pub struct SqlStore<B> {
@@ -56,13 +67,12 @@ impl<B: Backend> SqlStore<B> {
 impl<B: Backend> Store for SqlStore<B> {
     async fn create_pause(&self, record: NewPauseRecord) -> Result<Created, StoreError> {
         let (notary, mint) = (self.notary.clone(), self.mint.clone());
-        self.backend
-            .write(work(move |c| {
-                Box::pin(async move {
-                    pauses::create(c, &record, &notary, &|| mint.delivery_id()).await
-                })
-            }))
-            .await
+        let create = work(move |c| {
+            Box::pin(
+                async move { pauses::create(c, &record, &notary, &|| mint.delivery_id()).await },
+            )
+        });
+        self.backend.write_settling(create, settled_any).await
     }
 
     async fn pause(&self, id: &PauseId) -> Result<Option<Pause>, StoreError> {
@@ -108,11 +118,11 @@ impl<B: Backend> Store for SqlStore<B> {
         now: DateTime<Utc>,
     ) -> Result<Option<Settled>, StoreError> {
         let (id, notary) = (id.clone(), self.notary.clone());
-        self.backend
-            .write(work(move |c| {
-                Box::pin(async move { settle::settle(c, &id, &settlement, now, &notary).await })
-            }))
-            .await
+        let settle = work(move |c| {
+            Box::pin(async move { settle::settle(c, &id, &settlement, now, &notary).await })
+        });
+        let applied = |settled: &Option<Settled>| matches!(settled, Some(Settled::Applied(_)));
+        self.backend.write_settling(settle, applied).await
     }
 
     async fn expire_due(
@@ -122,14 +132,14 @@ impl<B: Backend> Store for SqlStore<B> {
         plan: ExpiryPlan,
     ) -> Result<Vec<Pause>, StoreError> {
         let (notary, mint) = (self.notary.clone(), self.mint.clone());
-        self.backend
-            .write(work(move |c| {
-                Box::pin(async move {
-                    let next_id = || mint.delivery_id();
-                    settle::expire_due(c, now, limit, plan, &notary, &next_id).await
-                })
-            }))
-            .await
+        let expire = work(move |c| {
+            Box::pin(async move {
+                let next_id = || mint.delivery_id();
+                settle::expire_due(c, now, limit, plan, &notary, &next_id).await
+            })
+        });
+        let any = |expired: &Vec<Pause>| !expired.is_empty();
+        self.backend.write_settling(expire, any).await
     }
 
     async fn next_expiry(&self) -> Result<Option<DateTime<Utc>>, StoreError> {

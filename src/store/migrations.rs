@@ -88,6 +88,12 @@ const SQLITE: &[(i64, &str, &str)] = &[
         "shown callback fields",
         include_str!("../../migrations/sqlite/0015_shown_callback_fields.sql"),
     ),
+    // 16 is the transparency log's.
+    (
+        17,
+        "subjects and attestation keys",
+        include_str!("../../migrations/sqlite/0017_subjects_and_attestation_keys.sql"),
+    ),
 ];
 
 /// The PostgreSQL migrations, oldest first.
@@ -156,6 +162,12 @@ const POSTGRES: &[(i64, &str, &str)] = &[
         13,
         "shown callback fields",
         include_str!("../../migrations/postgres/0013_shown_callback_fields.sql"),
+    ),
+    // 14 is the transparency log's.
+    (
+        15,
+        "subjects and attestation keys",
+        include_str!("../../migrations/postgres/0015_subjects_and_attestation_keys.sql"),
     ),
 ];
 

@@ -23,6 +23,7 @@ use chrono::{DateTime, Utc};
 
 use crate::domain::{DeliveryId, Pause, PauseId, TokenHash};
 use crate::receipts::{PublicKey, Receipt};
+use crate::tlog::dsse::{DsseKey, DsseSigner};
 
 pub use error::StoreError;
 pub use open::{ReceiptSetup, open, open_minting, open_with};
@@ -136,6 +137,13 @@ pub trait Store: Send + Sync + 'static {
 
     /// Every key that signed receipts here, the current one first.
     async fn receipt_keys(&self) -> Result<Vec<PublicKey>, StoreError>;
+
+    /// The key that signs attestations, chosen when the store was opened;
+    /// `None` for a store opened only to read.
+    fn attester(&self) -> Option<std::sync::Arc<DsseSigner>>;
+
+    /// Every key that signed attestations here, the current one first.
+    async fn attestation_keys(&self) -> Result<Vec<DsseKey>, StoreError>;
 
     /// Starts telling `watcher` about pauses settled by other processes
     /// sharing the database (none for SQLite, which has one process).

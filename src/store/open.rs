@@ -1,6 +1,6 @@
 //! Opening a store: the backend named by the database URL, its schema
-//! brought up to date, and the key that signs receipts chosen (the
-//! configured one, else the stored one, else a new one).
+//! brought up to date, and the keys that sign receipts and attestations
+//! chosen (the configured one, else the stored one, else a new one).
 
 use std::sync::Arc;
 
@@ -9,6 +9,7 @@ use chrono::Utc;
 use super::{PostgresBackend, SqliteBackend, Store, StoreError, sql};
 use crate::clock::Mint;
 use crate::receipts::{Notary, SigningKey};
+use crate::tlog::dsse::DsseSigner;
 
 /// How receipts are signed: with the configured key, or else with the key
 /// stored in the database (generated on first start).
@@ -16,6 +17,9 @@ use crate::receipts::{Notary, SigningKey};
 pub struct ReceiptSetup {
     /// The configured signing key, if any.
     pub key: Option<SigningKey>,
+    /// The configured attestation key, if any (else the stored one, else
+    /// a new one, stored).
+    pub attestation_key: Option<Arc<DsseSigner>>,
     /// The public URL, named in each receipt's `iss`.
     pub issuer: Option<String>,
     /// Only reading (an audit): the stored keys are left as they are, and
@@ -79,12 +83,16 @@ async fn with_notary<B: sql::Backend>(
         let notary = Notary::new(unused, None).map_err(StoreError::internal)?;
         return Ok(sql::store::SqlStore::new(backend, notary, mint));
     }
-    let configured = setup.key;
-    let key = backend
+    let (configured, attestation) = (setup.key, setup.attestation_key);
+    let (key, attester) = backend
         .write(sql::work(move |c| {
-            Box::pin(async move { sql::receipts::choose_key(c, configured, now).await })
+            Box::pin(async move {
+                let key = sql::receipts::choose_key(c, configured, now).await?;
+                let attester = sql::attestation_keys::choose_key(c, attestation, now).await?;
+                Ok((key, attester))
+            })
         }))
         .await?;
     let notary = Notary::new(key, setup.issuer).map_err(StoreError::internal)?;
-    Ok(sql::store::SqlStore::new(backend, notary, mint))
+    Ok(sql::store::SqlStore::new(backend, notary, mint).with_attester(attester))
 }

@@ -2,6 +2,7 @@
 //! an API key or token) and the endpoints a review token opens. Each
 //! handler is a short list of steps over the `pauses` use cases.
 
+pub(super) mod attestation;
 pub(super) mod deliveries;
 mod params;
 pub(super) mod pauses;
@@ -15,6 +16,7 @@ use axum::routing::{get, post};
 
 use super::{AppState, auth};
 
+pub(super) use attestation::{public_keys as attestation_keys, public_keys_pem as attestation_pem};
 pub(crate) use pauses::{CreatedBody, answer_created};
 pub(super) use receipts::jwks;
 
@@ -28,6 +30,10 @@ pub(super) fn router(state: &AppState) -> Router<AppState> {
         .route("/api/v1/pauses/{id}/cancel", post(pauses::cancel))
         .route("/api/v1/pauses/{id}/wait", get(pauses::wait))
         .route("/api/v1/pauses/{id}/receipt", get(receipts::receipt))
+        .route(
+            "/api/v1/pauses/{id}/attestation",
+            get(attestation::attestation),
+        )
         .route(
             "/api/v1/pauses/{id}/deliveries/{delivery}/retry",
             post(deliveries::retry),

@@ -6,7 +6,9 @@ use chrono::{DateTime, Utc};
 
 use std::sync::Arc;
 
-use super::{Backend, claim, outbox, pauses, receipts, redeliver, sessions, settle, work};
+use super::{
+    Backend, attestation_keys, claim, outbox, pauses, receipts, redeliver, sessions, settle, work,
+};
 use crate::clock::Mint;
 use crate::domain::{DeliveryId, Pause, PauseId, TokenHash};
 use crate::receipts::{Notary, PublicKey, Receipt};
@@ -15,12 +17,14 @@ use crate::store::{
     ListQuery, NewPauseRecord, PausePage, Redelivery, Settled, SettledWatcher, Settlement, Store,
     StoreError, TokenRecord,
 };
+use crate::tlog::dsse::{DsseKey, DsseSigner};
 
 /// The store over backend `B`.
 pub struct SqlStore<B> {
     backend: B,
     notary: Arc<Notary>,
     mint: Mint,
+    attester: Option<Arc<DsseSigner>>,
 }
 
 impl<B: Backend> SqlStore<B> {
@@ -32,7 +36,14 @@ impl<B: Backend> SqlStore<B> {
             backend,
             notary: Arc::new(notary),
             mint,
+            attester: None,
         }
+    }
+
+    /// This store, `attester` signing attestations.
+    pub fn with_attester(mut self, attester: Arc<DsseSigner>) -> Self {
+        self.attester = Some(attester);
+        self
     }
 }
 
@@ -239,6 +250,18 @@ impl<B: Backend> Store for SqlStore<B> {
         self.backend
             .read(work(|c| {
                 Box::pin(async move { receipts::public_keys(c).await })
+            }))
+            .await
+    }
+
+    fn attester(&self) -> Option<Arc<DsseSigner>> {
+        self.attester.clone()
+    }
+
+    async fn attestation_keys(&self) -> Result<Vec<DsseKey>, StoreError> {
+        self.backend
+            .read(work(|c| {
+                Box::pin(async move { attestation_keys::public_keys(c).await })
             }))
             .await
     }

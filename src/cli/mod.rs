@@ -46,7 +46,7 @@ enum Command {
     /// Run the server (SQLite file pausegate.db on 127.0.0.1:8080 unless told otherwise).
     Serve(ServeArgs),
     /// Create a pause; with --wait, block until it is decided.
-    Pause(commands::PauseArgs),
+    Pause(Box<commands::PauseArgs>),
     /// Block until a pause is decided: exit 0 approved, 1 rejected/expired/cancelled, 3 timeout.
     Wait(WaitArgs),
     /// Show a pause.
@@ -129,7 +129,7 @@ pub fn main() -> ExitCode {
     runtime.block_on(async {
         match cli.command {
             Command::Serve(args) => serve::run(args).await,
-            Command::Pause(args) => commands::pause(args).await,
+            Command::Pause(args) => commands::pause(*args).await,
             Command::Wait(args) => commands::wait(args).await,
             Command::Status(args) => commands::status(args).await,
             Command::List(args) => commands::list(args).await,

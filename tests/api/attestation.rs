@@ -120,14 +120,7 @@ async fn named_subjects_are_attested(app: &TestApp) {
         "the pause shows its subjects"
     );
     let id = created["id"].as_str().unwrap();
-    let path = format!("/api/v1/pauses/{id}/attestation");
-    let (status, body) = app.api.get(&path).await;
-    assert_eq!(status, StatusCode::CONFLICT, "{body}");
-    assert!(error_message(&body).contains("still pending"), "{body}");
-    let (status, _) = app.api.anonymous().get(&path).await;
-    assert_eq!(status, StatusCode::UNAUTHORIZED, "behind the API key");
-    let unknown = "/api/v1/pauses/pau_0000000000000000000000000/attestation";
-    assert_eq!(app.api.get(unknown).await.0, StatusCode::NOT_FOUND);
+    refused_while_pending(app, id).await;
 
     let decided = json!({"actor": "ana", "comment": "checked the digests"});
     let pause = app.api.decide_ok_with(id, "approve", decided).await;
@@ -142,26 +135,43 @@ async fn named_subjects_are_attested(app: &TestApp) {
     let statement = verified(app, &pem, &envelope);
     assert_eq!(statement["subject"], subjects);
     assert_eq!(statement["predicateType"], PREDICATE_TYPE);
-
-    let receipt = app.api.receipt(id).await;
-    let predicate = &statement["predicate"];
-    let expected = json!({
-        "pause_id": id,
-        "title": "Deploy app 1.2.0?",
-        "outcome": "approved",
-        "decided_at": receipt["claims"]["decided_at"],
-        "rule": receipt["claims"]["rule"],
-        "policy": null,
-        "decisions": [{"decision": "approve", "actor": "ana", "identified_by": "self_declared",
-                       "via": "api", "at": receipt["claims"]["decisions"][0]["at"]}],
-        "data_sha256": receipt["claims"]["data_sha256"],
-        "receipt_sha256": receipt["hash"],
-        "log_index": null,
-    });
-    assert_eq!(predicate, &expected);
+    assert_eq!(statement["predicate"], approved_by_ana(app, id).await);
 
     let refused = python_verifier(app, &pem, &payload_changed(&envelope, "approved"));
     assert!(!refused.status.success(), "one changed byte is refused");
+}
+
+/// A pending pause has no attestation (409), a caller without the key
+/// gets none (401), and an unknown pause is not found (404).
+async fn refused_while_pending(app: &TestApp, id: &str) {
+    let path = format!("/api/v1/pauses/{id}/attestation");
+    let (status, body) = app.api.get(&path).await;
+    assert_eq!(status, StatusCode::CONFLICT, "{body}");
+    assert!(error_message(&body).contains("still pending"), "{body}");
+    let (status, _) = app.api.anonymous().get(&path).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED, "behind the API key");
+    let unknown = "/api/v1/pauses/pau_0000000000000000000000000/attestation";
+    assert_eq!(app.api.get(unknown).await.0, StatusCode::NOT_FOUND);
+}
+
+/// The predicate of pause `id`, approved by Ana through the API: what its
+/// receipt says, and the receipt's hash.
+async fn approved_by_ana(app: &TestApp, id: &str) -> Value {
+    let receipt = app.api.receipt(id).await;
+    let claims = &receipt["claims"];
+    json!({
+        "pause_id": id,
+        "title": "Deploy app 1.2.0?",
+        "outcome": "approved",
+        "decided_at": claims["decided_at"],
+        "rule": claims["rule"],
+        "policy": null,
+        "decisions": [{"decision": "approve", "actor": "ana", "identified_by": "self_declared",
+                       "via": "api", "at": claims["decisions"][0]["at"]}],
+        "data_sha256": claims["data_sha256"],
+        "receipt_sha256": receipt["hash"],
+        "log_index": null,
+    })
 }
 
 #[tokio::test]

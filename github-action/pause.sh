@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The action's main step: create the pause, wait for its decision, and
-# write pause-id, outcome, actor and the signed receipt to GITHUB_OUTPUT. The review link is
+# write pause-id, outcome, actor, the signed receipt and the attestation to GITHUB_OUTPUT. The review link is
 # never printed: anyone reading the job log could decide with it.
 set -uo pipefail
 
@@ -20,6 +20,7 @@ args=(pause --json --title "${INPUT_TITLE:?the title input is required}" --expir
 [ -n "$INPUT_TARGET" ] && args+=(--target "$INPUT_TARGET")
 for address in $(tr ',\n' '  ' <<< "$INPUT_EMAIL"); do args+=(--email "$address"); done
 for channel in $(tr ',\n' '  ' <<< "$INPUT_CHANNEL"); do args+=(--channel "$channel"); done
+for subject in $(tr ',\n' '  ' <<< "${INPUT_SUBJECTS:-}"); do args+=(--subject "$subject"); done
 key="${INPUT_IDEMPOTENCY_KEY:-gh-${GITHUB_RUN_ID:-local}-${GITHUB_RUN_ATTEMPT:-1}-${GITHUB_JOB:-job}}"
 args+=(--idempotency-key "$key")
 
@@ -43,6 +44,7 @@ case "$status" in
     output outcome "$outcome"
     output actor "$actor"
     output receipt "$(field receipt <<< "$settled")"
+    output attestation "$(pausegate attestation "$id")"
     echo "pause $id: $outcome${actor:+ by $actor}"
     if [ "$status" -eq 1 ] && [ "$INPUT_FAIL_WHEN_NOT_APPROVED" != "false" ]; then exit 1; fi
     exit 0

@@ -50,6 +50,9 @@
 //!   settle it at once (`via: "policy"`) or leave it to people.
 //! - [`receipts`]: signed decision receipts (Ed25519 JWS, chained by hash):
 //!   signing, verifying, walking the chain; the store keeps them.
+//! - [`attestation`]: a settled pause's decision as an in-toto statement
+//!   in a DSSE envelope (ECDSA P-256), about the artefacts it named, for
+//!   a deploy to check; the store keeps its keys.
 //! - [`domain`]: pure types and rules: pauses, states, tokens, deliveries,
 //!   validated values (`Title`, `EmailAddress`, `Tag`, …), the rules of a
 //!   new pause, approver rules and quorum, input fields.
@@ -70,6 +73,7 @@
 //! ```
 #![forbid(unsafe_code)]
 
+pub mod attestation;
 pub mod cli;
 pub mod clock;
 pub mod config;

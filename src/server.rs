@@ -201,6 +201,7 @@ async fn use_cases(
 ) -> anyhow::Result<Pauses> {
     let receipts = ReceiptSetup {
         key: settings.receipt_key.clone(),
+        attestation_key: settings.attestation_key.clone(),
         issuer: Some(public_url.to_owned()),
         read_only: false,
     };

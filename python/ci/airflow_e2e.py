@@ -6,7 +6,8 @@ the server process and AIRFLOW_HOME. Subcommands:
 
   dag-run   runs examples/airflow/deferrable_dag.py with dag.test() while a
             second process (`decide`) approves or rejects the pause, then
-            asserts on task states and XComs read from the metadata DB.
+            asserts on task states and XComs read from the metadata DB
+            (the approved pause with its attestation).
   decide    the person: finds the pending pause by title, waits until a
             long-poll is open on it (the trigger is waiting), then decides
             through the API.
@@ -157,6 +158,9 @@ def dag_run(args: argparse.Namespace) -> None:
             fail("the review token reached the XCom")
         if pause["notify"]["email"] != ["data-owners@example.com"]:
             fail(f"notify_email did not reach the pause: {pause['notify']}")
+        attestation = pause.get("attestation") or {}
+        if attestation.get("payloadType") != "application/vnd.in-toto+json":
+            fail(f"approve_load's XCom holds no attestation: {attestation}")
         loaded = xcoms.get("load_sales")
         want = {
             "loaded": f"{logical_date:%Y-%m-%d}",
@@ -291,6 +295,8 @@ def retry(args: argparse.Namespace) -> None:
         fail(f"the retry made or found {pause['id']} ({pause['state']}), not approved {pause_id}")
     if "token" in pause or "review_url" in pause:
         fail("execute() returned the review token")
+    if not pause.get("attestation", {}).get("signatures"):
+        fail(f"the approved pause came back without its attestation: {pause}")
     print(f"retry: second try found {pause_id} approved without deferring", flush=True)
 
     context["ti"].run_id = "retry-run-2"

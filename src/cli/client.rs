@@ -114,6 +114,12 @@ impl Client {
         self.send(self.request(Method::POST, &path)).await
     }
 
+    /// `GET /api/v1/pauses/{id}/attestation`: the DSSE envelope.
+    pub(crate) async fn attestation(&self, id: &str) -> Result<Value, ClientError> {
+        let path = format!("/api/v1/pauses/{id}/attestation");
+        self.send(self.request(Method::GET, &path)).await
+    }
+
     /// `GET /api/v1/pauses/{id}/wait`: holds up to `timeout` (at most 60 s).
     pub(crate) async fn wait(&self, id: &str, timeout: Duration) -> Result<Value, ClientError> {
         let seconds = timeout.as_secs().clamp(1, 60);

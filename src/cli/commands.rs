@@ -1,17 +1,17 @@
 //! The client commands other than `wait`'s loop: create, read, list,
 //! decide and cancel, each a few calls to the API and a print.
 
-use std::path::Path;
 use std::process::ExitCode;
 use std::time::Duration;
 
 use chrono::Utc;
 use clap::Args;
-use serde_json::{Map, Value, json};
+use serde_json::{Value, json};
 
 use super::client::{Client, ClientError};
 use super::outage::Outage;
 use super::output::{aligned, as_pause, describe, print_json, table};
+use super::pause_body::pause_body;
 use super::wait::{WaitOptions, wait_for_decision};
 use super::{ClientArgs, IdArgs, WaitArgs, exit, fail, parse_timeout};
 use crate::render::{readable, relative};
@@ -49,6 +49,10 @@ pub(crate) struct PauseArgs {
     /// Label the pause, to find it by (repeatable, up to 10).
     #[arg(long = "tag")]
     pub tags: Vec<String>,
+    /// An artefact the pause is about, NAME@sha256:HEX (repeatable, up to
+    /// 64): the subject of its attestation.
+    #[arg(long = "subject")]
+    pub subjects: Vec<String>,
     /// Makes a retried command return the same pause.
     #[arg(long)]
     pub idempotency_key: Option<String>,
@@ -178,51 +182,6 @@ fn fresh_idempotency_key() -> String {
     let mut bytes = [0u8; 16];
     getrandom::fill(&mut bytes).expect("the OS random source failed");
     format!("cli-{}", hex::encode(bytes))
-}
-
-/// The request body from the flags; `--data` errors say where parsing failed.
-fn pause_body(args: &PauseArgs) -> Result<Value, String> {
-    let mut body = Map::new();
-    body.insert("title".into(), json!(args.title));
-    let optional = [
-        ("description", &args.description),
-        ("target", &args.target),
-        ("on_reject", &args.on_reject),
-        ("expires_in", &args.expires_in),
-        ("on_expire", &args.on_expire),
-        ("idempotency_key", &args.idempotency_key),
-    ];
-    for (key, value) in optional {
-        if let Some(value) = value {
-            body.insert(key.into(), json!(value));
-        }
-    }
-    if let Some(data) = &args.data {
-        body.insert("data".into(), parse_data(data)?);
-    }
-    if !args.tags.is_empty() {
-        body.insert("tags".into(), json!(args.tags));
-    }
-    if !args.emails.is_empty() || !args.channels.is_empty() {
-        body.insert(
-            "notify".into(),
-            json!({"email": args.emails, "channels": args.channels}),
-        );
-    }
-    Ok(Value::Object(body))
-}
-
-/// `--data '{"a": 1}'` or `--data @file.json`.
-pub(crate) fn parse_data(data: &str) -> Result<Value, String> {
-    let (origin, text) = match data.strip_prefix('@') {
-        Some(path) => {
-            let text = std::fs::read_to_string(Path::new(path))
-                .map_err(|e| format!("--data @{path}: cannot read the file: {e}"))?;
-            (format!("--data @{path}"), text)
-        }
-        None => ("--data".to_owned(), data.to_owned()),
-    };
-    serde_json::from_str(&text).map_err(|e| format!("{origin} is not valid JSON: {e}"))
 }
 
 /// `pausegate wait ID`.
@@ -358,42 +317,11 @@ where
 
 /// Every failure exits 2: a refused request is a usage error, never a
 /// "not approved" that a pipeline could mistake for a decision.
-fn api_failure(error: ClientError) -> ExitCode {
+pub(crate) fn api_failure(error: ClientError) -> ExitCode {
     match error {
         ClientError::Api(message) | ClientError::Refused(message) => fail(&message),
         unreachable @ ClientError::Unreachable { .. } => fail(&format!(
             "{unreachable}; is the server running? (set PAUSEGATE_URL)"
         )),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn data_parses_inline_and_from_a_file_and_says_where_it_fails() {
-        assert_eq!(parse_data(r#"{"a": 1}"#).unwrap(), json!({"a": 1}));
-        let error = parse_data(r#"{"a": }"#).unwrap_err();
-        assert!(
-            error.starts_with("--data is not valid JSON") && error.contains("line 1 column 7"),
-            "{error}"
-        );
-
-        let dir = tempfile::tempdir().unwrap();
-        let file = dir.path().join("data.json");
-        std::fs::write(&file, "{\n  \"run_date\": \"2026-11-23\",\n}").unwrap();
-        let error = parse_data(&format!("@{}", file.display())).unwrap_err();
-        assert!(
-            error.contains("data.json is not valid JSON") && error.contains("line 3"),
-            "{error}"
-        );
-        std::fs::write(&file, "[1, 2]").unwrap();
-        assert_eq!(
-            parse_data(&format!("@{}", file.display())).unwrap(),
-            json!([1, 2])
-        );
-        let missing = parse_data("@/nowhere/x.json").unwrap_err();
-        assert!(missing.contains("cannot read"), "{missing}");
     }
 }

@@ -2,11 +2,13 @@
 //! a client of its API for any CI system (create a pause, wait for it,
 //! read, list, decide, cancel). Each returns the process exit code.
 
+mod attestation;
 mod client;
 mod commands;
 mod healthcheck;
 mod outage;
 mod output;
+mod pause_body;
 mod proofs;
 mod serve;
 mod wait;
@@ -44,7 +46,7 @@ enum Command {
     /// Run the server (SQLite file pausegate.db on 127.0.0.1:8080 unless told otherwise).
     Serve(ServeArgs),
     /// Create a pause; with --wait, block until it is decided.
-    Pause(commands::PauseArgs),
+    Pause(Box<commands::PauseArgs>),
     /// Block until a pause is decided: exit 0 approved, 1 rejected/expired/cancelled, 3 timeout.
     Wait(WaitArgs),
     /// Show a pause.
@@ -61,6 +63,8 @@ enum Command {
     Redeliver(commands::RedeliverArgs),
     /// Exit 0 when the server is ready (for a container HEALTHCHECK or a probe)
     Healthcheck(healthcheck::HealthcheckArgs),
+    /// Print a settled pause's attestation: its decision, signed, as a DSSE envelope (one line of JSON)
+    Attestation(IdArgs),
     /// Check signed receipts offline: signature, chain and data; exit 0 or 1 with the reason
     Verify(proofs::VerifyArgs),
     /// Check the receipt chain in the database
@@ -125,7 +129,7 @@ pub fn main() -> ExitCode {
     runtime.block_on(async {
         match cli.command {
             Command::Serve(args) => serve::run(args).await,
-            Command::Pause(args) => commands::pause(args).await,
+            Command::Pause(args) => commands::pause(*args).await,
             Command::Wait(args) => commands::wait(args).await,
             Command::Status(args) => commands::status(args).await,
             Command::List(args) => commands::list(args).await,
@@ -134,6 +138,7 @@ pub fn main() -> ExitCode {
             Command::Cancel(args) => commands::cancel(args).await,
             Command::Redeliver(args) => commands::redeliver(args).await,
             Command::Healthcheck(args) => healthcheck::run(args).await,
+            Command::Attestation(args) => attestation::run(args).await,
             Command::Verify(args) => proofs::verify_receipts(args).await,
             Command::Audit(command) => proofs::audit(command).await,
             Command::Policy(command) => proofs::policy(command),

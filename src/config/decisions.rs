@@ -1,5 +1,5 @@
 //! `[policies.NAME]` and `[receipts]`: the Rego policies asked when a pause
-//! is created, and the key that signs decision receipts.
+//! is created, and the keys that sign decision receipts and attestations.
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -9,6 +9,7 @@ use serde::Deserialize;
 use super::secret::Env;
 use crate::policies::PolicySet;
 use crate::receipts::SigningKey;
+use crate::tlog::dsse::DsseSigner;
 
 /// `[policies.NAME]` as written.
 #[derive(Debug, Deserialize)]
@@ -26,6 +27,11 @@ pub struct ReceiptsFile {
     /// `openssl genpkey -algorithm ed25519` writes it). Without it, a key
     /// generated on first start and stored in the database signs.
     pub signing_key_env: Option<String>,
+    /// Names the variable holding an ECDSA P-256 private key (PKCS#8 PEM,
+    /// as `openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256`
+    /// writes it) that signs attestations. Without it, a key generated on
+    /// first start and stored in the database signs.
+    pub attestation_key_env: Option<String>,
 }
 
 /// Compiles the policies, in name order.
@@ -48,4 +54,18 @@ pub(crate) fn resolve_receipt_key(
     SigningKey::from_pem(pem.expose())
         .map(Some)
         .map_err(|e| format!("receipts.signing_key_env: {variable}: {e}"))
+}
+
+/// The configured attestation key, if any.
+pub(crate) fn resolve_attestation_key(
+    file: Option<&ReceiptsFile>,
+    env: &Env,
+) -> Result<Option<Arc<DsseSigner>>, String> {
+    let Some(variable) = file.and_then(|f| f.attestation_key_env.as_deref()) else {
+        return Ok(None);
+    };
+    let pem = env.secret("receipts.attestation_key_env", variable)?;
+    crate::attestation::keys::signer_from_pem(pem.expose())
+        .map(|signer| Some(Arc::new(signer)))
+        .map_err(|e| format!("receipts.attestation_key_env: {variable}: {e}"))
 }

@@ -115,6 +115,8 @@ pub struct Settings {
     pub policies: std::sync::Arc<crate::policies::PolicySet>,
     /// The key that signs receipts; `None` uses the stored (or a new) one.
     pub receipt_key: Option<crate::receipts::SigningKey>,
+    /// The key that signs attestations; `None` uses the stored (or a new) one.
+    pub attestation_key: Option<std::sync::Arc<crate::tlog::dsse::DsseSigner>>,
 }
 
 /// How the outbox sends.
@@ -207,6 +209,7 @@ impl Settings {
             background_tasks: true,
             header_timeout: HEADER_TIMEOUT,
             policies: decisions::resolve_policies(file.policies)?,
+            attestation_key: decisions::resolve_attestation_key(file.receipts.as_ref(), env)?,
             receipt_key: decisions::resolve_receipt_key(file.receipts, env)?,
         })
     }

@@ -18,6 +18,7 @@ mod new_pause;
 mod object_only;
 mod pause;
 mod rules;
+mod subjects;
 mod text;
 pub mod time;
 mod token;
@@ -46,6 +47,7 @@ pub use new_pause::{
 pub(crate) use object_only::object_only;
 pub use pause::{Decision, Notify, OnExpire, Pause, PauseState, Verdict, Via};
 pub use rules::{IdentifiedBy, Rules, Ruling, Voucher, approvals_missing, rule_on};
+pub use subjects::{MAX_SUBJECTS, Subject, SubjectDigest, check_subject_count};
 pub use text::{Lines, escape_hidden, plain_name, readable, validate_comment};
 pub use token::{TOKEN_BYTES, Token, TokenHash};
 pub use validation::{

@@ -12,6 +12,7 @@ use super::callback::Callback;
 use super::callback::CallbackView;
 use super::delivery::Delivery;
 use super::ids::PauseId;
+use super::subjects::Subject;
 use super::time;
 use super::values::{ActorName, ChannelName, EmailAddress, Tag, TargetName, Title};
 
@@ -290,6 +291,10 @@ pub struct Pause {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schema(value_type = Option<String>)]
     pub superseded_by: Option<PauseId>,
+    /// The artefacts it is about (`{name, digest: {sha256}}`), as the
+    /// request named them: the subject of its attestation.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub subjects: Vec<Subject>,
     /// Fields the approver fills in.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub input_fields: Vec<InputField>,

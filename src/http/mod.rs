@@ -142,6 +142,14 @@ pub fn app(state: AppState) -> Router {
         .route("/sweep", post(functions::sweep))
         .route("/", get(ops::root))
         .route("/.well-known/jwks.json", get(api::jwks))
+        .route(
+            "/.well-known/pausegate-attestation.pub",
+            get(api::attestation_pem),
+        )
+        .route(
+            "/.well-known/pausegate-attestation-keys.json",
+            get(api::attestation_keys),
+        )
         .route("/healthz", get(ops::healthz))
         .route("/readyz", get(ops::readyz))
         .route("/metrics", get(ops::metrics))

@@ -10,7 +10,8 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
 use super::api::{
-    deliveries, log as log_api, pauses as api, receipts as receipts_api, tokens as token_api,
+    attestation as attestation_api, deliveries, log as log_api, pauses as api,
+    receipts as receipts_api, tokens as token_api,
 };
 use deliveries as deliveries_api;
 
@@ -23,13 +24,14 @@ use deliveries as deliveries_api;
     paths(
         api::create, api::list, api::get, api::approve, api::reject, api::cancel, api::wait,
         token_api::decide, token_api::lookup, deliveries_api::retry,
-        receipts_api::receipt, receipts_api::jwks, log_api::checkpoint, log_api::vkey,
-        log_api::tile,
+        receipts_api::receipt, receipts_api::jwks, attestation_api::attestation,
+        attestation_api::public_keys_pem, attestation_api::public_keys, log_api::checkpoint,
+        log_api::vkey, log_api::tile,
     ),
     tags(
         (name = "pauses", description = "Management API: needs the API key"),
         (name = "tokens", description = "Endpoints a review token opens: no key"),
-        (name = "receipts", description = "Keys that verify decision receipts: no key"),
+        (name = "receipts", description = "Keys that verify decision receipts and attestations: no key"),
         (name = "log", description = "The transparency log of receipts, as C2SP tlog-tiles: \
             no key"),
     )
@@ -111,7 +113,16 @@ struct CreatedLinks;
 impl Modify for CreatedLinks {
     fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
         use utoipa::openapi::{RefOr, link::LinkBuilder};
-        let by_id = ["get", "wait", "approve", "reject", "cancel", "receipt"].map(|operation| {
+        let by_id = [
+            "get",
+            "wait",
+            "approve",
+            "reject",
+            "cancel",
+            "receipt",
+            "attestation",
+        ]
+        .map(|operation| {
             let link = LinkBuilder::new()
                 .operation_id(operation)
                 .parameter("id", "$response.body#/id");

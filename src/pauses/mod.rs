@@ -4,6 +4,7 @@
 //! whose expiry has passed (that pause alone: never a sweep inside a
 //! request), so no caller ever sees a stale `pending`.
 
+mod attestation;
 pub mod audit;
 pub mod commands;
 mod create;
@@ -29,7 +30,9 @@ use crate::identity::Caller;
 use crate::policies::PolicySet;
 use crate::store::{Store, StoreError, TokenRecord};
 
-pub use commands::{DecisionInput, NotifyRequest, PauseRequest, request_fingerprint};
+pub use commands::{
+    DecisionInput, DigestRequest, NotifyRequest, PauseRequest, SubjectRequest, request_fingerprint,
+};
 pub use decide::{Decider, TokenDecision, expiry_settlement};
 pub use waiters::Waiters;
 

@@ -94,6 +94,11 @@ const SQLITE: &[(i64, &str, &str)] = &[
         include_str!("../../migrations/sqlite/0016_transparency_log.sql"),
     ),
     (
+        17,
+        "subjects and attestation keys",
+        include_str!("../../migrations/sqlite/0017_subjects_and_attestation_keys.sql"),
+    ),
+    (
         18,
         "target turns",
         include_str!("../../migrations/sqlite/0018_target_turns.sql"),
@@ -171,6 +176,11 @@ const POSTGRES: &[(i64, &str, &str)] = &[
         14,
         "transparency log",
         include_str!("../../migrations/postgres/0014_transparency_log.sql"),
+    ),
+    (
+        15,
+        "subjects and attestation keys",
+        include_str!("../../migrations/postgres/0015_subjects_and_attestation_keys.sql"),
     ),
     (
         16,

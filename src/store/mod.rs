@@ -24,6 +24,7 @@ use chrono::{DateTime, Utc};
 
 use crate::domain::{DeliveryId, Pause, PauseId, TokenHash};
 use crate::receipts::{PublicKey, Receipt};
+use crate::tlog::dsse::{DsseKey, DsseSigner};
 use crate::tlog::merkle::Hash;
 use crate::tlog::note::Verifier;
 use crate::tlog::proof::TlogProof;
@@ -197,6 +198,13 @@ pub trait Store: Send + Sync + 'static {
 
     /// The key the log's checkpoints are signed with, as verifiers hold it.
     fn log_verifier(&self) -> Verifier;
+
+    /// The key that signs attestations, chosen when the store was opened;
+    /// `None` for a store opened only to read.
+    fn attester(&self) -> Option<std::sync::Arc<DsseSigner>>;
+
+    /// Every key that signed attestations here, the current one first.
+    async fn attestation_keys(&self) -> Result<Vec<DsseKey>, StoreError>;
 
     /// Starts telling `watcher` about pauses settled by other processes
     /// sharing the database (none for SQLite, which has one process).

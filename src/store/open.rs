@@ -1,7 +1,7 @@
 //! Opening a store: the backend named by the database URL, its schema
-//! brought up to date, the key that signs receipts chosen (the
-//! configured one, else the stored one, else a new one) and the
-//! transparency log's key (the stored one, else a new one).
+//! brought up to date, the keys that sign receipts and attestations
+//! chosen (the configured one, else the stored one, else a new one) and
+//! the transparency log's key (the stored one, else a new one).
 
 use std::sync::Arc;
 
@@ -10,6 +10,7 @@ use chrono::Utc;
 use super::{PostgresBackend, SqliteBackend, Store, StoreError, Wakeups, sql};
 use crate::clock::Mint;
 use crate::receipts::{Notary, SigningKey};
+use crate::tlog::dsse::DsseSigner;
 use crate::tlog::note::Signer;
 
 /// How receipts are signed: with the configured key, or else with the key
@@ -18,6 +19,9 @@ use crate::tlog::note::Signer;
 pub struct ReceiptSetup {
     /// The configured signing key, if any.
     pub key: Option<SigningKey>,
+    /// The configured attestation key, if any (else the stored one, else
+    /// a new one, stored).
+    pub attestation_key: Option<Arc<DsseSigner>>,
     /// The public URL, named in each receipt's `iss`.
     pub issuer: Option<String>,
     /// Only reading (an audit): the stored keys are left as they are, and
@@ -93,20 +97,22 @@ async fn with_notary<B: sql::Backend>(
         let signer = log_signer(&origin, &seed)?;
         return Ok(sql::store::SqlStore::new(backend, notary, signer, mint));
     }
-    let configured = setup.key;
+    let (configured, attestation) = (setup.key, setup.attestation_key);
     let origin = log_origin(setup.issuer.as_deref());
-    let (key, (origin, seed)) = backend
+    let (key, attester, (origin, seed)) = backend
         .write(sql::work(move |c| {
             Box::pin(async move {
                 let key = sql::receipts::choose_key(c, configured, now).await?;
+                let attester = sql::attestation_keys::choose_key(c, attestation, now).await?;
                 let log = sql::log::choose_key(c, &origin, &fresh_seed, now).await?;
-                Ok((key, log))
+                Ok((key, attester, log))
             })
         }))
         .await?;
     let notary = Notary::new(key, setup.issuer).map_err(StoreError::internal)?;
     let signer = log_signer(&origin, &seed)?;
-    Ok(sql::store::SqlStore::new(backend, notary, signer, mint))
+    let store = sql::store::SqlStore::new(backend, notary, signer, mint);
+    Ok(store.with_attester(attester))
 }
 
 /// The log's name when the server has no public URL.

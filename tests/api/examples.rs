@@ -70,6 +70,9 @@ fn value_for(key: &str) -> String {
             openssl_key(&["-algorithm", "RSA", "-pkeyopt", "rsa_keygen_bits:2048"])
         }
         "signing_key_env" => openssl_key(&["-algorithm", "ed25519"]),
+        "attestation_key_env" => {
+            openssl_key(&["-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-256"])
+        }
         "webhook_url_env" => "https://hooks.example.com/services/T0/B0/x0".to_owned(),
         _ => "example-secret-0123456789abcdef0123456789".to_owned(),
     }

@@ -166,6 +166,17 @@ async fn run_and_decide(
     (answer, log, app.api.pause(&id).await, runner)
 }
 
+/// The in-toto statement in the envelope an `attestation` output holds
+/// (its signature is checked in `attestation.rs`).
+fn attested(output: &Value) -> Value {
+    use base64::Engine;
+    let envelope: Value = serde_json::from_str(output.as_str().unwrap()).unwrap();
+    assert_eq!(envelope["payloadType"], "application/vnd.in-toto+json");
+    let payload = envelope["payload"].as_str().unwrap();
+    let payload = base64::engine::general_purpose::STANDARD.decode(payload);
+    serde_json::from_slice(&payload.unwrap()).unwrap()
+}
+
 pub(crate) async fn first_pending(app: &TestApp) -> Option<String> {
     let (_, list) = app.api.list("?state=pending").await;
     list["items"][0]["id"].as_str().map(str::to_owned)
@@ -176,7 +187,9 @@ async fn the_action_waits_for_approval_and_outputs_the_pause_outcome_and_actor()
     let app = TestApp::builder().start().await;
     let release = Release::serve().await;
     let runner = Runner::using(&release);
-    let installed = json!({"install": "release"});
+    let digest = "ab".repeat(32);
+    let subjects = format!("registry.example/app@sha256:{digest}");
+    let installed = json!({"install": "release", "subjects": subjects});
     let (answer, log, pause, runner) = run_and_decide(&app, runner, installed, "approve").await;
     assert_eq!(answer["status"], 0, "{log}");
     let outputs = &answer["outputs"];
@@ -184,6 +197,11 @@ async fn the_action_waits_for_approval_and_outputs_the_pause_outcome_and_actor()
     assert_eq!(outputs["outcome"], "approved");
     assert_eq!(outputs["actor"], "Ana");
     assert_eq!(&outputs["receipt"], &pause["receipt"], "the signed receipt");
+    let named = json!([{"name": "registry.example/app", "digest": {"sha256": digest}}]);
+    assert_eq!(pause["subjects"], named);
+    let statement = attested(&outputs["attestation"]);
+    assert_eq!(statement["subject"], named, "the attestation is about them");
+    assert_eq!(statement["predicate"]["outcome"], "approved");
     assert_eq!(pause["data"], json!({"sha": "abc1234"}));
     assert_eq!(pause["title"], "Deploy abc1234 to production?");
     let emails = pause["deliveries"]
@@ -222,6 +240,8 @@ async fn a_rejection_fails_the_step_unless_told_otherwise() {
     assert_eq!(answer["status"], 1, "{log}");
     assert_eq!(answer["outputs"]["outcome"], "rejected");
     assert_eq!(answer["outputs"]["actor"], "Ana");
+    let statement = attested(&answer["outputs"]["attestation"]);
+    assert_eq!(statement["predicate"]["outcome"], "rejected");
 
     let lenient = json!({"fail-when-not-approved": "false"});
     let (answer, log, _, _) = run_and_decide(&app, Runner::with_binary(), lenient, "reject").await;

@@ -18,6 +18,7 @@ mod standins;
 mod airflow_login;
 mod api_callers;
 mod argo;
+mod attestation;
 mod azure_devops;
 mod azure_functions;
 mod azure_recipe;

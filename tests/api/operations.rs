@@ -88,6 +88,8 @@ async fn the_openapi_document_describes_every_api_route_and_the_real_answers() {
         ("/api/v1/pauses/{id}/reject", "post"),
         ("/api/v1/pauses/{id}/cancel", "post"),
         ("/api/v1/pauses/{id}/wait", "get"),
+        ("/api/v1/pauses/{id}/attestation", "get"),
+        ("/.well-known/pausegate-attestation.pub", "get"),
         ("/api/v1/decisions", "post"),
         ("/api/v1/lookup", "post"),
         ("/api/PipelinePause", "post"),

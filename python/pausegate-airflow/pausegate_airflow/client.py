@@ -1,7 +1,8 @@
 """The pausegate HTTP API as the operator and the trigger use it.
 
 This module owns: where the server is and which key to send (`Server`,
-`resolve_server`), the one blocking call the operator makes (`create_pause`),
+`resolve_server`), the blocking calls the operator makes (`create_pause`, and
+`fetch_attestation` once a pause is approved),
 the long-poll request the trigger repeats (`wait_url`), and the retry policy
 both share (`is_retryable`, `backoff_delay`). It knows nothing about Airflow
 tasks or triggers beyond reading a Connection.
@@ -11,7 +12,9 @@ endpoints take `Authorization: Bearer <api key>`; `POST /api/v1/pauses`
 answers 201 (or 200 for a repeated idempotency key) with the pause plus
 `token` and `review_url`; `GET /api/v1/pauses/{id}/wait?timeout=60s` answers
 as soon as the pause is no longer pending, or with the pending pause when the
-timeout (at most 60 s) passes. Errors are `{"error": {"code", "message"}}`.
+timeout (at most 60 s) passes; `GET /api/v1/pauses/{id}/attestation` answers a
+settled pause's decision as a DSSE envelope (an in-toto statement). Errors are
+`{"error": {"code", "message"}}`.
 
 httpx is used because Airflow 3 already depends on it (apache-airflow-core
 and the task SDK), so this package adds nothing to an Airflow install.
@@ -176,6 +179,40 @@ def create_pause(
             )
             time.sleep(delay)
     raise PausegateError(f"creating the pause failed after {attempts} attempts: {problem}")
+
+
+def fetch_attestation(
+    server: Server,
+    pause_id: str,
+    *,
+    attempts: int = 3,
+    log: logging.Logger | None = None,
+) -> dict[str, Any]:
+    """The attestation of a settled pause: the DSSE envelope of its
+    decision, to verify with the keys at /.well-known/pausegate-attestation.pub.
+
+    Connection errors and retryable answers are tried again with backoff.
+    """
+    log = log or logging.getLogger(__name__)
+    problem = ""
+    url = f"{server.url}/api/v1/pauses/{pause_id}/attestation"
+    with httpx.Client(timeout=httpx.Timeout(30.0, connect=10.0)) as client:
+        for attempt in range(1, attempts + 1):
+            try:
+                response = client.get(url, headers=server.headers())
+            except httpx.TransportError as error:
+                problem = f"{type(error).__name__}: {error}"
+            else:
+                if response.status_code == 200:
+                    return response.json()
+                problem = describe_error(response)
+                if not is_retryable(response.status_code):
+                    break
+            if attempt < attempts:
+                delay = backoff_delay(attempt)
+                log.warning("pausegate at %s: %s; trying again in %.1f s", server.url, problem, delay)
+                time.sleep(delay)
+    raise PausegateError(f"fetching the attestation of {pause_id} failed: {problem}")
 
 
 def wait_url(server: Server, pause_id: str) -> str:

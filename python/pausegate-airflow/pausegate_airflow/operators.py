@@ -5,7 +5,9 @@ operator's arguments, create it (once per task of a DAG run, thanks to an
 idempotency key), defer to `PausegateTrigger` so that the wait costs no
 worker slot, and turn the decision into the task's outcome:
 
-    approved                        success; the pause (as JSON) is the XCom
+    approved                        success; the pause (as JSON) is the XCom,
+                                    with its `attestation` (the decision as a
+                                    signed in-toto statement, a DSSE envelope)
     rejected, expired, cancelled    skipped (default) or failed
                                     (`on_not_approved="fail"`)
 
@@ -36,6 +38,7 @@ from pausegate_airflow.client import (
     MAX_POLL_SECONDS,
     PausegateError,
     create_pause,
+    fetch_attestation,
     idempotency_key,
     resolve_server,
 )
@@ -58,6 +61,10 @@ class PausegateApprovalOperator(BaseOperator):
     :param notify_channels: configured channel name(s) (Slack, Teams) to
         post to (the API's `notify.channels`).
     :param expires_in: how long the pause stays open ("90s", "15m", "24h", "7d").
+    :param subjects: the artefacts the approval is about, each
+        "NAME@sha256:HEX" (an image reference's digest form) or
+        {"name": ..., "digest": {"sha256": ...}}: the subject of the
+        attestation the approved task returns (else the data's digest is).
     :param idempotency_key: default: one per DAG, run, task and map index, so
         a retried task returns to its pause instead of creating a second one
         (and, once that pause is decided, ends the same way at once).
@@ -85,6 +92,7 @@ class PausegateApprovalOperator(BaseOperator):
         "notify_email",
         "notify_channels",
         "expires_in",
+        "subjects",
         "idempotency_key",
         "url",
     )
@@ -101,6 +109,7 @@ class PausegateApprovalOperator(BaseOperator):
         notify_email: str | Sequence[str] | None = None,
         notify_channels: str | Sequence[str] | None = None,
         expires_in: str | int = "24h",
+        subjects: Sequence[str | dict[str, Any]] | None = None,
         idempotency_key: str | None = None,
         pausegate_conn_id: str | None = "pausegate_default",
         url: str | None = None,
@@ -119,6 +128,7 @@ class PausegateApprovalOperator(BaseOperator):
         self.notify_email = notify_email
         self.notify_channels = notify_channels
         self.expires_in = expires_in
+        self.subjects = subjects
         self.idempotency_key = idempotency_key
         self.pausegate_conn_id = pausegate_conn_id
         self.url = url
@@ -162,10 +172,21 @@ class PausegateApprovalOperator(BaseOperator):
         outcome = f"Pausegate pause {pause['id']} was {pause['state']}{_decided_by(pause)}"
         if pause["state"] == "approved":
             self.log.info("%s", outcome)
-            return pause
+            return self._with_attestation(pause)
         if self.on_not_approved == "fail":
             raise AirflowFailException(outcome)
         raise AirflowSkipException(outcome)
+
+    def _with_attestation(self, pause: dict[str, Any]) -> dict[str, Any]:
+        """The pause with its `attestation` added, as the receipt is: a
+        later task hands it to whatever checks the deploy. A server that
+        gives none (an older one) costs a warning, not the approval."""
+        try:
+            server = resolve_server(self.pausegate_conn_id, self.url, self.api_key)
+            pause["attestation"] = fetch_attestation(server, pause["id"], log=self.log)
+        except PausegateError as error:
+            self.log.warning("Pausegate pause %s: no attestation: %s", pause["id"], error)
+        return pause
 
     def _pause_request(self, context: Any) -> dict[str, Any]:
         """The JSON body of `POST /api/v1/pauses`, without unset fields."""
@@ -181,6 +202,7 @@ class PausegateApprovalOperator(BaseOperator):
             "target": self.target,
             "expires_in": self.expires_in,
             "notify": notify if any(notify.values()) else None,
+            "subjects": [_subject(s) for s in self.subjects] if self.subjects else None,
             "idempotency_key": key,
         }
         return {name: value for name, value in body.items() if value is not None}
@@ -192,6 +214,17 @@ def _as_list(value: str | Sequence[str] | None) -> list[str]:
     if isinstance(value, str):
         return [value]
     return list(value)
+
+
+def _subject(subject: str | dict[str, Any]) -> dict[str, Any]:
+    """{"name", "digest": {"sha256"}} from "NAME@sha256:HEX" (split at the
+    last "@sha256:"); a dict is sent as given. The server checks both."""
+    if isinstance(subject, dict):
+        return subject
+    name, found, sha256 = subject.rpartition("@sha256:")
+    if not found:
+        raise ValueError(f"subject {subject!r} is not NAME@sha256:HEX")
+    return {"name": name, "digest": {"sha256": sha256}}
 
 
 def _deferral_timeout(expires_at: str | None) -> timedelta | None:

@@ -19,6 +19,7 @@ use super::callback::{self, Callback, CallbackPolicy};
 use super::fields::InputField;
 use super::pause::{Notify, OnExpire};
 use super::rules::{IdentifiedBy, Rules};
+use super::subjects::Subject;
 use super::text::{Lines, readable};
 use super::validation::{MAX_DATA_BYTES, MAX_DESCRIPTION_CHARS, ValidationError};
 use super::values::{IdempotencyKey, Tag, TargetName, Title};
@@ -92,6 +93,8 @@ pub struct NewPause {
     pub tags: Vec<Tag>,
     /// Fields the approver fills in.
     pub input_fields: Vec<InputField>,
+    /// The artefacts it is about.
+    pub subjects: Vec<Subject>,
     /// Who else is asked, and when, if nobody decides.
     pub escalation: Option<Escalation>,
     /// Its group: a newer pause of it supersedes this one.

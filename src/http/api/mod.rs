@@ -3,6 +3,7 @@
 //! public, read-only transparency log. Each
 //! handler is a short list of steps over the `pauses` use cases.
 
+pub(super) mod attestation;
 pub(super) mod deliveries;
 pub(super) mod log;
 mod params;
@@ -17,6 +18,7 @@ use axum::routing::{get, post};
 
 use super::{AppState, auth};
 
+pub(super) use attestation::{public_keys as attestation_keys, public_keys_pem as attestation_pem};
 pub(crate) use pauses::{CreatedBody, answer_created};
 pub(super) use receipts::jwks;
 
@@ -30,6 +32,10 @@ pub(super) fn router(state: &AppState) -> Router<AppState> {
         .route("/api/v1/pauses/{id}/cancel", post(pauses::cancel))
         .route("/api/v1/pauses/{id}/wait", get(pauses::wait))
         .route("/api/v1/pauses/{id}/receipt", get(receipts::receipt))
+        .route(
+            "/api/v1/pauses/{id}/attestation",
+            get(attestation::attestation),
+        )
         .route(
             "/api/v1/pauses/{id}/deliveries/{delivery}/retry",
             post(deliveries::retry),

@@ -130,7 +130,41 @@ pub struct PauseRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schema(max_items = 10)]
     pub tags: Option<Vec<String>>,
+    /// The artefacts this pause is about (up to 64), such as a container
+    /// image and its digest: the `subject` of its attestation
+    /// (`GET /api/v1/pauses/{id}/attestation`), so a deploy can check that
+    /// what it runs is what was approved.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(max_items = 64)]
+    pub subjects: Option<Vec<SubjectRequest>>,
 }
+
+/// One of `subjects` as sent.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+#[serde(remote = "Self")]
+pub struct SubjectRequest {
+    /// What the artefact is called (`registry.example/app`): 1–256
+    /// characters, one line.
+    #[schema(min_length = 1, max_length = 256)]
+    pub name: String,
+    /// Its digest.
+    pub digest: DigestRequest,
+}
+
+object_only!(SubjectRequest, "a JSON object with name and digest");
+
+/// A subject's `digest` as sent: its SHA-256.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+#[serde(remote = "Self")]
+pub struct DigestRequest {
+    /// The artefact's SHA-256, 64 lowercase hex digits.
+    #[schema(pattern = "^[0-9a-f]{64}$")]
+    pub sha256: String,
+}
+
+object_only!(DigestRequest, "a JSON object with sha256");
 
 /// `notify` as sent.
 #[derive(Debug, Clone, Default, Serialize, Deserialize, utoipa::ToSchema)]

@@ -2,13 +2,13 @@
 //! validated value or its domain rule, named by its path in the request.
 
 use crate::domain::{
-    Callback, CreatePolicy, IdempotencyKey, NewPause, Rules, Tag, Title, ValidationError,
-    parse_callback, parse_callback_timeout, parse_data, parse_description, parse_escalation,
-    parse_expiry, parse_fields, parse_notify, parse_on_expire, parse_remind_before, parse_tags,
-    parse_target, parse_target_params,
+    Callback, CreatePolicy, IdempotencyKey, NewPause, Rules, Subject, Tag, Title, ValidationError,
+    check_subject_count, parse_callback, parse_callback_timeout, parse_data, parse_description,
+    parse_escalation, parse_expiry, parse_fields, parse_notify, parse_on_expire,
+    parse_remind_before, parse_tags, parse_target, parse_target_params,
 };
 
-use super::{NotifyRequest, PauseRequest};
+use super::{NotifyRequest, PauseRequest, SubjectRequest};
 
 impl PauseRequest {
     /// Checks every field against the rules and `policy`. Who asked is
@@ -46,6 +46,7 @@ impl PauseRequest {
             requester_identified_by: None,
             tags: parse_tags(self.tags)?,
             input_fields: parse_fields(self.input_fields)?,
+            subjects: parse_subjects(self.subjects)?,
             escalation: parse_escalation(self.escalate_after, escalate_to, policy)?,
             group: self.group.map(|g| Tag::parse("group", &g)).transpose()?,
         })
@@ -62,6 +63,18 @@ impl NotifyRequest {
 fn parse_title(title: Option<String>) -> Result<Title, ValidationError> {
     let title = title.ok_or_else(|| ValidationError::new("title", "title is required"))?;
     Title::parse("title", &title)
+}
+
+/// The artefacts the request names, each named by its place
+/// (`subjects[1].digest.sha256`) when refused.
+fn parse_subjects(subjects: Option<Vec<SubjectRequest>>) -> Result<Vec<Subject>, ValidationError> {
+    let subjects = subjects.unwrap_or_default();
+    check_subject_count(subjects.len())?;
+    let read = |(index, subject): (usize, SubjectRequest)| {
+        let at = format!("subjects[{index}]");
+        Subject::parse(&at, &subject.name, &subject.digest.sha256)
+    };
+    subjects.into_iter().enumerate().map(read).collect()
 }
 
 /// The key of a pause made for `callback`: what identifies the waiting

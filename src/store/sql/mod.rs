@@ -29,6 +29,7 @@
 //! writer's own thread: the futures its [`Conn`] returns are ready at once.
 //! PostgreSQL stays on sqlx, where a round trip is a real network trip.
 
+pub mod attestation_keys;
 pub mod claim;
 mod columns;
 pub mod dialect;

@@ -6,7 +6,9 @@ use chrono::{DateTime, Utc};
 
 use std::sync::Arc;
 
-use super::{Backend, claim, outbox, pauses, receipts, redeliver, sessions, settle, work};
+use super::{
+    Backend, attestation_keys, claim, outbox, pauses, receipts, redeliver, sessions, settle, work,
+};
 use crate::clock::Mint;
 use crate::domain::{DeliveryId, Pause, PauseId, PauseState, TokenHash};
 use crate::receipts::{Notary, PublicKey, Receipt};
@@ -29,6 +31,7 @@ fn settled_any(created: &Created) -> bool {
         Created::Replayed(_) | Created::KeyReused(_) => false,
     }
 }
+use crate::tlog::dsse::{DsseKey, DsseSigner};
 
 /// The store over backend `B`.
 pub struct SqlStore<B> {
@@ -36,6 +39,7 @@ pub struct SqlStore<B> {
     notary: Arc<Notary>,
     log_signer: Arc<Signer>,
     mint: Mint,
+    attester: Option<Arc<DsseSigner>>,
 }
 
 impl<B: Backend> SqlStore<B> {
@@ -49,6 +53,7 @@ impl<B: Backend> SqlStore<B> {
             notary: Arc::new(notary),
             log_signer: Arc::new(log_signer),
             mint,
+            attester: None,
         }
     }
 
@@ -60,6 +65,12 @@ impl<B: Backend> SqlStore<B> {
     /// The log's signer, for integrating.
     pub(super) fn log_signer(&self) -> Arc<Signer> {
         self.log_signer.clone()
+    }
+
+    /// This store, `attester` signing attestations.
+    pub fn with_attester(mut self, attester: Arc<DsseSigner>) -> Self {
+        self.attester = Some(attester);
+        self
     }
 }
 
@@ -322,6 +333,18 @@ impl<B: Backend> Store for SqlStore<B> {
 
     fn log_verifier(&self) -> Verifier {
         self.log_signer.verifier().clone()
+    }
+
+    fn attester(&self) -> Option<Arc<DsseSigner>> {
+        self.attester.clone()
+    }
+
+    async fn attestation_keys(&self) -> Result<Vec<DsseKey>, StoreError> {
+        self.backend
+            .read(work(|c| {
+                Box::pin(async move { attestation_keys::public_keys(c).await })
+            }))
+            .await
     }
 
     fn watch_settled(&self, watcher: SettledWatcher) {

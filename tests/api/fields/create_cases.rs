@@ -11,6 +11,7 @@ pub(crate) fn create_cases() -> Vec<Case> {
     let mut cases = top_level();
     cases.extend(nested());
     cases.extend(callbacks_and_headers());
+    cases.extend(subjects());
     cases
 }
 
@@ -147,6 +148,46 @@ fn callbacks_and_headers() -> Vec<Case> {
                 "idempotency_key",
             ),
             &[("Idempotency-Key", b"a")],
+        ),
+    ]
+}
+
+/// The artefacts a pause names: each part of each subject, by its place.
+fn subjects() -> Vec<Case> {
+    let digest = "ab".repeat(32);
+    let good = json!({"name": "registry.example/app", "digest": {"sha256": digest}});
+    let with = |second: Value| json!({"title": "t", "subjects": [good.clone(), second]});
+    vec![
+        create(
+            with(json!({"name": "app", "digest": {"sha256": digest.to_uppercase()}})),
+            "subjects[1].digest.sha256",
+        ),
+        create(
+            with(json!({"name": "app", "digest": {"sha256": "abc"}})),
+            "subjects[1].digest.sha256",
+        ),
+        create(
+            with(json!({"name": "", "digest": {"sha256": digest}})),
+            "subjects[1].name",
+        ),
+        create(
+            with(json!({"name": "x".repeat(257), "digest": {"sha256": digest}})),
+            "subjects[1].name",
+        ),
+        create(with(json!({"name": "app"})), "subjects[1].digest"),
+        create(
+            with(json!({"name": "app", "digest": {"sha256": digest, "sha512": "00"}})),
+            "subjects[1].digest.sha512",
+        ),
+        create(
+            with(json!({"name": "app", "digest": {"sha256": digest}, "uri": "x"})),
+            "subjects[1].uri",
+        ),
+        create(with(json!(["app", digest])), "subjects[1]"),
+        create(json!({"title": "t", "subjects": "app"}), "subjects"),
+        create(
+            json!({"title": "t", "subjects": vec![good.clone(); 65]}),
+            "subjects",
         ),
     ]
 }

@@ -162,6 +162,7 @@ static COLUMNS: &[Column] = &[
     computed("receipt", receipt, into!(receipt, opt_text)),
     stored("requester_identified_by", |i| ok(i.pause.requester_identified_by.as_ref().map(|b| b.as_str())),
         into!(requester_identified_by, identified_by)),
+    stored("subjects", |i| opt_json_text(non_empty(&i.pause.subjects)), into!(subjects, list)),
 ];
 
 /// Inserts a pause unless its idempotency key is taken (then nothing
@@ -271,6 +272,7 @@ fn unread() -> Pause {
         group: None,
         superseded_by: None,
         input_fields: Vec::new(),
+        subjects: Vec::new(),
         inputs: None,
         deliveries: Vec::new(),
         callback: None,

@@ -32,6 +32,7 @@ fn full_record() -> NewPauseRecord {
         "idempotency_key": "k-1", "approvers": ["ana@example.com", "bo@example.com"],
         "approvals_required": 2, "group": "deploy:prod", "tags": ["team:data", "prod"],
         "input_fields": [{"name": "rows", "type": "number", "required": true}],
+        "subjects": [{"name": "registry.example/app", "digest": {"sha256": "ab".repeat(32)}}],
     }))
     .unwrap();
     let mut pause = request.parse(&policy).unwrap();

@@ -14,7 +14,7 @@
 //!   handed, as TOML, to the integration that reads them.
 //! - [`server`]: wires the store, the use cases, the integrations, the
 //!   outbox and the HTTP app together and runs them until shutdown, with
-//!   the expiry sweep beside them.
+//!   the expiry sweep and the log's integrator beside them.
 //! - [`http`]: the core's web face, by audience: `http::api` (the JSON
 //!   API: management and token endpoints) and `http::pages` (the review
 //!   page, the inbox, sign-in), with errors that keep their field, auth,
@@ -26,8 +26,8 @@
 //! - [`pauses`]: the use cases and the commands they take (`PauseRequest`,
 //!   `DecisionInput`): create (asking the policies first), review,
 //!   decide (by link, API, sign-in or a chat's button, ruled on by the
-//!   pause's approver rules), cancel, expire, wait, the inbox, receipts and the
-//!   chain's audit.
+//!   pause's approver rules), cancel, expire, wait, the inbox, receipts,
+//!   attestations and the audit.
 //! - [`outbox`]: the worker that claims deliveries with a lease, sends them
 //!   with no transaction open through the integrations, and records the
 //!   outcome (`Sent`, or a `Retryable`/`Fatal` [`outbox::SendError`]).
@@ -48,8 +48,14 @@
 //!   off) so several processes can share one database.
 //! - [`policies`]: Rego policies asked when a pause is created, which may
 //!   settle it at once (`via: "policy"`) or leave it to people.
-//! - [`receipts`]: signed decision receipts (Ed25519 JWS, chained by hash):
-//!   signing, verifying, walking the chain; the store keeps them.
+//! - [`receipts`]: signed decision receipts (Ed25519 JWS), each signed on
+//!   its own as its pause settles: signing, verifying, and walking the
+//!   chain that came before the log; the store keeps them.
+//! - [`receipt_log`]: the transparency log of receipts: the integrator
+//!   (one replica at a time, by a lease row) folds new receipts into an
+//!   RFC 9162 Merkle tree with signed checkpoints; the tiles, proofs and
+//!   the log's audit. [`tlog`] is its pure library of formats (C2SP
+//!   checkpoints, tiles, tlog-proof; DSSE and in-toto).
 //! - [`attestation`]: a settled pause's decision as an in-toto statement
 //!   in a DSSE envelope (ECDSA P-256), about the artefacts it named, for
 //!   a deploy to check; the store keeps its keys.
@@ -67,6 +73,7 @@
 //! outbox worker       ─► integrations' Mail / Poster (personal tokens minted at send time)
 //! GET  /r/{token}     ─► http::pages ─► pauses::review (reads only) ─► review page
 //! POST /r/{token}     ─► http::pages ─► pauses::decide_by_token ─► store::settle (first wins; trigger enqueued; receipt signed) ─► result page
+//! integrator (500 ms) ─► receipt_log ─► store::integrate (indexes, tree hashes, signed checkpoint) ─► GET /log/… serves them
 //! outbox worker       ─► the target's Starter (its integration) ─► external_id recorded ─► page shows the run id
 //! outbox worker       ─► the callback's CallbackKind ─► the waiting orchestrator hears the outcome (once, retried)
 //! GET  /api/v1/pauses/{id}/wait ─► pauses::wait ─► woken by its own pause's settle (here, or found settled after a NOTIFY or a poll) ─► the pause

@@ -33,6 +33,7 @@ pub mod attestation_keys;
 pub mod claim;
 mod columns;
 pub mod dialect;
+pub mod keys;
 pub mod log;
 pub mod outbox;
 pub(crate) mod pause_row;

@@ -7,7 +7,7 @@
 use chrono::{DateTime, Utc};
 
 use super::rows::{from_millis, to_millis};
-use super::{Columns, Conn, FromColumns, args};
+use super::{Columns, Conn, FromColumns, args, keys};
 use crate::domain::{Pause, PauseId};
 use crate::receipts::{Notary, PublicKey, Receipt, SigningKey, receipt_hash};
 use crate::store::StoreError;
@@ -100,80 +100,16 @@ pub async fn unreceipted<C: Conn>(c: &mut C) -> Result<Vec<(PauseId, DateTime<Ut
 
 /// Every key that signed receipts here, the current one first.
 pub async fn public_keys<C: Conn>(c: &mut C) -> Result<Vec<PublicKey>, StoreError> {
-    let xs: Vec<String> = c
-        .fetch_all(
-            "SELECT public_key FROM receipt_keys \
-             ORDER BY retired_at IS NOT NULL, created_at DESC, kid"
-                .into(),
-            Vec::new(),
-        )
-        .await?;
+    let xs = keys::public_texts::<C, SigningKey>(c).await?;
     Ok(xs.into_iter().map(PublicKey::from_x).collect())
 }
 
-/// The key to sign with from now on: `configured` when given (its public
-/// half recorded), else the newest stored key, else a new one, stored.
-/// Every other key is marked retired, and stays published.
+/// The key to sign receipts with from now on: `configured` when given,
+/// else the newest stored key, else a new one (see [`keys`]).
 pub async fn choose_key<C: Conn>(
     c: &mut C,
     configured: Option<SigningKey>,
     now: DateTime<Utc>,
 ) -> Result<SigningKey, StoreError> {
-    let key = match configured {
-        Some(key) => {
-            record_key(c, &key, None, now).await?;
-            key
-        }
-        None => match stored_key(c).await? {
-            Some(key) => key,
-            None => {
-                let key = SigningKey::generate().map_err(StoreError::internal)?;
-                record_key(c, &key, Some(key.to_stored()), now).await?;
-                key
-            }
-        },
-    };
-    c.execute(
-        "UPDATE receipt_keys SET retired_at = CASE WHEN kid = $1 THEN NULL ELSE \
-         COALESCE(retired_at, $2) END"
-            .into(),
-        args![key.public().kid.as_str(), to_millis(now)],
-    )
-    .await?;
-    Ok(key)
-}
-
-async fn stored_key<C: Conn>(c: &mut C) -> Result<Option<SigningKey>, StoreError> {
-    let stored: Option<String> = c
-        .fetch_optional(
-            "SELECT private_key FROM receipt_keys WHERE private_key IS NOT NULL \
-             ORDER BY retired_at IS NOT NULL, created_at DESC LIMIT 1"
-                .into(),
-            Vec::new(),
-        )
-        .await?;
-    stored
-        .map(|text| SigningKey::from_stored(&text).map_err(StoreError::internal))
-        .transpose()
-}
-
-async fn record_key<C: Conn>(
-    c: &mut C,
-    key: &SigningKey,
-    private: Option<String>,
-    now: DateTime<Utc>,
-) -> Result<(), StoreError> {
-    c.execute(
-        "INSERT INTO receipt_keys (kid, public_key, private_key, created_at) \
-         VALUES ($1, $2, $3, $4) ON CONFLICT (kid) DO NOTHING"
-            .into(),
-        args![
-            key.public().kid.as_str(),
-            key.public().x.as_str(),
-            private,
-            to_millis(now)
-        ],
-    )
-    .await?;
-    Ok(())
+    keys::choose(c, configured, now).await
 }

@@ -61,9 +61,12 @@ enum Command {
     Redeliver(commands::RedeliverArgs),
     /// Exit 0 when the server is ready (for a container HEALTHCHECK or a probe)
     Healthcheck(healthcheck::HealthcheckArgs),
-    /// Check signed receipts offline: signature, chain and data; exit 0 or 1 with the reason
+    /// Check signed receipts offline: signature, chain, data and log proof; exit 0 or 1 with the reason
     Verify(proofs::VerifyArgs),
-    /// Check the receipt chain in the database
+    /// Check the transparency log of receipts, from its server or its database
+    #[command(subcommand)]
+    Log(proofs::LogCommand),
+    /// Check every receipt in the database against its pause, and the log
     #[command(subcommand)]
     Audit(proofs::AuditCommand),
     /// Try a Rego policy on a pause
@@ -135,6 +138,7 @@ pub fn main() -> ExitCode {
             Command::Redeliver(args) => commands::redeliver(args).await,
             Command::Healthcheck(args) => healthcheck::run(args).await,
             Command::Verify(args) => proofs::verify_receipts(args).await,
+            Command::Log(command) => proofs::log(command).await,
             Command::Audit(command) => proofs::audit(command).await,
             Command::Policy(command) => proofs::policy(command),
         }

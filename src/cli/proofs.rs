@@ -29,6 +29,12 @@ pub(crate) use log::{LogCommand, log};
 pub(crate) use policy::{PolicyCommand, policy};
 pub(crate) use verify::{VerifyArgs, verify_receipts};
 
+/// `n` and the noun, singular or plural: `1 hash`, `3 hashes`.
+fn count(n: impl Into<u64>, one: &str, many: &str) -> String {
+    let n = n.into();
+    format!("{n} {}", if n == 1 { one } else { many })
+}
+
 /// Prints `message` as the error and returns exit code 1.
 fn refuse(message: &str) -> ExitCode {
     eprintln!("error: {message}");

@@ -38,6 +38,7 @@ mod first_run;
 mod inbox_quorum;
 mod inputs;
 mod list;
+mod log_verify;
 mod notifications;
 mod operations;
 mod outage;

@@ -118,11 +118,11 @@ pub(super) async fn check(
     Ok(vec![
         format!(
             "log: the receipt is entry {} of {}, in its checkpoint of {} entries (an inclusion \
-             proof of {} hashes)",
+             proof of {})",
             proof.index,
             head.origin,
             head.size,
-            proof.path.len()
+            super::count(proof.path.len() as u64, "hash", "hashes")
         ),
         format!("  trusted: {}", key.describe()),
     ])

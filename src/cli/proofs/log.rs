@@ -23,7 +23,7 @@ mod database;
 mod server;
 
 use super::log_key::LogKey;
-use super::refuse;
+use super::{count, refuse};
 use crate::tlog::checkpoint::Checkpoint;
 use crate::tlog::merkle::{Hash, verify_consistency};
 
@@ -87,8 +87,8 @@ pub(crate) async fn log(command: LogCommand) -> ExitCode {
             }
             found.problems.iter().for_each(|p| eprintln!("{p}"));
             refuse(&format!(
-                "log verify: {} problems in the log at {url}",
-                found.problems.len()
+                "log verify: {} in the log at {url}",
+                count(found.problems.len() as u64, "problem", "problems")
             ))
         }
         (None, None) => refuse("give the server's URL, or --database-url"),
@@ -140,9 +140,9 @@ fn consistent(
         })?;
     }
     Ok(format!(
-        "log: {saved} is a prefix of its {} (a consistency proof of {} hashes)",
+        "log: {saved} is a prefix of its {} (a consistency proof of {})",
         new.size,
-        proof.len()
+        count(proof.len() as u64, "hash", "hashes")
     ))
 }
 

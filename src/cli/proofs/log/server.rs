@@ -5,7 +5,7 @@
 
 use super::super::fetch::LogServer;
 use super::super::log_key::LogKey;
-use super::super::{rebuild, trust};
+use super::super::{count, rebuild, trust};
 use super::{Findings, LogVerifyArgs, consistent, signed_by, since};
 use crate::tlog::checkpoint::Checkpoint;
 use crate::tlog::merkle::{Hash, consistency_proof};
@@ -36,8 +36,9 @@ pub(super) async fn from_server(
     found.problems.extend(rebuilt.problems);
     match rebuilt.root == head.root {
         true => found.lines.push(format!(
-            "log: its {} entries rebuild its root and every hash tile ({} levels)",
-            head.size, rebuilt.levels
+            "log: its {} entries rebuild its root and every hash tile ({})",
+            head.size,
+            count(rebuilt.levels as u64, "tile level", "tile levels")
         )),
         false => found.problems.push(format!(
             "the checkpoint's root is not the root of its {} entries rebuilt from the entry \

@@ -5,8 +5,9 @@
 //!
 //! The layers, from the outside in; each module's own docs say what it owns.
 //!
-//! - [`cli`]: the `pausegate` command: `serve`, and the client commands a
-//!   CI job uses (`pause`, `wait`, `status`, `list`, `approve`, …).
+//! - [`cli`]: the `pausegate` command: `serve`, the client commands a
+//!   CI job uses (`pause`, `wait`, `status`, `list`, `approve`, …), and
+//!   the verifiers (`verify`, `log verify`, `audit verify`).
 //! - [`config`]: the core's settings (flag > env > file > default),
 //!   `[delivery]`, `[callbacks]`, secrets from the environment; the
 //!   integrations' sections (`[email]`, `[github_app]`, `[slack_app]`,
@@ -27,7 +28,7 @@
 //!   `DecisionInput`): create (asking the policies first), review,
 //!   decide (by link, API, sign-in or a chat's button, ruled on by the
 //!   pause's approver rules), cancel, expire, wait, the inbox, receipts and the
-//!   chain's audit.
+//!   audit of receipts against their pauses.
 //! - [`outbox`]: the worker that claims deliveries with a lease, sends them
 //!   with no transaction open through the integrations, and records the
 //!   outcome (`Sent`, or a `Retryable`/`Fatal` [`outbox::SendError`]).
@@ -47,8 +48,14 @@
 //!   `LISTEN`/`NOTIFY` so several processes can share one database.
 //! - [`policies`]: Rego policies asked when a pause is created, which may
 //!   settle it at once (`via: "policy"`) or leave it to people.
-//! - [`receipts`]: signed decision receipts (Ed25519 JWS, chained by hash):
-//!   signing, verifying, walking the chain; the store keeps them.
+//! - [`receipts`]: signed decision receipts (Ed25519 JWS): signing,
+//!   verifying, the chain of receipts signed before the log; the store
+//!   keeps them.
+//! - [`receipt_log`]: the transparency log of receipts: the integrator
+//!   that folds them into the tree in batches, the log's read side
+//!   (checkpoint, tiles, proofs) and its audit; [`tlog`]: its formats and
+//!   proofs (RFC 9162 tree, C2SP signed notes, checkpoints, tiles, proofs;
+//!   DSSE and in-toto), pure.
 //! - [`domain`]: pure types and rules: pauses, states, tokens, deliveries,
 //!   validated values (`Title`, `EmailAddress`, `Tag`, …), the rules of a
 //!   new pause, approver rules and quorum, input fields.

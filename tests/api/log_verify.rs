@@ -9,6 +9,7 @@
 mod tampering;
 
 use std::path::{Path, PathBuf};
+use std::process::Output;
 
 use serde_json::{Value, json};
 
@@ -66,101 +67,134 @@ async fn accepted(args: &[&str]) -> String {
     stdout(&output)
 }
 
-/// The proof with one byte of its checkpoint's note (the part after the
-/// first blank line) changed by `change`.
+/// Asserts that `said` holds every one of `parts`.
+fn says(said: &str, parts: &[&str]) {
+    for part in parts {
+        assert!(said.contains(part), "wanted {part:?} in:\n{said}");
+    }
+}
+
+/// The proof with its checkpoint's note (the part after the first blank
+/// line) changed by `change`.
 fn change_checkpoint(proof: &str, change: impl Fn(&str) -> String) -> String {
     let (head, checkpoint) = proof.split_once("\n\n").unwrap();
     format!("{head}\n\n{}", change(checkpoint))
 }
 
-#[tokio::test]
-async fn verify_with_a_proof_names_the_index_and_size_and_refuses_a_changed_receipt_path_or_checkpoint()
- {
-    let app = TestApp::builder().manual().start().await;
-    let ids = settle(&app, 3).await;
-    assert_eq!(app.integrate().await, 3);
-    let body = app.api.receipt(&ids[1]).await;
-    let (jws, proof) = (
-        body["receipt"].as_str().unwrap(),
-        body["log_proof"].as_str().unwrap(),
-    );
-    let vkey_text = String::from_utf8(fetch(&app, "/log/vkey").await).unwrap();
-    let vkey = file(&app, "log.vkey", &vkey_text);
-    let proof_file = file(&app, "proof", proof);
-    let jwks = format!("{}/.well-known/jwks.json", app.base);
-    let args = |jws: &str, proof: &str| {
-        [
-            "verify", jws, "--jwks", &jwks, "--proof", proof, "--vkey", &vkey,
-        ]
-        .map(str::to_owned)
-    };
-    let run = |args: [String; 8]| async move {
-        let args: Vec<&str> = args.iter().map(String::as_str).collect();
-        pausegate(&args).await
-    };
-
-    let ok = run(args(jws, &proof_file)).await;
-    assert!(ok.status.success(), "{}", stderr(&ok));
-    let origin = vkey_text.split('+').next().unwrap();
-    let said = stdout(&ok);
-    assert!(
-        said.contains(&format!(
-            "entry 1 of {origin}, in its checkpoint of 3 entries"
-        )),
-        "{said}"
-    );
-    assert!(
-        said.contains(&format!(
-            "log key {} from --vkey {vkey} (pinned)",
-            vkey_text.trim()
-        )),
-        "{said}"
-    );
-
-    let other = app.api.receipt(&ids[2]).await;
-    let wrong = run(args(other["receipt"].as_str().unwrap(), &proof_file)).await;
-    assert_eq!(wrong.status.code(), Some(1));
-    assert!(stderr(&wrong).contains("the receipt is not entry 1 of the checkpoint's tree of 3"));
-    let mut bytes = jws.as_bytes().to_vec();
-    let at = jws.find('.').unwrap() + 10;
+/// `text` with its byte at `at` changed (to another base64 character).
+fn one_byte_changed(text: &str, at: usize) -> String {
+    let mut bytes = text.as_bytes().to_vec();
     bytes[at] = if bytes[at] == b'A' { b'B' } else { b'A' };
-    let changed = run(args(std::str::from_utf8(&bytes).unwrap(), &proof_file)).await;
-    assert!(
-        stderr(&changed).contains("signature does not verify"),
-        "{}",
-        stderr(&changed)
+    String::from_utf8(bytes).unwrap()
+}
+
+/// Three receipts in the log, the second's proof saved, the log key
+/// pinned from a saved file.
+struct Proved {
+    app: TestApp,
+    ids: Vec<String>,
+    jws: String,
+    proof: String,
+    vkey_text: String,
+    vkey: String,
+}
+
+impl Proved {
+    async fn start() -> Self {
+        let app = TestApp::builder().manual().start().await;
+        let ids = settle(&app, 3).await;
+        assert_eq!(app.integrate().await, 3);
+        let body = app.api.receipt(&ids[1]).await;
+        let vkey_text = String::from_utf8(fetch(&app, "/log/vkey").await).unwrap();
+        let vkey = file(&app, "log.vkey", &vkey_text);
+        Self {
+            jws: body["receipt"].as_str().unwrap().to_owned(),
+            proof: body["log_proof"].as_str().unwrap().to_owned(),
+            app,
+            ids,
+            vkey_text,
+            vkey,
+        }
+    }
+
+    fn origin(&self) -> &str {
+        self.vkey_text.split('+').next().unwrap()
+    }
+
+    /// `pausegate verify JWS --proof PROOF --vkey FILE`, the proof's text
+    /// written to a file first.
+    async fn verify(&self, jws: &str, proof: &str) -> Output {
+        let proof = file(&self.app, "proof", proof);
+        let jwks = format!("{}/.well-known/jwks.json", self.app.base);
+        let args = [
+            "verify", jws, "--jwks", &jwks, "--proof", &proof, "--vkey", &self.vkey,
+        ];
+        pausegate(&args).await
+    }
+
+    async fn refused(&self, jws: &str, proof: &str) -> String {
+        let output = self.verify(jws, proof).await;
+        assert_eq!(output.status.code(), Some(1), "{}", stdout(&output));
+        stderr(&output)
+    }
+}
+
+#[tokio::test]
+async fn verify_with_a_proof_and_a_pinned_log_key_names_the_index_and_size_and_refuses_another_receipt()
+ {
+    let proved = Proved::start().await;
+    let ok = proved.verify(&proved.jws, &proved.proof).await;
+    assert!(ok.status.success(), "{}", stderr(&ok));
+    let entry = format!(
+        "entry 1 of {}, in its checkpoint of 3 entries",
+        proved.origin()
+    );
+    let key = format!(
+        "log key {} from --vkey {} (pinned)",
+        proved.vkey_text.trim(),
+        proved.vkey
+    );
+    says(&stdout(&ok), &[&entry, &key]);
+
+    let other = proved.app.api.receipt(&proved.ids[2]).await;
+    let other = other["receipt"].as_str().unwrap();
+    let said = proved.refused(other, &proved.proof).await;
+    says(
+        &said,
+        &["the receipt is not entry 1 of the checkpoint's tree of 3"],
+    );
+    let changed = one_byte_changed(&proved.jws, proved.jws.find('.').unwrap() + 10);
+    let said = proved.refused(&changed, &proved.proof).await;
+    says(&said, &["signature does not verify"]);
+}
+
+#[tokio::test]
+async fn verify_with_a_proof_names_a_changed_path_or_checkpoint_and_refuses_a_forgers_key() {
+    let proved = Proved::start().await;
+    let first_hash = proved.proof.find("\nindex 1\n").unwrap() + "\nindex 1\n".len();
+    let bad_path = one_byte_changed(&proved.proof, first_hash);
+    let said = proved.refused(&proved.jws, &bad_path).await;
+    says(
+        &said,
+        &[
+            "is not entry 1",
+            "or the proof's index or path, was changed",
+        ],
     );
 
-    let mut lines: Vec<String> = proof.split('\n').map(str::to_owned).collect();
-    let first_hash = &mut lines[2];
-    first_hash.replace_range(
-        ..1,
-        if first_hash.starts_with('A') {
-            "B"
-        } else {
-            "A"
-        },
-    );
-    let bad_path = file(&app, "bad-path", lines.join("\n"));
-    let said = stderr(&run(args(jws, &bad_path)).await);
-    assert!(
-        said.contains("is not entry 1") && said.contains("path, was changed"),
-        "{said}"
+    let grown = change_checkpoint(&proved.proof, |note| note.replacen("\n3\n", "\n4\n", 1));
+    let said = proved.refused(&proved.jws, &grown).await;
+    says(
+        &said,
+        &[
+            "the checkpoint in the proof in",
+            "does not verify: it was changed",
+        ],
     );
 
-    let grown = change_checkpoint(proof, |note| note.replacen("\n3\n", "\n4\n", 1));
-    let bad_checkpoint = file(&app, "bad-checkpoint", grown);
-    let said = stderr(&run(args(jws, &bad_checkpoint)).await);
-    assert!(said.contains("the checkpoint in the proof in"), "{said}");
-    assert!(said.contains("does not verify: it was changed"), "{said}");
-
-    let forged = change_checkpoint(proof, |note| forge(note, origin));
-    let forged = file(&app, "forged", forged);
-    let said = stderr(&run(args(jws, &forged)).await);
-    assert!(
-        said.contains("no signature by a known key"),
-        "a forger's key is not the pinned one: {said}"
-    );
+    let forged = change_checkpoint(&proved.proof, |note| forge(note, proved.origin()));
+    let said = proved.refused(&proved.jws, &forged).await;
+    says(&said, &["no signature by a known key"]);
 }
 
 /// The same checkpoint text signed by another key of the same name.
@@ -176,27 +210,21 @@ async fn verify_takes_the_receipt_endpoints_json_and_the_pinned_issuers_log_key_
 {
     let app = TestApp::builder().manual().start().await;
     let ids = settle(&app, 2).await;
-    let pending = file(
-        &app,
-        "pending.json",
-        app.api.receipt(&ids[0]).await.to_string(),
-    );
+    let pending = app.api.receipt(&ids[0]).await.to_string();
+    let pending = file(&app, "pending.json", pending);
     let said = accepted(&["verify", &pending, "--issuer", &app.base]).await;
-    assert!(said.contains("not in the log yet"), "{said}");
+    says(&said, &["not in the log yet"]);
     app.integrate().await;
     let body: Value = app.api.receipt(&ids[0]).await;
     let json = file(&app, "receipt.json", body.to_string());
     let said = accepted(&["verify", &json, "--issuer", &app.base]).await;
-    assert!(said.contains("entry 0 of"), "{said}");
-    assert!(
-        said.contains(&format!("from {}/log/vkey (the pinned issuer's)", app.base)),
-        "{said}"
-    );
+    let key = format!("from {}/log/vkey (the pinned issuer's)", app.base);
+    says(&said, &["entry 0 of", &key]);
     let jwks = format!("{}/.well-known/jwks.json", app.base);
     let said = refused(&["verify", &json, "--jwks", &jwks]).await;
-    assert!(
-        said.contains("pin it with --vkey"),
-        "nothing pins the log key: {said}"
+    says(
+        &said,
+        &["nothing says which key to trust: pin it with --vkey"],
     );
 }
 
@@ -206,50 +234,38 @@ async fn log_verify_rebuilds_a_healthy_log_from_its_tiles_and_proves_it_extends_
     let app = TestApp::builder().manual().start().await;
     settle(&app, 5).await;
     assert_eq!(app.integrate().await, 5);
-    let dir = app.dir.path();
-    let first = path_text(&dir.join("first.checkpoint"));
+    let first = path_text(&app.dir.path().join("first.checkpoint"));
     let said = accepted(&["log", "verify", &app.base, "--save", &first]).await;
-    assert!(said.contains("the server's own word, not pinned"), "{said}");
-    assert!(said.contains("5 of its 5 entries are receipts"), "{said}");
+    says(
+        &said,
+        &[
+            "the server's own word, not pinned",
+            "5 of its 5 entries are receipts",
+        ],
+    );
     settle(&app, 256).await;
     assert_eq!(app.integrate().await, 261);
     let vkey = file(&app, "log.vkey", fetch(&app, "/log/vkey").await);
-    let second = path_text(&dir.join("second.checkpoint"));
-    let args = [
-        "log", "verify", &app.base, "--vkey", &vkey, "--since", &first, "--save", &second,
-    ];
-    let said = accepted(&args).await;
-    assert!(
-        said.contains("checkpoint of 261 entries is signed by the log key"),
-        "{said}"
-    );
-    assert!(
-        said.contains("its 261 entries rebuild its root and every hash tile (2 tile levels)"),
-        "{said}"
-    );
-    assert!(
-        said.contains(&format!(
-            "the checkpoint of 5 entries in {first} is a prefix of its 261"
-        )),
-        "{said}"
+    let second = path_text(&app.dir.path().join("second.checkpoint"));
+    let pinned = ["log", "verify", &app.base, "--vkey", &vkey];
+    let said = accepted(&[&pinned[..], &["--since", &first, "--save", &second]].concat()).await;
+    let prefix = format!("the checkpoint of 5 entries in {first} is a prefix of its 261");
+    says(
+        &said,
+        &[
+            "checkpoint of 261 entries is signed by the log key",
+            "its 261 entries rebuild its root and every hash tile (2 tile levels)",
+            &prefix,
+        ],
     );
     assert_eq!(
         std::fs::read(&second).unwrap(),
         fetch(&app, "/log/checkpoint").await
     );
-    let said = accepted(&[
-        "log", "verify", &app.base, "--vkey", &vkey, "--since", &second,
-    ])
-    .await;
-    assert!(
-        said.contains("(a consistency proof of 0 hashes)"),
-        "the same tree: {said}"
-    );
-    let said = refused(&[
-        "log", "verify", &app.base, "--vkey", &vkey, "--since", &vkey,
-    ])
-    .await;
-    assert!(said.contains("(--since)"), "not a checkpoint: {said}");
+    let said = accepted(&[&pinned[..], &["--since", &second]].concat()).await;
+    says(&said, &["(a consistency proof of 0 hashes)"]);
+    let said = refused(&[&pinned[..], &["--since", &vkey]].concat()).await;
+    says(&said, &["(--since): the note is malformed"]);
 }
 
 fn path_text(path: &Path) -> String {

@@ -85,17 +85,7 @@ pub(super) async fn check(
     issuer: Option<&str>,
 ) -> Result<Vec<String>, String> {
     let Some((text, source)) = &input.proof else {
-        return match (input.not_yet_logged, vkey) {
-            (true, _) => Ok(vec![
-                "log: not in the log yet when the receipt was fetched (its log_proof is null): \
-                 fetch it again in a second or so for its proof"
-                    .to_owned(),
-            ]),
-            (false, Some(_)) => Err("--vkey checks a log proof: give --proof FILE (the \
-                                     receipt endpoint's log_proof)"
-                .to_owned()),
-            (false, None) => Ok(Vec::new()),
-        };
+        return without_proof(input, vkey);
     };
     let key = match (vkey, issuer) {
         (Some(vkey), _) => LogKey::given(vkey)?,
@@ -126,6 +116,22 @@ pub(super) async fn check(
         ),
         format!("  trusted: {}", key.describe()),
     ])
+}
+
+/// What to say of a receipt given with no proof.
+fn without_proof(input: &Input, vkey: Option<&str>) -> Result<Vec<String>, String> {
+    match (input.not_yet_logged, vkey) {
+        (true, _) => Ok(vec![
+            "log: not in the log yet when the receipt was fetched (its log_proof is null): \
+             fetch it again in a second or so for its proof"
+                .to_owned(),
+        ]),
+        (false, Some(_)) => Err(
+            "--vkey checks a log proof: give --proof FILE (the receipt endpoint's log_proof)"
+                .to_owned(),
+        ),
+        (false, None) => Ok(Vec::new()),
+    }
 }
 
 /// Why a proof cannot be checked without a log key, and how to pin one.

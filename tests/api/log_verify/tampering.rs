@@ -11,154 +11,185 @@ use std::process::Command;
 
 use serde_json::json;
 
-use super::{accepted, fetch, file, forge, refused, settle};
+use super::{accepted, fetch, file, forge, refused, says, settle};
 use crate::helpers::TestApp;
 use crate::pg::PgDatabase;
 
-/// Hex of the `n`th 32-byte hash of a tile's bytes.
-fn hex_hash(tile: &[u8], n: usize) -> String {
-    hex::encode(&tile[n * 32..(n + 1) * 32])
+/// A settled log, the SQL that changes its database, and the two ways
+/// to verify it.
+struct Scene<F: Fn(&str)> {
+    app: TestApp,
+    sql: F,
+    by_url: Vec<String>,
+    by_database: Vec<String>,
 }
 
-/// Settles 257 pauses (a full tile, so a level-1 hash) and changes what
-/// `sql` can reach, one thing at a time.
-async fn log_verify_names_each_change(app: TestApp, database_url: &str, sql: impl Fn(&str)) {
-    let ids = settle(&app, 257).await;
-    let data = app
-        .api
-        .create_id(json!({"title": "Data", "data": {"rows": 3}}))
-        .await;
-    app.api.decide_ok(&data, "reject").await;
-    assert_eq!(app.integrate().await, 258);
-    let vkey = file(&app, "log.vkey", fetch(&app, "/log/vkey").await);
-    let base = app.base.clone();
-    let by_url = ["log", "verify", base.as_str(), "--vkey", vkey.as_str()];
-    let by_database = [
-        "log",
-        "verify",
-        "--database-url",
-        database_url,
-        "--vkey",
-        &vkey,
-    ];
-    accepted(&by_url).await;
-    let said = accepted(&by_database).await;
-    assert!(said.contains("audit: 258 receipts verified"), "{said}");
+/// Hex of the first 32-byte hash of the tile at `path`.
+async fn first_hash(app: &TestApp, path: &str) -> String {
+    hex::encode(&fetch(app, path).await[..32])
+}
 
-    sql("UPDATE receipts SET jws = REPLACE(jws, '.eyJ', '.eyK') WHERE log_index = 1");
-    let said = refused(&by_url).await;
-    assert!(
-        said.contains(
-            "log entry 1 (in tile/entries/000): its leaf hash is not hash 1 of tile/0/000"
-        ),
-        "{said}"
-    );
-    assert!(
-        said.contains("log entry 1 (in tile/entries/000) is not a receipt signed"),
-        "{said}"
-    );
-    assert!(
-        said.contains("the checkpoint's root is not the root of its 258 entries"),
-        "{said}"
-    );
-    sql("UPDATE receipts SET jws = REPLACE(jws, '.eyK', '.eyJ') WHERE log_index = 1");
+/// The hex hash with its first digit changed.
+fn flipped(hash: &str) -> String {
+    let first = if hash.starts_with('0') { "1" } else { "0" };
+    format!("{first}{}", &hash[1..])
+}
 
-    let level0 = hex_hash(&fetch(&app, "/log/tile/0/000").await, 0);
-    let level1 = hex_hash(&fetch(&app, "/log/tile/1/000.p/1").await, 0);
-    let flipped = |hash: &str| {
-        format!(
-            "{}{}",
-            if hash.starts_with('0') { "1" } else { "0" },
-            &hash[1..]
-        )
-    };
-    let set_hash = |level: u8, hash: &str| {
-        sql(&format!(
-            "UPDATE log_hashes SET hash = '{hash}' WHERE tile_level = {level} AND idx = 0"
+impl<F: Fn(&str)> Scene<F> {
+    /// Settles 257 pauses (a full tile, so a level-1 hash) and one with
+    /// data, integrates them, and checks both ways pass.
+    async fn settle(app: TestApp, database_url: &str, sql: F) -> (Self, Vec<String>, String) {
+        let ids = settle(&app, 257).await;
+        let body = json!({"title": "Data", "data": {"rows": 3}});
+        let data = app.api.create_id(body).await;
+        app.api.decide_ok(&data, "reject").await;
+        assert_eq!(app.integrate().await, 258);
+        let vkey = file(&app, "log.vkey", fetch(&app, "/log/vkey").await);
+        let args = |how: &[&str]| {
+            let mut args = vec!["log".to_owned(), "verify".to_owned()];
+            args.extend(how.iter().map(|a| (*a).to_owned()));
+            args.extend(["--vkey".to_owned(), vkey.clone()]);
+            args
+        };
+        let (by_url, by_database) = (args(&[&app.base]), args(&["--database-url", database_url]));
+        let scene = Self {
+            app,
+            sql,
+            by_url,
+            by_database,
+        };
+        scene.both_pass().await;
+        (scene, ids, data)
+    }
+
+    async fn both_pass(&self) {
+        accepted(&strs(&self.by_url)).await;
+        let said = accepted(&strs(&self.by_database)).await;
+        says(&said, &["audit: 258 receipts verified"]);
+    }
+
+    async fn url_refuses(&self) -> String {
+        refused(&strs(&self.by_url)).await
+    }
+
+    async fn database_refuses(&self) -> String {
+        refused(&strs(&self.by_database)).await
+    }
+
+    async fn a_changed_entry_is_named_by_entry_and_tile(&self) {
+        (self.sql)("UPDATE receipts SET jws = REPLACE(jws, '.eyJ', '.eyK') WHERE log_index = 1");
+        says(
+            &self.url_refuses().await,
+            &[
+                "log entry 1 (in tile/entries/000): its leaf hash is not hash 1 of tile/0/000",
+                "log entry 1 (in tile/entries/000) is not a receipt signed",
+                "the checkpoint's root is not the root of its 258 entries",
+            ],
+        );
+        (self.sql)("UPDATE receipts SET jws = REPLACE(jws, '.eyK', '.eyJ') WHERE log_index = 1");
+    }
+
+    async fn a_changed_tile_hash_is_named_at_level_0_and_1(&self) {
+        let level0 = first_hash(&self.app, "/log/tile/0/000").await;
+        let level1 = first_hash(&self.app, "/log/tile/1/000.p/1").await;
+        let set = |level: u8, hash: &str| {
+            (self.sql)(&format!(
+                "UPDATE log_hashes SET hash = '{hash}' WHERE tile_level = {level} AND idx = 0"
+            ));
+        };
+        set(0, &flipped(&level0));
+        says(
+            &self.url_refuses().await,
+            &[
+                "log entry 0 (in tile/entries/000): its leaf hash is not hash 0 of tile/0/000: the \
+             entry or the tile was changed",
+            ],
+        );
+        set(0, &level0);
+        set(1, &flipped(&level1));
+        says(
+            &self.url_refuses().await,
+            &["tile/1/000.p/1: hash 0 is not the root of tile/0/000 rebuilt from the entries"],
+        );
+        set(1, &level1);
+    }
+
+    async fn a_changed_or_forged_checkpoint_is_named(&self) {
+        let note = String::from_utf8(fetch(&self.app, "/log/checkpoint").await).unwrap();
+        let set = |note: &str| {
+            (self.sql)(&format!(
+                "UPDATE log_checkpoints SET note = '{note}' WHERE size = 258"
+            ));
+        };
+        set(&note.replacen("\n258\n", "\n259\n", 1));
+        let at = format!(
+            "the checkpoint at {}/log/checkpoint: the signature by",
+            self.app.base
+        );
+        says(
+            &self.url_refuses().await,
+            &[&at, "does not verify: it was changed"],
+        );
+        set(&forge(&note, note.lines().next().unwrap()));
+        says(
+            &self.url_refuses().await,
+            &["no signature by a known key: it was changed, or is not signed by the log key"],
+        );
+        set(&note);
+    }
+
+    async fn a_changed_decision_or_data_is_named_by_the_audit(&self, first: &str, data: &str) {
+        let first_decision = "id = (SELECT MIN(id) FROM decisions)";
+        (self.sql)(&format!(
+            "UPDATE decisions SET actor = actor || '-mallory' WHERE {first_decision}"
         ));
-    };
-    set_hash(0, &flipped(&level0));
-    let said = refused(&by_url).await;
-    assert!(said.contains("log entry 0 (in tile/entries/000): its leaf hash is not hash 0 of tile/0/000: the entry or the tile was changed"), "{said}");
-    set_hash(0, &level0);
-    set_hash(1, &flipped(&level1));
-    let said = refused(&by_url).await;
-    assert!(
-        said.contains(
-            "tile/1/000.p/1: hash 0 is not the root of tile/0/000 rebuilt from the entries"
-        ),
-        "{said}"
-    );
-    set_hash(1, &level1);
+        let actor = format!("(pause {first}): decision 1's actor");
+        says(&self.database_refuses().await, &[&actor]);
+        (self.sql)(&format!(
+            "UPDATE decisions SET actor = REPLACE(actor, '-mallory', '') WHERE {first_decision}"
+        ));
+        (self.sql)(&format!(
+            "UPDATE pauses SET data = '{{\"rows\":30}}' WHERE id = '{data}'"
+        ));
+        let hash = format!("(pause {data}): the data's SHA-256");
+        says(&self.database_refuses().await, &[&hash]);
+        (self.sql)(&format!(
+            "UPDATE pauses SET data = '{{\"rows\":3}}' WHERE id = '{data}'"
+        ));
+    }
 
-    let note = String::from_utf8(fetch(&app, "/log/checkpoint").await).unwrap();
-    let set_note = |note: &str| {
-        sql(&format!(
-            "UPDATE log_checkpoints SET note = '{note}' WHERE size = 258"
-        ))
-    };
-    set_note(&note.replacen("\n258\n", "\n259\n", 1));
-    let said = refused(&by_url).await;
-    assert!(
-        said.contains(&format!(
-            "the checkpoint at {base}/log/checkpoint: the signature by"
-        )),
-        "{said}"
-    );
-    assert!(said.contains("does not verify: it was changed"), "{said}");
-    let origin = note.lines().next().unwrap();
-    set_note(&forge(&note, origin));
-    let said = refused(&by_url).await;
-    assert!(
-        said.contains(
-            "no signature by a known key: it was changed, or is not signed by the log key"
-        ),
-        "{said}"
-    );
-    set_note(&note);
-    accepted(&by_url).await;
+    async fn a_removed_receipt_is_caught_both_ways(&self, third: &str) {
+        (self.sql)("DELETE FROM receipts WHERE log_index = 2");
+        let bundle = format!("{}/log/tile/entries/000 answered 500", self.app.base);
+        says(&self.url_refuses().await, &[&bundle]);
+        let settled = format!("pause {third} settled with no receipt");
+        says(
+            &self.database_refuses().await,
+            &[
+                "log entry 2 has no receipt: its receipt was removed",
+                &settled,
+            ],
+        );
+    }
+}
 
-    let first_decision = "id = (SELECT MIN(id) FROM decisions)";
-    sql(&format!(
-        "UPDATE decisions SET actor = actor || '-mallory' WHERE {first_decision}"
-    ));
-    let said = refused(&by_database).await;
-    assert!(
-        said.contains(&format!("(pause {}): decision 1's actor", ids[0])),
-        "{said}"
-    );
-    sql(&format!(
-        "UPDATE decisions SET actor = REPLACE(actor, '-mallory', '') WHERE {first_decision}"
-    ));
-    sql(&format!(
-        "UPDATE pauses SET data = '{{\"rows\":30}}' WHERE id = '{data}'"
-    ));
-    let said = refused(&by_database).await;
-    assert!(
-        said.contains(&format!("(pause {data}): the data's SHA-256")),
-        "{said}"
-    );
-    sql(&format!(
-        "UPDATE pauses SET data = '{{\"rows\":3}}' WHERE id = '{data}'"
-    ));
-    accepted(&by_database).await;
+fn strs(args: &[String]) -> Vec<&str> {
+    args.iter().map(String::as_str).collect()
+}
 
-    sql("DELETE FROM receipts WHERE log_index = 2");
-    let said = refused(&by_url).await;
-    assert!(
-        said.contains(&format!("{base}/log/tile/entries/000 answered 500")),
-        "{said}"
-    );
-    let said = refused(&by_database).await;
-    assert!(
-        said.contains("log entry 2 has no receipt: its receipt was removed"),
-        "{said}"
-    );
-    assert!(
-        said.contains(&format!("pause {} settled with no receipt", ids[2])),
-        "{said}"
-    );
-    app.stop().await;
+/// Changes each thing in turn, putting it back after.
+async fn log_verify_names_each_change(app: TestApp, database_url: &str, sql: impl Fn(&str)) {
+    let (scene, ids, data) = Scene::settle(app, database_url, sql).await;
+    scene.a_changed_entry_is_named_by_entry_and_tile().await;
+    scene.a_changed_tile_hash_is_named_at_level_0_and_1().await;
+    scene.a_changed_or_forged_checkpoint_is_named().await;
+    scene.both_pass().await;
+    scene
+        .a_changed_decision_or_data_is_named_by_the_audit(&ids[0], &data)
+        .await;
+    scene.both_pass().await;
+    scene.a_removed_receipt_is_caught_both_ways(&ids[2]).await;
+    scene.app.stop().await;
 }
 
 #[tokio::test]

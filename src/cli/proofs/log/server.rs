@@ -5,7 +5,8 @@
 
 use super::super::fetch::LogServer;
 use super::super::log_key::LogKey;
-use super::super::{count, rebuild, trust};
+use super::super::rebuild::{self, Rebuilt};
+use super::super::{count, trust};
 use super::{Findings, LogVerifyArgs, consistent, signed_by, since};
 use crate::tlog::checkpoint::Checkpoint;
 use crate::tlog::merkle::{Hash, consistency_proof};
@@ -33,6 +34,27 @@ pub(super) async fn from_server(
     let keys = trust::key_set(&source).await?;
     let since_size = old.as_ref().map_or(0, |(old, _)| old.size);
     let rebuilt = rebuild::rebuild(&server, head.size, since_size, &keys).await?;
+    let root_at_since = rebuilt.root_at_since;
+    compare_rebuilt(&head, rebuilt, &source, found);
+    if let Some((old, file)) = old {
+        let proof = fetched_consistency(&server, &old, &head).await?;
+        found.lines.push(consistent(&old, &head, &proof, file)?);
+        if root_at_since != Some(old.root) {
+            found.problems.push(format!(
+                "the log's first {} entries, rebuilt, do not hash to the root of the \
+                 checkpoint in {}: the log was rewritten",
+                old.size,
+                file.display()
+            ));
+        }
+    }
+    found.note = String::from_utf8(note).ok();
+    Ok(())
+}
+
+/// Compares the tree rebuilt from the entries with the checkpoint, and
+/// says how many entries are receipts signed with the keys from `source`.
+fn compare_rebuilt(head: &Checkpoint, rebuilt: Rebuilt, source: &str, found: &mut Findings) {
     found.problems.extend(rebuilt.problems);
     match rebuilt.root == head.root {
         true => found.lines.push(format!(
@@ -50,20 +72,6 @@ pub(super) async fn from_server(
         "log: {} of its {} entries are receipts signed with the keys from {source}",
         rebuilt.receipts, head.size
     ));
-    if let Some((old, file)) = old {
-        let proof = fetched_consistency(&server, &old, &head).await?;
-        found.lines.push(consistent(&old, &head, &proof, file)?);
-        if rebuilt.root_at_since != Some(old.root) {
-            found.problems.push(format!(
-                "the log's first {} entries, rebuilt, do not hash to the root of the \
-                 checkpoint in {}: the log was rewritten",
-                old.size,
-                file.display()
-            ));
-        }
-    }
-    found.note = String::from_utf8(note).ok();
-    Ok(())
 }
 
 /// Where the server publishes its receipt keys.

@@ -2,7 +2,8 @@
 //! verify --proof` proves one receipt is an entry under a checkpoint the
 //! pinned log key signed, and names a changed receipt, path or
 //! checkpoint; `pausegate log verify URL` rebuilds a healthy log from its
-//! tiles and proves it extends a checkpoint saved earlier (`--since`).
+//! tiles and proves it extends a checkpoint saved earlier (`--since`), as
+//! `log verify --database-url` does from the database.
 //! What a change to the database does to both is in [`tampering`], on
 //! SQLite and PostgreSQL.
 
@@ -266,6 +267,14 @@ async fn log_verify_rebuilds_a_healthy_log_from_its_tiles_and_proves_it_extends_
     says(&said, &["(a consistency proof of 0 hashes)"]);
     let said = refused(&[&pinned[..], &["--since", &vkey]].concat()).await;
     says(&said, &["(--since): the note is malformed"]);
+    let database = [
+        "log",
+        "verify",
+        "--database-url",
+        &app.settings.database_url,
+    ];
+    let said = accepted(&[&database[..], &["--vkey", &vkey, "--since", &first]].concat()).await;
+    says(&said, &["audit: 261 receipts verified", &prefix]);
 }
 
 fn path_text(path: &Path) -> String {

@@ -5,8 +5,9 @@
 //!
 //! The layers, from the outside in; each module's own docs say what it owns.
 //!
-//! - [`cli`]: the `pausegate` command: `serve`, and the client commands a
-//!   CI job uses (`pause`, `wait`, `status`, `list`, `approve`, …).
+//! - [`cli`]: the `pausegate` command: `serve`, the client commands a
+//!   CI job uses (`pause`, `wait`, `status`, `list`, `approve`, …), and
+//!   the verifiers (`verify`, `log verify`, `audit verify`).
 //! - [`config`]: the core's settings (flag > env > file > default),
 //!   `[delivery]`, `[callbacks]`, secrets from the environment; the
 //!   integrations' sections (`[email]`, `[github_app]`, `[slack_app]`,

@@ -65,9 +65,12 @@ enum Command {
     Healthcheck(healthcheck::HealthcheckArgs),
     /// Print a settled pause's attestation: its decision, signed, as a DSSE envelope (one line of JSON)
     Attestation(IdArgs),
-    /// Check signed receipts offline: signature, chain and data; exit 0 or 1 with the reason
+    /// Check signed receipts offline: signature, chain, data and log proof; exit 0 or 1 with the reason
     Verify(proofs::VerifyArgs),
-    /// Check the receipt chain in the database
+    /// Check the transparency log of receipts, from its server or its database
+    #[command(subcommand)]
+    Log(proofs::LogCommand),
+    /// Check every receipt in the database against its pause, and the log
     #[command(subcommand)]
     Audit(proofs::AuditCommand),
     /// Try a Rego policy on a pause
@@ -140,6 +143,7 @@ pub fn main() -> ExitCode {
             Command::Healthcheck(args) => healthcheck::run(args).await,
             Command::Attestation(args) => attestation::run(args).await,
             Command::Verify(args) => proofs::verify_receipts(args).await,
+            Command::Log(command) => proofs::log(command).await,
             Command::Audit(command) => proofs::audit(command).await,
             Command::Policy(command) => proofs::policy(command),
         }

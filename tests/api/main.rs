@@ -40,6 +40,7 @@ mod inbox_quorum;
 mod inputs;
 mod list;
 mod log_takeover;
+mod log_verify;
 mod notifications;
 mod operations;
 mod outage;

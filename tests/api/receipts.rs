@@ -21,7 +21,7 @@ use crate::pg::PgDatabase;
 use crate::standins;
 
 /// Runs the CLI without blocking the runtime the test's server runs on.
-async fn pausegate(args: &[&str]) -> Output {
+pub(crate) async fn pausegate(args: &[&str]) -> Output {
     pausegate_with_env(args, &[]).await
 }
 
@@ -38,11 +38,11 @@ async fn pausegate_with_env(args: &[&str], env: &[(&str, &str)]) -> Output {
         .unwrap()
 }
 
-fn stdout(output: &Output) -> String {
+pub(crate) fn stdout(output: &Output) -> String {
     String::from_utf8_lossy(&output.stdout).into_owned()
 }
 
-fn stderr(output: &Output) -> String {
+pub(crate) fn stderr(output: &Output) -> String {
     String::from_utf8_lossy(&output.stderr).into_owned()
 }
 

@@ -8,11 +8,8 @@
 
 use std::collections::HashMap;
 use std::path::PathBuf;
-use std::time::Duration;
 
-use crate::receipts::trust::{
-    Anchor, Pinned, Trusted, check_fetchable, claimed_issuer, jwks_url, verify_trusted,
-};
+use crate::receipts::trust::{Anchor, Pinned, Trusted, claimed_issuer, jwks_url, verify_trusted};
 use crate::receipts::{Jwks, PublicKey};
 
 /// The variable listing trusted issuers when `--issuer` is not given.
@@ -115,32 +112,11 @@ fn key_files(files: &[PathBuf]) -> Result<Anchor, String> {
 }
 
 /// The JWK Set in the file or at the URL `source`.
-async fn key_set(source: &str) -> Result<Jwks, String> {
+pub(super) async fn key_set(source: &str) -> Result<Jwks, String> {
     let text = if source.starts_with("http://") || source.starts_with("https://") {
-        check_fetchable(source)?;
-        // A redirect must meet the same rule, or it would undo it.
-        let redirects = reqwest::redirect::Policy::custom(|attempt| {
-            match check_fetchable(attempt.url().as_str()) {
-                Ok(()) if attempt.previous().len() < 5 => attempt.follow(),
-                Ok(()) => attempt.error("too many redirects"),
-                Err(why) => attempt.error(why),
-            }
-        });
-        let client = reqwest::Client::builder()
-            .timeout(Duration::from_secs(15))
-            .redirect(redirects)
-            .build()
-            .map_err(|e| format!("cannot fetch the keys from {source}: {e}"))?;
-        let response = client
-            .get(source)
-            .send()
+        super::fetch::key_text(source)
             .await
-            .and_then(reqwest::Response::error_for_status)
-            .map_err(|e| format!("cannot fetch the keys from {source}: {e}"))?;
-        response
-            .text()
-            .await
-            .map_err(|e| format!("{source}: {e}"))?
+            .map_err(|e| format!("the key set: {e}"))?
     } else {
         std::fs::read_to_string(source).map_err(|e| format!("cannot read {source}: {e}"))?
     };

@@ -194,23 +194,27 @@ async fn insert_hashes<C: Conn>(
 }
 
 /// Gives `pending` the indexes from `first`, in order, in one statement.
+/// It finds the rows by primary key (`seq IN (…)`) and picks each index
+/// with a `CASE`: joined with a `VALUES` list instead, SQLite scanned
+/// every unlogged receipt once per row of the list.
 async fn assign_indexes<C: Conn>(
     c: &mut C,
     pending: &[Unlogged],
     first: u64,
 ) -> Result<(), StoreError> {
     let mut values: Args = Vec::new();
-    let mut tuples = Vec::new();
+    let (mut cases, mut seqs) = (Vec::new(), Vec::new());
     for (index, receipt) in (first..).zip(pending) {
         let n = values.len();
-        tuples.push(format!("(${}, ${})", n + 1, n + 2));
+        cases.push(format!("WHEN ${} THEN ${}", n + 1, n + 2));
+        seqs.push(format!("${}", n + 1));
         values.extend(args![receipt.seq, index as i64]);
     }
-    // VALUES columns are named column1, column2 on both backends.
     let sql = format!(
-        "UPDATE receipts SET log_index = v.column2 FROM (VALUES {}) AS v \
-         WHERE receipts.seq = v.column1 AND receipts.log_index IS NULL",
-        tuples.join(", ")
+        "UPDATE receipts SET log_index = CASE seq {} END \
+         WHERE seq IN ({}) AND log_index IS NULL",
+        cases.join(" "),
+        seqs.join(", ")
     );
     let changed = c.execute(sql.into(), values).await?;
     if changed != pending.len() as u64 {

@@ -22,7 +22,8 @@ def load(path):
         try:
             figures[name] = float(value)
         except ValueError:
-            figures[name] = None
+            # Sampled wait events are words; other unreadable figures none.
+            figures[name] = value if name.startswith("pg_waits_") else None
     return figures
 
 
@@ -49,7 +50,9 @@ def main():
         ("`POST /r/{token}` approve, a new token each, SQLite", "sqlite_decide"),
         ("the same, each starting a webhook target", "decide_with_deliveries"),
         ("`POST /api/v1/pauses`, PostgreSQL", "pg_create"),
+        ("`POST /api/v1/pauses` settled at once by a policy, PostgreSQL", "pg_create_policy"),
         ("`POST /r/{token}` approve, PostgreSQL", "pg_decide"),
+        ("the same, two replicas on one database, together", "pg_decide_two"),
         ("pgbench one-row insert, 32 clients, same server", "pgbench_insert"),
         ("webhook deliveries/s draining a backlog of 20,000", "deliveries_per_second"),
         ("webhook deliveries/s while decisions pour in", "deliveries_during_decisions"),
@@ -60,6 +63,7 @@ def main():
             out.append(f"| {label} | not measured | |")
         else:
             out.append(f"| {label} | {value:,.0f} | {value / floor:.2f} |")
+    out += postgres(f)
     out += [
         "",
         "## At scale, idle, and waiting",
@@ -106,10 +110,80 @@ def main():
     print("\n".join(out))
 
 
+def postgres(f):
+    """The PostgreSQL figures as ratios of pgbench, and what its backends
+    were seen waiting on while decisions ran."""
+    insert = f("pgbench_insert")
+    if not insert:
+        return []
+    out = [
+        "",
+        "## PostgreSQL, as a share of pgbench's one-row insert",
+        "",
+        "| figure | of pgbench |",
+        "|---|---|",
+    ]
+    for label, key in [
+        ("create", "pg_create"),
+        ("create settled at once by a policy", "pg_create_policy"),
+        ("decide", "pg_decide"),
+        ("decide, two replicas together", "pg_decide_two"),
+    ]:
+        out.append(f"| {label} | {fmt2(ratio(f(key), insert))} |")
+    out.append(f"| two replicas ÷ one | {fmt2(ratio(f('pg_decide_two'), f('pg_decide')))} |")
+    out += [
+        "",
+        "CPU per request (µs), from `/proc` before and after each run: the",
+        "server, the bench database's PostgreSQL backends, and the whole machine",
+        "(the load generator included; for pgbench, whose backends are gone when",
+        "it ends, only the machine's):",
+        "",
+        "| run | server | PostgreSQL | machine |",
+        "|---|---|---|---|",
+    ]
+    for label, key in [("pgbench one-row insert", "pgbench"), ("create", "create"), ("decide", "decide")]:
+        server, backends, machine = (f(f"pg_cpu_us_{part}_{key}") for part in ("server", "postgres", "machine"))
+        if key == "pgbench":
+            server = backends = None
+        out.append(f"| {label} | {fmt(server)} | {fmt(backends)} | {fmt(machine)} |")
+    out += [
+        "",
+        "What PostgreSQL's backends for the bench database were doing, sampled",
+        "from `pg_stat_activity` (the wait event, or `CPU` for none) and `pg_locks`",
+        "(`lockwait:KIND`, one per lock a backend waited for) five times a second",
+        "while decisions ran:",
+        "",
+        "| run | samples | backend states seen (count) |",
+        "|---|---|---|",
+    ]
+    for label, key in [("one replica", "pg_waits_one"), ("two replicas", "pg_waits_two")]:
+        seen = (f(key) or "").split()
+        samples = next((s.split("=")[1] for s in seen if s.startswith("samples=")), "n/a")
+        states = ", ".join(f"`{s.rsplit('=', 1)[0]}` {s.rsplit('=', 1)[1]}" for s in seen if not s.startswith("samples="))
+        out.append(f"| {label} | {samples} | {states or 'none active'} |")
+    return out
+
+
+def fmt2(value):
+    return "n/a" if value is None else f"{value:.2f}"
+
+
 def fmt(value):
     if value is None:
         return "n/a"
     return f"{value:,.1f}" if value < 100 else f"{value:,.0f}"
+
+
+def lock_waits(f):
+    """Samples, over both decide runs, of a backend waiting for a lock
+    another transaction holds on a row (`transactionid`, `tuple`) or an
+    advisory lock. A relation's `extend` lock is the table growing, which
+    every insert (pgbench's too) takes in turn, not another pause's lock."""
+    runs = [f(k) for k in ("pg_waits_one", "pg_waits_two") if f(k)]
+    if not runs:
+        return None
+    kinds = ("lockwait:transactionid=", "lockwait:tuple=", "lockwait:advisory=")
+    return sum(int(s.rsplit("=", 1)[1]) for run in runs for s in run.split() if s.startswith(kinds))
 
 
 def ratio(a, b):
@@ -121,6 +195,10 @@ def goals(f, floor):
         ("create ≥ 0.40 × floor (SQLite)", ratio(f("sqlite_create"), floor), ">=", 0.40),
         ("decide ≥ 0.30 × floor (SQLite)", ratio(f("sqlite_decide"), floor), ">=", 0.30),
         ("create ≥ 0.5 × pgbench insert (PostgreSQL)", ratio(f("pg_create"), f("pgbench_insert")), ">=", 0.5),
+        ("decide ≥ 0.3 × pgbench insert (PostgreSQL)", ratio(f("pg_decide"), f("pgbench_insert")), ">=", 0.3),
+        ("create settled by a policy ≥ 0.3 × pgbench insert", ratio(f("pg_create_policy"), f("pgbench_insert")), ">=", 0.3),
+        ("two replicas ≥ 0.9 × one replica's decisions/s", ratio(f("pg_decide_two"), f("pg_decide")), ">=", 0.9),
+        ("no decision waited on another's row or advisory lock (samples)", lock_waits(f), "<=", 0),
         ("decide p99, 1M ÷ 1k pending ≤ 1.5", ratio(f("decide_p99_ms_1000000"), f("decide_p99_ms_1000")), "<=", 1.5),
         ("list first page p99, 1M ÷ 1k ≤ 1.5", ratio(f("list_first_p99_ms_1000000"), f("list_first_p99_ms_1000")), "<=", 1.5),
         ("list deep page p99, 1M ÷ 1k ≤ 1.5", ratio(f("list_deep_p99_ms_1000000"), f("list_deep_p99_ms_1000")), "<=", 1.5),

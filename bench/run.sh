@@ -6,6 +6,7 @@
 #
 #   bash bench/run.sh            # about 6 minutes on 2 cores
 #   BENCH_SECONDS=5 bash bench/run.sh
+#   BENCH_ONLY=postgres bash bench/run.sh   # the PostgreSQL figures alone
 #
 # Needs: cargo, wrk (installed with apt-get if missing), and for the
 # PostgreSQL figures a server at $BENCH_POSTGRES (default
@@ -38,16 +39,17 @@ record() { echo "$1=$2" >>"$RESULTS"; echo "   $1 = $2"; }
 value() { grep "^$1=" "$RESULTS" | tail -n 1 | cut -d= -f2-; }
 json() { python3 -c "import json,sys; print(json.loads(sys.argv[1])$2)" "$1"; }
 
-# start DATABASE_URL [CONFIG]: a server on $PORT; sets SERVER and URL.
+# start DATABASE_URL [CONFIG]: a server on $PORT (logging to $LOG); sets
+# SERVER and URL.
 start() {
-  local config=${2:-}
+  local config=${2:-} log=${LOG:-$WORK/server.log}
   local args=(serve --listen "127.0.0.1:$PORT" --database-url "$1")
-  if [ -n "$config" ]; then printf '%s\n' "$config" >"$WORK/config.toml"; args+=(--config "$WORK/config.toml"); fi
-  PAUSEGATE_API_KEY=$KEY RUST_LOG=warn,pausegate=info "$BIN" "${args[@]}" >"$WORK/server.log" 2>&1 &
+  if [ -n "$config" ]; then printf '%s\n' "$config" >"$WORK/config.$PORT.toml"; args+=(--config "$WORK/config.$PORT.toml"); fi
+  PAUSEGATE_API_KEY=$KEY RUST_LOG=warn,pausegate=info "$BIN" "${args[@]}" >"$log" 2>&1 &
   SERVER=$!
   URL=http://127.0.0.1:$PORT
   for _ in $(seq 1 200); do curl -sf "$URL/readyz" >/dev/null && return 0; sleep 0.05; done
-  echo "the server did not start:"; tail -n 20 "$WORK/server.log"; exit 1
+  echo "the server did not start:"; tail -n 20 "$log"; exit 1
 }
 stop() { kill "$SERVER" 2>/dev/null; wait "$SERVER" 2>/dev/null || true; }
 rss() { awk '/VmRSS/ {printf "%.1f", $2 / 1024}' "/proc/$SERVER/status"; }
@@ -70,8 +72,10 @@ wrk.body = '{"title": "Load 2026-11-23 sales?", "data": {"run_date": "2026-11-23
 wrk.headers["Content-Type"] = "application/json"
 wrk.headers["Authorization"] = "Bearer bench-key"
 LUA
-# Each wrk thread decides its own share of the tokens, each once.
-cat >"$WORK/decide.lua" <<LUA
+# decide_lua TOKENS OUT: a wrk script in which each of its two threads
+# decides its own share of the tokens in TOKENS, each once.
+decide_lua() {
+  cat >"$2" <<LUA
 local counter = 1
 local threads = {}
 function setup(thread)
@@ -81,7 +85,7 @@ end
 function init(args)
   tokens = {}
   local i = 0
-  for line in io.lines("$WORK/tokens.txt") do
+  for line in io.lines("$1") do
     if i % 2 == tid then table.insert(tokens, line:match(" (.+)")) end
     i = i + 1
   end
@@ -92,11 +96,14 @@ function request()
   return wrk.format("POST", "/r/" .. token, {["Content-Type"] = "application/x-www-form-urlencoded"}, "decision=approve")
 end
 LUA
+}
+decide_lua "$WORK/tokens.txt" "$WORK/decide.lua"
 
 echo "== machine"
 MACHINE="$(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo), $(uname -sr), $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)"
 echo "   $MACHINE"
 
+if [ "${BENCH_ONLY:-all}" != postgres ]; then
 echo "== SQLite: floor, create, decide"
 start "sqlite://$WORK/a.db"
 wrk_run /healthz; record floor "$RPS"
@@ -186,23 +193,10 @@ stop; kill "$SINK_PID"; wait "$SINK_PID" 2>/dev/null || true
 record deliveries_during_decisions "$(json "$stats" "['received'] / max($(json "$stats" "['span_seconds']"), 0.001)" | cut -d. -f1)"
 record deliveries_during_duplicates "$(json "$stats" "['duplicates']")"
 
-echo "== PostgreSQL"
-if psql "$PG/postgres" -qc "SELECT 1" >/dev/null 2>&1; then
-  psql "$PG/postgres" -qc "DROP DATABASE IF EXISTS pausegate_bench WITH (FORCE)" -c "CREATE DATABASE pausegate_bench" >/dev/null
-  psql "$PG/pausegate_bench" -qc "CREATE TABLE bench_insert (id bigserial PRIMARY KEY, v text)" >/dev/null
-  echo "INSERT INTO bench_insert (v) VALUES ('x');" >"$WORK/insert.sql"
-  record pgbench_insert "$(pgbench -n -c "$CONNECTIONS" -j 2 -T "$SECONDS_EACH" -f "$WORK/insert.sql" "$PG/pausegate_bench" 2>/dev/null | awk '/^tps/ {printf "%.0f", $3}')"
-  start "$PG/pausegate_bench"
-  wrk_run /api/v1/pauses "$WORK/create.lua"; record pg_create "$RPS"
-  stop
-  "$TOOL" fill --database-url "$PG/pausegate_bench" --pending 150000 --prefix dec --tokens-out "$WORK/tokens.txt" >/dev/null
-  start "$PG/pausegate_bench"
-  wrk_run /r "$WORK/decide.lua"; record pg_decide "$RPS"
-  stop
-  psql "$PG/postgres" -qc "DROP DATABASE IF EXISTS pausegate_bench WITH (FORCE)" >/dev/null
-else
-  echo "   no PostgreSQL at $PG: skipped"
 fi
+
+# The PostgreSQL figures, beside pgbench on the same server.
+. "$ROOT/bench/postgres.sh"
 
 echo "== writing BENCHMARKS.md"
 # The raw figures stay beside the report, so it can be written again

@@ -44,7 +44,8 @@
 //!   integration is one new folder and one line in `ALL`.**
 //! - [`store`]: the [`store::Store`] trait, one atomic method per use case.
 //!   Its SQL is written once in [`store::sql`]; the SQLite backend runs it
-//!   through a group-commit writer, the PostgreSQL one through a pool, with
+//!   through a group-commit writer, the PostgreSQL one through a pool
+//!   (creates and decisions through group-commit lanes), with
 //!   a payload-free `NOTIFY` after commit (or polling where it is switched
 //!   off) so several processes can share one database.
 //! - [`policies`]: Rego policies asked when a pause is created, which may

@@ -65,13 +65,22 @@ impl From<anyhow::Error> for StoreError {
 /// Database error codes that say "not now" rather than "never": SQLite's
 /// busy and locked (another process holds the write lock), PostgreSQL's
 /// connection failures (class 08), shutdown and too-many-connections
-/// (57P01–57P03, 53300).
+/// (57P01–57P03, 53300), and a deadlock or serialization failure (40P01,
+/// 40001): the statement was rolled back and may be tried again.
 fn is_transient(code: Option<&str>) -> bool {
     match code {
         Some(code) => {
             matches!(
                 code,
-                "5" | "6" | "517" | "262" | "53300" | "57P01" | "57P02" | "57P03"
+                "5" | "6"
+                    | "517"
+                    | "262"
+                    | "53300"
+                    | "57P01"
+                    | "57P02"
+                    | "57P03"
+                    | "40P01"
+                    | "40001"
             ) || code.starts_with("08")
         }
         None => false,

@@ -36,6 +36,7 @@ mod examples;
 mod expiry;
 mod fields;
 mod first_run;
+mod group_commit;
 mod inbox_quorum;
 mod inputs;
 mod list;

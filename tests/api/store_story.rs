@@ -2,7 +2,7 @@
 //! SQLite and PostgreSQL, so the two cannot drift apart.
 
 /// How long the store waits for the database in these tests.
-const STORE_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(5);
+pub(crate) const STORE_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(5);
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -32,12 +32,12 @@ fn policy() -> CreatePolicy {
     }
 }
 
-fn now() -> DateTime<Utc> {
+pub(crate) fn now() -> DateTime<Utc> {
     DateTime::from_timestamp_millis(Utc::now().timestamp_millis()).unwrap()
 }
 
 /// A record for a new pause; returns it with its creator token.
-fn record(
+pub(crate) fn record(
     body: serde_json::Value,
     at: DateTime<Utc>,
     deliveries: Vec<NewDelivery>,
@@ -719,7 +719,7 @@ async fn rules_collect_a_quorum_and_settle_once(store: Arc<dyn Store>) {
     assert_eq!(stored.tags, ["team:data"]);
 }
 
-async fn sqlite_store() -> (Arc<dyn Store>, tempfile::TempDir) {
+pub(crate) async fn sqlite_store() -> (Arc<dyn Store>, tempfile::TempDir) {
     let dir = tempfile::tempdir().unwrap();
     let url = format!("sqlite://{}", dir.path().join("story.db").display());
     (

@@ -14,6 +14,7 @@
 //! settling commit is rung from that task too.
 
 mod conn;
+mod grouped;
 mod listener;
 mod notifier;
 mod own;
@@ -28,6 +29,7 @@ use tokio_util::sync::CancellationToken;
 
 use super::sql::{Backend, BoxFuture, Work};
 use super::{SettledWatcher, StoreError, Wakeups, migrations};
+use grouped::Grouper;
 use notifier::Doorbell;
 
 /// pausegate's state in a PostgreSQL database.
@@ -37,6 +39,8 @@ pub struct PostgresBackend {
     wakeups: Wakeups,
     /// Rings the notifier after a settling commit; `None` when polling.
     doorbell: Option<Doorbell>,
+    /// Commits creates and decisions together.
+    grouper: Grouper,
     /// The listener's and the notifier's tasks, awaited on closing.
     tasks: Mutex<Vec<JoinHandle<()>>>,
 }
@@ -47,6 +51,14 @@ pub struct PostgresBackend {
 fn pool_size() -> u32 {
     let cores = std::thread::available_parallelism().map_or(2, |n| n.get() as u32);
     (cores * 4).clamp(8, 32) + 1
+}
+
+/// Group-commit lanes per process: a batch's statements go one after
+/// another, so a few lanes keep PostgreSQL's cores busy while each waits
+/// on the network.
+fn lanes() -> usize {
+    let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
+    (cores * 2).clamp(2, 8)
 }
 
 impl PostgresBackend {
@@ -80,7 +92,9 @@ impl PostgresBackend {
             tasks.push(task);
             doorbell
         });
+        let grouper = Grouper::start(pool.clone(), lanes());
         Ok(Self {
+            grouper,
             pool,
             stopping,
             wakeups,
@@ -144,6 +158,20 @@ impl Backend for PostgresBackend {
         })
     }
 
+    fn write_grouped<T: Send + 'static>(
+        &self,
+        work: Work<PgConnection, T>,
+        settled: fn(&T) -> bool,
+    ) -> BoxFuture<'_, Result<T, StoreError>> {
+        let doorbell = self.doorbell.clone();
+        let after = Box::new(move |value: &T| {
+            if let Some(doorbell) = doorbell.filter(|_| settled(value)) {
+                doorbell.ring();
+            }
+        });
+        self.grouper.write(work, after)
+    }
+
     fn read<T: Send + 'static>(
         &self,
         work: Work<PgConnection, T>,
@@ -166,6 +194,7 @@ impl Backend for PostgresBackend {
 
     fn close(&self) -> BoxFuture<'_, ()> {
         Box::pin(async move {
+            self.grouper.close().await;
             self.stopping.cancel();
             let tasks = std::mem::take(&mut *self.tasks.lock().expect("tasks lock"));
             for task in tasks {

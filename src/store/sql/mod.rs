@@ -226,6 +226,18 @@ pub trait Backend: Send + Sync + 'static {
         self.write(work)
     }
 
+    /// Runs `work` as [`Backend::write_settling`] does, in a transaction it
+    /// may share with other short writes waiting at the same moment (group
+    /// commit), each still answered with its own result or error. For
+    /// creates and decisions, never for long work like a sweep.
+    fn write_grouped<T: Send + 'static>(
+        &self,
+        work: Work<Self::Conn, T>,
+        settled: fn(&T) -> bool,
+    ) -> BoxFuture<'_, Result<T, StoreError>> {
+        self.write_settling(work, settled)
+    }
+
     /// Runs `work` on a connection for reading.
     fn read<T: Send + 'static>(
         &self,

@@ -83,7 +83,7 @@ impl<B: Backend> Store for SqlStore<B> {
                 async move { pauses::create(c, &record, &notary, &|| mint.delivery_id()).await },
             )
         });
-        self.backend.write_settling(create, settled_any).await
+        self.backend.write_grouped(create, settled_any).await
     }
 
     async fn pause(&self, id: &PauseId) -> Result<Option<Pause>, StoreError> {
@@ -133,7 +133,7 @@ impl<B: Backend> Store for SqlStore<B> {
             Box::pin(async move { settle::settle(c, &id, &settlement, now, &notary).await })
         });
         let applied = |settled: &Option<Settled>| matches!(settled, Some(Settled::Applied(_)));
-        self.backend.write_settling(settle, applied).await
+        self.backend.write_grouped(settle, applied).await
     }
 
     async fn expire_due(

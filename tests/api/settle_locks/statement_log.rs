@@ -172,15 +172,25 @@ fn statement_of(line: &str) -> Option<&str> {
 
 /// The statements run inside transactions, one list per transaction (from
 /// `BEGIN` to `COMMIT` or `ROLLBACK` on one backend, both left out), and
-/// those run outside any.
+/// those run outside any. A message of several commands (group commit
+/// sends `BEGIN; SAVEPOINT g`, `ROLLBACK TO SAVEPOINT g; COMMIT`) counts
+/// by its first and last; `ROLLBACK TO` a savepoint ends nothing.
 pub(crate) fn by_transaction(statements: &[Statement]) -> (Vec<Vec<Statement>>, Vec<Statement>) {
     let mut open: std::collections::HashMap<u32, Vec<Statement>> = Default::default();
     let (mut transactions, mut outside) = (Vec::new(), Vec::new());
     for statement in statements {
         let word = statement.text.trim().to_uppercase();
+        let last = word
+            .trim_end_matches(';')
+            .rsplit(';')
+            .next()
+            .unwrap_or("")
+            .trim();
         if word.starts_with("BEGIN") || word.starts_with("START TRANSACTION") {
             open.insert(statement.pid, Vec::new());
-        } else if word.starts_with("COMMIT") || word.starts_with("ROLLBACK") {
+        } else if last.starts_with("COMMIT")
+            || (last.starts_with("ROLLBACK") && !last.starts_with("ROLLBACK TO"))
+        {
             transactions.extend(open.remove(&statement.pid));
         } else if let Some(transaction) = open.get_mut(&statement.pid) {
             transaction.push(statement.clone());
@@ -212,4 +222,26 @@ fn both_kinds_of_log_line_are_read_and_transactions_split_by_backend() {
     assert_eq!(outside.len(), 1);
     assert!(outside[0].notifies() && outside[0].pid == 11);
     assert!(!transactions[0][0].notifies() && !transactions[0][0].listens());
+}
+
+#[test]
+fn a_group_commits_savepoints_neither_open_nor_end_its_transaction() {
+    let log = "\
+2026-12-02 11:01:15.094 UTC [10] postgres@db_a LOG:  statement: BEGIN; SAVEPOINT g
+2026-12-02 11:01:15.095 UTC [10] postgres@db_a LOG:  execute sqlx_s_1: UPDATE pauses SET state = $1
+2026-12-02 11:01:15.096 UTC [10] postgres@db_a LOG:  statement: ROLLBACK TO SAVEPOINT g
+2026-12-02 11:01:15.096 UTC [10] postgres@db_a LOG:  execute sqlx_s_1: UPDATE pauses SET state = $1
+2026-12-02 11:01:15.097 UTC [10] postgres@db_a LOG:  statement: RELEASE SAVEPOINT g; SAVEPOINT g
+2026-12-02 11:01:15.098 UTC [10] postgres@db_a LOG:  execute sqlx_s_1: UPDATE pauses SET state = $1
+2026-12-02 11:01:15.099 UTC [10] postgres@db_a LOG:  statement: ROLLBACK TO SAVEPOINT g; COMMIT
+2026-12-02 11:01:15.100 UTC [10] postgres@db_a LOG:  statement: SELECT 1
+";
+    let (transactions, outside) = by_transaction(&parse(log, "db_a"));
+    assert_eq!(transactions.len(), 1, "{transactions:?}");
+    let updates = transactions[0]
+        .iter()
+        .filter(|s| s.mentions("UPDATE"))
+        .count();
+    assert_eq!(updates, 3);
+    assert_eq!(outside.len(), 1);
 }

@@ -80,7 +80,7 @@ pub enum PauseError {
 impl From<StoreError> for PauseError {
     fn from(error: StoreError) -> Self {
         match error {
-            StoreError::Unavailable(why) => Self::Unavailable(why),
+            StoreError::Unavailable(why) | StoreError::Contended(why) => Self::Unavailable(why),
             StoreError::OutcomeUnknown(why) => Self::OutcomeUnknown(why),
             StoreError::Internal(why) => Self::Internal(anyhow::anyhow!(why)),
         }

@@ -14,6 +14,10 @@ pub enum StoreError {
     /// have been stored or not.
     #[error("the database connection was lost while committing: {0}")]
     OutcomeUnknown(String),
+    /// Two transactions waited on each other (a deadlock) or could not be
+    /// serialised; this one was rolled back and may be run again.
+    #[error("the write met another and was rolled back: {0}")]
+    Contended(String),
     /// A bug, a broken constraint or data this version cannot read.
     #[error("{0}")]
     Internal(String),
@@ -27,7 +31,7 @@ impl StoreError {
 
     /// True when the database is out of reach rather than the data wrong.
     pub fn is_unavailable(&self) -> bool {
-        matches!(self, Self::Unavailable(_))
+        matches!(self, Self::Unavailable(_) | Self::Contended(_))
     }
 }
 
@@ -42,6 +46,9 @@ impl From<sqlx::Error> for StoreError {
             | Error::PoolTimedOut
             | Error::PoolClosed
             | Error::WorkerCrashed => Self::Unavailable(error.to_string()),
+            Error::Database(db) if matches!(db.code().as_deref(), Some("40P01" | "40001")) => {
+                Self::Contended(error.to_string())
+            }
             Error::Database(db) if is_transient(db.code().as_deref()) => {
                 Self::Unavailable(error.to_string())
             }
@@ -65,22 +72,13 @@ impl From<anyhow::Error> for StoreError {
 /// Database error codes that say "not now" rather than "never": SQLite's
 /// busy and locked (another process holds the write lock), PostgreSQL's
 /// connection failures (class 08), shutdown and too-many-connections
-/// (57P01–57P03, 53300), and a deadlock or serialization failure (40P01,
-/// 40001): the statement was rolled back and may be tried again.
+/// (57P01–57P03, 53300).
 fn is_transient(code: Option<&str>) -> bool {
     match code {
         Some(code) => {
             matches!(
                 code,
-                "5" | "6"
-                    | "517"
-                    | "262"
-                    | "53300"
-                    | "57P01"
-                    | "57P02"
-                    | "57P03"
-                    | "40P01"
-                    | "40001"
+                "5" | "6" | "517" | "262" | "53300" | "57P01" | "57P02" | "57P03"
             ) || code.starts_with("08")
         }
         None => false,

@@ -9,6 +9,7 @@
 //! picked once from the database URL by [`open`]; both pass the same
 //! conformance story.
 
+mod batch;
 mod error;
 mod log;
 mod migrations;

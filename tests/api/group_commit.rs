@@ -3,7 +3,9 @@
 //! with its own result, and one that fails spoils none of the others. Two
 //! of fifty creates carry the same creator token, which the database
 //! refuses the second time: exactly one of those two fails, nothing of it
-//! is stored, and the other forty-nine stand, each with its own pause.
+//! is stored, and the other forty-nine stand, each with its own pause. A
+//! write stopped by a deadlock with another transaction runs again on its
+//! own.
 
 use std::sync::Arc;
 
@@ -80,5 +82,61 @@ async fn on_postgresql_a_failed_write_in_a_shared_commit_spoils_no_other() {
         .await
         .unwrap();
     a_failed_write_spoils_no_other(store.clone()).await;
+    store.close().await;
+}
+
+/// A create that supersedes: its batch is stopped by PostgreSQL's deadlock
+/// detector (another transaction holds the older pause and then waits for
+/// the group's row the create holds). Nothing of it is kept, and it runs
+/// once more on its own: the caller gets the new pause, not an error.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn on_postgresql_a_write_stopped_by_a_deadlock_runs_again_on_its_own() {
+    use sqlx::Connection;
+    let database = crate::pg::PgDatabase::create().await;
+    let store = pausegate::store::open(&database.url, STORE_TIMEOUT)
+        .await
+        .unwrap();
+    let at = now();
+    let older = record(json!({"title": "Load v1?", "group": "nightly"}), at, vec![]).0;
+    let older_id = older.id.clone();
+    store.create_pause(older).await.unwrap();
+    let mut other = sqlx::postgres::PgConnection::connect(&database.url)
+        .await
+        .unwrap();
+    let group: String = sqlx::query_scalar("SELECT group_key FROM pauses WHERE id = $1")
+        .bind(older_id.as_str())
+        .fetch_one(&mut other)
+        .await
+        .unwrap();
+    sqlx::raw_sql("BEGIN").execute(&mut other).await.unwrap();
+    sqlx::query("SELECT id FROM pauses WHERE id = $1 FOR UPDATE")
+        .bind(older_id.as_str())
+        .execute(&mut other)
+        .await
+        .unwrap();
+    let newer = record(json!({"title": "Load v2?", "group": "nightly"}), at, vec![]).0;
+    let newer_id = newer.id.clone();
+    let creating = {
+        let store = store.clone();
+        tokio::spawn(async move { store.create_pause(newer).await })
+    };
+    // The create now holds the group's row and waits for the older pause;
+    // waiting for the group's row closes the circle. The create has waited
+    // longer, so PostgreSQL stops it when its deadlock_timeout (1 s) ends.
+    tokio::time::sleep(std::time::Duration::from_millis(400)).await;
+    sqlx::query("SELECT group_key FROM pause_groups WHERE group_key = $1 FOR UPDATE")
+        .bind(&group)
+        .execute(&mut other)
+        .await
+        .unwrap();
+    sqlx::raw_sql("COMMIT").execute(&mut other).await.unwrap();
+    match creating.await.unwrap() {
+        Ok(Created::New(pause, superseded)) => {
+            assert_eq!(pause.id, newer_id);
+            assert_eq!(superseded.len(), 1, "the older pause is cancelled");
+            assert_eq!(superseded[0].id, older_id);
+        }
+        other => panic!("the create ran again and succeeded, not {other:?}"),
+    }
     store.close().await;
 }

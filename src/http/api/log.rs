@@ -24,7 +24,9 @@ impl From<LogError> for ApiError {
         match error {
             LogError::BadPath(why) => Self::invalid("path", why),
             LogError::NotFound(why) => Self::NotFound(why),
-            LogError::Store(StoreError::Unavailable(why)) => Self::Unavailable(why),
+            LogError::Store(StoreError::Unavailable(why) | StoreError::Contended(why)) => {
+                Self::Unavailable(why)
+            }
             LogError::Store(other) => Self::Internal(anyhow::anyhow!(other)),
         }
     }

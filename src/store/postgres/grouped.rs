@@ -4,7 +4,8 @@
 //! each. A few lanes, each with its own connection, take whatever is queued
 //! when they come round (never waiting for company), run each write in its
 //! own savepoint so one failure spoils no other, commit, and only then
-//! answer every write with its own result.
+//! answer every write with its own result. A write that panics fails
+//! alone ([`crate::store::batch`]).
 //!
 //! Savepoint commands travel with their neighbours in one simple-query
 //! message (`RELEASE SAVEPOINT g; SAVEPOINT g`), so the only round trips a
@@ -15,10 +16,10 @@
 //! (<https://www.postgresql.org/docs/current/subxacts.html>).
 //!
 //! Two batches on different lanes (or replicas) can wait on each other's
-//! row locks where a single write could not; PostgreSQL then fails one
-//! statement with a deadlock error, that write alone rolls back to its
-//! savepoint and is answered "unavailable, try again", and nothing of it
-//! is stored.
+//! row locks where single writes would not; PostgreSQL then fails one
+//! statement with a deadlock error, and that write alone rolls back to its
+//! savepoint and is answered [`StoreError::Contended`]. Nothing of it is
+//! stored; the backend runs it once more in a transaction of its own.
 
 use std::sync::{Arc, Mutex};
 
@@ -27,13 +28,11 @@ use tokio::sync::{mpsc, oneshot};
 use tokio::task::JoinHandle;
 
 use crate::store::StoreError;
+use crate::store::batch::{After, Done, Reply, ran, refuse, run_alone};
 use crate::store::sql::{BoxFuture, Work};
 
 /// Most writes committed together (subtransactions per transaction).
 const MAX_BATCH: usize = 48;
-
-/// Called with a write's value once its batch has committed.
-pub(crate) type After<T> = Box<dyn FnOnce(&T) + Send>;
 
 /// The queue writes wait in, and the lanes that take from it.
 pub(crate) struct Grouper {
@@ -99,60 +98,23 @@ trait Job: Send {
     fn refuse(self: Box<Self>, error: &StoreError);
 }
 
-/// A write that ran, waiting for its batch to commit.
-trait Done: Send {
-    /// True if the work itself failed (its savepoint is rolled back).
-    fn failed(&self) -> bool;
-    /// Answers the caller: the work's own result if the batch committed.
-    fn answer(self: Box<Self>, committed: &Result<(), StoreError>);
-}
-
 struct Typed<T> {
     work: Work<PgConnection, T>,
     after: After<T>,
-    reply: oneshot::Sender<Result<T, StoreError>>,
-}
-
-struct Ran<T> {
-    result: Result<T, StoreError>,
-    after: After<T>,
-    reply: oneshot::Sender<Result<T, StoreError>>,
+    reply: Reply<T>,
 }
 
 impl<T: Send + 'static> Job for Typed<T> {
     fn run<'c>(self: Box<Self>, conn: &'c mut PgConnection) -> BoxFuture<'c, Box<dyn Done>> {
         let Self { work, after, reply } = *self;
         Box::pin(async move {
-            let result = work(conn).await;
-            Box::new(Ran {
-                result,
-                after,
-                reply,
-            }) as Box<dyn Done>
+            let result = run_alone(work, conn).await;
+            ran(result, Some(after), reply)
         })
     }
 
     fn refuse(self: Box<Self>, error: &StoreError) {
-        let _ = self.reply.send(Err(error.clone()));
-    }
-}
-
-impl<T: Send + 'static> Done for Ran<T> {
-    fn failed(&self) -> bool {
-        self.result.is_err()
-    }
-
-    fn answer(self: Box<Self>, committed: &Result<(), StoreError>) {
-        let answer = match (self.result, committed) {
-            (Err(own), _) => Err(own),
-            (Ok(_), Err(commit)) => Err(commit.clone()),
-            (Ok(value), Ok(())) => {
-                (self.after)(&value);
-                Ok(value)
-            }
-        };
-        // A caller that stopped waiting gets nothing; its write stands.
-        let _ = self.reply.send(answer);
+        refuse(self.reply, error);
     }
 }
 

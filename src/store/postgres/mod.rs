@@ -27,7 +27,7 @@ use sqlx::postgres::{PgConnectOptions, PgConnection, PgPool, PgPoolOptions};
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 
-use super::sql::{Backend, BoxFuture, Work};
+use super::sql::{Backend, BoxFuture, Rework, Work, once};
 use super::{SettledWatcher, StoreError, Wakeups, migrations};
 use grouped::Grouper;
 use notifier::Doorbell;
@@ -160,16 +160,24 @@ impl Backend for PostgresBackend {
 
     fn write_grouped<T: Send + 'static>(
         &self,
-        work: Work<PgConnection, T>,
+        work: Rework<PgConnection, T>,
         settled: fn(&T) -> bool,
     ) -> BoxFuture<'_, Result<T, StoreError>> {
-        let doorbell = self.doorbell.clone();
-        let after = Box::new(move |value: &T| {
-            if let Some(doorbell) = doorbell.filter(|_| settled(value)) {
-                doorbell.ring();
+        Box::pin(async move {
+            let doorbell = self.doorbell.clone();
+            let ring = move |value: &T| {
+                if let Some(doorbell) = doorbell.as_ref().filter(|_| settled(value)) {
+                    doorbell.ring();
+                }
+            };
+            let ring_again = ring.clone();
+            match self.grouper.write(once(work.clone()), Box::new(ring)).await {
+                // Stopped by another batch's locks: nothing of it was kept;
+                // it runs once more, in a transaction of its own.
+                Err(StoreError::Contended(_)) => self.transact(once(work), ring_again).await,
+                answer => answer,
             }
-        });
-        self.grouper.write(work, after)
+        })
     }
 
     fn read<T: Send + 'static>(

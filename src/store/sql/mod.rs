@@ -50,6 +50,7 @@ pub mod wakeups;
 use std::borrow::Cow;
 use std::future::Future;
 use std::pin::Pin;
+use std::sync::Arc;
 
 pub use columns::{Columns, FromColumns};
 
@@ -65,6 +66,24 @@ pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
 /// transaction, or a reader). Boxed, so it can be queued for the writer.
 pub type Work<C, T> =
     Box<dyn for<'c> FnOnce(&'c mut C) -> BoxFuture<'c, Result<T, StoreError>> + Send>;
+
+/// Work that can run more than once: a group-commit batch may be stopped
+/// by a deadlock with another, and the write then runs again on its own.
+pub type Rework<C, T> =
+    Arc<dyn for<'c> Fn(&'c mut C) -> BoxFuture<'c, Result<T, StoreError>> + Send + Sync>;
+
+/// Wraps `f` as [`Rework`]; the closure's signature is inferred from here.
+pub fn rework<C, T, F>(f: F) -> Rework<C, T>
+where
+    F: for<'c> Fn(&'c mut C) -> BoxFuture<'c, Result<T, StoreError>> + Send + Sync + 'static,
+{
+    Arc::new(f)
+}
+
+/// [`Rework`] to run once, as [`Work`].
+pub fn once<C: 'static, T: 'static>(work: Rework<C, T>) -> Work<C, T> {
+    Box::new(move |c| work(c))
+}
 
 /// Boxes `f` as [`Work`]; the closure's signature is inferred from here.
 pub fn work<C, T, F>(f: F) -> Work<C, T>
@@ -232,10 +251,10 @@ pub trait Backend: Send + Sync + 'static {
     /// creates and decisions, never for long work like a sweep.
     fn write_grouped<T: Send + 'static>(
         &self,
-        work: Work<Self::Conn, T>,
+        work: Rework<Self::Conn, T>,
         settled: fn(&T) -> bool,
     ) -> BoxFuture<'_, Result<T, StoreError>> {
-        self.write_settling(work, settled)
+        self.write_settling(once(work), settled)
     }
 
     /// Runs `work` on a connection for reading.

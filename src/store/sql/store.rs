@@ -7,7 +7,8 @@ use chrono::{DateTime, Utc};
 use std::sync::Arc;
 
 use super::{
-    Backend, attestation_keys, claim, outbox, pauses, receipts, redeliver, sessions, settle, work,
+    Backend, attestation_keys, claim, outbox, pauses, receipts, redeliver, rework, sessions,
+    settle, work,
 };
 use crate::clock::Mint;
 use crate::domain::{DeliveryId, Pause, PauseId, PauseState, TokenHash};
@@ -78,7 +79,9 @@ impl<B: Backend> SqlStore<B> {
 impl<B: Backend> Store for SqlStore<B> {
     async fn create_pause(&self, record: NewPauseRecord) -> Result<Created, StoreError> {
         let (notary, mint) = (self.notary.clone(), self.mint.clone());
-        let create = work(move |c| {
+        let record = Arc::new(record);
+        let create = rework(move |c| {
+            let (record, notary, mint) = (record.clone(), notary.clone(), mint.clone());
             Box::pin(
                 async move { pauses::create(c, &record, &notary, &|| mint.delivery_id()).await },
             )
@@ -129,7 +132,9 @@ impl<B: Backend> Store for SqlStore<B> {
         now: DateTime<Utc>,
     ) -> Result<Option<Settled>, StoreError> {
         let (id, notary) = (id.clone(), self.notary.clone());
-        let settle = work(move |c| {
+        let settlement = Arc::new(settlement);
+        let settle = rework(move |c| {
+            let (id, settlement, notary) = (id.clone(), settlement.clone(), notary.clone());
             Box::pin(async move { settle::settle(c, &id, &settlement, now, &notary).await })
         });
         let applied = |settled: &Option<Settled>| matches!(settled, Some(Settled::Applied(_)));

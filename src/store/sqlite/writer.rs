@@ -8,7 +8,6 @@
 //! client that disconnects) cannot cut a write in half; a work item that
 //! panics fails alone.
 
-use std::panic::AssertUnwindSafe;
 use std::sync::Mutex;
 use std::thread::JoinHandle;
 
@@ -17,6 +16,7 @@ use tokio::sync::{mpsc, oneshot};
 
 use super::conn::error;
 use crate::store::StoreError;
+use crate::store::batch::{Done, Reply, ran, refuse, run_alone};
 use crate::store::sql::Work;
 
 /// Most writes committed together; bounds the time any one waits.
@@ -79,22 +79,9 @@ trait Job: Send {
     fn refuse(self: Box<Self>, error: &StoreError);
 }
 
-/// A write that ran, waiting for its batch to commit.
-trait Done: Send {
-    /// True if the work itself failed (its savepoint is rolled back).
-    fn failed(&self) -> bool;
-    /// Answers the caller: the work's own result if the batch committed.
-    fn answer(self: Box<Self>, committed: &Result<(), StoreError>);
-}
-
 struct Typed<T> {
     work: Work<Connection, T>,
-    reply: oneshot::Sender<Result<T, StoreError>>,
-}
-
-struct Ran<T> {
-    result: Result<T, StoreError>,
-    reply: oneshot::Sender<Result<T, StoreError>>,
+    reply: Reply<T>,
 }
 
 impl<T: Send + 'static> Job for Typed<T> {
@@ -102,30 +89,12 @@ impl<T: Send + 'static> Job for Typed<T> {
         let Self { work, reply } = *self;
         // The statements run in-process, so the future is ready at once;
         // `block_on` only drives it.
-        let result =
-            std::panic::catch_unwind(AssertUnwindSafe(|| futures_executor::block_on(work(conn))))
-                .unwrap_or_else(|_| Err(StoreError::internal("the write panicked")));
-        Box::new(Ran { result, reply })
+        let result = futures_executor::block_on(run_alone(work, conn));
+        ran(result, None, reply)
     }
 
     fn refuse(self: Box<Self>, error: &StoreError) {
-        let _ = self.reply.send(Err(error.clone()));
-    }
-}
-
-impl<T: Send + 'static> Done for Ran<T> {
-    fn failed(&self) -> bool {
-        self.result.is_err()
-    }
-
-    fn answer(self: Box<Self>, committed: &Result<(), StoreError>) {
-        let answer = match (self.result, committed) {
-            (Err(own), _) => Err(own),
-            (Ok(_), Err(commit)) => Err(commit.clone()),
-            (Ok(value), Ok(())) => Ok(value),
-        };
-        // A caller that stopped waiting gets nothing; its write stands.
-        let _ = self.reply.send(answer);
+        refuse(self.reply, error);
     }
 }
 

@@ -21,6 +21,10 @@
 //!   page, the inbox, sign-in), with errors that keep their field, auth,
 //!   request spans (`x-request-id`), health, metrics and OpenAPI beside
 //!   them; it merges the integrations' routes.
+//! - [`mcp`]: the same pauses for AI agents, through the Model Context
+//!   Protocol: the `request_approval`, `get_approval` and
+//!   `cancel_approval` tools, a pause as a task of the Tasks extension,
+//!   served at `POST /mcp` (`http::mcp`) and over stdio by `pausegate mcp`.
 //! - [`identity`]: who is asking or deciding: API keys (the server's and
 //!   named ones), OpenID Connect bearer tokens, sign-in with an OpenID
 //!   Connect provider, and the signed cookies of a session.
@@ -78,6 +82,7 @@
 //! integrator (500 ms) ─► receipt_log ─► store::integrate (indexes, tree hashes, signed checkpoint) ─► GET /log/… serves them
 //! outbox worker       ─► the target's Starter (its integration) ─► external_id recorded ─► page shows the run id
 //! outbox worker       ─► the callback's CallbackKind ─► the waiting orchestrator hears the outcome (once, retried)
+//! POST /mcp tools/call request_approval ─► http::mcp ─► mcp ─► pauses::create ─► a task (id = pause id); tasks/get ─► pauses::get
 //! GET  /api/v1/pauses/{id}/wait ─► pauses::wait ─► woken by its own pause's settle (here, or found settled after a NOTIFY or a poll) ─► the pause
 //! ```
 #![forbid(unsafe_code)]
@@ -90,6 +95,7 @@ pub mod domain;
 pub mod http;
 pub mod identity;
 pub mod integrations;
+pub mod mcp;
 pub mod outbox;
 pub mod pauses;
 pub mod policies;

@@ -76,6 +76,31 @@ enum Command {
     /// Try a Rego policy on a pause
     #[command(subcommand)]
     Policy(proofs::PolicyCommand),
+    /// The approval tools for an MCP client over stdio, relayed to a pausegate server
+    Mcp(McpArgs),
+}
+
+/// `pausegate mcp`.
+#[derive(Debug, Args)]
+pub struct McpArgs {
+    /// Server URL.
+    #[arg(long, env = "PAUSEGATE_URL", default_value = "http://127.0.0.1:8080")]
+    pub url: String,
+    /// API key (or OpenID Connect token) the tools are called with.
+    #[arg(long, env = "PAUSEGATE_API_KEY", hide_env_values = true)]
+    pub api_key: Option<String>,
+}
+
+/// Relays stdio to the server until stdin closes.
+async fn mcp(args: McpArgs) -> ExitCode {
+    let bridge = match crate::mcp::bridge::Bridge::new(&args.url, args.api_key.as_deref()) {
+        Ok(bridge) => bridge,
+        Err(why) => return fail(&why),
+    };
+    match bridge.run().await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => fail(&format!("stdio: {error}")),
+    }
 }
 
 /// Where the server is and how to talk to it.
@@ -146,6 +171,7 @@ pub fn main() -> ExitCode {
             Command::Log(command) => proofs::log(command).await,
             Command::Audit(command) => proofs::audit(command).await,
             Command::Policy(command) => proofs::policy(command),
+            Command::Mcp(args) => mcp(args).await,
         }
     })
 }

@@ -9,6 +9,7 @@ mod error;
 mod functions;
 mod listen;
 mod logging;
+mod mcp;
 mod openapi;
 mod ops;
 mod pages;
@@ -66,6 +67,8 @@ pub struct AppState {
     pub kit: Arc<Kit>,
     /// Sign-in to the pages, when a provider is configured.
     pub sign_in: Option<Arc<pages::SignInState>>,
+    /// The MCP server behind `POST /mcp`.
+    pub mcp: crate::mcp::McpServer,
     /// The outbox, when running as an Azure Functions custom handler whose
     /// timer function drives it.
     pub functions_outbox: Option<Arc<Outbox>>,
@@ -84,6 +87,11 @@ impl AppState {
     ) -> Self {
         Self {
             log: ReceiptLog::new(pauses.store().clone()),
+            mcp: crate::mcp::McpServer::new(
+                pauses.clone(),
+                kit.public_url.as_str(),
+                shutdown.clone(),
+            ),
             pauses,
             renderer: kit.renderer.clone(),
             callers: Arc::new(Callers::new(api_key, &[], Vec::new())),
@@ -149,6 +157,18 @@ pub fn app(state: AppState) -> Router {
         .route(
             "/.well-known/pausegate-attestation-keys.json",
             get(api::attestation_keys),
+        )
+        .route(
+            "/mcp",
+            post(mcp::post).get(mcp::no_stream).delete(mcp::no_stream),
+        )
+        .route(
+            "/.well-known/oauth-protected-resource",
+            get(mcp::resource_metadata),
+        )
+        .route(
+            "/.well-known/oauth-protected-resource/mcp",
+            get(mcp::resource_metadata),
         )
         .route("/healthz", get(ops::healthz))
         .route("/readyz", get(ops::readyz))

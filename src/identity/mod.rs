@@ -99,6 +99,15 @@ impl Callers {
         self.server_key.is_some() || !self.named.is_empty() || self.oidc.is_some()
     }
 
+    /// The OpenID Connect issuers whose tokens are accepted, for the
+    /// protected-resource metadata that names them.
+    pub fn issuers(&self) -> Vec<String> {
+        self.oidc
+            .as_ref()
+            .map(OidcVerifier::issuers)
+            .unwrap_or_default()
+    }
+
     /// Identifies the holder of `credential` (the bearer value).
     pub async fn identify(&self, credential: &str) -> Result<Caller, Refusal> {
         if !self.open() {

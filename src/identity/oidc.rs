@@ -56,6 +56,14 @@ impl OidcVerifier {
         }
     }
 
+    /// The accepted issuers, each once.
+    pub fn issuers(&self) -> Vec<String> {
+        let mut issuers: Vec<String> = self.callers.iter().map(|c| c.issuer.clone()).collect();
+        issuers.sort();
+        issuers.dedup();
+        issuers
+    }
+
     /// The caller's identity if `token` passes: `oidc:CALLER:VALUE`, the
     /// configured caller's name and its `name_claim`, so a subject can
     /// never pass for an address, a named key or another issuer's subject.

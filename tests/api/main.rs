@@ -42,6 +42,7 @@ mod inputs;
 mod list;
 mod log_takeover;
 mod log_verify;
+mod mcp;
 mod notifications;
 mod operations;
 mod outage;

@@ -63,7 +63,12 @@ async fn settled(app: &TestApp, data: Value, verdict: &str) -> String {
 
 /// Runs the independent verifier on `receipts` with the `pauses` (as the
 /// API shows them) they are for.
-fn python_verifies(dir: &Path, jwks: &Value, receipts: &[&str], pauses: &[Value]) -> String {
+pub(crate) fn python_verifies(
+    dir: &Path,
+    jwks: &Value,
+    receipts: &[&str],
+    pauses: &[Value],
+) -> String {
     let python = crate::python::with(&[("jwt", "PyJWT"), ("cryptography", "cryptography")]);
     std::fs::write(dir.join("jwks.json"), jwks.to_string()).unwrap();
     std::fs::write(dir.join("receipts.txt"), receipts.join("\n")).unwrap();

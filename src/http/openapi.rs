@@ -11,7 +11,7 @@ use utoipa::{Modify, OpenApi};
 
 use super::api::{
     attestation as attestation_api, deliveries, log as log_api, pauses as api,
-    receipts as receipts_api, tokens as token_api,
+    receipts as receipts_api, redeem as redeem_api, tokens as token_api,
 };
 use deliveries as deliveries_api;
 
@@ -23,6 +23,7 @@ use deliveries as deliveries_api;
     ),
     paths(
         api::create, api::list, api::get, api::approve, api::reject, api::cancel, api::wait,
+        redeem_api::redeem,
         token_api::decide, token_api::lookup, deliveries_api::retry,
         receipts_api::receipt, receipts_api::jwks, attestation_api::attestation,
         attestation_api::public_keys_pem, attestation_api::public_keys, log_api::checkpoint,

@@ -14,6 +14,7 @@ mod gates;
 mod policy;
 mod read;
 mod receipt;
+mod redeem;
 mod redeliver;
 mod wait;
 mod waiters;

@@ -103,6 +103,11 @@ const SQLITE: &[(i64, &str, &str)] = &[
         "target turns",
         include_str!("../../migrations/sqlite/0018_target_turns.sql"),
     ),
+    (
+        19,
+        "redemptions",
+        include_str!("../../migrations/sqlite/0019_redemptions.sql"),
+    ),
 ];
 
 /// The PostgreSQL migrations, oldest first.
@@ -186,6 +191,11 @@ const POSTGRES: &[(i64, &str, &str)] = &[
         16,
         "target turns",
         include_str!("../../migrations/postgres/0016_target_turns.sql"),
+    ),
+    (
+        17,
+        "redemptions",
+        include_str!("../../migrations/postgres/0017_redemptions.sql"),
     ),
 ];
 

@@ -225,4 +225,27 @@ pub trait Store: Send + Sync + 'static {
 
     /// Whether sign-in session `id` was ended by signing out.
     async fn session_ended(&self, id: &str) -> Result<bool, StoreError>;
+
+    /// Redeems settled pause `id` for `by` at `at`: its outcome is used
+    /// once, and a later call hears who came first.
+    async fn redeem(
+        &self,
+        id: &PauseId,
+        by: Option<&str>,
+        at: DateTime<Utc>,
+    ) -> Result<Redemption, StoreError>;
+}
+
+/// What [`Store::redeem`] found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Redemption {
+    /// Redeemed by this call.
+    Now,
+    /// Redeemed before, at `at` by `by`.
+    Earlier {
+        /// When.
+        at: DateTime<Utc>,
+        /// By whom (`None`: the server's own key).
+        by: Option<String>,
+    },
 }

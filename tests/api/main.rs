@@ -58,6 +58,7 @@ mod races;
 mod readme;
 mod receipt_log;
 mod receipts;
+mod redeem;
 mod redeliver;
 mod replicas;
 mod request_spans;

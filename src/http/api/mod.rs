@@ -10,6 +10,7 @@ mod params;
 pub(super) mod pauses;
 mod query;
 pub(super) mod receipts;
+pub(super) mod redeem;
 pub(super) mod tokens;
 
 use axum::Router;
@@ -30,6 +31,7 @@ pub(super) fn router(state: &AppState) -> Router<AppState> {
         .route("/api/v1/pauses/{id}/approve", post(pauses::approve))
         .route("/api/v1/pauses/{id}/reject", post(pauses::reject))
         .route("/api/v1/pauses/{id}/cancel", post(pauses::cancel))
+        .route("/api/v1/pauses/{id}/redeem", post(redeem::redeem))
         .route("/api/v1/pauses/{id}/wait", get(pauses::wait))
         .route("/api/v1/pauses/{id}/receipt", get(receipts::receipt))
         .route(

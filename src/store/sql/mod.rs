@@ -41,6 +41,7 @@ pub mod pauses;
 pub mod plans;
 pub mod receipts;
 pub mod redeliver;
+pub mod redemptions;
 pub(crate) mod rows;
 pub mod sessions;
 pub mod settle;

@@ -7,16 +7,16 @@ use chrono::{DateTime, Utc};
 use std::sync::Arc;
 
 use super::{
-    Backend, attestation_keys, claim, outbox, pauses, receipts, redeliver, rework, sessions,
-    settle, work,
+    Backend, attestation_keys, claim, outbox, pauses, receipts, redeliver, redemptions, rework,
+    sessions, settle, work,
 };
 use crate::clock::Mint;
 use crate::domain::{DeliveryId, Pause, PauseId, PauseState, TokenHash};
 use crate::receipts::{Notary, PublicKey, Receipt};
 use crate::store::{
     ClaimRequest, ClaimedDelivery, Counts, Created, DeliveryOutcome, DeliveryToken, ExpiryPlan,
-    Integration, ListQuery, LogCheckpoint, NewPauseRecord, PausePage, Redelivery, Settled,
-    SettledWatcher, Settlement, Store, StoreError, TokenRecord,
+    Integration, ListQuery, LogCheckpoint, NewPauseRecord, PausePage, Redelivery, Redemption,
+    Settled, SettledWatcher, Settlement, Store, StoreError, TokenRecord,
 };
 use crate::tlog::merkle::Hash;
 use crate::tlog::note::{Signer, Verifier};
@@ -379,6 +379,20 @@ impl<B: Backend> Store for SqlStore<B> {
         self.backend
             .read(work(move |c| {
                 Box::pin(async move { sessions::ended(c, &id).await })
+            }))
+            .await
+    }
+
+    async fn redeem(
+        &self,
+        id: &PauseId,
+        by: Option<&str>,
+        at: DateTime<Utc>,
+    ) -> Result<Redemption, StoreError> {
+        let (id, by) = (id.clone(), by.map(str::to_owned));
+        self.backend
+            .write(work(move |c| {
+                Box::pin(async move { redemptions::redeem(c, &id, by.as_deref(), at).await })
             }))
             .await
     }

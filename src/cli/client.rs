@@ -25,6 +25,10 @@ pub(crate) enum ClientError {
     /// The server answered with an error.
     #[error("{0}")]
     Api(String),
+    /// The server declined what was asked in the state things are in
+    /// (409: already settled or redeemed; 403: not this caller's).
+    #[error("{0}")]
+    Declined(String),
 }
 
 /// Talks to one pausegate server with one API key.
@@ -70,6 +74,12 @@ impl Client {
     /// `GET /api/v1/pauses/{id}`.
     pub(crate) async fn get(&self, id: &str) -> Result<Value, ClientError> {
         self.send(self.request(Method::GET, &format!("/api/v1/pauses/{id}")))
+            .await
+    }
+
+    /// `POST /api/v1/pauses/{id}/redeem`: the pause, now redeemed.
+    pub(crate) async fn redeem(&self, id: &str) -> Result<Value, ClientError> {
+        self.send(self.request(Method::POST, &format!("/api/v1/pauses/{id}/redeem")))
             .await
     }
 
@@ -160,6 +170,7 @@ impl Client {
             | StatusCode::BAD_GATEWAY
             | StatusCode::SERVICE_UNAVAILABLE
             | StatusCode::GATEWAY_TIMEOUT => unreachable(format!("the server answered {status}")),
+            StatusCode::CONFLICT | StatusCode::FORBIDDEN => ClientError::Declined(message),
             _ => ClientError::Api(message),
         })
     }

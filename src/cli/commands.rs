@@ -319,7 +319,9 @@ where
 /// "not approved" that a pipeline could mistake for a decision.
 pub(crate) fn api_failure(error: ClientError) -> ExitCode {
     match error {
-        ClientError::Api(message) | ClientError::Refused(message) => fail(&message),
+        ClientError::Api(message)
+        | ClientError::Declined(message)
+        | ClientError::Refused(message) => fail(&message),
         unreachable @ ClientError::Unreachable { .. } => fail(&format!(
             "{unreachable}; is the server running? (set PAUSEGATE_URL)"
         )),

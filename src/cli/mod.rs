@@ -3,7 +3,7 @@
 //! read, list, decide, cancel). Each returns the process exit code.
 
 mod attestation;
-mod client;
+pub(crate) mod client;
 mod commands;
 mod healthcheck;
 mod outage;
@@ -78,6 +78,40 @@ enum Command {
     Policy(proofs::PolicyCommand),
     /// The approval tools for an MCP client over stdio, relayed to a pausegate server
     Mcp(McpArgs),
+    /// A gateway in front of another MCP server: calls of guarded tools wait for approval
+    McpGate(McpGateArgs),
+}
+
+/// `pausegate mcp-gate`.
+#[derive(Debug, Args)]
+pub struct McpGateArgs {
+    /// The gateway's file: the upstream server and the tools it guards.
+    #[arg(long, env = "PAUSEGATE_GATE_CONFIG")]
+    pub config: std::path::PathBuf,
+    /// The pausegate server and the key the gateway asks it with.
+    #[command(flatten)]
+    pub server: McpArgs,
+}
+
+/// Runs the gateway until its client closes stdin.
+async fn mcp_gate(args: McpGateArgs) -> ExitCode {
+    let settings = match crate::mcp::gate::GateSettings::load(&args.config) {
+        Ok(settings) => settings,
+        Err(why) => return fail(&why),
+    };
+    let client_args = ClientArgs {
+        url: args.server.url,
+        api_key: args.server.api_key,
+        json: false,
+    };
+    let pausegate = match client::Client::new(&client_args) {
+        Ok(client) => client,
+        Err(why) => return fail(&why),
+    };
+    match crate::mcp::gate::run(settings, pausegate).await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => fail(&format!("mcp-gate: {error}")),
+    }
 }
 
 /// `pausegate mcp`.
@@ -172,6 +206,7 @@ pub fn main() -> ExitCode {
             Command::Audit(command) => proofs::audit(command).await,
             Command::Policy(command) => proofs::policy(command),
             Command::Mcp(args) => mcp(args).await,
+            Command::McpGate(args) => mcp_gate(args).await,
         }
     })
 }

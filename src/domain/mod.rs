@@ -11,6 +11,7 @@ mod callback;
 mod delivery;
 mod duration;
 mod fields;
+mod glob;
 mod idempotency;
 mod ids;
 mod json_field;
@@ -36,6 +37,7 @@ pub use delivery::{
 };
 pub use duration::{format_duration, parse_duration};
 pub use fields::{FieldKind, InputField, check_inputs, parse_fields};
+pub use glob::star_match;
 pub use idempotency::KeyScope;
 pub use ids::{DeliveryId, ID_RANDOM_BYTES, LeaseId, PauseId};
 pub use json_field::{field_at, from_json};

@@ -19,7 +19,7 @@ use serde_json::Value;
 use super::Refusal;
 use super::jwt::{Expected, IssuerKeys, TokenError};
 use crate::config::OidcCaller;
-use crate::domain::{MAX_IDENTITY_CHARS, oidc_identity};
+use crate::domain::{MAX_IDENTITY_CHARS, oidc_identity, star_match};
 
 /// How long an issuer may take to publish its keys: a caller is waiting.
 const FETCH_TIMEOUT: Duration = Duration::from_secs(5);
@@ -88,7 +88,7 @@ impl OidcVerifier {
             .await
             .map_err(refusal)?;
         let subject = claims["sub"].as_str().unwrap_or_default();
-        if !caller.subjects.is_empty() && !caller.subjects.iter().any(|p| matches(p, subject)) {
+        if !caller.subjects.is_empty() && !caller.subjects.iter().any(|p| star_match(p, subject)) {
             return Err(refused("its subject is not accepted"));
         }
         identity(caller, &claims)
@@ -129,41 +129,9 @@ fn identity(caller: &OidcCaller, claims: &Value) -> Result<String, Refusal> {
     Ok(identity)
 }
 
-/// `*` matches any run of characters; everything else literally.
-fn matches(pattern: &str, text: &str) -> bool {
-    let parts: Vec<&str> = pattern.split('*').collect();
-    if parts.len() == 1 {
-        return pattern == text;
-    }
-    let Some(mut rest) = text.strip_prefix(parts[0]) else {
-        return false;
-    };
-    for middle in &parts[1..parts.len() - 1] {
-        match rest.find(middle) {
-            Some(at) => rest = &rest[at + middle.len()..],
-            None => return false,
-        }
-    }
-    rest.ends_with(parts[parts.len() - 1])
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn subject_patterns_match_runs_with_a_star() {
-        assert!(matches(
-            "repo:acme/*:ref:refs/heads/main",
-            "repo:acme/app:ref:refs/heads/main"
-        ));
-        assert!(!matches(
-            "repo:acme/*:ref:refs/heads/main",
-            "repo:acme/app:ref:refs/heads/dev"
-        ));
-        assert!(matches("exact", "exact"));
-        assert!(!matches("exact", "exactly"));
-    }
 
     #[tokio::test]
     async fn an_unsigned_token_is_refused_before_any_key_is_fetched() {

@@ -11,6 +11,7 @@
 //! stderr for logs, exit when stdin closes):
 //! <https://modelcontextprotocol.io/specification/2025-11-25/basic/transports#stdio>.
 
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use reqwest::header::{ACCEPT, AUTHORIZATION, CONTENT_TYPE};
@@ -20,25 +21,36 @@ use tokio::sync::mpsc;
 
 use super::jsonrpc::{self, RpcError, UNAVAILABLE};
 
-/// Relays stdio to one pausegate server.
+const SESSION_HEADER: &str = "mcp-session-id";
+
+/// Relays stdio to one MCP endpoint over Streamable HTTP.
 #[derive(Clone)]
 pub struct Bridge {
     http: reqwest::Client,
     endpoint: String,
     authorization: Option<String>,
+    /// The `Mcp-Session-Id` a server of the handshake revisions assigned,
+    /// sent back on every later message.
+    session: Arc<Mutex<Option<String>>>,
 }
 
 impl Bridge {
-    /// A bridge to the server at `url`, calling it with `api_key`.
+    /// A bridge to the pausegate server at `url`, calling it with `api_key`.
     pub fn new(url: &str, api_key: Option<&str>) -> Result<Self, String> {
+        Self::to_endpoint(&format!("{}/mcp", url.trim_end_matches('/')), api_key)
+    }
+
+    /// A bridge to any MCP `endpoint`, with `bearer` if given.
+    pub fn to_endpoint(endpoint: &str, bearer: Option<&str>) -> Result<Self, String> {
         let http = reqwest::Client::builder()
             .connect_timeout(Duration::from_secs(10))
             .build()
             .map_err(|e| format!("cannot make an HTTP client: {e}"))?;
         Ok(Self {
             http,
-            endpoint: format!("{}/mcp", url.trim_end_matches('/')),
-            authorization: api_key.map(|key| format!("Bearer {key}")),
+            endpoint: endpoint.to_owned(),
+            authorization: bearer.map(|key| format!("Bearer {key}")),
+            session: Arc::default(),
         })
     }
 
@@ -67,7 +79,7 @@ impl Bridge {
     }
 
     /// Sends one message and writes what comes back.
-    async fn relay(&self, line: &str, out: &mpsc::Sender<String>) {
+    pub async fn relay(&self, line: &str, out: &mpsc::Sender<String>) {
         let message: Value = serde_json::from_str(line).unwrap_or(Value::Null);
         let id = message.get("id").cloned();
         let mut request = self
@@ -82,12 +94,17 @@ impl Bridge {
         if let Some(authorization) = &self.authorization {
             request = request.header(AUTHORIZATION, authorization);
         }
+        let session = self
+            .session
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone();
+        if let Some(session) = session {
+            request = request.header(SESSION_HEADER, session);
+        }
         let answered = match request.send().await {
             Ok(response) => self.read_answer(response, out).await,
-            Err(error) => Err(format!(
-                "pausegate at {} is out of reach: {error}",
-                self.endpoint
-            )),
+            Err(error) => Err(format!("{} is out of reach: {error}", self.endpoint)),
         };
         if let (Err(why), Some(id)) = (answered, id) {
             let _ = out
@@ -104,6 +121,13 @@ impl Bridge {
         out: &mpsc::Sender<String>,
     ) -> Result<(), String> {
         let status = response.status();
+        if let Some(session) = response
+            .headers()
+            .get(SESSION_HEADER)
+            .and_then(|v| v.to_str().ok())
+        {
+            *self.session.lock().unwrap_or_else(|e| e.into_inner()) = Some(session.to_owned());
+        }
         if status == reqwest::StatusCode::ACCEPTED {
             return Ok(());
         }
@@ -130,10 +154,11 @@ impl Bridge {
                 Ok(())
             }
             Ok(error) => Err(format!(
-                "pausegate answered {status}: {}",
-                error["message"].as_str().unwrap_or(&body)
+                "{} answered {status}: {}",
+                self.endpoint,
+                error["error"]["message"].as_str().unwrap_or(&body)
             )),
-            Err(_) => Err(format!("pausegate answered {status}")),
+            Err(_) => Err(format!("{} answered {status}", self.endpoint)),
         }
     }
 }

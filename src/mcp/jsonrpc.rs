@@ -9,7 +9,7 @@
 //!   mismatch, -32021 missing client capability, -32022 unsupported
 //!   version): <https://modelcontextprotocol.io/specification/2026-07-28/basic/index>
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};
 
 /// The body is not JSON.
@@ -32,14 +32,14 @@ pub const MISSING_CAPABILITY: i64 = -32021;
 pub const UNSUPPORTED_VERSION: i64 = -32022;
 
 /// A JSON-RPC error object.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct RpcError {
     /// One of the codes above.
     pub code: i64,
     /// A sentence for the person reading the client's log.
     pub message: String,
     /// Details a program can read (`field`, `supported`).
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub data: Option<Value>,
 }
 

@@ -11,6 +11,8 @@
 //!   as a task of the Tasks extension (the task id is the pause id).
 //! - [`bridge`]: `pausegate mcp`, the same tools over stdio for desktop
 //!   clients, relayed to a pausegate server.
+//! - [`gate`]: `pausegate mcp-gate`, a gateway in front of another MCP
+//!   server that holds the calls of the tools it guards until approved.
 //!
 //! The HTTP face (`POST /mcp`, Streamable HTTP) is `http::mcp`.
 //!
@@ -28,6 +30,7 @@
 mod approvals;
 pub mod bridge;
 mod calls;
+pub mod gate;
 pub mod jsonrpc;
 mod server;
 mod task;

@@ -10,6 +10,7 @@
 //! the first (PostgreSQL).
 
 mod errors;
+mod gate;
 
 use std::time::Duration;
 
@@ -22,13 +23,16 @@ use crate::smtp::{SmtpServer, email_config};
 
 /// How the agent reaches the server.
 #[derive(Clone, Copy)]
-enum Via {
+enum Via<'a> {
     Http,
     Stdio,
+    /// Through `pausegate mcp-gate` with `gate.toml` in this folder, whose
+    /// upstream logs each call it gets to `upstream.log` there.
+    Gate(&'a std::path::Path),
 }
 
 /// Runs one step of the Python agent against the server at `base`; what it printed.
-async fn agent(base: &str, via: Via, step: &[&str]) -> Value {
+async fn agent(base: &str, via: Via<'_>, step: &[&str]) -> Value {
     let python = tokio::task::spawn_blocking(|| {
         crate::python::with(&[
             ("mcp", "mcp"),
@@ -39,12 +43,19 @@ async fn agent(base: &str, via: Via, step: &[&str]) -> Value {
     .await
     .unwrap();
     let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/standins/mcp_agent.py");
+    let binary = env!("CARGO_BIN_EXE_pausegate");
     let transport = match via {
         Via::Http => format!("http:{base}/mcp"),
-        Via::Stdio => format!("stdio:{}", env!("CARGO_BIN_EXE_pausegate")),
+        Via::Stdio => format!("stdio:{binary}"),
+        Via::Gate(dir) => format!("gate:{binary}:{}", dir.join("gate.toml").display()),
+    };
+    let log = match via {
+        Via::Gate(dir) => dir.join("upstream.log"),
+        _ => std::path::PathBuf::from("/dev/null"),
     };
     let run = tokio::process::Command::new(python)
         .arg(script)
+        .env("UPSTREAM_LOG", log)
         .arg(transport)
         .args(step)
         .env("PAUSEGATE_API_KEY", API_KEY)
@@ -63,14 +74,14 @@ async fn agent(base: &str, via: Via, step: &[&str]) -> Value {
 }
 
 /// The task made by asking for `arguments` with the Tasks extension declared.
-async fn request_task(app: &TestApp, via: Via, arguments: Value) -> Value {
+async fn request_task(app: &TestApp, via: Via<'_>, arguments: Value) -> Value {
     let task = agent(&app.base, via, &["request-tasks", &arguments.to_string()]).await;
     assert_eq!(task["resultType"], "task", "{task}");
     assert_eq!(task["status"], "working", "{task}");
     task
 }
 
-async fn task(app: &TestApp, via: Via, id: &str) -> Value {
+async fn task(app: &TestApp, via: Via<'_>, id: &str) -> Value {
     agent(&app.base, via, &["task", id]).await
 }
 

@@ -3,8 +3,9 @@ Python SDK (`mcp`): one step per run, its outcome printed as one JSON line.
 
     mcp_agent.py TRANSPORT STEP [ARG]
 
-TRANSPORT is `http:URL` (Streamable HTTP; the API key in PAUSEGATE_API_KEY)
-or `stdio:BINARY` (`BINARY mcp`, which relays to PAUSEGATE_URL). STEP is:
+TRANSPORT is `http:URL` (Streamable HTTP; the API key in PAUSEGATE_API_KEY),
+`stdio:BINARY` (`BINARY mcp`, which relays to PAUSEGATE_URL) or
+`gate:BINARY:CONFIG` (`BINARY mcp-gate --config CONFIG`). STEP is:
 
 - `list`: the tools' names;
 - `request ARGS` / `request-tasks ARGS`: `request_approval` with the JSON
@@ -13,7 +14,9 @@ or `stdio:BINARY` (`BINARY mcp`, which relays to PAUSEGATE_URL). STEP is:
 - `task ID`: `tasks/get`; `cancel ID`: `tasks/cancel`;
 - `get ID SECONDS`: `get_approval` waiting up to SECONDS, with a progress
   callback; prints the result and how many progress notifications came;
-- `call NAME ARGS`: any tool; prints the result or the JSON-RPC error;
+- `call NAME ARGS`: any tool, without the Tasks extension; prints the
+  result or the JSON-RPC error; `call-progress NAME ARGS` also counts
+  progress notifications; `call-tasks NAME ARGS` declares the extension;
 - `legacy-list`: the tools' names over the initialize handshake.
 
 The Tasks extension (`io.modelcontextprotocol/tasks`, SEP-2663) is not in
@@ -74,9 +77,14 @@ def dump(model: Any) -> Any:
 
 def client(transport: str, **kwargs: Any) -> Client:
     kind, _, where = transport.partition(":")
+    env = {key: value for key, value in os.environ.items() if key.startswith(("PAUSEGATE_", "UPSTREAM_"))}
+    env["PATH"] = os.environ["PATH"]
     if kind == "stdio":
-        env = {key: os.environ[key] for key in ("PAUSEGATE_URL", "PAUSEGATE_API_KEY", "PATH")}
         server: Any = StdioServerParameters(command=where, args=["mcp"], env=env)
+        return Client(server, **kwargs)
+    if kind == "gate":
+        binary, _, config = where.partition(":")
+        server = StdioServerParameters(command=binary, args=["mcp-gate", "--config", config], env=env)
         return Client(server, **kwargs)
     headers = {"Authorization": f"Bearer {os.environ['PAUSEGATE_API_KEY']}"}
     import httpx2
@@ -96,10 +104,13 @@ async def run(transport: str, step: str, args: list[str]) -> Any:
     if step == "legacy-list":
         async with client(transport, mode="legacy") as c:
             return {"version": c.protocol_version, "tools": [t.name for t in (await c.list_tools()).tools]}
-    async with client(transport, extensions=[Tasks()] if step != "request" else []) as c:
+    plain = step in ("request", "call", "call-progress")
+    async with client(transport, extensions=[] if plain else [Tasks()]) as c:
         if step == "list":
             tools = (await c.list_tools()).tools
             return {"version": c.protocol_version, "tools": [t.name for t in tools]}
+        if step == "call-tasks":
+            return dump(await c.session.call_tool(args[0], json.loads(args[1]), allow_claimed=True))
         if step in ("request", "request-tasks"):
             result = await c.session.call_tool("request_approval", json.loads(args[0]), allow_claimed=True)
             return dump(result)
@@ -118,7 +129,24 @@ async def run(transport: str, step: str, args: list[str]) -> Any:
             return {"result": dump(result), "progress": progress}
         if step == "call":
             return dump(await c.session.call_tool(args[0], json.loads(args[1]), allow_claimed=True))
+        if step == "call-progress":
+            progress = []
+
+            async def noted(value: float, total: float | None, message: str | None) -> None:
+                progress.append(value)
+
+            result = await c.session.call_tool(args[0], json.loads(args[1]), progress_callback=noted)
+            return {"result": dump(result), "progress": progress}
     raise SystemExit(f"unknown step {step}")
+
+
+def first(group: BaseExceptionGroup) -> MCPError:
+    """The first MCPError in `group`, however deeply task groups nested it."""
+    for error in group.exceptions:
+        if isinstance(error, BaseExceptionGroup):
+            return first(error)
+        return error
+    raise AssertionError("empty group")
 
 
 def main() -> None:
@@ -126,7 +154,7 @@ def main() -> None:
     try:
         outcome = asyncio.run(run(transport, step, args))
     except* MCPError as group:
-        error = group.exceptions[0]
+        error = first(group)
         outcome = {"error": {"code": error.error.code, "message": error.error.message, "data": error.error.data}}
     print(json.dumps(outcome))
 

@@ -64,6 +64,7 @@ def main():
         else:
             out.append(f"| {label} | {value:,.0f} | {value / floor:.2f} |")
     out += postgres(f)
+    out += mcp(f)
     out += [
         "",
         "## At scale, idle, and waiting",
@@ -162,6 +163,35 @@ def postgres(f):
         states = ", ".join(f"`{s.rsplit('=', 1)[0]}` {s.rsplit('=', 1)[1]}" for s in seen if not s.startswith("samples="))
         out.append(f"| {label} | {samples} | {states or 'none active'} |")
     return out
+
+
+def mcp(f):
+    """The MCP figures: `request_approval` against the REST create measured
+    in the same section, and the gateway's added latency on a call it
+    passes through."""
+    rest, calls = f("mcp_rest_create"), f("mcp_request_approval")
+    direct = (f("mcp_direct_p50_ms"), f("mcp_direct_p99_ms"))
+    gated = (f("mcp_gate_p50_ms"), f("mcp_gate_p99_ms"))
+    added = [g - d if g is not None and d is not None else None for g, d in zip(gated, direct)]
+    share = ratio(calls, rest)
+    return [
+        "",
+        "## MCP",
+        "",
+        "| figure | value |",
+        "|---|---|",
+        f"| `POST /api/v1/pauses`, SQLite, measured beside the next line (requests/s) | {fmt(rest)} |",
+        f"| `request_approval` over `POST /mcp`, a task each (calls/s) | {fmt(calls)} ({fmt2(share)} of the REST create) |",
+        f"| failed `request_approval` calls | {fmt(f('mcp_request_approval_errors'))} |",
+        f"| `read_file` to the upstream MCP server directly, p50 / p99 (ms) | {fmt2(direct[0])} / {fmt2(direct[1])} |",
+        f"| the same through `pausegate mcp-gate`, p50 / p99 (ms) | {fmt2(gated[0])} / {fmt2(gated[1])} |",
+        f"| added by the gateway, p50 / p99 (ms) | {fmt2(added[0])} / {fmt2(added[1])} |",
+        "",
+        "One client over stdio, one call at a time, 500 calls after 20 not timed;",
+        "the upstream is the tests' own server on the MCP Python SDK",
+        "(`tests/standins/mcp_upstream.py`); the call is not guarded, so the",
+        "gateway only relays it.",
+    ]
 
 
 def fmt2(value):

@@ -7,6 +7,7 @@
 #   bash bench/run.sh            # about 6 minutes on 2 cores
 #   BENCH_SECONDS=5 bash bench/run.sh
 #   BENCH_ONLY=postgres bash bench/run.sh   # the PostgreSQL figures alone
+#   BENCH_ONLY=mcp bash bench/run.sh        # the MCP figures alone
 #
 # Needs: cargo, wrk (installed with apt-get if missing), and for the
 # PostgreSQL figures a server at $BENCH_POSTGRES (default
@@ -103,7 +104,7 @@ echo "== machine"
 MACHINE="$(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo), $(uname -sr), $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)"
 echo "   $MACHINE"
 
-if [ "${BENCH_ONLY:-all}" != postgres ]; then
+if [ "${BENCH_ONLY:-all}" = all ]; then
 echo "== SQLite: floor, create, decide"
 start "sqlite://$WORK/a.db"
 wrk_run /healthz; record floor "$RPS"
@@ -195,12 +196,26 @@ record deliveries_during_duplicates "$(json "$stats" "['duplicates']")"
 
 fi
 
+if [ "${BENCH_ONLY:-all}" = all ] || [ "${BENCH_ONLY:-}" = mcp ]; then
+. "$ROOT/bench/mcp.sh"
+fi
+
 # The PostgreSQL figures, beside pgbench on the same server.
+if [ "${BENCH_ONLY:-all}" = all ] || [ "${BENCH_ONLY:-}" = postgres ]; then
 . "$ROOT/bench/postgres.sh"
+fi
 
 echo "== writing BENCHMARKS.md"
 # The raw figures stay beside the report, so it can be written again
 # (python3 bench/report.py bench/results.txt …) without measuring again.
-{ echo "# machine=$MACHINE"; echo "# command=BENCH_SECONDS=$SECONDS_EACH bash bench/run.sh"; cat "$RESULTS"; } >"$ROOT/bench/results.txt"
+COMMAND="BENCH_SECONDS=$SECONDS_EACH bash bench/run.sh"
+if [ "${BENCH_ONLY:-all}" != all ] && [ -f "$ROOT/bench/results.txt" ]; then
+  # A partial run keeps the figures it did not measure, and says so.
+  COMMAND="$(sed -n 's/^# command=//p' "$ROOT/bench/results.txt"); then BENCH_ONLY=$BENCH_ONLY $COMMAND"
+  grep -v '^#' "$ROOT/bench/results.txt" | while IFS= read -r line; do
+    grep -q "^${line%%=*}=" "$RESULTS" || echo "$line"
+  done >>"$RESULTS"
+fi
+{ echo "# machine=$MACHINE"; echo "# command=$COMMAND"; cat "$RESULTS"; } >"$ROOT/bench/results.txt"
 python3 "$ROOT/bench/report.py" "$ROOT/bench/results.txt" >"$ROOT/BENCHMARKS.md"
 echo "   done: BENCHMARKS.md"

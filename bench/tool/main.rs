@@ -1,10 +1,12 @@
 //! The benchmark's helper, driven by `bench/run.sh`: it seeds pauses
 //! through the API or straight into a database, receives webhooks and
-//! counts them, holds thousands of long polls, and times start-up. Every
+//! counts them, holds thousands of long polls, times start-up, and times
+//! MCP calls through the gateway. Every
 //! figure it prints is one JSON object per line, for the script to read.
 
 mod fill;
 mod load;
+mod mcp;
 mod probe;
 mod sink;
 mod waiters;
@@ -32,6 +34,8 @@ enum Command {
     Waiters(waiters::WaitersArgs),
     /// Starts the server and times it until it is ready; idle RSS and CPU.
     Startup(probe::StartupArgs),
+    /// Times tools/call round trips to an MCP server over stdio.
+    McpLatency(mcp::McpLatencyArgs),
 }
 
 #[tokio::main]
@@ -43,5 +47,6 @@ async fn main() -> anyhow::Result<()> {
         Command::Sink(args) => sink::run(args).await,
         Command::Waiters(args) => waiters::run(args).await,
         Command::Startup(args) => probe::startup(args).await,
+        Command::McpLatency(args) => mcp::run(args).await,
     }
 }

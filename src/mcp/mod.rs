@@ -8,7 +8,8 @@
 //!   revisions (2024-11-05 to 2025-11-25) and of 2026-07-28's per-request
 //!   envelope alike, with nothing kept between messages.
 //! - `approvals` and `calls`: the tools and what they do; `task`: a pause
-//!   as a task of the Tasks extension (the task id is the pause id).
+//!   as a task of the Tasks extension (the task id is the pause id);
+//!   `listen`: task status notifications on a `subscriptions/listen` stream.
 //! - [`bridge`]: `pausegate mcp`, the same tools over stdio for desktop
 //!   clients, relayed to a pausegate server.
 //! - [`gate`]: `pausegate mcp-gate`, a gateway in front of another MCP
@@ -32,6 +33,7 @@ pub mod bridge;
 mod calls;
 pub mod gate;
 pub mod jsonrpc;
+mod listen;
 mod server;
 mod task;
 

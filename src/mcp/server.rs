@@ -117,6 +117,7 @@ impl McpServer {
         };
         match method.as_str() {
             "tools/call" => return self.call_tool(&call, id, params).await,
+            "subscriptions/listen" => return self.listen(&call, id, &params).await,
             "tasks/get" | "tasks/cancel" | "tasks/update" => {
                 let answer = self.task_method(&method, &params).await;
                 return one(&id, answer, modern);

@@ -131,7 +131,7 @@ fn every_page_under_docs_is_in_the_readmes_table() {
 /// the ones the example configs name for secrets.
 fn variables_read() -> BTreeSet<String> {
     let mut said = String::new();
-    for command in ["serve", "status", "healthcheck", "verify"] {
+    for command in ["serve", "status", "healthcheck", "verify", "mcp-gate"] {
         let output = Command::new(env!("CARGO_BIN_EXE_pausegate"))
             .args([command, "--help"])
             .env_remove("PAUSEGATE_URL")

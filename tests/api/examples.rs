@@ -12,11 +12,15 @@ use serde_json::json;
 
 use crate::helpers::TestApp;
 
-/// Every `*.toml` under `examples/`, sorted.
+/// Every server config (`*.toml`) under `examples/`, sorted; the MCP
+/// gateway's files under `examples/mcp/` are checked on their own.
 fn example_configs() -> Vec<PathBuf> {
     fn walk(dir: &Path, found: &mut Vec<PathBuf>) {
         for entry in std::fs::read_dir(dir).unwrap() {
             let path = entry.unwrap().path();
+            if path.ends_with("examples/mcp") {
+                continue;
+            }
             if path.is_dir() {
                 walk(&path, found);
             } else if path.extension().is_some_and(|e| e == "toml") {
@@ -112,6 +116,44 @@ fn every_example_config_says_what_it_is_for_and_loads() {
         // Relative paths in the examples (policies) are from the repository root.
         if let Err(error) = Settings::load(args, &env) {
             panic!("{shown} does not load: {error}");
+        }
+    }
+}
+
+#[test]
+fn the_mcp_examples_load_and_start_the_commands_pausegate_has() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/mcp");
+    let gate = pausegate::mcp::gate::GateSettings::load(&dir.join("gate.toml"))
+        .unwrap_or_else(|e| panic!("examples/mcp/gate.toml: {e}"));
+    assert!(gate.names("write_file") && !gate.names("read_file"));
+    assert!(gate.policy.is_some(), "its policy compiles");
+    for client in [
+        "claude_desktop_config.json",
+        "vscode-mcp.json",
+        "cursor-mcp.json",
+    ] {
+        let text = std::fs::read_to_string(dir.join(client)).unwrap();
+        let config: serde_json::Value = serde_json::from_str(&text).unwrap();
+        let servers = config
+            .get("mcpServers")
+            .or_else(|| config.get("servers"))
+            .and_then(serde_json::Value::as_object)
+            .unwrap_or_else(|| panic!("{client} names its servers"));
+        for (name, server) in servers {
+            match server["command"].as_str() {
+                Some(command) => {
+                    assert_eq!(command, "pausegate", "{client}: {name}");
+                    let sub = server["args"][0].as_str().unwrap();
+                    assert!(
+                        ["mcp", "mcp-gate"].contains(&sub),
+                        "{client}: {name}: {sub}"
+                    );
+                }
+                None => assert!(
+                    server["url"].as_str().unwrap().ends_with("/mcp"),
+                    "{client}: {name}"
+                ),
+            }
         }
     }
 }

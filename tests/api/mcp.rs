@@ -11,6 +11,7 @@
 
 mod errors;
 mod gate;
+mod listen;
 
 use std::time::Duration;
 

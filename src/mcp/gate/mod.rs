@@ -16,6 +16,7 @@
 
 mod config;
 mod guard;
+mod release;
 mod upstream;
 
 use std::collections::{HashMap, HashSet};

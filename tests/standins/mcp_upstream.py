@@ -1,7 +1,8 @@
 """A small MCP server of the tests' own (official MCP Python SDK), for
 pausegate's gateway to front: `read_file` and `delete_file`, each call
 appended to the file named by UPSTREAM_LOG as one JSON line, so a test
-sees every call that reached it. Runs over stdio."""
+sees every call that reached it. Runs over stdio, or over Streamable HTTP
+at http://127.0.0.1:UPSTREAM_PORT/mcp when UPSTREAM_PORT is set."""
 
 import json
 import os
@@ -31,4 +32,7 @@ def delete_file(path: str, recursive: bool = False) -> str:
 
 
 if __name__ == "__main__":
-    server.run("stdio")
+    if "UPSTREAM_PORT" in os.environ:
+        server.run("streamable-http", host="127.0.0.1", port=int(os.environ["UPSTREAM_PORT"]))
+    else:
+        server.run("stdio")

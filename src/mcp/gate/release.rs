@@ -108,6 +108,12 @@ impl Gate {
             .get(task_id.as_str())
             .await
             .map_err(not_found_or_unavailable)?;
+        // Only a pause this gateway asked for is its task: another pause
+        // of the same key is never redeemed or forwarded from here.
+        if pause["data"]["mcp"]["server"] != json!(self.settings.name) {
+            let why = format!("no task {task_id} of this gateway");
+            return Err(RpcError::invalid_params("taskId", why));
+        }
         if let Some(result) = cached {
             return Ok(task(&pause, Some(result)));
         }

@@ -3,7 +3,8 @@
 //! every call it gets: an unguarded tool passes straight through; a
 //! guarded call waits, is approved and is forwarded exactly once with the
 //! approved arguments; a replay, a changed argument, a rejection and an
-//! expiry never reach the upstream server.
+//! expiry never reach the upstream server; an upstream reached by URL
+//! works the same.
 
 use std::path::Path;
 
@@ -12,16 +13,22 @@ use serde_json::{Value, json};
 use super::{Via, agent};
 use crate::helpers::TestApp;
 
+const UPSTREAM: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/tests/standins/mcp_upstream.py"
+);
+
+/// A Python with the MCP SDK.
+async fn python() -> std::path::PathBuf {
+    tokio::task::spawn_blocking(|| crate::python::with(&[("mcp", "mcp")]))
+        .await
+        .unwrap()
+}
+
 /// Writes `gate.toml` (guarding `delete_*`, and `read_file` under
 /// `/secret` by policy) into `dir`; the upstream logs to `upstream.log`.
 async fn gate_in(dir: &Path) {
-    let python = tokio::task::spawn_blocking(|| crate::python::with(&[("mcp", "mcp")]))
-        .await
-        .unwrap();
-    let upstream = concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/tests/standins/mcp_upstream.py"
-    );
+    let (python, upstream) = (python().await, UPSTREAM);
     let policy = "package pausegate.gate\n\nguard if {\n\tinput.tool == \"read_file\"\n\
                   \tstartswith(input.arguments.path, \"/secret\")\n}\n";
     std::fs::write(dir.join("guard.rego"), policy).unwrap();
@@ -186,4 +193,48 @@ async fn as_a_task_a_guarded_call_completes_with_the_result_and_a_rejection_or_e
         [json!("/tmp/a")],
         "only the approved call reached the upstream"
     );
+}
+
+#[tokio::test]
+async fn an_upstream_reached_by_url_gets_unguarded_calls_at_once_and_a_guarded_one_once_approved() {
+    let app = TestApp::builder().manual().start().await;
+    let dir = tempfile::tempdir().unwrap();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let _upstream = tokio::process::Command::new(python().await)
+        .arg(UPSTREAM)
+        .env("UPSTREAM_PORT", port.to_string())
+        .env("UPSTREAM_LOG", dir.path().join("upstream.log"))
+        .stderr(std::process::Stdio::null())
+        .kill_on_drop(true)
+        .spawn()
+        .unwrap();
+    for _ in 0..100 {
+        if tokio::net::TcpStream::connect(("127.0.0.1", port))
+            .await
+            .is_ok()
+        {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    let config = format!(
+        "name = \"files\"\n[upstream]\nurl = \"http://127.0.0.1:{port}/mcp\"\n\
+         [guard]\ntools = [\"delete_*\"]\nhold = \"1s\"\n"
+    );
+    std::fs::write(dir.path().join("gate.toml"), config).unwrap();
+    let read = call(&app, dir.path(), "read_file", json!({"path": "/a"})).await;
+    assert_eq!(read["content"][0]["text"], "contents of /a", "{read}");
+    let id = held(&call(&app, dir.path(), "delete_file", json!({"path": "/b"})).await);
+    app.api.decide_ok(&id, "approve").await;
+    let ran = call(&app, dir.path(), "delete_file", json!({"path": "/b"})).await;
+    assert_eq!(ran["content"][0]["text"], "deleted /b", "{ran}");
+    let tools: Vec<Value> = upstream_calls(dir.path())
+        .into_iter()
+        .map(|c| c["tool"].clone())
+        .collect();
+    assert_eq!(tools, [json!("read_file"), json!("delete_file")]);
 }

@@ -74,6 +74,12 @@ async fn agent(base: &str, via: Via<'_>, step: &[&str]) -> Value {
         .unwrap_or_else(|e| panic!("{e}: {stdout}\n{stderr}"))
 }
 
+/// Two servers on one PostgreSQL database, as two replicas.
+async fn two_replicas(database: &PgDatabase) -> (TestApp, TestApp) {
+    let replica = || TestApp::builder().database(&database.url).manual().start();
+    (replica().await, replica().await)
+}
+
 /// The task made by asking for `arguments` with the Tasks extension declared.
 async fn request_task(app: &TestApp, via: Via<'_>, arguments: Value) -> Value {
     let task = agent(&app.base, via, &["request-tasks", &arguments.to_string()]).await;
@@ -253,16 +259,7 @@ async fn without_the_tasks_extension_the_answer_is_pending_with_a_link_and_get_a
 #[tokio::test]
 async fn a_second_replica_answers_tasks_get_for_a_task_made_on_the_first_on_postgres() {
     let database = PgDatabase::create().await;
-    let first = TestApp::builder()
-        .database(&database.url)
-        .manual()
-        .start()
-        .await;
-    let second = TestApp::builder()
-        .database(&database.url)
-        .manual()
-        .start()
-        .await;
+    let (first, second) = two_replicas(&database).await;
     let created = request_task(&first, Via::Http, json!({"title": "Drop table t"})).await;
     let id = created["taskId"].as_str().unwrap();
     assert_eq!(task(&second, Via::Http, id).await["status"], "working");

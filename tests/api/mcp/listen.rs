@@ -10,6 +10,7 @@ use std::time::Duration;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
+use super::two_replicas;
 use crate::helpers::{API_KEY, TestApp};
 use crate::pg::PgDatabase;
 
@@ -57,16 +58,7 @@ async fn next_event(stream: &mut reqwest::Response, buffer: &mut String) -> Valu
 #[tokio::test]
 async fn a_listener_on_one_replica_hears_a_task_settled_on_the_other_then_the_stream_ends() {
     let database = PgDatabase::create().await;
-    let first = TestApp::builder()
-        .database(&database.url)
-        .manual()
-        .start()
-        .await;
-    let second = TestApp::builder()
-        .database(&database.url)
-        .manual()
-        .start()
-        .await;
+    let (first, second) = two_replicas(&database).await;
     let call = json!({"name": "request_approval", "arguments": {"title": "Drop table t"}});
     let created: Value = send(&first, "tools/call", call, true)
         .await

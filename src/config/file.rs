@@ -70,6 +70,8 @@ pub struct ConfigFile {
     pub sign_in: Option<super::sign_in::SignInFile>,
     /// pausegate as a Slack app.
     pub slack_app: Option<Table>,
+    /// pausegate as a Teams bot.
+    pub teams_app: Option<Table>,
     /// Rego policies asked when a pause is created, by name.
     #[serde(default)]
     pub policies: BTreeMap<String, super::decisions::PolicyFile>,
@@ -116,7 +118,8 @@ impl ConfigFile {
             .with("aws", raw(self.aws.take()))
             .with("github_app", raw(self.github_app.take()))
             .with("azure_recipe", raw(self.azure_recipe.take()))
-            .with("slack_app", raw(self.slack_app.take()));
+            .with("slack_app", raw(self.slack_app.take()))
+            .with("teams_app", raw(self.teams_app.take()));
         let tables = |tables: BTreeMap<String, Table>| {
             tables
                 .into_iter()

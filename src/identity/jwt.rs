@@ -47,6 +47,9 @@ pub(crate) struct Expected<'a> {
     /// The `nonce` it must carry: the sign-in's own, or `None` for bearer
     /// tokens, which carry none.
     pub nonce: Option<&'a str>,
+    /// A name the signing key's `endorsements` must list (the Bot
+    /// Framework's channel id), or `None` where issuers publish none.
+    pub endorsement: Option<&'a str>,
 }
 
 /// Why a token was not accepted.
@@ -89,8 +92,13 @@ impl IssuerKeys {
     ) -> Result<Value, TokenError> {
         // `none` and unknown algorithms fail here: the header does not parse.
         let header = decode_header(token).map_err(|_| refused("it is not a signed JWT"))?;
-        let key = self.key(key_set_url, header.kid.as_deref()).await?;
+        let (key, raw) = self.key(key_set_url, header.kid.as_deref()).await?;
         pinned(&key, header.alg)?;
+        if let Some(name) = expected.endorsement
+            && !endorses(&raw, name)
+        {
+            return Err(refused("its key is not endorsed for this channel"));
+        }
         let decoding = DecodingKey::from_jwk(&key).map_err(|_| refused("its key is unusable"))?;
         let mut validation = Validation::new(header.alg);
         validation.set_issuer(expected.issuers);
@@ -123,13 +131,31 @@ impl IssuerKeys {
         Ok(document)
     }
 
-    /// The key `kid` names (or the set's only key), fetching the set if
-    /// the cached one lacks it and was not fetched in the last minute.
-    async fn key(&self, url: &str, kid: Option<&str>) -> Result<Jwk, TokenError> {
+    /// A JSON document an issuer publishes at `url` (a metadata document
+    /// at a place of its own choosing), cached like the rest.
+    pub(crate) async fn published(&self, url: &str) -> Result<Value, TokenError> {
+        self.document(url, |_| true).await
+    }
+
+    /// The key `kid` names (or the set's only key), parsed and as
+    /// published, fetching the set if the cached one lacks it and was not
+    /// fetched in the last minute.
+    async fn key(&self, url: &str, kid: Option<&str>) -> Result<(Jwk, Value), TokenError> {
         let has_key = |set: &Value| key_set(set).is_ok_and(|set| pick(&set, kid).is_some());
-        let set = key_set(&self.document(url, has_key).await?)
+        let document = self.document(url, has_key).await?;
+        let set = key_set(&document)
             .map_err(|e| TokenError::Unavailable(format!("{url} is not a key set: {e}")))?;
-        pick(&set, kid).ok_or_else(|| refused("its key id is not in the issuer's key set"))
+        let key =
+            pick(&set, kid).ok_or_else(|| refused("its key id is not in the issuer's key set"))?;
+        let raw = document["keys"]
+            .as_array()
+            .and_then(|keys| {
+                keys.iter()
+                    .find(|k| k["kid"].as_str() == key.common.key_id.as_deref())
+            })
+            .cloned()
+            .unwrap_or_default();
+        Ok((key, raw))
     }
 
     /// The document at `url`, from the cache unless [`stale`].
@@ -192,6 +218,13 @@ fn stale(age: Option<Duration>, has_what_is_needed: bool) -> bool {
         None => true,
         Some(age) => age >= MAX_AGE || (!has_what_is_needed && age >= REFETCH_AFTER),
     }
+}
+
+/// Whether the published `key` lists `name` among its `endorsements`.
+fn endorses(key: &Value, name: &str) -> bool {
+    key["endorsements"]
+        .as_array()
+        .is_some_and(|names| names.iter().any(|n| n.as_str() == Some(name)))
 }
 
 fn key_set(document: &Value) -> Result<JwkSet, serde_json::Error> {

@@ -10,7 +10,7 @@
 //! (`jwt`), each use saying only what it expects. Knows no HTTP framework;
 //! `http::auth` and `http::pages` (sign-in) map its answers to responses.
 
-mod jwt;
+pub(crate) mod jwt;
 mod oidc;
 pub mod session;
 mod sign_in;

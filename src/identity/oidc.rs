@@ -80,6 +80,7 @@ impl OidcVerifier {
             issuers: std::slice::from_ref(&caller.issuer),
             audiences: &caller.audiences,
             nonce: None,
+            endorsement: None,
         };
         let url = self.key_set_url(caller).await.map_err(refusal)?;
         let claims = self

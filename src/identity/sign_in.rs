@@ -223,6 +223,7 @@ impl Provider {
             issuers: &[issuer.clone(), format!("{issuer}/")],
             audiences: std::slice::from_ref(&self.settings.client_id),
             nonce: Some(nonce),
+            endorsement: None,
         };
         self.keys
             .verify(id_token, &metadata.jwks_uri, &expected)

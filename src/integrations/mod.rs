@@ -16,6 +16,7 @@ mod argo;
 mod azure_data_factory;
 mod azure_devops;
 mod email;
+mod entra;
 mod github;
 mod logic_apps;
 mod slack;

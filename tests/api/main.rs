@@ -14,6 +14,7 @@ mod signed_in;
 mod slack_app;
 mod smtp;
 mod standins;
+mod teams_app;
 
 mod airflow_login;
 mod api_callers;

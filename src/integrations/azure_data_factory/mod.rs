@@ -6,7 +6,6 @@
 //! file cites the documents it follows.
 
 mod callback;
-mod entra;
 mod recipe;
 mod target;
 
@@ -36,7 +35,7 @@ struct AzureRecipeFile {
 }
 
 fn register(registry: &mut Registry, sections: &mut Sections, _: &Setup) -> Result<(), String> {
-    let tokens = Arc::new(entra::TokenCache::default());
+    let tokens = Arc::new(crate::integrations::entra::TokenCache::default());
     registry.target_kind(target::KIND, move |name, raw, env| {
         target::resolve(name, raw, env, tokens.clone())
     });

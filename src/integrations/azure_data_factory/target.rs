@@ -13,8 +13,8 @@ use reqwest::{StatusCode, Url};
 use serde::Deserialize;
 use serde_json::{Map, Value};
 
-use super::entra::{Principal, TokenCache, token};
 use crate::config::{Env, Secret, parse_url};
+use crate::integrations::entra::{Principal, TokenCache, token};
 use crate::integrations::kit::{
     Kit, Raw, Starter, Target, TargetParts, Trigger, join_path, started_id,
 };
@@ -230,7 +230,13 @@ async fn send(
 ) -> Result<Sent, SendError> {
     let url = create_run_url(target, adf, trigger);
     let body = Value::Object(parameters(adf, trigger)).to_string();
-    let principal = Principal::of(adf);
+    let principal = Principal::new(
+        &adf.authority_host,
+        &adf.tenant_id,
+        &adf.client_id,
+        &adf.client_secret,
+        adf.management_endpoint.as_str(),
+    );
     let mut token = token(client, clock, tokens, &principal).await?;
     let mut response = create_run(client, &url, &token, &body).await?;
     if response.status() == StatusCode::UNAUTHORIZED {

@@ -5,6 +5,7 @@
 use chrono::{DateTime, Utc};
 use serde_json::{Value, json};
 
+use super::card::plain;
 use crate::domain::Event;
 use crate::integrations::kit::{Notice, outcome_line};
 use crate::render::{About, readable, relative};
@@ -57,12 +58,6 @@ pub(crate) fn message(notice: Notice<'_>, about: &About, now: DateTime<Utc>) -> 
             },
         }],
     })
-}
-
-/// Teams renders markdown in a TextBlock; breaking the `](` of a link keeps
-/// a title or a self-declared name from becoming a clickable link.
-fn plain(text: &str) -> String {
-    text.replace("](", "]\u{200B}(")
 }
 
 #[cfg(test)]

@@ -1,8 +1,17 @@
 //! Microsoft Teams: channels posted to through an incoming webhook
-//! (`[channels.NAME] kind = "teams"`), an Adaptive Card per message (see
-//! [`message`]).
+//! (`[channels.NAME] kind = "teams"`, an Adaptive Card with a link per
+//! message, see [`message`]), and pausegate as a Teams bot (`[teams_app]`)
+//! posting cards with Approve and Reject (`Action.Execute`) to
+//! `teams_app` channels through the Bot Connector and taking their clicks
+//! at `POST /integrations/teams/messages`. Each file cites the documents
+//! it follows.
 
+mod app;
+mod card;
+mod channel;
+mod connector;
 mod message;
+mod messages;
 
 use std::sync::Arc;
 
@@ -13,7 +22,15 @@ use super::kit::{Kit, Notice, Poster, post_to_webhook, webhook_url};
 use super::registry::{Integration, Register};
 use super::{Registry, Sections, Setup};
 use crate::config::Secret;
+use crate::domain::Voucher;
 use crate::outbox::{SendError, Sent};
+use connector::Connector;
+
+/// How a decision by a Teams member's click is recorded as identified.
+const VOUCHER: Voucher = match Voucher::from_static("teams") {
+    Some(voucher) => voucher,
+    None => panic!("a plain name"),
+};
 
 /// The registry's entry.
 pub(crate) const INTEGRATION: Integration = Integration {
@@ -29,7 +46,38 @@ struct ChannelFile {
     webhook_url_env: Option<String>,
 }
 
-fn register(registry: &mut Registry, _: &mut Sections, _: &Setup) -> Result<(), String> {
+/// `kind = "teams_app"` as written.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct AppChannelFile {
+    /// The conversation the bot posts to (a channel's `19:…@thread.tacv2`).
+    conversation: Option<String>,
+}
+
+fn register(registry: &mut Registry, sections: &mut Sections, setup: &Setup) -> Result<(), String> {
+    let file = sections
+        .take("teams_app")
+        .map(|raw| raw.parse("teams_app"))
+        .transpose()?;
+    let connector = app::resolve(file, setup.env)?.map(|app| Arc::new(Connector::new(app)));
+    let posting = connector.clone();
+    registry.channel_kind("teams_app", move |name, raw, _| {
+        let file: AppChannelFile = raw.parse(&format!("channels.{name}"))?;
+        let Some(connector) = posting.clone() else {
+            return Err(format!(
+                "channels.{name}: a teams_app channel needs a [teams_app] section"
+            ));
+        };
+        let conversation =
+            channel::conversation(name, file.conversation, &connector.app().service_url)?;
+        Ok(Arc::new(channel::AppChannel {
+            connector,
+            name: name.to_owned(),
+            conversation,
+        }) as Arc<dyn Poster>)
+    });
+    let bot = messages::Bot(connector.map(|c| Arc::new(messages::BotParts::new(c))));
+    registry.routes(move |_| messages::router(bot.clone()));
     registry.channel_kind("teams", |name, raw, env| {
         let file: ChannelFile = raw.parse(&format!("channels.{name}"))?;
         let Some(variable) = file.webhook_url_env else {

@@ -2,7 +2,9 @@
 //! {authority}/{tenant}/oauth2/v2.0/token` with `grant_type =
 //! client_credentials` and `scope = {resource}/.default` (Microsoft identity
 //! platform, "OAuth 2.0 client credentials flow"), cached until shortly
-//! before they expire and shared by every target of the same principal.
+//! before they expire and shared by every user of the same principal. Not
+//! an integration of its own: the Azure rooms that call Entra-protected
+//! APIs (Data Factory, the Teams bot's Bot Connector) share it.
 
 use std::collections::HashMap;
 use std::sync::Mutex;
@@ -11,8 +13,8 @@ use chrono::{DateTime, Duration, Utc};
 use reqwest::header::ACCEPT;
 use serde::Deserialize;
 
-use super::target::AdfTarget;
 use crate::clock::Clock;
+use crate::config::Secret;
 use crate::integrations::kit::join_path;
 use crate::outbox::{SendError, check, transport};
 
@@ -27,18 +29,18 @@ pub(crate) struct TokenCache {
 }
 
 impl TokenCache {
-    pub(super) fn get(&self, key: &str, now: DateTime<Utc>) -> Option<String> {
+    pub(crate) fn get(&self, key: &str, now: DateTime<Utc>) -> Option<String> {
         let tokens = self.tokens.lock().expect("token cache lock poisoned");
         let (token, renew_at) = tokens.get(key)?;
         (now < *renew_at).then(|| token.clone())
     }
 
-    pub(super) fn put(&self, key: String, token: String, renew_at: DateTime<Utc>) {
+    pub(crate) fn put(&self, key: String, token: String, renew_at: DateTime<Utc>) {
         let mut tokens = self.tokens.lock().expect("token cache lock poisoned");
         tokens.insert(key, (token, renew_at));
     }
 
-    pub(super) fn forget(&self, key: &str) {
+    pub(crate) fn forget(&self, key: &str) {
         self.tokens
             .lock()
             .expect("token cache lock poisoned")
@@ -73,24 +75,33 @@ impl Seconds {
 }
 
 /// The service principal and where its tokens come from.
-pub(super) struct Principal<'a> {
-    adf: &'a AdfTarget,
+pub(crate) struct Principal<'a> {
+    authority: &'a reqwest::Url,
+    tenant_id: &'a str,
+    client_id: &'a str,
+    client_secret: &'a Secret,
     scope: String,
-    pub(super) cache_key: String,
+    /// What its tokens are cached under.
+    pub(crate) cache_key: String,
 }
 
 impl<'a> Principal<'a> {
-    pub(super) fn of(adf: &'a AdfTarget) -> Self {
-        let scope = format!(
-            "{}/.default",
-            adf.management_endpoint.as_str().trim_end_matches('/')
-        );
-        let cache_key = format!(
-            "{}|{}|{}|{scope}",
-            adf.authority_host, adf.tenant_id, adf.client_id
-        );
+    /// The app `client_id` of `tenant_id`, signing in at `authority`, for
+    /// tokens to `resource` (its `/.default` scope).
+    pub(crate) fn new(
+        authority: &'a reqwest::Url,
+        tenant_id: &'a str,
+        client_id: &'a str,
+        client_secret: &'a Secret,
+        resource: &str,
+    ) -> Self {
+        let scope = format!("{}/.default", resource.trim_end_matches('/'));
+        let cache_key = format!("{authority}|{tenant_id}|{client_id}|{scope}");
         Self {
-            adf,
+            authority,
+            tenant_id,
+            client_id,
+            client_secret,
             scope,
             cache_key,
         }
@@ -98,7 +109,7 @@ impl<'a> Principal<'a> {
 }
 
 /// A cached token, or a new one from `{authority}/{tenant}/oauth2/v2.0/token`.
-pub(super) async fn token(
+pub(crate) async fn token(
     client: &reqwest::Client,
     clock: &dyn Clock,
     tokens: &TokenCache,
@@ -107,15 +118,14 @@ pub(super) async fn token(
     if let Some(token) = tokens.get(&principal.cache_key, clock.now()) {
         return Ok(token);
     }
-    let adf = principal.adf;
     let url = join_path(
-        &adf.authority_host,
-        &[&adf.tenant_id, "oauth2", "v2.0", "token"],
+        principal.authority,
+        &[principal.tenant_id, "oauth2", "v2.0", "token"],
     );
     let form = [
-        ("client_id", adf.client_id.as_str()),
+        ("client_id", principal.client_id),
         ("scope", principal.scope.as_str()),
-        ("client_secret", adf.client_secret.expose()),
+        ("client_secret", principal.client_secret.expose()),
         ("grant_type", "client_credentials"),
     ];
     let response = client

@@ -6,6 +6,7 @@
 //! pause settles, however it was decided. Tokens that do not verify get
 //! 401 and nothing is stored or called.
 
+mod race;
 mod standin;
 
 use reqwest::Method;
@@ -28,6 +29,11 @@ struct Bot {
 
 impl Bot {
     async fn start() -> Self {
+        Self::on(None).await
+    }
+
+    /// The same, on the PostgreSQL database at `database` when given.
+    async fn on(database: Option<&str>) -> Self {
         let standin = standin::start().await;
         let base = &standin.base;
         let python = crate::python::with(&[("jwt", "pyjwt"), ("cryptography", "cryptography")]);
@@ -53,7 +59,11 @@ impl Bot {
              openid_metadata_url = \"{base}/botframework/openidconfiguration\"\n\n\
              [channels.ops]\nkind = \"teams_app\"\nconversation = \"{CHANNEL}\"\n"
         );
-        let app = TestApp::builder()
+        let mut builder = TestApp::builder();
+        if let Some(url) = database {
+            builder = builder.database(url);
+        }
+        let app = builder
             .config(&config)
             .env(&[("TEAMS_SECRET", SECRET)])
             .manual()

@@ -11,7 +11,7 @@
 //! - [`config`]: the core's settings (flag > env > file > default),
 //!   `[delivery]`, `[callbacks]`, secrets from the environment; the
 //!   integrations' sections (`[email]`, `[github_app]`, `[slack_app]`,
-//!   `[aws]`, `[azure_recipe]`) and `[targets]`/`[channels]` tables are
+//!   `[teams_app]`, `[aws]`, `[azure_recipe]`) and `[targets]`/`[channels]` tables are
 //!   handed, as TOML, to the integration that reads them.
 //! - [`server`]: wires the store, the use cases, the integrations, the
 //!   outbox and the HTTP app together and runs them until shutdown, with
@@ -40,9 +40,10 @@
 //!   `integrations::ALL`: `webhook`, `azure_data_factory` (pipelines, the
 //!   WebHook activity, the recipe's endpoints), `github` (workflows, the
 //!   App's deployment rules), `airflow`, `argo`, `slack` (incoming webhooks
-//!   and the app's buttons), `teams`, `email` (SMTP), `azure_devops`
-//!   (checks), `logic_apps` (HTTP Webhook actions) and `step_functions`
-//!   (task tokens, SigV4). Each owns its config section, the target,
+//!   and the app's buttons), `teams` (incoming webhooks and the bot's
+//!   `Action.Execute` cards), `email` (SMTP), `azure_devops` (checks),
+//!   `logic_apps` (HTTP Webhook actions) and `step_functions` (task tokens,
+//!   SigV4), with `entra` the token client the Azure ones share. Each owns its config section, the target,
 //!   channel and callback kinds it brings, its inbound routes and token
 //!   caches; [`integrations::kit`] is all it sees of the core. **A new
 //!   integration is one new folder and one line in `ALL`.**

@@ -197,3 +197,41 @@ fn a_config_with_several_unset_variables_names_them_all_in_file_order() {
         "{error}"
     );
 }
+
+#[test]
+fn a_teams_app_channel_names_what_it_lacks() {
+    let app =
+        "[teams_app]\ntenant_id = \"t\"\napp_id = \"a\"\nclient_secret_env = \"TEAMS_SECRET\"\n";
+    let env = Env::from_pairs([("TEAMS_SECRET", "s")]);
+    let cases = [
+        (
+            "[channels.ops]\nkind = \"teams_app\"\nconversation = \"19:x@thread.tacv2\"\n"
+                .to_owned(),
+            "channels.ops: a teams_app channel needs a [teams_app] section",
+        ),
+        (
+            format!("{app}\n[channels.ops]\nkind = \"teams_app\"\n"),
+            "channels.ops.conversation",
+        ),
+        (
+            format!("{app}\n[channels.ops]\nkind = \"teams_app\"\nconversation = \"19:x y\"\n"),
+            "channels.ops.conversation",
+        ),
+        (
+            app.replace("app_id = \"a\"", "app_id = \"a/../b\""),
+            "teams_app.app_id",
+        ),
+        (
+            format!("{app}login_url = \"ftp://x\"\n"),
+            "teams_app.login_url",
+        ),
+    ];
+    for (text, expected) in cases {
+        let error = load(&text, ServeArgs::default(), &env).unwrap_err();
+        assert!(error.contains(expected), "{text}: {error}");
+    }
+    let good = format!(
+        "{app}\n[channels.ops]\nkind = \"teams_app\"\nconversation = \"19:x@thread.tacv2\"\n"
+    );
+    assert!(load(&good, ServeArgs::default(), &env).is_ok());
+}

@@ -9,6 +9,7 @@
 mod app;
 mod card;
 mod channel;
+mod click;
 mod connector;
 mod message;
 mod messages;

@@ -189,9 +189,11 @@ fn execute(pause: &Pause, title: &str, verb: &str, style: &str, inputs: &str) ->
 /// The card input for a declared field; checked again when it comes back.
 fn input(field: &InputField) -> Value {
     let label = plain(field.label.as_deref().unwrap_or(&field.name));
-    let default = field.default.as_ref().map(|v| match v {
-        Value::String(text) => text.clone(),
-        other => other.to_string(),
+    // Input.Number takes a number; the others take text.
+    let default = field.default.as_ref().map(|v| match (field.kind, v) {
+        (FieldKind::Number, number) => number.clone(),
+        (_, Value::String(text)) => json!(text),
+        (_, other) => json!(other.to_string()),
     });
     let mut input = match field.kind {
         FieldKind::Text | FieldKind::Multiline => json!({
@@ -215,7 +217,7 @@ fn input(field: &InputField) -> Value {
         label
     });
     if let Some(default) = default {
-        input["value"] = json!(default);
+        input["value"] = default;
     }
     // Nulls (no limit given) are left out rather than sent.
     if let Some(object) = input.as_object_mut() {

@@ -41,11 +41,11 @@ pub(crate) async fn action(state: &AppState, connector: &Connector, activity: &V
         Ok(pause) => pause,
         Err(error) => return bad_request(&format!("pause {id}: {error}")),
     };
+    let me = activity["from"]["id"].as_str().map(str::to_owned);
     let member = match clicker(state, connector, activity).await {
         Ok(address) => address,
-        Err(why) => return status(state, &pause, &why, None),
+        Err(why) => return status(state, &pause, &why, me),
     };
-    let me = activity["from"]["id"].as_str().map(str::to_owned);
     if verb == REFRESH {
         return refreshed(state, &pause, &member, me);
     }
@@ -128,11 +128,14 @@ fn refreshed(state: &AppState, pause: &Pause, member: &str, me: Option<String>) 
         .rules
         .as_ref()
         .is_none_or(|r| r.admits(member, by, &[]));
+    let approved = pause.decisions.iter().any(|d| {
+        d.decision == Verdict::Approve && d.actor.as_ref().is_some_and(|a| a.as_str() == member)
+    });
     let about = state.kit.renderer.about(pause);
-    let view = if admitted && pause.is_open(state.pauses.now()) {
-        View::Buttons
-    } else {
-        View::Status(None)
+    let view = match (admitted && pause.is_open(state.pauses.now()), approved) {
+        (true, false) => View::Buttons,
+        (true, true) => View::Status(Some("Your approval is recorded.")),
+        (false, _) => View::Status(None),
     };
     let me: Vec<String> = me.into_iter().collect();
     card::invoke_response(card::card(pause, &about, state.pauses.now(), view, &me))

@@ -47,7 +47,9 @@ pub(crate) struct Conversation {
 pub(crate) struct Member {
     /// Their id in the conversation (`29:…`), what `refresh.userIds` takes.
     pub id: String,
-    /// Their address: `email`, else `userPrincipalName`.
+    /// Their address: `userPrincipalName`, else `email` (the UPN is the
+    /// tenant's own name for them; `email` is an attribute anyone's
+    /// directory may set).
     pub address: Option<String>,
 }
 
@@ -62,7 +64,7 @@ impl Member {
         };
         Some(Self {
             id: text("id")?,
-            address: text("email").or_else(|| text("userPrincipalName")),
+            address: text("userPrincipalName").or_else(|| text("email")),
         })
     }
 }

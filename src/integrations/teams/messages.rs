@@ -79,6 +79,9 @@ async fn messages(
         Ok(activity) => activity,
         Err(refused) => return refused.into_response(),
     };
+    if let Err(refused) = ours(&bot, &activity) {
+        return refused.into_response();
+    }
     match activity["type"].as_str() {
         Some("invoke") if activity["name"] == "adaptiveCard/action" => {
             Json(click::action(&state, &bot.connector, &activity).await).into_response()
@@ -89,6 +92,27 @@ async fn messages(
         }
         _ => StatusCode::OK.into_response(),
     }
+}
+
+/// Refuses an activity from another channel than Teams, or from a tenant
+/// other than the bot's own (when the tenant is configured by its GUID):
+/// a member of someone else's directory is not one of ours, whatever
+/// address it shows.
+fn ours(bot: &BotParts, activity: &Value) -> Result<(), ApiError> {
+    if activity["channelId"] != "msteams" {
+        return Err(ApiError::Forbidden(
+            "only Microsoft Teams activities are taken".to_owned(),
+        ));
+    }
+    let ours = &bot.connector.app().tenant_id;
+    let theirs = activity["channelData"]["tenant"]["id"].as_str();
+    let by_guid = ours.len() == 36 && ours.matches('-').count() == 4;
+    if by_guid && theirs.is_some_and(|t| !t.eq_ignore_ascii_case(ours)) {
+        return Err(ApiError::Forbidden(
+            "the activity comes from another tenant".to_owned(),
+        ));
+    }
+    Ok(())
 }
 
 /// The activity, once its token verifies.

@@ -39,6 +39,14 @@ async fn a_request_without_a_good_bot_framework_token_is_401_and_stores_nothing(
         StatusCode::UNAUTHORIZED,
         "the key is not endorsed for webchat"
     );
+    let mut foreign = activity.clone();
+    foreign["channelData"]["tenant"]["id"] = json!("99999999-9999-9999-9999-999999999999");
+    let (status, _) = bot.send(Some(&bot.token("good")), &foreign).await;
+    assert_eq!(
+        status,
+        StatusCode::FORBIDDEN,
+        "a member of another tenant is not ours"
+    );
     let pause = bot.app.api.pause(&id).await;
     assert_eq!(pause["state"], "pending");
     assert!(pause["decisions"].as_array().unwrap().is_empty());

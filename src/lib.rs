@@ -31,8 +31,9 @@
 //! - [`pauses`]: the use cases and the commands they take (`PauseRequest`,
 //!   `DecisionInput`): create (asking the policies first), review,
 //!   decide (by link, API, sign-in or a chat's button, ruled on by the
-//!   pause's approver rules), cancel, expire, wait, the inbox, receipts,
-//!   attestations and the audit.
+//!   pause's approver rules, refused during a refusing freeze), cancel,
+//!   expire, wait, the inbox, receipts, attestations and the audit; what a
+//!   settlement starts is held until its target's change window opens.
 //! - [`outbox`]: the worker that claims deliveries with a lease, sends them
 //!   with no transaction open through the integrations, and records the
 //!   outcome (`Sent`, or a `Retryable`/`Fatal` [`outbox::SendError`]).
@@ -68,7 +69,8 @@
 //!   a deploy to check; the store keeps its keys.
 //! - [`domain`]: pure types and rules: pauses, states, tokens, deliveries,
 //!   validated values (`Title`, `EmailAddress`, `Tag`, …), the rules of a
-//!   new pause, approver rules and quorum, input fields.
+//!   new pause, approver rules and quorum, input fields, change windows
+//!   (weekly hours and freezes in a time zone).
 //! - [`render`]: the page and email templates; [`telemetry`]: logs and
 //!   metrics; [`clock`]: the one source of "now" and of randomness for ids
 //!   and tokens, replaceable in tests.

@@ -208,7 +208,9 @@ async fn use_cases(
     let (url, timeout) = (&settings.database_url, settings.database_timeout);
     let store = open_minting(url, timeout, receipts, mint.clone(), settings.wakeups).await?;
     let pauses = Pauses::new(store, clock.clone(), mint.clone(), settings.create_policy());
-    Ok(pauses.with_policies(settings.policies.clone()))
+    Ok(pauses
+        .with_policies(settings.policies.clone())
+        .with_windows(settings.windows.clone()))
 }
 
 /// What every handler can reach.

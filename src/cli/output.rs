@@ -43,12 +43,19 @@ pub(crate) fn describe(pause: &Pause, now: DateTime<Utc>) -> String {
     if pause.state != PauseState::Pending {
         rows.push(("outcome", outcome(pause)));
     }
+    if let Some(held) = &pause.held {
+        let line = format!("{}, starts {}", pause.state.as_str(), held.starts);
+        rows.push(("starts", format!("{line} (change window {})", held.window)));
+    }
     if let Some(comment) = pause.decision().and_then(|d| d.comment.clone()) {
         rows.push(("comment", comment));
     }
     for delivery in &pause.deliveries {
         let state = match (delivery.state, &delivery.external_id, &delivery.last_error) {
             (DeliveryState::Delivered, Some(run), _) => format!("delivered, run {run}"),
+            (DeliveryState::Pending, _, _) if pause.held.is_some() && delivery.attempts == 0 => {
+                "held for its change window".to_owned()
+            }
             (DeliveryState::Failed, _, Some(error)) => format!("failed: {error}"),
             (state, _, _) => format!("{state:?}").to_lowercase(),
         };

@@ -75,6 +75,9 @@ pub struct ConfigFile {
     /// Rego policies asked when a pause is created, by name.
     #[serde(default)]
     pub policies: BTreeMap<String, super::decisions::PolicyFile>,
+    /// Change windows targets keep to, by name.
+    #[serde(default)]
+    pub windows: BTreeMap<String, crate::domain::WindowSpec>,
     /// How decision receipts are signed.
     pub receipts: Option<super::decisions::ReceiptsFile>,
     /// The text it was read from, for the lines of the integrations' tables.

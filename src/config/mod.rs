@@ -10,6 +10,7 @@ mod local_key;
 mod secret;
 mod sign_in;
 mod values;
+mod windows;
 
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
@@ -113,6 +114,8 @@ pub struct Settings {
     pub header_timeout: std::time::Duration,
     /// Rego policies asked when a pause is created.
     pub policies: std::sync::Arc<crate::policies::PolicySet>,
+    /// Change windows, and which target keeps to which.
+    pub windows: std::sync::Arc<crate::domain::Windows>,
     /// The key that signs receipts; `None` uses the stored (or a new) one.
     pub receipt_key: Option<crate::receipts::SigningKey>,
     /// The key that signs attestations; `None` uses the stored (or a new) one.
@@ -165,7 +168,8 @@ impl Settings {
     }
 
     fn resolve(args: ServeArgs, mut file: ConfigFile, env: &Env) -> Result<Self, String> {
-        let (sections, targets, channels) = file.take_integration_parts();
+        let (sections, mut targets, channels) = file.take_integration_parts();
+        let windows = windows::resolve(std::mem::take(&mut file.windows), &mut targets)?;
         let delivery = DeliverySettings::resolve(std::mem::take(&mut file.delivery))?;
         let listen = listen_address(&args, file.listen.take())?;
         let public_url = public_url(&args, file.public_url.take())?;
@@ -209,6 +213,7 @@ impl Settings {
             background_tasks: true,
             header_timeout: HEADER_TIMEOUT,
             policies: decisions::resolve_policies(file.policies)?,
+            windows,
             attestation_key: decisions::resolve_attestation_key(file.receipts.as_ref(), env)?,
             receipt_key: decisions::resolve_receipt_key(file.receipts, env)?,
         })

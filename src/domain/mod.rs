@@ -25,6 +25,7 @@ pub mod time;
 mod token;
 mod validation;
 mod values;
+mod window;
 
 pub use approvers::{MAX_IDENTITY_CHARS, OIDC_PREFIX, is_caller_name, oidc_identity};
 pub use callback::{
@@ -58,4 +59,7 @@ pub use validation::{
 };
 pub use values::{
     ActorName, ChannelName, EmailAddress, IdempotencyKey, SecretText, Tag, TargetName, Title,
+};
+pub use window::{
+    DuringFreeze, Freeze, FreezeSpec, HeldStart, OpenSpec, Window, WindowSpec, Windows,
 };

@@ -319,6 +319,10 @@ pub struct Pause {
     /// `GET /api/v1/pauses/{id}/receipt` and `/.well-known/jwks.json`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub receipt: Option<String>,
+    /// When what it starts is held by a change window: worked out when it
+    /// is read, never stored.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub held: Option<super::window::HeldStart>,
 }
 
 fn callback_view<S: serde::Serializer>(

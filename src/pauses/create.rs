@@ -117,9 +117,11 @@ impl Pauses {
             fingerprint,
             settle_at_once: None,
         };
-        Ok(policy::settled_by_policy(record, by_policy, &|| {
-            self.mint.delivery_id()
-        }))
+        let mut record = policy::settled_by_policy(record, by_policy, &|| self.mint.delivery_id());
+        if let Some(settlement) = record.settle_at_once.take() {
+            record.settle_at_once = Some(self.held(&record.to_pause(), settlement));
+        }
+        Ok(record)
     }
 
     /// Stores `record`; the pause and whether it was a replay. Pauses it

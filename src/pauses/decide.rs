@@ -217,7 +217,7 @@ impl Pauses {
             let now = self.clock.now();
             let batch = self
                 .store
-                .expire_due(now, EXPIRY_BATCH, expiry_settlement)
+                .expire_due(now, EXPIRY_BATCH, self.expiry_plan())
                 .await?;
             for pause in &batch {
                 // Waking an idle outbox costs nothing; it looks for work.
@@ -234,17 +234,18 @@ impl Pauses {
     pub(super) async fn settle_if_due(&self, pause: Pause) -> Result<Pause, PauseError> {
         let now = self.clock.now();
         if !pause.is_due_for_expiry(now) {
-            return Ok(pause);
+            return Ok(self.shown(pause));
         }
         let settlement = expiry_settlement(&pause, now, &|| self.mint.delivery_id());
+        let settlement = self.held(&pause, settlement);
         let enqueued = !settlement.deliveries.is_empty();
         match self.store.settle(&pause.id, settlement, now).await? {
             Some(Settled::Applied(settled)) => {
                 self.settled(&settled, enqueued);
-                Ok(settled)
+                Ok(self.shown(settled))
             }
             // Someone else settled it first: show what they did.
-            Some(Settled::Refused(current) | Settled::Recorded(current)) => Ok(current),
+            Some(Settled::Refused(current) | Settled::Recorded(current)) => Ok(self.shown(current)),
             Some(Settled::Forbidden(reason) | Settled::AlreadyCounted(reason)) => {
                 Err(PauseError::Conflict(reason))
             }
@@ -253,6 +254,9 @@ impl Pauses {
     }
 
     async fn decide(&self, pause: &Pause, made: Made) -> Result<Pause, PauseError> {
+        if pause.state == PauseState::Pending {
+            self.check_freeze(pause)?;
+        }
         let inputs = if pause.input_fields.is_empty() {
             if !made.inputs.is_empty() {
                 let message = "inputs: this pause declares no input_fields";
@@ -283,6 +287,7 @@ impl Pauses {
             deadline: Deadline::BeforeExpiry,
             deliveries: deliveries_on_settling(pause, state, &|| self.mint.delivery_id()),
         };
+        let settlement = self.held(pause, settlement);
         self.apply(pause, settlement).await
     }
 
@@ -298,7 +303,7 @@ impl Pauses {
             {
                 Some(Settled::Applied(settled)) => {
                     self.settled(&settled, enqueued);
-                    return Ok(settled);
+                    return Ok(self.shown(settled));
                 }
                 Some(Settled::Refused(current)) => current,
                 Some(Settled::Recorded(counted)) => {

@@ -18,6 +18,7 @@ mod redeem;
 mod redeliver;
 mod wait;
 mod waiters;
+mod windows;
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicI64, Ordering};
@@ -26,7 +27,7 @@ use chrono::{DateTime, Utc};
 use tokio::sync::Notify;
 
 use crate::clock::{Clock, Mint};
-use crate::domain::{CreatePolicy, IdentifiedBy, Pause, PauseId, Token, ValidationError};
+use crate::domain::{CreatePolicy, IdentifiedBy, Pause, PauseId, Token, ValidationError, Windows};
 use crate::identity::Caller;
 use crate::policies::PolicySet;
 use crate::store::{Store, StoreError, TokenRecord};
@@ -157,6 +158,7 @@ pub struct Pauses {
     deliveries_waiting: Arc<Notify>,
     expiry: ExpiryAlarm,
     policies: Arc<PolicySet>,
+    windows: Arc<Windows>,
     gates: gates::Gates,
 }
 
@@ -190,6 +192,7 @@ impl Pauses {
             deliveries_waiting: Arc::new(Notify::new()),
             expiry: ExpiryAlarm::default(),
             policies: Arc::new(PolicySet::default()),
+            windows: Arc::new(Windows::default()),
             gates: gates::Gates::default(),
         }
     }
@@ -198,6 +201,18 @@ impl Pauses {
     pub fn with_policies(mut self, policies: Arc<PolicySet>) -> Self {
         self.policies = policies;
         self
+    }
+
+    /// These use cases, holding what settlements start until the change
+    /// windows in `windows` open.
+    pub fn with_windows(mut self, windows: Arc<Windows>) -> Self {
+        self.windows = windows;
+        self
+    }
+
+    /// The change windows, for the views that say when a start is held.
+    pub fn windows(&self) -> &Windows {
+        &self.windows
     }
 
     /// Who is waiting, for tests and metrics.

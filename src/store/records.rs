@@ -126,6 +126,7 @@ impl NewPauseRecord {
             tags: pause.tags.clone(),
             group: pause.group.clone(),
             superseded_by: None,
+            held: None,
             receipt: None,
             input_fields: pause.input_fields.clone(),
             subjects: pause.subjects.clone(),
@@ -261,7 +262,7 @@ pub enum Settled {
 /// How expiry settles one pause, given the pause, the time and where the
 /// ids of what it sends come from: the use case's rule, applied by the
 /// store to each pause it finds due.
-pub type ExpiryPlan = fn(&Pause, DateTime<Utc>, NextId<'_>) -> Settlement;
+pub type ExpiryPlan = Arc<dyn Fn(&Pause, DateTime<Utc>, NextId<'_>) -> Settlement + Send + Sync>;
 
 /// Who waits on which pauses in this process, as the store's watch for
 /// pauses settled by other processes sees them: on each payload-free

@@ -78,4 +78,5 @@ mod supersession;
 mod tlog_vectors;
 mod triggers;
 mod wait;
+mod windows;
 mod workflows;

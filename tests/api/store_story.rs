@@ -221,14 +221,14 @@ async fn expiry_guards_each_side(store: Arc<dyn Store>) {
     );
     assert!(
         store
-            .expire_due(at, 10, expiry_settlement)
+            .expire_due(at, 10, std::sync::Arc::new(expiry_settlement))
             .await
             .unwrap()
             .is_empty(),
         "nothing is due yet"
     );
     let swept = store
-        .expire_due(later, 10, expiry_settlement)
+        .expire_due(later, 10, std::sync::Arc::new(expiry_settlement))
         .await
         .unwrap();
     assert_eq!(swept.len(), 1);

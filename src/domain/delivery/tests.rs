@@ -54,6 +54,7 @@ fn pause(target: Option<&str>, on_reject: Option<&str>) -> Pause {
         tags: Vec::new(),
         group: None,
         superseded_by: None,
+        held: None,
         receipt: None,
         input_fields: Vec::new(),
         subjects: Vec::new(),

@@ -10,7 +10,8 @@ use serde_json::json;
 
 use super::{AppState, form};
 use crate::domain::{
-    Delivery, DeliveryKind, DeliveryState, Pause, PauseState, Verdict, Via, escape_hidden,
+    Delivery, DeliveryKind, DeliveryState, HeldStart, Pause, PauseState, Verdict, Via,
+    escape_hidden,
 };
 use crate::http::error::InternalCause;
 use crate::pauses::{PauseError, Review};
@@ -137,15 +138,22 @@ pub(super) fn outcome(
         .deliveries
         .iter()
         .filter(|d| d.kind == DeliveryKind::Trigger)
-        .map(|d| json!({"state": d.state, "text": trigger_line(d)}))
+        .map(|d| json!({"state": d.state, "text": trigger_line(d, pause.held.as_ref())}))
         .collect();
     let waiting = pause
         .deliveries
         .iter()
         .any(|d| d.kind == DeliveryKind::Trigger && d.state == DeliveryState::Pending);
-    // Relative, so it works behind any path prefix.
-    let refresh_url = waiting.then_some(back);
+    // Relative, so it works behind any path prefix. A start a change
+    // window holds is not worth refreshing for.
+    let refresh_url = (waiting && pause.held.is_none()).then_some(back);
     let mut summary = summary(pause, state.pauses.now());
+    if let Some(held) = &pause.held {
+        summary = format!(
+            "{} It starts {} (change window {}).",
+            summary, held.starts, held.window
+        );
+    }
     if let Some(run) = pause.deliveries.iter().find_map(|d| match d.state {
         DeliveryState::Delivered if d.kind == DeliveryKind::Trigger => d.external_id.as_ref(),
         _ => None,
@@ -197,9 +205,12 @@ fn summary(pause: &Pause, now: chrono::DateTime<chrono::Utc>) -> String {
 }
 
 /// One sentence on a trigger: started (with the run id), on its way, or failed.
-fn trigger_line(delivery: &Delivery) -> String {
+fn trigger_line(delivery: &Delivery, held: Option<&HeldStart>) -> String {
     let target = &delivery.destination;
     match (delivery.state, &delivery.external_id) {
+        (DeliveryState::Pending, _) if delivery.attempts == 0 && held.is_some() => {
+            format!("{target} waits for its change window.")
+        }
         (DeliveryState::Delivered, Some(run)) => format!("Pipeline run {run} started on {target}."),
         (DeliveryState::Delivered, None) => format!("{target} was started."),
         (DeliveryState::Pending, _) if delivery.attempts == 0 => format!("Starting {target}…"),

@@ -31,6 +31,7 @@ pub(crate) struct AppBuilder {
     dir: Option<PathBuf>,
     args: Vec<String>,
     keyless: bool,
+    clock_at: Option<chrono::DateTime<chrono::Utc>>,
 }
 
 impl TestApp {
@@ -47,6 +48,7 @@ impl TestApp {
             dir: None,
             args: Vec::new(),
             keyless: false,
+            clock_at: None,
         }
     }
 }
@@ -113,11 +115,20 @@ impl AppBuilder {
         self
     }
 
+    /// The manual clock starts at `at` instead of now. In-process only.
+    pub(crate) fn clock_at(mut self, at: chrono::DateTime<chrono::Utc>) -> Self {
+        self.clock_at = Some(at);
+        self
+    }
+
     /// Starts the server in this process, on a manual clock.
     pub(crate) async fn start(self) -> TestApp {
         let dir = tempfile::tempdir().unwrap();
+        let clock = self
+            .clock_at
+            .map_or_else(ManualClock::starting_now, ManualClock::new);
         let settings = self.settings(&dir);
-        TestApp::start(dir, settings, ManualClock::starting_now()).await
+        TestApp::start(dir, settings, clock).await
     }
 
     fn settings(self, dir: &TempDir) -> Settings {

@@ -271,6 +271,7 @@ fn unread() -> Pause {
         tags: Vec::new(),
         group: None,
         superseded_by: None,
+        held: None,
         input_fields: Vec::new(),
         subjects: Vec::new(),
         inputs: None,

@@ -1,0 +1,48 @@
+//! What a reader is told about a start a change window holds: which
+//! window, and when it opens, in UTC and in the window's own words.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use super::Windows;
+use crate::domain::delivery::{DeliveryKind, DeliveryState};
+use crate::domain::pause::Pause;
+use crate::domain::time;
+
+/// A trigger or callback waiting for its change window.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct HeldStart {
+    /// The window's name.
+    pub window: String,
+    /// When it starts.
+    #[serde(with = "time::required")]
+    pub starts_at: DateTime<Utc>,
+    /// The same in the window's time zone, for people ("Monday 7 December
+    /// 2026 09:00 Europe/Amsterdam").
+    pub starts: String,
+}
+
+impl Windows {
+    /// The soonest start of `pause` a window holds at `now`: a trigger or
+    /// callback under a window, not yet tried, not due before then.
+    pub fn held_start(&self, pause: &Pause, now: DateTime<Utc>) -> Option<HeldStart> {
+        pause
+            .deliveries
+            .iter()
+            .filter(|d| d.state == DeliveryState::Pending && d.attempts == 0)
+            .filter_map(|d| {
+                let window = match d.kind {
+                    DeliveryKind::Trigger => self.for_target(&d.destination)?,
+                    DeliveryKind::Callback => self.for_pause(pause)?,
+                    DeliveryKind::Email | DeliveryKind::Channel => return None,
+                };
+                let at = d.next_attempt_at.filter(|at| *at > now)?;
+                Some(HeldStart {
+                    window: window.name.clone(),
+                    starts_at: at,
+                    starts: window.describe(at),
+                })
+            })
+            .min_by_key(|held| held.starts_at)
+    }
+}

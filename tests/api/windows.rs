@@ -1,0 +1,127 @@
+//! Change windows: a pause approved while its target's window is closed
+//! is approved at once, and its trigger waits for the window, across a
+//! restart; a freeze can refuse decisions outright.
+
+use chrono::{DateTime, Duration, Utc};
+use reqwest::StatusCode;
+use serde_json::json;
+
+use pausegate::config::{Env, ServeArgs, Settings};
+
+use crate::helpers::{TestApp, error_message};
+use crate::standins;
+
+/// Friday 4 December 2026, 18:00 in Amsterdam.
+const FRIDAY_EVENING: &str = "2026-12-04T17:00:00Z";
+
+fn at(text: &str) -> DateTime<Utc> {
+    DateTime::parse_from_rfc3339(text).unwrap().to_utc()
+}
+
+fn config(receiver: &str) -> String {
+    format!(
+        "[windows.office]\ntime_zone = \"Europe/Amsterdam\"\n\
+         open = [{{ days = [\"mon\", \"tue\", \"wed\", \"thu\", \"fri\"], from = \"09:00\", until = \"17:00\" }}]\n\
+         freezes = [{{ from = \"2026-12-24T00:00\", until = \"2026-12-28T00:00\", reason = \"holidays\" }}]\n\
+         during_freeze = \"refuse\"\n\
+         [targets.deploy]\nkind = \"webhook\"\nurl = \"{receiver}/deploy\"\nwindow = \"office\"\n"
+    )
+}
+
+#[tokio::test]
+async fn a_pause_approved_on_friday_evening_starts_its_webhook_on_monday_at_nine_and_not_before_even_across_a_restart()
+ {
+    let (receiver, log) = standins::webhook().await;
+    let app = TestApp::builder()
+        .config(&config(&receiver))
+        .clock_at(at(FRIDAY_EVENING))
+        .manual()
+        .start()
+        .await;
+    let created = app
+        .api
+        .created(json!({"title": "Deploy to production?", "target": "deploy", "expires_in": "7d"}))
+        .await;
+    let id = created["id"].as_str().unwrap();
+    let approved = app.api.decide_ok(id, "approve").await;
+    assert_eq!(approved["state"], "approved", "approved at once");
+    let starts = "Monday 7 December 2026 09:00 Europe/Amsterdam";
+    assert_eq!(approved["held"]["starts"], starts);
+    assert_eq!(approved["held"]["window"], "office");
+    assert_eq!(approved["held"]["starts_at"], "2026-12-07T08:00:00Z");
+    app.drain_outbox().await;
+    assert!(log.requests().is_empty(), "nothing starts on Friday");
+    let (_, page) = app.api.open_link(created["token"].as_str().unwrap()).await;
+    let said = "It starts Monday 7 December 2026 09:00 Europe&#x2f;Amsterdam";
+    assert!(page.contains(said), "{page}");
+    assert!(
+        page.contains("deploy waits for its change window."),
+        "{page}"
+    );
+
+    let app = app.restart().await;
+    // Monday 08:59 in Amsterdam: still closed.
+    app.clock
+        .advance(at("2026-12-07T07:59:00Z") - app.clock_now());
+    app.drain_outbox().await;
+    assert!(log.requests().is_empty(), "nothing starts before 09:00");
+    assert_eq!(app.api.pause(id).await["held"]["starts"], starts);
+
+    app.clock.advance(Duration::minutes(1));
+    app.drain_outbox().await;
+    let requests = log.requests();
+    assert_eq!(requests.len(), 1, "started once, at 09:00");
+    assert_eq!(requests[0].json()["event"], "pause.approved");
+    let pause = app.api.pause(id).await;
+    assert!(pause.get("held").is_none(), "no longer held: {pause}");
+    assert_eq!(pause["deliveries"][0]["state"], "delivered");
+}
+
+#[tokio::test]
+async fn a_freeze_that_refuses_decisions_answers_409_and_records_nothing() {
+    let (receiver, log) = standins::webhook().await;
+    let app = TestApp::builder()
+        .config(&config(&receiver))
+        // Thursday 24 December, 10:00 in Amsterdam: frozen.
+        .clock_at(at("2026-12-24T09:00:00Z"))
+        .manual()
+        .start()
+        .await;
+    let id = app
+        .api
+        .create_id(json!({"title": "Deploy?", "target": "deploy", "expires_in": "7d"}))
+        .await;
+    let (status, body) = app.api.approve(&id).await;
+    assert_eq!(status, StatusCode::CONFLICT, "{body}");
+    let message = error_message(&body);
+    assert!(
+        message.contains("window office is frozen (holidays)"),
+        "{message}"
+    );
+    assert!(
+        message.contains("Monday 28 December 2026 00:00 Europe/Amsterdam"),
+        "{message}"
+    );
+    let pause = app.api.pause(&id).await;
+    assert_eq!(pause["state"], "pending");
+    assert!(pause["decisions"].as_array().unwrap().is_empty());
+
+    // Once the freeze is over, the decision is taken and starts in the hours.
+    app.clock
+        .advance(at("2026-12-28T08:30:00Z") - app.clock_now());
+    let approved = app.api.decide_ok(&id, "approve").await;
+    assert!(approved.get("held").is_none(), "09:30 is inside the hours");
+    app.drain_outbox().await;
+    assert_eq!(log.requests().len(), 1);
+}
+
+#[test]
+fn a_target_naming_an_unknown_window_stops_start_up_naming_the_key() {
+    let text = "[targets.deploy]\nkind = \"webhook\"\nurl = \"https://example.com/\"\n\
+                window = \"weekend\"\n";
+    let error = Settings::from_text(ServeArgs::default(), text, &Env::from_pairs([])).unwrap_err();
+    assert!(
+        error.starts_with("targets.deploy.window: unknown window \"weekend\""),
+        "{error}"
+    );
+}

@@ -140,6 +140,11 @@ impl Mint {
         DeliveryId::from_parts(self.millis(), &self.bytes::<ID_RANDOM_BYTES>())
     }
 
+    /// A new delegation id.
+    pub fn delegation_id(&self) -> crate::domain::DelegationId {
+        crate::domain::DelegationId::from_parts(self.millis(), &self.bytes::<ID_RANDOM_BYTES>())
+    }
+
     /// A new lease id.
     pub fn lease_id(&self) -> LeaseId {
         LeaseId::from_parts(self.millis(), &self.bytes::<ID_RANDOM_BYTES>())

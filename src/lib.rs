@@ -43,10 +43,11 @@
 //!   App's deployment rules), `airflow`, `argo`, `slack` (incoming webhooks
 //!   and the app's buttons), `teams` (incoming webhooks and the bot's
 //!   `Action.Execute` cards), `email` (SMTP), `azure_devops` (checks),
-//!   `logic_apps` (HTTP Webhook actions) and `step_functions` (task tokens,
-//!   SigV4), with `entra` the token client the Azure ones share. Each owns its config section, the target,
-//!   channel and callback kinds it brings, its inbound routes and token
-//!   caches; [`integrations::kit`] is all it sees of the core. **A new
+//!   `logic_apps` (HTTP Webhook actions), `step_functions` (task tokens,
+//!   SigV4), `pagerduty` and `opsgenie` (on-call schedules for `oncall:`
+//!   approvers), with `entra` the token client the Azure ones share. Each
+//!   owns its config section, the target, channel and callback kinds or
+//!   schedules it brings, its inbound routes and token caches; [`integrations::kit`] is all it sees of the core. **A new
 //!   integration is one new folder and one line in `ALL`.**
 //! - [`store`]: the [`store::Store`] trait, one atomic method per use case.
 //!   Its SQL is written once in [`store::sql`]; the SQLite backend runs it

@@ -19,6 +19,7 @@ use crate::config::Settings;
 use crate::http::{self, AppState};
 use crate::integrations::kit::Kit;
 use crate::outbox::{Outbox, Senders};
+use crate::pauses::OnCall;
 use crate::pauses::Pauses;
 use crate::receipt_log::Integrator;
 use crate::render::{Renderer, Words};
@@ -208,9 +209,14 @@ async fn use_cases(
     let (url, timeout) = (&settings.database_url, settings.database_timeout);
     let store = open_minting(url, timeout, receipts, mint.clone(), settings.wakeups).await?;
     let pauses = Pauses::new(store, clock.clone(), mint.clone(), settings.create_policy());
+    let on_call = OnCall {
+        schedules: settings.integrations.on_call(),
+        fallback: settings.on_call_fallback.clone(),
+    };
     Ok(pauses
         .with_policies(settings.policies.clone())
-        .with_windows(settings.windows.clone()))
+        .with_windows(settings.windows.clone())
+        .with_on_call(on_call))
 }
 
 /// What every handler can reach.

@@ -112,6 +112,11 @@ impl Client {
             .await
     }
 
+    /// `POST` of `body` to `path`.
+    pub(crate) async fn post(&self, path: &str, body: &Value) -> Result<Value, ClientError> {
+        self.send(self.request(Method::POST, path).json(body)).await
+    }
+
     /// `POST /api/v1/pauses/{id}/cancel`.
     pub(crate) async fn cancel(&self, id: &str) -> Result<Value, ClientError> {
         self.send(self.request(Method::POST, &format!("/api/v1/pauses/{id}/cancel")))

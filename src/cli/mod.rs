@@ -5,6 +5,7 @@
 mod attestation;
 pub(crate) mod client;
 mod commands;
+mod delegate;
 mod healthcheck;
 mod outage;
 mod output;
@@ -59,6 +60,8 @@ enum Command {
     Reject(commands::DecideArgs),
     /// Cancel a pending pause.
     Cancel(IdArgs),
+    /// Record that someone is away and who approves for them until then
+    Delegate(delegate::DelegateArgs),
     /// Send a failed delivery again (same delivery id), e.g. after the receiver was down
     Redeliver(commands::RedeliverArgs),
     /// Exit 0 when the server is ready (for a container HEALTHCHECK or a probe)
@@ -199,6 +202,7 @@ pub fn main() -> ExitCode {
             Command::Reject(args) => commands::decide(args, "reject").await,
             Command::Cancel(args) => commands::cancel(args).await,
             Command::Redeliver(args) => commands::redeliver(args).await,
+            Command::Delegate(args) => delegate::run(args).await,
             Command::Healthcheck(args) => healthcheck::run(args).await,
             Command::Attestation(args) => attestation::run(args).await,
             Command::Verify(args) => proofs::verify_receipts(args).await,

@@ -72,6 +72,12 @@ pub struct ConfigFile {
     pub slack_app: Option<Table>,
     /// pausegate as a Teams bot.
     pub teams_app: Option<Table>,
+    /// PagerDuty schedules for `oncall:pagerduty:` approvers.
+    pub pagerduty: Option<Table>,
+    /// Opsgenie schedules for `oncall:opsgenie:` approvers.
+    pub opsgenie: Option<Table>,
+    /// Whom to ask when an on-call schedule cannot be read.
+    pub on_call: Option<OnCallFile>,
     /// Rego policies asked when a pause is created, by name.
     #[serde(default)]
     pub policies: BTreeMap<String, super::decisions::PolicyFile>,
@@ -83,6 +89,16 @@ pub struct ConfigFile {
     /// The text it was read from, for the lines of the integrations' tables.
     #[serde(skip)]
     pub text: String,
+}
+
+/// `[on_call]`: whom to ask instead of an on-call schedule that cannot be
+/// read or names nobody.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OnCallFile {
+    /// Addresses.
+    #[serde(default)]
+    pub fallback: Vec<String>,
 }
 
 /// `[callbacks]`: the hosts pausegate may call back.
@@ -122,7 +138,9 @@ impl ConfigFile {
             .with("github_app", raw(self.github_app.take()))
             .with("azure_recipe", raw(self.azure_recipe.take()))
             .with("slack_app", raw(self.slack_app.take()))
-            .with("teams_app", raw(self.teams_app.take()));
+            .with("teams_app", raw(self.teams_app.take()))
+            .with("pagerduty", raw(self.pagerduty.take()))
+            .with("opsgenie", raw(self.opsgenie.take()));
         let tables = |tables: BTreeMap<String, Table>| {
             tables
                 .into_iter()

@@ -7,6 +7,7 @@ mod callers;
 mod decisions;
 mod file;
 mod local_key;
+mod on_call;
 mod secret;
 mod sign_in;
 mod values;
@@ -114,6 +115,8 @@ pub struct Settings {
     pub header_timeout: std::time::Duration,
     /// Rego policies asked when a pause is created.
     pub policies: std::sync::Arc<crate::policies::PolicySet>,
+    /// Asked instead of an on-call schedule that cannot be read.
+    pub on_call_fallback: Vec<crate::domain::EmailAddress>,
     /// Change windows, and which target keeps to which.
     pub windows: std::sync::Arc<crate::domain::Windows>,
     /// The key that signs receipts; `None` uses the stored (or a new) one.
@@ -214,6 +217,7 @@ impl Settings {
             header_timeout: HEADER_TIMEOUT,
             policies: decisions::resolve_policies(file.policies)?,
             windows,
+            on_call_fallback: on_call::resolve(file.on_call.take())?,
             attestation_key: decisions::resolve_attestation_key(file.receipts.as_ref(), env)?,
             receipt_key: decisions::resolve_receipt_key(file.receipts, env)?,
         })

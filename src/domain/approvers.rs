@@ -11,6 +11,9 @@
 //!   configured caller `[oidc_callers.CALLER]` whose name claim is `VALUE`,
 //!   and `oidc:CALLER:PREFIX*` any value starting with `PREFIX` (a subject
 //!   is opaque and case-sensitive: OpenID Connect Core 1.0 §2);
+//! - `oncall:SERVICE:SCHEDULE` admits no one itself: the people its
+//!   schedule names when the pause is created are added as addresses
+//!   (`pauses::on_call`);
 //! - anything else admits only the named API key `[api_keys.NAME]` of
 //!   that name.
 //!
@@ -20,6 +23,11 @@
 
 use super::rules::IdentifiedBy;
 use super::values::EmailAddress;
+
+/// What an on-call schedule approver begins with.
+const ON_CALL_PREFIX: &str = "oncall:";
+/// The on-call services a schedule approver may name.
+pub const ON_CALL_SERVICES: [&str; 2] = ["pagerduty", "opsgenie"];
 
 /// What every OpenID Connect caller's identity begins with.
 pub const OIDC_PREFIX: &str = "oidc:";
@@ -59,10 +67,26 @@ enum Pattern<'a> {
     Address(&'a str),
     /// A named API key's name.
     Key(&'a str),
+    /// `oncall:SERVICE:SCHEDULE`: stands for whoever the schedule names.
+    OnCall,
+}
+
+/// `(service, schedule)` of an `oncall:SERVICE:SCHEDULE` approver.
+pub fn on_call_schedule(pattern: &str) -> Option<(&str, &str)> {
+    let (service, schedule) = pattern.strip_prefix(ON_CALL_PREFIX)?.split_once(':')?;
+    let id_like = |c: char| c.is_ascii_alphanumeric() || "-_.".contains(c);
+    let well_formed = ON_CALL_SERVICES.contains(&service)
+        && !schedule.is_empty()
+        && schedule.len() <= 100
+        && schedule.chars().all(id_like);
+    well_formed.then_some((service, schedule))
 }
 
 /// Reads `pattern`; `None` when it is none of the forms.
 fn read(pattern: &str) -> Option<Pattern<'_>> {
+    if pattern.starts_with(ON_CALL_PREFIX) {
+        return on_call_schedule(pattern).map(|_| Pattern::OnCall);
+    }
     if let Some(group) = pattern.strip_prefix("group:") {
         return (!group.is_empty() && !group.contains('*')).then_some(Pattern::Group(group));
     }
@@ -117,7 +141,7 @@ pub(crate) fn admits(pattern: &str, actor: &str, by: IdentifiedBy, groups: &[Str
         Some(Pattern::Domain(domain)) => vouched_address && EmailAddress::in_domain(actor, domain),
         Some(Pattern::Address(address)) => vouched_address && EmailAddress::same(address, actor),
         Some(Pattern::Key(name)) => by == IdentifiedBy::ApiKey && name.eq_ignore_ascii_case(actor),
-        None => false,
+        Some(Pattern::OnCall) | None => false,
     }
 }
 

@@ -87,6 +87,11 @@ id_type!(
     "del_"
 );
 id_type!(
+    /// Names one delegation: `dlg_…`.
+    DelegationId,
+    "dlg_"
+);
+id_type!(
     /// Names one claim of a delivery, so only the lease holder records its outcome.
     LeaseId,
     "lse_"

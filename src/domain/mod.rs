@@ -8,6 +8,7 @@
 
 mod approvers;
 mod callback;
+mod delegation;
 mod delivery;
 mod duration;
 mod fields;
@@ -27,11 +28,15 @@ mod validation;
 mod values;
 mod window;
 
-pub use approvers::{MAX_IDENTITY_CHARS, OIDC_PREFIX, is_caller_name, oidc_identity};
+pub use approvers::{
+    MAX_IDENTITY_CHARS, OIDC_PREFIX, ON_CALL_SERVICES, is_caller_name, oidc_identity,
+    on_call_schedule,
+};
 pub use callback::{
     Callback, CallbackKinds, CallbackPolicy, CallbackRequest, CallbackView, HostRule,
     NoCallbackKinds, failure, outcome, outcome_message, parse_callback, parse_callback_timeout,
 };
+pub use delegation::Delegation;
 pub use delivery::{
     Delivery, DeliveryKind, DeliveryState, Event, NewDelivery, NextId, deliveries_on_settling,
     notifications_for_new, trigger_for,
@@ -40,7 +45,7 @@ pub use duration::{format_duration, parse_duration};
 pub use fields::{FieldKind, InputField, check_inputs, parse_fields};
 pub use glob::star_match;
 pub use idempotency::KeyScope;
-pub use ids::{DeliveryId, ID_RANDOM_BYTES, LeaseId, PauseId};
+pub use ids::{DelegationId, DeliveryId, ID_RANDOM_BYTES, LeaseId, PauseId};
 pub use json_field::{field_at, from_json};
 pub use new_pause::{
     CreatePolicy, Escalation, NewPause, parse_data, parse_description, parse_escalation,
@@ -49,7 +54,9 @@ pub use new_pause::{
 };
 pub(crate) use object_only::object_only;
 pub use pause::{Decision, Notify, OnExpire, Pause, PauseState, Verdict, Via};
-pub use rules::{IdentifiedBy, Rules, Ruling, Voucher, approvals_missing, rule_on};
+pub use rules::{
+    IdentifiedBy, OnCallResolution, Rules, Ruling, Voucher, approvals_missing, rule_on,
+};
 pub use subjects::{MAX_SUBJECTS, Subject, SubjectDigest, check_subject_count};
 pub use text::{Lines, escape_hidden, plain_name, readable, validate_comment};
 pub use token::{TOKEN_BYTES, Token, TokenHash};

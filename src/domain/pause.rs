@@ -204,6 +204,11 @@ pub struct Decision {
     /// label, or `null` when the link holder gave no name.
     #[schema(value_type = Option<String>)]
     pub actor: Option<ActorName>,
+    /// The person a delegate decided for ("bo@example.com for
+    /// ana@example.com"): set only from a delegation pausegate holds, never
+    /// from a request. The decision counts for them.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub on_behalf_of: Option<String>,
     /// How the decision arrived.
     pub via: Via,
     /// How the actor was identified; only identified actors count toward
@@ -319,6 +324,9 @@ pub struct Pause {
     /// `GET /api/v1/pauses/{id}/receipt` and `/.well-known/jwks.json`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub receipt: Option<String>,
+    /// The change window it keeps to, besides its target's (`[windows]`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub window: Option<String>,
     /// When what it starts is held by a change window: worked out when it
     /// is read, never stored.
     #[serde(default, skip_serializing_if = "Option::is_none")]

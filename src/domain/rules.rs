@@ -4,6 +4,7 @@
 //! [`rule_on`] with the pause it holds locked, so racing decisions are
 //! ruled on one at a time and a pause settles exactly once.
 
+use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use super::approvers;
@@ -161,6 +162,26 @@ pub struct Rules {
     /// Whether the requester may approve their own pause.
     #[serde(default)]
     pub allow_self_approval: bool,
+    /// Whom each `oncall:` approver named when the pause was created.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub on_call: Vec<OnCallResolution>,
+}
+
+/// Whom an `oncall:SERVICE:SCHEDULE` approver stood for, and when.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct OnCallResolution {
+    /// The approver as given (`oncall:pagerduty:P1234`).
+    pub schedule: String,
+    /// The addresses asked for it: the people on call, or the fallback
+    /// approvers when the service could not be reached.
+    pub people: Vec<String>,
+    /// When the schedule was read.
+    #[serde(with = "super::time::required")]
+    pub resolved_at: DateTime<Utc>,
+    /// Set when the service could not be reached: what went wrong, and
+    /// that the fallback approvers were asked instead.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fallback: Option<String>,
 }
 
 impl Rules {
@@ -188,7 +209,8 @@ impl Rules {
             if bad {
                 let message = format!(
                     "{field}: {approver:?} is not an address, *@domain, group:NAME, \
-                     oidc:CALLER:SUBJECT (or oidc:CALLER:PREFIX*) or an API key's name"
+                     oidc:CALLER:SUBJECT (or oidc:CALLER:PREFIX*), \
+                     oncall:pagerduty:SCHEDULE, oncall:opsgenie:SCHEDULE or an API key's name"
                 );
                 return Err(ValidationError::new(&field, &message));
             }
@@ -202,6 +224,7 @@ impl Rules {
             approvers,
             approvals_required,
             allow_self_approval: allow_self_approval.unwrap_or(false),
+            on_call: Vec::new(),
         }))
     }
 
@@ -239,20 +262,24 @@ pub fn rule_on(pause: &Pause, decision: &Decision) -> Ruling {
         return Ruling::Settle(settles);
     }
     let identified = identified_actor(decision);
+    // A delegate's decision counts for the person they stand in for.
+    let counted = identified
+        .and(decision.on_behalf_of.as_deref())
+        .or(identified);
     let allow_self = pause.rules.as_ref().is_some_and(|r| r.allow_self_approval);
-    if let (Some(actor), Some(requester), Verdict::Approve) =
-        (identified, &pause.requested_by, decision.decision)
-        && actor.eq_ignore_ascii_case(requester)
+    if let (Some(requester), Verdict::Approve) = (&pause.requested_by, decision.decision)
+        && let Some(own) = [identified, counted]
+            .into_iter()
+            .flatten()
+            .find(|who| who.eq_ignore_ascii_case(requester))
         && !allow_self
     {
-        return Ruling::Refuse(format!(
-            "{actor} asked for this pause and may not approve it"
-        ));
+        return Ruling::Refuse(format!("{own} asked for this pause and may not approve it"));
     }
     let Some(rules) = &pause.rules else {
         return Ruling::Settle(settles);
     };
-    let Some((actor, by)) = identified.zip(decision.identified_by) else {
+    let Some((actor, by)) = counted.zip(decision.identified_by) else {
         return Ruling::Refuse(
             "this pause has approver rules: a self-declared name cannot decide it; use your \
              personal link or an API key of your own"
@@ -269,6 +296,13 @@ pub fn rule_on(pause: &Pause, decision: &Decision) -> Ruling {
     if approvers.contains(&actor.to_lowercase()) {
         return Ruling::AlreadyCounted(format!("{actor} has already approved this pause"));
     }
+    // One person, one approval: a delegate who approved (for themselves
+    // or for someone) cannot approve again for anyone else.
+    if let Some(person) = identified
+        && deciders(pause).contains(&person.to_lowercase())
+    {
+        return Ruling::AlreadyCounted(format!("{person} has already approved this pause"));
+    }
     if approvers.len() as u32 + 1 >= rules.approvals_required {
         Ruling::Settle(PauseState::Approved)
     } else {
@@ -284,13 +318,27 @@ fn identified_actor(decision: &Decision) -> Option<&str> {
     }
 }
 
-/// The identified people who approved so far, each once.
+/// The identified people approvals counted for so far, each once: the
+/// person a delegate stood in for, or the decider.
 fn distinct_approvers(pause: &Pause) -> Vec<String> {
+    approvals(pause, |d| {
+        identified_actor(d)
+            .and(d.on_behalf_of.as_deref())
+            .or(identified_actor(d))
+    })
+}
+
+/// The identified people who approved so far themselves, each once.
+fn deciders(pause: &Pause) -> Vec<String> {
+    approvals(pause, identified_actor)
+}
+
+fn approvals(pause: &Pause, who: impl Fn(&Decision) -> Option<&str>) -> Vec<String> {
     let mut approvers: Vec<String> = pause
         .decisions
         .iter()
         .filter(|d| d.decision == Verdict::Approve)
-        .filter_map(identified_actor)
+        .filter_map(who)
         .map(str::to_lowercase)
         .collect();
     approvers.sort();

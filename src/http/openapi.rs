@@ -10,8 +10,8 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
 use super::api::{
-    attestation as attestation_api, deliveries, log as log_api, pauses as api,
-    receipts as receipts_api, redeem as redeem_api, tokens as token_api,
+    attestation as attestation_api, delegations as delegations_api, deliveries, log as log_api,
+    pauses as api, receipts as receipts_api, redeem as redeem_api, tokens as token_api,
 };
 use deliveries as deliveries_api;
 
@@ -23,7 +23,8 @@ use deliveries as deliveries_api;
     ),
     paths(
         api::create, api::list, api::get, api::approve, api::reject, api::cancel, api::wait,
-        redeem_api::redeem,
+        redeem_api::redeem, delegations_api::create, delegations_api::list,
+        delegations_api::remove,
         token_api::decide, token_api::lookup, deliveries_api::retry,
         receipts_api::receipt, receipts_api::jwks, attestation_api::attestation,
         attestation_api::public_keys_pem, attestation_api::public_keys, log_api::checkpoint,

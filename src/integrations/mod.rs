@@ -19,6 +19,8 @@ mod email;
 mod entra;
 mod github;
 mod logic_apps;
+mod opsgenie;
+mod pagerduty;
 mod slack;
 mod step_functions;
 mod teams;
@@ -41,4 +43,6 @@ const ALL: &[registry::Integration] = &[
     azure_devops::INTEGRATION,
     logic_apps::INTEGRATION,
     step_functions::INTEGRATION,
+    pagerduty::INTEGRATION,
+    opsgenie::INTEGRATION,
 ];

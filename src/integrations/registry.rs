@@ -11,7 +11,7 @@ use std::sync::Arc;
 
 use axum::Router;
 
-use super::kit::{CallbackKind, Channel, Mail, Poster, Raw, Target, TargetParts};
+use super::kit::{CallbackKind, Channel, Mail, OnCallServices, Poster, Raw, Target, TargetParts};
 use crate::config::Env;
 use crate::domain::{Callback, CallbackKinds, CallbackPolicy, CallbackRequest, ValidationError};
 use crate::http::AppState;
@@ -25,6 +25,18 @@ pub struct Setup<'a> {
     pub env: &'a Env,
     /// Longest one request to a receiver may take (`[delivery] timeout`).
     pub timeout: std::time::Duration,
+}
+
+impl Setup<'_> {
+    /// An HTTP client for an integration's own API calls, giving up after
+    /// the delivery timeout.
+    pub fn client(&self) -> Result<reqwest::Client, String> {
+        reqwest::Client::builder()
+            .timeout(self.timeout)
+            .user_agent(concat!("pausegate/", env!("CARGO_PKG_VERSION")))
+            .build()
+            .map_err(|e| format!("cannot make an HTTP client: {e}"))
+    }
 }
 
 /// One integration, as the registry lists it.
@@ -78,6 +90,8 @@ pub struct Registry {
     routes: Vec<Routes>,
     mail: Option<Arc<dyn Mail>>,
     checks: Vec<Check>,
+    /// The on-call services schedules are read from.
+    pub on_call: OnCallServices,
 }
 
 impl Registry {
@@ -174,6 +188,7 @@ pub fn configure(
         uri_kind: registry.uri_kind,
         routes: registry.routes,
         mail: registry.mail,
+        on_call: Arc::new(registry.on_call),
     });
     Ok(Configured {
         targets,
@@ -210,6 +225,7 @@ pub struct Integrations {
     uri_kind: Option<&'static str>,
     routes: Vec<Routes>,
     mail: Option<Arc<dyn Mail>>,
+    on_call: Arc<OnCallServices>,
 }
 
 impl fmt::Debug for Integrations {
@@ -226,6 +242,11 @@ impl Integrations {
     /// The callback kind named `kind`.
     pub fn callback_kind(&self, kind: &str) -> Option<&Arc<dyn CallbackKind>> {
         self.callbacks.iter().find(|k| k.kind() == kind)
+    }
+
+    /// The on-call services, for `oncall:` approvers.
+    pub fn on_call(&self) -> Arc<OnCallServices> {
+        self.on_call.clone()
     }
 
     /// Who sends personal emails.

@@ -53,6 +53,9 @@ impl Pauses {
         key_scope: KeyScope,
         fingerprint: String,
     ) -> Result<CreatedPause, PauseError> {
+        self.windows.check(pause.window.as_deref())?;
+        let mut pause = self.resolve_on_call(pause).await?;
+        self.ask_delegates(&mut pause).await?;
         let token = self.mint.token();
         let record = self.record(pause, key_scope, fingerprint, &token)?;
         let expires_at = record.expires_at;

@@ -270,7 +270,14 @@ impl Pauses {
                 made.verdict,
             )?)
         };
+        let on_behalf_of = match (&made.actor, made.identified_by) {
+            (Some(actor), by) if pause.state == PauseState::Pending => {
+                self.stands_in_for(pause, actor, by).await?
+            }
+            _ => None,
+        };
         let decision = Decision {
+            on_behalf_of,
             inputs,
             groups: made.groups,
             decision: made.verdict,
@@ -345,6 +352,7 @@ pub fn expiry_settlement(pause: &Pause, now: DateTime<Utc>, next_id: NextId<'_>)
     Settlement {
         state,
         decision: verdict.map(|decision| Decision {
+            on_behalf_of: None,
             decision,
             actor: None,
             via: Via::Timeout,

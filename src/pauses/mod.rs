@@ -10,7 +10,9 @@ pub mod commands;
 mod create;
 pub mod cursor;
 mod decide;
+mod delegations;
 mod gates;
+mod on_call;
 mod policy;
 mod read;
 mod receipt;
@@ -36,6 +38,8 @@ pub use commands::{
     DecisionInput, DigestRequest, NotifyRequest, PauseRequest, SubjectRequest, request_fingerprint,
 };
 pub use decide::{Decider, TokenDecision, expiry_settlement};
+pub use delegations::DelegationRequest;
+pub use on_call::{OnCall, OnCallError, OnCallSchedules};
 pub use waiters::Waiters;
 
 /// Largest page a list may ask for.
@@ -159,6 +163,7 @@ pub struct Pauses {
     expiry: ExpiryAlarm,
     policies: Arc<PolicySet>,
     windows: Arc<Windows>,
+    on_call: Option<OnCall>,
     gates: gates::Gates,
 }
 
@@ -193,6 +198,7 @@ impl Pauses {
             expiry: ExpiryAlarm::default(),
             policies: Arc::new(PolicySet::default()),
             windows: Arc::new(Windows::default()),
+            on_call: None,
             gates: gates::Gates::default(),
         }
     }

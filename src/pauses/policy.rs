@@ -45,6 +45,7 @@ impl Pauses {
                 verdict,
                 reason,
             } => Ok(Some(Decision {
+                on_behalf_of: None,
                 decision: verdict,
                 actor: Some(policy_actor(&policy)?),
                 via: Via::Policy,

@@ -23,7 +23,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 
-use crate::domain::{Decision, Pause, PauseState, Via};
+use crate::domain::{Decision, OnCallResolution, Pause, PauseState, Via};
 
 /// The signed content of a receipt (the JWS payload).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
@@ -64,6 +64,10 @@ pub struct ReceiptClaims {
     /// Absent from receipts signed before it was covered.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub description_sha256: Option<String>,
+    /// Whom each `oncall:` approver stood for when the pause was created;
+    /// absent when it named none.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub on_call: Vec<OnCallResolution>,
 }
 
 /// One decision as a receipt records it.
@@ -84,6 +88,10 @@ pub struct ReceiptDecision {
     /// not yet covered).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub comment_sha256: Option<String>,
+    /// The person a delegate decided for; absent when they decided for
+    /// themselves.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub on_behalf_of: Option<String>,
 }
 
 /// The hash a receipt records for `data`: SHA-256 (hex) of its compact
@@ -132,6 +140,7 @@ impl ReceiptClaims {
             decided_at: stamp(decided_at),
             title: Some(pause.title.to_string()),
             description_sha256: Some(text_sha256(&pause.description)),
+            on_call: (pause.rules.as_ref()).map_or_else(Vec::new, |r| r.on_call.clone()),
         }
     }
 
@@ -158,6 +167,14 @@ impl ReceiptClaims {
         };
         let text = self.covers_text();
         compare("the outcome", Some(&self.outcome), Some(&stored.outcome));
+        let named =
+            |on_call: &[OnCallResolution]| serde_json::to_string(on_call).unwrap_or_default();
+        let (signed, now) = (named(&self.on_call), named(&stored.on_call));
+        compare(
+            "whom the on-call schedules named",
+            Some(&signed),
+            Some(&now),
+        );
         if text {
             compare("the title", self.title.as_deref(), stored.title.as_deref());
             let (signed, now) = (&self.description_sha256, &stored.description_sha256);
@@ -206,6 +223,7 @@ impl ReceiptDecision {
             identified_by: decision.identified_by.map(|i| i.as_str().to_owned()),
             at: stamp(decision.at),
             comment_sha256: decision.comment.as_deref().map(text_sha256),
+            on_behalf_of: decision.on_behalf_of.clone(),
         }
     }
 
@@ -214,6 +232,8 @@ impl ReceiptDecision {
     fn compare(&self, row: &Self, text: bool, compare: &mut Compare<'_>) {
         compare("verdict", Some(&self.decision), Some(&row.decision));
         compare("actor", self.actor.as_deref(), row.actor.as_deref());
+        let (a, b) = (&self.on_behalf_of, &row.on_behalf_of);
+        compare("on_behalf_of", a.as_deref(), b.as_deref());
         compare("via", Some(&self.via), Some(&row.via));
         let (a, b) = (&self.identified_by, &row.identified_by);
         compare("identified_by", a.as_deref(), b.as_deref());

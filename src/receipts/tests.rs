@@ -25,6 +25,7 @@ fn settled_pause(actor: &str) -> Pause {
     }))
     .unwrap();
     pause.decisions.push(Decision {
+        on_behalf_of: None,
         decision: Verdict::Approve,
         actor: Some(ActorName::parse("actor", actor).unwrap()),
         via: Via::Link,

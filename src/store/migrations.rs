@@ -108,6 +108,11 @@ const SQLITE: &[(i64, &str, &str)] = &[
         "redemptions",
         include_str!("../../migrations/sqlite/0019_redemptions.sql"),
     ),
+    (
+        20,
+        "delegations and pause windows",
+        include_str!("../../migrations/sqlite/0020_delegations_and_pause_windows.sql"),
+    ),
 ];
 
 /// The PostgreSQL migrations, oldest first.
@@ -196,6 +201,11 @@ const POSTGRES: &[(i64, &str, &str)] = &[
         17,
         "redemptions",
         include_str!("../../migrations/postgres/0017_redemptions.sql"),
+    ),
+    (
+        18,
+        "delegations and pause windows",
+        include_str!("../../migrations/postgres/0018_delegations_and_pause_windows.sql"),
     ),
 ];
 

@@ -10,6 +10,7 @@
 //! conformance story.
 
 mod batch;
+mod delegations;
 mod error;
 mod log;
 mod migrations;
@@ -30,6 +31,7 @@ use crate::tlog::merkle::Hash;
 use crate::tlog::note::Verifier;
 use crate::tlog::proof::TlogProof;
 
+pub use delegations::DelegationStore;
 pub use error::StoreError;
 pub use log::{Integration, LogCheckpoint};
 pub use open::{ReceiptSetup, open, open_minting, open_with};
@@ -39,7 +41,7 @@ pub use sqlite::SqliteBackend;
 
 /// The durable state of pausegate. Each method is one atomic use case.
 #[async_trait]
-pub trait Store: Send + Sync + 'static {
+pub trait Store: DelegationStore + Send + Sync + 'static {
     /// Stores a pause with its creator token, or, when its idempotency key
     /// was used before, adds the token to the earlier pause.
     async fn create_pause(&self, record: NewPauseRecord) -> Result<Created, StoreError>;

@@ -127,6 +127,7 @@ impl NewPauseRecord {
             group: pause.group.clone(),
             superseded_by: None,
             held: None,
+            window: pause.window.clone(),
             receipt: None,
             input_fields: pause.input_fields.clone(),
             subjects: pause.subjects.clone(),

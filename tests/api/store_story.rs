@@ -80,6 +80,7 @@ fn approval(at: DateTime<Utc>, deliveries: Vec<NewDelivery>) -> Settlement {
     Settlement {
         state: PauseState::Approved,
         decision: Some(Decision {
+            on_behalf_of: None,
             decision: Verdict::Approve,
             actor: Some(ActorName::parse("actor", "ana").unwrap()),
             via: Via::Api,

@@ -24,7 +24,8 @@ fn config(receiver: &str) -> String {
          open = [{{ days = [\"mon\", \"tue\", \"wed\", \"thu\", \"fri\"], from = \"09:00\", until = \"17:00\" }}]\n\
          freezes = [{{ from = \"2026-12-24T00:00\", until = \"2026-12-28T00:00\", reason = \"holidays\" }}]\n\
          during_freeze = \"refuse\"\n\
-         [targets.deploy]\nkind = \"webhook\"\nurl = \"{receiver}/deploy\"\nwindow = \"office\"\n"
+         [targets.deploy]\nkind = \"webhook\"\nurl = \"{receiver}/deploy\"\nwindow = \"office\"\n\
+         [targets.report]\nkind = \"webhook\"\nurl = \"{receiver}/report\"\n"
     )
 }
 
@@ -113,6 +114,41 @@ async fn a_freeze_that_refuses_decisions_answers_409_and_records_nothing() {
     assert!(approved.get("held").is_none(), "09:30 is inside the hours");
     app.drain_outbox().await;
     assert_eq!(log.requests().len(), 1);
+}
+
+#[tokio::test]
+async fn a_pause_can_keep_to_a_window_its_target_does_not_and_an_unknown_one_is_a_400() {
+    let (receiver, log) = standins::webhook().await;
+    let app = TestApp::builder()
+        .config(&config(&receiver))
+        .clock_at(at(FRIDAY_EVENING))
+        .manual()
+        .start()
+        .await;
+    let body = json!({"title": "Report?", "target": "report", "window": "weekend"});
+    let (status, answer) = app.api.create(body).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{answer}");
+    assert_eq!(answer["error"]["field"], "window");
+    assert!(error_message(&answer).contains("unknown window \"weekend\" (known: office)"));
+
+    let id = app
+        .api
+        .create_id(json!({"title": "Report?", "target": "report", "window": "office"}))
+        .await;
+    let approved = app.api.decide_ok(&id, "approve").await;
+    assert_eq!(approved["window"], "office");
+    assert_eq!(approved["held"]["starts_at"], "2026-12-07T08:00:00Z");
+    let unheld = app
+        .api
+        .create_id(json!({"title": "Now?", "target": "report"}))
+        .await;
+    app.api.decide_ok(&unheld, "approve").await;
+    app.drain_outbox().await;
+    assert_eq!(
+        log.requests().len(),
+        1,
+        "only the pause without a window starts"
+    );
 }
 
 #[test]

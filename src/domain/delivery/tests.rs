@@ -55,6 +55,7 @@ fn pause(target: Option<&str>, on_reject: Option<&str>) -> Pause {
         group: None,
         superseded_by: None,
         held: None,
+        window: None,
         receipt: None,
         input_fields: Vec::new(),
         subjects: Vec::new(),

@@ -99,6 +99,8 @@ pub struct NewPause {
     pub escalation: Option<Escalation>,
     /// Its group: a newer pause of it supersedes this one.
     pub group: Option<Tag>,
+    /// The change window it keeps to, besides its target's.
+    pub window: Option<String>,
 }
 
 /// More people asked when a pause waits too long.

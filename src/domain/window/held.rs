@@ -32,7 +32,7 @@ impl Windows {
             .filter(|d| d.state == DeliveryState::Pending && d.attempts == 0)
             .filter_map(|d| {
                 let window = match d.kind {
-                    DeliveryKind::Trigger => self.for_target(&d.destination)?,
+                    DeliveryKind::Trigger => self.for_trigger(pause, &d.destination)?,
                     DeliveryKind::Callback => self.for_pause(pause)?,
                     DeliveryKind::Email | DeliveryKind::Channel => return None,
                 };

@@ -22,6 +22,7 @@ use chrono_tz::Tz;
 
 use super::delivery::{DeliveryKind, Event, NewDelivery};
 use super::pause::Pause;
+use super::validation::ValidationError;
 
 pub use held::HeldStart;
 pub use parse::{FreezeSpec, OpenSpec, WindowSpec};
@@ -179,9 +180,42 @@ impl Windows {
         self.by_name.get(self.by_target.get(target)?)
     }
 
-    /// The window `pause`'s approval target keeps to, if any.
+    /// The window named `name`, if configured.
+    pub fn named(&self, name: &str) -> Option<&Window> {
+        self.by_name.get(name)
+    }
+
+    /// A pause's `window`, checked: an unknown one is an error naming the
+    /// field.
+    pub fn check(&self, name: Option<&str>) -> Result<(), ValidationError> {
+        match name {
+            Some(name) if !self.by_name.contains_key(name) => Err(ValidationError::new(
+                "window",
+                format!(
+                    "window: unknown window {name:?} (known: {})",
+                    known(&self.by_name)
+                ),
+            )),
+            _ => Ok(()),
+        }
+    }
+
+    /// The window `pause`'s approval keeps to, if any: its own, else its
+    /// target's.
     pub fn for_pause(&self, pause: &Pause) -> Option<&Window> {
-        self.for_target(pause.target.as_deref()?)
+        match &pause.window {
+            Some(name) => self.named(name),
+            None => self.for_target(pause.target.as_deref()?),
+        }
+    }
+
+    /// The window a trigger to `target` for `pause` keeps to: the pause's
+    /// own, else the target's.
+    pub(super) fn for_trigger(&self, pause: &Pause, target: &str) -> Option<&Window> {
+        match &pause.window {
+            Some(name) => self.named(name),
+            None => self.for_target(target),
+        }
     }
 
     /// Holds each trigger of `deliveries` until its target's window opens,
@@ -191,7 +225,7 @@ impl Windows {
     pub fn hold(&self, deliveries: &mut [NewDelivery], pause: &Pause, now: DateTime<Utc>) {
         for delivery in deliveries {
             let window = match (delivery.kind, delivery.event) {
-                (DeliveryKind::Trigger, _) => self.for_target(&delivery.destination),
+                (DeliveryKind::Trigger, _) => self.for_trigger(pause, &delivery.destination),
                 (DeliveryKind::Callback, Event::Approved) => self.for_pause(pause),
                 _ => None,
             };

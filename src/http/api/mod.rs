@@ -4,6 +4,7 @@
 //! handler is a short list of steps over the `pauses` use cases.
 
 pub(super) mod attestation;
+pub(super) mod delegations;
 pub(super) mod deliveries;
 pub(super) mod log;
 mod params;
@@ -15,7 +16,7 @@ pub(super) mod tokens;
 
 use axum::Router;
 use axum::middleware;
-use axum::routing::{get, post};
+use axum::routing::{delete, get, post};
 
 use super::{AppState, auth};
 
@@ -34,6 +35,11 @@ pub(super) fn router(state: &AppState) -> Router<AppState> {
         .route("/api/v1/pauses/{id}/redeem", post(redeem::redeem))
         .route("/api/v1/pauses/{id}/wait", get(pauses::wait))
         .route("/api/v1/pauses/{id}/receipt", get(receipts::receipt))
+        .route(
+            "/api/v1/delegations",
+            post(delegations::create).get(delegations::list),
+        )
+        .route("/api/v1/delegations/{id}", delete(delegations::remove))
         .route(
             "/api/v1/pauses/{id}/attestation",
             get(attestation::attestation),

@@ -9,6 +9,7 @@
 
 mod callback;
 mod channel;
+mod on_call;
 mod sections;
 mod target;
 
@@ -20,6 +21,7 @@ use crate::render::Renderer;
 
 pub use callback::{CallbackKind, details, post_to_url, url_only};
 pub use channel::{Channel, Mail, Notice, Poster, outcome_line, post_to_webhook, webhook_url};
+pub use on_call::{OnCallServices, ScheduleSource};
 pub use sections::Raw;
 pub use target::{Starter, Target, TargetParts, Trigger, join_path, started_id};
 

@@ -112,6 +112,11 @@ pub struct PauseRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schema(max_length = 50, pattern = "^[A-Za-z0-9._:/-]+$")]
     pub group: Option<String>,
+    /// A change window (`[windows.NAME]`) what this pause starts keeps to,
+    /// besides its target's own: its trigger and its approval's callback
+    /// are held until the window opens.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub window: Option<String>,
     /// If nobody decided this long after creation (`"2h"`), `escalate_to`
     /// is asked too; shorter than `expires_in`.
     #[serde(default, skip_serializing_if = "Option::is_none")]

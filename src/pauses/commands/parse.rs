@@ -49,6 +49,11 @@ impl PauseRequest {
             subjects: parse_subjects(self.subjects)?,
             escalation: parse_escalation(self.escalate_after, escalate_to, policy)?,
             group: self.group.map(|g| Tag::parse("group", &g)).transpose()?,
+            window: self
+                .window
+                .map(|w| Tag::parse("window", &w))
+                .transpose()?
+                .map(Tag::into_string),
         })
     }
 }

@@ -32,6 +32,7 @@
 pub mod attestation_keys;
 pub mod claim;
 mod columns;
+pub mod delegations;
 pub mod dialect;
 pub mod keys;
 pub mod log;

@@ -35,6 +35,8 @@ pub(super) struct DecisionRow {
     inputs: Option<String>,
     comment: Option<String>,
     at: i64,
+    #[serde(default)]
+    on_behalf_of: Option<String>,
 }
 
 impl DecisionRow {
@@ -55,6 +57,7 @@ impl DecisionRow {
                 .map(serde_json::from_str)
                 .transpose()?,
             actor: self.actor.map(ActorName::from_stored),
+            on_behalf_of: self.on_behalf_of,
             comment: self.comment,
         })
     }

@@ -280,7 +280,7 @@ async fn insert_decision<C: Conn>(
 ) -> Result<(), StoreError> {
     c.execute(
         "INSERT INTO decisions (pause_id, decision, actor, via, identified_by, comment, at, \
-         inputs) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)"
+         inputs, on_behalf_of) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)"
             .into(),
         args![
             id.as_str(),
@@ -295,6 +295,7 @@ async fn insert_decision<C: Conn>(
                 .as_ref()
                 .map(serde_json::to_string)
                 .transpose()?,
+            decision.on_behalf_of.as_deref(),
         ],
     )
     .await?;

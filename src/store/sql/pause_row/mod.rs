@@ -163,6 +163,7 @@ static COLUMNS: &[Column] = &[
     stored("requester_identified_by", |i| ok(i.pause.requester_identified_by.as_ref().map(|b| b.as_str())),
         into!(requester_identified_by, identified_by)),
     stored("subjects", |i| opt_json_text(non_empty(&i.pause.subjects)), into!(subjects, list)),
+    stored("window_name", |i| ok(i.pause.window.as_deref()), into!(window, opt_text)),
 ];
 
 /// Inserts a pause unless its idempotency key is taken (then nothing
@@ -272,6 +273,7 @@ fn unread() -> Pause {
         group: None,
         superseded_by: None,
         held: None,
+        window: None,
         input_fields: Vec::new(),
         subjects: Vec::new(),
         inputs: None,

@@ -20,7 +20,7 @@ pub(super) fn decisions_array(dialect: &Dialect) -> String {
     format!(
         "CAST(COALESCE((SELECT {array}({json}(v)) FROM (SELECT {object}('decision', c.decision, \
          'actor', c.actor, 'via', c.via, 'identified_by', c.identified_by, 'inputs', c.inputs, \
-         'comment', c.comment, 'at', c.at) AS v \
+         'comment', c.comment, 'at', c.at, 'on_behalf_of', c.on_behalf_of) AS v \
          FROM decisions c WHERE c.pause_id = p.id ORDER BY c.id) AS ordered), '[]') AS TEXT)"
     )
 }

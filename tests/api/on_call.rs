@@ -1,0 +1,229 @@
+//! On-call approvers: `oncall:pagerduty:…` and `oncall:opsgenie:…` are
+//! resolved when the pause is created, through stand-ins that refuse any
+//! request not made as each API documents it; the people resolved are
+//! asked and may approve, a service that cannot be reached falls back and
+//! says so, and an unknown schedule is a 400 naming the approver.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+use axum::Router;
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use chrono::{DateTime, SubsecRound};
+use pausegate::domain::{IdentifiedBy, PauseId, Verdict};
+use pausegate::pauses::{Decider, PauseError};
+use serde_json::{Value, json};
+
+use crate::helpers::{TestApp, error_message};
+use crate::standins;
+
+type Seen = Arc<Mutex<Vec<String>>>;
+
+/// PagerDuty's `GET /schedules/{id}/users`: schedule `PSCHED1` has ana
+/// and bo on call; any other is 404, as documented.
+async fn pagerduty(
+    State(seen): State<Seen>,
+    Path(id): Path<String>,
+    Query(query): Query<HashMap<String, String>>,
+    headers: HeaderMap,
+) -> Response {
+    let header = |name: &str| {
+        headers
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("")
+    };
+    if header("authorization") != "Token token=pd-token" {
+        return (StatusCode::UNAUTHORIZED, "no token").into_response();
+    }
+    if header("accept") != "application/vnd.pagerduty+json;version=2" {
+        return (StatusCode::BAD_REQUEST, "no version").into_response();
+    }
+    let times = ["since", "until"].map(|k| {
+        query
+            .get(k)
+            .and_then(|t| DateTime::parse_from_rfc3339(t).ok())
+    });
+    let [Some(since), Some(until)] = times else {
+        return (StatusCode::BAD_REQUEST, "since and until are ISO 8601").into_response();
+    };
+    assert!(since < until);
+    seen.lock()
+        .unwrap()
+        .push(format!("pagerduty {id} since {}", since.to_utc()));
+    if id != "PSCHED1" {
+        let body = json!({"error": {"message": "Not Found", "code": 2100}});
+        return (StatusCode::NOT_FOUND, axum::Json(body)).into_response();
+    }
+    let user = |name: &str, email: &str| json!({"id": "PU1", "type": "user", "name": name, "email": email});
+    axum::Json(json!({"users": [user("Ana", "ana@example.com"), user("Bo", "bo@example.com")]}))
+        .into_response()
+}
+
+/// Opsgenie's `GET /v2/schedules/{id}/on-calls?flat=true`: schedule
+/// `og-sched` has cy on call; any other is 404.
+async fn opsgenie(
+    State(seen): State<Seen>,
+    Path(id): Path<String>,
+    Query(query): Query<HashMap<String, String>>,
+    headers: HeaderMap,
+) -> Response {
+    if headers.get("authorization").and_then(|v| v.to_str().ok()) != Some("GenieKey og-key") {
+        return (StatusCode::UNAUTHORIZED, "no key").into_response();
+    }
+    let flat = query.get("flat").map(String::as_str) == Some("true");
+    let by_id = query.get("scheduleIdentifierType").map(String::as_str) == Some("id");
+    if !flat || !by_id {
+        return (StatusCode::BAD_REQUEST, "flat and by id").into_response();
+    }
+    seen.lock().unwrap().push(format!("opsgenie {id}"));
+    if id != "og-sched" {
+        let body = json!({"message": "Schedule not found", "took": 0.01, "requestId": "r1"});
+        return (StatusCode::NOT_FOUND, axum::Json(body)).into_response();
+    }
+    let data = json!({"_parent": {"id": id, "name": "ops", "enabled": true},
+                      "onCallRecipients": ["cy@example.com"]});
+    axum::Json(json!({"data": data, "took": 0.02, "requestId": "r2"})).into_response()
+}
+
+async fn services() -> (String, Seen) {
+    let seen = Seen::default();
+    let router = Router::new()
+        .route("/pd/schedules/{id}/users", get(pagerduty))
+        .route("/og/v2/schedules/{id}/on-calls", get(opsgenie))
+        .with_state(seen.clone());
+    (standins::serve(router).await, seen)
+}
+
+async fn app(base: &str) -> TestApp {
+    let config = format!(
+        "[pagerduty]\ntoken_env = \"PD_TOKEN\"\nurl = \"{base}/pd\"\n\
+         [opsgenie]\napi_key_env = \"OG_KEY\"\nurl = \"{base}/og\"\n\
+         [on_call]\nfallback = [\"lead@example.com\"]\n"
+    );
+    TestApp::builder()
+        .config(&config)
+        .env(&[("PD_TOKEN", "pd-token"), ("OG_KEY", "og-key")])
+        .manual()
+        .start()
+        .await
+}
+
+async fn approve_as(app: &TestApp, id: &str, email: &str) -> Result<Value, PauseError> {
+    let decider = Decider {
+        email: email.to_owned(),
+        by: IdentifiedBy::SignIn,
+        groups: Vec::new(),
+    };
+    let id = PauseId::parse(id).unwrap();
+    let pause = app
+        .pauses
+        .decide_as(&id, Verdict::Approve, &decider, None, Default::default())
+        .await?;
+    Ok(serde_json::to_value(pause).unwrap())
+}
+
+#[tokio::test]
+async fn whoever_pagerduty_and_opsgenie_name_on_call_is_asked_and_may_approve() {
+    let (base, seen) = services().await;
+    let app = app(&base).await;
+    let body = json!({"title": "Restart the primary?", "approvals_required": 2,
+        "approvers": ["oncall:pagerduty:PSCHED1", "oncall:opsgenie:og-sched"]});
+    let created = app.api.created(body).await;
+    let id = created["id"].as_str().unwrap();
+    let rules = &created["rules"];
+    let approvers: Vec<&str> = rules["approvers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a.as_str().unwrap())
+        .collect();
+    for person in ["ana@example.com", "bo@example.com", "cy@example.com"] {
+        assert!(approvers.contains(&person), "{person} in {approvers:?}");
+    }
+    assert_eq!(rules["on_call"][0]["schedule"], "oncall:pagerduty:PSCHED1");
+    assert_eq!(
+        rules["on_call"][0]["people"],
+        json!(["ana@example.com", "bo@example.com"])
+    );
+    assert_eq!(rules["on_call"][1]["people"], json!(["cy@example.com"]));
+    assert!(rules["on_call"][0].get("fallback").is_none());
+    let asked = created["notify"]["email"].to_string();
+    assert!(
+        asked.contains("bo@example.com") && asked.contains("cy@example.com"),
+        "{asked}"
+    );
+    let since = app.clock_now().trunc_subsecs(0);
+    let seen = seen.lock().unwrap().clone();
+    let expected = [
+        format!("pagerduty PSCHED1 since {since}"),
+        "opsgenie og-sched".to_owned(),
+    ];
+    assert_eq!(seen, expected, "each schedule read once, at creation");
+
+    let refused = approve_as(&app, id, "zed@example.com").await.unwrap_err();
+    assert!(matches!(refused, PauseError::Forbidden(_)), "{refused:?}");
+    approve_as(&app, id, "bo@example.com").await.unwrap();
+    let settled = approve_as(&app, id, "cy@example.com").await.unwrap();
+    assert_eq!(settled["state"], "approved");
+    let receipt = app.api.receipt(id).await;
+    assert_eq!(receipt["claims"]["on_call"], rules["on_call"], "signed");
+    assert_eq!(receipt["claims"]["decisions"].as_array().unwrap().len(), 2);
+}
+
+#[tokio::test]
+async fn a_schedule_service_that_cannot_be_reached_falls_back_and_says_so() {
+    // Nothing listens on port 9 of this machine.
+    let app = app("http://127.0.0.1:9").await;
+    let created = app
+        .api
+        .created(json!({"title": "Failover?", "approvers": ["oncall:pagerduty:PSCHED1"]}))
+        .await;
+    let on_call = &created["rules"]["on_call"][0];
+    assert_eq!(on_call["people"], json!(["lead@example.com"]));
+    let why = on_call["fallback"].as_str().unwrap();
+    assert!(why.starts_with("pagerduty could not be read"), "{why}");
+    assert!(
+        why.ends_with("the fallback approvers were asked instead"),
+        "{why}"
+    );
+    let id = created["id"].as_str().unwrap();
+    let settled = approve_as(&app, id, "lead@example.com").await.unwrap();
+    assert_eq!(settled["state"], "approved");
+}
+
+#[tokio::test]
+async fn an_unknown_schedule_or_service_is_a_400_naming_the_approver() {
+    let (base, _) = services().await;
+    let app = app(&base).await;
+    let cases = [
+        (
+            "oncall:pagerduty:NOPE",
+            "PagerDuty has no schedule \"NOPE\"",
+        ),
+        ("oncall:opsgenie:nope", "Opsgenie has no schedule \"nope\""),
+        ("oncall:victorops:x", "is not an address"),
+    ];
+    for (approver, says) in cases {
+        let body = json!({"title": "t", "approvers": ["ana@example.com", approver]});
+        let (status, answer) = app.api.create(body).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{answer}");
+        let message = error_message(&answer);
+        assert!(message.starts_with("approvers[1]: "), "{message}");
+        assert!(message.contains(says), "{message}");
+    }
+    let bare = TestApp::builder().manual().start().await;
+    let (status, answer) = bare
+        .api
+        .create(json!({"title": "t", "approvers": ["oncall:opsgenie:og-sched"]}))
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(
+        error_message(&answer).contains("needs a [opsgenie] section"),
+        "{answer}"
+    );
+    assert_eq!(app.api.get_json("/api/v1/pauses").await["items"], json!([]));
+}

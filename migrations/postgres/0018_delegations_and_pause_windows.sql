@@ -27,3 +27,5 @@ ALTER TABLE decisions ADD COLUMN on_behalf_of TEXT;
 
 -- The change window a pause keeps to besides its target's (NULL: none).
 ALTER TABLE pauses ADD COLUMN window_name TEXT;
+-- Who released its held start early, and when (JSON; NULL: nobody).
+ALTER TABLE pauses ADD COLUMN released TEXT;

@@ -68,5 +68,5 @@ pub use values::{
     ActorName, ChannelName, EmailAddress, IdempotencyKey, SecretText, Tag, TargetName, Title,
 };
 pub use window::{
-    DuringFreeze, Freeze, FreezeSpec, HeldStart, OpenSpec, Window, WindowSpec, Windows,
+    DuringFreeze, Freeze, FreezeSpec, HeldStart, OpenSpec, Released, Window, WindowSpec, Windows,
 };

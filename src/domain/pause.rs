@@ -327,6 +327,9 @@ pub struct Pause {
     /// The change window it keeps to, besides its target's (`[windows]`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub window: Option<String>,
+    /// Who released what a change window held, before it opened.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub released: Option<super::window::Released>,
     /// When what it starts is held by a change window: worked out when it
     /// is read, never stored.
     #[serde(default, skip_serializing_if = "Option::is_none")]

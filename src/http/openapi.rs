@@ -23,7 +23,7 @@ use deliveries as deliveries_api;
     ),
     paths(
         api::create, api::list, api::get, api::approve, api::reject, api::cancel, api::wait,
-        redeem_api::redeem, delegations_api::create, delegations_api::list,
+        redeem_api::redeem, redeem_api::release, delegations_api::create, delegations_api::list,
         delegations_api::remove,
         token_api::decide, token_api::lookup, deliveries_api::retry,
         receipts_api::receipt, receipts_api::jwks, attestation_api::attestation,

@@ -6,15 +6,12 @@ use chrono::{DateTime, Utc};
 use serde_json::{Map, Value};
 
 use crate::domain::{
-    ActorName, Decision, EmailAddress, IdentifiedBy, NextId, Pause, PauseId, PauseState,
-    ValidationError, Verdict, Via, check_inputs, deliveries_on_settling, validate_comment,
+    ActorName, Decision, IdentifiedBy, NextId, Pause, PauseId, PauseState, ValidationError,
+    Verdict, Via, check_inputs, deliveries_on_settling, validate_comment,
 };
 use crate::store::{Deadline, Settled, Settlement, TokenKind};
 
 use super::{DecisionInput, PauseError, Pauses};
-
-/// Most pending pauses an inbox looks through.
-const INBOX_LIMIT: u32 = 500;
 
 /// Most expired pauses settled in one transaction.
 const EXPIRY_BATCH: u32 = 500;
@@ -140,38 +137,6 @@ impl Pauses {
             groups: decider.groups.clone(),
         };
         self.decide(&pause, made).await
-    }
-
-    /// The pending pauses waiting on `email`, soonest expiry first: those
-    /// whose approvers admit them or that were sent to them, which they
-    /// have not approved yet; only those tagged `tag` when given.
-    pub async fn inbox(
-        &self,
-        decider: &Decider,
-        tag: Option<&str>,
-    ) -> Result<Vec<Pause>, PauseError> {
-        let email = decider.email.as_str();
-        let pending = self.store.pending_soonest(INBOX_LIMIT).await?;
-        let waits_on = |pause: &Pause| {
-            let named = match &pause.rules {
-                Some(rules) if !rules.approvers.is_empty() => {
-                    rules.admits(email, decider.by, &decider.groups)
-                }
-                _ => pause.notify.email.iter().any(|e| e.is(email)),
-            };
-            let approved = pause.decisions.iter().any(|d| {
-                d.decision == Verdict::Approve
-                    && d.actor
-                        .as_deref()
-                        .is_some_and(|a| EmailAddress::same(a, email))
-            });
-            let asked = pause
-                .requested_by
-                .as_deref()
-                .is_some_and(|r| EmailAddress::same(r, email));
-            named && !approved && !asked && tag.is_none_or(|t| pause.tags.iter().any(|x| x == t))
-        };
-        Ok(pending.into_iter().filter(waits_on).collect())
     }
 
     /// Cancels the pause made for the orchestrator callback `url` (an

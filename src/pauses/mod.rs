@@ -12,6 +12,7 @@ pub mod cursor;
 mod decide;
 mod delegations;
 mod gates;
+mod inbox;
 mod on_call;
 mod policy;
 mod read;

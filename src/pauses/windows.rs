@@ -5,7 +5,7 @@
 
 use std::sync::Arc;
 
-use crate::domain::{DuringFreeze, Pause};
+use crate::domain::{DuringFreeze, Pause, PauseId, Released};
 use crate::store::{ExpiryPlan, Settlement};
 
 use super::{PauseError, Pauses, expiry_settlement};
@@ -41,6 +41,25 @@ impl Pauses {
         let now = self.clock.now();
         self.windows.hold(&mut settlement.deliveries, pause, now);
         settlement
+    }
+
+    /// Starts now what a change window holds of pause `id`, on `by`'s
+    /// word (an API caller; `None`: the server's key), and records that;
+    /// 409 when nothing is held.
+    pub async fn release(&self, id: &PauseId, by: Option<String>) -> Result<Pause, PauseError> {
+        let pause = self.get(id).await?;
+        if pause.held.is_none() {
+            return Err(PauseError::Conflict(format!(
+                "nothing of pause {id} waits for a change window"
+            )));
+        }
+        let now = self.clock.now();
+        let released = serde_json::to_string(&Released { by, at: now })
+            .map_err(|e| PauseError::Internal(e.into()))?;
+        if self.store.release_held(id, &released, now).await? > 0 {
+            self.deliveries_waiting.notify_one();
+        }
+        self.get(id).await
     }
 
     /// `pause` as readers see it: with the start a window holds, if any.

@@ -228,6 +228,15 @@ pub trait Store: DelegationStore + Send + Sync + 'static {
     /// Whether sign-in session `id` was ended by signing out.
     async fn session_ended(&self, id: &str) -> Result<bool, StoreError>;
 
+    /// Makes what a change window holds of pause `id` due at `now`,
+    /// recording `released` (JSON: who and when); how many deliveries.
+    async fn release_held(
+        &self,
+        id: &PauseId,
+        released: &str,
+        now: DateTime<Utc>,
+    ) -> Result<u64, StoreError>;
+
     /// Redeems settled pause `id` for `by` at `at`: its outcome is used
     /// once, and a later call hears who came first.
     async fn redeem(

@@ -128,6 +128,7 @@ impl NewPauseRecord {
             superseded_by: None,
             held: None,
             window: pause.window.clone(),
+            released: None,
             receipt: None,
             input_fields: pause.input_fields.clone(),
             subjects: pause.subjects.clone(),

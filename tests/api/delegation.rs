@@ -75,6 +75,15 @@ async fn a_delegate_approves_for_an_away_approver_with_both_names_and_counts_onc
         "the delegate is asked too: {asked}"
     );
 
+    let bo = Decider {
+        email: "bo@example.com".to_owned(),
+        by: IdentifiedBy::SignIn,
+        groups: Vec::new(),
+    };
+    let inbox = app.pauses.inbox(&bo, None).await.unwrap();
+    assert_eq!(inbox.len(), 1, "ana's pause waits in bo's inbox");
+    assert_eq!(inbox[0].id.to_string(), id);
+
     let half = approve(&app, &id, "bo@example.com").await.unwrap();
     assert_eq!(half["state"], "pending", "one of two");
     let decision = &half["decisions"][0];
@@ -86,6 +95,10 @@ async fn a_delegate_approves_for_an_away_approver_with_both_names_and_counts_onc
     assert!(
         matches!(&ana, PauseError::Conflict(m) if m.contains("ana@example.com has already approved")),
         "ana's approval was given by her delegate: {ana:?}"
+    );
+    assert!(
+        app.pauses.inbox(&bo, None).await.unwrap().is_empty(),
+        "counted"
     );
     let settled = approve(&app, &id, "cy@example.com").await.unwrap();
     assert_eq!(settled["state"], "approved");

@@ -75,6 +75,7 @@ async fn a_pause_approved_on_friday_evening_starts_its_webhook_on_monday_at_nine
     assert_eq!(requests[0].json()["event"], "pause.approved");
     let pause = app.api.pause(id).await;
     assert!(pause.get("held").is_none(), "no longer held: {pause}");
+    assert!(pause.get("released").is_none(), "nobody released it early");
     assert_eq!(pause["deliveries"][0]["state"], "delivered");
 }
 
@@ -138,6 +139,26 @@ async fn a_pause_can_keep_to_a_window_its_target_does_not_and_an_unknown_one_is_
     let approved = app.api.decide_ok(&id, "approve").await;
     assert_eq!(approved["window"], "office");
     assert_eq!(approved["held"]["starts_at"], "2026-12-07T08:00:00Z");
+    app.drain_outbox().await;
+    assert!(log.requests().is_empty(), "held");
+    let released = app
+        .api
+        .post_empty(&format!("/api/v1/pauses/{id}/release"))
+        .await;
+    assert_eq!(released.0, StatusCode::OK, "{}", released.1);
+    assert!(released.1.get("held").is_none(), "{}", released.1);
+    assert_eq!(released.1["released"]["at"], "2026-12-04T17:00:00Z");
+    app.drain_outbox().await;
+    assert_eq!(
+        log.matching("/report").len(),
+        1,
+        "released early, it starts on Friday"
+    );
+    let again = app
+        .api
+        .post_empty(&format!("/api/v1/pauses/{id}/release"))
+        .await;
+    assert_eq!(again.0, StatusCode::CONFLICT, "nothing is held any more");
     let unheld = app
         .api
         .create_id(json!({"title": "Now?", "target": "report"}))
@@ -146,8 +167,8 @@ async fn a_pause_can_keep_to_a_window_its_target_does_not_and_an_unknown_one_is_
     app.drain_outbox().await;
     assert_eq!(
         log.requests().len(),
-        1,
-        "only the pause without a window starts"
+        2,
+        "the released one and the one without a window"
     );
 }
 

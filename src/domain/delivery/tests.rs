@@ -56,6 +56,7 @@ fn pause(target: Option<&str>, on_reject: Option<&str>) -> Pause {
         superseded_by: None,
         held: None,
         window: None,
+        released: None,
         receipt: None,
         input_fields: Vec::new(),
         subjects: Vec::new(),

@@ -9,6 +9,16 @@ use crate::domain::delivery::{DeliveryKind, DeliveryState};
 use crate::domain::pause::Pause;
 use crate::domain::time;
 
+/// An operator's early release of what a change window held.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct Released {
+    /// The API caller (`null`: the server's own key).
+    pub by: Option<String>,
+    /// When.
+    #[serde(with = "time::required")]
+    pub at: DateTime<Utc>,
+}
+
 /// A trigger or callback waiting for its change window.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct HeldStart {

@@ -24,7 +24,7 @@ use super::delivery::{DeliveryKind, Event, NewDelivery};
 use super::pause::Pause;
 use super::validation::ValidationError;
 
-pub use held::HeldStart;
+pub use held::{HeldStart, Released};
 pub use parse::{FreezeSpec, OpenSpec, WindowSpec};
 
 /// Most steps the search for the next opening takes: each step passes a

@@ -33,6 +33,7 @@ pub(super) fn router(state: &AppState) -> Router<AppState> {
         .route("/api/v1/pauses/{id}/reject", post(pauses::reject))
         .route("/api/v1/pauses/{id}/cancel", post(pauses::cancel))
         .route("/api/v1/pauses/{id}/redeem", post(redeem::redeem))
+        .route("/api/v1/pauses/{id}/release", post(redeem::release))
         .route("/api/v1/pauses/{id}/wait", get(pauses::wait))
         .route("/api/v1/pauses/{id}/receipt", get(receipts::receipt))
         .route(

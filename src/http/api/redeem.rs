@@ -1,6 +1,8 @@
 //! `POST /api/v1/pauses/{id}/redeem`: a settled pause's outcome, used
 //! once by the caller that asked for it (the MCP gateway redeems an
-//! approval before it forwards the call it was for).
+//! approval before it forwards the call it was for); and
+//! `POST /api/v1/pauses/{id}/release`: an operator starts now what a
+//! change window holds.
 
 use axum::Json;
 use axum::extract::{Extension, State};
@@ -44,4 +46,22 @@ pub(crate) async fn redeem(
         .redeem(&id, &Requester::caller(&caller))
         .await?;
     Ok(Json(RedeemedBody { pause, redeemed_at }))
+}
+
+/// `POST /api/v1/pauses/{id}/release`.
+#[utoipa::path(post, path = "/api/v1/pauses/{id}/release", tag = "pauses",
+    params(("id" = String, Path, description = "pau_…")),
+    responses(
+        (status = 200, description = "What the change window held starts now; the pause says who released it", body = Pause),
+        (status = 401, description = "No or wrong API key", body = ErrorBody),
+        (status = 404, description = "No such pause", body = ErrorBody),
+        (status = 409, description = "Nothing of it waits for a change window", body = ErrorBody),
+    ),
+    security(("api_key" = [])))]
+pub(crate) async fn release(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    IdParam(id): IdParam,
+) -> Result<Json<Pause>, ApiError> {
+    Ok(Json(state.pauses.release(&id, caller.name.clone()).await?))
 }

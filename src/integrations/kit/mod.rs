@@ -21,7 +21,7 @@ use crate::render::Renderer;
 
 pub use callback::{CallbackKind, details, post_to_url, url_only};
 pub use channel::{Channel, Mail, Notice, Poster, outcome_line, post_to_webhook, webhook_url};
-pub use on_call::{OnCallServices, ScheduleSource};
+pub use on_call::{OnCallServices, ScheduleSource, read_schedule};
 pub use sections::Raw;
 pub use target::{Starter, Target, TargetParts, Trigger, join_path, started_id};
 

@@ -44,3 +44,28 @@ impl OnCallSchedules for OnCallServices {
         source.on_call(schedule, at).await
     }
 }
+
+/// Sends `request` for `schedule` of `service` (as people name it:
+/// "PagerDuty") and reads the answer as `T`: 404 is an unknown schedule,
+/// any other failure leaves the service unreachable.
+pub async fn read_schedule<T: serde::de::DeserializeOwned>(
+    request: reqwest::RequestBuilder,
+    service: &str,
+    schedule: &str,
+) -> Result<T, OnCallError> {
+    let response = request
+        .send()
+        .await
+        .map_err(|e| OnCallError::Unreachable(e.without_url().to_string()))?;
+    match response.status() {
+        reqwest::StatusCode::NOT_FOUND => Err(OnCallError::Unknown(format!(
+            "{service} has no schedule {schedule:?}"
+        ))),
+        status if !status.is_success() => Err(OnCallError::Unreachable(format!(
+            "{service} answered {status}"
+        ))),
+        _ => response.json().await.map_err(|e| {
+            OnCallError::Unreachable(format!("{service}'s answer is unreadable: {e}"))
+        }),
+    }
+}

@@ -18,11 +18,11 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
+use reqwest::Url;
 use reqwest::header::AUTHORIZATION;
-use reqwest::{StatusCode, Url};
 use serde::Deserialize;
 
-use super::kit::{ScheduleSource, join_path};
+use super::kit::{ScheduleSource, join_path, read_schedule};
 use super::registry::{Integration, Register};
 use super::{Registry, Sections, Setup};
 use crate::config::{Secret, parse_url};
@@ -82,27 +82,10 @@ impl ScheduleSource for Opsgenie {
     /// moment the request is received).
     async fn on_call(&self, schedule: &str, _: DateTime<Utc>) -> Result<Vec<String>, OnCallError> {
         let url = join_path(&self.url, &["v2", "schedules", schedule, "on-calls"]);
-        let response = self
-            .client
-            .get(url)
+        let request = (self.client.get(url))
             .query(&[("scheduleIdentifierType", "id"), ("flat", "true")])
-            .header(AUTHORIZATION, format!("GenieKey {}", self.key.expose()))
-            .send()
-            .await
-            .map_err(|e| OnCallError::Unreachable(e.without_url().to_string()))?;
-        match response.status() {
-            StatusCode::NOT_FOUND => Err(OnCallError::Unknown(format!(
-                "Opsgenie has no schedule {schedule:?}"
-            ))),
-            status if !status.is_success() => Err(OnCallError::Unreachable(format!(
-                "Opsgenie answered {status}"
-            ))),
-            _ => {
-                let on_calls: OnCalls = response.json().await.map_err(|e| {
-                    OnCallError::Unreachable(format!("Opsgenie's answer is unreadable: {e}"))
-                })?;
-                Ok(on_calls.data.on_call_recipients)
-            }
-        }
+            .header(AUTHORIZATION, format!("GenieKey {}", self.key.expose()));
+        let on_calls: OnCalls = read_schedule(request, "Opsgenie", schedule).await?;
+        Ok(on_calls.data.on_call_recipients)
     }
 }

@@ -19,11 +19,11 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 use chrono::{DateTime, Duration, SecondsFormat, Utc};
+use reqwest::Url;
 use reqwest::header::{ACCEPT, AUTHORIZATION, CONTENT_TYPE};
-use reqwest::{StatusCode, Url};
 use serde::Deserialize;
 
-use super::kit::{ScheduleSource, join_path};
+use super::kit::{ScheduleSource, join_path, read_schedule};
 use super::registry::{Integration, Register};
 use super::{Registry, Sections, Setup};
 use crate::config::{Secret, parse_url};
@@ -78,9 +78,7 @@ impl ScheduleSource for PagerDuty {
     async fn on_call(&self, schedule: &str, at: DateTime<Utc>) -> Result<Vec<String>, OnCallError> {
         let url = join_path(&self.url, &["schedules", schedule, "users"]);
         let time = |t: DateTime<Utc>| t.to_rfc3339_opts(SecondsFormat::Secs, true);
-        let response = self
-            .client
-            .get(url)
+        let request = (self.client.get(url))
             .query(&[
                 ("since", time(at)),
                 ("until", time(at + Duration::minutes(1))),
@@ -90,23 +88,8 @@ impl ScheduleSource for PagerDuty {
                 format!("Token token={}", self.token.expose()),
             )
             .header(ACCEPT, "application/vnd.pagerduty+json;version=2")
-            .header(CONTENT_TYPE, "application/json")
-            .send()
-            .await
-            .map_err(|e| OnCallError::Unreachable(e.without_url().to_string()))?;
-        match response.status() {
-            StatusCode::NOT_FOUND => Err(OnCallError::Unknown(format!(
-                "PagerDuty has no schedule {schedule:?}"
-            ))),
-            status if !status.is_success() => Err(OnCallError::Unreachable(format!(
-                "PagerDuty answered {status}"
-            ))),
-            _ => {
-                let users: Users = response.json().await.map_err(|e| {
-                    OnCallError::Unreachable(format!("PagerDuty's answer is unreadable: {e}"))
-                })?;
-                Ok(users.users.into_iter().filter_map(|u| u.email).collect())
-            }
-        }
+            .header(CONTENT_TYPE, "application/json");
+        let users: Users = read_schedule(request, "PagerDuty", schedule).await?;
+        Ok(users.users.into_iter().filter_map(|u| u.email).collect())
     }
 }

@@ -36,3 +36,30 @@ pub async fn redeliver<C: Conn>(
         .await?;
     Ok(state.map_or(Redelivery::NotFound, Redelivery::NotFailed))
 }
+
+/// Makes the triggers and callbacks of `pause` a change window holds due
+/// at `now`, and records who released them (`released`, JSON); how many.
+pub async fn release<C: Conn>(
+    c: &mut C,
+    pause: &PauseId,
+    released: &str,
+    now: DateTime<Utc>,
+) -> Result<u64, StoreError> {
+    let freed = c
+        .execute(
+            "UPDATE deliveries SET next_attempt_at = $2, updated_at = $2 \
+             WHERE pause_id = $1 AND state = 'pending' AND attempts = 0 \
+               AND kind IN ('trigger', 'callback') AND next_attempt_at > $2"
+                .into(),
+            args![pause.as_str(), to_millis(now)],
+        )
+        .await?;
+    if freed > 0 {
+        c.execute(
+            "UPDATE pauses SET released = $2 WHERE id = $1".into(),
+            args![pause.as_str(), released],
+        )
+        .await?;
+    }
+    Ok(freed)
+}

@@ -383,6 +383,20 @@ impl<B: Backend> Store for SqlStore<B> {
             .await
     }
 
+    async fn release_held(
+        &self,
+        id: &PauseId,
+        released: &str,
+        now: DateTime<Utc>,
+    ) -> Result<u64, StoreError> {
+        let (id, released) = (id.clone(), released.to_owned());
+        self.backend
+            .write(work(move |c| {
+                Box::pin(async move { redeliver::release(c, &id, &released, now).await })
+            }))
+            .await
+    }
+
     async fn redeem(
         &self,
         id: &PauseId,

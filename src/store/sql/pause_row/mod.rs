@@ -164,6 +164,7 @@ static COLUMNS: &[Column] = &[
         into!(requester_identified_by, identified_by)),
     stored("subjects", |i| opt_json_text(non_empty(&i.pause.subjects)), into!(subjects, list)),
     stored("window_name", |i| ok(i.pause.window.as_deref()), into!(window, opt_text)),
+    later("released", into!(released, opt_json)),
 ];
 
 /// Inserts a pause unless its idempotency key is taken (then nothing
@@ -274,6 +275,7 @@ fn unread() -> Pause {
         superseded_by: None,
         held: None,
         window: None,
+        released: None,
         input_fields: Vec::new(),
         subjects: Vec::new(),
         inputs: None,

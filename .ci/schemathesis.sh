@@ -9,7 +9,11 @@
 # depends on its configuration and on other fields (configured targets and
 # channels, the longest expiry, a body key differing from the header), which
 # a JSON Schema cannot say. `/wait` is left out: it holds each request up to
-# 30 s by design; tests/api/hostile.rs covers its parameters.
+# 30 s by design; tests/api/hostile.rs covers its parameters. One worker
+# (`-w 1`): with two threads, the Python the machine has (3.11.7) now and
+# then fails inside `ast.parse` ("AST constructor recursion depth
+# mismatch") while Hypothesis describes a filter, a fault of the
+# interpreter, not of the server.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 binary="${1:-target/release/pausegate}"
@@ -40,7 +44,7 @@ run_against() {
     --wait-for-schema 30 -H "Authorization: Bearer schemathesis-key" \
     --checks all --exclude-checks positive_data_acceptance \
     --exclude-path-regex '/wait$' \
-    --max-examples "${SCHEMATHESIS_EXAMPLES:-150}" --seed "${SCHEMATHESIS_SEED:-1}" -w 2 \
+    --max-examples "${SCHEMATHESIS_EXAMPLES:-150}" --seed "${SCHEMATHESIS_SEED:-1}" -w 1 \
     --report junit --report-dir "$work/report-$name" ||
     { tail -n 50 "$work/$name.log"; return 1; }
   if grep -q ' status=5' "$work/$name.log"; then

@@ -237,7 +237,7 @@ impl Pauses {
         };
         let on_behalf_of = match (&made.actor, made.identified_by) {
             (Some(actor), by) if pause.state == PauseState::Pending => {
-                self.stands_in_for(pause, actor, by).await?
+                self.stands_in_for(pause, actor, by, &made.groups).await?
             }
             _ => None,
         };

@@ -8,7 +8,8 @@ use serde::Deserialize;
 
 use super::{PauseError, Pauses};
 use crate::domain::{
-    Delegation, DelegationId, EmailAddress, IdentifiedBy, NewPause, Pause, ValidationError, Verdict,
+    Delegation, DelegationId, EmailAddress, IdentifiedBy, NewPause, Pause, Rules, ValidationError,
+    Verdict,
 };
 
 /// `POST /api/v1/delegations` (and the page's form) as sent.
@@ -114,8 +115,9 @@ impl Pauses {
         Ok(())
     }
 
-    /// Whom `actor`, identified `by`, stands in for on `pause`: the first
-    /// person a holding delegation names whom the pause's approvers admit,
+    /// Whom `actor`, identified `by` (in `groups`), stands in for on
+    /// `pause`: the first person a holding delegation names whom the
+    /// pause's approvers name by address (not by domain or group),
     /// preferring one who has not approved yet; `None` when the actor
     /// decides for themselves (they are an approver, or nobody is named).
     pub(super) async fn stands_in_for(
@@ -123,6 +125,7 @@ impl Pauses {
         pause: &Pause,
         actor: &str,
         by: IdentifiedBy,
+        groups: &[String],
     ) -> Result<Option<String>, PauseError> {
         let address = matches!(
             by,
@@ -131,7 +134,7 @@ impl Pauses {
         let Some(rules) = pause.rules.as_ref().filter(|r| !r.approvers.is_empty()) else {
             return Ok(None);
         };
-        if !address || rules.admits(actor, by, &[]) {
+        if !address || rules.admits(actor, by, groups) {
             return Ok(None);
         }
         let holding = self.store.delegations_to(actor, self.clock.now()).await?;
@@ -145,7 +148,7 @@ impl Pauses {
             })
         };
         let people: Vec<String> = (holding.into_iter())
-            .filter(|d| d.covers(pause) && rules.admits(&d.person, by, &[]))
+            .filter(|d| d.covers(pause) && names(rules, &d.person))
             .map(|d| d.person)
             .collect();
         // Someone they stand in for who has approved already still names
@@ -154,4 +157,13 @@ impl Pauses {
         let first = people.first().cloned();
         Ok(people.into_iter().find(|p| !approved(p)).or(first))
     }
+}
+
+/// Whether `rules` name `person` by their address: a delegate stands in
+/// only for someone a pause asks by name, never for a whole domain.
+pub(super) fn names(rules: &Rules, person: &str) -> bool {
+    rules
+        .approvers
+        .iter()
+        .any(|a| EmailAddress::same(a, person))
 }

@@ -2,6 +2,7 @@
 //! whose approvers name them and those whose approvers name someone they
 //! stand in for while a delegation holds.
 
+use super::delegations::names;
 use super::{Decider, PauseError, Pauses};
 use crate::domain::{Delegation, EmailAddress, Pause, Verdict};
 
@@ -46,8 +47,7 @@ fn named(pause: &Pause, decider: &Decider, standing_in: &[Delegation]) -> bool {
     match &pause.rules {
         Some(rules) if !rules.approvers.is_empty() => {
             rules.admits(email, decider.by, &decider.groups)
-                || (standing_in.iter())
-                    .any(|d| d.covers(pause) && rules.admits(&d.person, decider.by, &[]))
+                || (standing_in.iter()).any(|d| d.covers(pause) && names(rules, &d.person))
         }
         _ => pause.notify.email.iter().any(|e| e.is(email)),
     }

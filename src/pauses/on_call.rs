@@ -135,6 +135,13 @@ impl Pauses {
                 resolved_at: now,
                 fallback: None,
             },
+            Err(why) if on_call.fallback.is_empty() => {
+                // Nobody could approve it: say so rather than store it.
+                let message = format!(
+                    "{field}: {why}, and [on_call] names no fallback approvers; try again later"
+                );
+                return Err(ValidationError::new(field, message).into());
+            }
             Err(why) => {
                 tracing::warn!(schedule = approver, %why, "asking the on-call fallback approvers");
                 OnCallResolution {

@@ -5,7 +5,7 @@
 
 use std::sync::Arc;
 
-use crate::domain::{DuringFreeze, Pause, PauseId, Released};
+use crate::domain::{Pause, PauseId, Released};
 use crate::store::{ExpiryPlan, Settlement};
 
 use super::{PauseError, Pauses, expiry_settlement};
@@ -14,16 +14,9 @@ impl Pauses {
     /// Refuses a decision on `pause` while its target's window is frozen
     /// with `during_freeze = "refuse"`.
     pub(super) fn check_freeze(&self, pause: &Pause) -> Result<(), PauseError> {
-        let now = self.clock.now();
-        let Some(window) = self.windows.for_pause(pause) else {
+        let Some((window, freeze)) = self.windows.refusing_freeze(pause, self.clock.now()) else {
             return Ok(());
         };
-        let Some(freeze) = window.frozen_at(now) else {
-            return Ok(());
-        };
-        if window.during_freeze != DuringFreeze::Refuse {
-            return Ok(());
-        }
         let why = freeze
             .reason
             .as_deref()

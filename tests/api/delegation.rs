@@ -279,3 +279,36 @@ async fn an_operator_records_a_delegation_with_the_cli() {
     let said = String::from_utf8_lossy(&refused.stderr);
     assert!(said.contains("delegate: must be someone other"), "{said}");
 }
+
+#[tokio::test]
+async fn only_the_operators_key_records_a_delegation_and_only_for_people_named_by_address() {
+    let app = TestApp::builder()
+        .config("[api_keys.pipeline]\nkey_env = \"PIPELINE_KEY\"\n")
+        .env(&[("PIPELINE_KEY", "pipeline-key-0123456789")])
+        .manual()
+        .start()
+        .await;
+    let ends_at = (app.clock_now() + Duration::hours(8)).to_rfc3339();
+    let body = json!({"person": "ana@example.com", "delegate": "mallory@elsewhere.example", "ends_at": ends_at});
+    let pipeline = app.api.as_key("pipeline-key-0123456789");
+    let (status, answer) = pipeline.post("/api/v1/delegations", &body).await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "{answer}");
+    assert!(
+        app.api.get_json("/api/v1/delegations").await["items"]
+            .as_array()
+            .unwrap()
+            .is_empty()
+    );
+
+    // A delegation stands in for ana where a pause names her, not where
+    // it admits her whole domain.
+    away(&app, "ana@example.com", "bo@partner.example", 8).await;
+    let by_domain = asked_by(&app, "dan@example.com", &["*@example.com"], 1).await;
+    let refused = approve(&app, &by_domain, "bo@partner.example")
+        .await
+        .unwrap_err();
+    assert!(matches!(refused, PauseError::Forbidden(_)), "{refused:?}");
+    let by_name = asked_by(&app, "dan@example.com", &["ana@example.com"], 1).await;
+    let approved = approve(&app, &by_name, "bo@partner.example").await.unwrap();
+    assert_eq!(approved["decisions"][0]["on_behalf_of"], "ana@example.com");
+}

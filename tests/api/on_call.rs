@@ -227,3 +227,24 @@ async fn an_unknown_schedule_or_service_is_a_400_naming_the_approver() {
     );
     assert_eq!(app.api.get_json("/api/v1/pauses").await["items"], json!([]));
 }
+
+#[tokio::test]
+async fn without_fallback_approvers_an_unreadable_schedule_is_a_400_naming_it_and_nothing_is_stored()
+ {
+    let config = "[pagerduty]\ntoken_env = \"PD_TOKEN\"\nurl = \"http://127.0.0.1:9\"\n";
+    let app = TestApp::builder()
+        .config(config)
+        .env(&[("PD_TOKEN", "pd-token")])
+        .manual()
+        .start()
+        .await;
+    let body = json!({"title": "Failover?", "approvers": ["oncall:pagerduty:PSCHED1"]});
+    let (status, answer) = app.api.create(body).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{answer}");
+    assert_eq!(answer["error"]["field"], "approvers[0]");
+    assert!(
+        error_message(&answer).contains("names no fallback approvers"),
+        "{answer}"
+    );
+    assert_eq!(app.api.get_json("/api/v1/pauses").await["items"], json!([]));
+}

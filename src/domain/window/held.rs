@@ -41,12 +41,15 @@ impl Windows {
             .iter()
             .filter(|d| d.state == DeliveryState::Pending && d.attempts == 0)
             .filter_map(|d| {
-                let window = match d.kind {
-                    DeliveryKind::Trigger => self.for_trigger(pause, &d.destination)?,
-                    DeliveryKind::Callback => self.for_pause(pause)?,
+                let windows = match d.kind {
+                    DeliveryKind::Trigger => self.governing(pause, Some(&d.destination)),
+                    DeliveryKind::Callback => self.for_approval(pause),
                     DeliveryKind::Email | DeliveryKind::Channel => return None,
                 };
                 let at = d.next_attempt_at.filter(|at| *at > now)?;
+                // Named after a window closed now: the one that holds it.
+                let closed = windows.iter().find(|w| !w.is_open(now));
+                let window = closed.or(windows.first())?;
                 Some(HeldStart {
                     window: window.name.clone(),
                     starts_at: at,

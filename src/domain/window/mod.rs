@@ -12,25 +12,21 @@
 
 mod held;
 mod parse;
+mod set;
 #[cfg(test)]
 mod tests;
-
-use std::collections::BTreeMap;
 
 use chrono::{DateTime, Datelike, Duration, NaiveDateTime, NaiveTime, TimeZone, Utc, Weekday};
 use chrono_tz::Tz;
 
-use super::delivery::{DeliveryKind, Event, NewDelivery};
-use super::pause::Pause;
-use super::validation::ValidationError;
-
 pub use held::{HeldStart, Released};
 pub use parse::{FreezeSpec, OpenSpec, WindowSpec};
+pub use set::Windows;
 
 /// Most steps the search for the next opening takes: each step passes a
 /// freeze or reaches the next weekly opening, so only a window frozen for
 /// years on end runs out.
-const MAX_STEPS: usize = 1000;
+pub(super) const MAX_STEPS: usize = 1000;
 
 /// What a freeze does to decisions.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -41,12 +37,13 @@ pub enum DuringFreeze {
     Refuse,
 }
 
-/// Open on `days` from `from` until `until`, local time.
+/// Open on `days` from `from` until `until`, local time; `until` is
+/// `None` for midnight at the end of the day (`24:00`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 struct Weekly {
     days: Vec<Weekday>,
     from: NaiveTime,
-    until: NaiveTime,
+    until: Option<NaiveTime>,
 }
 
 /// Closed from `from` until `until`, whatever the weekly hours say.
@@ -115,8 +112,9 @@ impl Window {
             return true;
         }
         let local = at.with_timezone(&self.zone).naive_local();
+        let time = local.time();
         self.open.iter().any(|w| {
-            w.days.contains(&local.weekday()) && w.from <= local.time() && local.time() < w.until
+            w.days.contains(&local.weekday()) && w.from <= time && w.until.is_none_or(|u| time < u)
         })
     }
 
@@ -147,104 +145,5 @@ impl Window {
                 self.zone.from_local_datetime(&later).earliest()
             })?;
         Some(at.with_timezone(&Utc))
-    }
-}
-
-/// The configured windows, and which target keeps to which.
-#[derive(Debug, Clone, Default)]
-pub struct Windows {
-    by_name: BTreeMap<String, Window>,
-    by_target: BTreeMap<String, String>,
-}
-
-impl Windows {
-    /// `windows`, with `targets` naming which window each target keeps to;
-    /// an unknown window is an error naming `targets.NAME.window`.
-    pub fn new(windows: Vec<Window>, targets: BTreeMap<String, String>) -> Result<Self, String> {
-        let by_name: BTreeMap<String, Window> =
-            windows.into_iter().map(|w| (w.name.clone(), w)).collect();
-        if let Some((target, window)) = targets.iter().find(|(_, w)| !by_name.contains_key(*w)) {
-            return Err(format!(
-                "targets.{target}.window: unknown window {window:?} (known: {})",
-                known(&by_name)
-            ));
-        }
-        Ok(Self {
-            by_name,
-            by_target: targets,
-        })
-    }
-
-    /// The window target `target` keeps to, if any.
-    pub fn for_target(&self, target: &str) -> Option<&Window> {
-        self.by_name.get(self.by_target.get(target)?)
-    }
-
-    /// The window named `name`, if configured.
-    pub fn named(&self, name: &str) -> Option<&Window> {
-        self.by_name.get(name)
-    }
-
-    /// A pause's `window`, checked: an unknown one is an error naming the
-    /// field.
-    pub fn check(&self, name: Option<&str>) -> Result<(), ValidationError> {
-        match name {
-            Some(name) if !self.by_name.contains_key(name) => Err(ValidationError::new(
-                "window",
-                format!(
-                    "window: unknown window {name:?} (known: {})",
-                    known(&self.by_name)
-                ),
-            )),
-            _ => Ok(()),
-        }
-    }
-
-    /// The window `pause`'s approval keeps to, if any: its own, else its
-    /// target's.
-    pub fn for_pause(&self, pause: &Pause) -> Option<&Window> {
-        match &pause.window {
-            Some(name) => self.named(name),
-            None => self.for_target(pause.target.as_deref()?),
-        }
-    }
-
-    /// The window a trigger to `target` for `pause` keeps to: the pause's
-    /// own, else the target's.
-    pub(super) fn for_trigger(&self, pause: &Pause, target: &str) -> Option<&Window> {
-        match &pause.window {
-            Some(name) => self.named(name),
-            None => self.for_target(target),
-        }
-    }
-
-    /// Holds each trigger of `deliveries` until its target's window opens,
-    /// and the callback announcing an approval until the approval target's
-    /// window does: the decision is recorded at `now`, what it starts
-    /// waits.
-    pub fn hold(&self, deliveries: &mut [NewDelivery], pause: &Pause, now: DateTime<Utc>) {
-        for delivery in deliveries {
-            let window = match (delivery.kind, delivery.event) {
-                (DeliveryKind::Trigger, _) => self.for_trigger(pause, &delivery.destination),
-                (DeliveryKind::Callback, Event::Approved) => self.for_pause(pause),
-                _ => None,
-            };
-            let opens = window.and_then(|w| w.opens_at(now));
-            if let Some(opens) = opens.filter(|at| *at > now) {
-                delivery.not_before = Some(opens);
-            }
-        }
-    }
-
-    /// Whether the configuration names any window.
-    pub fn is_empty(&self) -> bool {
-        self.by_name.is_empty()
-    }
-}
-
-fn known(windows: &BTreeMap<String, Window>) -> String {
-    match windows.is_empty() {
-        true => "none".to_owned(),
-        false => windows.keys().cloned().collect::<Vec<_>>().join(", "),
     }
 }

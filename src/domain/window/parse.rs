@@ -33,7 +33,7 @@ pub struct OpenSpec {
     pub days: Vec<String>,
     /// `HH:MM`, local time.
     pub from: String,
-    /// `HH:MM`, local time, after `from`.
+    /// `HH:MM`, local time, after `from`; `24:00` is the end of the day.
     pub until: String,
 }
 
@@ -99,10 +99,15 @@ fn weekly(key: &str, spec: &OpenSpec) -> Result<Weekly, String> {
         NaiveTime::parse_from_str(text, "%H:%M")
             .map_err(|_| format!("{key}.{k}: {text:?} is not a time of day as HH:MM"))
     };
-    let (from, until) = (time("from", &spec.from)?, time("until", &spec.until)?);
-    if until <= from {
+    let from = time("from", &spec.from)?;
+    let until = match spec.until.as_str() {
+        "24:00" => None,
+        text => Some(time("until", text)?),
+    };
+    if until.is_some_and(|until| until <= from) {
         return Err(format!(
-            "{key}.until: must be after from ({}); a window past midnight is two lines",
+            "{key}.until: must be after from ({}); a window past midnight is two lines, \
+             the first until 24:00",
             spec.from
         ));
     }
@@ -128,13 +133,19 @@ fn day(text: &str) -> Option<Weekday> {
 }
 
 fn freeze(key: &str, zone: Tz, spec: &FreezeSpec) -> Result<Freeze, String> {
+    // A local time the clock shows twice starts a freeze at its first
+    // showing and ends one at its last, so the freeze covers both.
     let at = |k: &str, text: &str| {
         let local = NaiveDateTime::parse_from_str(text, "%Y-%m-%dT%H:%M").map_err(|_| {
             format!("{key}.{k}: {text:?} is not a local date and time as YYYY-MM-DDTHH:MM")
         })?;
-        zone.from_local_datetime(&local)
-            .earliest()
-            .map(|at| at.with_timezone(&Utc))
+        let found = zone.from_local_datetime(&local);
+        let at = if k == "until" {
+            found.latest()
+        } else {
+            found.earliest()
+        };
+        at.map(|at| at.with_timezone(&Utc))
             .ok_or_else(|| format!("{key}.{k}: {text} does not occur in {}", zone.name()))
     };
     let (from, until) = (at("from", &spec.from)?, at("until", &spec.until)?);

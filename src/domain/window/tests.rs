@@ -73,6 +73,54 @@ fn hours_follow_the_local_clock_across_daylight_saving() {
 }
 
 #[test]
+fn hours_until_midnight_run_into_the_next_days_early_hours() {
+    let spec = WindowSpec {
+        time_zone: "UTC".to_owned(),
+        open: vec![
+            OpenSpec {
+                days: vec!["fri".to_owned()],
+                from: "22:00".to_owned(),
+                until: "24:00".to_owned(),
+            },
+            OpenSpec {
+                days: vec!["sat".to_owned()],
+                from: "00:00".to_owned(),
+                until: "02:00".to_owned(),
+            },
+        ],
+        freezes: Vec::new(),
+        during_freeze: None,
+    };
+    let window = Window::parse("night", spec).unwrap();
+    assert!(window.is_open(at("2026-12-04T23:59:30Z")), "Friday 23:59");
+    assert!(window.is_open(at("2026-12-05T00:00:00Z")), "Saturday 00:00");
+    assert!(
+        !window.is_open(at("2026-12-05T02:00:00Z")),
+        "Saturday 02:00"
+    );
+}
+
+#[test]
+fn a_start_keeps_to_both_its_own_window_and_its_targets() {
+    let weekend = WindowSpec {
+        time_zone: "Europe/Amsterdam".to_owned(),
+        open: vec![OpenSpec {
+            days: vec!["mon".to_owned(), "sat".to_owned()],
+            from: "10:00".to_owned(),
+            until: "12:00".to_owned(),
+        }],
+        freezes: Vec::new(),
+        during_freeze: None,
+    };
+    let windows = [office_hours(), Window::parse("late", weekend).unwrap()];
+    let both: Vec<&Window> = windows.iter().collect();
+    // Friday evening: office hours open Monday 09:00, "late" Saturday
+    // 10:00; both are open first on Monday at 10:00.
+    let opens = set::opens_together(&both, at("2026-12-04T17:00:00Z"));
+    assert_eq!(opens, Some(at("2026-12-07T09:00:00Z")));
+}
+
+#[test]
 fn a_window_without_hours_is_open_except_when_frozen() {
     let spec = WindowSpec {
         time_zone: "UTC".to_owned(),

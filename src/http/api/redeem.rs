@@ -54,6 +54,7 @@ pub(crate) async fn redeem(
     responses(
         (status = 200, description = "What the change window held starts now; the pause says who released it", body = Pause),
         (status = 401, description = "No or wrong API key", body = ErrorBody),
+        (status = 403, description = "Not the server's own key", body = ErrorBody),
         (status = 404, description = "No such pause", body = ErrorBody),
         (status = 409, description = "Nothing of it waits for a change window", body = ErrorBody),
     ),
@@ -63,5 +64,6 @@ pub(crate) async fn release(
     Extension(caller): Extension<Caller>,
     IdParam(id): IdParam,
 ) -> Result<Json<Pause>, ApiError> {
+    super::delegations::operator_only(&caller, "release a held start")?;
     Ok(Json(state.pauses.release(&id, caller.name.clone()).await?))
 }

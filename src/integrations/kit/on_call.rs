@@ -65,6 +65,7 @@ pub async fn read_schedule<T: serde::de::DeserializeOwned>(
             "{service} answered {status}"
         ))),
         _ => response.json().await.map_err(|e| {
+            let e = e.without_url();
             OnCallError::Unreachable(format!("{service}'s answer is unreadable: {e}"))
         }),
     }

@@ -95,7 +95,8 @@ async fn messages(
 }
 
 /// Refuses an activity from another channel than Teams, or from a tenant
-/// other than the bot's own (when the tenant is configured by its GUID):
+/// other than the bot's own or none (when the tenant is configured by its
+/// GUID):
 /// a member of someone else's directory is not one of ours, whatever
 /// address it shows.
 fn ours(bot: &BotParts, activity: &Value) -> Result<(), ApiError> {
@@ -107,7 +108,7 @@ fn ours(bot: &BotParts, activity: &Value) -> Result<(), ApiError> {
     let ours = &bot.connector.app().tenant_id;
     let theirs = activity["channelData"]["tenant"]["id"].as_str();
     let by_guid = ours.len() == 36 && ours.matches('-').count() == 4;
-    if by_guid && theirs.is_some_and(|t| !t.eq_ignore_ascii_case(ours)) {
+    if by_guid && theirs.is_none_or(|t| !t.eq_ignore_ascii_case(ours)) {
         return Err(ApiError::Forbidden(
             "the activity comes from another tenant".to_owned(),
         ));

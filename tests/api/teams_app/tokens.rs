@@ -47,6 +47,17 @@ async fn a_request_without_a_good_bot_framework_token_is_401_and_stores_nothing(
         StatusCode::FORBIDDEN,
         "a member of another tenant is not ours"
     );
+    let mut tenantless = activity.clone();
+    tenantless["channelData"]
+        .as_object_mut()
+        .unwrap()
+        .remove("tenant");
+    let (status, _) = bot.send(Some(&bot.token("good")), &tenantless).await;
+    assert_eq!(
+        status,
+        StatusCode::FORBIDDEN,
+        "no tenant is not ours either"
+    );
     let pause = bot.app.api.pause(&id).await;
     assert_eq!(pause["state"], "pending");
     assert!(pause["decisions"].as_array().unwrap().is_empty());

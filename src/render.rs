@@ -26,6 +26,7 @@ const TEMPLATES: &[(&str, &str)] = &[
     ("outcome.html", include_str!("../templates/outcome.html")),
     ("notice.html", include_str!("../templates/notice.html")),
     ("inbox.html", include_str!("../templates/inbox.html")),
+    ("away.html", include_str!("../templates/away.html")),
     (
         "email_request.txt",
         include_str!("../templates/email_request.txt"),
@@ -112,6 +113,12 @@ impl Renderer {
                       "rejecting": null},
             "items": [{"id": "pau_x", "title": "T", "expires_words": "in 1 hour", "tags": ["t"],
                        "progress": "1 of 2 approvals"}],
+            "sent": {"delegate": "b@example.com", "starts_at": "", "ends_at": "x", "tag": ""},
+            "mine": [{"id": "dlg_x", "person": "a@example.com", "delegate": "b@example.com",
+                      "span": "from x until y", "tag": "t"}],
+            "theirs": [{"id": "dlg_y", "person": "c@example.com", "delegate": "a@example.com",
+                        "span": "from x until y", "tag": null}],
+            "done": "d", "problem": "p", "field": "f",
         });
         for (name, _) in TEMPLATES {
             self.render(name, &sample)

@@ -6,7 +6,7 @@
 //! can be stood in for. Pure rules; the store keeps them.
 
 use chrono::{DateTime, Utc};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::ids::DelegationId;
 use super::pause::Pause;
@@ -39,6 +39,19 @@ pub struct Delegation {
     /// When it was recorded.
     #[serde(with = "time::required")]
     pub created_at: DateTime<Utc>,
+}
+
+/// A delegate asked on a pause because the approver they stand in for was
+/// away when it was created.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct DelegateAsked {
+    /// The away approver.
+    pub person: String,
+    /// Who was asked for them.
+    pub delegate: String,
+    /// When the delegation ends.
+    #[serde(with = "time::required")]
+    pub until: DateTime<Utc>,
 }
 
 impl Delegation {

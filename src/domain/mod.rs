@@ -36,7 +36,7 @@ pub use callback::{
     Callback, CallbackKinds, CallbackPolicy, CallbackRequest, CallbackView, HostRule,
     NoCallbackKinds, failure, outcome, outcome_message, parse_callback, parse_callback_timeout,
 };
-pub use delegation::Delegation;
+pub use delegation::{DelegateAsked, Delegation};
 pub use delivery::{
     Delivery, DeliveryKind, DeliveryState, Event, NewDelivery, NextId, deliveries_on_settling,
     notifications_for_new, trigger_for,

@@ -8,9 +8,11 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use super::approvers;
+use super::delegation::DelegateAsked;
 use super::pause::{Decision, Pause, PauseState, Verdict, Via};
 use super::text::{Lines, readable};
 use super::validation::ValidationError;
+use super::values::EmailAddress;
 
 /// Most approvers a pause may list, and most approvals it may require.
 pub(crate) const MAX_APPROVERS: usize = 50;
@@ -165,6 +167,10 @@ pub struct Rules {
     /// Whom each `oncall:` approver named when the pause was created.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub on_call: Vec<OnCallResolution>,
+    /// The delegates asked because an approver was away when the pause
+    /// was created: channels mention them.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub delegates: Vec<DelegateAsked>,
 }
 
 /// Whom an `oncall:SERVICE:SCHEDULE` approver stood for, and when.
@@ -185,6 +191,12 @@ pub struct OnCallResolution {
 }
 
 impl Rules {
+    /// Whether `address` was asked as a delegate whose delegation holds
+    /// at `at` (whether they may still decide is checked when they do).
+    pub fn asks_delegate(&self, address: &str, at: DateTime<Utc>) -> bool {
+        (self.delegates.iter()).any(|d| at < d.until && EmailAddress::same(&d.delegate, address))
+    }
+
     /// Checks the request's rule fields; `None` when it asks for none.
     pub fn parse(
         approvers: Option<Vec<String>>,
@@ -225,6 +237,7 @@ impl Rules {
             approvals_required,
             allow_self_approval: allow_self_approval.unwrap_or(false),
             on_call: Vec::new(),
+            delegates: Vec::new(),
         }))
     }
 

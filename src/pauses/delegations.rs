@@ -8,8 +8,8 @@ use serde::Deserialize;
 
 use super::{PauseError, Pauses};
 use crate::domain::{
-    Delegation, DelegationId, EmailAddress, IdentifiedBy, NewPause, Pause, Rules, ValidationError,
-    Verdict,
+    DelegateAsked, Delegation, DelegationId, EmailAddress, IdentifiedBy, NewPause, Pause, Rules,
+    ValidationError, Verdict,
 };
 
 /// `POST /api/v1/delegations` (and the page's form) as sent.
@@ -78,6 +78,29 @@ impl Pauses {
         Ok(self.store.current_delegations(self.clock.now()).await?)
     }
 
+    /// The delegations that have not ended which `email` made for
+    /// themselves (they are the person) or which make them a delegate.
+    pub async fn delegations_involving(&self, email: &str) -> Result<Vec<Delegation>, PauseError> {
+        let mut all = self.delegations().await?;
+        all.retain(|d| {
+            EmailAddress::same(&d.person, email) || EmailAddress::same(&d.delegate, email)
+        });
+        Ok(all)
+    }
+
+    /// Withdraws delegation `id` on behalf of `email`, the person it is
+    /// for: anyone else's is not found, as if it were not there.
+    pub async fn withdraw_own_delegation(&self, id: &str, email: &str) -> Result<(), PauseError> {
+        let own = self.delegations().await?;
+        if !own
+            .iter()
+            .any(|d| d.id.as_str() == id && EmailAddress::same(&d.person, email))
+        {
+            return Err(PauseError::NotFound);
+        }
+        self.withdraw_delegation(id).await
+    }
+
     /// Withdraws delegation `id`.
     pub async fn withdraw_delegation(&self, id: &str) -> Result<(), PauseError> {
         let id = DelegationId::parse(id).ok_or(PauseError::NotFound)?;
@@ -88,9 +111,10 @@ impl Pauses {
     }
 
     /// Adds to `pause`'s recipients the delegates of the approvers it
-    /// names by address, while their delegations hold.
+    /// names by address, while their delegations hold, and records them
+    /// on its rules (for channels to mention).
     pub(super) async fn ask_delegates(&self, pause: &mut NewPause) -> Result<(), PauseError> {
-        let Some(rules) = &pause.rules else {
+        let Some(rules) = &mut pause.rules else {
             return Ok(());
         };
         let people: Vec<String> = (rules.approvers.iter())
@@ -101,13 +125,15 @@ impl Pauses {
         for delegation in holding {
             let covers = (delegation.tag.as_deref())
                 .is_none_or(|tag| pause.tags.iter().any(|t| t.as_ref() == tag));
-            if covers
-                && !pause
-                    .notify
-                    .email
-                    .iter()
-                    .any(|e| e.is(&delegation.delegate))
-            {
+            if !covers {
+                continue;
+            }
+            rules.delegates.push(DelegateAsked {
+                person: delegation.person.clone(),
+                delegate: delegation.delegate.clone(),
+                until: delegation.ends_at,
+            });
+            if !(pause.notify.email.iter()).any(|e| e.is(&delegation.delegate)) {
                 let address = EmailAddress::parse("delegate", &delegation.delegate)?;
                 pause.notify.email.push(address);
             }

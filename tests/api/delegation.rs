@@ -3,6 +3,7 @@
 //! their own request through a delegation; the delegation ends on time;
 //! bad delegations are a 400 naming the field.
 
+mod page;
 mod race;
 
 use chrono::{Duration, SecondsFormat};

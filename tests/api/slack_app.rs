@@ -80,6 +80,21 @@ async fn web_api() -> (String, Calls) {
             _ => slack(json!({"ok": false, "error": "user_not_found"})),
         }
     };
+    // users.lookupByEmail: a GET with the address in the query.
+    let lookup = |State(calls): State<Calls>, headers: HeaderMap, Query(q): Query<Value>| async move {
+        if !authorized(&headers) {
+            return slack(json!({"ok": false, "error": "invalid_auth"}));
+        }
+        calls
+            .lock()
+            .unwrap()
+            .push(("users.lookupByEmail".to_owned(), q.clone()));
+        match q["email"].as_str() {
+            Some("bo@example.com") => slack(json!({"ok": true, "user": {"id": "U0BO",
+                "profile": {"email": "bo@example.com"}}})),
+            _ => slack(json!({"ok": false, "error": "users_not_found"})),
+        }
+    };
     let respond = |State(calls): State<Calls>, body: Bytes| async move {
         let body: Value = serde_json::from_slice(&body).unwrap_or_default();
         calls
@@ -95,6 +110,7 @@ async fn web_api() -> (String, Calls) {
         )
         .route("/api/chat.update", post(json_method("chat.update")))
         .route("/api/users.info", get(users_info))
+        .route("/api/users.lookupByEmail", get(lookup))
         .route("/respond", post(respond))
         .with_state(calls.clone());
     (serve(router).await, calls)
@@ -224,5 +240,58 @@ async fn a_signed_click_decides_as_the_slack_user_and_a_bad_signature_decides_no
             .find("pausegate_approve")
             .is_none(),
         "no buttons left"
+    );
+}
+
+#[tokio::test]
+async fn the_app_mentions_a_delegate_it_finds_and_names_one_it_does_not_by_address() {
+    let (base, calls) = web_api().await;
+    let config = format!(
+        "[slack_app]\nbot_token_env = \"SLACK_BOT\"\nsigning_secret_env = \"SLACK_SIGNING\"\n\
+         api_url = \"{base}/api\"\n\n[channels.ops]\nkind = \"slack_app\"\nchannel = \"C0OPS\"\n"
+    );
+    let env = [("SLACK_BOT", BOT), ("SLACK_SIGNING", SECRET)];
+    let app = TestApp::builder()
+        .config(&config)
+        .env(&env)
+        .manual()
+        .start()
+        .await;
+    crate::delegation::away(&app, "ana@example.com", "bo@example.com", 48).await;
+    crate::delegation::away(&app, "cy@example.com", "dee@example.com", 48).await;
+    let (status, created) = app
+        .api
+        .create(
+            json!({"title": "Deploy 2.1?", "approvers": ["ana@example.com", "cy@example.com"],
+                       "notify": {"channels": ["ops"]}}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{created}");
+    assert_eq!(
+        created["rules"]["delegates"][0]["delegate"],
+        "bo@example.com"
+    );
+    app.drain_outbox().await;
+    let calls = calls.lock().unwrap().clone();
+    let lookups: Vec<&Value> = (calls.iter())
+        .filter(|(method, _)| method == "users.lookupByEmail")
+        .map(|(_, query)| query)
+        .collect();
+    assert_eq!(
+        lookups,
+        [
+            &json!({"email": "bo@example.com"}),
+            &json!({"email": "dee@example.com"})
+        ]
+    );
+    let posted = calls
+        .iter()
+        .find(|(method, _)| method == "chat.postMessage")
+        .unwrap();
+    let blocks = posted.1["blocks"].to_string();
+    assert!(blocks.contains("<@U0BO> for ana@example.com"), "{blocks}");
+    assert!(
+        blocks.contains("dee@example.com for cy@example.com"),
+        "{blocks}"
     );
 }

@@ -29,7 +29,7 @@ pub(crate) async fn read_pairs(request: Request) -> Option<Vec<(String, String)>
     )
 }
 
-fn first<'a>(pairs: &'a [(String, String)], key: &str) -> Option<&'a str> {
+pub(super) fn first<'a>(pairs: &'a [(String, String)], key: &str) -> Option<&'a str> {
     pairs
         .iter()
         .find(|(k, _)| k == key)
@@ -37,7 +37,7 @@ fn first<'a>(pairs: &'a [(String, String)], key: &str) -> Option<&'a str> {
 }
 
 /// Signed in, or off to sign in and back to `here`.
-async fn signed_in_or_login(
+pub(super) async fn signed_in_or_login(
     state: &AppState,
     headers: &axum::http::HeaderMap,
     here: &str,

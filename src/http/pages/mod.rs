@@ -1,7 +1,9 @@
 //! The pages people use in a browser: the review page a link opens (and
-//! its form), the inbox of a signed-in person, and sign-in itself. One
+//! its form), the inbox of a signed-in person with the page where they
+//! record that they are away, and sign-in itself. One
 //! review-form flow serves the link and the inbox.
 
+mod away;
 mod fields_view;
 mod form;
 mod inbox;
@@ -28,5 +30,7 @@ pub(super) fn router() -> Router<AppState> {
         .route("/auth/callback", get(sign_in::callback))
         .route("/auth/logout", post(sign_in::logout))
         .route("/inbox", get(inbox::list).post(inbox::decide_many))
+        .route("/inbox/away", get(away::show).post(away::record))
+        .route("/inbox/away/{id}/withdraw", post(away::withdraw))
         .route("/inbox/{id}", get(inbox::show).post(inbox::decide_one))
 }

@@ -1,14 +1,18 @@
 //! The Slack Web API, as the `[slack_app]` uses it: `chat.postMessage` and
 //! `chat.update` (JSON bodies, `Authorization: Bearer` with the bot token),
-//! `users.info` (a GET with the query: it does not read JSON bodies), and a
+//! `users.info` and `users.lookupByEmail` (GETs with the query: they do not
+//! read JSON bodies; `users.lookupByEmail` answers `user.id`, or
+//! `users_not_found`), and a
 //! click's `response_url` for a reply only the clicker sees.
 //!
 //! Followed: docs.slack.dev/apis/web-api (answers carry `ok`, failures
 //! `error`; 429 with `Retry-After`), docs.slack.dev/reference/methods/
 //! chat.postMessage, chat.update, users.info (`user.profile.email` needs
-//! `users:read.email`), and docs.slack.dev/interactivity/
+//! `users:read.email`), users.lookupByEmail (the same scope), and
+//! docs.slack.dev/interactivity/
 //! handling-user-interaction (`response_url`: JSON, ephemeral by default).
 
+use std::collections::HashMap;
 use std::time::Duration;
 
 use reqwest::StatusCode;
@@ -16,6 +20,7 @@ use reqwest::header::{AUTHORIZATION, CONTENT_TYPE, RETRY_AFTER};
 use serde_json::{Value, json};
 
 use super::app::SlackApp;
+use crate::domain::Pause;
 use crate::outbox::{SendError, check, transport};
 
 /// The Web API with the app's bot token, called through the client each
@@ -87,6 +92,39 @@ impl SlackApi {
                 message: "users.info gave no email: the app needs the users:read.email scope"
                     .to_owned(),
             })
+    }
+
+    /// The Slack user ids of the delegates `pause` asked, by address; one
+    /// that cannot be found (or a failing lookup) is left out, and the
+    /// message names them by address instead: a mention is a courtesy,
+    /// never a reason not to post.
+    pub(crate) async fn delegate_ids(
+        &self,
+        client: &reqwest::Client,
+        pause: &Pause,
+    ) -> HashMap<String, String> {
+        let mut ids = HashMap::new();
+        let asked = pause.rules.as_ref().map(|r| r.delegates.as_slice());
+        for delegate in asked.unwrap_or_default() {
+            let request = client
+                .get(format!("{}/users.lookupByEmail", self.app.api_url))
+                .query(&[("email", delegate.delegate.as_str())])
+                .header(
+                    AUTHORIZATION,
+                    format!("Bearer {}", self.app.bot_token.expose()),
+                );
+            match self.answer("users.lookupByEmail", request).await {
+                Ok(answer) => match answer["user"]["id"].as_str() {
+                    Some(id) => ids.insert(delegate.delegate.clone(), id.to_owned()),
+                    None => None,
+                },
+                Err(error) => {
+                    tracing::warn!(%error, "no Slack user for a delegate; named by address");
+                    None
+                }
+            };
+        }
+        ids
     }
 
     /// Tells only the person who clicked, through the click's `response_url`.

@@ -99,7 +99,7 @@ impl Poster for IncomingWebhook {
 
     async fn post(&self, kit: &Kit, notice: Notice<'_>) -> Result<Sent, SendError> {
         let about = kit.renderer.about(notice.pause);
-        let body = message::message(notice, &about, kit.clock.now());
+        let body = message::message(notice, &about, kit.clock.now(), &message::by_address);
         post_to_webhook(kit, "Slack", &self.0, &body).await
     }
 }
@@ -118,7 +118,12 @@ impl Poster for AppChannel {
 
     async fn post(&self, kit: &Kit, notice: Notice<'_>) -> Result<Sent, SendError> {
         let about = kit.renderer.about(notice.pause);
-        let message = message::app_message(notice, &about, kit.clock.now());
+        let ids = self.api.delegate_ids(&kit.client, notice.pause).await;
+        let mention = |address: &str| match ids.get(address) {
+            Some(id) => format!("<@{id}>"),
+            None => message::by_address(address),
+        };
+        let message = message::app_message(notice, &about, kit.clock.now(), &mention);
         let ts = self
             .api
             .post_message(&kit.client, &self.channel, &message)

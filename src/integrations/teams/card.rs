@@ -1,6 +1,7 @@
 //! The Teams bot's Adaptive Card (1.5): the title, description, a summary
 //! of `data`, who asked and what approving does, the expiry, the input
-//! fields the pause declares, and `Action.Execute` Approve and Reject. It
+//! fields the pause declares, the delegates asked for away approvers
+//! (mentioned, see `mention`), and `Action.Execute` Approve and Reject. It
 //! has three views: with buttons (for approvers, or everyone when the pause
 //! names none), status only (for the others, or with a note for one
 //! person), and settled (the outcome, no buttons).
@@ -80,6 +81,7 @@ pub(crate) fn card(
         }
     }
     let mut card = adaptive(body, actions);
+    super::mention::add_to(&mut card, pause);
     if !refresh_for.is_empty() {
         card["refresh"] = json!({
             "action": {"type": "Action.Execute", "verb": REFRESH, "data": {PAUSE_KEY: pause.id.as_str()}},

@@ -48,7 +48,7 @@ impl Poster for AppChannel {
             return Ok(Sent::default());
         }
         let about = kit.renderer.about(pause);
-        let approvers = self.approvers_here(http, pause).await;
+        let approvers = self.approvers_here(http, pause, kit.clock.now()).await;
         let view = match approvers.is_empty() {
             true => View::Buttons,
             false => View::Status(None),
@@ -76,12 +76,18 @@ impl AppChannel {
             .collect()
     }
 
-    /// The members of the conversation the pause's approvers admit, when it
-    /// names approvers: they see the buttons, others the status. None
+    /// The members of the conversation the pause's approvers admit, or
+    /// whom it asked as delegates, when it names approvers: they see the
+    /// buttons, others the status. None
     /// (everyone sees the buttons, and a click is checked) when it names no
     /// one, when no member is among them, or when the roster is out of
     /// reach: a card nobody can act on would stall the pause.
-    async fn approvers_here(&self, http: Http<'_>, pause: &Pause) -> Vec<String> {
+    async fn approvers_here(
+        &self,
+        http: Http<'_>,
+        pause: &Pause,
+        now: chrono::DateTime<chrono::Utc>,
+    ) -> Vec<String> {
         let Some(rules) = pause.rules.as_ref().filter(|r| !r.approvers.is_empty()) else {
             return Vec::new();
         };
@@ -96,9 +102,8 @@ impl AppChannel {
         members
             .into_iter()
             .filter(|m| {
-                m.address
-                    .as_deref()
-                    .is_some_and(|a| rules.admits(a, by, &[]))
+                (m.address.as_deref())
+                    .is_some_and(|a| rules.admits(a, by, &[]) || rules.asks_delegate(a, now))
             })
             .map(|m| m.id)
             .take(card::MAX_REFRESH_USERS)

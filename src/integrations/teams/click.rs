@@ -127,7 +127,7 @@ fn refreshed(state: &AppState, pause: &Pause, member: &str, me: Option<String>) 
     let admitted = pause
         .rules
         .as_ref()
-        .is_none_or(|r| r.admits(member, by, &[]));
+        .is_none_or(|r| r.admits(member, by, &[]) || r.asks_delegate(member, state.pauses.now()));
     let approved = pause.decisions.iter().any(|d| {
         d.decision == Verdict::Approve && d.actor.as_ref().is_some_and(|a| a.as_str() == member)
     });

@@ -1,6 +1,7 @@
 //! Microsoft Teams incoming-webhook messages: an Adaptive Card (1.4) with
 //! the title, description, who asked, what approving does and the expiry,
-//! and an `Action.OpenUrl` button; a one-line card when the pause settles.
+//! the delegates asked for away approvers (mentioned), and an
+//! `Action.OpenUrl` button; a one-line card when the pause settles.
 
 use chrono::{DateTime, Utc};
 use serde_json::{Value, json};
@@ -44,18 +45,23 @@ pub(crate) fn message(notice: Notice<'_>, about: &About, now: DateTime<Utc>) -> 
             (body, Vec::new())
         }
     };
+    let asks = !actions.is_empty();
+    let mut content = json!({
+        "$schema": "http://adaptivecards.io/schemas/adaptive-card.json",
+        "type": "AdaptiveCard",
+        "version": "1.4",
+        "body": body,
+        "actions": actions,
+    });
+    if asks {
+        super::mention::add_to(&mut content, pause);
+    }
     json!({
         "type": "message",
         "attachments": [{
             "contentType": "application/vnd.microsoft.card.adaptive",
             "contentUrl": null,
-            "content": {
-                "$schema": "http://adaptivecards.io/schemas/adaptive-card.json",
-                "type": "AdaptiveCard",
-                "version": "1.4",
-                "body": body,
-                "actions": actions,
-            },
+            "content": content,
         }],
     })
 }

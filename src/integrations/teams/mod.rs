@@ -11,6 +11,7 @@ mod card;
 mod channel;
 mod click;
 mod connector;
+mod mention;
 mod message;
 mod messages;
 

@@ -142,3 +142,39 @@ async fn two_of_three_is_settled_by_two_teams_members_and_the_same_member_twice_
         "the card is replaced once settled"
     );
 }
+
+#[tokio::test]
+async fn a_delegate_is_mentioned_on_the_card_sees_the_buttons_and_approves_for_the_away_approver() {
+    let bot = Bot::start().await;
+    crate::delegation::away(&bot.app, "ana@example.com", "bo@example.com", 48).await;
+    let id = bot
+        .posted(json!({"title": "Deploy 2.1?", "approvers": ["ana@example.com", "cy@example.com"]}))
+        .await;
+    let sent = bot.standin.calls_to("send");
+    let card = &sent[0].2["attachments"][0]["content"];
+    assert!(
+        text(card).contains("Standing in: <at>bo@example.com</at> for ana@example.com"),
+        "{card}"
+    );
+    assert_eq!(
+        card["msteams"]["entities"],
+        json!([{"type": "mention", "text": "<at>bo@example.com</at>",
+                "mentioned": {"id": "bo@example.com", "name": "bo@example.com"}}])
+    );
+    assert_eq!(
+        card["refresh"]["userIds"],
+        json!(["29:ana", "29:bo", "29:cy"])
+    );
+
+    let data = json!({"pausegate_pause": id});
+    let (_, answer) = bot.click("29:bo", "pausegate.refresh", data.clone()).await;
+    assert_eq!(
+        verbs(card_of(&answer)),
+        ["pausegate.approve", "pausegate.reject"]
+    );
+    let (status, _) = bot.click("29:bo", "pausegate.approve", data).await;
+    assert_eq!(status, StatusCode::OK);
+    let pause = bot.app.api.pause(&id).await;
+    assert_eq!(pause["decisions"][0]["actor"], "bo@example.com");
+    assert_eq!(pause["decisions"][0]["on_behalf_of"], "ana@example.com");
+}

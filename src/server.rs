@@ -73,7 +73,9 @@ impl Server {
         // Named by a lease id: unique to this process, like the outbox's.
         let holder = mint.lease_id().to_string();
         let integrator = Arc::new(Integrator::new(store.clone(), clock.clone(), holder));
-        let outbox = Arc::new(Outbox::new(store, clock, mint, settings, senders, wake));
+        let outbox = Outbox::new(store, clock, mint, settings, senders, wake)
+            .with_on_call_again(pauses.clone());
+        let outbox = Arc::new(outbox);
         let state = app_state(settings, pauses, kit, &outbox);
         Ok(Self {
             listener,

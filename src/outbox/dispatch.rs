@@ -8,7 +8,7 @@ use std::sync::Arc;
 
 use super::{Outbox, SendError, Sent};
 use crate::config::Settings;
-use crate::domain::{DeliveryKind, Pause};
+use crate::domain::{DeliveryKind, Pause, on_call_schedule};
 use crate::integrations::Integrations;
 use crate::integrations::kit::{Channel, Kit, Notice, Target, Trigger};
 use crate::store::ClaimedDelivery;
@@ -92,10 +92,39 @@ impl Outbox {
             .ok_or_else(|| SendError::Fatal {
                 message: format!("pause {} no longer exists", delivery.pause_id),
             })?;
+        if delivery.kind == DeliveryKind::Email && on_call_schedule(&delivery.destination).is_some()
+        {
+            return self.read_on_call_again(delivery, &pause).await;
+        }
         match delivery.kind {
             DeliveryKind::Trigger => self.senders.trigger(delivery, &pause).await.map(Some),
             DeliveryKind::Email | DeliveryKind::Channel => self.notify(delivery, &pause).await,
             DeliveryKind::Callback => self.senders.callback(delivery, &pause).await.map(Some),
+        }
+    }
+}
+
+impl Outbox {
+    /// An escalation's email to a schedule: reads it again, unless the
+    /// pause was decided first (then it is no longer needed). A schedule
+    /// that cannot be read is tried again, as a send would be.
+    async fn read_on_call_again(
+        &self,
+        delivery: &ClaimedDelivery,
+        pause: &Pause,
+    ) -> Result<Option<Sent>, SendError> {
+        if !pause.is_open(self.clock.now()) {
+            return Ok(None);
+        }
+        let again = self
+            .on_call_again
+            .as_ref()
+            .ok_or_else(|| SendError::Fatal {
+                message: "nothing reads on-call schedules here".to_owned(),
+            })?;
+        match again.ask_again(&pause.id, &delivery.destination).await {
+            Ok(()) => Ok(Some(Sent::default())),
+            Err(why) => Err(SendError::retry(why)),
         }
     }
 }

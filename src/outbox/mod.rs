@@ -34,6 +34,15 @@ const TICK: StdDuration = StdDuration::from_secs(1);
 
 pub use dispatch::Senders;
 
+/// Reads an on-call schedule again when a pause escalates, asking whoever
+/// it names now (see `pauses::on_call_again`); the outbox reaches it through
+/// an escalation's email addressed to the schedule itself.
+#[async_trait::async_trait]
+pub trait OnCallAgain: Send + Sync {
+    /// Reads `schedule` of pause `id` again; why not, when it could not.
+    async fn ask_again(&self, id: &crate::domain::PauseId, schedule: &str) -> Result<(), String>;
+}
+
 /// Sends what the store's outbox holds.
 pub struct Outbox {
     store: Arc<dyn Store>,
@@ -43,6 +52,7 @@ pub struct Outbox {
     policy: RetryPolicy,
     hourly_limits: BTreeMap<String, u32>,
     wake: Arc<Notify>,
+    on_call_again: Option<Arc<dyn OnCallAgain>>,
 }
 
 impl Outbox {
@@ -73,7 +83,15 @@ impl Outbox {
             mint,
             hourly_limits,
             wake,
+            on_call_again: None,
         }
+    }
+
+    /// This worker, reading on-call schedules again through `again` when
+    /// a pause escalates.
+    pub fn with_on_call_again(mut self, again: Arc<dyn OnCallAgain>) -> Self {
+        self.on_call_again = Some(again);
+        self
     }
 
     /// Sends deliveries as they come due until `stopping` is cancelled.

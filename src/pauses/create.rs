@@ -4,7 +4,7 @@
 
 use std::sync::atomic::Ordering;
 
-use super::{CreatedPause, PauseError, Pauses, Requester, commands, policy};
+use super::{CreatedPause, PauseError, Pauses, Requester, commands, on_call_again, policy};
 use super::{PauseRequest, request_fingerprint};
 use crate::domain::{
     Callback, KeyScope, NewPause, Pause, PauseState, Token, ValidationError, notifications_for_new,
@@ -114,7 +114,12 @@ impl Pauses {
             creator_token: token.hash(),
             deliveries: notifications_for_new(&pause.notify, remind_at, escalation, &|| {
                 self.mint.delivery_id()
-            }),
+            })
+            .into_iter()
+            .chain(escalation.into_iter().flat_map(|(at, _)| {
+                on_call_again::rereads_at(pause.rules.as_ref(), at, &|| self.mint.delivery_id())
+            }))
+            .collect(),
             pause,
             key_scope,
             fingerprint,

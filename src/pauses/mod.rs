@@ -14,6 +14,7 @@ mod delegations;
 mod gates;
 mod inbox;
 mod on_call;
+mod on_call_again;
 mod policy;
 mod read;
 mod receipt;

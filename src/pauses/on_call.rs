@@ -95,7 +95,7 @@ impl Pauses {
     }
 
     /// Whom `approver` stands for now.
-    async fn resolve(
+    pub(super) async fn resolve(
         &self,
         field: &str,
         approver: &str,

@@ -14,6 +14,7 @@ mod delegations;
 mod error;
 mod log;
 mod migrations;
+mod on_call;
 mod open;
 mod postgres;
 mod records;
@@ -34,6 +35,7 @@ use crate::tlog::proof::TlogProof;
 pub use delegations::DelegationStore;
 pub use error::StoreError;
 pub use log::{Integration, LogCheckpoint};
+pub use on_call::OnCallStore;
 pub use open::{ReceiptSetup, open, open_minting, open_with};
 pub use postgres::PostgresBackend;
 pub use records::*;
@@ -41,7 +43,7 @@ pub use sqlite::SqliteBackend;
 
 /// The durable state of pausegate. Each method is one atomic use case.
 #[async_trait]
-pub trait Store: DelegationStore + Send + Sync + 'static {
+pub trait Store: DelegationStore + OnCallStore + Send + Sync + 'static {
     /// Stores a pause with its creator token, or, when its idempotency key
     /// was used before, adds the token to the earlier pause.
     async fn create_pause(&self, record: NewPauseRecord) -> Result<Created, StoreError>;

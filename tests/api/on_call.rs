@@ -12,7 +12,7 @@ use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
-use chrono::{DateTime, SubsecRound};
+use chrono::{DateTime, Duration, SubsecRound};
 use pausegate::domain::{IdentifiedBy, PauseId, Verdict};
 use pausegate::pauses::{Decider, PauseError};
 use serde_json::{Value, json};
@@ -54,11 +54,23 @@ async fn pagerduty(
     seen.lock()
         .unwrap()
         .push(format!("pagerduty {id} since {}", since.to_utc()));
+    let user = |name: &str, email: &str| json!({"id": "PU1", "type": "user", "name": name, "email": email});
+    // `PROT<unix seconds>` hands over from ana to dee at those seconds,
+    // `PNEW<unix seconds>` from ana to eve.
+    let rotation = [("PROT", "dee@example.com"), ("PNEW", "eve@example.com")]
+        .into_iter()
+        .find_map(|(prefix, next)| Some((id.strip_prefix(prefix)?.parse::<i64>().ok()?, next)));
+    if let Some((switch, next)) = rotation {
+        let on_call = match since.timestamp() < switch {
+            true => user("Ana", "ana@example.com"),
+            false => user("Next", next),
+        };
+        return axum::Json(json!({"users": [on_call]})).into_response();
+    }
     if id != "PSCHED1" {
         let body = json!({"error": {"message": "Not Found", "code": 2100}});
         return (StatusCode::NOT_FOUND, axum::Json(body)).into_response();
     }
-    let user = |name: &str, email: &str| json!({"id": "PU1", "type": "user", "name": name, "email": email});
     axum::Json(json!({"users": [user("Ana", "ana@example.com"), user("Bo", "bo@example.com")]}))
         .into_response()
 }
@@ -99,17 +111,26 @@ async fn services() -> (String, Seen) {
 }
 
 async fn app(base: &str) -> TestApp {
+    app_on(base, None).await
+}
+
+/// The app on `database` (SQLite in its folder when `None`).
+async fn app_on(base: &str, database: Option<&str>) -> TestApp {
     let config = format!(
         "[pagerduty]\ntoken_env = \"PD_TOKEN\"\nurl = \"{base}/pd\"\n\
          [opsgenie]\napi_key_env = \"OG_KEY\"\nurl = \"{base}/og\"\n\
          [on_call]\nfallback = [\"lead@example.com\"]\n"
     );
-    TestApp::builder()
+    let builder = TestApp::builder()
         .config(&config)
         .env(&[("PD_TOKEN", "pd-token"), ("OG_KEY", "og-key")])
-        .manual()
-        .start()
-        .await
+        .manual();
+    match database {
+        Some(url) => builder.database(url),
+        None => builder,
+    }
+    .start()
+    .await
 }
 
 async fn approve_as(app: &TestApp, id: &str, email: &str) -> Result<Value, PauseError> {
@@ -247,4 +268,153 @@ async fn without_fallback_approvers_an_unreadable_schedule_is_a_400_naming_it_an
         "{answer}"
     );
     assert_eq!(app.api.get_json("/api/v1/pauses").await["items"], json!([]));
+}
+
+/// A pause whose only approver is the rotating PagerDuty schedule, which
+/// hands over from ana to dee 20 minutes in; it escalates at 30 minutes.
+async fn rotating(app: &TestApp) -> (String, String) {
+    let switch = (app.clock_now() + Duration::minutes(20)).timestamp();
+    let schedule = format!("oncall:pagerduty:PROT{switch}");
+    let created = app
+        .api
+        .created(
+            json!({"title": "Fail over?", "approvers": [schedule], "expires_in": "2h",
+            "escalate_after": "30m", "escalate_to": {"email": ["lead@example.com"]}}),
+        )
+        .await;
+    assert_eq!(
+        created["rules"]["approvers"],
+        json!([schedule, "ana@example.com"])
+    );
+    (created["id"].as_str().unwrap().to_owned(), schedule)
+}
+
+#[tokio::test]
+async fn when_the_pause_escalates_the_schedule_is_read_again_and_whoever_is_on_call_now_is_asked() {
+    let (base, seen) = services().await;
+    let app = app(&base).await;
+    let (id, schedule) = rotating(&app).await;
+    app.drain_outbox().await;
+    assert_eq!(seen.lock().unwrap().len(), 1, "read once at creation");
+    let refused = approve_as(&app, &id, "dee@example.com").await.unwrap_err();
+    assert!(
+        matches!(refused, PauseError::Forbidden(_)),
+        "not on call yet: {refused:?}"
+    );
+
+    app.clock.advance(Duration::minutes(31));
+    app.drain_outbox().await;
+    assert_eq!(
+        seen.lock().unwrap().len(),
+        2,
+        "read again at the escalation"
+    );
+    let pause = app.api.pause(&id).await;
+    let rules = &pause["rules"];
+    assert_eq!(
+        rules["approvers"],
+        json!([schedule, "ana@example.com", "dee@example.com"])
+    );
+    assert_eq!(rules["on_call"][1]["people"], json!(["dee@example.com"]));
+    let read_at =
+        DateTime::parse_from_rfc3339(rules["on_call"][1]["resolved_at"].as_str().unwrap());
+    assert_eq!(read_at.unwrap().timestamp(), app.clock_now().timestamp());
+    let emailed =
+        |to: &str| {
+            pause["deliveries"].as_array().unwrap().iter().any(|d| {
+                d["kind"] == "email" && d["destination"] == to && d["state"] == "delivered"
+            })
+        };
+    assert!(
+        emailed("dee@example.com") && emailed("lead@example.com"),
+        "{pause}"
+    );
+    assert!(
+        emailed(&schedule),
+        "the reading is a delivery of its own: {pause}"
+    );
+
+    let settled = approve_as(&app, &id, "dee@example.com").await.unwrap();
+    assert_eq!(settled["state"], "approved");
+    let receipt = app.api.receipt(&id).await;
+    assert_eq!(
+        receipt["claims"]["on_call"], rules["on_call"],
+        "both readings are signed"
+    );
+}
+
+#[tokio::test]
+async fn a_pause_decided_before_it_escalates_does_not_read_the_schedule_again() {
+    let (base, seen) = services().await;
+    let app = app(&base).await;
+    let (id, _) = rotating(&app).await;
+    approve_as(&app, &id, "ana@example.com").await.unwrap();
+    app.clock.advance(Duration::minutes(31));
+    app.drain_outbox().await;
+    assert_eq!(seen.lock().unwrap().len(), 1, "only at creation");
+    let approvers = app.api.pause(&id).await["rules"]["approvers"].clone();
+    assert_eq!(approvers.as_array().unwrap().len(), 2, "{approvers}");
+}
+
+/// Two schedules read again at once on one pause, several rounds: both
+/// readings land (neither overwrites the other's approvers), and each new
+/// person is emailed once.
+async fn two_schedules_read_again_at_once_both_land(database: Option<&str>) {
+    let (base, _) = services().await;
+    let app = app_on(&base, database).await;
+    for round in 0..3 {
+        let switch = (app.clock_now() + Duration::minutes(20)).timestamp();
+        let schedules = [
+            format!("oncall:pagerduty:PROT{switch}"),
+            format!("oncall:pagerduty:PNEW{switch}"),
+        ];
+        let id = app
+            .api
+            .created(
+                json!({"title": format!("Round {round}?"), "approvers": schedules,
+                "expires_in": "2h", "escalate_after": "30m",
+                "escalate_to": {"email": ["lead@example.com"]}}),
+            )
+            .await["id"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        app.drain_outbox().await;
+        app.clock.advance(Duration::minutes(31));
+        app.drain_outbox().await;
+        let pause = app.api.pause(&id).await;
+        let approvers = &pause["rules"]["approvers"];
+        for person in ["ana@example.com", "dee@example.com", "eve@example.com"] {
+            let named = approvers
+                .as_array()
+                .unwrap()
+                .iter()
+                .filter(|a| *a == person)
+                .count();
+            assert_eq!(named, 1, "round {round}: {person} in {approvers}");
+        }
+        assert_eq!(
+            pause["rules"]["on_call"].as_array().unwrap().len(),
+            4,
+            "{pause}"
+        );
+        for person in ["dee@example.com", "eve@example.com"] {
+            let emails = (pause["deliveries"].as_array().unwrap().iter())
+                .filter(|d| d["destination"] == person && d["state"] == "delivered")
+                .count();
+            assert_eq!(emails, 1, "round {round}: {person} emailed once");
+        }
+        app.clock.advance(Duration::hours(3));
+    }
+}
+
+#[tokio::test]
+async fn two_schedules_read_again_at_once_both_land_on_sqlite() {
+    two_schedules_read_again_at_once_both_land(None).await;
+}
+
+#[tokio::test]
+async fn two_schedules_read_again_at_once_both_land_on_postgres() {
+    let database = crate::pg::PgDatabase::create().await;
+    two_schedules_read_again_at_once_both_land(Some(&database.url)).await;
 }

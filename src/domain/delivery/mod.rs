@@ -196,7 +196,8 @@ impl NewDelivery {
         }
     }
 
-    fn new(id: DeliveryId, kind: DeliveryKind, destination: &str, event: Event) -> Self {
+    /// A delivery of `kind` to `destination` announcing `event`, due at once.
+    pub fn new(id: DeliveryId, kind: DeliveryKind, destination: &str, event: Event) -> Self {
         Self {
             id,
             kind,

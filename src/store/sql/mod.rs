@@ -36,6 +36,7 @@ pub mod delegations;
 pub mod dialect;
 pub mod keys;
 pub mod log;
+pub mod on_call;
 pub mod outbox;
 pub(crate) mod pause_row;
 pub mod pauses;

@@ -23,7 +23,9 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 
-use crate::domain::{Decision, OnCallResolution, Pause, PauseState, Via};
+use crate::domain::{
+    Decision, DeliveryKind, DeliveryState, OnCallResolution, Pause, PauseState, Via,
+};
 
 /// The signed content of a receipt (the JWS payload).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
@@ -68,6 +70,14 @@ pub struct ReceiptClaims {
     /// absent when it named none.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub on_call: Vec<OnCallResolution>,
+    /// When what the outcome starts (a trigger, or an approval's callback)
+    /// was due, when a change window held it past the settlement: the
+    /// window's opening, as known then (RFC 3339, milliseconds). Absent
+    /// when nothing was held. An operator's early release, recorded on the
+    /// pause as `released`, may start it sooner; deliveries move after
+    /// settlement, so it is not compared with the database.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub starts_at: Option<String>,
 }
 
 /// One decision as a receipt records it.
@@ -141,6 +151,7 @@ impl ReceiptClaims {
             title: Some(pause.title.to_string()),
             description_sha256: Some(text_sha256(&pause.description)),
             on_call: (pause.rules.as_ref()).map_or_else(Vec::new, |r| r.on_call.clone()),
+            starts_at: held_past(pause, decided_at).map(stamp),
         }
     }
 
@@ -203,6 +214,19 @@ impl ReceiptClaims {
         }
         found
     }
+}
+
+/// The soonest trigger or callback of `pause`, not yet tried, due after
+/// `decided_at`: a start a change window held at settlement.
+fn held_past(pause: &Pause, decided_at: DateTime<Utc>) -> Option<DateTime<Utc>> {
+    (pause.deliveries.iter())
+        .filter(|d| matches!(d.kind, DeliveryKind::Trigger | DeliveryKind::Callback))
+        .filter(|d| d.state == DeliveryState::Pending && d.attempts == 0)
+        .filter_map(|d| d.next_attempt_at)
+        // In milliseconds, as stored: a start due at once is due at the
+        // settlement's own millisecond.
+        .filter(|at| at.timestamp_millis() > decided_at.timestamp_millis())
+        .min()
 }
 
 /// A value in a sentence: quoted, or "nothing".

@@ -216,3 +216,38 @@ fn a_receipt_naming_another_issuer_is_refused_naming_both() {
     assert_eq!(trusted.issuer.as_deref(), Some("https://gate"));
     assert_eq!(trusted.kid, genuine.key().public().kid);
 }
+
+#[test]
+fn a_start_a_change_window_held_is_signed_and_its_later_delivery_is_no_difference() {
+    use crate::domain::{Delivery, DeliveryId, DeliveryKind, DeliveryState};
+    let mut pause = settled_pause("ana@example.com");
+    let decided_at = pause.decided_at.unwrap();
+    let monday = Utc.with_ymd_and_hms(2026, 11, 30, 8, 0, 0).unwrap();
+    let trigger = |due, state| Delivery {
+        id: DeliveryId::from_stored("del_1"),
+        kind: DeliveryKind::Trigger,
+        destination: "deploy".into(),
+        state,
+        attempts: 0,
+        last_error: None,
+        external_id: None,
+        next_attempt_at: Some(due),
+        updated_at: decided_at,
+    };
+    pause.deliveries = vec![trigger(decided_at, DeliveryState::Pending)];
+    let unheld = ReceiptClaims::for_pause(&pause, None, None, None);
+    assert_eq!(unheld.starts_at, None, "due at the settlement: not held");
+
+    pause.deliveries = vec![trigger(monday, DeliveryState::Pending)];
+    let claims = ReceiptClaims::for_pause(&pause, None, None, None);
+    assert_eq!(
+        claims.starts_at.as_deref(),
+        Some("2026-11-30T08:00:00.000Z")
+    );
+    pause.deliveries = vec![trigger(monday, DeliveryState::Delivered)];
+    assert!(claims.differences(&pause).is_empty());
+    let notary = notary();
+    let jwks = Jwks::of(&[notary.key().public().clone()]);
+    let verified = verify(&notary.seal(&pause).unwrap(), &jwks).unwrap();
+    assert_eq!(verified.starts_at, None, "a delivered start is not held");
+}

@@ -50,6 +50,11 @@ async fn a_pause_approved_on_friday_evening_starts_its_webhook_on_monday_at_nine
     assert_eq!(approved["held"]["starts"], starts);
     assert_eq!(approved["held"]["window"], "office");
     assert_eq!(approved["held"]["starts_at"], "2026-12-07T08:00:00Z");
+    let receipt = app.api.receipt(id).await;
+    assert_eq!(
+        receipt["claims"]["starts_at"], "2026-12-07T08:00:00.000Z",
+        "the receipt signs when the window opens"
+    );
     app.drain_outbox().await;
     assert!(log.requests().is_empty(), "nothing starts on Friday");
     let (_, page) = app.api.open_link(created["token"].as_str().unwrap()).await;
@@ -113,6 +118,8 @@ async fn a_freeze_that_refuses_decisions_answers_409_and_records_nothing() {
         .advance(at("2026-12-28T08:30:00Z") - app.clock_now());
     let approved = app.api.decide_ok(&id, "approve").await;
     assert!(approved.get("held").is_none(), "09:30 is inside the hours");
+    let receipt = app.api.receipt(&id).await;
+    assert!(receipt["claims"].get("starts_at").is_none(), "{receipt}");
     app.drain_outbox().await;
     assert_eq!(log.requests().len(), 1);
 }
@@ -180,5 +187,42 @@ fn a_target_naming_an_unknown_window_stops_start_up_naming_the_key() {
     assert!(
         error.starts_with("targets.deploy.window: unknown window \"weekend\""),
         "{error}"
+    );
+}
+
+#[tokio::test]
+async fn a_start_an_hourly_limit_postpones_inside_an_open_window_is_not_reported_as_held() {
+    let (receiver, log) = standins::webhook().await;
+    let config = config(&receiver).replace(
+        "window = \"office\"\n",
+        "window = \"office\"\nmax_per_hour = 1\n",
+    );
+    // Monday 7 December, 10:00 in Amsterdam: the window is open.
+    let app = (TestApp::builder().config(&config))
+        .clock_at(at("2026-12-07T09:00:00Z"))
+        .manual()
+        .start()
+        .await;
+    let mut ids = Vec::new();
+    for title in ["First?", "Second?"] {
+        let body = json!({"title": title, "target": "deploy", "expires_in": "1d"});
+        let id = app.api.create_id(body).await;
+        app.api.decide_ok(&id, "approve").await;
+        ids.push(id);
+    }
+    app.drain_outbox().await;
+    assert_eq!(log.requests().len(), 1, "the limit lets one through");
+    for id in &ids {
+        let pause = app.api.pause(id).await;
+        assert!(pause.get("held").is_none(), "no window holds it: {pause}");
+    }
+    let (status, _) = app
+        .api
+        .post_empty(&format!("/api/v1/pauses/{}/release", ids[1]))
+        .await;
+    assert_eq!(
+        status,
+        StatusCode::CONFLICT,
+        "nothing a window holds to release"
     );
 }

@@ -48,8 +48,9 @@ impl Windows {
                 };
                 let at = d.next_attempt_at.filter(|at| *at > now)?;
                 // Named after a window closed now: the one that holds it.
-                let closed = windows.iter().find(|w| !w.is_open(now));
-                let window = closed.or(windows.first())?;
+                // With every window open, something else postponed it (a
+                // target's hourly limit): no window holds it.
+                let window = windows.iter().find(|w| !w.is_open(now))?;
                 Some(HeldStart {
                     window: window.name.clone(),
                     starts_at: at,

@@ -1,6 +1,13 @@
 //! One conformance story for every store backend: each chapter runs against
 //! SQLite and PostgreSQL, so the two cannot drift apart.
 
+mod availability;
+
+use availability::{
+    a_delegates_decision_stands_only_while_its_delegation_holds,
+    an_on_call_reading_joins_a_pending_pause_once,
+};
+
 /// How long the store waits for the database in these tests.
 pub(crate) const STORE_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(5);
 
@@ -766,4 +773,6 @@ on_every_backend!(
     notification_tokens_and_dropped_requests,
     answers_are_what_a_read_returns,
     rules_collect_a_quorum_and_settle_once,
+    a_delegates_decision_stands_only_while_its_delegation_holds,
+    an_on_call_reading_joins_a_pending_pause_once,
 );

@@ -10,7 +10,7 @@ use chrono::{DateTime, Utc};
 use super::rows::{from_millis, to_millis};
 use super::store::SqlStore;
 use super::{Args, Backend, Columns, Conn, FromColumns, args, work};
-use crate::domain::{Delegation, DelegationId};
+use crate::domain::{Delegation, DelegationId, Pause};
 use crate::store::{DelegationStore, StoreError};
 
 const COLUMNS: &str = "id, person, delegate, starts_at, ends_at, tag, created_by, created_at";
@@ -92,6 +92,31 @@ async fn holding<C: Conn>(
         placeholders.join(", ")
     );
     c.fetch_all(sql.into(), bound).await
+}
+
+/// Whether a delegation of `person` to `delegate` covering `pause` holds
+/// at `at`; on PostgreSQL its row is held until the transaction ends, so a
+/// withdrawal waits for the decision relying on it (or the decision sees it
+/// gone).
+pub(super) async fn still_holds<C: Conn>(
+    c: &mut C,
+    pause: &Pause,
+    person: &str,
+    delegate: &str,
+    at: DateTime<Utc>,
+) -> Result<bool, StoreError> {
+    let sql = format!(
+        "SELECT {COLUMNS} FROM delegations WHERE person = $1 AND delegate = $2 \
+         AND starts_at <= $3 AND ends_at > $3{}",
+        C::DIALECT.for_share
+    );
+    let values = args![
+        person.to_lowercase(),
+        delegate.to_lowercase(),
+        to_millis(at)
+    ];
+    let found: Vec<Delegation> = c.fetch_all(sql.into(), values).await?;
+    Ok(found.iter().any(|d| d.covers(pause)))
 }
 
 async fn current<C: Conn>(c: &mut C, at: DateTime<Utc>) -> Result<Vec<Delegation>, StoreError> {

@@ -8,6 +8,7 @@ use super::{Dialect, DialectKind};
 pub const SQLITE: Dialect = Dialect {
     kind: DialectKind::Sqlite,
     for_update: "",
+    for_share: "",
     skip_locked: "",
     json_array: "json_group_array",
     json_object: "json_object",
@@ -20,6 +21,7 @@ pub const SQLITE: Dialect = Dialect {
 pub const POSTGRES: Dialect = Dialect {
     kind: DialectKind::Postgres,
     for_update: " FOR UPDATE",
+    for_share: " FOR SHARE",
     skip_locked: " FOR UPDATE SKIP LOCKED",
     json_array: "json_agg",
     json_object: "json_build_object",

@@ -178,6 +178,9 @@ pub struct Dialect {
     /// Appended to a `SELECT` whose rows the transaction will change:
     /// PostgreSQL locks them; SQLite's single writer needs nothing.
     pub for_update: &'static str,
+    /// Appended to a `SELECT` whose rows must not change or vanish before
+    /// the transaction ends (a delegation a decision relies on).
+    pub for_share: &'static str,
     /// Appended to the outbox claim: rows another worker holds are skipped.
     pub skip_locked: &'static str,
     /// Aggregates JSON values into an array (with `ORDER BY` inside).

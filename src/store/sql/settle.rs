@@ -88,6 +88,9 @@ pub async fn settle<C: Conn>(
     if pause.state != PauseState::Pending || !on_time {
         return Ok(Some(Settled::Refused(pause)));
     }
+    if let Some(reason) = withdrawn(c, &pause, settlement, now).await? {
+        return Ok(Some(Settled::Forbidden(reason)));
+    }
     if let Some(decision) = &settlement.decision {
         match rule_on(&pause, decision) {
             Ruling::Settle(_) => {}
@@ -105,6 +108,24 @@ pub async fn settle<C: Conn>(
     Ok(Some(Settled::Applied(
         apply(c, pause, settlement, now, notary).await?,
     )))
+}
+
+/// Why a delegate's decision no longer stands: the delegation it relied on
+/// was withdrawn (or ended) after it was read, before this transaction.
+async fn withdrawn<C: Conn>(
+    c: &mut C,
+    pause: &Pause,
+    settlement: &Settlement,
+    now: DateTime<Utc>,
+) -> Result<Option<String>, StoreError> {
+    let Some(decision) = &settlement.decision else {
+        return Ok(None);
+    };
+    let (Some(person), Some(actor)) = (&decision.on_behalf_of, &decision.actor) else {
+        return Ok(None);
+    };
+    let holds = super::delegations::still_holds(c, pause, person, actor.as_str(), now).await?;
+    Ok((!holds).then(|| format!("{actor} no longer decides for {person}: the delegation ended")))
 }
 
 /// Settles the pending pauses whose expiry has passed, oldest first, as

@@ -114,7 +114,7 @@ pub(super) async fn an_on_call_reading_joins_a_pending_pause_once(store: Arc<dyn
         rules.approvers,
         [schedule, "ana@example.com", "dee@example.com"]
     );
-    assert_eq!(rules.on_call, [reading.clone()]);
+    assert_eq!(rules.on_call, std::slice::from_ref(&reading));
     let asked: Vec<&str> = (pause.deliveries.iter())
         .map(|d| d.destination.as_str())
         .collect();

@@ -75,36 +75,34 @@ impl Pauses {
 
     /// The delegations that have not ended.
     pub async fn delegations(&self) -> Result<Vec<Delegation>, PauseError> {
-        Ok(self.store.current_delegations(self.clock.now()).await?)
+        Ok(self
+            .store
+            .current_delegations(self.clock.now(), None)
+            .await?)
     }
 
-    /// The delegations that have not ended which `email` made for
-    /// themselves (they are the person) or which make them a delegate.
+    /// The delegations that have not ended for `email` (they are the
+    /// person) or to them (they are the delegate).
     pub async fn delegations_involving(&self, email: &str) -> Result<Vec<Delegation>, PauseError> {
-        let mut all = self.delegations().await?;
-        all.retain(|d| {
-            EmailAddress::same(&d.person, email) || EmailAddress::same(&d.delegate, email)
-        });
-        Ok(all)
+        let now = self.clock.now();
+        Ok(self.store.current_delegations(now, Some(email)).await?)
     }
 
     /// Withdraws delegation `id` on behalf of `email`, the person it is
-    /// for: anyone else's is not found, as if it were not there.
+    /// for (whoever recorded it): anyone else's is not found, as if it
+    /// were not there.
     pub async fn withdraw_own_delegation(&self, id: &str, email: &str) -> Result<(), PauseError> {
-        let own = self.delegations().await?;
-        if !own
-            .iter()
-            .any(|d| d.id.as_str() == id && EmailAddress::same(&d.person, email))
-        {
-            return Err(PauseError::NotFound);
-        }
-        self.withdraw_delegation(id).await
+        self.withdraw(id, Some(email)).await
     }
 
     /// Withdraws delegation `id`.
     pub async fn withdraw_delegation(&self, id: &str) -> Result<(), PauseError> {
+        self.withdraw(id, None).await
+    }
+
+    async fn withdraw(&self, id: &str, of: Option<&str>) -> Result<(), PauseError> {
         let id = DelegationId::parse(id).ok_or(PauseError::NotFound)?;
-        match self.store.remove_delegation(&id).await? {
+        match self.store.remove_delegation(&id, of).await? {
             true => Ok(()),
             false => Err(PauseError::NotFound),
         }

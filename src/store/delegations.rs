@@ -33,9 +33,19 @@ pub trait DelegationStore: Send + Sync {
         at: DateTime<Utc>,
     ) -> Result<Vec<Delegation>, StoreError>;
 
-    /// Every delegation that has not ended by `at`, soonest start first.
-    async fn current_delegations(&self, at: DateTime<Utc>) -> Result<Vec<Delegation>, StoreError>;
+    /// Every delegation that has not ended by `at`, soonest start first;
+    /// only those for or to `involving` when given.
+    async fn current_delegations(
+        &self,
+        at: DateTime<Utc>,
+        involving: Option<&str>,
+    ) -> Result<Vec<Delegation>, StoreError>;
 
-    /// Withdraws delegation `id`; whether there was one.
-    async fn remove_delegation(&self, id: &DelegationId) -> Result<bool, StoreError>;
+    /// Withdraws delegation `id`, only if it is `of` that person when
+    /// given; whether there was one.
+    async fn remove_delegation(
+        &self,
+        id: &DelegationId,
+        of: Option<&str>,
+    ) -> Result<bool, StoreError>;
 }

@@ -151,7 +151,12 @@ async fn a_person_signs_in_sees_the_inbox_and_approves_two_pauses_at_once() {
     }
     assert_eq!(app.api.pause(&with_inputs).await["state"], "pending");
     assert_eq!(app.api.pause(&elsewhere).await["state"], "pending");
-    for shot in ["inbox.png", "approved.png", "inputs.png"] {
+    let (_, delegations) = app.api.get("/api/v1/delegations").await;
+    let recorded = &delegations["items"][0];
+    assert_eq!(recorded["person"], "ana@example.com", "{delegations}");
+    assert_eq!(recorded["delegate"], "bo@example.com");
+    assert_eq!(recorded["created_by"], "ana@example.com");
+    for shot in ["inbox.png", "approved.png", "inputs.png", "away.png"] {
         assert!(shots.join(shot).exists(), "{shot} was written");
     }
     drop(provider);

@@ -35,6 +35,7 @@ export async function startFakePausegate({ clientId, clientSecret, timeoutMs = 2
     provider: null, // { issuer, authMethod }
     discovery: null,
     decisions: [], // { pause, decision, comment, by }
+    delegations: [], // { person, delegate, ends_at }
   };
 
   const page = (title, body) => `<!DOCTYPE html><html><head><meta charset="utf-8"><title>${esc(title)}</title>
@@ -177,11 +178,25 @@ export async function startFakePausegate({ clientId, clientSecret, timeoutMs = 2
         return html(200, 'decided', `<h1>${verb} ${chosen.length} pause${chosen.length === 1 ? '' : 's'}</h1>
 ${signedIn(session)}<p><a href="/inbox">back to the inbox</a></p>`);
       }
+      if (url.pathname === '/inbox/away') {
+        if (req.method === 'POST') {
+          const form = await readForm(req);
+          if (form.get('csrf') !== session.csrf) return html(403, 'forbidden', '<h1>bad csrf token</h1>');
+          fake.delegations.push({ person: session.email, delegate: form.get('delegate'), ends_at: form.get('ends_at') });
+          return html(200, 'away', `<h1>Away</h1><p>Recorded: ${esc(form.get('delegate'))} decides for you.</p>`);
+        }
+        return html(200, 'away', `<h1>Away</h1>${signedIn(session)}
+<form method="post" action="/inbox/away"><input type="hidden" name="csrf" value="${esc(session.csrf)}">
+<label>Delegate <input name="delegate" type="email"></label>
+<label>Until <input name="ends_at" type="datetime-local"></label>
+<button type="submit">Record</button></form>`);
+      }
       if (url.pathname === '/inbox') {
         const rows = [...pauses].map(([id, p]) => `<tr data-pause-id="${esc(id)}">
 <td><input type="checkbox" name="pause" value="${esc(id)}"></td>
 <td><a href="/inbox/${esc(id)}">${esc(p.title)}</a></td></tr>`).join('\n');
         return html(200, 'inbox', `<h1>Waiting on you (${pauses.size})</h1>${signedIn(session)}
+<p><a href="/inbox/away">Away? Let someone decide for you</a></p>
 <form method="post" action="/inbox"><input type="hidden" name="csrf" value="${esc(session.csrf)}">
 <table><tr><th></th><th>pause</th></tr>${rows}</table>
 <p><textarea name="comment" placeholder="comment"></textarea></p>

@@ -6,7 +6,8 @@
 // Usage:
 //   node tests/browser/sign_in_and_inbox.mjs BASE_URL SCREENSHOT_DIR PAUSE_IDS INPUTS_PAUSE_ID
 //     BASE_URL         pausegate, e.g. http://127.0.0.1:8080
-//     SCREENSHOT_DIR   created if missing; gets inbox.png, approved.png, inputs.png
+//     SCREENSHOT_DIR   created if missing; gets inbox.png, approved.png, inputs.png,
+//                      away.png
 //                      (and failure-<step>.png on failure)
 //     PAUSE_IDS        pauses to tick and approve, comma-separated (pau_a,pau_b)
 //     INPUTS_PAUSE_ID  a pause whose page has an input form (fields input.<name>)
@@ -26,7 +27,10 @@
 //   value=ID> and <a href="/inbox/ID">, <textarea name=comment>, a hidden
 //   <input name=csrf>, and <button type=submit name=decision value=approve|reject>.
 //   The answer page says "Approved N pauses". /inbox/ID for the inputs pause has
-//   fields named input.<name>.
+//   fields named input.<name>. /inbox links "Away? Let someone decide for you"
+//   to /inbox/away, whose form (input name=delegate, input type=datetime-local
+//   name=ends_at, button "Record") answers "Recorded: <delegate> decides for
+//   you"; the delegate is AWAY_DELEGATE (default bo@example.com).
 //
 // The provider side (login form, consent page) follows oidc-provider's dev
 // interactions:
@@ -197,6 +201,21 @@ async function inputsPage() {
   await shot('inputs.png');
 }
 
+async function away() {
+  step = 'away page';
+  await page.goto(`${base}/inbox`);
+  await page.getByRole('link', { name: 'Away? Let someone decide for you' }).click();
+  await page.waitForURL(`${base}/inbox/away`);
+  const delegate = process.env.AWAY_DELEGATE || 'bo@example.com';
+  await page.locator('input[name="delegate"]').fill(delegate);
+  // Two days on, as a browser's datetime-local control writes it (UTC).
+  const until = new Date(Date.now() + 2 * 86_400_000).toISOString().slice(0, 16);
+  await page.locator('input[name="ends_at"]').fill(until);
+  await page.getByRole('button', { name: 'Record' }).click();
+  await expectText(`Recorded: ${delegate} decides for you`, 'the away page after recording');
+  await shot('away.png');
+}
+
 async function main() {
   const browser = await launchChromium();
   try {
@@ -211,6 +230,7 @@ async function main() {
     await signIn();
     await approve();
     await inputsPage();
+    await away();
     console.log(JSON.stringify({ ok: true, screenshots }));
   } catch (err) {
     let screenshot = null;

@@ -247,12 +247,15 @@ async function main() {
   const run = await runSignInScript(rp.base, ['pau_alpha', 'pau_beta'], 'pau_inputs');
   check(run.code === 0 && run.report?.ok === true,
     `sign_in_and_inbox.mjs exited ${run.code}\nstdout: ${run.stdout}\nstderr: ${run.stderr}`);
-  check(run.report.screenshots.map((p) => p.split('/').at(-1)).join(' ') === 'inbox.png approved.png inputs.png',
+  check(run.report.screenshots.map((p) => p.split('/').at(-1)).join(' ') === 'inbox.png approved.png inputs.png away.png',
     `unexpected screenshots ${run.report.screenshots}`);
   const approved = rp.decisions.filter((d) => d.decision === 'approve' && d.comment === 'bulk ok' && d.by === 'ana@example.com');
   check(approved.map((d) => d.pause).sort().join(',') === 'pau_alpha,pau_beta',
     `the fake recorded ${JSON.stringify(rp.decisions)}`);
-  ok('sign_in_and_inbox.mjs signed ana in, approved pau_alpha and pau_beta, took 3 screenshots');
+  check(rp.delegations.length === 1 && rp.delegations[0].delegate === 'bo@example.com'
+    && /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}$/.test(rp.delegations[0].ends_at),
+    `the fake recorded delegations ${JSON.stringify(rp.delegations)}`);
+  ok('sign_in_and_inbox.mjs signed ana in, approved pau_alpha and pau_beta, recorded a delegation, took 4 screenshots');
   check((await provider.stop()).code === 0, 'provider did not exit 0 on SIGTERM');
 }
 

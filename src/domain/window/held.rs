@@ -40,6 +40,9 @@ impl Windows {
             .deliveries
             .iter()
             .filter(|d| d.state == DeliveryState::Pending && d.attempts == 0)
+            // A target's hourly limit postpones a trigger by moving it later
+            // and saying so in `last_error`: that is not a window's hold.
+            .filter(|d| d.last_error.is_none())
             .filter_map(|d| {
                 let windows = match d.kind {
                     DeliveryKind::Trigger => self.governing(pause, Some(&d.destination)),
@@ -47,10 +50,10 @@ impl Windows {
                     DeliveryKind::Email | DeliveryKind::Channel => return None,
                 };
                 let at = d.next_attempt_at.filter(|at| *at > now)?;
-                // Named after a window closed now: the one that holds it.
-                // With every window open, something else postponed it (a
-                // target's hourly limit): no window holds it.
-                let window = windows.iter().find(|w| !w.is_open(now))?;
+                // Named after a window closed now: the one that holds it (or
+                // the first, if the windows were edited since).
+                let closed = windows.iter().find(|w| !w.is_open(now));
+                let window = closed.or(windows.first())?;
                 Some(HeldStart {
                     window: window.name.clone(),
                     starts_at: at,

@@ -1,31 +1,73 @@
 //! `/inbox/away`: a signed-in person records that they are away and who
 //! decides for them meanwhile (optionally only for one tag), sees the
 //! delegations that hold or are to come for them and to them, and
-//! withdraws their own. The person is always the one signed in: nobody
-//! names someone else as away from here (operators use the API or the
-//! CLI). Times are read as UTC. Every form carries the session's CSRF token.
+//! withdraws their own (also one an operator recorded for them). The
+//! person is always the one signed in: nobody names someone else as away
+//! from here (operators use the API or the CLI). Times are read as UTC.
+//! Every form carries the session's CSRF token, and a form that worked
+//! answers with a redirect to the page, so reloading it sends nothing twice.
 
-use axum::extract::{Path, Request, State};
+use axum::extract::{Path, Query, Request, State};
 use axum::http::StatusCode;
-use axum::response::Response;
+use axum::http::header::LOCATION;
+use axum::response::{IntoResponse, Response};
+use serde::Deserialize;
 use serde_json::{Value, json};
 
 use super::inbox::{first, read_pairs, signed_in_or_login};
 use super::review::{error_page, notice, page};
 use super::sign_in::csrf_ok;
-use crate::domain::Delegation;
+use crate::domain::{Delegation, EmailAddress};
 use crate::http::AppState;
 use crate::identity::session::Session;
 use crate::pauses::{DelegationRequest, PauseError};
 
 const HERE: &str = "/inbox/away";
 
+/// `?recorded=` or `?withdrawn=`: what the form just did (a form answers
+/// with a redirect here, so reloading the page sends nothing again).
+#[derive(Deserialize)]
+pub(crate) struct Done {
+    recorded: Option<String>,
+    withdrawn: Option<String>,
+}
+
 /// `GET /inbox/away`.
-pub(crate) async fn show(State(state): State<AppState>, request: Request) -> Response {
-    match signed_in_or_login(&state, request.headers(), HERE).await {
-        Ok(session) => away_page(&state, &session, StatusCode::OK, json!({})).await,
-        Err(response) => *response,
+pub(crate) async fn show(
+    State(state): State<AppState>,
+    Query(done): Query<Done>,
+    request: Request,
+) -> Response {
+    let session = match signed_in_or_login(&state, request.headers(), HERE).await {
+        Ok(session) => session,
+        Err(response) => return *response,
+    };
+    // Said only of the signed-in person's own delegations, never echoed.
+    let mine = state.pauses.delegations_involving(&session.email).await;
+    let own = |id: &str| {
+        (mine.iter().flatten())
+            .find(|d| d.id.as_str() == id && EmailAddress::same(&d.person, &session.email))
+    };
+    let said = match (done.recorded.as_deref().and_then(own), done.withdrawn) {
+        (Some(d), _) => Some(format!(
+            "Recorded: {} decides for you {}.",
+            d.delegate,
+            span(d)
+        )),
+        (None, Some(_)) => Some("Withdrawn.".to_owned()),
+        (None, None) => None,
+    };
+    away_page(&state, &session, StatusCode::OK, json!({"done": said})).await
+}
+
+/// Back to the page, saying what was done.
+fn see_page(query: &str) -> Response {
+    let mut response = StatusCode::SEE_OTHER.into_response();
+    let location = format!("{HERE}?{query}");
+    if let Ok(value) = location.parse() {
+        response.headers_mut().insert(LOCATION, value);
     }
+    response
 }
 
 /// `POST /inbox/away`: records a delegation of the signed-in person.
@@ -51,14 +93,7 @@ pub(crate) async fn record(State(state): State<AppState>, request: Request) -> R
                       "ends_at": text("ends_at"), "tag": text("tag")});
     let by = Some(session.email.clone());
     match state.pauses.delegate(request, by).await {
-        Ok(recorded) => {
-            let done = format!(
-                "Recorded: {} decides for you {}.",
-                recorded.delegate,
-                span(&recorded)
-            );
-            away_page(&state, &session, StatusCode::OK, json!({"done": done})).await
-        }
+        Ok(recorded) => see_page(&format!("recorded={}", recorded.id.as_str())),
         Err(PauseError::Invalid(error)) => {
             let context = json!({"problem": error.message, "field": error.field, "sent": sent});
             away_page(&state, &session, StatusCode::BAD_REQUEST, context).await
@@ -87,10 +122,7 @@ pub(crate) async fn withdraw(
         .withdraw_own_delegation(&id, &session.email)
         .await
     {
-        Ok(()) => {
-            let done = json!({"done": format!("Withdrawn: {id}.")});
-            away_page(&state, &session, StatusCode::OK, done).await
-        }
+        Ok(()) => see_page("withdrawn=1"),
         Err(PauseError::NotFound) => notice(
             &state,
             StatusCode::NOT_FOUND,
@@ -119,7 +151,7 @@ async fn away_page(
     };
     let (mine, theirs): (Vec<&Delegation>, Vec<&Delegation>) = all
         .iter()
-        .partition(|d| crate::domain::EmailAddress::same(&d.person, &session.email));
+        .partition(|d| EmailAddress::same(&d.person, &session.email));
     let mut context = json!({
         "email": session.email, "csrf": session.csrf, "sent": {},
         "mine": mine.into_iter().map(row).collect::<Vec<_>>(),
@@ -145,9 +177,11 @@ fn span(delegation: &Delegation) -> String {
 /// optional) as RFC 3339 in UTC; anything else is passed on as written,
 /// for the delegation's own check to name the field.
 fn as_utc(text: &str) -> String {
+    let local = text.as_bytes().get(10) == Some(&b'T');
     match text.len() {
-        16 if text.as_bytes()[10] == b'T' => format!("{text}:00Z"),
-        19 if text.as_bytes()[10] == b'T' => format!("{text}Z"),
+        16 if local => format!("{text}:00Z"),
+        // With seconds, or seconds and milliseconds.
+        19 | 23 if local => format!("{text}Z"),
         _ => text.to_owned(),
     }
 }
@@ -169,6 +203,10 @@ mod tests {
     fn a_browser_local_time_is_read_as_utc_and_anything_else_is_left_for_the_check() {
         assert_eq!(as_utc("2026-12-07T09:00"), "2026-12-07T09:00:00Z");
         assert_eq!(as_utc("2026-12-07T09:00:30"), "2026-12-07T09:00:30Z");
+        assert_eq!(
+            as_utc("2026-12-07T09:00:30.000"),
+            "2026-12-07T09:00:30.000Z"
+        );
         assert_eq!(
             as_utc("2026-12-07T09:00:00+01:00"),
             "2026-12-07T09:00:00+01:00"

@@ -39,7 +39,7 @@ pub(crate) fn standing_in(pause: &Pause, mention: Mention<'_>) -> Option<String>
             )
         })
         .collect();
-    (!lines.is_empty()).then(|| format!("Standing in: {}", lines.join("; ")))
+    (!lines.is_empty()).then(|| cut(&format!("Standing in: {}", lines.join("; "))))
 }
 
 /// The JSON body for the notice; `about` says who asked and what

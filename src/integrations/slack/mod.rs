@@ -118,7 +118,12 @@ impl Poster for AppChannel {
 
     async fn post(&self, kit: &Kit, notice: Notice<'_>) -> Result<Sent, SendError> {
         let about = kit.renderer.about(notice.pause);
-        let ids = self.api.delegate_ids(&kit.client, notice.pause).await;
+        // Only a request names its delegates; a follow-up looks nobody up.
+        let asks = notice.link.is_some();
+        let ids = match asks {
+            true => self.api.delegate_ids(&kit.client, notice.pause).await,
+            false => Default::default(),
+        };
         let mention = |address: &str| match ids.get(address) {
             Some(id) => format!("<@{id}>"),
             None => message::by_address(address),

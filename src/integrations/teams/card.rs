@@ -81,7 +81,6 @@ pub(crate) fn card(
         }
     }
     let mut card = adaptive(body, actions);
-    super::mention::add_to(&mut card, pause);
     if !refresh_for.is_empty() {
         card["refresh"] = json!({
             "action": {"type": "Action.Execute", "verb": REFRESH, "data": {PAUSE_KEY: pause.id.as_str()}},
@@ -136,6 +135,9 @@ fn details(pause: &Pause, about: &About, now: DateTime<Utc>) -> Vec<Value> {
     }
     for line in [&about.requester, &about.consequences()] {
         body.push(json!({"type": "TextBlock", "text": plain(line), "wrap": true}));
+    }
+    if let Some((line, _)) = super::mention::standing_in(pause, &Default::default()) {
+        body.push(line);
     }
     let mut facts = data_facts(&pause.data);
     let expiry = format!(

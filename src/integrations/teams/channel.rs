@@ -6,8 +6,11 @@
 
 use std::sync::Arc;
 
+use chrono::{DateTime, Utc};
+
 use super::card::{self, View};
 use super::connector::{Connector, Conversation, Http};
+use super::mention;
 use crate::domain::{DeliveryKind, DeliveryState, Event, IdentifiedBy, Pause};
 use crate::integrations::kit::{Kit, Notice, Poster};
 use crate::outbox::{SendError, Sent};
@@ -48,12 +51,14 @@ impl Poster for AppChannel {
             return Ok(Sent::default());
         }
         let about = kit.renderer.about(pause);
-        let approvers = self.approvers_here(http, pause, kit.clock.now()).await;
-        let view = match approvers.is_empty() {
+        let here = self.roster_view(http, pause, kit.clock.now()).await;
+        let view = match here.approvers.is_empty() {
             true => View::Buttons,
             false => View::Status(None),
         };
-        let card = card::card(pause, &about, kit.clock.now(), view, &approvers);
+        let now = kit.clock.now();
+        let mut card = card::card(pause, &about, now, view, &here.approvers);
+        mention::add_to(&mut card, pause, &here.delegates);
         let id = self
             .connector
             .send(http, &self.conversation, &card::activity(card))
@@ -76,39 +81,53 @@ impl AppChannel {
             .collect()
     }
 
-    /// The members of the conversation the pause's approvers admit, or
-    /// whom it asked as delegates, when it names approvers: they see the
-    /// buttons, others the status. None
-    /// (everyone sees the buttons, and a click is checked) when it names no
-    /// one, when no member is among them, or when the roster is out of
-    /// reach: a card nobody can act on would stall the pause.
-    async fn approvers_here(
-        &self,
-        http: Http<'_>,
-        pause: &Pause,
-        now: chrono::DateTime<chrono::Utc>,
-    ) -> Vec<String> {
+    /// Who of the conversation's members the pause asks, when it names
+    /// approvers: the members its approvers admit or whom it asked as
+    /// delegates see the buttons, others the status, and the delegates
+    /// among them are mentioned by their member id. Nobody (everyone sees
+    /// the buttons, a click is checked, and delegates are named but not
+    /// mentioned) when it names no one, when no member is among them, or
+    /// when the roster is out of reach: a card nobody can act on would
+    /// stall the pause, and a mention Teams cannot resolve would refuse it.
+    async fn roster_view(&self, http: Http<'_>, pause: &Pause, now: DateTime<Utc>) -> Here {
+        let mut here = Here::default();
         let Some(rules) = pause.rules.as_ref().filter(|r| !r.approvers.is_empty()) else {
-            return Vec::new();
+            return here;
         };
         let members = match self.connector.members(http, &self.conversation).await {
             Ok(members) => members,
             Err(error) => {
                 tracing::warn!(%error, channel = %self.name, "could not read the roster; every member sees the buttons");
-                return Vec::new();
+                return here;
             }
         };
         let by = IdentifiedBy::Vouched(super::VOUCHER);
-        members
-            .into_iter()
-            .filter(|m| {
-                (m.address.as_deref())
-                    .is_some_and(|a| rules.admits(a, by, &[]) || rules.asks_delegate(a, now))
-            })
-            .map(|m| m.id)
-            .take(card::MAX_REFRESH_USERS)
-            .collect()
+        for member in members {
+            let Some(address) = member.address.as_deref() else {
+                continue;
+            };
+            let delegate = rules.asks_delegate(address, now);
+            if delegate {
+                here.delegates
+                    .insert(address.to_lowercase(), member.id.clone());
+            }
+            if (delegate || rules.admits(address, by, &[]))
+                && here.approvers.len() < card::MAX_REFRESH_USERS
+            {
+                here.approvers.push(member.id);
+            }
+        }
+        here
     }
+}
+
+/// The members a card is for.
+#[derive(Default)]
+struct Here {
+    /// See the buttons (`refresh.userIds`).
+    approvers: Vec<String>,
+    /// The delegates among them: address (lower case) to member id.
+    delegates: mention::Members,
 }
 
 /// Reads `[channels.NAME]` of kind `teams_app`.

@@ -29,6 +29,10 @@ pub(crate) fn message(notice: Notice<'_>, about: &About, now: DateTime<Utc>) -> 
             for line in [about.requester.clone(), about.consequences()] {
                 body.push(json!({"type": "TextBlock", "text": plain(&line), "wrap": true}));
             }
+            // An incoming webhook cannot look anyone up: named, not mentioned.
+            if let Some((line, _)) = super::mention::standing_in(pause, &Default::default()) {
+                body.push(line);
+            }
             body.push(json!({
                 "type": "FactSet",
                 "facts": [{"title": "Expires", "value": format!("{} ({})", relative(pause.expires_at, now), readable(pause.expires_at))}],
@@ -45,17 +49,13 @@ pub(crate) fn message(notice: Notice<'_>, about: &About, now: DateTime<Utc>) -> 
             (body, Vec::new())
         }
     };
-    let asks = !actions.is_empty();
-    let mut content = json!({
+    let content = json!({
         "$schema": "http://adaptivecards.io/schemas/adaptive-card.json",
         "type": "AdaptiveCard",
         "version": "1.4",
         "body": body,
         "actions": actions,
     });
-    if asks {
-        super::mention::add_to(&mut content, pause);
-    }
     json!({
         "type": "message",
         "attachments": [{

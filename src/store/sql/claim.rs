@@ -225,6 +225,10 @@ async fn record_attempt<C: Conn>(
     Ok(())
 }
 
+/// What a postponed trigger's `last_error` says, so a reader (and the
+/// change windows, which must not take it for a hold) can tell why it waits.
+pub const POSTPONED: &str = "postponed: the target's hourly limit is reached";
+
 /// Moves every due trigger of a full target to when it has room, at once,
 /// so a backlog for one target does not crowd out the rest.
 async fn postpone_target<C: Conn>(
@@ -234,11 +238,11 @@ async fn postpone_target<C: Conn>(
     now: DateTime<Utc>,
 ) -> Result<(), StoreError> {
     c.execute(
-        "UPDATE deliveries SET next_attempt_at = $1, updated_at = $2 \
+        "UPDATE deliveries SET next_attempt_at = $1, updated_at = $2, last_error = $4 \
          WHERE kind = 'trigger' AND destination = $3 AND state = 'pending' \
            AND next_attempt_at < $1 AND (lease_until IS NULL OR lease_until <= $2)"
             .into(),
-        args![to_millis(until), to_millis(now), target],
+        args![to_millis(until), to_millis(now), target, POSTPONED],
     )
     .await?;
     Ok(())

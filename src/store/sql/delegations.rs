@@ -119,16 +119,40 @@ pub(super) async fn still_holds<C: Conn>(
     Ok(found.iter().any(|d| d.covers(pause)))
 }
 
-async fn current<C: Conn>(c: &mut C, at: DateTime<Utc>) -> Result<Vec<Delegation>, StoreError> {
+/// Those not ended by `at`; only those for or to `involving` when given.
+async fn current<C: Conn>(
+    c: &mut C,
+    at: DateTime<Utc>,
+    involving: Option<String>,
+) -> Result<Vec<Delegation>, StoreError> {
+    let (only, values) = match involving {
+        Some(email) => (
+            " AND (person = $2 OR delegate = $2)",
+            args![to_millis(at), email.to_lowercase()],
+        ),
+        None => ("", args![to_millis(at)]),
+    };
     let sql = format!(
-        "SELECT {COLUMNS} FROM delegations WHERE ends_at > $1 ORDER BY starts_at, id LIMIT 1000"
+        "SELECT {COLUMNS} FROM delegations WHERE ends_at > $1{only} \
+         ORDER BY starts_at, id LIMIT 1000"
     );
-    c.fetch_all(sql.into(), args![to_millis(at)]).await
+    c.fetch_all(sql.into(), values).await
 }
 
-async fn remove<C: Conn>(c: &mut C, id: &str) -> Result<bool, StoreError> {
-    let sql = "DELETE FROM delegations WHERE id = $1";
-    Ok(c.execute(sql.into(), args![id]).await? == 1)
+/// Deletes delegation `id` (only if it is `of` that person, when given).
+async fn remove<C: Conn>(c: &mut C, id: &str, of: Option<String>) -> Result<bool, StoreError> {
+    let removed = match of {
+        Some(person) => {
+            let sql = "DELETE FROM delegations WHERE id = $1 AND person = $2";
+            c.execute(sql.into(), args![id, person.to_lowercase()])
+                .await?
+        }
+        None => {
+            let sql = "DELETE FROM delegations WHERE id = $1";
+            c.execute(sql.into(), args![id]).await?
+        }
+    };
+    Ok(removed == 1)
 }
 
 #[async_trait]
@@ -161,14 +185,23 @@ impl<B: Backend> DelegationStore for SqlStore<B> {
         self.backend().read(job).await
     }
 
-    async fn current_delegations(&self, at: DateTime<Utc>) -> Result<Vec<Delegation>, StoreError> {
-        let job = work(move |c| Box::pin(async move { current(c, at).await }));
+    async fn current_delegations(
+        &self,
+        at: DateTime<Utc>,
+        involving: Option<&str>,
+    ) -> Result<Vec<Delegation>, StoreError> {
+        let involving = involving.map(str::to_owned);
+        let job = work(move |c| Box::pin(async move { current(c, at, involving).await }));
         self.backend().read(job).await
     }
 
-    async fn remove_delegation(&self, id: &DelegationId) -> Result<bool, StoreError> {
-        let id = id.as_str().to_owned();
-        let job = work(move |c| Box::pin(async move { remove(c, &id).await }));
+    async fn remove_delegation(
+        &self,
+        id: &DelegationId,
+        of: Option<&str>,
+    ) -> Result<bool, StoreError> {
+        let (id, of) = (id.as_str().to_owned(), of.map(str::to_owned));
+        let job = work(move |c| Box::pin(async move { remove(c, &id, of).await }));
         self.backend().write(job).await
     }
 }

@@ -63,7 +63,11 @@ pub(super) async fn a_delegates_decision_stands_only_while_its_delegation_holds(
     assert_eq!(pause.decisions[0].on_behalf_of.as_deref(), Some(person));
 
     let second = create(&store, body, at).await;
-    assert!(store.remove_delegation(&id).await.unwrap());
+    assert!(
+        !store.remove_delegation(&id, Some(delegate)).await.unwrap(),
+        "not bo's"
+    );
+    assert!(store.remove_delegation(&id, Some(person)).await.unwrap());
     let refused = store.settle(&second, for_ana(at), at).await.unwrap();
     assert!(
         matches!(refused, Some(Settled::Forbidden(_))),

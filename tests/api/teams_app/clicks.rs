@@ -159,7 +159,8 @@ async fn a_delegate_is_mentioned_on_the_card_sees_the_buttons_and_approves_for_t
     assert_eq!(
         card["msteams"]["entities"],
         json!([{"type": "mention", "text": "<at>bo@example.com</at>",
-                "mentioned": {"id": "bo@example.com", "name": "bo@example.com"}}])
+                "mentioned": {"id": "29:bo", "name": "bo@example.com"}}]),
+        "mentioned by the member id the roster gives"
     );
     assert_eq!(
         card["refresh"]["userIds"],

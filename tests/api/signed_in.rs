@@ -67,6 +67,15 @@ pub(crate) fn sign_in_config(provider: &StandIn) -> (String, [(&'static str, &'s
     )
 }
 
+/// An app signing in through a fresh stand-in provider, which stops when
+/// the first value is dropped.
+pub(crate) async fn app_with_sign_in() -> (StandIn, crate::helpers::TestApp) {
+    let provider = start_provider();
+    let (config, env) = sign_in_config(&provider);
+    let builder = crate::helpers::TestApp::builder().config(&config).env(&env);
+    (provider, builder.manual().start().await)
+}
+
 /// How a sign-in ended: the callback's status, where it sends the
 /// browser, and the session cookie (`name=value`) it set, if any.
 pub(crate) struct Outcome {
@@ -75,7 +84,8 @@ pub(crate) struct Outcome {
     pub session: Option<String>,
 }
 
-fn client() -> reqwest::Client {
+/// A client that follows no redirect, so each answer can be read.
+pub(crate) fn client() -> reqwest::Client {
     reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
         .build()

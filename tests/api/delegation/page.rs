@@ -10,7 +10,7 @@ use reqwest::header::{COOKIE, LOCATION};
 use serde_json::Value;
 
 use crate::helpers::TestApp;
-use crate::signed_in::{csrf_of, get_with, sign_in, sign_in_config, start_provider};
+use crate::signed_in::{app_with_sign_in, client, csrf_of, get_with, sign_in};
 
 /// The session cookie of `email`, signed in at `app`.
 async fn signed_in(app: &TestApp, email: &str) -> String {
@@ -52,14 +52,7 @@ async fn stored(app: &TestApp) -> Vec<Value> {
 
 #[tokio::test]
 async fn a_signed_in_approver_records_sees_and_withdraws_her_own_delegation_from_the_away_page() {
-    let provider = start_provider();
-    let (config, env) = sign_in_config(&provider);
-    let app = TestApp::builder()
-        .config(&config)
-        .env(&env)
-        .manual()
-        .start()
-        .await;
+    let (_provider, app) = app_with_sign_in().await;
     let ana = signed_in(&app, "ana@example.com").await;
     let inbox = get_with(&app.base, "/inbox", &ana)
         .await
@@ -123,14 +116,7 @@ async fn a_signed_in_approver_records_sees_and_withdraws_her_own_delegation_from
 
 #[tokio::test]
 async fn the_away_page_names_the_field_of_a_bad_delegation_and_stores_nothing_more() {
-    let provider = start_provider();
-    let (config, env) = sign_in_config(&provider);
-    let app = TestApp::builder()
-        .config(&config)
-        .env(&env)
-        .manual()
-        .start()
-        .await;
+    let (_provider, app) = app_with_sign_in().await;
     let ana = signed_in(&app, "ana@example.com").await;
     let (csrf, _) = away_page(&app, &ana).await;
     let until = (app.clock_now() + Duration::hours(8))
@@ -178,19 +164,8 @@ async fn the_away_page_names_the_field_of_a_bad_delegation_and_stores_nothing_mo
 
 #[tokio::test]
 async fn the_away_page_sends_someone_not_signed_in_to_sign_in_and_back() {
-    let provider = start_provider();
-    let (config, env) = sign_in_config(&provider);
-    let app = TestApp::builder()
-        .config(&config)
-        .env(&env)
-        .manual()
-        .start()
-        .await;
-    let client = reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .unwrap();
-    let answer = client
+    let (_provider, app) = app_with_sign_in().await;
+    let answer = client()
         .get(format!("{}/inbox/away", app.base))
         .send()
         .await

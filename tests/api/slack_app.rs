@@ -161,20 +161,22 @@ async fn send(app: &TestApp, body: &str, timestamp: i64, signature: &str) -> Sta
         .status()
 }
 
-#[tokio::test]
-async fn a_signed_click_decides_as_the_slack_user_and_a_bad_signature_decides_nothing() {
+/// The Web API stand-in (its base and the calls it saw) and an app
+/// posting to its channel `ops` (`C0OPS`).
+async fn slack_app() -> (String, Calls, TestApp) {
     let (base, calls) = web_api().await;
     let config = format!(
         "[slack_app]\nbot_token_env = \"SLACK_BOT\"\nsigning_secret_env = \"SLACK_SIGNING\"\n\
          api_url = \"{base}/api\"\n\n[channels.ops]\nkind = \"slack_app\"\nchannel = \"C0OPS\"\n"
     );
     let env = [("SLACK_BOT", BOT), ("SLACK_SIGNING", SECRET)];
-    let app = TestApp::builder()
-        .config(&config)
-        .env(&env)
-        .manual()
-        .start()
-        .await;
+    let app = TestApp::builder().config(&config).env(&env).manual();
+    (base, calls, app.start().await)
+}
+
+#[tokio::test]
+async fn a_signed_click_decides_as_the_slack_user_and_a_bad_signature_decides_nothing() {
+    let (base, calls, app) = slack_app().await;
     let (_, created) = app
         .api
         .create(
@@ -245,18 +247,7 @@ async fn a_signed_click_decides_as_the_slack_user_and_a_bad_signature_decides_no
 
 #[tokio::test]
 async fn the_app_mentions_a_delegate_it_finds_and_names_one_it_does_not_by_address() {
-    let (base, calls) = web_api().await;
-    let config = format!(
-        "[slack_app]\nbot_token_env = \"SLACK_BOT\"\nsigning_secret_env = \"SLACK_SIGNING\"\n\
-         api_url = \"{base}/api\"\n\n[channels.ops]\nkind = \"slack_app\"\nchannel = \"C0OPS\"\n"
-    );
-    let env = [("SLACK_BOT", BOT), ("SLACK_SIGNING", SECRET)];
-    let app = TestApp::builder()
-        .config(&config)
-        .env(&env)
-        .manual()
-        .start()
-        .await;
+    let (base, calls, app) = slack_app().await;
     crate::delegation::away(&app, "ana@example.com", "bo@example.com", 48).await;
     crate::delegation::away(&app, "cy@example.com", "dee@example.com", 48).await;
     let (status, created) = app

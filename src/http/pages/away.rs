@@ -72,14 +72,10 @@ fn see_page(query: &str) -> Response {
 
 /// `POST /inbox/away`: records a delegation of the signed-in person.
 pub(crate) async fn record(State(state): State<AppState>, request: Request) -> Response {
-    let session = match signed_in_or_login(&state, &request.headers().clone(), HERE).await {
-        Ok(session) => session,
+    let (session, pairs) = match signed_in_form(&state, request).await {
+        Ok(form) => form,
         Err(response) => return *response,
     };
-    let pairs = read_pairs(request).await.unwrap_or_default();
-    if !csrf_ok(&session, first(&pairs, "csrf")) {
-        return stale(&state);
-    }
     let text = |key: &str| first(&pairs, key).map(str::trim).unwrap_or_default();
     let optional = |key: &str| Some(text(key)).filter(|t| !t.is_empty());
     let request = DelegationRequest {
@@ -109,14 +105,10 @@ pub(crate) async fn withdraw(
     Path(id): Path<String>,
     request: Request,
 ) -> Response {
-    let session = match signed_in_or_login(&state, &request.headers().clone(), HERE).await {
-        Ok(session) => session,
+    let (session, _) = match signed_in_form(&state, request).await {
+        Ok(form) => form,
         Err(response) => return *response,
     };
-    let pairs = read_pairs(request).await.unwrap_or_default();
-    if !csrf_ok(&session, first(&pairs, "csrf")) {
-        return stale(&state);
-    }
     match state
         .pauses
         .withdraw_own_delegation(&id, &session.email)
@@ -183,6 +175,20 @@ fn as_utc(text: &str) -> String {
         // With seconds, or seconds and milliseconds.
         19 | 23 if local => format!("{text}Z"),
         _ => text.to_owned(),
+    }
+}
+
+/// The signed-in person and the form they sent with their session's CSRF
+/// token; else where to go instead (sign in, or a stale form's notice).
+async fn signed_in_form(
+    state: &AppState,
+    request: Request,
+) -> Result<(Session, Vec<(String, String)>), Box<Response>> {
+    let session = signed_in_or_login(state, &request.headers().clone(), HERE).await?;
+    let pairs = read_pairs(request).await.unwrap_or_default();
+    match csrf_ok(&session, first(&pairs, "csrf")) {
+        true => Ok((session, pairs)),
+        false => Err(Box::new(stale(state))),
     }
 }
 

@@ -247,7 +247,7 @@ async fn a_signed_click_decides_as_the_slack_user_and_a_bad_signature_decides_no
 
 #[tokio::test]
 async fn the_app_mentions_a_delegate_it_finds_and_names_one_it_does_not_by_address() {
-    let (base, calls, app) = slack_app().await;
+    let (_, calls, app) = slack_app().await;
     crate::delegation::away(&app, "ana@example.com", "bo@example.com", 48).await;
     crate::delegation::away(&app, "cy@example.com", "dee@example.com", 48).await;
     let (status, created) = app
